@@ -1,0 +1,151 @@
+package compat
+
+import "strconv"
+
+// Vars is what compat needs of an evaluated rc.conf. *rcconf.Vars satisfies it,
+// and so does a plain map in tests (see [MapVars]).
+type Vars interface {
+	// Get returns a variable's value and whether it is set at all.
+	Get(name string) (string, bool)
+}
+
+// Origins is optionally implemented by a [Vars] that knows where each value was
+// set; diagnostics then name the file and line.
+type Origins interface {
+	Origin(name string) (file string, line int, ok bool)
+}
+
+// FS reads the few files the configuration names (fstab, devfs.rules), by the
+// path the host sees ("/etc/fstab.www"). The caller confines it to the root.
+type FS interface {
+	ReadFile(name string) ([]byte, error)
+}
+
+// MapVars is a [Vars] backed by a map, for tests and for the environment layer.
+type MapVars map[string]string
+
+// Get implements [Vars].
+func (m MapVars) Get(name string) (string, bool) { v, ok := m[name]; return v, ok }
+
+// Config is the whole rc.d/jail configuration after the rules of the 8.x script
+// (per-jail → global → default, empty = unset) have been applied.
+type Config struct {
+	Enable        bool     // checkyesno jail_enable
+	List          []string // jail_list, in order
+	ParallelStart bool     // jail_parallel_start
+	ReverseStop   bool     // jail_reverse_stop
+	JailConf      string   // jail_conf (default /etc/jail.conf)
+	Backend       string   // rcjail_backend ("native", "command" or "")
+
+	// Sysctls is the "Configuring jails:" block, in the script's order.
+	Sysctls []SysctlKnob
+
+	// Jails holds every jail that was asked about, keyed by the name as given.
+	Jails map[string]*Jail
+
+	// Warnings are non-fatal findings (checkyesno, shared rw entries, …) in
+	// the exact text the script or rcjail prints after "<prog>: WARNING: ".
+	Warnings []string
+}
+
+// SysctlKnob is one host-wide jail sysctl the script adjusts at start.
+type SysctlKnob struct {
+	Label string // "set_hostname_allow", "unixiproute_only", "sysvipc_allow"
+	MIB   string // "security.jail.set_hostname_allowed", …
+	Var   string // "jail_set_hostname_allow", …
+	Want  string // "1", "0", or "" when the knob is neither yes nor no
+}
+
+// Jail is one jail's resolved configuration.
+type Jail struct {
+	Name string // as given on the command line or in jail_list
+	J    string // _j: Name with "." and "/" replaced by "_"
+	JV   string // _jv: J with every non-alphanumeric character replaced by "_"
+
+	RootDir    string // clean absolute path
+	Hostname   string
+	Interface  string
+	Fib        string
+	IPs        []Addr   // jail_<jv>_ip then ip_multi0..
+	Flags      []string // jail(8) leading options, split like the script's eval
+	ExecStart  []string
+	ExecStop   []string // nil: no stop command
+	PreStart   [][]string
+	AfterStart [][]string // from index 1
+	PostStart  [][]string
+	PreStop    [][]string
+	PostStop   [][]string
+	ConsoleLog string
+
+	Devfs         bool
+	DevfsRuleset  string // as configured (name or number)
+	DevfsRulesetN int    // resolved number; -1 if none
+	DevfsRules    []DevfsRule
+	Fdescfs       bool
+	Procfs        bool
+	MountEnable   bool
+	Fstab         string
+	FstabEntries  []FstabEntry // read through FS when MountEnable
+	Skel          Skel
+	JailConfFile  string // set when the jail is defined in a jail.conf file instead of rc.conf
+
+	// Problems that refuse this jail (SPEC §3.1). Empty means startable.
+	Errors []*ConfigError
+}
+
+// Addr is one address of jail_<jv>_ip / ip_multi<N>.
+type Addr struct {
+	Iface  string // "" when no interface applies (no alias is configured)
+	Family string // "inet" or "inet6"
+	Addr   string // the address alone
+	Mask   string // "/32", "/24", "/128", or " netmask 255.255.255.0" exactly as the script appends it
+}
+
+// Skel is a jail's skeleton configuration (SPEC §4).
+type Skel struct {
+	Enable  bool
+	Root    string   // skel_root
+	RO      []string // skel_romounts, cleaned, in mount order (parents first)
+	RW      []string // skel_rwmounts, cleaned, in mount order
+	Mode    string   // "nullfs" or "symlink"
+	Basedir string   // skel_basedir (symlink mode)
+}
+
+// FstabEntry is one line of a jail's fstab.
+type FstabEntry struct {
+	Device, MountPoint, FSType, Options string
+	Line                                int
+}
+
+// DevfsRule is one "devfs rule -s N <args>" call from the devfs_rulesets files.
+type DevfsRule struct {
+	Ruleset int
+	Args    []string // e.g. ["delset"] or ["add", "hide"]
+}
+
+// ConfigError is a configuration problem that refuses one jail. It names the
+// jail, the variable, where it was set and the offending value.
+type ConfigError struct {
+	Jail  string
+	Var   string
+	File  string // "" when unknown or defaulted
+	Line  int
+	Value string
+	Msg   string
+}
+
+func (e *ConfigError) Error() string {
+	s := ""
+	if e.File != "" {
+		s = e.File
+		if e.Line > 0 {
+			s += ":" + strconv.Itoa(e.Line)
+		}
+		s += ": "
+	}
+	s += "jail " + e.Jail
+	if e.Var != "" {
+		s += ": " + e.Var + "=" + strconv.Quote(e.Value)
+	}
+	return s + ": " + e.Msg
+}

@@ -1,0 +1,29 @@
+package rcconf
+
+import "time"
+
+// Options says what to evaluate and under which limits.
+type Options struct {
+	// Root is the directory every path is resolved under ("/" in production,
+	// a fixture tree in tests). Empty means "/".
+	Root string
+	// Service is the rc.d service name whose rc.conf.d files are read
+	// (rc.conf.d/<Service>). Empty means "jail".
+	Service string
+	// Env is the lowest layer of variables, as "NAME=value" strings. Nil means
+	// the process environment.
+	Env []string
+	// Timeout bounds the whole evaluation. Zero means a default of 5 seconds.
+	Timeout time.Duration
+}
+
+// Var is one variable at the end of evaluation.
+type Var struct {
+	Name  string
+	Value string
+	// File is the file as the shell sees it ("/etc/rc.conf", not its path
+	// outside the root); "env" for a value inherited from the environment.
+	File string
+	// Line is the line of the assignment in File; 0 for the environment.
+	Line int
+}
