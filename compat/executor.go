@@ -1,0 +1,136 @@
+package compat
+
+import (
+	"context"
+	"fmt"
+)
+
+// Executor is what every backend implements: the dry run ([DryRun]), the
+// command backend (cmd/rcjail/cmdexec: each step as the external program the
+// 8.x script runs) and the native backend (system calls). The interface is
+// semantic, not FreeBSD-argv-shaped: a Linux backend maps nullfs to a bind
+// mount, devfs to a tmpfs, and a jail to a namespaced process whose "jid" is
+// its pid.
+//
+// Contract common to every method: paths are clean and absolute, as the
+// script names them on the host; files that are rcjail's own state (id
+// files, console logs, fstab, devfs.rules, jail.conf, /var/run/rcjail/) are
+// resolved under the executor's -R root, paths of jail filesystems (rootdir,
+// skel_root, mount sources and targets) are used as written. Errors name the
+// operation, the object and the cause, and wrap the cause with %w. No method
+// ever runs a shell.
+type Executor interface {
+	// ---- queries: they change nothing ----
+
+	// SysctlGet returns the current value of a sysctl (command backend:
+	// `sysctl -n MIB`). An unknown MIB is an error.
+	SysctlGet(ctx context.Context, mib string) (string, error)
+
+	// Mounted reports whether a filesystem is mounted exactly on dir (dir is
+	// itself the mount point, after cleaning), of type fstype when fstype is
+	// not empty (command backend: `df DIR` / `df -t FSTYPE DIR` and a
+	// comparison of the mount-point column, as the script's
+	// is_current_mountpoint does). A dir that does not exist is not mounted
+	// (false, nil).
+	Mounted(ctx context.Context, dir, fstype string) (bool, error)
+
+	// JailRunning reports whether a jail with this jid exists now (command
+	// backend: `jls -j JID`, true when it exits 0).
+	JailRunning(ctx context.Context, jid string) (bool, error)
+
+	// ReadIDFile reads a jail's id file (path as the host names it,
+	// "/var/run/jail_www.id", resolved under the root). ok is false when it
+	// does not exist or is not a regular file; jid is its first line.
+	ReadIDFile(ctx context.Context, path string) (jid string, ok bool, err error)
+
+	// IsSymlink reports whether path (host path inside a jail root) is a
+	// symlink, without following it.
+	IsSymlink(ctx context.Context, path string) (bool, error)
+
+	// ---- effects: each takes its step; see the step types for the exact
+	// contract and the command the command backend runs ----
+
+	SysctlSet(ctx context.Context, s SysctlSet) error
+	AliasAdd(ctx context.Context, s AliasAdd) error
+	AliasRemove(ctx context.Context, s AliasRemove) error
+	// Mkdir reports whether it created s.Path.
+	Mkdir(ctx context.Context, s Mkdir) (created bool, err error)
+	Rmdir(ctx context.Context, s Rmdir) error
+	Mount(ctx context.Context, s Mount) error
+	Unmount(ctx context.Context, s Unmount) error
+	FstabMount(ctx context.Context, s FstabMount) error
+	DevfsRule(ctx context.Context, s DevfsRule) error
+	DevfsRuleset(ctx context.Context, s DevfsRuleset) error
+	DevfsApply(ctx context.Context, s DevfsApply) error
+	Symlink(ctx context.Context, s Symlink) error
+	CheckLink(ctx context.Context, s CheckLink) error
+	Exec(ctx context.Context, s Exec) error
+	// StartJail returns the jid and the rest of jail(8)'s output (for the
+	// console log). On failure it returns the output lines after the first
+	// (what the script prints after ` cannot start jail "x": `) with the
+	// error.
+	StartJail(ctx context.Context, s StartJail) (jid string, output []byte, err error)
+	Jexec(ctx context.Context, s Jexec) error
+	KillJail(ctx context.Context, s KillJail) error
+	WriteFile(ctx context.Context, s WriteFile) error
+	RemoveFile(ctx context.Context, s RemoveFile) error
+	JailConf(ctx context.Context, s JailConf) error
+}
+
+// Result is what applying one step produced, for the runner's bookkeeping.
+type Result struct {
+	Created bool   // Mkdir made the directory
+	JID     string // StartJail
+	Output  []byte // StartJail: console output (or failure text)
+}
+
+// Apply hands one step to the executor method that implements it.
+func Apply(ctx context.Context, x Executor, s Step) (Result, error) {
+	var r Result
+	var err error
+	switch s := s.(type) {
+	case SysctlSet:
+		err = x.SysctlSet(ctx, s)
+	case AliasAdd:
+		err = x.AliasAdd(ctx, s)
+	case AliasRemove:
+		err = x.AliasRemove(ctx, s)
+	case Mkdir:
+		r.Created, err = x.Mkdir(ctx, s)
+	case Rmdir:
+		err = x.Rmdir(ctx, s)
+	case Mount:
+		err = x.Mount(ctx, s)
+	case Unmount:
+		err = x.Unmount(ctx, s)
+	case FstabMount:
+		err = x.FstabMount(ctx, s)
+	case DevfsRule:
+		err = x.DevfsRule(ctx, s)
+	case DevfsRuleset:
+		err = x.DevfsRuleset(ctx, s)
+	case DevfsApply:
+		err = x.DevfsApply(ctx, s)
+	case Symlink:
+		err = x.Symlink(ctx, s)
+	case CheckLink:
+		err = x.CheckLink(ctx, s)
+	case Exec:
+		err = x.Exec(ctx, s)
+	case StartJail:
+		r.JID, r.Output, err = x.StartJail(ctx, s)
+	case Jexec:
+		err = x.Jexec(ctx, s)
+	case KillJail:
+		err = x.KillJail(ctx, s)
+	case WriteFile:
+		err = x.WriteFile(ctx, s)
+	case RemoveFile:
+		err = x.RemoveFile(ctx, s)
+	case JailConf:
+		err = x.JailConf(ctx, s)
+	default:
+		err = fmt.Errorf("apply %T: unknown step type", s)
+	}
+	return r, err
+}
