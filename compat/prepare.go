@@ -86,17 +86,17 @@ func SymlinkTarget(entry, basedir string) string {
 // base tree alone. An error names the jail, the variable and the entry.
 func PrepareTree(j *Jail) ([]PrepItem, error) {
 	s := j.Skel
-	var ents []skelEnt
+	var ents []prepEnt
 	if s.Enable {
 		for _, e := range s.RO {
-			ents = append(ents, skelEnt{e, false})
+			ents = append(ents, prepEnt{e, false})
 		}
 		for _, e := range s.RW {
-			ents = append(ents, skelEnt{e, true})
+			ents = append(ents, prepEnt{e, true})
 		}
 	}
 	for _, e := range ents {
-		if !cleanRel(e.path) {
+		if !prepCleanRel(e.path) {
 			return nil, prepErr(j, e.rw, e.path, "is not a clean relative path")
 		}
 	}
@@ -105,16 +105,16 @@ func PrepareTree(j *Jail) ([]PrepItem, error) {
 	if basedir == "" {
 		basedir = "basejail"
 	}
-	if symlink && !cleanRel(basedir) {
+	if symlink && !prepCleanRel(basedir) {
 		return nil, &ConfigError{Jail: j.Name, Var: "skel_basedir", Value: basedir, Msg: "not a clean relative path"}
 	}
 
 	// under reports the closest other entry that contains p.
-	under := func(p string) (skelEnt, bool) {
-		var best skelEnt
+	under := func(p string) (prepEnt, bool) {
+		var best prepEnt
 		found := false
 		for _, e := range ents {
-			if e.path != p && isUnder(p, e.path) && (!found || len(e.path) > len(best.path)) {
+			if e.path != p && prepUnder(p, e.path) && (!found || len(e.path) > len(best.path)) {
 				best, found = e, true
 			}
 		}
@@ -126,7 +126,7 @@ func PrepareTree(j *Jail) ([]PrepItem, error) {
 	add := func(it PrepItem) error {
 		if old, ok := items[it.Path]; ok {
 			if old.Kind != it.Kind || old.Target != it.Target {
-				return fmt.Errorf("jail %s: %s wants %s as %s but %s wants it as %s", j.Name, it.Why, it.Path, kindName(it), old.Why, kindName(old))
+				return fmt.Errorf("jail %s: %s wants %s as %s but %s wants it as %s", j.Name, it.Why, it.Path, prepKindName(it), old.Why, prepKindName(old))
 			}
 			return nil
 		}
@@ -156,7 +156,7 @@ func PrepareTree(j *Jail) ([]PrepItem, error) {
 			continue // the mount point lies in the parent's source
 		}
 		if symlink && !e.rw {
-			if isUnder(e.path, basedir) || isUnder(basedir, e.path) {
+			if prepUnder(e.path, basedir) || prepUnder(basedir, e.path) {
 				return nil, prepErr(j, false, e.path, "overlaps skel_basedir "+basedir)
 			}
 			if err := add(PrepItem{Path: e.path, Kind: PrepLink, Target: SymlinkTarget(e.path, basedir), Why: "skel_romounts"}); err != nil {
@@ -173,10 +173,10 @@ func PrepareTree(j *Jail) ([]PrepItem, error) {
 		}
 	}
 	for _, b := range BaseTree {
-		if _, covered := coveredBy(b.Path, ents); covered {
+		if _, covered := prepCovered(b.Path, ents); covered {
 			continue // the skeleton provides it
 		}
-		if symlink && isUnder(b.Path, basedir) {
+		if symlink && prepUnder(b.Path, basedir) {
 			continue
 		}
 		b.Kind, b.Why = PrepDir, "base tree"
@@ -202,33 +202,33 @@ func PrepareTree(j *Jail) ([]PrepItem, error) {
 		out = append(out, items[p])
 	}
 	// Parents before children; otherwise by path, so the output is stable.
-	sort.SliceStable(out, func(a, b int) bool { return lessPath(out[a].Path, out[b].Path) })
+	sort.SliceStable(out, func(a, b int) bool { return prepLess(out[a].Path, out[b].Path) })
 	return out, nil
 }
 
-// skelEnt is one skeleton entry and the list it came from.
-type skelEnt struct {
+// prepEnt is one skeleton entry and the list it came from.
+type prepEnt struct {
 	path string
 	rw   bool
 }
 
-// coveredBy reports whether p is equal to or under one of the entries.
-func coveredBy(p string, ents []skelEnt) (string, bool) {
+// prepCovered reports whether p is equal to or under one of the entries.
+func prepCovered(p string, ents []prepEnt) (string, bool) {
 	for _, e := range ents {
-		if isUnder(p, e.path) {
+		if prepUnder(p, e.path) {
 			return e.path, true
 		}
 	}
 	return "", false
 }
 
-// isUnder reports whether p is parent or lies below it (both clean, relative).
-func isUnder(p, parent string) bool {
+// prepUnder reports whether p is parent or lies below it (both clean, relative).
+func prepUnder(p, parent string) bool {
 	return p == parent || strings.HasPrefix(p, parent+"/")
 }
 
-// lessPath orders paths component by component, so "usr" < "usr/lib" < "usr-x".
-func lessPath(a, b string) bool {
+// prepLess orders paths component by component, so "usr" < "usr/lib" < "usr-x".
+func prepLess(a, b string) bool {
 	as, bs := strings.Split(a, "/"), strings.Split(b, "/")
 	for i := 0; i < len(as) && i < len(bs); i++ {
 		if as[i] != bs[i] {
@@ -238,11 +238,11 @@ func lessPath(a, b string) bool {
 	return len(as) < len(bs)
 }
 
-func cleanRel(p string) bool {
+func prepCleanRel(p string) bool {
 	return p != "" && p != "." && !path.IsAbs(p) && path.Clean(p) == p && p != ".." && !strings.HasPrefix(p, "../")
 }
 
-func kindName(it PrepItem) string {
+func prepKindName(it PrepItem) string {
 	if it.Kind == PrepLink {
 		return "a link to " + it.Target
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 // render writes a tree as one line per item, the way the tests state it.
-func render(items []PrepItem) []string {
+func prepRender(items []PrepItem) []string {
 	var out []string
 	for _, it := range items {
 		if it.Kind == PrepLink {
@@ -26,12 +26,12 @@ func render(items []PrepItem) []string {
 	return out
 }
 
-var defaultRO = strings.Fields("bin sbin lib libexec usr/bin usr/sbin usr/include usr/lib usr/libdata usr/libexec usr/share")
+var prepDefaultRO = strings.Fields("bin sbin lib libexec usr/bin usr/sbin usr/include usr/lib usr/libdata usr/libexec usr/share")
 
 // baseLines is BaseTree as render prints it, less the paths in drop.
-func baseLines(drop ...string) []string {
+func prepBaseLines(drop ...string) []string {
 	var out []string
-	for _, b := range render(BaseTree) {
+	for _, b := range prepRender(BaseTree) {
 		keep := true
 		for _, d := range drop {
 			if strings.HasPrefix(b, d+" ") {
@@ -46,7 +46,7 @@ func baseLines(drop ...string) []string {
 }
 
 func TestPrepareTreeNullfsDefault(t *testing.T) {
-	j := &Jail{Name: "skeltest", Skel: Skel{Enable: true, Root: "/", RO: defaultRO, Mode: "nullfs"}}
+	j := &Jail{Name: "skeltest", Skel: Skel{Enable: true, Root: "/", RO: prepDefaultRO, Mode: "nullfs"}}
 	got, err := PrepareTree(j)
 	if err != nil {
 		t.Fatal(err)
@@ -60,13 +60,13 @@ func TestPrepareTreeNullfsDefault(t *testing.T) {
 		"var/cron/tabs 0700", "var/db 0755", "var/empty 0555", "var/log 0755", "var/mail 0755",
 		"var/run 0755", "var/spool 0755", "var/tmp 1777",
 	}
-	if d := cmp.Diff(want, render(got)); d != "" {
+	if d := cmp.Diff(want, prepRender(got)); d != "" {
 		t.Errorf("tree (-want +got):\n%s", d)
 	}
 }
 
 func TestPrepareTreeSymlinkDefault(t *testing.T) {
-	j := &Jail{Name: "skeltest", Skel: Skel{Enable: true, Root: "/", RO: defaultRO, RW: []string{"usr/ports"}, Mode: "symlink", Basedir: "basejail"}}
+	j := &Jail{Name: "skeltest", Skel: Skel{Enable: true, Root: "/", RO: prepDefaultRO, RW: []string{"usr/ports"}, Mode: "symlink", Basedir: "basejail"}}
 	got, err := PrepareTree(j)
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +83,7 @@ func TestPrepareTreeSymlinkDefault(t *testing.T) {
 		"var/cron/tabs 0700", "var/db 0755", "var/empty 0555", "var/log 0755", "var/mail 0755",
 		"var/run 0755", "var/spool 0755", "var/tmp 1777",
 	}
-	if d := cmp.Diff(want, render(got)); d != "" {
+	if d := cmp.Diff(want, prepRender(got)); d != "" {
 		t.Errorf("tree (-want +got):\n%s", d)
 	}
 }
@@ -102,12 +102,12 @@ func TestSymlinkTargetDepth(t *testing.T) {
 }
 
 func TestPrepareTreeWithoutSkeleton(t *testing.T) {
-	j := &Jail{Name: "plain", Skel: Skel{RO: defaultRO}}
+	j := &Jail{Name: "plain", Skel: Skel{RO: prepDefaultRO}}
 	got, err := PrepareTree(j)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff(baseLines(), render(got)); d != "" {
+	if d := cmp.Diff(prepBaseLines(), prepRender(got)); d != "" {
 		t.Errorf("a jail without skel_enable gets the base tree only (-want +got):\n%s", d)
 	}
 }
@@ -120,15 +120,15 @@ func TestPrepareTreeNested(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := render(got)
-	want := baseLines("usr/local") // usr stays: it is the mount point of the ro entry
+	r := prepRender(got)
+	want := prepBaseLines("usr/local") // usr stays: it is the mount point of the ro entry
 	want = append(want, "var/db/pkg 0755")
 	for _, l := range r {
 		if strings.HasPrefix(l, "usr/") {
 			t.Errorf("%q made under the ro entry usr", l)
 		}
 	}
-	if !contains(r, "usr 0755") || !contains(r, "var/db/pkg 0755") || !contains(r, "var/db 0755") {
+	if !prepContains(r, "usr 0755") || !prepContains(r, "var/db/pkg 0755") || !prepContains(r, "var/db 0755") {
 		t.Errorf("missing usr or var/db/pkg: %q", r)
 	}
 	if len(r) != len(want) {
@@ -142,8 +142,8 @@ func TestPrepareTreeSymlinkNested(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := render(got)
-	if !contains(r, "usr -> basejail/usr") || contains(r, "usr/lib -> ../basejail/usr/lib") {
+	r := prepRender(got)
+	if !prepContains(r, "usr -> basejail/usr") || prepContains(r, "usr/lib -> ../basejail/usr/lib") {
 		t.Errorf("want only the parent's link: %q", r)
 	}
 
@@ -171,7 +171,7 @@ func TestPrepareTreeRefusesBadEntries(t *testing.T) {
 	}
 }
 
-func contains(l []string, s string) bool {
+func prepContains(l []string, s string) bool {
 	for _, x := range l {
 		if x == s {
 			return true
