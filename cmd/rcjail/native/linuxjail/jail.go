@@ -1,0 +1,31 @@
+package linuxjail
+
+import (
+	"io"
+	"time"
+)
+
+// InitArg0 is argv[0] of the re-executed binary when it is a jail's init.
+const InitArg0 = "rcjail-jail-init"
+
+// Spec is one jail to start.
+type Spec struct {
+	Root     string   // the jail root, absolute and clean; must be a real directory
+	Hostname string   // set in the jail's UTS namespace
+	Command  []string // the start command, run inside the jail
+
+	// Output receives everything the start command prints (the console
+	// log). Pass an *os.File to let the jail write to it directly; any
+	// other writer is fed through a pipe.
+	Output io.Writer
+
+	// Timeout bounds the start command; on expiry the whole jail is
+	// killed and Start fails. 0 means 60 s.
+	Timeout time.Duration
+}
+
+// Defaults.
+const (
+	DefaultStartTimeout = 60 * time.Second
+	DefaultStopTimeout  = 10 * time.Second // FreeBSD's stop.timeout
+)
