@@ -1,0 +1,246 @@
+package compat
+
+import (
+	"fmt"
+	"path"
+)
+
+// Plan is the ordered list of steps for one jail and one verb.
+type Plan struct {
+	Jail  string // the name as given
+	Verb  string // "start" or "stop"
+	Steps []Step
+}
+
+// StartFacts are the answers to the questions the script asks before it
+// plans a jail's start. The zero value is a clean host.
+type StartFacts struct {
+	// DevfsMounted: devfs is already mounted on <rootdir>/dev (`df -t devfs`
+	// succeeded), so the whole devfs block, rules and dev/log link included,
+	// is skipped, as the script does.
+	DevfsMounted bool
+}
+
+// StopFacts are what stop knows before it plans.
+type StopFacts struct {
+	IDFile  bool   // the id file exists (it may be empty)
+	JID     string // its first line
+	Running bool   // the jid runs now (jls -j JID)
+}
+
+// IDFile is the id file the script keeps for a jail ("/var/run/jail_<j>.id").
+func IDFile(j *Jail) string { return "/var/run/jail_" + j.J + ".id" }
+
+// Build plans verb ("start" or "stop") for each named jail of cfg, in the
+// order given (nil names: cfg.List), against a clean host for start and a
+// running jail for stop. It is the pure core that the runner uses jail by
+// jail with the facts it has queried; jails with configuration errors get
+// an empty plan.
+func Build(cfg *Config, verb string, names []string) ([]Plan, error) {
+	if names == nil {
+		names = cfg.List
+	}
+	plans := make([]Plan, 0, len(names))
+	for _, n := range names {
+		j := cfg.Jails[n]
+		if j == nil {
+			return nil, fmt.Errorf("plan %s of jail %q: jail not in the configuration", verb, n)
+		}
+		p := Plan{Jail: n, Verb: verb}
+		if len(j.Errors) == 0 {
+			switch verb {
+			case "start":
+				p.Steps = PlanStart(j, StartFacts{})
+			case "stop":
+				p.Steps = PlanStop(j, StopFacts{IDFile: true, JID: "$jid", Running: true})
+			default:
+				return nil, fmt.Errorf("plan %q of jail %q: unknown verb", verb, n)
+			}
+		}
+		plans = append(plans, p)
+	}
+	return plans, nil
+}
+
+// SkelMountOrder returns the skeleton entries that are nullfs-mounted one
+// by one, in mount order: s.Order (parents first, otherwise romounts then
+// rwmounts; computed by [NewConfig]) or, for a hand-built Skel without it,
+// the same order computed here. In symlink mode only the rw entries are
+// mounted one by one. Unmounting is the exact reverse.
+func SkelMountOrder(s Skel) []SkelEntry {
+	order := s.Order
+	if len(order) == 0 && len(s.RO)+len(s.RW) > 0 {
+		ents := make([]SkelEntry, 0, len(s.RO)+len(s.RW))
+		for _, e := range s.RO {
+			ents = append(ents, SkelEntry{Path: e})
+		}
+		for _, e := range s.RW {
+			ents = append(ents, SkelEntry{Path: e, RW: true})
+		}
+		order = mountOrder(ents)
+	}
+	if s.Mode != "symlink" {
+		return order
+	}
+	rw := make([]SkelEntry, 0, len(s.RW))
+	for _, e := range order {
+		if e.RW {
+			rw = append(rw, e)
+		}
+	}
+	return rw
+}
+
+func under(root, rel string) string { return path.Join(root, rel) }
+
+// PlanStart returns the steps that start j, in SPEC §1's order: aliases →
+// skeleton → fstab → devfs (+ ruleset, dev/log) → fdescfs → procfs →
+// exec_prestart* → jail(8). What follows jail(8) (afterstart, console log,
+// id file, poststart) depends on the jid and is planned by [PlanAfterJail].
+func PlanStart(j *Jail, f StartFacts) []Step {
+	if j.JailConfFile != "" {
+		return []Step{JailConf{Jail: j.Name, File: j.JailConfFile, J: j.J}}
+	}
+	steps := make([]Step, 0, 8+2*len(j.Skel.RO)+2*len(j.Skel.RW))
+	for _, a := range j.IPs {
+		if a.Iface != "" {
+			steps = append(steps, AliasAdd{Jail: j.Name, Addr: a})
+		}
+	}
+	root := j.RootDir
+	if j.Skel.Enable {
+		if j.Skel.Mode == "symlink" {
+			for _, e := range j.Skel.RO {
+				steps = append(steps, CheckLink{Jail: j.Name, Root: root, Path: under(root, e), Target: SymlinkTarget(e, j.Skel.Basedir)})
+			}
+			base := under(root, j.Skel.Basedir)
+			steps = append(steps,
+				Mkdir{Jail: j.Name, Root: root, Path: base},
+				Mount{Jail: j.Name, FSType: FSNullfs, Source: j.Skel.Root, Target: base, ReadOnly: true, Root: root})
+		}
+		for _, e := range SkelMountOrder(j.Skel) {
+			t := under(root, e.Path)
+			steps = append(steps,
+				Mkdir{Jail: j.Name, Root: root, Path: t},
+				Mount{Jail: j.Name, FSType: FSNullfs, Source: under(j.Skel.Root, e.Path), Target: t, ReadOnly: !e.RW, Root: root})
+		}
+	}
+	if j.MountEnable {
+		steps = append(steps, FstabMount{Jail: j.Name, Fstab: j.Fstab, Entries: j.FstabEntries, Root: root})
+	}
+	dev := under(root, "dev")
+	if j.Devfs && !f.DevfsMounted {
+		steps = append(steps,
+			Mkdir{Jail: j.Name, Root: root, Path: dev},
+			Mount{Jail: j.Name, FSType: FSDevfs, Target: dev, Root: root})
+		if j.DevfsRulesetN >= 0 {
+			steps = append(steps, DevfsRuleset{Jail: j.Name, Dir: dev, Ruleset: j.DevfsRulesetN})
+		}
+		steps = append(steps,
+			DevfsApply{Jail: j.Name, Dir: dev},
+			Symlink{Jail: j.Name, Target: "../var/run/log", Path: under(dev, "log")})
+	}
+	if j.Fdescfs {
+		fd := under(dev, "fd")
+		steps = append(steps,
+			Mkdir{Jail: j.Name, Root: root, Path: fd},
+			Mount{Jail: j.Name, FSType: FSFdescfs, Target: fd, Root: root})
+	}
+	if j.Procfs {
+		p := under(root, "proc")
+		steps = append(steps,
+			Mkdir{Jail: j.Name, Root: root, Path: p},
+			Mount{Jail: j.Name, FSType: FSProcfs, Target: p, Root: root})
+	}
+	for i, h := range j.PreStart {
+		steps = append(steps, Exec{Jail: j.Name, Var: fmt.Sprintf("exec_prestart%d", i), Argv: h})
+	}
+	ips := make([]string, len(j.IPs))
+	for i, a := range j.IPs {
+		ips[i] = a.Addr
+	}
+	steps = append(steps, StartJail{
+		Jail: j.Name, J: j.J, Fib: j.Fib, Flags: j.Flags, Root: root,
+		Hostname: j.Hostname, IPs: ips, Command: j.ExecStart,
+	})
+	return steps
+}
+
+// PlanAfterJail returns what start does once jail(8) has returned jid and
+// its output: exec_afterstart* through jexec, the console log, the id file
+// and exec_poststart* on the host.
+func PlanAfterJail(j *Jail, jid string, output []byte) []Step {
+	steps := make([]Step, 0, len(j.AfterStart)+len(j.PostStart)+2)
+	for _, a := range j.AfterStart {
+		steps = append(steps, Jexec{Jail: j.Name, JID: jid, Argv: a})
+	}
+	steps = append(steps,
+		WriteFile{Jail: j.Name, Path: j.ConsoleLog, Data: output},
+		WriteFile{Jail: j.Name, Path: IDFile(j), Data: []byte(jid + "\n"), IDFile: true})
+	for i, h := range j.PostStart {
+		steps = append(steps, Exec{Jail: j.Name, Var: fmt.Sprintf("exec_poststart%d", i), Argv: h})
+	}
+	return steps
+}
+
+// PlanStop returns the steps that stop j, the mirror of start (SPEC §1):
+// exec_prestop* → exec_stop via jexec → kill → unmount fdescfs, devfs,
+// procfs, fstab (reverse file order), skeleton (reverse mount order) →
+// exec_poststop* → remove aliases → remove the id file. Without a running
+// jid the prestop hooks, the stop command and the kill are left out; the
+// unmounts stay (the runner runs each only if it is really mounted, so a
+// stop after a crash cleans up what is left, SPEC §3.5).
+func PlanStop(j *Jail, f StopFacts) []Step {
+	if j.JailConfFile != "" {
+		return []Step{JailConf{Jail: j.Name, File: j.JailConfFile, J: j.J, Remove: true}}
+	}
+	steps := make([]Step, 0, 8+len(j.Skel.RO)+len(j.Skel.RW)+len(j.FstabEntries))
+	if f.Running {
+		for i, h := range j.PreStop {
+			steps = append(steps, Exec{Jail: j.Name, Var: fmt.Sprintf("exec_prestop%d", i), Argv: h})
+		}
+		if len(j.ExecStop) > 0 {
+			steps = append(steps, Jexec{Jail: j.Name, JID: f.JID, Argv: j.ExecStop, CleanEnv: true, AppendLog: j.ConsoleLog})
+		}
+		steps = append(steps, KillJail{Jail: j.Name, JID: f.JID})
+	}
+	root := j.RootDir
+	dev := under(root, "dev")
+	if j.Fdescfs {
+		steps = append(steps, Unmount{Jail: j.Name, FSType: FSFdescfs, Target: under(dev, "fd"), Root: root})
+	}
+	if j.Devfs {
+		steps = append(steps, Unmount{Jail: j.Name, FSType: FSDevfs, Target: dev, Root: root})
+	}
+	if j.Procfs {
+		steps = append(steps, Unmount{Jail: j.Name, FSType: FSProcfs, Target: under(root, "proc"), Root: root})
+	}
+	if j.MountEnable {
+		for i := len(j.FstabEntries) - 1; i >= 0; i-- {
+			steps = append(steps, Unmount{Jail: j.Name, Target: path.Clean(j.FstabEntries[i].MountPoint), Root: root})
+		}
+	}
+	if j.Skel.Enable {
+		order := SkelMountOrder(j.Skel)
+		for i := len(order) - 1; i >= 0; i-- {
+			steps = append(steps, Unmount{Jail: j.Name, FSType: FSNullfs, Target: under(root, order[i].Path), Root: root})
+		}
+		if j.Skel.Mode == "symlink" {
+			steps = append(steps, Unmount{Jail: j.Name, FSType: FSNullfs, Target: under(root, j.Skel.Basedir), Root: root})
+		}
+	}
+	if f.Running {
+		for i, h := range j.PostStop {
+			steps = append(steps, Exec{Jail: j.Name, Var: fmt.Sprintf("exec_poststop%d", i), Argv: h})
+		}
+	}
+	if f.IDFile {
+		for _, a := range j.IPs {
+			if a.Iface != "" {
+				steps = append(steps, AliasRemove{Jail: j.Name, Addr: a})
+			}
+		}
+		steps = append(steps, RemoveFile{Jail: j.Name, Path: IDFile(j)})
+	}
+	return steps
+}

@@ -1,0 +1,53 @@
+package compat
+
+import "strings"
+
+// Invocation is an rc.d argument split the way rc.subr's run_rc_command
+// splits it: an optional prefix (fast, force, one, quiet) and the verb.
+type Invocation struct {
+	Arg    string // as given: "onestart"
+	Prefix string // "", "fast", "force", "one" or "quiet"
+	Verb   string // "start"
+}
+
+// Quiet is rc.subr's rc_quiet: set by "quiet" and by "fast".
+func (v Invocation) Quiet() bool { return v.Prefix == "quiet" || v.Prefix == "fast" }
+
+// Forced reports whether the prefix lifts the jail_enable gate ("one" and
+// "force" set jail_enable=YES for this run).
+func (v Invocation) Forced() bool { return v.Prefix == "one" || v.Prefix == "force" }
+
+// Verbs are the rc.d verbs rcjail understands, in rc.subr's usage order.
+var Verbs = []string{"start", "stop", "restart", "rcvar", "status"}
+
+// ParseInvocation splits arg into prefix and verb. The prefix is taken off
+// only when what follows is a known verb ("fastfoo" stays an unknown verb
+// "fastfoo"), which is what rc.subr's usage message then names.
+func ParseInvocation(arg string) Invocation {
+	for _, p := range []string{"fast", "force", "one", "quiet"} {
+		if rest, ok := strings.CutPrefix(arg, p); ok && isVerb(rest) {
+			return Invocation{Arg: arg, Prefix: p, Verb: rest}
+		}
+	}
+	return Invocation{Arg: arg, Verb: arg}
+}
+
+func isVerb(s string) bool {
+	for _, v := range Verbs {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// UsageLine is rc.subr's rc_usage line for the program invoked as name.
+func UsageLine(name string) string {
+	return "Usage: " + name + " [fast|force|one|quiet](" + strings.Join(Verbs, "|") + ")"
+}
+
+// DisabledMessage is what rc.subr (8.x) prints on stdout when jail_enable is
+// off and the verb had no one/force prefix.
+func DisabledMessage(verb string) string {
+	return "Cannot '" + verb + "' jail. Set jail_enable to YES in /etc/rc.conf or use 'one" + verb + "' instead of '" + verb + "'."
+}

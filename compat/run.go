@@ -1,0 +1,451 @@
+package compat
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"slices"
+	"strings"
+)
+
+// Runner does what rc.subr and the 8.x rc.d/jail script do for one
+// invocation: the jail_enable gate, the verbs, the stdout lines byte for
+// byte, and every effect through its [Executor].
+//
+// Decisions where the script leaves room:
+//   - jail_parallel_start is accepted but jails start one after another, so
+//     stdout keeps the list order and stays deterministic.
+//   - jail_reverse_stop reverses jail_list on stop, only when no names were
+//     given on the command line (as the modern script).
+//   - A failing exec_prestart<N> hook fails the jail's start (and rolls it
+//     back); failing exec_afterstart/exec_poststart/exec_prestop/
+//     exec_poststop hooks are warnings, as their status was ignored by the
+//     script.
+//   - `stop` of a jail without an id file prints the script's "cannot stop"
+//     line, and still unmounts what the jail's start would have mounted if it
+//     is mounted there now (SPEC §3.5); that is not a failure.
+type Runner struct {
+	Config *Config
+	X      Executor
+	Stdout io.Writer // the script's stdout (io.Discard under -n)
+	Stderr io.Writer
+	Name   string // the path diagnostics are prefixed with
+
+	// Status, if set, handles the "status" verb (the richer admin view lives
+	// in cmd/rcjail); nil means the minimal rc.subr-like status below.
+	Status func(ctx context.Context, names []string) int
+
+	rulesLoaded bool
+}
+
+func (r *Runner) out(s string) { io.WriteString(r.Stdout, s) }
+
+func (r *Runner) warnf(format string, args ...any) {
+	fmt.Fprintf(r.Stderr, "%s: WARNING: %s\n", r.Name, fmt.Sprintf(format, args...))
+}
+
+func (r *Runner) errorf(format string, args ...any) {
+	fmt.Fprintf(r.Stderr, "%s: ERROR: %s\n", r.Name, fmt.Sprintf(format, args...))
+}
+
+// Run handles one rc.d invocation (arg is the verb with its prefix, names
+// the jails after it, which replace jail_list) and returns the exit status:
+// 0 when everything asked for happened, 1 otherwise.
+func (r *Runner) Run(ctx context.Context, arg string, names []string) int {
+	inv := ParseInvocation(arg)
+	if arg == "" {
+		fmt.Fprintln(r.Stderr, UsageLine(r.Name))
+		return 1
+	}
+	if !isVerb(inv.Verb) {
+		fmt.Fprintf(r.Stderr, "%s: unknown directive '%s'.\n", r.Name, inv.Verb)
+		fmt.Fprintln(r.Stderr, UsageLine(r.Name))
+		return 1
+	}
+	if inv.Verb != "rcvar" && !r.Config.Enable && !inv.Forced() {
+		if !inv.Quiet() {
+			r.out(DisabledMessage(inv.Verb) + "\n")
+		}
+		return 0
+	}
+	for _, w := range r.Config.Warnings {
+		r.warnf("%s", w)
+	}
+	given := len(names) > 0
+	if !given {
+		names = r.Config.List
+	}
+	switch inv.Verb {
+	case "start":
+		return r.Start(ctx, names)
+	case "stop":
+		if !given && r.Config.ReverseStop {
+			names = slices.Clone(names)
+			slices.Reverse(names)
+		}
+		return r.Stop(ctx, names)
+	case "restart":
+		st := r.Stop(ctx, names)
+		return max(st, r.Start(ctx, names))
+	case "rcvar":
+		v := "NO"
+		if r.Config.Enable {
+			v = "YES"
+		}
+		r.out("# jail\n$jail_enable=" + v + "\n")
+		return 0
+	case "status":
+		if r.Status != nil {
+			return r.Status(ctx, names)
+		}
+		return r.status(ctx, names)
+	}
+	return 1
+}
+
+// status prints one rc.subr-like line per jail.
+func (r *Runner) status(ctx context.Context, names []string) int {
+	st := 0
+	for _, n := range names {
+		j := r.Config.Jails[n]
+		if j == nil {
+			st = 1
+			continue
+		}
+		jid, ok, err := r.X.ReadIDFile(ctx, IDFile(j))
+		running := false
+		if err == nil && ok && jid != "" {
+			running, err = r.X.JailRunning(ctx, jid)
+		}
+		if err != nil {
+			r.warnf("jail %s: %v", n, err)
+		}
+		if running {
+			r.out(fmt.Sprintf("jail %s is running as jid %s.\n", n, jid))
+		} else {
+			r.out(fmt.Sprintf("jail %s is not running.\n", n))
+			st = 1
+		}
+	}
+	return st
+}
+
+// Start is the script's jail_start: the "Configuring jails:" sysctl block,
+// then "Starting jails:" and each jail in order.
+func (r *Runner) Start(ctx context.Context, names []string) int {
+	r.out("Configuring jails:")
+	for _, k := range r.Config.Sysctls {
+		if k.Want == "" {
+			continue
+		}
+		cur, err := r.X.SysctlGet(ctx, k.MIB)
+		if err != nil {
+			// The script discards sysctl -n's errors and compares an empty
+			// value, so it sets the knob; do the same, loudly.
+			r.warnf("%v", err)
+		}
+		if cur == k.Want {
+			continue
+		}
+		yn := "NO"
+		if k.Want == "1" {
+			yn = "YES"
+		}
+		r.out(" " + k.Label + "=" + yn)
+		if _, err := Apply(ctx, r.X, SysctlSet{MIB: k.MIB, Value: k.Want}); err != nil {
+			r.warnf("%v", err)
+		}
+	}
+	r.out(".\n")
+	r.out("Starting jails:")
+	st := 0
+	for _, n := range names {
+		if !r.startOne(ctx, n) {
+			st = 1
+		}
+	}
+	r.out(".\n")
+	return st
+}
+
+func (r *Runner) cannotStart(n string) {
+	r.out(" cannot start jail \"" + n + "\": \n")
+}
+
+// startOne starts one jail; false when it could not.
+func (r *Runner) startOne(ctx context.Context, n string) bool {
+	j := r.Config.Jails[n]
+	if j == nil {
+		r.cannotStart(n)
+		r.errorf("jail %s: not in the configuration", n)
+		return false
+	}
+	if len(j.Errors) > 0 {
+		// SPEC §3.1: the jail is refused, the others still start.
+		r.cannotStart(n)
+		for _, e := range j.Errors {
+			r.errorf("%v", e)
+		}
+		return false
+	}
+	if j.JailConfFile == "" {
+		idf := IDFile(j)
+		jid, ok, err := r.X.ReadIDFile(ctx, idf)
+		if err != nil {
+			r.cannotStart(n)
+			r.errorf("jail %s: %v", n, err)
+			return false
+		}
+		if ok && jid != "" {
+			running, err := r.X.JailRunning(ctx, jid)
+			if err != nil {
+				r.cannotStart(n)
+				r.errorf("jail %s: %v", n, err)
+				return false
+			}
+			if running {
+				r.out(" [" + j.Hostname + " already running (" + idf + " exists)]")
+				return true
+			}
+			// A stale id file (SPEC §3.5): start the jail, the id file is
+			// replaced on success.
+		}
+	}
+	var facts StartFacts
+	if j.Devfs && j.JailConfFile == "" {
+		m, err := r.X.Mounted(ctx, path.Join(j.RootDir, "dev"), FSDevfs)
+		if err != nil {
+			r.cannotStart(n)
+			r.errorf("jail %s: %v", n, err)
+			return false
+		}
+		facts.DevfsMounted = m
+	}
+	steps := PlanStart(j, facts)
+	steps = r.withRules(j, steps)
+
+	var undo []Step
+	fail := func(err error, jailOutput []byte) bool {
+		r.cannotStart(n)
+		if jailOutput != nil {
+			r.Stdout.Write(jailOutput)
+		}
+		if err != nil {
+			r.errorf("%v", err)
+		}
+		for _, e := range r.rollback(ctx, undo) {
+			r.errorf("%v", e)
+		}
+		return false
+	}
+	for _, s := range steps {
+		res, err := Apply(ctx, r.X, s)
+		if err != nil {
+			if sj, ok := s.(StartJail); ok {
+				return fail(fmt.Errorf("start jail %s: %s: %w", n, strings.Join(JailArgv(sj), " "), err), res.Output)
+			}
+			return fail(err, nil)
+		}
+		switch s := s.(type) {
+		case Mkdir:
+			if res.Created {
+				undo = append(undo, Rmdir(s))
+			}
+		case StartJail:
+			undo = append(undo, KillJail{Jail: n, JID: res.JID})
+			return r.afterJail(ctx, j, res, undo, fail)
+		default:
+			undo = append(undo, s.Undo()...)
+		}
+	}
+	// A jail.conf jail: jail(8) did everything.
+	r.out(" " + hostOrName(j))
+	return true
+}
+
+func hostOrName(j *Jail) string {
+	if j.Hostname != "" {
+		return j.Hostname
+	}
+	return j.Name
+}
+
+// afterJail runs exec_afterstart*, prints the hostname, writes the console
+// log and the id file, and runs exec_poststart*.
+func (r *Runner) afterJail(ctx context.Context, j *Jail, res Result, undo []Step, fail func(error, []byte) bool) bool {
+	printed := false
+	for _, s := range PlanAfterJail(j, res.JID, res.Output) {
+		if _, ok := s.(WriteFile); ok && !printed {
+			r.out(" " + j.Hostname)
+			printed = true
+		}
+		_, err := Apply(ctx, r.X, s)
+		switch s := s.(type) {
+		case Jexec, Exec:
+			if err != nil {
+				r.warnf("jail %s: %v", j.Name, err)
+			}
+		default:
+			if err != nil {
+				return fail(err, nil)
+			}
+			undo = append(undo, s.Undo()...)
+		}
+	}
+	return true
+}
+
+// withRules inserts the devfs rule loading in front of the first devfs
+// mount of the run, once per run, as rc.subr's devfs_mount_jail does.
+func (r *Runner) withRules(j *Jail, steps []Step) []Step {
+	if r.rulesLoaded || len(j.DevfsRules) == 0 {
+		return steps
+	}
+	for i, s := range steps {
+		if m, ok := s.(Mount); ok && m.FSType == FSDevfs {
+			out := make([]Step, 0, len(steps)+len(j.DevfsRules))
+			out = append(out, steps[:i]...)
+			for _, rule := range j.DevfsRules {
+				out = append(out, rule)
+			}
+			r.rulesLoaded = true
+			return append(out, steps[i:]...)
+		}
+	}
+	return steps
+}
+
+// rollback undoes done steps in reverse, past errors, and returns every
+// error (SPEC §3.3).
+func (r *Runner) rollback(ctx context.Context, undo []Step) []error {
+	var errs []error
+	for i := len(undo) - 1; i >= 0; i-- {
+		if err := r.applyGuarded(ctx, undo[i]); err != nil {
+			errs = append(errs, fmt.Errorf("undo: %w", err))
+		}
+	}
+	return errs
+}
+
+// applyGuarded applies s; an Unmount runs only when something of the
+// expected type is mounted exactly there (SPEC §3.5).
+func (r *Runner) applyGuarded(ctx context.Context, s Step) error {
+	if u, ok := s.(Unmount); ok {
+		m, err := r.X.Mounted(ctx, u.Target, u.FSType)
+		if err != nil {
+			return err
+		}
+		if !m {
+			return nil
+		}
+	}
+	_, err := Apply(ctx, r.X, s)
+	return err
+}
+
+// Stop is the script's jail_stop.
+func (r *Runner) Stop(ctx context.Context, names []string) int {
+	r.out("Stopping jails:")
+	st := 0
+	for _, n := range names {
+		if !r.stopOne(ctx, n) {
+			st = 1
+		}
+	}
+	r.out(".\n")
+	return st
+}
+
+func (r *Runner) stopOne(ctx context.Context, n string) bool {
+	j := r.Config.Jails[n]
+	if j == nil {
+		r.errorf("jail %s: not in the configuration", n)
+		return false
+	}
+	if len(j.Errors) > 0 {
+		r.out(" cannot stop jail " + n + ". Invalid configuration\n")
+		for _, e := range j.Errors {
+			r.errorf("%v", e)
+		}
+		return false
+	}
+	var f StopFacts
+	if j.JailConfFile == "" {
+		jid, ok, err := r.X.ReadIDFile(ctx, IDFile(j))
+		if err != nil {
+			r.errorf("jail %s: %v", n, err)
+			return false
+		}
+		if !ok {
+			r.out(" cannot stop jail " + n + ". No jail id in /var/run\n")
+			// Clean what a crashed start or an earlier failed stop left.
+			ok := true
+			for _, s := range PlanStop(j, StopFacts{}) {
+				if err := r.applyGuarded(ctx, s); err != nil {
+					r.warnf("jail %s: %v", n, err)
+					ok = false
+				}
+			}
+			return ok
+		}
+		f.IDFile, f.JID = true, jid
+		if jid != "" {
+			f.Running, err = r.X.JailRunning(ctx, jid)
+			if err != nil {
+				r.errorf("jail %s: %v", n, err)
+				return false
+			}
+		}
+	}
+	steps := PlanStop(j, f)
+	ok := true
+	printed := f.JID == "" && j.JailConfFile == ""
+	for _, s := range steps {
+		if !printed {
+			switch s.(type) {
+			case AliasRemove, RemoveFile:
+				r.out(" " + hostOrName(j))
+				printed = true
+			case Exec:
+				if strings.HasPrefix(s.(Exec).Var, "exec_poststop") {
+					r.out(" " + hostOrName(j))
+					printed = true
+				}
+			}
+		}
+		err := r.applyGuarded(ctx, s)
+		if err != nil {
+			var hook bool
+			switch s.(type) {
+			case Exec, Jexec:
+				hook = true
+			}
+			if hook {
+				r.warnf("jail %s: %v", n, err)
+				continue
+			}
+			r.errorf("jail %s: %v", n, err)
+			ok = false
+		}
+	}
+	if !printed {
+		r.out(" " + hostOrName(j))
+	}
+	return ok
+}
+
+// SplitJailOutput splits jail(8)'s output into the jid (first line) and the
+// rest, as the script's `head -1` and `tail +2` do.
+func SplitJailOutput(out []byte) (jid string, rest []byte) {
+	first, rest, found := bytes.Cut(out, []byte("\n"))
+	if !found {
+		return string(first), nil
+	}
+	return string(first), rest
+}
+
+// ErrJailFailed is wrapped by executors when jail(8) itself failed.
+var ErrJailFailed = errors.New("jail(8) failed")
