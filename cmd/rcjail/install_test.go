@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var repoTop = filepath.Join("..", "..")
+
+// treeOf lists every file under dir as "mode path", paths relative to dir.
+func treeOf(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		out = append(out, info.Mode().String()+" "+filepath.ToSlash(rel))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func mustRead(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func gunzip(t *testing.T, p string) string {
+	t.Helper()
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	b, err := io.ReadAll(z)
+	if err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	return string(b)
+}
+
+func runInstallScript(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(needTool(t, "bash"), append([]string{filepath.Join(repoTop, "rc.d", "install.sh")}, args...)...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// The whole drop-in cycle into a temporary DESTDIR, through the Makefile as
+// an administrator runs it: install over an existing original, re-install,
+// a base upgrade replacing the wrapper, uninstall.
+func TestInstallUninstall(t *testing.T) {
+	mk := needTool(t, "make")
+	needTool(t, "gzip")
+	dest := t.TempDir()
+	bin := filepath.Join(t.TempDir(), "rcjail")
+	rcd := filepath.Join(dest, "etc", "rc.d")
+	if err := os.MkdirAll(rcd, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const original = "#!/bin/sh\n# PROVIDE: jail\n# the base system's script\n"
+	if err := os.WriteFile(filepath.Join(rcd, "jail"), []byte(original), 0o555); err != nil {
+		t.Fatal(err)
+	}
+
+	cmd := exec.Command(mk, "-C", repoTop, "install", "DESTDIR="+dest, "BIN="+bin, "VERSION=v1.2.3", "COMMIT=abc1234")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make install: %v\n%s", err, out)
+	}
+	want := []string{
+		"-r--r--r-- usr/local/share/man/man8/rcjail.8.gz",
+		"-r-xr-xr-x etc/rc.d/jail",
+		"-r-xr-xr-x etc/rc.d/jail.orig",
+		"-r-xr-xr-x usr/local/sbin/rcjail",
+	}
+	sort.Strings(want)
+	if diff := cmp.Diff(want, treeOf(t, dest)); diff != "" {
+		t.Fatalf("installed tree (-want +got):\n%s", diff)
+	}
+	if got := mustRead(t, filepath.Join(rcd, "jail.orig")); got != original {
+		t.Errorf("jail.orig is not the original script:\n%s", got)
+	}
+	wrapper := strings.ReplaceAll(mustRead(t, wrapperPath), "@PREFIX@", "/usr/local")
+	if got := mustRead(t, filepath.Join(rcd, "jail")); got != wrapper {
+		t.Errorf("installed wrapper differs from rc.d/jail with @PREFIX@=/usr/local:\n%s", got)
+	}
+	if !strings.Contains(wrapper, `"${RCJAIL_BIN:-/usr/local/sbin/rcjail}"`) {
+		t.Errorf("installed wrapper does not run /usr/local/sbin/rcjail:\n%s", wrapper)
+	}
+	if got := gunzip(t, filepath.Join(dest, "usr/local/share/man/man8/rcjail.8.gz")); got != mustRead(t, filepath.Join(repoTop, "doc", "rcjail.8")) {
+		t.Errorf("installed manual is not doc/rcjail.8")
+	}
+	out, err := exec.Command(filepath.Join(dest, "usr/local/sbin/rcjail"), "version").CombinedOutput()
+	if err != nil || string(out) != "rcjail v1.2.3 (abc1234)\n" {
+		t.Errorf("installed rcjail version = %q, %v; want the Makefile's VERSION and COMMIT", out, err)
+	}
+
+	// Re-installing must keep the original, not save the wrapper over it.
+	if out, err := runInstallScript(t, "install", dest, "/usr/local", bin); err != nil {
+		t.Fatalf("second install: %v\n%s", err, out)
+	}
+	if got := mustRead(t, filepath.Join(rcd, "jail.orig")); got != original {
+		t.Fatalf("re-install replaced jail.orig:\n%s", got)
+	}
+
+	// A base upgrade puts a newer original in place; installing again keeps
+	// that one, and uninstall restores it.
+	const upgraded = "#!/bin/sh\n# PROVIDE: jail\n# the upgraded base script\n"
+	if err := os.Remove(filepath.Join(rcd, "jail")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(rcd, "jail"), []byte(upgraded), 0o555); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runInstallScript(t, "install", dest, "/usr/local", bin); err != nil {
+		t.Fatalf("install after upgrade: %v\n%s", err, out)
+	}
+	if got := mustRead(t, filepath.Join(rcd, "jail.orig")); got != upgraded {
+		t.Fatalf("jail.orig after an upgrade = %q, want the upgraded script", got)
+	}
+
+	cmd = exec.Command(mk, "-C", repoTop, "uninstall", "DESTDIR="+dest)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make uninstall: %v\n%s", err, out)
+	}
+	if diff := cmp.Diff([]string{"-r-xr-xr-x etc/rc.d/jail"}, treeOf(t, dest)); diff != "" {
+		t.Fatalf("tree after uninstall (-want +got):\n%s", diff)
+	}
+	if got := mustRead(t, filepath.Join(rcd, "jail")); got != upgraded {
+		t.Errorf("uninstall did not restore the original: %q", got)
+	}
+}
+
+// A fresh system (no original script, another prefix): the wrapper names the
+// program under that prefix, and uninstall leaves nothing behind.
+func TestInstallFreshPrefix(t *testing.T) {
+	needTool(t, "gzip")
+	dest := t.TempDir()
+	bin := filepath.Join(t.TempDir(), "rcjail")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\necho stub\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runInstallScript(t, "install", dest, "/opt/rc jail", bin); err != nil {
+		t.Fatalf("install: %v\n%s", err, out)
+	}
+	want := []string{
+		"-r--r--r-- opt/rc jail/share/man/man8/rcjail.8.gz",
+		"-r-xr-xr-x etc/rc.d/jail",
+		"-r-xr-xr-x opt/rc jail/sbin/rcjail",
+	}
+	sort.Strings(want)
+	if diff := cmp.Diff(want, treeOf(t, dest)); diff != "" {
+		t.Fatalf("installed tree (-want +got):\n%s", diff)
+	}
+	// Run the installed wrapper: with RCJAIL_BIN unset it must look for the
+	// program at the substituted prefix (absent outside DESTDIR).
+	dash := needTool(t, "dash")
+	cmd := exec.Command(dash, filepath.Join(dest, "etc/rc.d/jail"), "status")
+	cmd.Env = []string{"PATH=/usr/bin:/bin"}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err == nil {
+		t.Fatalf("the wrapper found a program at /opt/rc jail/sbin/rcjail on this host?")
+	}
+	if !strings.Contains(stderr.String(), "/opt/rc jail/sbin/rcjail") {
+		t.Errorf("wrapper did not try /opt/rc jail/sbin/rcjail: %s", stderr.String())
+	}
+	if out, err := runInstallScript(t, "uninstall", dest, "/opt/rc jail"); err != nil {
+		t.Fatalf("uninstall: %v\n%s", err, out)
+	}
+	if got := treeOf(t, dest); len(got) != 0 {
+		t.Errorf("files left after uninstall: %q", got)
+	}
+}
+
+// A prefix the wrapper could not quote is refused before anything is written:
+// it would change the command the boot-time script runs.
+func TestInstallRefusesBadPrefix(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "rcjail")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, prefix := range []string{`/opt/a"b`, "/opt/$(id)", "/opt/`id`", `/opt/a\b`, "/opt/x}", "relative", "/opt/new\nline"} {
+		dest := t.TempDir()
+		out, err := runInstallScript(t, "install", dest, prefix, bin)
+		if err == nil {
+			t.Errorf("PREFIX %q: install succeeded", prefix)
+		}
+		if !strings.Contains(out, "PREFIX") {
+			t.Errorf("PREFIX %q: message does not name PREFIX: %s", prefix, out)
+		}
+		if got := treeOf(t, dest); len(got) != 0 {
+			t.Errorf("PREFIX %q: files written: %q", prefix, got)
+		}
+	}
+}
