@@ -1,0 +1,336 @@
+//go:build linux || freebsd
+
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"rcjail/compat"
+)
+
+var prepTestRO = strings.Fields("bin sbin lib libexec usr/bin usr/sbin usr/include usr/lib usr/libdata usr/libexec usr/share")
+
+func prepTestConfig(root, mode string) *compat.Config {
+	return &compat.Config{Jails: map[string]*compat.Jail{
+		"skeltest": {Name: "skeltest", RootDir: root, Hostname: "skeltest.example.org",
+			Skel: compat.Skel{Enable: true, Root: "/", RO: prepTestRO, RW: []string{"usr/ports"}, Mode: mode, Basedir: "basejail"}},
+	}}
+}
+
+func prepRun(t *testing.T, cfg *compat.Config, dry bool) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	g := &Globals{Name: "rcjail", DryRun: dry, Stdout: &out, Stderr: &errb}
+	st := prepareJails(g, cfg, []string{"skeltest"})
+	return st, out.String(), errb.String()
+}
+
+// prepListing describes every file under root: "path mode" for directories,
+// "path -> target" for links, "path file" otherwise.
+func prepListing(t *testing.T, root string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		if rel == "." {
+			return nil
+		}
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		switch {
+		case fi.Mode()&fs.ModeSymlink != 0:
+			tg, _ := os.Readlink(p)
+			out = append(out, rel+" -> "+tg)
+		case fi.IsDir():
+			m := fmt.Sprintf("%04o", fi.Mode().Perm())
+			if fi.Mode()&fs.ModeSticky != 0 {
+				m = "1" + m[1:]
+			}
+			out = append(out, rel+" "+m)
+		default:
+			out = append(out, rel+" file")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// prepWant is PrepareTree's list in prepListing's format.
+func prepWant(t *testing.T, j *compat.Jail) []string {
+	t.Helper()
+	items, err := compat.PrepareTree(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, it := range items {
+		if it.Kind == compat.PrepLink {
+			out = append(out, it.Path+" -> "+it.Target)
+		} else {
+			out = append(out, it.Path+" "+prepMode(it.Mode))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestPrepareCreatesExactlyTheTreeAndIsIdempotent(t *testing.T) {
+	for _, mode := range []string{"nullfs", "symlink"} {
+		t.Run(mode, func(t *testing.T) {
+			root := filepath.Join(t.TempDir(), "skeltest")
+			if err := os.Mkdir(root, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			cfg := prepTestConfig(root, mode)
+			want := prepWant(t, cfg.Jails["skeltest"])
+			st, out, errs := prepRun(t, cfg, false)
+			if st != 0 || errs != "" {
+				t.Fatalf("status %d, stderr:\n%s", st, errs)
+			}
+			if d := cmp.Diff(want, prepListing(t, root)); d != "" {
+				t.Errorf("tree on disk (-want +got):\n%s", d)
+			}
+			// One "created" line per item, in creation order.
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			created := 0
+			for _, l := range lines {
+				if strings.HasPrefix(l, "created ") {
+					created++
+				}
+			}
+			if created != len(want) {
+				t.Errorf("%d created lines for %d items:\n%s", created, len(want), out)
+			}
+			if mode == "symlink" && !strings.Contains(out, "created "+root+"/usr/lib -> ../basejail/usr/lib\n") {
+				t.Errorf("no line for the usr/lib link:\n%s", out)
+			}
+			if !strings.Contains(out, "make distribution DESTDIR="+root) {
+				t.Errorf("no hint to populate /etc:\n%s", out)
+			}
+
+			st, out, errs = prepRun(t, cfg, false)
+			if st != 0 || errs != "" || strings.Contains(out, "created") || !strings.Contains(out, "nothing to create") {
+				t.Errorf("second run: status %d, stdout:\n%s\nstderr:\n%s", st, out, errs)
+			}
+			if d := cmp.Diff(want, prepListing(t, root)); d != "" {
+				t.Errorf("tree changed by the second run (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestPrepareDryRunCreatesNothing(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "skeltest")
+	if err := os.MkdirAll(filepath.Join(root, "usr"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	st, out, errs := prepRun(t, prepTestConfig(root, "symlink"), true)
+	if st != 0 || errs != "" {
+		t.Fatalf("status %d, stderr:\n%s", st, errs)
+	}
+	for _, want := range []string{
+		"mkdir -m 0755 " + root + "/basejail\n",
+		"ln -s basejail/bin " + root + "/bin\n",
+		"ln -s ../basejail/usr/lib " + root + "/usr/lib\n",
+		"mkdir -m 1777 " + root + "/tmp\n",
+		"mkdir -m 0700 " + root + "/root\n",
+		"# then populate " + root + "/etc: cd /usr/src && make distribution DESTDIR=" + root + "\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("-n output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, root+"/usr\n") {
+		t.Errorf("-n plans the existing usr:\n%s", out)
+	}
+	if got := prepListing(t, root); !cmp.Equal(got, []string{"usr 0755"}) {
+		t.Errorf("-n changed the disk: %q", got)
+	}
+}
+
+// A symlink in the jail root on the way to an item (usr -> a host directory)
+// must be refused by name, and nothing at all created: otherwise prepare
+// would create usr/local and the links in the directory the link names.
+func TestPrepareRefusesSymlinkedParent(t *testing.T) {
+	tmp := t.TempDir()
+	root, outside := filepath.Join(tmp, "skeltest"), filepath.Join(tmp, "outside")
+	for _, d := range []string{root, outside} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(outside, filepath.Join(root, "usr")); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{"nullfs", "symlink"} {
+		st, out, errs := prepRun(t, prepTestConfig(root, mode), false)
+		if st != 1 {
+			t.Errorf("%s: status %d, want 1", mode, st)
+		}
+		want := "refusing " + root + "/usr: it is a symbolic link (-> " + outside + ")"
+		if !strings.Contains(errs, want) || !strings.Contains(errs, "nothing created") {
+			t.Errorf("%s: stderr lacks %q:\n%s", mode, want, errs)
+		}
+		if strings.Contains(out, "created") {
+			t.Errorf("%s: created something:\n%s", mode, out)
+		}
+		if got := prepListing(t, root); !cmp.Equal(got, []string{"usr -> " + outside}) {
+			t.Errorf("%s: jail root changed: %q", mode, got)
+		}
+		if got := prepListing(t, outside); len(got) != 0 {
+			t.Errorf("%s: created through the link: %q", mode, got)
+		}
+	}
+}
+
+// A symlink further up (var/db -> /) is caught as well, by its own name.
+func TestPrepareRefusesDeeperSymlink(t *testing.T) {
+	tmp := t.TempDir()
+	root, outside := filepath.Join(tmp, "skeltest"), filepath.Join(tmp, "outside")
+	if err := os.MkdirAll(filepath.Join(root, "var"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(outside, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(root, "var", "cron")); err != nil {
+		t.Fatal(err)
+	}
+	st, _, errs := prepRun(t, prepTestConfig(root, "nullfs"), false)
+	if st != 1 || !strings.Contains(errs, "refusing "+root+"/var/cron: it is a symbolic link") {
+		t.Errorf("status %d, stderr:\n%s", st, errs)
+	}
+	if got := prepListing(t, outside); len(got) != 0 {
+		t.Errorf("created through the link: %q", got)
+	}
+}
+
+// Existing things of the wrong kind are reported and left alone.
+func TestPrepareNeverReplaces(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "skeltest")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "tmp"), []byte("data"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("elsewhere/bin", filepath.Join(root, "bin")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(root, "lib"), 0o711); err != nil {
+		t.Fatal(err)
+	}
+	before := prepListing(t, root)
+	st, out, errs := prepRun(t, prepTestConfig(root, "symlink"), false)
+	if st != 1 {
+		t.Errorf("status %d, want 1", st)
+	}
+	for _, want := range []string{
+		root + "/tmp exists and is not a directory",
+		root + "/bin points to elsewhere/bin, skel_romounts wants basejail/bin",
+		root + "/lib exists and is not a symbolic link",
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+	if out != "" {
+		t.Errorf("stdout: %q", out)
+	}
+	if got := prepListing(t, root); !cmp.Equal(got, before) {
+		t.Errorf("changed: %q, was %q", got, before)
+	}
+	if b, _ := os.ReadFile(filepath.Join(root, "tmp")); string(b) != "data" {
+		t.Errorf("tmp's content changed: %q", b)
+	}
+}
+
+func TestPrepareRootdir(t *testing.T) {
+	tmp := t.TempDir()
+	t.Run("missing, parent exists: created", func(t *testing.T) {
+		root := filepath.Join(tmp, "new")
+		st, out, errs := prepRun(t, prepTestConfig(root, "nullfs"), false)
+		if st != 0 || !strings.HasPrefix(out, "created "+root+"\n") {
+			t.Errorf("status %d, stdout:\n%s\nstderr:\n%s", st, out, errs)
+		}
+		if fi, err := os.Lstat(root); err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o755 {
+			t.Errorf("rootdir: %v %v", fi, err)
+		}
+	})
+	t.Run("parent missing: refused", func(t *testing.T) {
+		root := filepath.Join(tmp, "nope", "skeltest")
+		st, _, errs := prepRun(t, prepTestConfig(root, "nullfs"), false)
+		if st != 1 || !strings.Contains(errs, "the parent of rootdir must exist") {
+			t.Errorf("status %d, stderr:\n%s", st, errs)
+		}
+		if _, err := os.Lstat(filepath.Dir(root)); err == nil {
+			t.Errorf("parent was created")
+		}
+	})
+	t.Run("rootdir is a symlink: refused", func(t *testing.T) {
+		target := filepath.Join(tmp, "real")
+		if err := os.Mkdir(target, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		root := filepath.Join(tmp, "link")
+		if err := os.Symlink(target, root); err != nil {
+			t.Fatal(err)
+		}
+		st, _, errs := prepRun(t, prepTestConfig(root, "nullfs"), false)
+		if st != 1 || !strings.Contains(errs, "refusing rootdir "+root+": it is a symbolic link") {
+			t.Errorf("status %d, stderr:\n%s", st, errs)
+		}
+		if got := prepListing(t, target); len(got) != 0 {
+			t.Errorf("created through the link: %q", got)
+		}
+	})
+	t.Run("relative or / rootdir: refused", func(t *testing.T) {
+		for _, root := range []string{"/", "jails/x", ""} {
+			st, _, errs := prepRun(t, prepTestConfig(root, "nullfs"), false)
+			if st != 1 || !strings.Contains(errs, "is not an absolute clean path other than /") {
+				t.Errorf("rootdir %q: status %d, stderr:\n%s", root, st, errs)
+			}
+		}
+	})
+}
+
+func TestPrepareRefusesInvalidConfig(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "skeltest")
+	cfg := prepTestConfig(root, "nullfs")
+	cfg.Jails["skeltest"].Errors = []*compat.ConfigError{{Jail: "skeltest", Var: "jail_skeltest_skel_romounts", File: "/etc/rc.conf", Line: 3, Value: "../x", Msg: "contains \"..\""}}
+	st, out, errs := prepRun(t, cfg, false)
+	if st != 1 || out != "" || !strings.Contains(errs, `/etc/rc.conf:3: jail skeltest: jail_skeltest_skel_romounts="../x"`) {
+		t.Errorf("status %d, stdout %q, stderr:\n%s", st, out, errs)
+	}
+	if _, err := os.Lstat(root); err == nil {
+		t.Errorf("rootdir created for a refused jail")
+	}
+	st, _, errs = prepareJailsUnknown(t)
+	if st != 1 || !strings.Contains(errs, "jail nosuch: not configured") {
+		t.Errorf("unknown jail: status %d, stderr:\n%s", st, errs)
+	}
+}
+
+func prepareJailsUnknown(t *testing.T) (int, string, string) {
+	var out, errb bytes.Buffer
+	g := &Globals{Name: "rcjail", Stdout: &out, Stderr: &errb}
+	return prepareJails(g, &compat.Config{Jails: map[string]*compat.Jail{}}, []string{"nosuch"}), out.String(), errb.String()
+}
