@@ -53,7 +53,11 @@ type SysctlKnob struct {
 	Label string // "set_hostname_allow", "unixiproute_only", "sysvipc_allow"
 	MIB   string // "security.jail.set_hostname_allowed", …
 	Var   string // "jail_set_hostname_allow", …
-	Want  string // "1", "0", or "" when the knob is neither yes nor no
+	// Want is "1" (yes), "0" (no, and — as the 8.x script's checkyesno —
+	// anything that is neither yes nor no, with a warning), or "" when the
+	// variable is unset or empty: then the sysctl is left alone (a modern
+	// defaults/rc.conf no longer sets these knobs).
+	Want string
 }
 
 // Jail is one jail's resolved configuration.
@@ -91,6 +95,10 @@ type Jail struct {
 
 	// Problems that refuse this jail (SPEC §3.1). Empty means startable.
 	Errors []*ConfigError
+
+	// Settings is every resolved knob with where it was set, in a fixed
+	// order, for `rcjail show` (see [Config.Describe]).
+	Settings []Setting
 }
 
 // Addr is one address of jail_<jv>_ip / ip_multi<N>.
@@ -109,6 +117,17 @@ type Skel struct {
 	RW      []string // skel_rwmounts, cleaned, in mount order
 	Mode    string   // "nullfs" or "symlink"
 	Basedir string   // skel_basedir (symlink mode)
+
+	// Order is RO and RW combined in the one order they are mounted (or, in
+	// symlink mode, linked and mounted): parents before children, otherwise
+	// the romounts list then the rwmounts list. Unmounting is its reverse.
+	Order []SkelEntry
+}
+
+// SkelEntry is one skeleton entry in mount order.
+type SkelEntry struct {
+	Path string // relative, clean ("usr/lib")
+	RW   bool   // from skel_rwmounts
 }
 
 // FstabEntry is one line of a jail's fstab.
@@ -131,7 +150,9 @@ type ConfigError struct {
 	File  string // "" when unknown or defaulted
 	Line  int
 	Value string
-	Msg   string
+	// Default is true when Value is the built-in default (no variable set).
+	Default bool
+	Msg     string
 }
 
 func (e *ConfigError) Error() string {
@@ -146,6 +167,9 @@ func (e *ConfigError) Error() string {
 	s += "jail " + e.Jail
 	if e.Var != "" {
 		s += ": " + e.Var + "=" + strconv.Quote(e.Value)
+		if e.Default {
+			s += " (default)"
+		}
 	}
 	return s + ": " + e.Msg
 }

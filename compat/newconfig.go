@@ -1,0 +1,542 @@
+package compat
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+)
+
+// builder carries what NewConfig needs while it resolves every jail.
+type builder struct {
+	r      *resolver
+	fsys   FS
+	c      *Config
+	warned map[string]bool
+	devfs  *devfsRules // loaded on first use
+	devfsS Setting     // the devfs_rulesets setting
+}
+
+// NewConfig resolves the host-wide knobs and every jail in names (when names
+// is empty: the words of jail_list) with the 8.x script's rules: each
+// jail_<jv>_<knob> falls back to jail_<knob>, then to the built-in default,
+// and an empty value counts as unset (SPEC §1). Config.List is the names to
+// act on, in order; names given on the command line replace jail_list, as
+// the script does.
+//
+// The error is only for problems that concern the whole run (two names that
+// map to the same variables, an unknown rcjail_backend). A problem with one
+// jail goes into that Jail's Errors: the jail is refused, the others go on.
+// fsys reads the files the configuration names (fstab, devfs.rules, jail.conf
+// candidates); it may be nil when there are none to read.
+//
+// checkyesno warnings name the rc.conf variable that was actually read
+// (jail_www_devfs_enable, or the global jail_devfs_enable it fell back to),
+// not the script's internal variable (_devfs), and each is given once.
+func NewConfig(v Vars, fsys FS, names []string) (*Config, error) {
+	b := &builder{r: newResolver(v), fsys: fsys, warned: map[string]bool{}}
+	c := &Config{Jails: map[string]*Jail{}}
+	b.c = c
+
+	c.Enable = b.yes(b.r.host("jail_enable", ""))
+	c.ParallelStart = b.yes(b.r.host("jail_parallel_start", ""))
+	c.ReverseStop = b.yes(b.r.host("jail_reverse_stop", ""))
+	c.JailConf = b.r.host("jail_conf", "/etc/jail.conf").Value
+	backend := b.r.host("rcjail_backend", "")
+	switch backend.Value {
+	case "", "native", "command":
+		c.Backend = backend.Value
+	default:
+		return nil, fmt.Errorf("resolve configuration: %s: rcjail_backend=%q: not \"native\" or \"command\"", where(backend), backend.Value)
+	}
+	for _, k := range []struct{ v, mib, label string }{
+		{"jail_set_hostname_allow", "security.jail.set_hostname_allowed", "set_hostname_allow"},
+		{"jail_socket_unixiproute_only", "security.jail.socket_unixiproute_only", "unixiproute_only"},
+		{"jail_sysvipc_allow", "security.jail.sysvipc_allowed", "sysvipc_allow"},
+	} {
+		s := b.r.host(k.v, "")
+		want := ""
+		if s.Value != "" {
+			want = "0"
+			if b.yes(s) {
+				want = "1"
+			}
+		}
+		c.Sysctls = append(c.Sysctls, SysctlKnob{Label: k.label, MIB: k.mib, Var: k.v, Want: want})
+	}
+
+	if len(names) > 0 {
+		c.List = append([]string(nil), names...)
+	} else {
+		list, _ := v.Get("jail_list")
+		c.List = strings.Fields(list)
+	}
+
+	// Two names whose variables are the same would silently share one
+	// configuration (and one id file): refuse the run.
+	byJV := map[string]string{}
+	for _, n := range c.List {
+		if nameProblem(n) != "" {
+			continue
+		}
+		_, jv := jailNames(n)
+		if other, ok := byJV[jv]; ok && other != n {
+			return nil, fmt.Errorf("resolve configuration: jails %q and %q both map to variables jail_%s_*", other, n, jv)
+		}
+		byJV[jv] = n
+	}
+
+	for _, n := range c.List {
+		if _, ok := c.Jails[n]; ok {
+			continue
+		}
+		c.Jails[n] = b.jail(n)
+	}
+	b.sharedRW()
+	return c, nil
+}
+
+// where formats a setting's origin for a whole-run error.
+func where(s Setting) string {
+	if w := s.Where(); w != "unset" && w != "set" {
+		return w
+	}
+	return "configuration"
+}
+
+// yes is checkyesno: unset or empty is "no" without a warning (the script
+// replaced empty by NO first), anything not yes/no is "no" with a warning.
+func (b *builder) yes(s Setting) bool {
+	if s.Value == "" {
+		return false
+	}
+	val, ok := yesNo(s.Value)
+	if !ok {
+		b.warn(notSetProperly(s.Var))
+	}
+	return val
+}
+
+func (b *builder) warn(msg string) {
+	if b.warned[msg] {
+		return
+	}
+	b.warned[msg] = true
+	b.c.Warnings = append(b.c.Warnings, msg)
+}
+
+// fail refuses jail j because of setting s.
+func (b *builder) fail(j *Jail, s Setting, msg string) {
+	j.Errors = append(j.Errors, &ConfigError{
+		Jail: j.Name, Var: s.Var, Value: s.Value, File: s.File, Line: s.Line,
+		Default: s.Default, Msg: msg,
+	})
+}
+
+func (b *builder) record(j *Jail, s Setting) Setting {
+	j.Settings = append(j.Settings, s)
+	return s
+}
+
+func (b *builder) jail(name string) *Jail {
+	j := &Jail{Name: name, DevfsRulesetN: -1}
+	j.J, j.JV = jailNames(name)
+	if msg := nameProblem(name); msg != "" {
+		b.fail(j, Setting{Value: name}, msg)
+		return j
+	}
+	r := b.r
+	jv := j.JV
+
+	rootS := b.record(j, r.perJail(jv, "rootdir"))
+	hostS := b.record(j, r.perJail(jv, "hostname"))
+	j.Hostname = hostS.Value
+	rootOK := false
+	if rootS.Value == "" || hostS.Value == "" {
+		// A jail that rc.conf does not define may be defined in a jail.conf
+		// file (the modern script's rule).
+		j.JailConfFile = findJailConf(b.fsys, jailConfCandidates(r, j.J, jv, b.c.JailConf))
+	}
+	if j.JailConfFile == "" {
+		switch {
+		case rootS.Value == "":
+			// Without this check "${rootdir}/bin" would become the host's /bin.
+			b.fail(j, rootS, "no root directory has been defined")
+		default:
+			if msg := rootdirProblem(rootS.Value); msg != "" {
+				b.fail(j, rootS, msg)
+			} else {
+				j.RootDir = rootS.Value
+				rootOK = true
+			}
+		}
+		if hostS.Value == "" {
+			b.fail(j, hostS, "no hostname has been defined")
+		} else if msg := hostnameProblem(hostS.Value); msg != "" {
+			b.fail(j, hostS, msg)
+		}
+	}
+
+	ifS := b.record(j, r.both(jv, "interface", ""))
+	j.Interface = ifS.Value
+	if j.Interface != "" {
+		if msg := ifaceProblem(j.Interface); msg != "" {
+			b.fail(j, ifS, "interface "+msg)
+		}
+	}
+	fibS := b.record(j, r.both(jv, "fib", ""))
+	j.Fib = fibS.Value
+	if j.Fib != "" && (strings.Trim(j.Fib, "0123456789") != "" || len(j.Fib) > 5) {
+		// The script put the fib between single quotes in an eval'd line.
+		b.fail(j, fibS, "fib is not a number")
+	}
+	ips := []Setting{b.record(j, r.perJail(jv, "ip"))}
+	if ips[0].Value == "" {
+		ips = nil
+	}
+	for _, s := range r.numbered(jv, "ip_multi", 0, false) {
+		ips = append(ips, b.record(j, s))
+	}
+	for _, s := range ips {
+		a, err := parseIPList(s.Value, j.Interface)
+		if err != nil {
+			b.fail(j, s, err.Error())
+			continue
+		}
+		j.IPs = append(j.IPs, a...)
+	}
+
+	b.commands(j)
+
+	flagsS := b.record(j, r.both(jv, "flags", "-l -U root"))
+	if w, err := splitWords(flagsS.Value); err != nil {
+		b.fail(j, flagsS, err.Error())
+	} else {
+		j.Flags = w
+	}
+	logS := b.record(j, r.both(jv, "consolelog", "/var/log/jail_"+j.J+"_console.log"))
+	if msg := hostPathProblem(logS.Value, "console log"); msg != "" {
+		b.fail(j, logS, msg)
+	} else {
+		j.ConsoleLog = logS.Value
+	}
+
+	j.Devfs = b.yes(b.record(j, r.both(jv, "devfs_enable", "NO")))
+	rsS := b.record(j, r.both(jv, "devfs_ruleset", "devfsrules_jail"))
+	j.DevfsRuleset = rsS.Value
+	j.Fdescfs = b.yes(b.record(j, r.both(jv, "fdescfs_enable", "NO")))
+	j.Procfs = b.yes(b.record(j, r.both(jv, "procfs_enable", "NO")))
+	if j.Devfs {
+		b.devfsFor(j, rsS)
+	}
+
+	j.MountEnable = b.yes(b.record(j, r.both(jv, "mount_enable", "NO")))
+	fstabS := b.record(j, r.both(jv, "fstab", "/etc/fstab."+j.J))
+	j.Fstab = fstabS.Value
+	if j.MountEnable {
+		b.fstab(j, fstabS, rootOK)
+	}
+
+	b.skel(j, rootOK)
+	return j
+}
+
+// commands resolves exec, exec_start, exec_stop and the hook lists.
+func (b *builder) commands(j *Jail) {
+	r, jv := b.r, j.JV
+	execS := b.record(j, r.perJail(jv, "exec"))
+	startS := r.both(jv, "exec_start", "")
+	stopS := r.both(jv, "exec_stop", "")
+	switch {
+	case execS.Value != "":
+		// Legacy exec: it is the start command and there is no stop command.
+		startS = Setting{Knob: "exec_start", Var: execS.Var, Value: execS.Value, File: execS.File, Line: execS.Line}
+		stopS = Setting{Knob: "exec_stop", Var: stopS.Var}
+	case startS.Value == "":
+		startS.Value, startS.Default = "/bin/sh /etc/rc", true
+		if stopS.Value == "" {
+			// The stop command is defaulted only with the start command.
+			stopS.Value, stopS.Default = "/bin/sh /etc/rc.shutdown", true
+		}
+	}
+	b.record(j, startS)
+	b.record(j, stopS)
+	if w, err := splitWords(startS.Value); err != nil {
+		b.fail(j, startS, err.Error())
+	} else if len(w) == 0 {
+		b.fail(j, startS, "start command has no words")
+	} else {
+		j.ExecStart = w
+	}
+	if stopS.Value != "" {
+		if w, err := splitWords(stopS.Value); err != nil {
+			b.fail(j, stopS, err.Error())
+		} else if len(w) > 0 {
+			j.ExecStop = w
+		}
+	}
+	hooks := func(knob string, first int) [][]string {
+		var out [][]string
+		for _, s := range r.numbered(jv, knob, first, true) {
+			b.record(j, s)
+			w, err := splitBlanks(s.Value)
+			if err != nil {
+				b.fail(j, s, err.Error())
+				continue
+			}
+			if len(w) > 0 {
+				out = append(out, w)
+			}
+		}
+		return out
+	}
+	j.PreStart = hooks("exec_prestart", 0)
+	j.AfterStart = hooks("exec_afterstart", 1)
+	j.PostStart = hooks("exec_poststart", 0)
+	j.PreStop = hooks("exec_prestop", 0)
+	j.PostStop = hooks("exec_poststop", 0)
+}
+
+// devfsFor resolves the devfs ruleset of a jail with devfs enabled.
+func (b *builder) devfsFor(j *Jail, rsS Setting) {
+	if b.devfs == nil {
+		b.devfsS = b.r.host("devfs_rulesets", defaultDevfsRulesets)
+		if b.fsys == nil {
+			b.devfs = &devfsRules{names: map[string]int{}}
+		} else {
+			b.devfs = loadDevfsRules(b.fsys, strings.Fields(b.devfsS.Value))
+		}
+	}
+	d := b.devfs
+	if d.err != nil {
+		j.Errors = append(j.Errors, &ConfigError{Jail: j.Name, Var: b.devfsS.Var, Value: b.devfsS.Value,
+			File: d.err.file, Line: d.err.line, Msg: d.err.msg})
+		return
+	}
+	n, err := resolveRuleset(rsS.Value, d)
+	if err != nil {
+		b.fail(j, rsS, err.Error())
+		return
+	}
+	j.DevfsRulesetN = n
+	j.DevfsRules = append([]DevfsRule(nil), d.rules...)
+}
+
+// fstab reads and checks the jail's fstab (mount_enable is on).
+func (b *builder) fstab(j *Jail, s Setting, rootOK bool) {
+	if msg := hostPathProblem(s.Value, "fstab"); msg != "" {
+		b.fail(j, s, msg)
+		return
+	}
+	if b.fsys == nil {
+		b.fail(j, s, "fstab does not exist")
+		return
+	}
+	data, err := b.fsys.ReadFile(s.Value)
+	if errors.Is(err, fs.ErrNotExist) {
+		// The script stopped the whole run here (err 3); rcjail refuses
+		// only this jail (SPEC §3.1).
+		b.fail(j, s, "fstab does not exist")
+		return
+	}
+	if err != nil {
+		b.fail(j, s, fmt.Sprintf("cannot read fstab: %v", err))
+		return
+	}
+	root := ""
+	if rootOK {
+		root = j.RootDir
+	}
+	ents, problems := parseFstab(string(data), root)
+	for _, p := range problems {
+		b.fail(j, s, s.Value+" "+p)
+	}
+	j.FstabEntries = ents
+}
+
+// skel resolves and checks the skeleton knobs (SPEC §1, §4).
+func (b *builder) skel(j *Jail, rootOK bool) {
+	r, jv := b.r, j.JV
+	enS := b.record(j, r.both(jv, "skel_enable", "NO"))
+	rootS := b.record(j, r.both(jv, "skel_root", "/"))
+	roS := b.record(j, r.both(jv, "skel_romounts", defaultSkelRO))
+	rwS := b.record(j, r.both(jv, "skel_rwmounts", ""))
+	modeS := b.record(j, r.both(jv, "skel_mode", "nullfs"))
+	baseS := b.record(j, r.both(jv, "skel_basedir", "basejail"))
+	sk := &j.Skel
+	sk.Enable = b.yes(enS)
+	sk.Root, sk.Mode, sk.Basedir = rootS.Value, modeS.Value, baseS.Value
+	if !sk.Enable {
+		// Unused knobs do not refuse a jail.
+		return
+	}
+	nerr := len(j.Errors)
+	symlink := false
+	switch sk.Mode {
+	case "nullfs":
+	case "symlink":
+		symlink = true
+	default:
+		b.fail(j, modeS, "skel_mode is neither \"nullfs\" nor \"symlink\"")
+	}
+	rootGood := true
+	if msg := hostPathProblem(sk.Root, "skel_root"); msg != "" {
+		b.fail(j, rootS, msg)
+		rootGood = false
+	} else if i := strings.IndexAny(sk.Root, shellSpecial); i >= 0 {
+		b.fail(j, rootS, fmt.Sprintf("skel_root contains %q, which a shell would interpret", sk.Root[i:i+1]))
+		rootGood = false
+	} else if rootOK {
+		switch {
+		case within(sk.Root, j.RootDir):
+			// The jail could write its own (and its siblings') skeleton,
+			// and the mount would loop onto itself.
+			b.fail(j, rootS, "skel_root is or is inside the jail's root directory "+j.RootDir)
+			rootGood = false
+		case symlink && within(j.RootDir, sk.Root):
+			// The one read-only mount of skel_root would show the jail the
+			// whole tree above its root, host files included.
+			b.fail(j, rootS, "skel_root contains the jail's root directory "+j.RootDir+" (symlink mode mounts all of skel_root)")
+			rootGood = false
+		}
+	}
+	if symlink {
+		if msg := skelEntryProblem(sk.Basedir); msg != "" {
+			b.fail(j, baseS, "skel_basedir "+msg)
+		} else {
+			sk.Basedir = path.Clean(sk.Basedir)
+		}
+	}
+
+	var ents []SkelEntry
+	seen := map[string]bool{} // cleaned entry → rw
+	check := func(s Setting, rw bool) {
+		for _, e := range strings.Fields(s.Value) {
+			if msg := skelEntryProblem(e); msg != "" {
+				b.fail(j, s, fmt.Sprintf("entry %q %s", e, msg))
+				continue
+			}
+			clean := path.Clean(e)
+			if prevRW, ok := seen[clean]; ok {
+				// The same directory twice would stack two mounts.
+				if prevRW == rw {
+					b.fail(j, s, fmt.Sprintf("entry %q is listed twice (after cleaning: %s)", e, clean))
+				} else {
+					b.fail(j, s, fmt.Sprintf("entry %q is in both skel_romounts and skel_rwmounts", e))
+				}
+				continue
+			}
+			seen[clean] = rw
+			if rootOK {
+				target := j.RootDir + "/" + clean
+				if len(target) > maxPath {
+					b.fail(j, s, fmt.Sprintf("entry %q: %s is longer than the mount path limit", e, target))
+					continue
+				}
+				if rootGood && !symlink {
+					src := path.Join(sk.Root, clean)
+					if within(src, j.RootDir) || within(j.RootDir, src) {
+						b.fail(j, s, fmt.Sprintf("entry %q: source %s is, is inside or contains the jail's root directory %s", e, src, j.RootDir))
+						continue
+					}
+				}
+				bad := false
+				for _, fe := range j.FstabEntries {
+					if within(target, fe.MountPoint) {
+						// The fstab mount would cover (or be covered by)
+						// the skeleton mount; the unmount order breaks.
+						b.fail(j, s, fmt.Sprintf("entry %q: %s is or is under the fstab mount point %s (%s line %d)", e, target, fe.MountPoint, j.Fstab, fe.Line))
+						bad = true
+						break
+					}
+				}
+				if bad {
+					continue
+				}
+			}
+			if symlink && (clean == sk.Basedir || isUnder(clean, sk.Basedir) || isUnder(sk.Basedir, clean)) {
+				b.fail(j, s, fmt.Sprintf("entry %q is, is inside or contains skel_basedir %s", e, sk.Basedir))
+				continue
+			}
+			ents = append(ents, SkelEntry{Path: clean, RW: rw})
+		}
+	}
+	check(roS, false)
+	check(rwS, true)
+	if symlink {
+		// In symlink mode a romounts entry is a symlink: nothing can be
+		// linked or mounted through it without following it.
+		for _, p := range ents {
+			if p.RW {
+				continue
+			}
+			for _, c := range ents {
+				if isUnder(c.Path, p.Path) {
+					s := roS
+					if c.RW {
+						s = rwS
+					}
+					b.fail(j, s, fmt.Sprintf("entry %q is under %q, a symlink in symlink mode", c.Path, p.Path))
+				}
+			}
+		}
+	}
+	if len(j.Errors) > nerr {
+		return
+	}
+	sk.Order = mountOrder(ents)
+	for _, e := range sk.Order {
+		if e.RW {
+			sk.RW = append(sk.RW, e.Path)
+		} else {
+			sk.RO = append(sk.RO, e.Path)
+		}
+	}
+}
+
+// sharedRW warns when a writable skeleton directory is also mounted into
+// another jail of this configuration: two jails sharing a writable directory
+// can pass directory descriptors and escape (CVE-2025-15576).
+func (b *builder) sharedRW() {
+	type src struct {
+		jail, path string
+		rw         bool
+	}
+	var all []src
+	names := make([]string, 0, len(b.c.Jails))
+	for n := range b.c.Jails {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		sk := b.c.Jails[n].Skel
+		if !sk.Enable {
+			continue
+		}
+		if sk.Mode == "symlink" {
+			all = append(all, src{n, sk.Root, false})
+		}
+		for _, e := range sk.Order {
+			if sk.Mode == "symlink" && !e.RW {
+				continue
+			}
+			all = append(all, src{n, path.Join(sk.Root, e.Path), e.RW})
+		}
+	}
+	for i, a := range all {
+		if !a.rw {
+			continue
+		}
+		for k, o := range all {
+			if k == i || o.jail == a.jail || (o.rw && k < i) {
+				continue
+			}
+			if within(a.path, o.path) || within(o.path, a.path) {
+				b.warn(fmt.Sprintf("jails %q and %q share the skeleton directory %s, writable in %q: sibling jails sharing a writable directory can escape (CVE-2025-15576)",
+					a.jail, o.jail, a.path, a.jail))
+			}
+		}
+	}
+}

@@ -1,0 +1,102 @@
+package compat
+
+import (
+	"fmt"
+	"path"
+	"strings"
+)
+
+// maxPath is the longest mount path FreeBSD accepts (MNAMELEN is 1024 with
+// the NUL); a longer one would fail half-way through a start.
+const maxPath = 1023
+
+// controlChar returns the first control character of s, if any.
+func controlChar(s string) (string, bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return s[i : i+1], true
+		}
+	}
+	return "", false
+}
+
+// shellSpecial is every character a sh command line would act on. The script
+// eval'd rootdir and hostname into the jail(8) command line; refusing them
+// keeps the command backend's output a faithful, harmless command line.
+const shellSpecial = " \t\"'`$;&|<>()*?[]\\#~!{}"
+
+// rootdirProblem checks jail_<jv>_rootdir (security.md §4.1 rows 1–3). Each
+// case has its own message. An unclean spelling such as /jails//www is
+// refused, not cleaned: mount-table and string-prefix comparisons (jail(8)'s
+// own symlink check among them) would treat the two spellings as different
+// directories, and every later step must use the one canonical path.
+func rootdirProblem(v string) string {
+	if c, ok := controlChar(v); ok {
+		return fmt.Sprintf("root directory contains control character %q", c)
+	}
+	if !strings.HasPrefix(v, "/") {
+		// jail(8) needs an absolute path, and a relative one would resolve
+		// against whatever directory rcjail runs in.
+		return "root directory is not an absolute path"
+	}
+	if path.Clean(v) == "/" {
+		// Skeleton entries, devfs, procfs would be mounted over the host's
+		// own /bin, /dev, /proc.
+		return "root directory is the host's / (" + v + " names /)"
+	}
+	if path.Clean(v) != v {
+		return fmt.Sprintf("root directory is not a clean path (write %s): two spellings of one directory defeat path comparisons", path.Clean(v))
+	}
+	if i := strings.IndexAny(v, shellSpecial); i >= 0 {
+		return fmt.Sprintf("root directory contains %q, which a shell would interpret", v[i:i+1])
+	}
+	if len(v) > maxPath {
+		return "root directory is longer than the mount path limit"
+	}
+	return ""
+}
+
+// hostnameProblem checks jail_<jv>_hostname. jail(8) accepts nearly anything,
+// but the script eval'd the hostname and printed it on the start line, so
+// blanks and shell characters would have split or run things.
+func hostnameProblem(v string) string {
+	if c, ok := controlChar(v); ok {
+		return fmt.Sprintf("hostname contains control character %q", c)
+	}
+	if i := strings.IndexAny(v, shellSpecial); i >= 0 {
+		return fmt.Sprintf("hostname contains %q, which a shell would interpret", v[i:i+1])
+	}
+	if strings.HasPrefix(v, "-") {
+		return "hostname starts with \"-\" (it would be read as an option)"
+	}
+	if len(v) > 255 {
+		return "hostname is longer than 255 characters (MAXHOSTNAMELEN)"
+	}
+	return ""
+}
+
+// within reports whether p is dir or below it (both clean absolute paths).
+func within(p, dir string) bool {
+	if dir == "/" {
+		return strings.HasPrefix(p, "/")
+	}
+	return p == dir || strings.HasPrefix(p, dir+"/")
+}
+
+// hostPathProblem checks a host path knob (fstab, consolelog, skel_root):
+// absolute, clean, no control characters.
+func hostPathProblem(v, what string) string {
+	if c, ok := controlChar(v); ok {
+		return fmt.Sprintf("%s contains control character %q", what, c)
+	}
+	if !strings.HasPrefix(v, "/") {
+		return what + " is not an absolute path"
+	}
+	if path.Clean(v) != v {
+		return fmt.Sprintf("%s is not a clean path (write %s)", what, path.Clean(v))
+	}
+	if len(v) > maxPath {
+		return what + " is longer than the mount path limit"
+	}
+	return ""
+}

@@ -1,0 +1,115 @@
+package compat
+
+import (
+	"strconv"
+)
+
+// Setting is one resolved knob of a jail with where its value came from, for
+// `rcjail show` (see [Config.Describe]).
+type Setting struct {
+	Knob  string // "rootdir", "exec_prestart0", "skel_romounts", …
+	Var   string // the variable that was read: "jail_www_rootdir" or the global "jail_rootdir"; the per-jail name when nothing was set
+	Value string // the value used (the default when Default is set)
+	File  string // where Var was set ("" when unknown, defaulted or unset)
+	Line  int
+	// Default is true when no variable was set and the built-in default applies.
+	Default bool
+}
+
+// Where says where the value came from: "file:line", "file", "default",
+// "set" (set, origin unknown) or "unset".
+func (s Setting) Where() string {
+	switch {
+	case s.Default:
+		return "default"
+	case s.File != "" && s.Line > 0:
+		return s.File + ":" + strconv.Itoa(s.Line)
+	case s.File != "":
+		return s.File
+	case s.Value != "":
+		return "set"
+	}
+	return "unset"
+}
+
+// resolver reads rc.conf variables with the 8.x rules: empty means unset.
+type resolver struct {
+	v Vars
+	o Origins // nil when v does not know origins
+}
+
+func newResolver(v Vars) *resolver {
+	r := &resolver{v: v}
+	if o, ok := v.(Origins); ok {
+		r.o = o
+	}
+	return r
+}
+
+// lookup returns the setting of one variable, or ok=false when it is unset or
+// empty.
+func (r *resolver) lookup(knob, name string) (Setting, bool) {
+	val, ok := r.v.Get(name)
+	if !ok || val == "" {
+		return Setting{Knob: knob, Var: name}, false
+	}
+	s := Setting{Knob: knob, Var: name, Value: val}
+	if r.o != nil {
+		if f, l, ok := r.o.Origin(name); ok {
+			s.File, s.Line = f, l
+		}
+	}
+	return s, true
+}
+
+// host reads a host-wide variable with a default.
+func (r *resolver) host(name, def string) Setting {
+	if s, ok := r.lookup(name, name); ok {
+		return s
+	}
+	if def == "" {
+		return Setting{Knob: name, Var: name}
+	}
+	return Setting{Knob: name, Var: name, Value: def, Default: true}
+}
+
+// perJail reads jail_<jv>_<knob> only (rootdir, hostname, ip, ip_multiN, exec).
+func (r *resolver) perJail(jv, knob string) Setting {
+	s, _ := r.lookup(knob, "jail_"+jv+"_"+knob)
+	return s
+}
+
+// both reads jail_<jv>_<knob>, then jail_<knob>, then the default ("" = none).
+func (r *resolver) both(jv, knob, def string) Setting {
+	if s, ok := r.lookup(knob, "jail_"+jv+"_"+knob); ok {
+		return s
+	}
+	if s, ok := r.lookup(knob, "jail_"+knob); ok {
+		return s
+	}
+	s := Setting{Knob: knob, Var: "jail_" + jv + "_" + knob}
+	if def != "" {
+		s.Value, s.Default = def, true
+	}
+	return s
+}
+
+// numbered reads a numbered list (exec_prestart0, exec_prestart1, …) from
+// index first, per-jail then global for each index, stopping at the first
+// index where neither is set, as the script's loops do.
+func (r *resolver) numbered(jv, knob string, first int, global bool) []Setting {
+	var out []Setting
+	for i := first; ; i++ {
+		k := knob + strconv.Itoa(i)
+		var s Setting
+		if global {
+			s = r.both(jv, k, "")
+		} else {
+			s = r.perJail(jv, k)
+		}
+		if s.Value == "" {
+			return out
+		}
+		out = append(out, s)
+	}
+}
