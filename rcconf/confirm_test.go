@@ -1,0 +1,609 @@
+package rcconf_test
+
+// The dash confirm tests: every fixture tree under testdata/confirm is loaded
+// twice, once by rcconf.Load and once by a real dash running the very same
+// driver text (rcconf.Driver) with the tree's etc bind-mounted on /etc in a
+// private mount namespace, so both shells see the same path strings. Every
+// variable set at the end must be equal on both sides; see
+// confirm_linux_test.go for the dash side.
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"rcjail/mount/mounttest"
+	"rcjail/rcconf"
+)
+
+// confirmDir holds one fixture root per directory.
+const confirmDir = "testdata/confirm"
+
+// refusePrefix marks trees that are not in the equivalence set: rcconf refuses
+// them on purpose (see confirmRefusals).
+const refusePrefix = "refuse-"
+
+// shellInternal lists the variables a shell sets up for itself rather than
+// because of anything in the rc.conf chain. They are left out of the
+// comparison on both sides, and only they: dash's start-up set (IFS, OPTIND,
+// PATH, PPID, PS1, PS2, PS4, PWD), what cd or getopts would add (OLDPWD,
+// OPTARG), what other shells and mvdan.cc/sh add (HOME, UID, EUID, GID, SHELL,
+// TMPDIR, LINENO, RANDOM, SECONDS, PS3, MAIL*, ENV, HISTFILE), and the
+// driver's own locals (they are local to load_rc_config, so a correct loader
+// never shows them; a leak is the driver's business, not the rc.conf's). No
+// fixture assigns any of these names.
+var shellInternal = map[string]bool{
+	"PATH": true, "PWD": true, "OLDPWD": true, "IFS": true,
+	"PS1": true, "PS2": true, "PS3": true, "PS4": true,
+	"OPTIND": true, "OPTARG": true, "PPID": true, "HOME": true,
+	"UID": true, "EUID": true, "GID": true, "SHELL": true, "TMPDIR": true,
+	"LINENO": true, "RANDOM": true, "SECONDS": true,
+	"MAIL": true, "MAILCHECK": true, "MAILPATH": true, "ENV": true, "HISTFILE": true,
+	"_name": true, "_d": true, "_f": true, "_dirs": true,
+}
+
+// confirmRefusal is a tree rcconf must refuse: the error must be an
+// *rcconf.Error at file:line whose text holds every string of want. dashFails
+// says whether dash itself stops on the tree (non-zero exit) or accepts it.
+type confirmRefusal struct {
+	file      string
+	line      int
+	want      []string
+	dashFails bool
+}
+
+// confirmRefusals is the expected-refusal table, one entry per refuse-* tree.
+var confirmRefusals = map[string]confirmRefusal{
+	// dash runs uname(1); rcconf never starts a process (SPEC §2).
+	"refuse-external-cmdsubst": {file: "/etc/rc.conf", line: 5, want: []string{"uname"}},
+	// dash runs /bin/test; rcconf refuses even a harmless external.
+	"refuse-external-plain": {file: "/etc/rc.conf.local", line: 2, want: []string{"/bin/test"}},
+	// dash exits on the violation; rcconf must stop too, not go on.
+	"refuse-readonly-violation": {file: "/etc/rc.conf", line: 5, want: []string{"jail_rr_rootdir"}, dashFails: true},
+	// ${x:?msg} on an unset variable aborts dash with msg.
+	"refuse-unset-required": {file: "/etc/rc.conf", line: 4, want: []string{"jail_ru_name must be set"}, dashFails: true},
+	// A syntax error in a sourced file aborts dash at that file.
+	"refuse-syntax-error": {file: "/etc/rc.conf.local", line: 4, want: nil, dashFails: true},
+}
+
+// confirmTree is one fixture root and the environment both shells get.
+type confirmTree struct {
+	name string
+	root string // absolute
+	env  []string
+}
+
+// listConfirmTrees returns every fixture tree, sorted by name.
+func listConfirmTrees(t *testing.T) []confirmTree {
+	t.Helper()
+	ents, err := os.ReadDir(confirmDir)
+	if err != nil {
+		t.Fatalf("list fixture trees: %v", err)
+	}
+	var trees []confirmTree
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		root, err := filepath.Abs(filepath.Join(confirmDir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, err := readTreeEnv(root)
+		if err != nil {
+			t.Fatalf("tree %s: %v", e.Name(), err)
+		}
+		trees = append(trees, confirmTree{name: e.Name(), root: root, env: env})
+	}
+	return trees
+}
+
+// readTreeEnv reads the tree's optional "env" file: one NAME=value per line,
+// blank lines ignored. No file means an empty environment (not nil: nil would
+// make rcconf.Load use the process environment).
+func readTreeEnv(root string) ([]string, error) {
+	env := []string{}
+	f, err := os.Open(filepath.Join(root, "env"))
+	if errors.Is(err, os.ErrNotExist) {
+		return env, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read env file: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if line == "" {
+			continue
+		}
+		name, _, ok := strings.Cut(line, "=")
+		if !ok || !isShellName(name) {
+			return nil, fmt.Errorf("env file line %d: %q is not NAME=value", n, line)
+		}
+		env = append(env, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read env file: %w", err)
+	}
+	return env, nil
+}
+
+func isShellName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, c := range s {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// dumpScript is the driver followed by the dump: dash's set builtin prints
+// every set variable as name='value' (see parseDashSet).
+func dumpScript(service string) string {
+	return rcconf.Driver(service) + "\nset\n"
+}
+
+// parseDashSet parses the output of dash's set builtin: one name=word per
+// variable, where word is shell-quoted ('…' runs, with a single quote written
+// as "'" or \'), and a quoted newline belongs to the value. It accepts any
+// mix of single quotes, double quotes, backslashes and plain characters, so it
+// does not depend on dash's exact quoting choices.
+func parseDashSet(out string) (map[string]string, error) {
+	m := make(map[string]string)
+	i := 0
+	for i < len(out) {
+		eq := strings.IndexByte(out[i:], '=')
+		if eq < 0 {
+			return nil, fmt.Errorf("offset %d: no '=' in %q", i, clip(out[i:]))
+		}
+		name := out[i : i+eq]
+		if !isShellName(name) {
+			return nil, fmt.Errorf("offset %d: %q is not a variable name", i, clip(name))
+		}
+		i += eq + 1
+		var b strings.Builder
+	word:
+		for i < len(out) {
+			switch c := out[i]; c {
+			case '\n':
+				i++
+				break word
+			case '\'':
+				j := strings.IndexByte(out[i+1:], '\'')
+				if j < 0 {
+					return nil, fmt.Errorf("variable %s: unterminated single quote", name)
+				}
+				b.WriteString(out[i+1 : i+1+j])
+				i += j + 2
+			case '"':
+				i++
+				for {
+					if i >= len(out) {
+						return nil, fmt.Errorf("variable %s: unterminated double quote", name)
+					}
+					c := out[i]
+					if c == '"' {
+						i++
+						break
+					}
+					if c == '\\' && i+1 < len(out) && strings.IndexByte("$`\"\\\n", out[i+1]) >= 0 {
+						if out[i+1] != '\n' {
+							b.WriteByte(out[i+1])
+						}
+						i += 2
+						continue
+					}
+					b.WriteByte(c)
+					i++
+				}
+			case '\\':
+				if i+1 >= len(out) {
+					return nil, fmt.Errorf("variable %s: backslash at end of output", name)
+				}
+				if out[i+1] != '\n' {
+					b.WriteByte(out[i+1])
+				}
+				i += 2
+			default:
+				b.WriteByte(c)
+				i++
+			}
+		}
+		if _, dup := m[name]; dup {
+			return nil, fmt.Errorf("variable %s printed twice", name)
+		}
+		m[name] = b.String()
+	}
+	return m, nil
+}
+
+func clip(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "…"
+	}
+	return s
+}
+
+// varsMap is every variable rcconf reports, by name.
+func varsMap(v *rcconf.Vars) map[string]string {
+	m := make(map[string]string)
+	for _, n := range v.Names() {
+		val, ok := v.Get(n)
+		if !ok {
+			// Names and Get disagree: keep a marker so the diff shows it.
+			val = "<Names lists it, Get does not>"
+		}
+		m[n] = val
+	}
+	return m
+}
+
+// withoutInternal drops the shellInternal names.
+func withoutInternal(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if !shellInternal[k] {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// confirmDiff is the comparison every confirm test makes: empty when rcconf
+// and dash agree on every variable outside shellInternal.
+func confirmDiff(dash, rc map[string]string) string {
+	return cmp.Diff(withoutInternal(dash), withoutInternal(rc))
+}
+
+// countJail counts jail_* variables, so a tree (or a loader) that yields none
+// cannot pass vacuously.
+func countJail(m map[string]string) int {
+	n := 0
+	for k := range m {
+		if strings.HasPrefix(k, "jail_") {
+			n++
+		}
+	}
+	return n
+}
+
+func loadTree(tr confirmTree) (*rcconf.Vars, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	return rcconf.Load(ctx, rcconf.Options{Root: tr.root, Env: tr.env, Timeout: time.Minute})
+}
+
+// TestConfirmDash: for every tree outside the refusal table, rcconf.Load and
+// dash end with the same variables.
+func TestConfirmDash(t *testing.T) {
+	mounttest.RequireRoot(t)
+	trees := listConfirmTrees(t)
+	n := 0
+	for _, tr := range trees {
+		if strings.HasPrefix(tr.name, refusePrefix) {
+			continue
+		}
+		n++
+		t.Run(tr.name, func(t *testing.T) {
+			if !mounttest.InNamespace(t) {
+				return
+			}
+			confirmEqual(t, tr)
+		})
+	}
+	t.Run("generated-1000", func(t *testing.T) {
+		if !mounttest.InNamespace(t) {
+			return
+		}
+		root := t.TempDir()
+		if err := writeGeneratedTree(root, 1000); err != nil {
+			t.Fatal(err)
+		}
+		confirmEqual(t, confirmTree{name: "generated-1000", root: root, env: []string{"jail_from_env=yes"}})
+	})
+	if n < 50 {
+		t.Errorf("only %d fixture trees in the equivalence set, want at least 50", n)
+	}
+}
+
+func confirmEqual(t *testing.T, tr confirmTree) {
+	t.Helper()
+	out, stderr, err := runDash(t, tr, dumpScript("jail"))
+	if err != nil {
+		t.Fatalf("dash on %s: %v\nstderr:\n%s", tr.name, err, stderr)
+	}
+	if stderr != "" {
+		t.Errorf("dash on %s wrote to stderr (a broken fixture):\n%s", tr.name, stderr)
+	}
+	dash, err := parseDashSet(out)
+	if err != nil {
+		t.Fatalf("parse dash output for %s: %v", tr.name, err)
+	}
+	if countJail(dash) == 0 {
+		t.Fatalf("dash set no jail_ variable for %s: the fixture proves nothing", tr.name)
+	}
+	vars, err := loadTree(tr)
+	if err != nil {
+		t.Fatalf("rcconf.Load(%s): %v", tr.name, err)
+	}
+	got := varsMap(vars)
+	if countJail(got) == 0 {
+		t.Errorf("rcconf set no jail_ variable for %s", tr.name)
+	}
+	if d := confirmDiff(dash, got); d != "" {
+		t.Errorf("tree %s: rcconf and dash disagree (-dash +rcconf):\n%s", tr.name, d)
+	}
+}
+
+// TestConfirmRefusals: every refuse-* tree is in the table and every table
+// entry has a tree; rcconf refuses each with an error at the right file:line
+// naming the culprit, and dash either accepts it (rcconf is stricter on
+// purpose) or fails on it too.
+func TestConfirmRefusals(t *testing.T) {
+	mounttest.RequireRoot(t)
+	seen := map[string]bool{}
+	for _, tr := range listConfirmTrees(t) {
+		if !strings.HasPrefix(tr.name, refusePrefix) {
+			continue
+		}
+		seen[tr.name] = true
+		want, ok := confirmRefusals[tr.name]
+		if !ok {
+			t.Errorf("tree %s has no entry in confirmRefusals", tr.name)
+			continue
+		}
+		t.Run(tr.name, func(t *testing.T) {
+			if !mounttest.InNamespace(t) {
+				return
+			}
+			out, stderr, err := runDash(t, tr, dumpScript("jail"))
+			switch {
+			case want.dashFails && err == nil:
+				t.Errorf("dash accepted %s, expected it to fail; output:\n%s", tr.name, out)
+			case !want.dashFails && err != nil:
+				t.Errorf("dash failed on %s, expected it to accept it: %v\n%s", tr.name, err, stderr)
+			case !want.dashFails:
+				dash, perr := parseDashSet(out)
+				if perr != nil || countJail(dash) == 0 {
+					t.Errorf("dash output for %s unusable (%v)", tr.name, perr)
+				}
+			}
+			vars, err := loadTree(tr)
+			if err == nil {
+				t.Fatalf("rcconf.Load(%s) accepted it; variables: %v", tr.name, vars.Names())
+			}
+			if vars != nil {
+				t.Errorf("rcconf.Load(%s) returned variables along with its error", tr.name)
+			}
+			var rerr *rcconf.Error
+			if !errors.As(err, &rerr) {
+				t.Fatalf("rcconf.Load(%s) error %v (%T) is not an *rcconf.Error", tr.name, err, err)
+			}
+			if rerr.File != want.file || rerr.Line != want.line {
+				t.Errorf("rcconf.Load(%s) error at %s:%d, want %s:%d: %v", tr.name, rerr.File, rerr.Line, want.file, want.line, err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, fmt.Sprintf("%s:%d", want.file, want.line)) {
+				t.Errorf("error text %q does not name %s:%d", msg, want.file, want.line)
+			}
+			for _, w := range want.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error text %q does not mention %q", msg, w)
+				}
+			}
+		})
+	}
+	for name := range confirmRefusals {
+		if !seen[name] {
+			t.Errorf("confirmRefusals names %s, but there is no such tree", name)
+		}
+	}
+}
+
+// TestConfirmDetectsMutation runs one real tree through both sides and then
+// changes the dash side in each way a broken loader could differ (a changed
+// value, an empty value turned unset, an extra variable, a changed jail_list):
+// confirmDiff must report every one, naming the variable, and must still
+// ignore the shell-internal names.
+func TestConfirmDetectsMutation(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	var tr confirmTree
+	for _, x := range listConfirmTrees(t) {
+		if x.name == "quote-mixed" {
+			tr = x
+		}
+	}
+	if tr.root == "" {
+		t.Fatal("fixture tree quote-mixed is missing")
+	}
+	out, stderr, err := runDash(t, tr, dumpScript("jail"))
+	if err != nil {
+		t.Fatalf("dash: %v\n%s", err, stderr)
+	}
+	dash, err := parseDashSet(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars, err := loadTree(tr)
+	if err != nil {
+		t.Fatalf("rcconf.Load: %v", err)
+	}
+	got := varsMap(vars)
+	if d := confirmDiff(dash, got); d != "" {
+		t.Fatalf("baseline differs, cannot test mutations:\n%s", d)
+	}
+	mutations := []struct {
+		name   string
+		mutate func(m map[string]string)
+	}{
+		{"jail_delta_mixed", func(m map[string]string) { m["jail_delta_mixed"] += "x" }},
+		{"jail_delta_e2", func(m map[string]string) { delete(m, "jail_delta_e2") }},
+		{"jail_extra_from_nowhere", func(m map[string]string) { m["jail_extra_from_nowhere"] = "" }},
+		{"jail_list", func(m map[string]string) { m["jail_list"] = "delta " }},
+	}
+	for _, mu := range mutations {
+		if _, ok := dash[mu.name]; !ok && mu.name != "jail_extra_from_nowhere" {
+			t.Fatalf("dash output lacks %s, the mutation would prove nothing", mu.name)
+		}
+		m := make(map[string]string, len(dash))
+		for k, v := range dash {
+			m[k] = v
+		}
+		mu.mutate(m)
+		d := confirmDiff(m, got)
+		if d == "" || !strings.Contains(d, mu.name) {
+			t.Errorf("mutating %s: diff %q does not report it", mu.name, d)
+		}
+	}
+	m := make(map[string]string, len(dash))
+	for k, v := range dash {
+		m[k] = v
+	}
+	m["IFS"], m["PPID"], m["_d"] = "x", "1", "leak"
+	if d := confirmDiff(m, got); d != "" {
+		t.Errorf("shell-internal names were compared:\n%s", d)
+	}
+}
+
+// TestParseDashSet checks the parser on hand-written dumps in every quoting
+// style set may use.
+func TestParseDashSet(t *testing.T) {
+	in := "A='plain'\n" +
+		"B='it'\"'\"'s'\n" +
+		"C=''\n" +
+		"D='two\nlines'\n" +
+		"E=''\"''\"\n" +
+		"F='trailing\n\n'\n" +
+		"G=it\\'s\n" +
+		"H=\"dq \\\"x\\\" \\$y \\\\ \\z\"\n" +
+		"I=bare\n" +
+		"J=\n" +
+		"K='a=b'\n" +
+		"L='\n'\n"
+	want := map[string]string{
+		"A": "plain", "B": "it's", "C": "", "D": "two\nlines", "E": "''",
+		"F": "trailing\n\n", "G": "it's", "H": `dq "x" $y \ \z`, "I": "bare",
+		"J": "", "K": "a=b", "L": "\n",
+	}
+	got, err := parseDashSet(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("parse (-want +got):\n%s", d)
+	}
+	for _, bad := range []string{"A='open\n", "1A='x'\n", "A=\"open\n", "noequals\n", "A='x'\nA='y'\n"} {
+		if m, err := parseDashSet(bad); err == nil {
+			t.Errorf("parseDashSet(%q) = %v, want an error", bad, m)
+		}
+	}
+}
+
+// TestParseDashSetRoundTrip gives dash tricky values through the environment
+// and parses what its set prints back.
+func TestParseDashSetRoundTrip(t *testing.T) {
+	dash := dashPath(t)
+	values := []string{
+		"", "plain", "it's", "''", "'", `"`, `\`, `\\'`, "$HOME", "`x`",
+		"two\nlines", "trailing\n", "\n", " lead and trail ", "tab\there",
+		"a=b", "café", "*", "'\"'\"'", "x'\n'y",
+	}
+	env := []string{}
+	want := map[string]string{}
+	for i, v := range values {
+		name := fmt.Sprintf("V%02d", i)
+		env = append(env, name+"="+v)
+		want[name] = v
+	}
+	out, stderr, err := runCommand(t, dash, env, "/", "set")
+	if err != nil {
+		t.Fatalf("dash: %v\n%s", err, stderr)
+	}
+	all, err := parseDashSet(out)
+	if err != nil {
+		t.Fatalf("parse: %v\n%s", err, out)
+	}
+	got := map[string]string{}
+	for k, v := range all {
+		if strings.HasPrefix(k, "V") {
+			got[k] = v
+		}
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("round trip (-want +got):\n%s", d)
+	}
+	names := make([]string, 0, len(all))
+	for k := range all {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	if !strings.Contains(strings.Join(names, " "), "PPID") {
+		t.Errorf("dash's own variables missing from the parse: %v", names)
+	}
+}
+
+// TestConfirmDiffUnit: confirmDiff on hand-made maps reports every kind of
+// difference outside the shell-internal names and none inside them.
+func TestConfirmDiffUnit(t *testing.T) {
+	base := map[string]string{"jail_list": "a b", "jail_a_rootdir": "/j/a", "jail_e": ""}
+	same := map[string]string{"jail_list": "a b", "jail_a_rootdir": "/j/a", "jail_e": "", "PATH": "/x", "IFS": " "}
+	if d := confirmDiff(base, same); d != "" {
+		t.Errorf("equal maps differ:\n%s", d)
+	}
+	for name, other := range map[string]map[string]string{
+		"changed":  {"jail_list": "a  b", "jail_a_rootdir": "/j/a", "jail_e": ""},
+		"missing":  {"jail_list": "a b", "jail_a_rootdir": "/j/a"},
+		"extra":    {"jail_list": "a b", "jail_a_rootdir": "/j/a", "jail_e": "", "jail_x": ""},
+		"newline":  {"jail_list": "a b\n", "jail_a_rootdir": "/j/a", "jail_e": ""},
+		"all-gone": {},
+	} {
+		if d := confirmDiff(base, other); d == "" {
+			t.Errorf("%s: no difference reported", name)
+		}
+	}
+}
+
+// dashPath finds dash; without it the confirm tests cannot run, which is a
+// failure under RCJAIL_REQUIRE_ROOT=1 (CI installs dash) and a skip otherwise.
+func dashPath(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("dash")
+	if err != nil {
+		if os.Getenv("RCJAIL_REQUIRE_ROOT") == "1" {
+			t.Fatalf("dash not found: %v", err)
+		}
+		t.Skipf("dash not found: %v", err)
+	}
+	return p
+}
+
+// runCommand runs dash -c script with exactly env (env -i semantics: nothing
+// of the test process's environment leaks in) in dir.
+func runCommand(t *testing.T, dash string, env []string, dir, script string) (stdout, stderr string, err error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, dash, "-c", script)
+	cmd.Env = append([]string{}, env...) // non-nil even when empty
+	cmd.Dir = dir
+	var o, e strings.Builder
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err = cmd.Run()
+	return o.String(), e.String(), err
+}
