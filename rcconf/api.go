@@ -15,6 +15,19 @@ type Options struct {
 	Env []string
 	// Timeout bounds the whole evaluation. Zero means a default of 5 seconds.
 	Timeout time.Duration
+
+	// MaxFileSize caps each file read (sourced or redirected from). Zero
+	// means 16 MiB.
+	MaxFileSize int64
+	// MaxCommands caps the simple commands and loop iterations run. Zero
+	// means 5,000,000.
+	MaxCommands int
+	// MaxDepth caps nested function calls, "." and eval. Zero means 1000
+	// (dash's own function nesting limit).
+	MaxDepth int
+	// MaxValueLen caps the length of any one variable value. Zero means
+	// 4 MiB.
+	MaxValueLen int
 }
 
 // Var is one variable at the end of evaluation.

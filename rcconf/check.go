@@ -1,0 +1,341 @@
+package rcconf
+
+import (
+	"strconv"
+	"strings"
+
+	"mvdan.cc/sh/v3/pattern"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// check runs on every statement before it executes (top-level statements of
+// sourced files, eval text). It refuses what /bin/sh would not accept or
+// what this evaluator cannot reproduce exactly, naming the construct, and
+// rewrites two constructs whose expand behaviour differs from /bin/sh:
+// quoted parts of ${v%pattern} patterns and $((…)).
+func (r *runner) check(s *syntax.Stmt) bool {
+	var bad syntax.Node
+	var msg string
+	refuse := func(n syntax.Node, m string) bool {
+		if bad == nil {
+			bad, msg = n, m
+		}
+		return false
+	}
+	syntax.Walk(s, func(n syntax.Node) bool {
+		if bad != nil {
+			return false
+		}
+		switch n := n.(type) {
+		case *syntax.Stmt:
+			if n.Background {
+				return refuse(n, "background job (&) refused: no process may be started")
+			}
+			if n.Coprocess {
+				return refuse(n, "coprocess refused")
+			}
+		case *syntax.BinaryCmd:
+			if n.Op == syntax.Pipe || n.Op == syntax.PipeAll {
+				return refuse(n, "pipeline (|) refused: no process may be started")
+			}
+		case *syntax.ProcSubst:
+			return refuse(n, "process substitution refused")
+		case *syntax.ArithmCmd:
+			return refuse(n, "((…)) arithmetic command is not /bin/sh")
+		case *syntax.TestClause:
+			return refuse(n, "[[ … ]] is not /bin/sh")
+		case *syntax.LetClause:
+			return refuse(n, "let is not /bin/sh")
+		case *syntax.TimeClause:
+			return refuse(n, "time is not supported")
+		case *syntax.CoprocClause:
+			return refuse(n, "coprocess refused")
+		case *syntax.TestDecl:
+			return refuse(n, "@test is not /bin/sh")
+		case *syntax.ArrayExpr:
+			return refuse(n, "arrays are not /bin/sh")
+		case *syntax.ExtGlob:
+			return refuse(n, "extended glob is not /bin/sh")
+		case *syntax.BraceExp:
+			return refuse(n, "brace expansion is not /bin/sh")
+		case *syntax.Assign:
+			if n.Append {
+				return refuse(n, "+= assignment is not /bin/sh")
+			}
+			if n.Index != nil || n.Array != nil {
+				return refuse(n, "array assignment is not /bin/sh")
+			}
+			if n.Value != nil && hasTilde(n.Value, true) {
+				return refuse(n, "tilde expansion refused: it would look up the host's users")
+			}
+		case *syntax.Word:
+			if hasTilde(n, false) {
+				return refuse(n, "tilde expansion refused: it would look up the host's users")
+			}
+		case *syntax.SglQuoted:
+			if n.Dollar {
+				return refuse(n, "$'…' quoting: dash and FreeBSD sh differ here")
+			}
+		case *syntax.DblQuoted:
+			if n.Dollar {
+				return refuse(n, `$"…" quoting is not /bin/sh`)
+			}
+		case *syntax.CaseClause:
+			for _, ci := range n.Items {
+				if ci.Op != syntax.Break {
+					return refuse(ci, ci.Op.String()+" in case is not /bin/sh")
+				}
+			}
+		case *syntax.FuncDecl:
+			if n.RsrvWord {
+				return refuse(n, "function keyword is not /bin/sh")
+			}
+		case *syntax.ForClause:
+			if n.Select {
+				return refuse(n, "select is not /bin/sh")
+			}
+			if _, ok := n.Loop.(*syntax.CStyleLoop); ok {
+				return refuse(n, "C-style for loop is not /bin/sh")
+			}
+		case *syntax.Redirect:
+			switch n.Op {
+			case syntax.RdrAll, syntax.AppAll, syntax.WordHdoc, syntax.RdrAllClob, syntax.AppAllClob:
+				return refuse(n, "redirection "+n.Op.String()+" is not /bin/sh")
+			}
+			if n.N != nil && n.N.Value != "0" && n.N.Value != "1" && n.N.Value != "2" {
+				return refuse(n, "redirection of file descriptor "+n.N.Value+" refused")
+			}
+		case *syntax.ParamExp:
+			if m := r.checkParam(n); m != "" {
+				return refuse(n, m)
+			}
+		case *syntax.ArithmExp:
+			if n.Bracket || n.Unsigned {
+				return refuse(n, "$[…] arithmetic is not /bin/sh")
+			}
+			if m := checkArith(n.X); m != "" {
+				return refuse(n, m)
+			}
+		}
+		return true
+	})
+	if bad != nil {
+		r.fail(bad.Pos(), nil, "%s", msg)
+		return false
+	}
+	// The rewrites run after the whole statement is known to be acceptable.
+	syntax.Walk(s, func(n syntax.Node) bool {
+		switch n := n.(type) {
+		case *syntax.Word:
+			r.rewriteArith(n)
+		case *syntax.DblQuoted:
+			r.rewriteArithParts(n.Parts)
+		case *syntax.ParamExp:
+			if n.Exp != nil && isTrim(n.Exp.Op) && n.Exp.Word != nil {
+				rewriteQuotedPattern(n.Exp.Word)
+			}
+		}
+		return true
+	})
+	return true
+}
+
+func hasTilde(w *syntax.Word, assign bool) bool {
+	if len(w.Parts) == 0 {
+		return false
+	}
+	l, ok := w.Parts[0].(*syntax.Lit)
+	if !ok {
+		return false
+	}
+	if strings.HasPrefix(l.Value, "~") {
+		return true
+	}
+	if assign {
+		for _, p := range w.Parts {
+			if l, ok := p.(*syntax.Lit); ok && strings.Contains(l.Value, ":~") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isTrim(op syntax.ParExpOperator) bool {
+	switch op {
+	case syntax.RemSmallSuffix, syntax.RemLargeSuffix, syntax.RemSmallPrefix, syntax.RemLargePrefix:
+		return true
+	}
+	return false
+}
+
+func (r *runner) checkParam(n *syntax.ParamExp) string {
+	if n.Param != nil {
+		switch n.Param.Value {
+		case "$", "!":
+			return "$" + n.Param.Value + " refused: it names a process"
+		case "-":
+			return "$- refused: option letters differ between shells"
+		}
+	}
+	switch {
+	case n.Excl:
+		return "${!…} indirection is not /bin/sh"
+	case n.Index != nil:
+		return "${x[…]} arrays are not /bin/sh"
+	case n.Slice != nil:
+		return "${x:off:len} is not /bin/sh"
+	case n.Repl != nil:
+		return "${x/a/b} is not /bin/sh"
+	case n.Width || n.IsSet:
+		return "this ${…} form is not /bin/sh"
+	case n.Names != 0:
+		return "${!prefix*} is not /bin/sh"
+	}
+	if n.Exp != nil {
+		switch n.Exp.Op {
+		case syntax.DefaultUnset, syntax.DefaultUnsetOrNull, syntax.AssignUnset, syntax.AssignUnsetOrNull,
+			syntax.ErrorUnset, syntax.ErrorUnsetOrNull, syntax.AlternateUnset, syntax.AlternateUnsetOrNull:
+		case syntax.RemSmallSuffix, syntax.RemLargeSuffix, syntax.RemSmallPrefix, syntax.RemLargePrefix:
+			if n.Exp.Word != nil {
+				if m := checkQuotedPattern(n.Exp.Word); m != "" {
+					return m
+				}
+			}
+		default:
+			return "${x" + n.Exp.Op.String() + "…} is not /bin/sh"
+		}
+	}
+	return ""
+}
+
+func checkArith(e syntax.ArithmExpr) string {
+	var msg string
+	syntax.Walk(e, func(n syntax.Node) bool {
+		if msg != "" {
+			return false
+		}
+		switch n := n.(type) {
+		case *syntax.BinaryArithm:
+			switch n.Op {
+			case syntax.Pow:
+				msg = "arithmetic ** is not /bin/sh"
+			case syntax.Comma:
+				msg = "arithmetic , is not /bin/sh"
+			}
+		case *syntax.UnaryArithm:
+			if n.Op == syntax.Inc || n.Op == syntax.Dec {
+				msg = "arithmetic ++/-- is not /bin/sh"
+			}
+		case *syntax.Word:
+			for _, p := range n.Parts {
+				if l, ok := p.(*syntax.Lit); ok && strings.Contains(l.Value, "#") {
+					msg = "arithmetic base#number is not /bin/sh"
+				}
+			}
+		}
+		return true
+	})
+	return msg
+}
+
+// rewriteArith replaces each $((…)) in a word by a parameter whose value
+// arith.go computes with dash's rules.
+func (r *runner) rewriteArith(w *syntax.Word) { r.rewriteArithParts(w.Parts) }
+
+func (r *runner) rewriteArithParts(parts []syntax.WordPart) {
+	for i, p := range parts {
+		if ae, ok := p.(*syntax.ArithmExp); ok {
+			id := len(r.ariths)
+			r.ariths = append(r.ariths, ae.X)
+			parts[i] = &syntax.ParamExp{
+				Dollar: ae.Left, Rbrace: ae.Right,
+				Param: &syntax.Lit{ValuePos: ae.Left, ValueEnd: ae.Right, Value: mangleArith + strconv.Itoa(id)},
+			}
+		}
+	}
+}
+
+// checkQuotedPattern accepts the quoted parts of a ${v%pattern} pattern that
+// rewriteQuotedPattern can turn into escaped literals, and names the rest.
+func checkQuotedPattern(w *syntax.Word) string {
+	for _, p := range w.Parts {
+		dq, ok := p.(*syntax.DblQuoted)
+		if !ok {
+			continue
+		}
+		for _, q := range dq.Parts {
+			switch q := q.(type) {
+			case *syntax.Lit:
+			case *syntax.ParamExp:
+				if !simpleParam(q) {
+					return "a quoted ${…} operator inside a ${v%pattern} pattern is not supported"
+				}
+			default:
+				return "a quoted substitution inside a ${v%pattern} pattern is not supported"
+			}
+		}
+	}
+	return ""
+}
+
+func simpleParam(p *syntax.ParamExp) bool {
+	return p.Exp == nil && !p.Length && !p.Excl && p.Index == nil && p.Slice == nil &&
+		p.Repl == nil && p.Names == 0 && !p.Width && !p.IsSet && p.Param != nil && validName(p.Param.Value)
+}
+
+// rewriteQuotedPattern makes quoted pattern characters literal: expand treats
+// the "*" of ${v%"*"} as a glob, /bin/sh as a plain star. 'x' and literal
+// text in "x" become backslash-escaped literals; "$p" becomes a parameter
+// whose value is returned with its glob characters escaped.
+func rewriteQuotedPattern(w *syntax.Word) {
+	for i, p := range w.Parts {
+		switch p := p.(type) {
+		case *syntax.SglQuoted:
+			w.Parts[i] = &syntax.Lit{ValuePos: p.Left, ValueEnd: p.Right, Value: quotePattern(p.Value)}
+		case *syntax.DblQuoted:
+			var out []syntax.WordPart
+			for _, q := range p.Parts {
+				switch q := q.(type) {
+				case *syntax.Lit:
+					out = append(out, &syntax.Lit{ValuePos: q.ValuePos, ValueEnd: q.ValueEnd, Value: quotePattern(unDblQuote(q.Value))})
+				case *syntax.ParamExp:
+					out = append(out, &syntax.ParamExp{Dollar: q.Dollar, Rbrace: q.Rbrace,
+						Param: &syntax.Lit{ValuePos: q.Param.ValuePos, ValueEnd: q.Param.ValueEnd, Value: mangleQuote + q.Param.Value}})
+				}
+			}
+			if len(out) == 0 {
+				// "" in a pattern matches the empty string: an empty literal.
+				out = []syntax.WordPart{&syntax.Lit{ValuePos: p.Left, ValueEnd: p.Right}}
+			}
+			parts := append([]syntax.WordPart{}, w.Parts[:i]...)
+			parts = append(parts, out...)
+			rest := w.Parts[i+1:]
+			w.Parts = append(parts, rest...)
+			rewriteQuotedPattern(w) // indexes shifted; the rewritten parts are plain now
+			return
+		}
+	}
+}
+
+// unDblQuote removes the backslashes that are escapes inside double quotes.
+func unDblQuote(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var sb strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("$`\"\\\n", s[i+1]) >= 0 {
+			i++
+			if s[i] == '\n' {
+				continue
+			}
+		}
+		sb.WriteByte(s[i])
+	}
+	return sb.String()
+}
+
+func quotePattern(s string) string {
+	return pattern.QuoteMeta(s, 0)
+}

@@ -1,0 +1,164 @@
+package rcconf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Error is an evaluation failure at a place in the rc.conf chain.
+type Error struct {
+	File string
+	Line int
+	Col  int
+	Msg  string
+	// Err is the underlying cause, if any (a read error, context.DeadlineExceeded).
+	Err error
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Vars is every variable set at the end of an evaluation, with where each
+// final value was assigned.
+type Vars struct {
+	m     map[string]variable
+	files []string
+}
+
+// Get returns the value of name and whether it is set.
+func (v *Vars) Get(name string) (string, bool) {
+	x, ok := v.m[name]
+	return x.value, ok
+}
+
+// Lookup returns name with its value and origin.
+func (v *Vars) Lookup(name string) (Var, bool) {
+	x, ok := v.m[name]
+	if !ok {
+		return Var{}, false
+	}
+	return Var{Name: name, Value: x.value, File: x.file, Line: int(x.line)}, true
+}
+
+// Origin returns the file and line of the assignment that produced name's
+// final value ("env", 0 for the environment). It satisfies compat.Origins.
+func (v *Vars) Origin(name string) (file string, line int, ok bool) {
+	x, ok := v.m[name]
+	return x.file, int(x.line), ok
+}
+
+// Names returns every set variable, sorted.
+func (v *Vars) Names() []string {
+	out := make([]string, 0, len(v.m))
+	for n := range v.m {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Files returns the files sourced, in the order first read, as the shell
+// names them.
+func (v *Vars) Files() []string { return append([]string(nil), v.files...) }
+
+// driverName is the name positions in the loader script are reported under:
+// the script that runs load_rc_config on FreeBSD.
+const driverName = "/etc/rc.d/jail"
+
+// Load evaluates the rc.conf chain for opts.Service under opts.Root the way
+// rc.subr's load_rc_config does (the text of [Driver]), and returns every
+// variable set at the end. On any error it returns nil Vars and an error that
+// is, or wraps, an [*Error].
+func Load(ctx context.Context, opts Options) (*Vars, error) {
+	if opts.Root == "" {
+		opts.Root = "/"
+	}
+	if opts.Service == "" {
+		opts.Service = "jail"
+	}
+	if !validName(opts.Service) && !validServiceName(opts.Service) {
+		return nil, &Error{File: driverName, Line: 1, Col: 1, Msg: fmt.Sprintf("service name %q: not a plain name", opts.Service)}
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 5 * time.Second
+	}
+	if opts.MaxFileSize <= 0 {
+		opts.MaxFileSize = 16 << 20
+	}
+	if opts.MaxCommands <= 0 {
+		opts.MaxCommands = 5_000_000
+	}
+	if opts.MaxDepth <= 0 {
+		opts.MaxDepth = 1000
+	}
+	if opts.MaxValueLen <= 0 {
+		opts.MaxValueLen = 4 << 20
+	}
+	env := opts.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	root, err := os.OpenRoot(opts.Root)
+	if err != nil {
+		return nil, &Error{File: driverName, Line: 1, Col: 1, Msg: fmt.Sprintf("open root %s: %v", opts.Root, err), Err: err}
+	}
+	defer root.Close()
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+
+	r := newRunner(ctx, opts, &vfs{root: root, maxSize: opts.MaxFileSize})
+	for _, kv := range env {
+		name, val, ok := strings.Cut(kv, "=")
+		// IFS is never imported (as in dash and FreeBSD sh); names that are
+		// not shell names cannot be referenced and are dropped.
+		if !ok || !validName(name) || name == "IFS" {
+			continue
+		}
+		r.vars[name] = variable{value: val, file: "env", exported: true}
+	}
+	r.file = driverName
+	r.sourceText(driverName, []byte(Driver(opts.Service)), nil)
+	if r.err != nil {
+		return nil, r.err
+	}
+	return &Vars{m: r.vars, files: r.files}, nil
+}
+
+func validServiceName(s string) bool {
+	// rc.d service names may contain '-' and '.'; they become a path element
+	// of rc.conf.d, so no '/' and no quoting characters.
+	if s == "" || s == "." || s == ".." {
+		return false
+	}
+	for _, c := range s {
+		if !(c == '_' || c == '-' || c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, c := range s {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+var _ = errors.Is
+var _ = syntax.LangPOSIX

@@ -1,0 +1,145 @@
+package rcconf
+
+import (
+	"io"
+	"strings"
+
+	"mvdan.cc/sh/v3/expand"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// redirect applies a statement's redirections to r.io. Nothing is ever
+// written: output may only go to /dev/null or to the other standard stream
+// (the attack stopped: "> /etc/rc.conf" or ">> /root/.ssh/authorized_keys"
+// overwriting host files); input is read through the root.
+func (r *runner) redirect(rs []*syntax.Redirect) bool {
+	for _, rd := range rs {
+		fd := -1
+		if rd.N != nil {
+			switch rd.N.Value {
+			case "0":
+				fd = 0
+			case "1":
+				fd = 1
+			case "2":
+				fd = 2
+			default:
+				r.fail(rd.Pos(), nil, "redirection of file descriptor %s refused", rd.N.Value)
+				return false
+			}
+		}
+		switch rd.Op {
+		case syntax.RdrOut, syntax.AppOut, syntax.ClbOut, syntax.RdrInOut:
+			target := r.literal(rd.Word)
+			if r.stopped() {
+				return false
+			}
+			if target != devNull {
+				r.fail(rd.Pos(), nil, "redirection to %q refused: files are never written", target)
+				return false
+			}
+			if fd == -1 {
+				fd = 1
+				if rd.Op == syntax.RdrInOut {
+					fd = 0
+				}
+			}
+			r.setFd(fd, io.Discard, strings.NewReader(""))
+		case syntax.RdrIn:
+			target := r.literal(rd.Word)
+			if r.stopped() {
+				return false
+			}
+			if fd == -1 {
+				fd = 0
+			}
+			var data []byte
+			if target != devNull {
+				b, err := r.fs.readFile(target)
+				if err != nil {
+					r.fail(rd.Pos(), err, "redirection from %q: cannot open: %v", target, err)
+					return false
+				}
+				data = b
+			}
+			r.setFd(fd, io.Discard, strings.NewReader(string(data)))
+		case syntax.DplOut, syntax.DplIn:
+			target := r.literal(rd.Word)
+			if r.stopped() {
+				return false
+			}
+			if fd == -1 {
+				fd = 1
+				if rd.Op == syntax.DplIn {
+					fd = 0
+				}
+			}
+			switch target {
+			case "-":
+				r.setFd(fd, io.Discard, strings.NewReader(""))
+			case "0":
+				r.setFd(fd, io.Discard, r.io.in)
+			case "1":
+				r.setFd(fd, r.io.out, strings.NewReader(""))
+			case "2":
+				r.setFd(fd, r.io.errw, strings.NewReader(""))
+			default:
+				r.fail(rd.Pos(), nil, "redirection to file descriptor %q refused", target)
+				return false
+			}
+		case syntax.Hdoc, syntax.DashHdoc:
+			if fd == -1 {
+				fd = 0
+			}
+			var body string
+			if quotedDelim(rd.Word) {
+				if rd.Hdoc != nil {
+					var sb strings.Builder
+					for _, p := range rd.Hdoc.Parts {
+						if l, ok := p.(*syntax.Lit); ok {
+							sb.WriteString(l.Value)
+						}
+					}
+					body = sb.String()
+				}
+			} else if rd.Hdoc != nil {
+				s, err := expand.Document(r.cfg(), rd.Hdoc)
+				if err != nil {
+					r.expandErr(rd.Pos(), err)
+					return false
+				}
+				body = s
+			}
+			r.setFd(fd, io.Discard, strings.NewReader(body))
+		default:
+			r.fail(rd.Pos(), nil, "redirection %s refused: not /bin/sh", rd.Op)
+			return false
+		}
+	}
+	return true
+}
+
+func (r *runner) setFd(fd int, w io.Writer, in *strings.Reader) {
+	switch fd {
+	case 0:
+		r.io.in = in
+	case 1:
+		r.io.out = w
+	case 2:
+		r.io.errw = w
+	}
+}
+
+func quotedDelim(w *syntax.Word) bool {
+	for _, p := range w.Parts {
+		switch p := p.(type) {
+		case *syntax.SglQuoted, *syntax.DblQuoted:
+			return true
+		case *syntax.Lit:
+			if strings.Contains(p.Value, `\`) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,699 @@
+package rcconf
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"mvdan.cc/sh/v3/expand"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// variable is one shell variable with the place of the assignment that gave
+// it its value.
+type variable struct {
+	value    string
+	file     string
+	line     int32
+	exported bool
+	readonly bool
+}
+
+// srcPos is a fixed position every node maps to: code from eval text is
+// attributed to the eval command.
+type srcPos struct {
+	file      string
+	line, col int
+}
+
+type funcDef struct {
+	body  *syntax.Stmt
+	file  string
+	fixed *srcPos
+}
+
+type ctlKind uint8
+
+const (
+	ctlNone ctlKind = iota
+	ctlBreak
+	ctlContinue
+	ctlReturn
+	ctlExit
+)
+
+type undoEnt struct {
+	name    string
+	prev    variable
+	existed bool
+	isFunc  bool
+	prevFn  *funcDef
+}
+
+type localSave struct {
+	name    string
+	prev    variable
+	existed bool
+}
+
+type frame struct{ saved []localSave }
+
+type ioState struct {
+	in   *strings.Reader
+	out  io.Writer
+	errw io.Writer
+}
+
+// runner executes shell statements itself: mvdan.cc/sh/v3/syntax parses and
+// mvdan.cc/sh/v3/expand expands words (the same expansion code interp uses),
+// while every command, builtin and variable write goes through this type, so
+// that each assignment's file and line is known, no program can ever be
+// started, and no file outside the root is touched.
+type runner struct {
+	ctx   context.Context
+	opts  Options
+	fs    *vfs
+	vars  map[string]variable
+	funcs map[string]*funcDef
+
+	params []string
+	status int
+	// substStatus is the status of the last command substitution, which
+	// becomes $? of an assignment-only command.
+	substStatus int
+
+	file  string
+	fixed *srcPos
+	cur   syntax.Pos
+
+	depth     int
+	loopDepth int
+	cmds      int
+	frame     *frame
+	undo      []undoEnt
+	subshell  int
+	ctl       ctlKind
+	ctlN      int
+
+	io       ioState
+	cfgs     []*expand.Config
+	level    int
+	nounset  bool
+	noglob   bool
+	ariths   []syntax.ArithmExpr
+	patCache map[string]*patMatcher
+
+	files    []string
+	seenFile map[string]bool
+	err      *Error
+}
+
+func newRunner(ctx context.Context, opts Options, fs *vfs) *runner {
+	r := &runner{
+		ctx:      ctx,
+		opts:     opts,
+		fs:       fs,
+		vars:     make(map[string]variable, 1024),
+		funcs:    map[string]*funcDef{},
+		io:       ioState{in: strings.NewReader(""), out: io.Discard, errw: io.Discard},
+		patCache: map[string]*patMatcher{},
+		seenFile: map[string]bool{},
+	}
+	return r
+}
+
+func (r *runner) stopped() bool { return r.err != nil || r.ctl != ctlNone }
+
+// where maps a node position to the file, line and column the shell would
+// name.
+func (r *runner) where(pos syntax.Pos) (string, int, int) {
+	if r.fixed != nil {
+		return r.fixed.file, r.fixed.line, r.fixed.col
+	}
+	return r.file, int(pos.Line()), int(pos.Col())
+}
+
+func (r *runner) fail(pos syntax.Pos, cause error, format string, a ...any) {
+	if r.err != nil {
+		return
+	}
+	f, l, c := r.where(pos)
+	r.err = &Error{File: f, Line: l, Col: c, Msg: fmt.Sprintf(format, a...), Err: cause}
+}
+
+// tick counts a command against the budget and polls the deadline (the
+// attack stopped: "while :; do :; done" or deep recursion hanging the boot).
+func (r *runner) tick(pos syntax.Pos) bool {
+	r.cur = pos
+	r.cmds++
+	if r.cmds > r.opts.MaxCommands {
+		r.fail(pos, nil, "evaluation stopped: command budget of %d exceeded", r.opts.MaxCommands)
+		return false
+	}
+	if r.cmds&255 == 0 {
+		if err := r.ctx.Err(); err != nil {
+			r.fail(pos, err, "evaluation stopped: %v (time limit %v)", err, r.opts.Timeout)
+			return false
+		}
+	}
+	return true
+}
+
+func (r *runner) cfg() *expand.Config {
+	for len(r.cfgs) <= r.level {
+		r.cfgs = append(r.cfgs, &expand.Config{Env: r, CmdSubst: r.cmdSubst})
+	}
+	c := r.cfgs[r.level]
+	c.NoUnset = r.nounset
+	if r.noglob {
+		c.ReadDir2 = nil
+	} else {
+		c.ReadDir2 = r.fs.readDir
+	}
+	return c
+}
+
+// --- variables (expand.WriteEnviron) ---
+
+const (
+	mangleArith = "\x01a" // $((…)) replaced by a parameter evaluated by arith.go
+	mangleQuote = "\x01q" // a quoted "$p" in a pattern: its value, glob characters escaped
+)
+
+func (r *runner) Get(name string) expand.Variable {
+	if name == "" {
+		return expand.Variable{}
+	}
+	switch c := name[0]; {
+	case c == '?':
+		if name == "?" {
+			return strVar(strconv.Itoa(r.status))
+		}
+	case c == '#':
+		if name == "#" {
+			return strVar(strconv.Itoa(len(r.params)))
+		}
+	case c == '@' || c == '*':
+		if len(name) == 1 {
+			return expand.Variable{Set: true, Kind: expand.Indexed, List: r.params}
+		}
+	case c >= '0' && c <= '9':
+		n, err := strconv.Atoi(name)
+		if err != nil {
+			return expand.Variable{}
+		}
+		if n == 0 {
+			return strVar(driverName)
+		}
+		if n <= len(r.params) {
+			return strVar(r.params[n-1])
+		}
+		return expand.Variable{}
+	case c == '\x01':
+		return r.getMangled(name)
+	}
+	v, ok := r.vars[name]
+	if !ok {
+		return expand.Variable{}
+	}
+	return expand.Variable{Set: true, Kind: expand.String, Str: v.value, Exported: v.exported, ReadOnly: v.readonly}
+}
+
+func strVar(s string) expand.Variable {
+	return expand.Variable{Set: true, Kind: expand.String, Str: s}
+}
+
+func (r *runner) getMangled(name string) expand.Variable {
+	switch {
+	case strings.HasPrefix(name, mangleArith):
+		i, err := strconv.Atoi(name[len(mangleArith):])
+		if err != nil || i >= len(r.ariths) {
+			return strVar("0")
+		}
+		n, ok := r.arith(r.ariths[i])
+		if !ok {
+			return strVar("0")
+		}
+		return strVar(strconv.FormatInt(n, 10))
+	case strings.HasPrefix(name, mangleQuote):
+		v := r.Get(name[len(mangleQuote):])
+		if !v.IsSet() && r.nounset {
+			return v
+		}
+		return strVar(quotePattern(v.Str))
+	}
+	return expand.Variable{}
+}
+
+func (r *runner) Each(f func(name string, vr expand.Variable) bool) {
+	for n, v := range r.vars {
+		if !f(n, expand.Variable{Set: true, Kind: expand.String, Str: v.value}) {
+			return
+		}
+	}
+}
+
+// Set is called by expand for ${x:=y} and arithmetic assignments.
+func (r *runner) Set(name string, vr expand.Variable) error {
+	if vr.Kind != expand.String || !validName(name) {
+		r.fail(r.cur, nil, "assignment to %q refused: not a plain variable", name)
+		return errors.New("refused")
+	}
+	if !r.setVar(name, vr.Str, r.cur) {
+		return errors.New("refused")
+	}
+	return nil
+}
+
+func (r *runner) put(name string, v variable) {
+	if r.subshell > 0 {
+		prev, ok := r.vars[name]
+		r.undo = append(r.undo, undoEnt{name: name, prev: prev, existed: ok})
+	}
+	r.vars[name] = v
+}
+
+func (r *runner) del(name string) {
+	prev, ok := r.vars[name]
+	if !ok {
+		return
+	}
+	if r.subshell > 0 {
+		r.undo = append(r.undo, undoEnt{name: name, prev: prev, existed: true})
+	}
+	delete(r.vars, name)
+}
+
+func (r *runner) restore(name string, prev variable, existed bool) {
+	if existed {
+		r.put(name, prev)
+	} else {
+		r.del(name)
+	}
+}
+
+// setVar assigns name at pos, recording the place as the value's origin.
+func (r *runner) setVar(name, value string, pos syntax.Pos) bool {
+	prev, ok := r.vars[name]
+	if ok && prev.readonly {
+		r.fail(pos, nil, "assignment to readonly variable %q refused (/bin/sh exits here)", name)
+		return false
+	}
+	if len(value) > r.opts.MaxValueLen {
+		// The attack stopped: x=$x$x in a loop exhausting memory.
+		r.fail(pos, nil, "value of %q is %d bytes, over the %d-byte limit", name, len(value), r.opts.MaxValueLen)
+		return false
+	}
+	if name == "IFS" && strings.Trim(value, " \t\n") != "" {
+		// expand drops empty fields when splitting on non-white-space IFS
+		// characters, where /bin/sh keeps them.
+		r.fail(pos, nil, "IFS=%q refused: splitting on non-white-space IFS characters is not supported", value)
+		return false
+	}
+	f, l, _ := r.where(pos)
+	r.put(name, variable{value: value, file: f, line: int32(l), exported: prev.exported})
+	return true
+}
+
+// --- files and statements ---
+
+func parseErr(name string, err error) *Error {
+	var pe syntax.ParseError
+	if errors.As(err, &pe) {
+		return &Error{File: name, Line: int(pe.Pos.Line()), Col: int(pe.Pos.Col()), Msg: "syntax error: " + pe.Text, Err: err}
+	}
+	return &Error{File: name, Line: 1, Col: 1, Msg: "syntax error: " + err.Error(), Err: err}
+}
+
+// sourceText parses src statement by statement and runs each as soon as it is
+// parsed, as the shell does; so the syntax tree of a large rc.conf is never
+// held whole in memory.
+func (r *runner) sourceText(name string, src []byte, fixed *srcPos) {
+	p := syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(false))
+	err := p.Stmts(bytes.NewReader(src), func(s *syntax.Stmt) bool {
+		if !r.check(s) {
+			return false
+		}
+		r.stmt(s)
+		return !r.stopped()
+	})
+	if err != nil && r.err == nil {
+		e := parseErr(name, err)
+		if fixed != nil {
+			e.Msg = fmt.Sprintf("eval: %s (eval text line %d col %d)", e.Msg, e.Line, e.Col)
+			e.File, e.Line, e.Col = fixed.file, fixed.line, fixed.col
+		}
+		r.err = e
+	}
+}
+
+func (r *runner) stmts(ss []*syntax.Stmt) {
+	for _, s := range ss {
+		if r.stopped() {
+			return
+		}
+		r.stmt(s)
+	}
+}
+
+func (r *runner) stmt(s *syntax.Stmt) {
+	if r.stopped() {
+		return
+	}
+	if len(s.Redirs) > 0 {
+		saved := r.io
+		defer func() { r.io = saved }()
+		if !r.redirect(s.Redirs) {
+			return
+		}
+	}
+	if s.Cmd == nil {
+		r.status = 0
+	} else {
+		r.cmd(s.Cmd)
+	}
+	if s.Negated && r.err == nil {
+		if r.status == 0 {
+			r.status = 1
+		} else {
+			r.status = 0
+		}
+	}
+}
+
+func (r *runner) cmd(c syntax.Command) {
+	switch c := c.(type) {
+	case *syntax.CallExpr:
+		r.call(c)
+	case *syntax.Block:
+		r.stmts(c.Stmts)
+	case *syntax.Subshell:
+		r.inSubshell(func() { r.stmts(c.Stmts) })
+	case *syntax.IfClause:
+		r.ifClause(c)
+	case *syntax.WhileClause:
+		r.whileClause(c)
+	case *syntax.ForClause:
+		r.forClause(c)
+	case *syntax.CaseClause:
+		r.caseClause(c)
+	case *syntax.FuncDecl:
+		if !r.tick(c.Pos()) {
+			return
+		}
+		name := c.Name.Value
+		if r.subshell > 0 {
+			r.undo = append(r.undo, undoEnt{name: name, isFunc: true, prevFn: r.funcs[name]})
+		}
+		r.funcs[name] = &funcDef{body: c.Body, file: r.file, fixed: r.fixed}
+		r.status = 0
+	case *syntax.BinaryCmd:
+		r.stmt(c.X)
+		if r.stopped() {
+			return
+		}
+		if (c.Op == syntax.AndStmt) == (r.status == 0) {
+			r.stmt(c.Y)
+		}
+	case *syntax.DeclClause:
+		r.decl(c)
+	default:
+		// check refuses every other command kind before it can run.
+		r.fail(c.Pos(), nil, "%T not supported", c)
+	}
+}
+
+func (r *runner) ifClause(c *syntax.IfClause) {
+	for ic := c; ic != nil; ic = ic.Else {
+		if len(ic.Cond) == 0 { // plain else
+			r.stmts(ic.Then)
+			return
+		}
+		r.stmts(ic.Cond)
+		if r.stopped() {
+			return
+		}
+		if r.status == 0 {
+			r.stmts(ic.Then)
+			return
+		}
+	}
+	r.status = 0
+}
+
+// loopCtl consumes a break or continue aimed at this loop; it reports whether
+// the loop must end.
+func (r *runner) loopCtl() (stop bool) {
+	switch r.ctl {
+	case ctlBreak:
+		if r.ctlN > 1 {
+			r.ctlN--
+			return true
+		}
+		r.ctl = ctlNone
+		return true
+	case ctlContinue:
+		if r.ctlN > 1 {
+			r.ctlN--
+			return true
+		}
+		r.ctl = ctlNone
+		return false
+	}
+	return r.stopped()
+}
+
+func (r *runner) whileClause(c *syntax.WhileClause) {
+	r.loopDepth++
+	defer func() { r.loopDepth-- }()
+	last := 0
+	for {
+		if !r.tick(c.Pos()) {
+			return
+		}
+		r.stmts(c.Cond)
+		if r.stopped() {
+			if r.loopCtl() {
+				break
+			}
+			continue
+		}
+		if (r.status == 0) == c.Until {
+			break
+		}
+		r.stmts(c.Do)
+		last = r.status
+		if r.loopCtl() {
+			break
+		}
+	}
+	if r.err == nil {
+		r.status = last
+	}
+}
+
+func (r *runner) forClause(c *syntax.ForClause) {
+	wi, ok := c.Loop.(*syntax.WordIter)
+	if !ok {
+		r.fail(c.Pos(), nil, "C-style for loop is not /bin/sh")
+		return
+	}
+	var items []string
+	if wi.InPos.IsValid() {
+		items = r.fields(c.Pos(), wi.Items...)
+	} else {
+		items = append([]string(nil), r.params...)
+	}
+	if r.stopped() {
+		return
+	}
+	r.loopDepth++
+	defer func() { r.loopDepth-- }()
+	r.status = 0
+	for _, it := range items {
+		if !r.tick(c.Pos()) {
+			return
+		}
+		if !r.setVar(wi.Name.Value, it, wi.Name.Pos()) {
+			return
+		}
+		r.stmts(c.Do)
+		if r.loopCtl() {
+			break
+		}
+	}
+}
+
+func (r *runner) caseClause(c *syntax.CaseClause) {
+	if !r.tick(c.Pos()) {
+		return
+	}
+	word := r.literal(c.Word)
+	if r.stopped() {
+		return
+	}
+	for _, ci := range c.Items {
+		for _, pw := range ci.Patterns {
+			pat, err := expand.Pattern(r.cfg(), pw)
+			if err != nil {
+				r.expandErr(pw.Pos(), err)
+				return
+			}
+			if r.stopped() {
+				return
+			}
+			m, ok := r.matcher(pw.Pos(), pat)
+			if !ok {
+				return
+			}
+			if m.match(word) {
+				r.status = 0
+				r.stmts(ci.Stmts)
+				return
+			}
+		}
+	}
+	r.status = 0
+}
+
+// --- expansion helpers ---
+
+func (r *runner) expandErr(pos syntax.Pos, err error) {
+	if r.err != nil {
+		return
+	}
+	var ue expand.UnsetParameterError
+	if errors.As(err, &ue) {
+		r.fail(pos, err, "%s (/bin/sh exits here)", err.Error())
+		return
+	}
+	r.fail(pos, err, "expansion: %v", err)
+}
+
+func (r *runner) literal(w *syntax.Word) string {
+	if w == nil {
+		return ""
+	}
+	if s, ok := plainWord(w); ok {
+		return s
+	}
+	s, err := expand.Literal(r.cfg(), w)
+	if err != nil {
+		r.expandErr(w.Pos(), err)
+		return ""
+	}
+	return s
+}
+
+// plainWord returns the value of a word that needs no expansion: the fast
+// path for name=literal, name='literal' and name="literal" assignments.
+func plainWord(w *syntax.Word) (string, bool) {
+	if len(w.Parts) != 1 {
+		return "", false
+	}
+	switch p := w.Parts[0].(type) {
+	case *syntax.Lit:
+		if strings.ContainsAny(p.Value, "\\~") {
+			return "", false
+		}
+		return p.Value, true
+	case *syntax.SglQuoted:
+		if p.Dollar {
+			return "", false
+		}
+		return p.Value, true
+	case *syntax.DblQuoted:
+		if p.Dollar {
+			return "", false
+		}
+		if len(p.Parts) == 0 {
+			return "", true
+		}
+		if len(p.Parts) == 1 {
+			if l, ok := p.Parts[0].(*syntax.Lit); ok && !strings.Contains(l.Value, "\\") {
+				return l.Value, true
+			}
+		}
+	}
+	return "", false
+}
+
+func (r *runner) fields(pos syntax.Pos, words ...*syntax.Word) []string {
+	if len(words) == 1 {
+		if s, ok := plainWord(words[0]); ok && !strings.ContainsAny(s, "*?[") {
+			if _, isLit := words[0].Parts[0].(*syntax.Lit); !isLit || s != "" {
+				return []string{s}
+			}
+		}
+	}
+	out, err := expand.Fields(r.cfg(), words...)
+	if err != nil {
+		r.expandErr(pos, err)
+		return nil
+	}
+	return out
+}
+
+// --- subshells ---
+
+// inSubshell runs f so that nothing it changes survives: variables and
+// functions are rolled back from an undo log, as a forked shell would lose
+// them.
+func (r *runner) inSubshell(f func()) {
+	mark := len(r.undo)
+	r.subshell++
+	params, nounset, noglob, fr, loops := r.params, r.nounset, r.noglob, r.frame, r.loopDepth
+	r.loopDepth = 0
+	f()
+	if r.ctl == ctlExit || r.ctl == ctlReturn || r.ctl == ctlBreak || r.ctl == ctlContinue {
+		r.ctl = ctlNone
+	}
+	for i := len(r.undo) - 1; i >= mark; i-- {
+		u := r.undo[i]
+		if u.isFunc {
+			if u.prevFn == nil {
+				delete(r.funcs, u.name)
+			} else {
+				r.funcs[u.name] = u.prevFn
+			}
+			continue
+		}
+		if u.existed {
+			r.vars[u.name] = u.prev
+		} else {
+			delete(r.vars, u.name)
+		}
+	}
+	r.undo = r.undo[:mark]
+	r.subshell--
+	r.params, r.nounset, r.noglob, r.frame, r.loopDepth = params, nounset, noglob, fr, loops
+}
+
+func (r *runner) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {
+	if r.err != nil {
+		return r.err
+	}
+	if r.depth >= r.opts.MaxDepth {
+		r.fail(cs.Pos(), nil, "evaluation stopped: nesting deeper than %d", r.opts.MaxDepth)
+		return r.err
+	}
+	r.depth++
+	r.level++
+	saved := r.io
+	r.io.out = w
+	status := r.status
+	r.inSubshell(func() { r.stmts(cs.Stmts) })
+	r.substStatus = r.status
+	r.status = status
+	r.io = saved
+	r.level--
+	r.depth--
+	if r.err != nil {
+		return r.err
+	}
+	return nil
+}
