@@ -2,15 +2,654 @@ package mount
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
+	"os"
 	"path"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
 )
 
-func mount(r Request) (*Mounted, error) {
-	return nil, &Error{Op: "mount", FSType: r.FSType, Target: path.Join(r.Root, r.Target), Err: errors.New("not implemented yet")}
+// Linux mapping (SPEC §6):
+//
+//   - nullfs: a non-recursive bind mount of Source (nullfs carries no
+//     submounts either); read-only ones also get nosuid and nodev.
+//   - procfs: a new proc instance (nosuid, nodev, noexec).
+//   - devfs: a tmpfs (mode 0755, 64 KiB, nosuid, noexec) holding the
+//     character devices null, zero, full, random, urandom and tty, made with
+//     mknod (real root in a private mount namespace may; a user namespace
+//     could not, and would have to bind the host nodes instead), and the
+//     symlinks fd -> /proc/self/fd, stdin, stdout and stderr -> fd/0..2.
+//   - fdescfs: unsupported (an error wrapping errors.ErrUnsupported): a bind
+//     of /proc/self/fd would show the mounting process's descriptors, not
+//     the jailed one's; devfs's fd -> /proc/self/fd symlink does the job, so
+//     a Linux backend skips fdescfs.
+//   - tmpfs: a tmpfs (nosuid, nodev), Options "size" and "mode" honoured.
+//
+// Every mount is made through file descriptors, so it lands on the inode that
+// was checked, never on whatever a path names a moment later (CVE-2021-30465):
+// the target (and the source) are opened with openat2 and
+// RESOLVE_NO_SYMLINKS|RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS. With the new
+// mount API (Linux 5.2+; 5.12 for mount_setattr) the tree is built detached
+// (open_tree(OPEN_TREE_CLONE) or fsopen/fsmount), made read-only and
+// populated while nobody can see it, then attached with move_mount onto the
+// target fd: a read-only entry is never read-write, even for an instant.
+// Without it (ENOSYS) mount(2) is given /proc/thread-self/fd/N and a read-only
+// bind takes a second MS_REMOUNT; if that fails the fresh mount is detached
+// before returning. Either way the result is checked afterwards (defence in
+// depth): the kernel's path of the new mount and its mountinfo line must name
+// exactly Root/Target, and a bind's root must be the source's inode.
+
+// useNewMountAPI is cleared the first time the kernel says ENOSYS; tests
+// clear it to exercise the mount(2) path.
+var useNewMountAPI atomic.Bool
+
+func init() { useNewMountAPI.Store(true) }
+
+// testHookReadOnly, when set, runs just before a read-only attribute is
+// applied (mount_setattr or the MS_REMOUNT); its error is treated as the
+// system call's. Tests inject the remount failure with it.
+var testHookReadOnly func() error
+
+const (
+	resolveStrict = unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS
+	pathDirFlags  = unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC
+	devfsSize     = "64k"
+)
+
+var errNoProc = errors.New("/proc is not a procfs: fd-based mounts need it")
+
+// checkProc makes sure /proc is a real procfs once per process: a fake /proc
+// (a tmpfs with a planted thread-self/fd/N symlink) would redirect every
+// fd-based mount.
+var checkProc = sync.OnceValue(func() error {
+	var st unix.Statfs_t
+	if err := unix.Statfs("/proc", &st); err != nil {
+		return fmt.Errorf("statfs /proc: %w", err)
+	}
+	if st.Type != unix.PROC_SUPER_MAGIC {
+		return errNoProc
+	}
+	return nil
+})
+
+func fdPath(fd int) string { return "/proc/thread-self/fd/" + strconv.Itoa(fd) }
+
+// openStrict opens rel below dirfd (whose path is base) as an O_PATH
+// directory without following any symlink or leaving dirfd. On failure it
+// walks the path again to say which component is the culprit.
+func openStrict(op string, dirfd int, base, rel string) (int, error) {
+	how := unix.OpenHow{Flags: pathDirFlags, Resolve: resolveStrict}
+	var fd int
+	var err error
+	for range 8 {
+		if fd, err = unix.Openat2(dirfd, rel, &how); !errors.Is(err, unix.EAGAIN) {
+			break
+		}
+	}
+	if err == nil {
+		return fd, nil
+	}
+	d, derr := unix.Dup(dirfd)
+	if derr != nil {
+		return -1, &Error{Op: op, Target: path.Join(base, rel), Err: err}
+	}
+	wfd, _, werr := walkDirs(op, d, base, rel, false, 0)
+	if werr != nil {
+		return -1, werr
+	}
+	unix.Close(wfd)
+	// The walk found no culprit: the tree changed under us. Say so.
+	return -1, &Error{Op: op, Target: path.Join(base, rel), Err: fmt.Errorf("path changed during lookup: %w", err)}
 }
 
-func unmount(e Expect) error {
-	return &Error{Op: "unmount", FSType: e.FSType, Target: path.Join(e.Root, e.Target), Err: errors.New("not implemented yet")}
+// openRootStrict opens the absolute path p with no symlink in any component.
+func openRootStrict(op, p string) (int, error) {
+	slash, err := unix.Open("/", pathDirFlags, 0)
+	if err != nil {
+		return -1, &Error{Op: op, Target: p, Err: fmt.Errorf("open /: %w", err)}
+	}
+	defer unix.Close(slash)
+	return openStrict(op, slash, "/", strings.TrimPrefix(p, "/"))
 }
 
-func table() ([]Entry, error) { return nil, errors.New("not implemented yet") }
+func mount(r Request) (m *Mounted, err error) {
+	full := path.Join(r.Root, r.Target)
+	var created []string
+	var flags uint64
+	op := "mount"
+	defer func() {
+		if err == nil {
+			return
+		}
+		e, ok := err.(*Error)
+		if !ok {
+			e = &Error{Op: op, Err: err, Flags: flags, flagNames: linuxMountFlags}
+		}
+		e.FSType, e.Source, e.Target, e.Created = r.FSType, r.Source, full, created
+		err = e
+	}()
+	if r.FSType == FdescFS {
+		return nil, errors.Join(errors.New("fdescfs has no Linux counterpart (devfs provides dev/fd -> /proc/self/fd)"), errors.ErrUnsupported)
+	}
+	if err := checkProc(); err != nil {
+		return nil, err
+	}
+	rootfd, err := openRootStrict("mount", r.Root)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(rootfd)
+
+	tfd, err := openStrict("mount", rootfd, r.Root, r.Target)
+	if r.Create && errors.Is(err, fs.ErrNotExist) {
+		d, derr := unix.Dup(rootfd)
+		if derr != nil {
+			return nil, derr
+		}
+		var dfd int
+		dfd, created, err = walkDirs("mkdir", d, r.Root, r.Target, true, 0o755)
+		if err != nil {
+			return nil, err
+		}
+		unix.Close(dfd)
+		tfd, err = openStrict("mount", rootfd, r.Root, r.Target)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(tfd)
+
+	// Never stack on a mount that is already there (a stale mount from a
+	// crashed start would otherwise be hidden under a second one).
+	var stx unix.Statx_t
+	if err := unix.Statx(tfd, "", unix.AT_EMPTY_PATH, unix.STATX_MNT_ID, &stx); err != nil {
+		return nil, fmt.Errorf("statx target: %w", err)
+	}
+	if stx.Attributes&unix.STATX_ATTR_MOUNT_ROOT != 0 {
+		return nil, fmt.Errorf("target is already a mount point (mount id %d): %w", stx.Mnt_id, unix.EBUSY)
+	}
+	parentID := stx.Mnt_id
+
+	srcfd := -1
+	if r.FSType == NullFS {
+		if srcfd, err = openSource(r); err != nil {
+			return nil, err
+		}
+		defer unix.Close(srcfd)
+	}
+
+	// /proc/thread-self names this thread's fds; keep the goroutine on it.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+
+	var mfd int
+	if useNewMountAPI.Load() {
+		mfd, op, flags, err = attachNew(r, tfd, srcfd)
+		if errors.Is(err, unix.ENOSYS) && op != "populate" {
+			useNewMountAPI.Store(false)
+		}
+	}
+	if !useNewMountAPI.Load() {
+		mfd, op, flags, err = attachClassic(r, rootfd, tfd, srcfd, parentID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(mfd)
+	op = "verify"
+	id, err := verify(r, full, mfd, srcfd, parentID)
+	if err != nil {
+		// Undo exactly the mount we made, wherever it landed: the fd
+		// names it, not a path.
+		if uerr := unix.Unmount(fdPath(mfd), unix.MNT_DETACH); uerr != nil {
+			err = errors.Join(err, fmt.Errorf("undo: detach: %w", uerr))
+		}
+		return nil, err
+	}
+	return &Mounted{ID: id, FSType: r.FSType, Source: r.Source, Root: r.Root, Rel: r.Target,
+		Target: full, Created: created}, nil
+}
+
+// openSource opens the bind source. Without SourceRoot no symlink is
+// followed at all; with it, symlinks are followed only while they stay below
+// SourceRoot (RESOLVE_BENEATH refuses absolute and escaping ones), which lets
+// a host-"/" skeleton use bin -> usr/bin without letting bin -> /etc/.. out.
+func openSource(r Request) (int, error) {
+	if r.SourceRoot == "" {
+		return openRootStrict("open source", r.Source)
+	}
+	srfd, err := openRootStrict("open source root", r.SourceRoot)
+	if err != nil {
+		return -1, err
+	}
+	defer unix.Close(srfd)
+	rel := strings.TrimPrefix(strings.TrimPrefix(r.Source, r.SourceRoot), "/")
+	if rel == "" {
+		rel = "."
+	}
+	how := unix.OpenHow{Flags: pathDirFlags, Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS}
+	fd, err := unix.Openat2(srfd, rel, &how)
+	if err != nil {
+		return -1, &Error{Op: "open source", Source: r.Source, Err: err}
+	}
+	return fd, nil
+}
+
+func tmpfsData(r Request) (mode, size string) {
+	mode, size = "0755", ""
+	if r.FSType == DevFS {
+		size = devfsSize
+	}
+	if v, ok := r.Options["mode"]; ok {
+		mode = v
+	}
+	if v, ok := r.Options["size"]; ok {
+		size = v
+	}
+	return mode, size
+}
+
+// attachNew builds the mount detached and moves it onto tfd. It returns an
+// fd on the new mount's root.
+func attachNew(r Request, tfd, srcfd int) (mfd int, op string, flags uint64, err error) {
+	var attrs uint64
+	roAttrs := uint64(unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV)
+	switch r.FSType {
+	case NullFS:
+		op = "open_tree"
+		mfd, err = unix.OpenTree(srcfd, "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH)
+		if err != nil {
+			return -1, op, 0, err
+		}
+		if r.ReadOnly {
+			attrs = roAttrs
+		}
+	case ProcFS, TmpFS, DevFS:
+		fstype := "tmpfs"
+		if r.FSType == ProcFS {
+			fstype = "proc"
+		}
+		op = "fsopen"
+		fsfd, err := unix.Fsopen(fstype, unix.FSOPEN_CLOEXEC)
+		if err != nil {
+			return -1, op, 0, err
+		}
+		defer unix.Close(fsfd)
+		if fstype == "tmpfs" {
+			mode, size := tmpfsData(r)
+			if err := unix.FsconfigSetString(fsfd, "mode", mode); err != nil {
+				return -1, "fsconfig mode=" + mode, 0, err
+			}
+			if size != "" {
+				if err := unix.FsconfigSetString(fsfd, "size", size); err != nil {
+					return -1, "fsconfig size=" + size, 0, err
+				}
+			}
+		}
+		if err := unix.FsconfigCreate(fsfd); err != nil {
+			return -1, "fsconfig create", 0, err
+		}
+		ma := unix.MOUNT_ATTR_NOSUID
+		switch r.FSType {
+		case ProcFS:
+			ma |= unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOEXEC
+		case TmpFS:
+			ma |= unix.MOUNT_ATTR_NODEV
+		case DevFS:
+			ma |= unix.MOUNT_ATTR_NOEXEC // device nodes must work: no nodev
+		}
+		op = "fsmount"
+		if mfd, err = unix.Fsmount(fsfd, unix.FSMOUNT_CLOEXEC, ma); err != nil {
+			return -1, op, 0, err
+		}
+		if r.FSType == DevFS {
+			if err := populateDev(mfd); err != nil {
+				unix.Close(mfd)
+				return -1, "populate", 0, err
+			}
+		}
+		if r.ReadOnly {
+			attrs = unix.MOUNT_ATTR_RDONLY
+		}
+	}
+	if attrs != 0 {
+		op = "set read-only"
+		err = unix.MountSetattr(mfd, "", unix.AT_EMPTY_PATH, &unix.MountAttr{Attr_set: attrs})
+		if testHookReadOnly != nil && err == nil {
+			err = testHookReadOnly()
+		}
+		if err != nil {
+			// Closing the fd drops the detached tree: nothing was visible.
+			unix.Close(mfd)
+			return -1, op, 0, err
+		}
+	}
+	op = "move_mount"
+	if err := unix.MoveMount(mfd, "", tfd, "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH); err != nil {
+		unix.Close(mfd)
+		return -1, op, 0, err
+	}
+	return mfd, op, 0, nil
+}
+
+// attachClassic uses mount(2) on /proc/thread-self/fd paths, then re-opens
+// the target to get the new mount; a read-only bind takes a second remount.
+func attachClassic(r Request, rootfd, tfd, srcfd int, parentID uint64) (mfd int, op string, flags uint64, err error) {
+	op = "mount"
+	switch r.FSType {
+	case NullFS:
+		flags = unix.MS_BIND
+		err = unix.Mount(fdPath(srcfd), fdPath(tfd), "", uintptr(flags), "")
+	case ProcFS:
+		flags = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
+		if r.ReadOnly {
+			flags |= unix.MS_RDONLY
+		}
+		err = unix.Mount("proc", fdPath(tfd), "proc", uintptr(flags), "")
+	case TmpFS, DevFS:
+		flags = unix.MS_NOSUID | unix.MS_NODEV
+		if r.FSType == DevFS {
+			flags = unix.MS_NOSUID | unix.MS_NOEXEC
+		}
+		mode, size := tmpfsData(r)
+		data := "mode=" + mode
+		if size != "" {
+			data += ",size=" + size
+		}
+		err = unix.Mount("tmpfs", fdPath(tfd), "tmpfs", uintptr(flags), data)
+	}
+	if err != nil {
+		return -1, op, flags, err
+	}
+	// Find the new mount: re-open the path and check it is a fresh mount
+	// root; if it is not, the target directory was moved away between the
+	// open and the mount, and the mount sits wherever it went.
+	mfd, err = openStrict("reopen", rootfd, r.Root, r.Target)
+	if err == nil && !isFreshMount(mfd, parentID) {
+		unix.Close(mfd)
+		mfd, err = -1, ErrEscaped
+	}
+	if err != nil {
+		// Detach the stray through the directory we mounted on.
+		if where, lerr := os.Readlink(fdPath(tfd)); lerr == nil {
+			if sfd, oerr := openRootStrict("undo", where); oerr == nil {
+				if isFreshMount(sfd, parentID) {
+					if uerr := unix.Unmount(fdPath(sfd), unix.MNT_DETACH); uerr != nil {
+						err = errors.Join(err, fmt.Errorf("undo %q: %w", where, uerr))
+					}
+				}
+				unix.Close(sfd)
+			}
+			err = fmt.Errorf("mount landed on %q: %w", where, err)
+		}
+		return -1, "reopen", flags, err
+	}
+	if r.FSType == DevFS {
+		if err := populateDev(mfd); err != nil {
+			unix.Unmount(fdPath(mfd), unix.MNT_DETACH)
+			unix.Close(mfd)
+			return -1, "populate", flags, err
+		}
+	}
+	if r.ReadOnly && r.FSType != ProcFS {
+		op = "remount-ro"
+		flags = unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV
+		if r.FSType != NullFS {
+			flags = unix.MS_REMOUNT | unix.MS_RDONLY | unix.MS_NOSUID
+		}
+		err = nil
+		if testHookReadOnly != nil {
+			err = testHookReadOnly()
+		}
+		if err == nil {
+			err = unix.Mount("", fdPath(mfd), "", uintptr(flags), "")
+		}
+		if err != nil {
+			// Never leave a read-write mount of a read-only entry.
+			if uerr := unix.Unmount(fdPath(mfd), unix.MNT_DETACH); uerr != nil {
+				err = errors.Join(err, fmt.Errorf("undo: detach: %w", uerr))
+			}
+			unix.Close(mfd)
+			return -1, op, flags, err
+		}
+	}
+	return mfd, op, flags, nil
+}
+
+// isFreshMount reports whether fd is the root of a mount other than parentID.
+func isFreshMount(fd int, parentID uint64) bool {
+	var stx unix.Statx_t
+	if unix.Statx(fd, "", unix.AT_EMPTY_PATH, unix.STATX_MNT_ID, &stx) != nil {
+		return false
+	}
+	return stx.Attributes&unix.STATX_ATTR_MOUNT_ROOT != 0 && stx.Mnt_id != parentID
+}
+
+// populateDev fills a fresh devfs stand-in through its root fd.
+func populateDev(dfd int) error {
+	nodes := []struct {
+		name         string
+		major, minor uint32
+	}{{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}}
+	// An O_PATH fd cannot be used as a *at base for mknod on every kernel;
+	// open the root for real, relative to it.
+	fd, err := unix.Openat(dfd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	for _, n := range nodes {
+		if err := unix.Mknodat(fd, n.name, unix.S_IFCHR|0o666, int(unix.Mkdev(n.major, n.minor))); err != nil {
+			return fmt.Errorf("mknod %s: %w", n.name, err)
+		}
+		// mknod applies the umask; the nodes must be usable by everyone.
+		if err := unix.Fchmodat(fd, n.name, 0o666, 0); err != nil {
+			return fmt.Errorf("chmod %s: %w", n.name, err)
+		}
+	}
+	for name, to := range map[string]string{"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0",
+		"stdout": "/proc/self/fd/1", "stderr": "/proc/self/fd/2"} {
+		if err := unix.Symlinkat(to, fd, name); err != nil {
+			return fmt.Errorf("symlink %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// verify checks the attached mount mfd against the request and returns its
+// mount id.
+func verify(r Request, full string, mfd, srcfd int, parentID uint64) (uint64, error) {
+	var stx unix.Statx_t
+	if err := unix.Statx(mfd, "", unix.AT_EMPTY_PATH, unix.STATX_MNT_ID|unix.STATX_INO, &stx); err != nil {
+		return 0, fmt.Errorf("statx new mount: %w", err)
+	}
+	id := stx.Mnt_id
+	// Where the kernel says the new mount is (d_path of its root).
+	where, err := os.Readlink(fdPath(mfd))
+	if err != nil {
+		return id, fmt.Errorf("read new mount's path: %w", err)
+	}
+	if where != full {
+		return id, fmt.Errorf("kernel path %q: %w", where, ErrEscaped)
+	}
+	tab, err := table()
+	if err != nil {
+		return id, err
+	}
+	var found *Entry
+	for i := range tab {
+		if tab[i].ID == id {
+			found = &tab[i]
+		}
+	}
+	switch {
+	case found == nil:
+		return id, fmt.Errorf("mount id %d not in the mount table: %w", id, ErrEscaped)
+	case found.Target != full:
+		return id, fmt.Errorf("mount table puts mount %d on %q: %w", id, found.Target, ErrEscaped)
+	case found.Parent != parentID:
+		return id, fmt.Errorf("mount %d sits on mount %d, not %d: %w", id, found.Parent, parentID, ErrEscaped)
+	case found.FSType != linuxFSType(r.FSType) && r.FSType != NullFS:
+		return id, fmt.Errorf("mount %d has type %q, want %q", id, found.FSType, linuxFSType(r.FSType))
+	case r.ReadOnly && !found.ReadOnly:
+		return id, fmt.Errorf("mount %d is not read-only", id)
+	}
+	if srcfd >= 0 {
+		var a, b unix.Stat_t
+		if err := unix.Fstat(mfd, &a); err != nil {
+			return id, err
+		}
+		if err := unix.Fstat(srcfd, &b); err != nil {
+			return id, err
+		}
+		if a.Dev != b.Dev || a.Ino != b.Ino {
+			return id, fmt.Errorf("mount %d's root is not the source directory: %w", id, ErrEscaped)
+		}
+	}
+	return id, nil
+}
+
+// linuxFSType is the type the kernel reports for our stand-ins ("" for a
+// bind, whose type is the source's).
+func linuxFSType(t string) string {
+	switch t {
+	case ProcFS:
+		return "proc"
+	case DevFS, TmpFS:
+		return "tmpfs"
+	}
+	return ""
+}
+
+func fsMagic(t string) int64 {
+	switch t {
+	case ProcFS:
+		return unix.PROC_SUPER_MAGIC
+	case DevFS, TmpFS:
+		return unix.TMPFS_MAGIC
+	}
+	return 0
+}
+
+func unmount(e Expect) (err error) {
+	full := path.Join(e.Root, e.Target)
+	const flags = unix.UMOUNT_NOFOLLOW
+	op := "unmount"
+	defer func() {
+		if err != nil {
+			err = &Error{Op: op, FSType: e.FSType, Source: e.Source, Target: full,
+				Flags: flags, flagNames: linuxUmountFlags, Err: err}
+		}
+	}()
+	if e.FSType == NullFS && e.ID == 0 && e.Source == "" {
+		return errors.New("a bind mount needs its id or its source to be recognised")
+	}
+	if err := checkProc(); err != nil {
+		return err
+	}
+	rootfd, err := openRootStrict("unmount", e.Root)
+	if err != nil {
+		return unwrapOwn(err)
+	}
+	defer unix.Close(rootfd)
+	dir, name := path.Split(e.Target)
+	dir = path.Clean(dir)
+	pfd := rootfd
+	if dir != "." {
+		// The parent is opened without following symlinks: a path that a
+		// jail turned into a symlink to a host mount (dev -> /dev) is
+		// refused here, and the host mount is left alone (SA-07:01).
+		if pfd, err = openStrict("unmount", rootfd, e.Root, dir); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return errors.Join(unwrapOwn(err), ErrNotMounted)
+			}
+			return unwrapOwn(err)
+		}
+		defer unix.Close(pfd)
+	}
+	var stx unix.Statx_t
+	if err := unix.Statx(pfd, name, unix.AT_SYMLINK_NOFOLLOW|unix.AT_NO_AUTOMOUNT, unix.STATX_MNT_ID|unix.STATX_TYPE|unix.STATX_INO, &stx); err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return fmt.Errorf("%q does not exist: %w", full, ErrNotMounted)
+		}
+		return err
+	}
+	if stx.Mode&unix.S_IFMT == unix.S_IFLNK {
+		return explain(pfd, name, full, unix.ELOOP)
+	}
+	if stx.Attributes&unix.STATX_ATTR_MOUNT_ROOT == 0 {
+		return fmt.Errorf("%q is not a mount point: %w", full, ErrNotMounted)
+	}
+	if e.ID != 0 && stx.Mnt_id != e.ID {
+		return fmt.Errorf("mount id is %d, expected %d: %w", stx.Mnt_id, e.ID, ErrNotOurs)
+	}
+	// Type and source: a bind's root must be the source directory; the
+	// stand-ins must have the right file system magic.
+	mfd, err := unix.Openat(pfd, name, pathDirFlags|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return err
+	}
+	var sfs unix.Statfs_t
+	var st unix.Stat_t
+	err = unix.Fstatfs(mfd, &sfs)
+	if err == nil {
+		err = unix.Fstat(mfd, &st)
+	}
+	unix.Close(mfd)
+	if err != nil {
+		return err
+	}
+	if m := fsMagic(e.FSType); m != 0 && sfs.Type != m {
+		return fmt.Errorf("file system magic is %#x, not %s's: %w", sfs.Type, e.FSType, ErrNotOurs)
+	}
+	if e.FSType == NullFS && e.Source != "" {
+		var src unix.Stat_t
+		if err := unix.Stat(e.Source, &src); err != nil {
+			return fmt.Errorf("stat source: %w", err)
+		}
+		if src.Dev != st.Dev || src.Ino != st.Ino {
+			return fmt.Errorf("mounted directory is not %q: %w", e.Source, ErrNotOurs)
+		}
+	}
+	// umount2 through the parent we checked: the intermediate components
+	// cannot be swapped any more, and UMOUNT_NOFOLLOW covers the last one.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	target := fdPath(pfd) + "/" + name
+	if err := unix.Unmount(target, flags); err != nil {
+		if errors.Is(err, unix.EINVAL) {
+			return fmt.Errorf("%w (%w)", ErrNotMounted, err)
+		}
+		return err
+	}
+	return nil
+}
+
+// unwrapOwn strips the *Error a helper made, so the caller's *Error (with
+// fstype and flags) does not nest a second one.
+func unwrapOwn(err error) error {
+	var e *Error
+	if errors.As(err, &e) && e.Err != nil {
+		return e.Err
+	}
+	return err
+}
+
+func table() ([]Entry, error) {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return nil, &Error{Op: "table", Err: err}
+	}
+	defer f.Close()
+	t, err := parseMountinfo(f)
+	if err != nil {
+		return nil, &Error{Op: "table", Target: "/proc/self/mountinfo", Err: err}
+	}
+	return t, nil
+}
