@@ -1,0 +1,357 @@
+package main
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+
+	"rcjail/compat"
+)
+
+// Host-side skeleton checks for `rcjail check` (issue 5). compat's NewConfig
+// already refuses what can be seen in the text (SPEC §4.1: bad entries,
+// overlaps, an entry under an fstab mount point) and warns about read-write
+// directories shared by two jails (CVE-2025-15576); these checks look at the
+// file system, without changing it and without following any symlink: every
+// path is examined one component at a time with Lstat, so a link planted in a
+// jail root or a skeleton is reported, never traversed.
+//
+// cmd_check.go calls [reportSkeletons] once per run, after printing compat's
+// own errors and warnings, and ORs its result (0 or 1) into the exit status.
+
+// skelFinding is one problem found on the host.
+type skelFinding struct {
+	Warning bool   // false: an error (exit status 1)
+	Jail    string // the jail's name
+	Var     string // the variable as read ("jail_skeltest_skel_romounts", or the global one)
+	Default bool   // Var was not set: the built-in default applies
+	Entry   string // the list entry concerned; "" for skel_root and rootdir
+	File    string // where Var was set ("" when defaulted or unknown)
+	Line    int
+	Msg     string
+}
+
+// String renders a finding as "FILE:LINE: jail J: VAR: entry E: MSG".
+func (f skelFinding) String() string {
+	var b strings.Builder
+	if f.File != "" {
+		b.WriteString(f.File)
+		if f.Line > 0 {
+			fmt.Fprintf(&b, ":%d", f.Line)
+		}
+		b.WriteString(": ")
+	}
+	fmt.Fprintf(&b, "jail %s: %s", f.Jail, f.Var)
+	if f.Default {
+		b.WriteString(" (default)")
+	}
+	if f.Entry != "" {
+		fmt.Fprintf(&b, ": entry %s", f.Entry)
+	}
+	return b.String() + ": " + f.Msg
+}
+
+// reportSkeletons runs [checkSkeletons] on every jail of cfg and prints each
+// finding on stderr (errors as "<prog>: ERROR: …", warnings as
+// "<prog>: WARNING: …"). It returns the exit status `check` owes them: 1 if
+// any is an error, 0 when there are only warnings or nothing.
+func reportSkeletons(g *Globals, cfg *compat.Config) (status int) {
+	for _, f := range checkSkeletons(cfg) {
+		if f.Warning {
+			g.Warnf("%s", f)
+			continue
+		}
+		g.Errorf("%s", f)
+		status = 1
+	}
+	return status
+}
+
+// skelTrusted reports whether a uid may own skel_root, rootdir and their
+// ancestors. Only root: anyone else who owns a directory on the path can
+// rename or replace what lies below it between rcjail's checks and its mounts
+// (jail(8) NOTES; security.md §4.1 row 6). Tests widen it to their own uid.
+var skelTrusted = func(uid uint32) bool { return uid == 0 }
+
+// checkSkeletons examines the host for every skeleton jail of cfg (in the
+// order of cfg.List, then by name) and returns what it found.
+func checkSkeletons(cfg *compat.Config) []skelFinding {
+	names := append([]string(nil), cfg.List...)
+	seen := map[string]bool{}
+	for _, n := range names {
+		seen[n] = true
+	}
+	var rest []string
+	for n := range cfg.Jails {
+		if !seen[n] {
+			rest = append(rest, n)
+		}
+	}
+	sort.Strings(rest)
+	var out []skelFinding
+	for _, n := range append(names, rest...) {
+		if j := cfg.Jails[n]; j != nil && j.Skel.Enable {
+			out = append(out, checkSkeleton(j)...)
+		}
+	}
+	return out
+}
+
+// skelChecker gathers the findings of one jail.
+type skelChecker struct {
+	j   *compat.Jail
+	out []skelFinding
+}
+
+func (c *skelChecker) add(warn bool, knob, entry, format string, args ...any) {
+	f := skelFinding{Warning: warn, Jail: c.j.Name, Var: "jail_" + c.j.JV + "_" + knob, Entry: entry, Msg: fmt.Sprintf(format, args...)}
+	for _, s := range c.j.Settings {
+		if s.Knob == knob {
+			f.Var, f.Default, f.File, f.Line = s.Var, s.Default, s.File, s.Line
+			break
+		}
+	}
+	c.out = append(c.out, f)
+}
+
+// skelLstat examines the absolute clean path p one component at a time with
+// Lstat. It returns the final component's information, or the first
+// component that is a symlink (link, with its content), or the first that is
+// missing or not a directory on the way (missing). Nothing is followed.
+func skelLstat(p string) (fi fs.FileInfo, link, target, missing string, err error) {
+	cur := "/"
+	comps := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	if p == "/" {
+		comps = nil
+	}
+	fi, err = os.Lstat("/")
+	for i, c := range comps {
+		cur = path.Join(cur, c)
+		fi, err = os.Lstat(cur)
+		if err != nil {
+			return nil, "", "", cur, err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			t, _ := os.Readlink(cur)
+			return fi, cur, t, "", nil
+		}
+		if i < len(comps)-1 && !fi.IsDir() {
+			return fi, "", "", cur, fmt.Errorf("%s is not a directory", cur)
+		}
+	}
+	return fi, "", "", "", err
+}
+
+// checkTrustedPath reports, for skel_root or rootdir (knob), every component
+// of p — p itself and each ancestor — that is a symlink, is not owned by a
+// trusted uid, or is writable by group or others without the sticky bit.
+// done holds paths already reported for this jail.
+func (c *skelChecker) checkTrustedPath(knob, p string, done map[string]bool) bool {
+	if !path.IsAbs(p) || path.Clean(p) != p {
+		return false // compat has refused it already
+	}
+	cur := "/"
+	comps := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	if p == "/" {
+		comps = nil
+	}
+	check := func(q string) bool {
+		fi, err := os.Lstat(q)
+		if err != nil {
+			hint := ""
+			if knob == "rootdir" {
+				hint = fmt.Sprintf(" (rcjail prepare %s creates it)", c.j.Name)
+			}
+			c.add(false, knob, "", "%s does not exist%s: %v", q, hint, err)
+			return false
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			// A symlink on the path means the mounts land wherever the
+			// link points today, and whoever controls it decides.
+			t, _ := os.Readlink(q)
+			c.add(false, knob, "", "%s is a symbolic link (-> %s); name the real directory", q, t)
+			return false
+		}
+		if !fi.IsDir() {
+			c.add(false, knob, "", "%s is not a directory", q)
+			return false
+		}
+		if done[q] {
+			return true
+		}
+		done[q] = true
+		uid, known := skelOwner(fi)
+		if known && !skelTrusted(uid) {
+			// An unprivileged owner can swap the directory's contents
+			// (usr/lib -> /) between the checks and the mounts.
+			c.add(false, knob, "", "%s is owned by uid %d, not root: its owner could replace what rcjail mounts on or from", q, uid)
+		}
+		if fi.Mode().Perm()&0o022 != 0 && fi.Mode()&fs.ModeSticky == 0 {
+			// Anyone in the group (or anyone at all) could rename a
+			// component and put a symlink in its place.
+			c.add(false, knob, "", "%s is writable by group or others (mode %04o): anyone who can write it could replace what rcjail mounts on or from", q, fi.Mode().Perm())
+		}
+		return true
+	}
+	if !check("/") {
+		return false
+	}
+	for _, comp := range comps {
+		cur = path.Join(cur, comp)
+		if !check(cur) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkSkeleton runs every host check on one skeleton jail.
+func checkSkeleton(j *compat.Jail) []skelFinding {
+	c := &skelChecker{j: j}
+	s := j.Skel
+	symlink := s.Mode == "symlink"
+	done := map[string]bool{}
+	rootOK := c.checkTrustedPath("skel_root", s.Root, done)
+	dirOK := c.checkTrustedPath("rootdir", j.RootDir, done)
+
+	type ent struct {
+		path string
+		rw   bool
+	}
+	var ents []ent
+	for _, e := range s.RO {
+		ents = append(ents, ent{e, false})
+	}
+	for _, e := range s.RW {
+		ents = append(ents, ent{e, true})
+	}
+	knob := func(rw bool) string {
+		if rw {
+			return "skel_rwmounts"
+		}
+		return "skel_romounts"
+	}
+	// parentOf returns the closest other entry e lies under.
+	parentOf := func(e string) (ent, bool) {
+		var best ent
+		found := false
+		for _, p := range ents {
+			if p.path != e && strings.HasPrefix(e, p.path+"/") && (!found || len(p.path) > len(best.path)) {
+				best, found = p, true
+			}
+		}
+		return best, found
+	}
+
+	// Sources in the skeleton.
+	if rootOK {
+		for _, e := range ents {
+			if symlink && !e.rw {
+				if _, nested := parentOf(e.path); nested {
+					continue // reached through its parent's link
+				}
+			}
+			src := path.Join(s.Root, e.path)
+			fi, link, target, missing, err := skelLstat(src)
+			parent, nested := parentOf(e.path)
+			switch {
+			case link != "":
+				if symlink && !e.rw {
+					// Resolved inside the jail, through the read-only
+					// base, never by rcjail on the host.
+					c.add(true, knob(e.rw), e.path, "%s in skel_root is a symbolic link (-> %s); the jail's link resolves through it", link, target)
+				} else {
+					// A link in the skeleton would redirect the mount
+					// (skel/usr/local -> /root); name its target instead.
+					c.add(false, knob(e.rw), e.path, "source %s: %s is a symbolic link (-> %s); rcjail never mounts through one", src, link, target)
+				}
+			case missing != "" && nested && !parent.rw && !symlink:
+				// The mount point lies inside the parent's read-only
+				// mount: it cannot be created there (EROFS).
+				c.add(false, knob(e.rw), e.path, "mount point does not exist inside the read-only parent %s (source %s is missing); it cannot be created once %s is mounted read-only", parent.path, src, parent.path)
+			case missing != "":
+				c.add(false, knob(e.rw), e.path, "source %s does not exist (%v)", src, err)
+			case !fi.IsDir():
+				c.add(false, knob(e.rw), e.path, "source %s is not a directory", src)
+			}
+		}
+	}
+
+	if !dirOK {
+		return c.out
+	}
+	// fstab mount points under a skeleton entry.
+	for _, fe := range j.FstabEntries {
+		for _, e := range ents {
+			target := path.Join(j.RootDir, e.path)
+			if !strings.HasPrefix(fe.MountPoint, target+"/") {
+				continue
+			}
+			rel := strings.TrimPrefix(fe.MountPoint, target+"/")
+			if symlink && !e.rw {
+				// mount(8) would have to follow the link into the base.
+				c.add(false, knob(e.rw), e.path, "fstab mount point %s (%s line %d) is under %s, a symbolic link into the read-only base in symlink mode", fe.MountPoint, j.Fstab, fe.Line, target)
+				continue
+			}
+			src := path.Join(s.Root, e.path, rel)
+			if _, _, _, missing, _ := skelLstat(src); missing != "" {
+				if e.rw {
+					c.add(true, knob(e.rw), e.path, "fstab mount point %s (%s line %d) does not exist in the shared source: creating it writes %s into the skeleton", fe.MountPoint, j.Fstab, fe.Line, src)
+				} else {
+					c.add(false, knob(e.rw), e.path, "fstab mount point %s (%s line %d) lies inside the read-only mount of %s and %s does not exist: it cannot be created", fe.MountPoint, j.Fstab, fe.Line, e.path, src)
+				}
+			}
+		}
+	}
+
+	// What start finds in the jail root.
+	if symlink {
+		base := path.Join(j.RootDir, s.Basedir)
+		if fi, link, t, missing, _ := skelLstat(base); link != "" {
+			c.add(false, "skel_basedir", "", "%s is a symbolic link (-> %s); skel_root would be mounted through it", link, t)
+		} else if missing != "" {
+			c.add(false, "skel_basedir", "", "%s does not exist (rcjail prepare %s creates it)", base, j.Name)
+		} else if !fi.IsDir() {
+			c.add(false, "skel_basedir", "", "%s is not a directory", base)
+		}
+	}
+	for _, e := range ents {
+		if _, nested := parentOf(e.path); nested {
+			continue // inside the parent's mount or link
+		}
+		p := path.Join(j.RootDir, e.path)
+		fi, link, t, missing, _ := skelLstat(p)
+		if symlink && !e.rw {
+			// start verifies each link without following it and refuses
+			// the jail when one is missing or points elsewhere.
+			want := compat.SymlinkTarget(e.path, s.Basedir)
+			switch {
+			case link != "" && link != p:
+				c.add(false, knob(false), e.path, "%s is a symbolic link (-> %s) on the way to the link %s", link, t, p)
+			case link == p && t != want:
+				// start refuses it: the jail would see something other
+				// than the read-only base there.
+				c.add(false, knob(false), e.path, "link %s points to %s, not %s", p, t, want)
+			case link == p:
+			case missing != "":
+				c.add(false, knob(false), e.path, "link %s -> %s is missing (rcjail prepare %s creates it)", p, want, j.Name)
+			default:
+				c.add(false, knob(false), e.path, "%s is not a symbolic link to %s", p, want)
+			}
+			continue
+		}
+		switch {
+		case link != "":
+			// SPEC §4.2: start refuses a mount point that is a symlink.
+			c.add(false, knob(e.rw), e.path, "mount point %s: %s is a symbolic link (-> %s); start refuses it", p, link, t)
+		case missing != "":
+			// Created (0755, without following links) at start.
+		case !fi.IsDir():
+			c.add(false, knob(e.rw), e.path, "mount point %s is not a directory; start refuses it", p)
+		}
+	}
+	return c.out
+}
