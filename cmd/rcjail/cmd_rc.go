@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+
+	"rcjail/compat"
+	"rcjail/rcconf"
+)
+
+func init() { rcVerb = runRC }
+
+// rcStatusHook, if set (by the admin `status` verb's file), handles the rc.d
+// `status` verb once the jail_enable gate has passed; nil means compat's
+// minimal rc.subr-like status lines.
+var rcStatusHook func(ctx context.Context, g *Globals, cfg *compat.Config, x compat.Executor, names []string) int
+
+// loadConfig evaluates rc.conf under -R and resolves the named jails (all of
+// jail_list when names is empty).
+func loadConfig(ctx context.Context, g *Globals, names []string) (*compat.Config, error) {
+	root := g.Root
+	if root == "" {
+		root = "/"
+	}
+	v, err := rcconf.Load(ctx, rcconf.Options{Root: root, Service: "jail"})
+	if err != nil {
+		return nil, fmt.Errorf("load rc.conf under %s: %w", root, err)
+	}
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return nil, fmt.Errorf("open root %s: %w", root, err)
+	}
+	defer r.Close()
+	cfg, err := compat.NewConfig(v, rootFS{r}, names)
+	if err != nil {
+		return nil, fmt.Errorf("resolve configuration under %s: %w", root, err)
+	}
+	return cfg, nil
+}
+
+// rootFS reads the files the configuration names by their host path,
+// confined to the -R root (os.Root refuses to leave it, symlinks included).
+type rootFS struct{ r *os.Root }
+
+func (f rootFS) ReadFile(name string) ([]byte, error) {
+	return f.r.ReadFile(strings.TrimPrefix(path.Clean("/"+name), "/"))
+}
+
+// runRC handles every rc.d verb (with its prefix) and, as rc.subr does,
+// answers any other word with "unknown directive" and the usage line.
+func runRC(ctx context.Context, g *Globals, verb string, args []string) (int, bool) {
+	cfg, err := loadConfig(ctx, g, args)
+	if err != nil {
+		g.Errorf("%v", err)
+		return 1, true
+	}
+	inv := compat.ParseInvocation(verb)
+	acts := inv.Verb != "rcvar" && (cfg.Enable || inv.Forced())
+	switch inv.Verb {
+	case "start", "stop", "restart", "status":
+	default:
+		acts = false
+	}
+	x, xerr := newBackend(g, cfg)
+	if xerr != nil && acts && !g.DryRun {
+		g.Errorf("%v", xerr)
+		return 1, true
+	}
+	r := &compat.Runner{Config: cfg, X: x, Stdout: g.Stdout, Stderr: g.Stderr, Name: g.Name}
+	var dry *compat.DryRun
+	if g.DryRun {
+		// -n prints commands only; the script's own lines are not part of
+		// the plan. Queries are answered by the backend when there is one
+		// (it only reads), else as on a clean host.
+		dry = &compat.DryRun{W: g.Stdout, Resolve: compat.UnderRoot(g.Root), Sysctls: map[string]string{}}
+		if xerr == nil {
+			dry.Q = x
+		}
+		for _, k := range cfg.Sysctls {
+			dry.Sysctls[k.MIB] = k.Want
+		}
+		r.X, r.Stdout = dry, io.Discard
+	}
+	if rcStatusHook != nil {
+		r.Status = func(ctx context.Context, names []string) int {
+			return rcStatusHook(ctx, g, cfg, r.X, names)
+		}
+	}
+	st := r.Run(ctx, verb, args)
+	if dry != nil && dry.Err() != nil {
+		g.Errorf("write the plan: %v", dry.Err())
+		return 1, true
+	}
+	return st, true
+}

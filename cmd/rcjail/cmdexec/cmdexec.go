@@ -1,0 +1,470 @@
+package cmdexec
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"strings"
+	"time"
+
+	"rcjail/compat"
+)
+
+// DefaultTimeout bounds every command. jail(8) runs the jail's /etc/rc
+// before it returns, so the limit is generous.
+const DefaultTimeout = 5 * time.Minute
+
+// Executor runs each step as an external program. The zero value is not
+// usable; use [New].
+type Executor struct {
+	// Root is the -R root state files are resolved under ("/" in production).
+	Root string
+	// Timeout bounds each command; zero means DefaultTimeout.
+	Timeout time.Duration
+	// Env is the environment of every command (nil: the process's).
+	Env []string
+	// HookOutput receives what host hooks and jexec'd afterstart commands
+	// print, so that stdout stays the script's own (nil: discarded).
+	HookOutput io.Writer
+}
+
+var _ compat.Executor = (*Executor)(nil)
+
+// New returns a command backend for the given -R root.
+func New(root string) *Executor {
+	if root == "" {
+		root = "/"
+	}
+	return &Executor{Root: root}
+}
+
+func (x *Executor) resolve() compat.StateResolver { return compat.UnderRoot(x.Root) }
+
+func (x *Executor) state(p string) string { return path.Join(x.Root, p) }
+
+// cmdError is a failed command: its argv, its exit status or start error,
+// and the first line of what it printed.
+type cmdError struct {
+	argv []string
+	out  string
+	err  error
+}
+
+func (e *cmdError) Error() string {
+	s := "run " + compat.QuoteArgv(e.argv) + ": " + e.err.Error()
+	if e.out != "" {
+		s += ": " + e.out
+	}
+	return s
+}
+
+func (e *cmdError) Unwrap() error { return e.err }
+
+// command prepares argv with the time limit and process group.
+func (x *Executor) command(ctx context.Context, argv []string) (*exec.Cmd, context.CancelFunc) {
+	t := x.Timeout
+	if t <= 0 {
+		t = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, t)
+	c := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	c.Env = x.Env
+	c.WaitDelay = time.Second
+	setGroup(c)
+	return c, cancel
+}
+
+// run runs argv with stdin from /dev/null and returns its stdout; stderr is
+// kept for the error message.
+func (x *Executor) run(ctx context.Context, argv []string) ([]byte, error) {
+	c, cancel := x.command(ctx, argv)
+	defer cancel()
+	var out, errb bytes.Buffer
+	c.Stdout, c.Stderr = &out, &errb
+	if err := c.Run(); err != nil {
+		return out.Bytes(), &cmdError{argv: argv, out: firstLine(errb.String() + out.String()), err: err}
+	}
+	return out.Bytes(), nil
+}
+
+// runTo runs argv with stdout and stderr both going to w.
+func (x *Executor) runTo(ctx context.Context, argv []string, w io.Writer) error {
+	c, cancel := x.command(ctx, argv)
+	defer cancel()
+	if w == nil {
+		w = io.Discard
+	}
+	c.Stdout, c.Stderr = w, w
+	if err := c.Run(); err != nil {
+		return &cmdError{argv: argv, err: err}
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+func (x *Executor) steps(ctx context.Context, s compat.Step) error {
+	for _, argv := range compat.StepArgv(s, x.resolve()) {
+		if _, err := x.run(ctx, argv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ---- queries ----
+
+// SysctlGet runs `sysctl -n MIB`.
+func (x *Executor) SysctlGet(ctx context.Context, mib string) (string, error) {
+	out, err := x.run(ctx, compat.SysctlGetArgv(mib))
+	if err != nil {
+		return "", fmt.Errorf("read sysctl %s: %w", mib, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// Mounted runs `df [-t FSTYPE] DIR` and compares the mount-point column of
+// its last line with dir, as the script's is_current_mountpoint does. dir
+// must be a directory and not a symlink: df follows symlinks, and a symlink
+// planted by the jail would make df answer for another path.
+func (x *Executor) Mounted(ctx context.Context, dir, fstype string) (bool, error) {
+	dir = path.Clean(dir)
+	st, err := os.Lstat(dir)
+	if err != nil || !st.IsDir() {
+		return false, nil
+	}
+	out, err := x.run(ctx, compat.MountedArgv(dir, fstype))
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return false, nil // df exits non-zero: not on that fstype
+		}
+		return false, fmt.Errorf("is %s a mount point: %w", dir, err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	f := strings.Fields(lines[len(lines)-1])
+	if len(f) == 0 {
+		return false, nil
+	}
+	return path.Clean(f[len(f)-1]) == dir, nil
+}
+
+// JailRunning runs `jls -j JID`.
+func (x *Executor) JailRunning(ctx context.Context, jid string) (bool, error) {
+	_, err := x.run(ctx, compat.JailRunningArgv(jid))
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return false, nil
+		}
+		return false, fmt.Errorf("is jail %s running: %w", jid, err)
+	}
+	return true, nil
+}
+
+// ReadIDFile reads the id file under the root, not following a symlink.
+func (x *Executor) ReadIDFile(_ context.Context, p string) (string, bool, error) {
+	name := x.state(p)
+	st, err := os.Lstat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("read id file %s: %w", name, err)
+	}
+	if !st.Mode().IsRegular() {
+		return "", false, nil
+	}
+	f, err := openNoFollow(name, os.O_RDONLY)
+	if err != nil {
+		return "", false, fmt.Errorf("read id file %s: %w", name, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 4096))
+	if err != nil {
+		return "", false, fmt.Errorf("read id file %s: %w", name, err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimSpace(line), true, nil
+}
+
+// IsSymlink lstats p.
+func (x *Executor) IsSymlink(_ context.Context, p string) (bool, error) {
+	st, err := os.Lstat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("lstat %s: %w", p, err)
+	}
+	return st.Mode()&fs.ModeSymlink != 0, nil
+}
+
+// ---- path checks ----
+
+// checkBelow walks p from root one component at a time with lstat and
+// refuses a symlink or a non-directory on the way (SPEC §3.4: a jail's
+// root user can plant a symlink to send a mount or a write onto the host).
+// The last component is checked too when it exists. It reports whether the
+// last component exists.
+func checkBelow(root, p string) (bool, error) {
+	root, p = path.Clean(root), path.Clean(p)
+	if p != root && !strings.HasPrefix(p, strings.TrimSuffix(root, "/")+"/") {
+		return false, fmt.Errorf("check %s: not under the jail root %s", p, root)
+	}
+	rel := strings.TrimPrefix(strings.TrimPrefix(p, root), "/")
+	cur := root
+	if rel == "" {
+		return true, nil
+	}
+	for _, c := range strings.Split(rel, "/") {
+		cur = path.Join(cur, c)
+		st, err := os.Lstat(cur)
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("check %s: %w", cur, err)
+		}
+		if st.Mode()&fs.ModeSymlink != 0 {
+			return false, fmt.Errorf("check %s: %s is a symlink", p, cur)
+		}
+		if !st.IsDir() {
+			return false, fmt.Errorf("check %s: %s is not a directory", p, cur)
+		}
+	}
+	return true, nil
+}
+
+// ---- effects ----
+
+func (x *Executor) SysctlSet(ctx context.Context, s compat.SysctlSet) error {
+	return x.steps(ctx, s)
+}
+
+func (x *Executor) AliasAdd(ctx context.Context, s compat.AliasAdd) error {
+	return x.steps(ctx, s)
+}
+
+func (x *Executor) AliasRemove(ctx context.Context, s compat.AliasRemove) error {
+	return x.steps(ctx, s)
+}
+
+// Mkdir creates a missing mount point (and missing parents) with mode
+// 0755, refusing symlinks, non-directories and existing mount points.
+func (x *Executor) Mkdir(_ context.Context, s compat.Mkdir) (bool, error) {
+	exists, err := checkBelow(s.Root, s.Path)
+	if err != nil {
+		return false, fmt.Errorf("mount point of jail %s: %w", s.Jail, err)
+	}
+	if exists {
+		if isMountPoint(s.Path) {
+			return false, fmt.Errorf("mount point of jail %s: %s is already a mount point", s.Jail, s.Path)
+		}
+		return false, nil
+	}
+	// Create one component at a time, re-checking each, so a symlink
+	// planted meanwhile is not followed by a recursive mkdir.
+	rel := strings.TrimPrefix(strings.TrimPrefix(path.Clean(s.Path), path.Clean(s.Root)), "/")
+	cur := path.Clean(s.Root)
+	for _, c := range strings.Split(rel, "/") {
+		cur = path.Join(cur, c)
+		err := os.Mkdir(cur, 0o755)
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			return false, fmt.Errorf("create mount point %s of jail %s: %w", cur, s.Jail, err)
+		}
+		st, err := os.Lstat(cur)
+		if err != nil || !st.IsDir() || st.Mode()&fs.ModeSymlink != 0 {
+			return false, fmt.Errorf("create mount point %s of jail %s: not a directory after mkdir", cur, s.Jail)
+		}
+	}
+	return true, nil
+}
+
+// Rmdir removes a mount point Mkdir created: only an empty real directory.
+func (x *Executor) Rmdir(_ context.Context, s compat.Rmdir) error {
+	st, err := os.Lstat(s.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil || !st.IsDir() {
+		return fmt.Errorf("remove mount point %s of jail %s: not a directory", s.Path, s.Jail)
+	}
+	if err := os.Remove(s.Path); err != nil {
+		return fmt.Errorf("remove mount point %s of jail %s: %w", s.Path, s.Jail, err)
+	}
+	return nil
+}
+
+func (x *Executor) Mount(ctx context.Context, s compat.Mount) error {
+	exists, err := checkBelow(s.Root, s.Target)
+	if err != nil {
+		return fmt.Errorf("mount %s on %s for jail %s: %w", s.FSType, s.Target, s.Jail, err)
+	}
+	if !exists {
+		return fmt.Errorf("mount %s on %s for jail %s: mount point does not exist", s.FSType, s.Target, s.Jail)
+	}
+	return x.steps(ctx, s)
+}
+
+func (x *Executor) Unmount(ctx context.Context, s compat.Unmount) error {
+	return x.steps(ctx, s)
+}
+
+// FstabMount refuses the whole fstab when a mount point has a symlink in
+// its path (the 8.x script mounted nothing from such an fstab either).
+func (x *Executor) FstabMount(ctx context.Context, s compat.FstabMount) error {
+	for _, e := range s.Entries {
+		mp := path.Clean(e.MountPoint)
+		if _, err := checkBelow("/", mp); err != nil {
+			return fmt.Errorf("mount fstab %s for jail %s: line %d: %w", s.Fstab, s.Jail, e.Line, err)
+		}
+	}
+	return x.steps(ctx, s)
+}
+
+func (x *Executor) DevfsRule(ctx context.Context, s compat.DevfsRule) error {
+	return x.steps(ctx, s)
+}
+
+func (x *Executor) DevfsRuleset(ctx context.Context, s compat.DevfsRuleset) error {
+	return x.steps(ctx, s)
+}
+
+func (x *Executor) DevfsApply(ctx context.Context, s compat.DevfsApply) error {
+	return x.steps(ctx, s)
+}
+
+// Symlink runs `ln -sf` unless the link is already a symlink (the script's
+// `[ ! -L ]`), after checking its directory has no symlink on the way.
+func (x *Executor) Symlink(ctx context.Context, s compat.Symlink) error {
+	if st, err := os.Lstat(s.Path); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		return nil
+	}
+	if _, err := checkBelow("/", path.Dir(s.Path)); err != nil {
+		return fmt.Errorf("link %s for jail %s: %w", s.Path, s.Jail, err)
+	}
+	return x.steps(ctx, s)
+}
+
+// CheckLink verifies a symlink-mode entry without following it.
+func (x *Executor) CheckLink(_ context.Context, s compat.CheckLink) error {
+	if _, err := checkBelow(s.Root, path.Dir(s.Path)); err != nil {
+		return fmt.Errorf("skeleton link of jail %s: %w", s.Jail, err)
+	}
+	got, err := os.Readlink(s.Path)
+	if err != nil {
+		return fmt.Errorf("skeleton link %s of jail %s: want a symlink to %s: %w", s.Path, s.Jail, s.Target, err)
+	}
+	if got != s.Target {
+		return fmt.Errorf("skeleton link %s of jail %s: points to %q, want %q", s.Path, s.Jail, got, s.Target)
+	}
+	return nil
+}
+
+// Exec runs a host hook.
+func (x *Executor) Exec(ctx context.Context, s compat.Exec) error {
+	if len(s.Argv) == 0 {
+		return nil
+	}
+	if err := x.runTo(ctx, s.Argv, x.HookOutput); err != nil {
+		return fmt.Errorf("%s of jail %s: %w", s.Var, s.Jail, err)
+	}
+	return nil
+}
+
+// StartJail runs jail(8) with stdout and stderr captured together, as the
+// script's `> tmp 2>&1`: the first line is the jid, the rest the console
+// output.
+func (x *Executor) StartJail(ctx context.Context, s compat.StartJail) (string, []byte, error) {
+	argv := compat.JailArgv(s)
+	c, cancel := x.command(ctx, argv)
+	defer cancel()
+	var out bytes.Buffer
+	c.Stdout, c.Stderr = &out, &out
+	err := c.Run()
+	jid, rest := compat.SplitJailOutput(out.Bytes())
+	if err != nil {
+		return "", rest, fmt.Errorf("%w: %w: %s", compat.ErrJailFailed, err, jid)
+	}
+	jid = strings.TrimSpace(jid)
+	if jid == "" || strings.ContainsAny(jid, " \t/") {
+		return "", rest, fmt.Errorf("%w: no jid on the first line of its output: %q", compat.ErrJailFailed, jid)
+	}
+	return jid, rest, nil
+}
+
+// Jexec runs a command in the jail; the stop command's output is appended
+// to the console log.
+func (x *Executor) Jexec(ctx context.Context, s compat.Jexec) error {
+	argv := compat.StepArgv(s, x.resolve())[0]
+	w := x.HookOutput
+	if s.AppendLog != "" {
+		f, err := openNoFollow(x.state(s.AppendLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND)
+		if err != nil {
+			return fmt.Errorf("open console log of jail %s: %w", s.Jail, err)
+		}
+		defer f.Close()
+		w = f
+	}
+	if err := x.runTo(ctx, argv, w); err != nil {
+		return fmt.Errorf("jexec in jail %s: %w", s.Jail, err)
+	}
+	return nil
+}
+
+// KillJail runs killall -TERM, sleep 1, killall -KILL; killall's status is
+// ignored as the script ignores it (it fails when nothing is left to kill).
+func (x *Executor) KillJail(ctx context.Context, s compat.KillJail) error {
+	for _, argv := range compat.StepArgv(s, x.resolve()) {
+		_, err := x.run(ctx, argv)
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			return fmt.Errorf("kill jail %s: %w", s.Jail, err)
+		}
+	}
+	return nil
+}
+
+// WriteFile writes the id file or the console log under the root.
+func (x *Executor) WriteFile(_ context.Context, s compat.WriteFile) error {
+	flag := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if s.Append {
+		flag = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	}
+	name := x.state(s.Path)
+	f, err := openNoFollow(name, flag)
+	if err != nil {
+		return fmt.Errorf("write %s for jail %s: %w", name, s.Jail, err)
+	}
+	_, err = f.Write(s.Data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %s for jail %s: %w", name, s.Jail, err)
+	}
+	return nil
+}
+
+// RemoveFile removes a state file under the root; missing is fine.
+func (x *Executor) RemoveFile(_ context.Context, s compat.RemoveFile) error {
+	name := x.state(s.Path)
+	if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove %s for jail %s: %w", name, s.Jail, err)
+	}
+	return nil
+}
+
+func (x *Executor) JailConf(ctx context.Context, s compat.JailConf) error {
+	return x.steps(ctx, s)
+}

@@ -1,0 +1,174 @@
+# rcjail stub kit: sourced by every program in bin/. Each program appends its
+# name and argv (tab-separated, one invocation per line) to $RCJAIL_TRACE and
+# emulates just enough state under $RCJAIL_STUBSTATE:
+#   mounts          "FSTYPE TARGET" per line, in mount order (mount, umount, df)
+#   sysctl/<mib>    a sysctl's value (defaults below when the file is absent)
+#   jails           running jids, one per line (jail adds, killall -KILL removes, jls reads)
+#   nextjid         the next jid jail(8) prints (default 7)
+#   fail/<prog>     makes <prog> fail (exit 1) when the file is empty or its
+#                   first line equals the last argument; fail/jail's content
+#                   is the error jail(8) prints
+# POSIX sh only (run by dash).
+
+_name=${0##*/}
+_st=${RCJAIL_STUBSTATE:?RCJAIL_STUBSTATE not set}
+_tab=$(printf '\t')
+
+_trace() {
+	{
+		printf '%s' "$_name"
+		for _a in "$@"; do
+			printf '\t%s' "$_a"
+		done
+		printf '\n'
+	} >>"${RCJAIL_TRACE:?RCJAIL_TRACE not set}"
+}
+
+_last() {
+	_l=
+	for _a in "$@"; do _l=$_a; done
+	printf '%s' "$_l"
+}
+
+# _fails PROG ARGS…: should PROG fail for this invocation?
+_fails() {
+	_f="$_st/fail/$1"
+	shift
+	[ -f "$_f" ] || return 1
+	[ -s "$_f" ] || return 0
+	[ "$(head -n 1 "$_f")" = "$(_last "$@")" ]
+}
+
+_addmount() { printf '%s %s\n' "$1" "$2" >>"$_st/mounts"; }
+
+# _delmount TARGET: remove the last mount on TARGET; fail if none.
+_delmount() {
+	[ -f "$_st/mounts" ] || return 1
+	_n=$(grep -n " $1\$" "$_st/mounts" | tail -n 1 | cut -d: -f1)
+	[ -n "$_n" ] || return 1
+	sed "${_n}d" "$_st/mounts" >"$_st/mounts.tmp" && mv "$_st/mounts.tmp" "$_st/mounts"
+}
+
+# _mountof DIR: print "FSTYPE TARGET" of the mount DIR is on (longest target).
+_mountof() {
+	_best="ufs /"
+	_blen=1
+	if [ -f "$_st/mounts" ]; then
+		while read -r _t _m; do
+			case "$1" in
+			"$_m" | "$_m"/*)
+				if [ ${#_m} -ge $_blen ]; then
+					_best="$_t $_m"
+					_blen=${#_m}
+				fi
+				;;
+			esac
+		done <"$_st/mounts"
+	fi
+	printf '%s\n' "$_best"
+}
+
+_sysctl_default() {
+	case "$1" in
+	security.jail.set_hostname_allowed) echo 1 ;;
+	security.jail.socket_unixiproute_only) echo 1 ;;
+	security.jail.sysvipc_allowed) echo 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+_jail() {
+	if [ -f "$_st/fail/jail" ]; then
+		echo "jail: $(head -n 1 "$_st/fail/jail")"
+		echo "jail: second line of the failure"
+		exit 1
+	fi
+	_jid=$(cat "$_st/nextjid" 2>/dev/null || echo 7)
+	echo $((_jid + 1)) >"$_st/nextjid"
+	echo "$_jid" >>"$_st/jails"
+	echo "$_jid"
+	echo "console line one"
+	echo "console line two"
+}
+
+_trace "$@"
+mkdir -p "$_st"
+if _fails "$_name" "$@"; then
+	echo "$_name: failing on demand" >&2
+	exit 1
+fi
+
+case $_name in
+mount_nullfs)
+	_addmount nullfs "$(_last "$@")"
+	;;
+mount)
+	if [ "$1" = "-a" ] && [ "$2" = "-F" ]; then
+		[ -f "$3" ] || { echo "mount: $3: No such file" >&2; exit 1; }
+		while read -r _dev _mp _type _rest; do
+			case "$_dev" in '' | '#'*) continue ;; esac
+			_addmount "$_type" "$_mp"
+		done <"$3"
+	elif [ "$1" = "-t" ]; then
+		_addmount "$2" "$4"
+	else
+		echo "mount: unsupported by the stub: $*" >&2
+		exit 1
+	fi
+	;;
+umount)
+	_d=$(_last "$@")
+	_delmount "$_d" || { echo "umount: $_d: not a file system root directory" >&2; exit 1; }
+	;;
+df)
+	_d=$(_last "$@")
+	set -- $(_mountof "$_d") "$@"
+	_t=$1 _m=$2
+	shift 2
+	if [ "$1" = "-t" ] && [ "$2" != "$_t" ]; then
+		exit 1
+	fi
+	echo "Filesystem 1K-blocks Used Avail Capacity Mounted on"
+	echo "$_t 1000 10 990 1% $_m"
+	;;
+sysctl)
+	if [ "$1" = "-n" ]; then
+		if [ -f "$_st/sysctl/$2" ]; then
+			cat "$_st/sysctl/$2"
+		else
+			_sysctl_default "$2" || { echo "sysctl: unknown oid '$2'" >&2; exit 1; }
+		fi
+	else
+		mkdir -p "$_st/sysctl"
+		printf '%s\n' "${1#*=}" >"$_st/sysctl/${1%%=*}"
+	fi
+	;;
+jail)
+	if [ "$1" = "-f" ]; then
+		exit 0
+	fi
+	_jail
+	;;
+setfib)
+	# setfib -F N jail ARGS…: run the jail emulation without a second trace line.
+	_jail
+	;;
+jls)
+	[ "$1" = "-j" ] && [ -f "$_st/jails" ] && grep -qx "$2" "$_st/jails" && exit 0
+	echo "jls: jail \"$2\" not found" >&2
+	exit 1
+	;;
+killall)
+	if [ "$3" = "-KILL" ] && [ -f "$_st/jails" ]; then
+		grep -vx "$2" "$_st/jails" >"$_st/jails.tmp" || :
+		mv "$_st/jails.tmp" "$_st/jails"
+	fi
+	;;
+env)
+	echo "stop command output"
+	;;
+*)
+	# ifconfig, devfs, ln, jexec, sleep, hooks: the trace is all.
+	;;
+esac
+exit 0
