@@ -74,6 +74,22 @@ var confirmRefusals = map[string]confirmRefusal{
 	"refuse-unset-required": {file: "/etc/rc.conf", line: 4, want: []string{"jail_ru_name must be set"}, dashFails: true},
 	// A syntax error in a sourced file aborts dash at that file.
 	"refuse-syntax-error": {file: "/etc/rc.conf.local", line: 4, want: nil, dashFails: true},
+	// Aliases change how later lines parse; rcconf does not support them.
+	"refuse-alias": {file: "/etc/rc.conf", line: 5, want: []string{"alias"}},
+	// Non-white-space IFS splitting is refused outright (mvdan-sh.md §4:
+	// the empty-field rules are where evaluators go wrong), with or without
+	// empty fields.
+	"refuse-ifs-colon":        {file: "/etc/rc.conf", line: 8, want: []string{"IFS"}},
+	"refuse-ifs-empty-fields": {file: "/etc/rc.conf", line: 8, want: []string{"IFS"}},
+	// A pipeline needs concurrent subshells; rcconf starts nothing.
+	"refuse-pipeline-cmdsubst": {file: "/etc/rc.conf", line: 5, want: []string{"pipeline"}},
+	"refuse-pipeline":          {file: "/etc/rc.conf", line: 7, want: []string{"pipeline"}},
+	// A quoted ${...} inside a trim pattern is not supported.
+	"refuse-quoted-pattern-expansion": {file: "/etc/rc.conf", line: 8, want: []string{"pattern"}},
+	// printf's %b and precisions are refused (floating point is out of
+	// scope here: dash and FreeBSD sh differ on it).
+	"refuse-printf-b":         {file: "/etc/rc.conf", line: 6, want: []string{"printf", "%b"}},
+	"refuse-printf-precision": {file: "/etc/rc.conf", line: 6, want: []string{"printf", "%.3s"}},
 }
 
 // confirmTree is one fixture root and the environment both shells get.
@@ -414,9 +430,10 @@ func TestConfirmRefusals(t *testing.T) {
 	}
 }
 
-// TestConfirmDetectsMutation runs one real tree through both sides and then
-// changes the dash side in each way a broken loader could differ (a changed
-// value, an empty value turned unset, an extra variable, a changed jail_list):
+// TestConfirmDetectsMutation runs one real tree (local-overrides) through both
+// sides and then changes the dash side in each way a broken loader could
+// differ (a changed value, an empty value turned unset, an extra variable, a
+// changed jail_list):
 // confirmDiff must report every one, naming the variable, and must still
 // ignore the shell-internal names.
 func TestConfirmDetectsMutation(t *testing.T) {
@@ -425,12 +442,12 @@ func TestConfirmDetectsMutation(t *testing.T) {
 	}
 	var tr confirmTree
 	for _, x := range listConfirmTrees(t) {
-		if x.name == "quote-mixed" {
+		if x.name == "local-overrides" {
 			tr = x
 		}
 	}
 	if tr.root == "" {
-		t.Fatal("fixture tree quote-mixed is missing")
+		t.Fatal("fixture tree local-overrides is missing")
 	}
 	out, stderr, err := runDash(t, tr, dumpScript("jail"))
 	if err != nil {
@@ -452,10 +469,10 @@ func TestConfirmDetectsMutation(t *testing.T) {
 		name   string
 		mutate func(m map[string]string)
 	}{
-		{"jail_delta_mixed", func(m map[string]string) { m["jail_delta_mixed"] += "x" }},
-		{"jail_delta_e2", func(m map[string]string) { delete(m, "jail_delta_e2") }},
+		{"jail_lo2_hostname", func(m map[string]string) { m["jail_lo2_hostname"] += "x" }},
+		{"jail_interface", func(m map[string]string) { delete(m, "jail_interface") }},
 		{"jail_extra_from_nowhere", func(m map[string]string) { m["jail_extra_from_nowhere"] = "" }},
-		{"jail_list", func(m map[string]string) { m["jail_list"] = "delta " }},
+		{"jail_list", func(m map[string]string) { m["jail_list"] = "lo1 lo2 " }},
 	}
 	for _, mu := range mutations {
 		if _, ok := dash[mu.name]; !ok && mu.name != "jail_extra_from_nowhere" {
