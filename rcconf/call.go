@@ -477,53 +477,6 @@ func (r *runner) echo(pos syntax.Pos, a []string) int {
 	return 0
 }
 
-func (r *runner) printf(pos syntax.Pos, a []string) int {
-	if len(a) == 0 {
-		r.fail(pos, nil, "printf: usage: printf format [arguments]")
-		return 2
-	}
-	format := a[0]
-	// expand.Format has no precision or floating-point support (printf
-	// '%.2f' fails there), so only the conversions it does like /bin/sh
-	// are let through.
-	for i := 0; i < len(format); i++ {
-		if format[i] != '%' {
-			continue
-		}
-		j := i + 1
-		for j < len(format) && strings.IndexByte("-+ #0123456789", format[j]) >= 0 {
-			j++
-		}
-		if j >= len(format) {
-			r.fail(pos, nil, "printf: format %q: incomplete conversion", format)
-			return 2
-		}
-		if format[j] == '%' && j == i+1 {
-			i = j
-			continue
-		}
-		if strings.IndexByte("sdiuxXoc", format[j]) < 0 {
-			r.fail(pos, nil, "printf: format %q: conversion %q not supported (precision, floating point and %%b are refused)", format, format[i:j+1])
-			return 2
-		}
-		i = j
-	}
-	args := a[1:]
-	for {
-		s, n, err := expand.Format(r.cfg(), format, args)
-		if err != nil {
-			r.fail(pos, err, "printf: %v", err)
-			return 2
-		}
-		r.out(s)
-		args = args[n:]
-		if n == 0 || len(args) == 0 {
-			break
-		}
-	}
-	return 0
-}
-
 func (r *runner) read(pos syntax.Pos, a []string) int {
 	raw := false
 	for len(a) > 0 && strings.HasPrefix(a[0], "-") {

@@ -22,6 +22,7 @@ func (r *runner) check(s *syntax.Stmt) bool {
 		}
 		return false
 	}
+	var hdocs map[*syntax.Word]bool
 	syntax.Walk(s, func(n syntax.Node) bool {
 		if bad != nil {
 			return false
@@ -69,9 +70,16 @@ func (r *runner) check(s *syntax.Stmt) bool {
 				return refuse(n, "tilde expansion refused: it would look up the host's users")
 			}
 		case *syntax.Word:
+			if quoted, ok := hdocs[n]; ok {
+				if !quoted {
+					unContinueHdoc(n)
+				}
+				return true
+			}
 			if hasTilde(n, false) {
 				return refuse(n, "tilde expansion refused: it would look up the host's users")
 			}
+			unBackslash(n)
 		case *syntax.SglQuoted:
 			if n.Dollar {
 				return refuse(n, "$'…' quoting: dash and FreeBSD sh differ here")
@@ -98,6 +106,13 @@ func (r *runner) check(s *syntax.Stmt) bool {
 				return refuse(n, "C-style for loop is not /bin/sh")
 			}
 		case *syntax.Redirect:
+			if n.Hdoc != nil {
+				if hdocs == nil {
+					hdocs = map[*syntax.Word]bool{}
+				}
+				// A quoted delimiter makes the body literal.
+				hdocs[n.Hdoc] = quotedDelim(n.Word)
+			}
 			switch n.Op {
 			case syntax.RdrAll, syntax.AppAll, syntax.WordHdoc, syntax.RdrAllClob, syntax.AppAllClob:
 				return refuse(n, "redirection "+n.Op.String()+" is not /bin/sh")
@@ -131,6 +146,10 @@ func (r *runner) check(s *syntax.Stmt) bool {
 		case *syntax.DblQuoted:
 			r.rewriteArithParts(n.Parts)
 		case *syntax.ParamExp:
+			if n.Length && n.Param != nil && !strings.HasPrefix(n.Param.Value, "\x01") {
+				n.Length = false
+				n.Param = &syntax.Lit{ValuePos: n.Param.ValuePos, ValueEnd: n.Param.ValueEnd, Value: mangleLen + n.Param.Value}
+			}
 			if n.Exp != nil && isTrim(n.Exp.Op) && n.Exp.Word != nil {
 				rewriteQuotedPattern(n.Exp.Word)
 			}
@@ -179,6 +198,8 @@ func (r *runner) checkParam(n *syntax.ParamExp) string {
 		}
 	}
 	switch {
+	case n.Length && n.Param != nil && (n.Param.Value == "@" || n.Param.Value == "*"):
+		return "${#@} / ${#*} is not supported"
 	case n.Excl:
 		return "${!…} indirection is not /bin/sh"
 	case n.Index != nil:
@@ -338,4 +359,88 @@ func unDblQuote(s string) string {
 
 func quotePattern(s string) string {
 	return pattern.QuoteMeta(s, 0)
+}
+
+// unBackslash turns each backslash escape of an unquoted literal into a
+// single-quoted character, and drops backslash-newline line continuations
+// (also inside double quotes): expand.Literal keeps unquoted backslashes,
+// where /bin/sh removes them.
+func unBackslash(w *syntax.Word) {
+	changed := false
+	for _, p := range w.Parts {
+		switch p := p.(type) {
+		case *syntax.Lit:
+			if strings.Contains(p.Value, `\`) {
+				changed = true
+			}
+		case *syntax.DblQuoted:
+			for _, q := range p.Parts {
+				if l, ok := q.(*syntax.Lit); ok && strings.Contains(l.Value, "\\\n") {
+					l.Value = dropContinuations(l.Value)
+				}
+			}
+		}
+	}
+	if !changed {
+		return
+	}
+	var out []syntax.WordPart
+	for _, p := range w.Parts {
+		l, ok := p.(*syntax.Lit)
+		if !ok || !strings.Contains(l.Value, `\`) {
+			out = append(out, p)
+			continue
+		}
+		s := l.Value
+		start := 0
+		for i := 0; i < len(s); i++ {
+			if s[i] != '\\' {
+				continue
+			}
+			if i > start {
+				out = append(out, &syntax.Lit{ValuePos: l.ValuePos, ValueEnd: l.ValueEnd, Value: s[start:i]})
+			}
+			if i+1 < len(s) {
+				if s[i+1] != '\n' {
+					out = append(out, &syntax.SglQuoted{Left: l.ValuePos, Right: l.ValueEnd, Value: s[i+1 : i+2]})
+				}
+				i++
+			}
+			start = i + 1
+		}
+		if start < len(s) {
+			out = append(out, &syntax.Lit{ValuePos: l.ValuePos, ValueEnd: l.ValueEnd, Value: s[start:]})
+		}
+	}
+	if len(out) == 0 {
+		out = []syntax.WordPart{&syntax.SglQuoted{Left: w.Pos(), Right: w.End()}}
+	}
+	w.Parts = out
+}
+
+// dropContinuations removes backslash-newline pairs, leaving other escapes
+// (which expand handles) alone.
+func dropContinuations(s string) string {
+	var sb strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			if s[i+1] != '\n' {
+				sb.WriteByte(s[i])
+				sb.WriteByte(s[i+1])
+			}
+			i++
+			continue
+		}
+		sb.WriteByte(s[i])
+	}
+	return sb.String()
+}
+
+// unContinueHdoc drops line continuations in an unquoted here-document body.
+func unContinueHdoc(w *syntax.Word) {
+	for _, p := range w.Parts {
+		if l, ok := p.(*syntax.Lit); ok && strings.Contains(l.Value, "\\\n") {
+			l.Value = dropContinuations(l.Value)
+		}
+	}
 }

@@ -23,14 +23,65 @@ type vfs struct {
 	maxSize int64
 }
 
-// rel maps a path as the shell names it (absolute, or relative to the virtual
-// working directory "/") to a name inside the root.
-func (v *vfs) rel(name string) string {
-	p := path.Clean("/" + name)
-	if p == "/" {
-		return "."
+// maxLinks bounds symlink resolution, as the kernel's ELOOP does.
+const maxLinks = 40
+
+// resolve follows symlinks itself, re-rooting absolute targets at the root
+// (chroot semantics: in the tree, /etc/rc.conf.local -> /etc/rc.conf.site
+// means the tree's rc.conf.site, as it does for the shell on the jail's own
+// system). os.Root would refuse such links; relative ones it follows too. The
+// result has no symlinks left except possibly a missing last component, and
+// is opened through the root again, so a link swapped in meanwhile still
+// cannot leave it. With follow false the last component is not followed.
+func (v *vfs) resolve(name string, follow bool) (string, error) {
+	rest := strings.Split(strings.TrimPrefix(path.Clean("/"+name), "/"), "/")
+	var done []string
+	links := 0
+	for len(rest) > 0 {
+		c := rest[0]
+		rest = rest[1:]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			if len(done) > 0 {
+				done = done[:len(done)-1]
+			}
+			continue
+		}
+		cand := strings.Join(append(done, c), "/")
+		if len(rest) == 0 && !follow {
+			done = append(done, c)
+			break
+		}
+		st, err := v.root.Lstat(cand)
+		if err != nil {
+			if len(rest) == 0 {
+				done = append(done, c)
+				break
+			}
+			return "", err
+		}
+		if st.Mode()&fs.ModeSymlink == 0 {
+			done = append(done, c)
+			continue
+		}
+		if links++; links > maxLinks {
+			return "", fmt.Errorf("%s: too many levels of symbolic links", name)
+		}
+		target, err := v.root.Readlink(cand)
+		if err != nil {
+			return "", err
+		}
+		if strings.HasPrefix(target, "/") {
+			done = done[:0]
+		}
+		rest = append(strings.Split(target, "/"), rest...)
 	}
-	return strings.TrimPrefix(p, "/")
+	if len(done) == 0 {
+		return ".", nil
+	}
+	return strings.Join(done, "/"), nil
 }
 
 // readFile reads a whole regular file, refusing anything over the size cap
@@ -40,7 +91,11 @@ func (v *vfs) readFile(name string) ([]byte, error) {
 	if name == devNull {
 		return nil, nil
 	}
-	f, err := v.root.Open(v.rel(name))
+	rel, err := v.resolve(name, true)
+	if err != nil {
+		return nil, err
+	}
+	f, err := v.root.Open(rel)
 	if err != nil {
 		return nil, err
 	}
@@ -48,6 +103,11 @@ func (v *vfs) readFile(name string) ([]byte, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
+	}
+	if st.IsDir() {
+		// dash reads a directory as an empty file (read fails with EISDIR,
+		// taken as end of file).
+		return nil, nil
 	}
 	if !st.Mode().IsRegular() {
 		// A FIFO or device would block or never end.
@@ -70,16 +130,21 @@ func (v *vfs) stat(name string, follow bool) (fs.FileInfo, error) {
 	if name == "" {
 		return nil, fs.ErrNotExist
 	}
-	if follow {
-		return v.root.Stat(v.rel(name))
+	rel, err := v.resolve(name, follow)
+	if err != nil {
+		return nil, err
 	}
-	return v.root.Lstat(v.rel(name))
+	return v.root.Lstat(rel)
 }
 
 // readDir lists a directory for pathname expansion (globs such as
 // rc.conf.d/jail/*), inside the root only.
 func (v *vfs) readDir(name string) ([]fs.DirEntry, error) {
-	f, err := v.root.Open(v.rel(name))
+	rel, err := v.resolve(name, true)
+	if err != nil {
+		return nil, err
+	}
+	f, err := v.root.Open(rel)
 	if err != nil {
 		return nil, err
 	}

@@ -126,6 +126,8 @@ func Load(ctx context.Context, opts Options) (*Vars, error) {
 		}
 		r.vars[name] = variable{value: val, file: "env", exported: true}
 	}
+	// dash and FreeBSD sh start with IFS set to space, tab, newline.
+	r.vars["IFS"] = variable{value: " \t\n", file: "sh"}
 	r.file = driverName
 	r.sourceText(driverName, []byte(Driver(opts.Service)), nil)
 	if r.err != nil {

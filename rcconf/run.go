@@ -182,6 +182,7 @@ func (r *runner) cfg() *expand.Config {
 const (
 	mangleArith = "\x01a" // $((…)) replaced by a parameter evaluated by arith.go
 	mangleQuote = "\x01q" // a quoted "$p" in a pattern: its value, glob characters escaped
+	mangleLen   = "\x01l" // ${#p}: the length in bytes, as dash counts (expand counts runes)
 )
 
 func (r *runner) Get(name string) expand.Variable {
@@ -239,6 +240,12 @@ func (r *runner) getMangled(name string) expand.Variable {
 			return strVar("0")
 		}
 		return strVar(strconv.FormatInt(n, 10))
+	case strings.HasPrefix(name, mangleLen):
+		v := r.Get(name[len(mangleLen):])
+		if !v.IsSet() && r.nounset {
+			r.fail(r.cur, nil, "%s: parameter not set (/bin/sh exits here)", name[len(mangleLen):])
+		}
+		return strVar(strconv.Itoa(len(v.Str)))
 	case strings.HasPrefix(name, mangleQuote):
 		v := r.Get(name[len(mangleQuote):])
 		if !v.IsSet() && r.nounset {
