@@ -1,6 +1,9 @@
 package compat
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Vars is what compat needs of an evaluated rc.conf. *rcconf.Vars satisfies it,
 // and so does a plain map in tests (see [MapVars]).
@@ -164,7 +167,7 @@ func (e *ConfigError) Error() string {
 		}
 		s += ": "
 	}
-	s += "jail " + e.Jail
+	s += "jail " + jailLabel(e.Jail)
 	if e.Var != "" {
 		s += ": " + e.Var + "=" + strconv.Quote(e.Value)
 		if e.Default {
@@ -172,4 +175,15 @@ func (e *ConfigError) Error() string {
 		}
 	}
 	return s + ": " + e.Msg
+}
+
+// jailLabel is a jail name as messages show it: quoted when it is empty or
+// has characters that would make the message ambiguous.
+func jailLabel(n string) string {
+	if n == "" || strings.IndexFunc(n, func(r rune) bool {
+		return !(r < 0x80 && (isAlnum(byte(r)) || strings.ContainsRune("_.-/+@:", r)))
+	}) >= 0 {
+		return strconv.Quote(n)
+	}
+	return n
 }

@@ -312,7 +312,7 @@ func (b *builder) devfsFor(j *Jail, rsS Setting) {
 	d := b.devfs
 	if d.err != nil {
 		j.Errors = append(j.Errors, &ConfigError{Jail: j.Name, Var: b.devfsS.Var, Value: b.devfsS.Value,
-			File: d.err.file, Line: d.err.line, Msg: d.err.msg})
+			File: d.err.file, Line: d.err.line, Default: b.devfsS.Default, Msg: d.err.msg})
 		return
 	}
 	n, err := resolveRuleset(rsS.Value, d)

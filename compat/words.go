@@ -41,6 +41,11 @@ func splitCommand(val string, o wordOpts) ([]string, error) {
 	if len(f.Stmts) == 0 {
 		return nil, nil
 	}
+	for _, st := range f.Stmts {
+		if st.Background {
+			return nil, fmt.Errorf("%q would run the command in the background and start another", "&")
+		}
+	}
 	if len(f.Stmts) > 1 {
 		return nil, fmt.Errorf("%q separates commands: a shell would run a second command", ";")
 	}
@@ -108,6 +113,16 @@ func literalWord(w *syntax.Word, o wordOpts) (s string, drop bool, err error) {
 		case *syntax.Lit:
 			if i == 0 && strings.HasPrefix(p.Value, "~") {
 				return "", false, fmt.Errorf("%q would be replaced by a home directory", "~")
+			}
+			if i+1 < len(w.Parts) && strings.HasSuffix(p.Value, "$") && !strings.HasSuffix(p.Value, "\\$") {
+				// FreeBSD sh reads $'…' and $"…" as special quotes; the
+				// POSIX parser sees a "$" and a quoted string.
+				switch w.Parts[i+1].(type) {
+				case *syntax.SglQuoted:
+					return "", false, fmt.Errorf("%q quoting is not POSIX sh", "$'")
+				case *syntax.DblQuoted:
+					return "", false, fmt.Errorf("%q quoting is not POSIX sh", `$"`)
+				}
 			}
 			if err := unquotedLit(&b, p.Value, o.globOK); err != nil {
 				return "", false, err

@@ -1,0 +1,85 @@
+package compat
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The element forms of jail_<jv>_ip and the exact mask strings the 8.x
+// script appends (reference C14 and §7.1).
+func TestParseIPList(t *testing.T) {
+	for _, tc := range []struct {
+		in, iface string
+		want      []Addr
+	}{
+		{"192.0.2.10", "", []Addr{{Family: "inet", Addr: "192.0.2.10", Mask: "/32"}}},
+		{"192.0.2.10", "em0", []Addr{{Iface: "em0", Family: "inet", Addr: "192.0.2.10", Mask: "/32"}}},
+		{"192.0.2.10,lo1|10.1.1.1/24", "em0", []Addr{
+			{Iface: "em0", Family: "inet", Addr: "192.0.2.10", Mask: "/32"},
+			{Iface: "lo1", Family: "inet", Addr: "10.1.1.1", Mask: "/24"}}},
+		{"2001:db8::10", "em0", []Addr{{Iface: "em0", Family: "inet6", Addr: "2001:db8::10", Mask: "/128"}}},
+		{"2001:db8::10/64", "", []Addr{{Family: "inet6", Addr: "2001:db8::10", Mask: "/64"}}},
+		{"10.0.0.1/255.255.255.0", "em0", []Addr{{Iface: "em0", Family: "inet", Addr: "10.0.0.1", Mask: " netmask 255.255.255.0"}}},
+		{"10.0.0.1 netmask 255.255.0.0", "em0", []Addr{{Iface: "em0", Family: "inet", Addr: "10.0.0.1", Mask: " netmask 255.255.0.0"}}},
+		{"vlan0.100|10.0.0.1/0", "", []Addr{{Iface: "vlan0.100", Family: "inet", Addr: "10.0.0.1", Mask: "/0"}}},
+		{"fe80::1%em0", "em0", []Addr{{Iface: "em0", Family: "inet6", Addr: "fe80::1%em0", Mask: "/128"}}},
+	} {
+		got, err := parseIPList(tc.in, tc.iface)
+		if err != nil {
+			t.Errorf("parseIPList(%q): %v", tc.in, err)
+			continue
+		}
+		if d := cmp.Diff(tc.want, got); d != "" {
+			t.Errorf("parseIPList(%q) (-want +got)\n%s", tc.in, d)
+		}
+	}
+}
+
+func TestParseIPListRefused(t *testing.T) {
+	for _, tc := range []struct{ in, msg string }{
+		{"192.0.2.300", `address "192.0.2.300": not an IPv4 or IPv6 address`},
+		{"www.example.org", `address "www.example.org": not an IPv4 or IPv6 address`},
+		{"192.0.2.1,,192.0.2.2", `address "": empty element in the address list`},
+		{"192.0.2.1,", `address "": empty element in the address list`},
+		{"192.0.2.1, 192.0.2.2", `address " 192.0.2.2": no address`},
+		{"192.0.2.1/33", `address "192.0.2.1/33": prefix length "/33" is not /0../32`},
+		{"192.0.2.1/x", `address "192.0.2.1/x": prefix length "/x" is not /0../32`},
+		{"192.0.2.1/255.0.255.0", `address "192.0.2.1/255.0.255.0": netmask "255.0.255.0" is not a contiguous IPv4 netmask`},
+		{"192.0.2.1 netmask 1.2.3", `address "192.0.2.1 netmask 1.2.3": netmask "1.2.3" is not a contiguous IPv4 netmask`},
+		{"192.0.2.1 junk", `address "192.0.2.1 junk": " junk" is not /len, /a.b.c.d or " netmask a.b.c.d"`},
+		{"2001:db8::1/129", `address "2001:db8::1/129": IPv6 prefix "/129" is not /0../128`},
+		{"2001:db8::1 prefixlen 64", `address "2001:db8::1 prefixlen 64": IPv6 prefix " prefixlen 64" is not /0../128`},
+		{"::ffff:192.0.2.1", `address "::ffff:192.0.2.1": IPv4-mapped IPv6 address (write the IPv4 address)`},
+		{"|192.0.2.1", `address "|192.0.2.1": empty interface before "|"`},
+		{"a|b|192.0.2.1", `address "a|b|192.0.2.1": more than one "|"`},
+		{"em0;reboot|192.0.2.1", `address "em0;reboot|192.0.2.1": interface "em0;reboot": contains ";"`},
+		{"-x|192.0.2.1", `address "-x|192.0.2.1": interface "-x": starts with "-"`},
+		{"/24", `address "/24": no address`},
+	} {
+		_, err := parseIPList(tc.in, "")
+		if err == nil {
+			t.Errorf("parseIPList(%q) accepted", tc.in)
+			continue
+		}
+		if err.Error() != tc.msg {
+			t.Errorf("parseIPList(%q)\n got %s\nwant %s", tc.in, err, tc.msg)
+		}
+	}
+}
+
+// An invalid address refuses the jail with the variable, file:line and the
+// element named.
+func TestIPErrorNamesVariable(t *testing.T) {
+	j := mustConfig(t, with("jail_www_ip_multi0=192.0.2.11,10.0.0.999"), nil).Jails["www"]
+	want := []string{`/etc/rc.conf:6: jail www: jail_www_ip_multi0="192.0.2.11,10.0.0.999": address "10.0.0.999": not an IPv4 or IPv6 address`}
+	if d := cmp.Diff(want, errStrings(j)); d != "" {
+		t.Errorf("(-want +got)\n%s", d)
+	}
+	// A bad interface knob names the interface variable.
+	j = mustConfig(t, with("jail_interface=em0 em1"), nil).Jails["www"]
+	if got := strings.Join(errStrings(j), "\n"); !strings.Contains(got, `/etc/rc.conf:6: jail www: jail_interface="em0 em1": interface contains " "`) {
+		t.Errorf("interface error: %s", got)
+	}
+}
