@@ -86,10 +86,6 @@ var confirmRefusals = map[string]confirmRefusal{
 	"refuse-pipeline":          {file: "/etc/rc.conf", line: 7, want: []string{"pipeline"}},
 	// A quoted ${...} inside a trim pattern is not supported.
 	"refuse-quoted-pattern-expansion": {file: "/etc/rc.conf", line: 8, want: []string{"pattern"}},
-	// printf's %b and precisions are refused (floating point is out of
-	// scope here: dash and FreeBSD sh differ on it).
-	"refuse-printf-b":         {file: "/etc/rc.conf", line: 6, want: []string{"printf", "%b"}},
-	"refuse-printf-precision": {file: "/etc/rc.conf", line: 6, want: []string{"printf", "%.3s"}},
 }
 
 // confirmTree is one fixture root and the environment both shells get.
