@@ -46,6 +46,11 @@ type Config struct {
 	// Jails holds every jail that was asked about, keyed by the name as given.
 	Jails map[string]*Jail
 
+	// Host is every host-wide knob with where it was set (jail_enable,
+	// jail_list, jail_parallel_start, jail_reverse_stop, jail_conf,
+	// rcjail_backend, the three sysctl knobs), for `rcjail show`.
+	Host []Setting
+
 	// Warnings are non-fatal findings (checkyesno, shared rw entries, …) in
 	// the exact text the script or rcjail prints after "<prog>: WARNING: ".
 	Warnings []string

@@ -40,11 +40,17 @@ func NewConfig(v Vars, fsys FS, names []string) (*Config, error) {
 	c := &Config{Jails: map[string]*Jail{}}
 	b.c = c
 
-	c.Enable = b.yes(b.r.host("jail_enable", ""))
-	c.ParallelStart = b.yes(b.r.host("jail_parallel_start", ""))
-	c.ReverseStop = b.yes(b.r.host("jail_reverse_stop", ""))
-	c.JailConf = b.r.host("jail_conf", "/etc/jail.conf").Value
-	backend := b.r.host("rcjail_backend", "")
+	host := func(name, def string) Setting {
+		s := b.r.host(name, def)
+		c.Host = append(c.Host, s)
+		return s
+	}
+	c.Enable = b.yes(host("jail_enable", ""))
+	host("jail_list", "")
+	c.ParallelStart = b.yes(host("jail_parallel_start", ""))
+	c.ReverseStop = b.yes(host("jail_reverse_stop", ""))
+	c.JailConf = host("jail_conf", "/etc/jail.conf").Value
+	backend := host("rcjail_backend", "")
 	switch backend.Value {
 	case "", "native", "command":
 		c.Backend = backend.Value
@@ -56,7 +62,7 @@ func NewConfig(v Vars, fsys FS, names []string) (*Config, error) {
 		{"jail_socket_unixiproute_only", "security.jail.socket_unixiproute_only", "unixiproute_only"},
 		{"jail_sysvipc_allow", "security.jail.sysvipc_allowed", "sysvipc_allow"},
 	} {
-		s := b.r.host(k.v, "")
+		s := host(k.v, "")
 		want := ""
 		if s.Value != "" {
 			want = "0"
@@ -219,6 +225,11 @@ func (b *builder) jail(name string) *Jail {
 	logS := b.record(j, r.both(jv, "consolelog", "/var/log/jail_"+j.J+"_console.log"))
 	if msg := hostPathProblem(logS.Value, "console log"); msg != "" {
 		b.fail(j, logS, msg)
+	} else if rootOK && within(logS.Value, j.RootDir) {
+		// SA-07:01: inside the jail root, the jail's root user can replace
+		// the log (or a directory above it) by a symlink to any host file,
+		// which the host would then truncate and write.
+		b.fail(j, logS, "console log is inside the jail's root directory "+j.RootDir+" (the jail could redirect it to any host file)")
 	} else {
 		j.ConsoleLog = logS.Value
 	}
@@ -328,6 +339,12 @@ func (b *builder) devfsFor(j *Jail, rsS Setting) {
 func (b *builder) fstab(j *Jail, s Setting, rootOK bool) {
 	if msg := hostPathProblem(s.Value, "fstab"); msg != "" {
 		b.fail(j, s, msg)
+		return
+	}
+	if rootOK && within(s.Value, j.RootDir) {
+		// The jail's root user could rewrite it and have the host mount
+		// any device or host directory into the jail.
+		b.fail(j, s, "fstab is inside the jail's root directory "+j.RootDir+" (the jail could rewrite it)")
 		return
 	}
 	if b.fsys == nil {

@@ -1,6 +1,8 @@
 package compat
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -236,3 +238,25 @@ func TestListSelection(t *testing.T) {
 var cmpIgnoreSettings = cmp.FilterPath(func(p cmp.Path) bool {
 	return p.Last().String() == ".Settings"
 }, cmp.Ignore())
+
+// BenchmarkNewConfig resolves a 500-jail configuration with devfs, skeleton
+// and hooks (security.md row 48: huge jail_list).
+func BenchmarkNewConfig(b *testing.B) {
+	assign := []string{"jail_devfs_enable=YES", "jail_skel_enable=YES", "jail_skel_root=/skel", "jail_exec_prestart0=/bin/true x"}
+	var list []string
+	for i := 0; i < 500; i++ {
+		n := "j" + strconv.Itoa(i)
+		list = append(list, n)
+		assign = append(assign, "jail_"+n+"_rootdir=/jails/"+n, "jail_"+n+"_hostname="+n+".example.org", "jail_"+n+"_ip=192.0.2.1,2001:db8::1")
+	}
+	assign = append(assign, "jail_list="+strings.Join(list, " "))
+	v := rc(assign...)
+	fsys := mapFS{"/etc/defaults/devfs.rules": testRules}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c, err := NewConfig(v, fsys, nil)
+		if err != nil || len(c.Jails) != 500 || len(c.Jails["j499"].Errors) != 0 {
+			b.Fatalf("%v %d", err, len(c.Jails))
+		}
+	}
+}

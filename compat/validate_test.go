@@ -138,3 +138,18 @@ func TestBackend(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// The console log and the fstab are host files: inside the jail root the
+// jail could redirect or rewrite them (SA-07:01).
+func TestHostFilesOutsideRoot(t *testing.T) {
+	j := mustConfig(t, with("jail_www_consolelog=/jails/www/var/log/console.log"), nil).Jails["www"]
+	want := []string{`/etc/rc.conf:6: jail www: jail_www_consolelog="/jails/www/var/log/console.log": console log is inside the jail's root directory /jails/www (the jail could redirect it to any host file)`}
+	if d := cmp.Diff(want, errStrings(j)); d != "" {
+		t.Errorf("(-want +got)\n%s", d)
+	}
+	j = mustConfig(t, with("jail_www_mount_enable=YES", "jail_www_fstab=/jails/www/etc/fstab"), mapFS{"/jails/www/etc/fstab": ""}).Jails["www"]
+	want = []string{`/etc/rc.conf:7: jail www: jail_www_fstab="/jails/www/etc/fstab": fstab is inside the jail's root directory /jails/www (the jail could rewrite it)`}
+	if d := cmp.Diff(want, errStrings(j)); d != "" {
+		t.Errorf("(-want +got)\n%s", d)
+	}
+}

@@ -71,3 +71,20 @@ func TestHostKnobs(t *testing.T) {
 		t.Errorf("%+v", c)
 	}
 }
+
+func TestHostSettings(t *testing.T) {
+	c := mustConfig(t, rc("jail_enable=YES", "jail_list=a"), nil)
+	got := map[string]string{}
+	for _, s := range c.Host {
+		got[s.Var] = s.Where() + " " + s.Value
+	}
+	want := map[string]string{
+		"jail_enable": "/etc/rc.conf:1 YES", "jail_list": "/etc/rc.conf:2 a",
+		"jail_parallel_start": "unset ", "jail_reverse_stop": "unset ", "jail_conf": "default /etc/jail.conf",
+		"rcjail_backend": "unset ", "jail_set_hostname_allow": "unset ", "jail_socket_unixiproute_only": "unset ",
+		"jail_sysvipc_allow": "unset ",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got)\n%s", d)
+	}
+}
