@@ -86,6 +86,8 @@ var confirmRefusals = map[string]confirmRefusal{
 	"refuse-pipeline":          {file: "/etc/rc.conf", line: 7, want: []string{"pipeline"}},
 	// A quoted ${...} inside a trim pattern is not supported.
 	"refuse-quoted-pattern-expansion": {file: "/etc/rc.conf", line: 8, want: []string{"pattern"}},
+	// printf's %* (width from an argument) is not supported.
+	"refuse-printf-star": {file: "/etc/rc.conf", line: 6, want: []string{"printf", "%*"}},
 }
 
 // confirmTree is one fixture root and the environment both shells get.
