@@ -168,11 +168,10 @@ func TestWrapperExecuted(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newWrapperRig(t, 3)
 			env := tc.env
-			bin := r.stub
 			if env == nil {
 				// The override wins over the installed prefix: point it at a
 				// copy, so that only RCJAIL_BIN can explain the call.
-				bin = filepath.Join(r.dir, "other-rcjail")
+				bin := filepath.Join(r.dir, "other-rcjail")
 				b, _ := os.ReadFile(r.stub)
 				if err := os.WriteFile(bin, b, 0o755); err != nil {
 					t.Fatal(err)

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"rcjail/compat"
+	"rcjail/rcconf"
+)
+
+func init() {
+	register(&command{
+		name:  "show",
+		usage: "show [--json] [jail ...]       resolved settings and where each was set",
+		run:   runShow,
+	})
+}
+
+// adminConfig evaluates rc.conf under -R and resolves the named jails (all of
+// jail_list when none are named), for the read-only administrator's commands
+// (show, status, convert). Configuration warnings go to stderr.
+func adminConfig(ctx context.Context, g *Globals, names []string) (*compat.Config, *rcconf.Vars, error) {
+	v, err := rcconf.Load(ctx, rcconf.Options{Root: g.Root, Service: "jail"})
+	if err != nil {
+		return nil, nil, fmt.Errorf("load rc.conf under %s: %w", g.Root, err)
+	}
+	r, err := os.OpenRoot(g.Root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open root %s: %w", g.Root, err)
+	}
+	defer r.Close()
+	cfg, err := compat.NewConfig(v, rootFS{r}, names)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, w := range cfg.Warnings {
+		g.Warnf("%s", w)
+	}
+	return cfg, v, nil
+}
+
+// rootFS reads the files the configuration names by their host path,
+// confined to the -R root: os.Root refuses a path or symlink that leaves it,
+// so a hostile fstab path cannot make rcjail read outside the root.
+type rootFS struct{ r *os.Root }
+
+func (f rootFS) ReadFile(name string) ([]byte, error) {
+	rel := strings.TrimPrefix(path.Clean("/"+name), "/")
+	if rel == "" {
+		rel = "."
+	}
+	return f.r.ReadFile(rel)
+}
+
+// subFlags parses a command's own flags (--json) before its arguments.
+func subFlags(g *Globals, verb string, args []string) (json bool, rest []string, ok bool) {
+	fs := flag.NewFlagSet(verb, flag.ContinueOnError)
+	fs.SetOutput(g.Stderr)
+	fs.BoolVar(&json, "json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return false, nil, false
+	}
+	return json, fs.Args(), true
+}
+
+// hostKnobs are the host-wide variables show lists before the jails, with
+// the defaults the script applies.
+var hostKnobs = []struct{ name, def string }{
+	{"jail_enable", "NO"},
+	{"jail_list", ""},
+	{"jail_parallel_start", "NO"},
+	{"jail_reverse_stop", "NO"},
+	{"jail_conf", "/etc/jail.conf"},
+	{"jail_set_hostname_allow", ""},
+	{"jail_socket_unixiproute_only", ""},
+	{"jail_sysvipc_allow", ""},
+	{"rcjail_backend", "native"},
+}
+
+// showSetting is one line of show's output.
+type showSetting struct {
+	Knob    string `json:"knob"`
+	Var     string `json:"var"`
+	Value   string `json:"value"`
+	Where   string `json:"where"` // "file:line", "default", "env", "unset"
+	File    string `json:"file,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Default bool   `json:"default,omitempty"`
+}
+
+type showJail struct {
+	Name     string        `json:"name"`
+	Jail     string        `json:"jail"` // _j
+	Settings []showSetting `json:"settings"`
+	Errors   []string      `json:"errors,omitempty"`
+}
+
+type showOutput struct {
+	Host  []showSetting `json:"host"`
+	Jails []showJail    `json:"jails"`
+}
+
+func runShow(ctx context.Context, g *Globals, args []string) int {
+	asJSON, names, ok := subFlags(g, "show", args)
+	if !ok {
+		return 2
+	}
+	cfg, vars, err := adminConfig(ctx, g, names)
+	if err != nil {
+		g.Errorf("%v", err)
+		return 1
+	}
+	var out showOutput
+	for _, k := range hostKnobs {
+		s := showSetting{Knob: k.name, Var: k.name}
+		if v, ok := vars.Lookup(k.name); ok && v.Value != "" {
+			s.Value, s.File, s.Line = v.Value, v.File, v.Line
+			s.Where = v.File
+			if v.Line > 0 {
+				s.Where += ":" + strconv.Itoa(v.Line)
+			}
+		} else if k.def != "" {
+			s.Value, s.Where, s.Default = k.def, "default", true
+		} else {
+			s.Where = "unset"
+		}
+		out.Host = append(out.Host, s)
+	}
+	status := 0
+	for _, name := range cfg.List {
+		j := cfg.Jails[name]
+		sj := showJail{Name: name, Jail: j.J, Settings: []showSetting{}}
+		for _, s := range cfg.Describe(name) {
+			sj.Settings = append(sj.Settings, showSetting{
+				Knob: s.Knob, Var: s.Var, Value: s.Value, Where: s.Where(),
+				File: s.File, Line: s.Line, Default: s.Default,
+			})
+		}
+		for _, e := range j.Errors {
+			sj.Errors = append(sj.Errors, e.Error())
+			status = 1
+		}
+		out.Jails = append(out.Jails, sj)
+	}
+	if asJSON {
+		if out.Jails == nil {
+			out.Jails = []showJail{}
+		}
+		enc := json.NewEncoder(g.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			g.Errorf("write JSON: %v", err)
+			return 1
+		}
+		return status
+	}
+	writeShowText(g.Stdout, out)
+	for _, j := range out.Jails {
+		for _, e := range j.Errors {
+			g.Errorf("%s", e)
+		}
+	}
+	return status
+}
+
+// writeShowText prints one block per section: knob, value (Go-quoted, so a
+// value with blanks, control characters or nothing at all is visible as
+// such) and where it came from.
+func writeShowText(w io.Writer, out showOutput) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	block := func(title string, ss []showSetting) {
+		fmt.Fprintf(tw, "%s:\n", title)
+		for _, s := range ss {
+			where := s.Where
+			if s.File != "" || s.Where == "set" {
+				where += " (" + s.Var + ")"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Knob, strconv.Quote(s.Value), where)
+		}
+	}
+	block("host", out.Host)
+	for _, j := range out.Jails {
+		tw.Flush()
+		fmt.Fprintln(tw)
+		block("jail "+j.Name, j.Settings)
+	}
+	tw.Flush()
+}

@@ -1,0 +1,322 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+
+	"rcjail/compat"
+	"rcjail/mount"
+)
+
+func init() {
+	register(&command{
+		name:  "status",
+		usage: "status [--json] [jail ...]     running or not, jid, mounts present/expected (exit 3 if one is not running)",
+		run:   runStatus,
+	})
+	// The prefixed rc.d forms (onestatus, faststatus, …) reach the rc.d
+	// runner, which applies the jail_enable gate and then calls this.
+	rcStatusHook = func(ctx context.Context, g *Globals, cfg *compat.Config, _ compat.Executor, names []string) int {
+		return statusReport(g, cfg, names, false)
+	}
+}
+
+// statusNotRunning is the exit status when a jail asked about does not run,
+// as rc.subr's status reports for a service that is not running.
+const statusNotRunning = 3
+
+// jailStatus is what status finds for one jail.
+type jailStatus struct {
+	Name      string        `json:"name"`
+	Jail      string        `json:"jail"`
+	Running   bool          `json:"running"`
+	JID       int           `json:"jid,omitempty"`
+	Hostname  string        `json:"hostname,omitempty"`
+	Root      string        `json:"root,omitempty"`
+	IDFile    string        `json:"id_file"`
+	JailConf  string        `json:"jail_conf,omitempty"` // defined in this jail.conf file
+	Mounts    []mountStatus `json:"mounts"`
+	Present   int           `json:"mounts_present"`
+	Expected  int           `json:"mounts_expected"`
+	Leftovers []string      `json:"leftovers,omitempty"`
+	Errors    []string      `json:"errors,omitempty"`
+}
+
+// mountStatus is one mount the configuration expects while the jail runs.
+type mountStatus struct {
+	Type    string `json:"type"`             // as configured: nullfs, devfs, fdescfs, procfs, or the fstab's type
+	Source  string `json:"source,omitempty"` // nullfs source
+	Target  string `json:"target"`           // host path, as configured (not under -R)
+	Present bool   `json:"present"`
+	Kernel  string `json:"kernel_type,omitempty"` // the type the kernel reports (Linux: the bind's file system)
+}
+
+func runStatus(ctx context.Context, g *Globals, args []string) int {
+	asJSON, names, ok := subFlags(g, "status", args)
+	if !ok {
+		return 2
+	}
+	cfg, _, err := adminConfig(ctx, g, names)
+	if err != nil {
+		g.Errorf("%v", err)
+		return 1
+	}
+	return statusReport(g, cfg, names, asJSON)
+}
+
+// statusReport prints the status of names (cfg.List when empty) and returns
+// 0 when every one runs, 3 otherwise, 1 when the state cannot be read.
+func statusReport(g *Globals, cfg *compat.Config, names []string, asJSON bool) int {
+	if len(names) == 0 {
+		names = cfg.List
+	}
+	table, terr := mount.Table()
+	if terr != nil {
+		g.Errorf("read the mount table: %v", terr)
+		return 1
+	}
+	var all []jailStatus
+	st := 0
+	for _, n := range names {
+		js := jailStatusOf(g, cfg, n, table)
+		if !js.Running {
+			st = statusNotRunning
+		}
+		all = append(all, js)
+	}
+	if asJSON {
+		if all == nil {
+			all = []jailStatus{}
+		}
+		enc := json.NewEncoder(g.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(struct {
+			Jails []jailStatus `json:"jails"`
+		}{all}); err != nil {
+			g.Errorf("write JSON: %v", err)
+			return 1
+		}
+		return st
+	}
+	for _, js := range all {
+		writeStatusText(g.Stdout, js)
+	}
+	return st
+}
+
+// hostPath is p (a host path as the configuration names it) under -R.
+func hostPath(g *Globals, p string) string {
+	if g.Root == "" || g.Root == "/" {
+		return p
+	}
+	return path.Join(g.Root, p)
+}
+
+func jailStatusOf(g *Globals, cfg *compat.Config, name string, table []mount.Entry) jailStatus {
+	j := cfg.Jails[name]
+	js := jailStatus{Name: name, Jail: j.J, Hostname: j.Hostname, Root: j.RootDir, JailConf: j.JailConfFile, Mounts: []mountStatus{}}
+	js.IDFile = compat.IDFile(j)
+	for _, e := range j.Errors {
+		js.Errors = append(js.Errors, e.Error())
+	}
+
+	// Running: the id file names a jid the kernel still has, rooted where
+	// the configuration says. A stale id file (a crash, a recycled pid)
+	// must not make a dead jail look alive (SPEC §3.5).
+	jidText, idErr := readIDFile(hostPath(g, js.IDFile))
+	switch {
+	case idErr == nil:
+		jid, err := strconv.Atoi(jidText)
+		if err != nil || jid <= 0 {
+			js.Leftovers = append(js.Leftovers, fmt.Sprintf("id file %s holds %q, not a jid", js.IDFile, jidText))
+			break
+		}
+		alive, err := jidAlive(jid, hostPath(g, j.RootDir))
+		if err != nil {
+			js.Errors = append(js.Errors, fmt.Sprintf("check jid %d: %v", jid, err))
+		}
+		if alive {
+			js.Running, js.JID = true, jid
+		} else {
+			js.Leftovers = append(js.Leftovers, fmt.Sprintf("id file %s names jid %d, which is not running", js.IDFile, jid))
+		}
+	case !os.IsNotExist(idErr):
+		js.Errors = append(js.Errors, idErr.Error())
+	}
+
+	mounted := map[string]mount.Entry{}
+	for _, e := range table {
+		mounted[e.Target] = e // a later mount on the same path hides the earlier one
+	}
+	for _, m := range expectedMounts(j) {
+		if e, ok := mounted[hostPath(g, m.Target)]; ok {
+			m.Present, m.Kernel = true, e.FSType
+			js.Present++
+		}
+		js.Mounts = append(js.Mounts, m)
+	}
+	js.Expected = len(js.Mounts)
+	if !js.Running && j.RootDir != "" {
+		// Anything mounted inside a stopped jail's root is a leftover,
+		// expected or not: stop removes it (SPEC §3.5).
+		for _, e := range mount.Under(table, hostPath(g, j.RootDir)) {
+			if e.Target == hostPath(g, j.RootDir) {
+				continue // the root itself may be its own file system
+			}
+			js.Leftovers = append(js.Leftovers, fmt.Sprintf("%s mounted on %s", e.FSType, strings.TrimPrefix(e.Target, strings.TrimSuffix(g.Root, "/"))))
+		}
+		for _, rec := range stateRecords(g, j) {
+			js.Leftovers = append(js.Leftovers, "record "+rec+" of a start that was not undone")
+		}
+	}
+	return js
+}
+
+// expectedMounts lists what a running jail of this configuration has
+// mounted, in mount order.
+func expectedMounts(j *compat.Jail) []mountStatus {
+	var out []mountStatus
+	if j.RootDir == "" {
+		return nil
+	}
+	if j.Skel.Enable {
+		order := j.Skel.Order
+		if len(order) == 0 {
+			for _, e := range j.Skel.RO {
+				order = append(order, compat.SkelEntry{Path: e})
+			}
+			for _, e := range j.Skel.RW {
+				order = append(order, compat.SkelEntry{Path: e, RW: true})
+			}
+		}
+		if j.Skel.Mode == "symlink" {
+			out = append(out, mountStatus{Type: "nullfs", Source: j.Skel.Root, Target: path.Join(j.RootDir, j.Skel.Basedir)})
+		}
+		for _, e := range order {
+			if j.Skel.Mode == "symlink" && !e.RW {
+				continue
+			}
+			out = append(out, mountStatus{Type: "nullfs", Source: path.Join(j.Skel.Root, e.Path), Target: path.Join(j.RootDir, e.Path)})
+		}
+	}
+	if j.MountEnable {
+		for _, f := range j.FstabEntries {
+			out = append(out, mountStatus{Type: f.FSType, Source: f.Device, Target: path.Clean(f.MountPoint)})
+		}
+	}
+	if j.Devfs {
+		out = append(out, mountStatus{Type: "devfs", Target: path.Join(j.RootDir, "dev")})
+	}
+	if j.Fdescfs {
+		out = append(out, mountStatus{Type: "fdescfs", Target: path.Join(j.RootDir, "dev/fd")})
+	}
+	if j.Procfs {
+		out = append(out, mountStatus{Type: "procfs", Target: path.Join(j.RootDir, "proc")})
+	}
+	return out
+}
+
+// readIDFile returns the first line of an id file, refusing anything but a
+// regular file: a symlink planted there must not make status read (and
+// print) another file.
+func readIDFile(p string) (string, error) {
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return "", err
+	}
+	if !fi.Mode().IsRegular() {
+		return "", fmt.Errorf("read id file %s: not a regular file (%s)", p, fi.Mode().Type())
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return "", fmt.Errorf("read id file: %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimSpace(line), nil
+}
+
+// stateRecords lists the records in /var/run/rcjail that belong to j.
+func stateRecords(g *Globals, j *compat.Jail) []string {
+	dir := hostPath(g, "/var/run/rcjail")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range ents {
+		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".json") {
+			continue
+		}
+		b, err := os.ReadFile(path.Join(dir, e.Name()))
+		if err != nil {
+			continue
+		}
+		var rec struct {
+			Jail string `json:"jail"`
+		}
+		if json.Unmarshal(b, &rec) != nil {
+			continue
+		}
+		if rec.Jail == j.J || rec.Jail == j.Name {
+			out = append(out, "/var/run/rcjail/"+e.Name())
+		}
+	}
+	return out
+}
+
+// writeStatusText prints one line per jail and an indented line per finding:
+//
+//	www: running, jid 1234, host www.example.org, root /jails/www, mounts 3/3
+//	db: not running, root /jails/db, mounts 0/2
+//	  missing: nullfs /jails/db/bin
+func writeStatusText(w io.Writer, js jailStatus) {
+	var b strings.Builder
+	b.WriteString(printable(js.Name) + ": ")
+	if js.Running {
+		fmt.Fprintf(&b, "running, jid %d", js.JID)
+	} else {
+		b.WriteString("not running")
+	}
+	if js.Hostname != "" {
+		b.WriteString(", host " + printable(js.Hostname))
+	}
+	if js.Root != "" {
+		b.WriteString(", root " + printable(js.Root))
+	}
+	if js.JailConf != "" {
+		b.WriteString(", defined in " + printable(js.JailConf))
+	}
+	fmt.Fprintf(&b, ", mounts %d/%d\n", js.Present, js.Expected)
+	if js.Running {
+		for _, m := range js.Mounts {
+			if !m.Present {
+				fmt.Fprintf(&b, "  missing: %s %s\n", printable(m.Type), printable(m.Target))
+			}
+		}
+	}
+	for _, l := range js.Leftovers {
+		b.WriteString("  stale: " + printable(l) + "\n")
+	}
+	for _, e := range js.Errors {
+		b.WriteString("  error: " + printable(e) + "\n")
+	}
+	io.WriteString(w, b.String())
+}
+
+// printable leaves s alone when it is plain text and Go-quotes it otherwise,
+// so that a hostile host name or path (a newline, an escape sequence) cannot
+// forge lines of the report or drive the terminal.
+func printable(s string) string {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == '\uFFFD' || (r >= 0x80 && r < 0xa0) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}

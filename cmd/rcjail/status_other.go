@@ -1,0 +1,13 @@
+//go:build !linux && !freebsd
+
+package main
+
+import (
+	"errors"
+	"fmt"
+)
+
+// jidAlive has no way to ask the kernel about jails on this system.
+func jidAlive(jid int, _ string) (bool, error) {
+	return false, fmt.Errorf("check jid %d: %w", jid, errors.ErrUnsupported)
+}
