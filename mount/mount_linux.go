@@ -164,6 +164,13 @@ func mount(r Request) (m *Mounted, err error) {
 		return nil, err
 	}
 	defer unix.Close(tfd)
+	// The parent, for settle: openat2 gives the same directory the target
+	// was found in, or the target has moved and verify will say so.
+	pfd, err := openStrict("mount", rootfd, r.Root, path.Dir(r.Target))
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(pfd)
 
 	// Never stack on a mount that is already there (a stale mount from a
 	// crashed start would otherwise be hidden under a second one).
@@ -196,12 +203,13 @@ func mount(r Request) (m *Mounted, err error) {
 		}
 	}
 	if !useNewMountAPI.Load() {
-		mfd, op, flags, err = attachClassic(r, rootfd, tfd, srcfd, parentID)
+		mfd, op, flags, err = attachClassic(r, rootfd, pfd, tfd, srcfd, parentID)
 	}
 	if err != nil {
 		return nil, err
 	}
 	defer unix.Close(mfd)
+	settle(pfd, path.Base(r.Target))
 	op = "verify"
 	id, err := verify(r, full, mfd, srcfd, parentID)
 	if err != nil {
@@ -340,7 +348,7 @@ func attachNew(r Request, tfd, srcfd int) (mfd int, op string, flags uint64, err
 
 // attachClassic uses mount(2) on /proc/thread-self/fd paths, then re-opens
 // the target to get the new mount; a read-only bind takes a second remount.
-func attachClassic(r Request, rootfd, tfd, srcfd int, parentID uint64) (mfd int, op string, flags uint64, err error) {
+func attachClassic(r Request, rootfd, pfd, tfd, srcfd int, parentID uint64) (mfd int, op string, flags uint64, err error) {
 	op = "mount"
 	switch r.FSType {
 	case NullFS:
@@ -367,26 +375,24 @@ func attachClassic(r Request, rootfd, tfd, srcfd int, parentID uint64) (mfd int,
 	if err != nil {
 		return -1, op, flags, err
 	}
-	// Find the new mount: re-open the path and check it is a fresh mount
-	// root; if it is not, the target directory was moved away between the
-	// open and the mount, and the mount sits wherever it went.
+	// Let any rename of the target that was in flight finish (see settle),
+	// then find the new mount by re-opening the path: it must be a fresh
+	// mount root. If it is not, the directory was moved between the open
+	// and the mount, and the mount sits wherever it went. umount2 through
+	// the fd of the directory we mounted on detaches the mount on top of
+	// it, wherever that is now, without naming any path.
+	settle(pfd, path.Base(r.Target))
 	mfd, err = openStrict("reopen", rootfd, r.Root, r.Target)
 	if err == nil && !isFreshMount(mfd, parentID) {
 		unix.Close(mfd)
 		mfd, err = -1, ErrEscaped
 	}
 	if err != nil {
-		// Detach the stray through the directory we mounted on.
 		if where, lerr := os.Readlink(fdPath(tfd)); lerr == nil {
-			if sfd, oerr := openRootStrict("undo", where); oerr == nil {
-				if isFreshMount(sfd, parentID) {
-					if uerr := unix.Unmount(fdPath(sfd), unix.MNT_DETACH); uerr != nil {
-						err = errors.Join(err, fmt.Errorf("undo %q: %w", where, uerr))
-					}
-				}
-				unix.Close(sfd)
-			}
 			err = fmt.Errorf("mount landed on %q: %w", where, err)
+		}
+		if uerr := unix.Unmount(fdPath(tfd), unix.MNT_DETACH); uerr != nil {
+			err = errors.Join(err, fmt.Errorf("undo: detach: %w", uerr))
 		}
 		return -1, "reopen", flags, err
 	}
@@ -420,6 +426,20 @@ func attachClassic(r Request, rootfd, tfd, srcfd int, parentID uint64) (mfd int,
 		}
 	}
 	return mfd, op, flags, nil
+}
+
+// settle waits until no rename is in flight in the target's parent
+// directory. A rename of the target directory that had already passed the
+// kernel's "is it a mount point?" check when the mount was attached would
+// otherwise carry the new mount to another name after verify looked (seen in
+// the race test: RENAME_EXCHANGE does not lock a directory's own inode).
+// Renaming name onto itself takes the parent's lock, waits for any rename
+// holding it, and changes nothing (vfs_rename returns at once when source
+// and target are the same). After it, every new rename of the mount point
+// fails with EBUSY, so what verify sees stays true. Its error is ignored: on
+// a read-only parent no rename can move anything either.
+func settle(pfd int, name string) {
+	_ = unix.Renameat2(pfd, name, pfd, name, 0)
 }
 
 // isFreshMount reports whether fd is the root of a mount other than parentID.

@@ -96,7 +96,9 @@ func explain(dirfd int, name, p string, err error) error {
 		}
 		return fmt.Errorf("%q %w", p, ErrSymlink)
 	case unix.S_IFDIR:
-		return fmt.Errorf("%q: %w", p, err)
+		// A directory now, but not when it was opened: the tree is
+		// changing under us (a swap race); refuse all the same.
+		return fmt.Errorf("%q changed while being opened: %w", p, err)
 	default:
 		return fmt.Errorf("%q is not a directory: %w", p, unix.ENOTDIR)
 	}
