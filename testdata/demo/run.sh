@@ -7,8 +7,8 @@
 # there, `rcjail prepare skeltest`, `rcjail start skeltest`, look inside the
 # jail (hostname, ls /, a write to /bin that the read-only skeleton refuses),
 # `rcjail stop skeltest`, and compare the mount table with the one before.
-# Without root (or off Linux) it prints the plans (`rcjail -n start`) instead
-# and says how to run it for real.
+# Without root (or off Linux, or with RCJAIL_DEMO_PLAN=1) it prints the plans
+# (`rcjail -n start`) instead and says how to run it for real.
 #
 # The two modes share the rc.conf in etc/; rc.conf.local, written here, adds
 # the rootdir (an absolute path of the throw-away directory) and the mode:
@@ -157,7 +157,7 @@ if [ -n "${RCJAIL_DEMO_INSIDE:-}" ]; then
 	inside
 fi
 
-if [ "$(id -u)" != 0 ] || [ "$(uname -s)" != Linux ]; then
+if [ "$(id -u)" != 0 ] || [ "$(uname -s)" != Linux ] || [ "${RCJAIL_DEMO_PLAN:-}" = 1 ]; then
 	plan_only
 	exit 0
 fi
