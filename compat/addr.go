@@ -76,6 +76,13 @@ func parseAddr(el, iface string) (Addr, error) {
 		return Addr{}, fmt.Errorf("IPv4-mapped IPv6 address (write the IPv4 address)")
 	default:
 		a.Family = "inet6"
+		if z := ip.Zone(); z != "" {
+			// A scope zone is an interface name; netip accepts any text
+			// there, ifconfig and a shell would not.
+			if msg := ifaceProblem(z); msg != "" {
+				return Addr{}, fmt.Errorf("scope zone %q: %s", z, msg)
+			}
+		}
 		switch {
 		case mask == "":
 			a.Mask = "/128"

@@ -57,6 +57,8 @@ func TestParseIPListRefused(t *testing.T) {
 		{"em0;reboot|192.0.2.1", `address "em0;reboot|192.0.2.1": interface "em0;reboot": contains ";"`},
 		{"-x|192.0.2.1", `address "-x|192.0.2.1": interface "-x": starts with "-"`},
 		{"/24", `address "/24": no address`},
+		{`fe80::1%em0"x`, `address "fe80::1%em0\"x": scope zone "em0\"x": contains "\""`},
+		{"fe80::1%-x", `address "fe80::1%-x": scope zone "-x": starts with "-"`},
 	} {
 		_, err := parseIPList(tc.in, "")
 		if err == nil {
@@ -82,4 +84,30 @@ func TestIPErrorNamesVariable(t *testing.T) {
 	if got := strings.Join(errStrings(j), "\n"); !strings.Contains(got, `/etc/rc.conf:6: jail www: jail_interface="em0 em1": interface contains " "`) {
 		t.Errorf("interface error: %s", got)
 	}
+}
+
+// FuzzParseIPList: whatever is accepted is one of the forms the script
+// produces, and never carries a character ifconfig or a shell would act on.
+func FuzzParseIPList(f *testing.F) {
+	for _, s := range []string{"192.0.2.10", "192.0.2.10,lo1|10.1.1.1/24", "2001:db8::10", "10.0.0.1/255.255.255.0",
+		"10.0.0.1 netmask 255.0.0.0", "a|b|c", ",", "1.2.3.4/", "::/0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		as, err := parseIPList(s, "em0")
+		if err != nil {
+			return
+		}
+		for _, a := range as {
+			if a.Family != "inet" && a.Family != "inet6" {
+				t.Fatalf("%q: family %q", s, a.Family)
+			}
+			if strings.ContainsAny(a.Iface+a.Addr, " ;|&$`'\"\\\n") {
+				t.Fatalf("%q: unsafe %+v", s, a)
+			}
+			if !strings.HasPrefix(a.Mask, "/") && !strings.HasPrefix(a.Mask, " netmask ") {
+				t.Fatalf("%q: mask %q", s, a.Mask)
+			}
+		}
+	})
 }

@@ -120,3 +120,29 @@ func TestDevfsRulesetResolution(t *testing.T) {
 		t.Errorf("broken file (-want +got)\n%s", d)
 	}
 }
+
+// FuzzLoadDevfsRules: any file either fails with a position or yields rules
+// that each belong to a ruleset declared by a header before them.
+func FuzzLoadDevfsRules(f *testing.F) {
+	f.Add(testRules)
+	f.Add("[a=1]\nadd include $a\n[b=2]\\\nadd hide\n")
+	f.Add("[x]\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		d := loadDevfsRules(mapFS{"/r": s}, []string{"/r"})
+		if d.err != nil {
+			if d.err.file != "/r" || d.err.line < 1 {
+				t.Fatalf("error without position: %+v", d.err)
+			}
+			return
+		}
+		declared := map[int]bool{}
+		for _, r := range d.rules {
+			if len(r.Args) == 1 && r.Args[0] == "delset" {
+				declared[r.Ruleset] = true
+			}
+			if !declared[r.Ruleset] || len(r.Args) == 0 {
+				t.Fatalf("rule %+v before its header", r)
+			}
+		}
+	})
+}

@@ -44,6 +44,7 @@ func TestNewConfigPlainJail(t *testing.T) {
 func TestKnobPrecedence(t *testing.T) {
 	type tc struct {
 		knob   string // variable suffix
+		extra  []string
 		get    func(j *Jail) any
 		perVal string
 		glVal  string
@@ -67,12 +68,17 @@ func TestKnobPrecedence(t *testing.T) {
 		{knob: "skel_enable", get: func(j *Jail) any { return j.Skel.Enable }, perVal: "NO", glVal: "YES", per: false, gl: true, dflt: false},
 		{knob: "skel_root", get: func(j *Jail) any { return j.Skel.Root }, perVal: "/skel/a", glVal: "/skel/g", per: "/skel/a", gl: "/skel/g", dflt: "/"},
 		{knob: "skel_mode", get: func(j *Jail) any { return j.Skel.Mode }, perVal: "symlink", glVal: "nullfs", per: "symlink", gl: "nullfs", dflt: "nullfs"},
+		{knob: "exec_stop", get: func(j *Jail) any { return j.ExecStop }, perVal: "/bin/a", glVal: "/bin/b x", per: []string{"/bin/a"}, gl: []string{"/bin/b", "x"}, dflt: []string{"/bin/sh", "/etc/rc.shutdown"}},
+		{knob: "skel_romounts", extra: []string{"jail_skel_enable=YES", "jail_skel_root=/skel"}, get: func(j *Jail) any { return j.Skel.RO },
+			perVal: "bin", glVal: "lib usr/lib", per: []string{"bin"}, gl: []string{"lib", "usr/lib"}, dflt: strings.Fields(defaultSkelRO)},
+		{knob: "skel_rwmounts", extra: []string{"jail_skel_enable=YES", "jail_skel_root=/skel"}, get: func(j *Jail) any { return j.Skel.RW },
+			perVal: "home", glVal: "var/tmp", per: []string{"home"}, gl: []string{"var/tmp"}, dflt: []string(nil)},
 		{knob: "skel_basedir", get: func(j *Jail) any { return j.Skel.Basedir }, perVal: "b1", glVal: "b2", per: "b1", gl: "b2", dflt: "basejail"},
 	}
 	for _, c := range cases {
 		t.Run(c.knob, func(t *testing.T) {
 			// mount_enable=1 needs an fstab; give every variant one.
-			fsys := mapFS{"/etc/fstab.www": "", "/etc/fstab.w": "", "/etc/fstab.g": ""}
+			fsys := mapFS{"/etc/fstab.www": "", "/etc/fstab.w": "", "/etc/fstab.g": "", "/etc/defaults/devfs.rules": testRules}
 			for _, v := range []struct {
 				name   string
 				assign []string
@@ -84,7 +90,10 @@ func TestKnobPrecedence(t *testing.T) {
 				{"default", nil, c.dflt},
 				{"empty both is default", []string{"jail_www_" + c.knob + "=", "jail_" + c.knob + "="}, c.dflt},
 			} {
-				j := mustConfig(t, with(v.assign...), fsys).Jails["www"]
+				j := mustConfig(t, with(append(append([]string(nil), c.extra...), v.assign...)...), fsys).Jails["www"]
+				if len(j.Errors) != 0 {
+					t.Errorf("%s: errors %q", v.name, errStrings(j))
+				}
 				if d := cmp.Diff(v.want, c.get(j)); d != "" {
 					t.Errorf("%s: (-want +got)\n%s", v.name, d)
 				}
@@ -258,5 +267,31 @@ func BenchmarkNewConfig(b *testing.B) {
 		if err != nil || len(c.Jails) != 500 || len(c.Jails["j499"].Errors) != 0 {
 			b.Fatalf("%v %d", err, len(c.Jails))
 		}
+	}
+}
+
+// C15: global defaults apply to every jail unless a per-jail value says
+// otherwise; C6: legacy exec and per-jail flags.
+func TestC15C6(t *testing.T) {
+	v := rc("jail_list=a b", "jail_devfs_enable=YES", "jail_procfs_enable=YES",
+		"jail_exec_start=/bin/sh /etc/rc.custom", "jail_a_procfs_enable=NO",
+		"jail_a_rootdir=/j/a", "jail_a_hostname=a", "jail_b_rootdir=/j/b", "jail_b_hostname=b",
+		"jail_b_exec=/bin/sh /etc/rc", "jail_b_flags=-l -U nobody")
+	c := mustConfig(t, v, mapFS{"/etc/defaults/devfs.rules": testRules})
+	a, b := c.Jails["a"], c.Jails["b"]
+	if !a.Devfs || a.Procfs || !b.Devfs || !b.Procfs {
+		t.Errorf("mounts: a devfs %v procfs %v, b devfs %v procfs %v", a.Devfs, a.Procfs, b.Devfs, b.Procfs)
+	}
+	if d := cmp.Diff([]string{"/bin/sh", "/etc/rc.custom"}, a.ExecStart); d != "" || a.ExecStop != nil {
+		t.Errorf("a: start %s stop %q", d, a.ExecStop)
+	}
+	if d := cmp.Diff([]string{"/bin/sh", "/etc/rc"}, b.ExecStart); d != "" || b.ExecStop != nil {
+		t.Errorf("b: start %s stop %q", d, b.ExecStop)
+	}
+	if d := cmp.Diff([]string{"-l", "-U", "nobody"}, b.Flags); d != "" {
+		t.Errorf("b flags %s", d)
+	}
+	if a.DevfsRulesetN != 4 || b.DevfsRulesetN != 4 {
+		t.Errorf("rulesets %d %d", a.DevfsRulesetN, b.DevfsRulesetN)
 	}
 }
