@@ -326,3 +326,24 @@ func shutdown() {
 	}
 	_ = syscall.Kill(-1, syscall.SIGKILL)
 }
+
+// Root returns the root directory of the jail whose init is jid, and false
+// when jid is not a live rcjail jail init (no such process, a zombie, a
+// recycled pid now used by something else, or a process not chrooted).
+// Every jexec and kill checks this first: a stale id file must never make
+// rcjail enter or signal an unrelated host process.
+func Root(jid int) (string, bool) {
+	if jid <= 1 {
+		return "", false
+	}
+	p := "/proc/" + strconv.Itoa(jid)
+	cl, err := os.ReadFile(p + "/cmdline")
+	if err != nil || !bytes.HasPrefix(cl, []byte(InitArg0+"\x00")) {
+		return "", false
+	}
+	root, err := os.Readlink(p + "/root")
+	if err != nil || root == "/" || !Running(jid, root) {
+		return "", false
+	}
+	return root, true
+}

@@ -24,3 +24,6 @@ func Stop(jid int, root string, timeout time.Duration) error {
 
 // ExecCmd is Linux-only; it returns nil.
 func ExecCmd(jid int, argv []string) []string { return nil }
+
+// Root always reports false off Linux.
+func Root(jid int) (string, bool) { return "", false }

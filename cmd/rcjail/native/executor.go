@@ -1,0 +1,997 @@
+package native
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"rcjail/cmd/rcjail/native/linuxjail"
+	"rcjail/cmd/rcjail/native/proc"
+	"rcjail/compat"
+	"rcjail/mount"
+)
+
+// Executor is the native [compat.Executor]. It is safe for use by one
+// runner at a time; separate Executors (in one process or several) exclude
+// each other per jail through the jail's lock.
+type Executor struct {
+	opts Options
+	dir  *os.File // <root>/var/run/rcjail
+
+	mu    sync.Mutex
+	jails map[string]*jailState
+	calls map[string]int // fault counters per Fault.Op
+	steps int            // effect steps done, for Fault.CrashAfter
+}
+
+// jailState is what the executor knows of one jail during this run.
+type jailState struct {
+	name     string
+	lock     *os.File
+	rec      *Record
+	root     string
+	starting bool                   // a start-type step was seen since the last stop
+	stale    map[string]mount.Entry // mounts under root at start that no step has explained yet
+	stopping bool
+}
+
+var _ compat.Executor = (*Executor)(nil)
+
+// New returns a native executor whose state lives under opts.Root.
+func New(opts Options) (*Executor, error) {
+	opts.defaults()
+	if err := supported(); err != nil {
+		return nil, err
+	}
+	dir, err := openStateDir(opts.Root)
+	if err != nil {
+		return nil, fmt.Errorf("native backend: %w", err)
+	}
+	return &Executor{opts: opts, dir: dir, jails: map[string]*jailState{}, calls: map[string]int{}}, nil
+}
+
+// Close finishes the stop of every jail this executor stopped (see
+// [Executor.FinishStop]), then releases every lock it holds.
+func (x *Executor) Close() error {
+	var errs []error
+	for _, js := range x.sortedJails() {
+		if js.stopping && !js.starting {
+			if err := x.finishStop(js); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		x.release(js)
+	}
+	if x.dir != nil {
+		x.dir.Close()
+		x.dir = nil
+	}
+	return errors.Join(errs...)
+}
+
+// Release ends this run's work on a jail: its lock is released.
+func (x *Executor) Release(jail string) {
+	x.mu.Lock()
+	js := x.jails[jail]
+	x.mu.Unlock()
+	if js != nil {
+		x.release(js)
+	}
+}
+
+func (x *Executor) release(js *jailState) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if js.lock != nil {
+		js.lock.Close()
+		js.lock = nil
+	}
+	delete(x.jails, js.name)
+}
+
+func (x *Executor) sortedJails() []*jailState {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	out := make([]*jailState, 0, len(x.jails))
+	for _, js := range x.jails {
+		out = append(out, js)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+func (x *Executor) warnf(format string, args ...any) {
+	fmt.Fprintf(x.opts.Stderr, "rcjail: WARNING: "+format+"\n", args...)
+}
+
+// jail returns the state of a jail, taking its lock on first use: from the
+// first step of a jail to the end of the run (or [Executor.Release]), no
+// other rcjail works on it (SPEC §3.7).
+func (x *Executor) jail(name string) (*jailState, error) {
+	if name == "" {
+		return nil, errors.New("step names no jail")
+	}
+	x.mu.Lock()
+	js := x.jails[name]
+	x.mu.Unlock()
+	if js != nil {
+		return js, nil
+	}
+	lock, err := lockJail(x.dir, name, x.opts.LockWait)
+	if err != nil {
+		return nil, err
+	}
+	js = &jailState{name: name, lock: lock}
+	js.rec = readRecord(x.dir, name, x.warnf)
+	if js.rec != nil {
+		js.root = js.rec.Root
+	}
+	x.mu.Lock()
+	x.jails[name] = js
+	x.mu.Unlock()
+	return js, nil
+}
+
+// beginStart is run by every start-type step: the first one of a start
+// refuses a jail that is running, and notes what is already mounted under
+// the jail root, so that later steps adopt exactly their own leftovers and
+// refuse everything else.
+func (x *Executor) beginStart(js *jailState, root string) error {
+	if !js.starting {
+		if r := js.rec; r != nil && r.JID != 0 {
+			if rt, ok := linuxjail.Root(r.JID); ok && (r.Root == "" || rt == r.Root) {
+				// Another start got here first (or the jail was never
+				// stopped): never a second jail, never a second set of
+				// mounts.
+				return fmt.Errorf("jail %s: already running as jid %d (record %s/%s.json)", js.name, r.JID, x.dir.Name(), stateName(js.name))
+			}
+		}
+		js.starting, js.stopping = true, false
+		rec := &Record{Jail: js.name, State: "starting"}
+		if js.rec != nil {
+			// Keep what an earlier, unfinished run left: stop still has
+			// to clean it if this start fails.
+			rec.Mounts, rec.Aliases, rec.Created, rec.Root = js.rec.Mounts, js.rec.Aliases, js.rec.Created, js.rec.Root
+		}
+		js.rec = rec
+		js.stale = nil
+		if err := x.flush(js, false); err != nil {
+			return err
+		}
+	}
+	if root != "" && js.stale == nil {
+		if js.rec.Root == "" {
+			js.rec.Root = root
+		}
+		js.root = root
+		tbl, err := mount.Table()
+		if err != nil {
+			return fmt.Errorf("jail %s: %w", js.name, err)
+		}
+		js.stale = map[string]mount.Entry{}
+		for _, e := range mount.Under(tbl, root) {
+			if e.Target == root {
+				continue // the jail root may be a file system of its own
+			}
+			if _, dup := js.stale[e.Target]; dup {
+				e.ID = 0 // stacked: never adoptable
+			}
+			js.stale[e.Target] = e
+		}
+	}
+	return nil
+}
+
+func (x *Executor) flush(js *jailState, sync bool) error {
+	return writeRecord(x.dir, js.rec, sync)
+}
+
+// effect counts one effect step for the crash seam.
+func (x *Executor) effect() {
+	x.mu.Lock()
+	x.steps++
+	n := x.steps
+	x.mu.Unlock()
+	if f := x.opts.Fault; f != nil && f.CrashAfter > 0 && n == f.CrashAfter {
+		// A real crash: no deferred function, no cleanup runs.
+		crashSelf()
+	}
+}
+
+// fault reports whether call n of op must fail.
+func (x *Executor) fault(op string) bool {
+	f := x.opts.Fault
+	if f == nil || f.Op != op {
+		return false
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.calls[op]++
+	return x.calls[op] == f.At
+}
+
+// errInjected is wrapped by every injected failure.
+var errInjected = errors.New("injected fault")
+
+// staleError is the refusal of a start that finds mounts it did not make.
+func staleError(js *jailState, what []string) error {
+	sort.Strings(what)
+	return fmt.Errorf("jail %s: stale mounts under %s, run stop: %s", js.name, js.root, strings.Join(what, ", "))
+}
+
+func rel(root, p string) (string, error) {
+	if root == "" || !strings.HasPrefix(p, root+"/") {
+		return "", fmt.Errorf("%q is not below the jail root %q", p, root)
+	}
+	return strings.TrimPrefix(p, root+"/"), nil
+}
+
+// ---- queries ----
+
+// SysctlGet implements [compat.Executor].
+func (x *Executor) SysctlGet(ctx context.Context, mib string) (string, error) {
+	return sysctlGet(x, mib)
+}
+
+// Mounted implements [compat.Executor]: is dir itself a mount point (of a
+// file system standing in for fstype)?
+func (x *Executor) Mounted(ctx context.Context, dir, fstype string) (bool, error) {
+	return isMounted(path.Clean(dir), fstype)
+}
+
+// JailRunning implements [compat.Executor]: the jid must be a live jail
+// init of ours, not merely a process with that pid.
+func (x *Executor) JailRunning(ctx context.Context, jid string) (bool, error) {
+	n, err := strconv.Atoi(jid)
+	if err != nil {
+		return false, nil
+	}
+	_, ok := linuxjail.Root(n)
+	return ok, nil
+}
+
+// ReadIDFile implements [compat.Executor].
+func (x *Executor) ReadIDFile(ctx context.Context, p string) (string, bool, error) {
+	b, ok, err := x.readState(p)
+	if err != nil || !ok {
+		return "", ok, err
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimSpace(first), true, nil
+}
+
+// IsSymlink implements [compat.Executor].
+func (x *Executor) IsSymlink(ctx context.Context, p string) (bool, error) {
+	fi, err := os.Lstat(p)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return false, nil
+		}
+		return false, fmt.Errorf("lstat %s: %w", p, err)
+	}
+	return fi.Mode()&os.ModeSymlink != 0, nil
+}
+
+// ---- effects ----
+
+// SysctlSet implements [compat.Executor].
+func (x *Executor) SysctlSet(ctx context.Context, s compat.SysctlSet) error {
+	err := sysctlSet(x, s.MIB, s.Value)
+	if err == nil {
+		x.effect()
+	}
+	return err
+}
+
+// AliasAdd implements [compat.Executor]. An address that is already there
+// is left alone and not recorded, so stop never removes an address it did
+// not add.
+func (x *Executor) AliasAdd(ctx context.Context, s compat.AliasAdd) error {
+	js, err := x.jail(s.Jail)
+	if err != nil {
+		return err
+	}
+	if err := x.beginStart(js, ""); err != nil {
+		return err
+	}
+	if x.fault("alias") {
+		return fmt.Errorf("jail %s: add alias %s to %s: %w", s.Jail, s.Addr.Addr, s.Addr.Iface, errInjected)
+	}
+	added, err := aliasAdd(ctx, x, s.Addr)
+	if err != nil {
+		return fmt.Errorf("jail %s: %w", s.Jail, err)
+	}
+	if added {
+		js.rec.Aliases = append(js.rec.Aliases, s.Addr)
+		if err := x.flush(js, false); err != nil {
+			return err
+		}
+	}
+	x.effect()
+	return nil
+}
+
+// AliasRemove implements [compat.Executor]. Idempotent: an address that is
+// gone is not an error; one the record says we did not add is kept.
+func (x *Executor) AliasRemove(ctx context.Context, s compat.AliasRemove) error {
+	js, err := x.jail(s.Jail)
+	if err != nil {
+		return err
+	}
+	if !js.starting {
+		js.stopping = true
+	}
+	i := indexAlias(js.rec, s.Addr)
+	if js.rec != nil && i < 0 {
+		return nil // not ours
+	}
+	if err := aliasRemove(ctx, x, s.Addr); err != nil {
+		return fmt.Errorf("jail %s: %w", s.Jail, err)
+	}
+	if i >= 0 {
+		js.rec.Aliases = append(js.rec.Aliases[:i], js.rec.Aliases[i+1:]...)
+		if err := x.flush(js, false); err != nil {
+			return err
+		}
+	}
+	x.effect()
+	return nil
+}
+
+func indexAlias(r *Record, a compat.Addr) int {
+	if r == nil {
+		return -1
+	}
+	for i, b := range r.Aliases {
+		if b.Iface == a.Iface && b.Addr == a.Addr {
+			return i
+		}
+	}
+	return -1
+}
+
+// Mkdir implements [compat.Executor]. Deviation from the step's contract:
+// a Path that is already a mount point is not refused here; the Mount step
+// that follows decides (adopt our own leftover, refuse anything else), so
+// that a start after a crash can adopt exactly its own mounts.
+func (x *Executor) Mkdir(ctx context.Context, s compat.Mkdir) (bool, error) {
+	js, err := x.jail(s.Jail)
+	if err != nil {
+		return false, err
+	}
+	if err := x.beginStart(js, s.Root); err != nil {
+		return false, err
+	}
+	r, err := rel(s.Root, s.Path)
+	if err != nil {
+		return false, fmt.Errorf("jail %s: mkdir: %w", s.Jail, err)
+	}
+	if fdLinkOK(s.Root, r) {
+		return false, nil
+	}
+	created, err := mount.MkdirAll(s.Root, r, 0o755)
+	if len(created) > 0 {
+		js.rec.Created = append(js.rec.Created, created...)
+		if ferr := x.flush(js, false); ferr != nil && err == nil {
+			err = ferr
+		}
+	}
+	if err != nil {
+		return false, fmt.Errorf("jail %s: %w", s.Jail, err)
+	}
+	x.effect()
+	return len(created) > 0 && created[len(created)-1] == s.Path, nil
+}
+
+// Rmdir implements [compat.Executor]: only an empty directory that is not
+// a mount point and not a symlink goes, so nothing is ever deleted under a
+// live mount. A directory that is already gone is not an error.
+func (x *Executor) Rmdir(ctx context.Context, s compat.Rmdir) error {
+	js, err := x.jail(s.Jail)
+	if err != nil {
+		return err
+	}
+	r, err := rel(s.Root, s.Path)
+	if err != nil {
+		return fmt.Errorf("jail %s: rmdir: %w", s.Jail, err)
+	}
+	if err := rmdirStrict(s.Root, r); err != nil {
+		return fmt.Errorf("jail %s: %w", s.Jail, err)
+	}
+	forgetCreated(js.rec, s.Path)
+	x.effect()
+	return nil
+}
+
+func forgetCreated(r *Record, p string) {
+	if r == nil {
+		return
+	}
+	for i := len(r.Created) - 1; i >= 0; i-- {
+		if r.Created[i] == p {
+			r.Created = append(r.Created[:i], r.Created[i+1:]...)
+		}
+	}
+}
+
+// Mount implements [compat.Executor].
+func (x *Executor) Mount(ctx context.Context, s compat.Mount) error {
+	js, err := x.jail(s.Jail)
+	if err != nil {
+		return err
+	}
+	if err := x.beginStart(js, s.Root); err != nil {
+		return err
+	}
+	if s.FSType == compat.FSFdescfs && fdescfsIsLink() {
+		// Linux: the devfs stand-in already has dev/fd -> /proc/self/fd.
+		x.effect()
+		return nil
+	}
+	r, err := rel(s.Root, s.Target)
+	if err != nil {
+		return fmt.Errorf("jail %s: mount %s: %w", s.Jail, s.FSType, err)
+	}
+	req := mount.Request{FSType: s.FSType, Source: s.Source, SourceRoot: sourceRoot(s.Source, r),
+		Root: s.Root, Target: r, ReadOnly: s.ReadOnly}
+	if req.SourceRoot == "/" {
+		// Workaround: mount.Mount cannot open "/" as a SourceRoot (it
+		// asks openat2 for an empty path). Resolve the source beneath "/"
+		// ourselves (relative symlinks only) and hand over the real
+		// directory, which is then opened with no symlink at all.
+		real, err := resolveBeneathSlash(s.Source)
+		if err != nil {
+			return fmt.Errorf("jail %s: mount %s %q on %q: %w", s.Jail, s.FSType, s.Source, s.Target, err)
+		}
+		req.Source, req.SourceRoot = real, ""
+	}
+	if err := x.mountOne(js, req); err != nil {
+		return fmt.Errorf("jail %s: %w", s.Jail, err)
+	}
+	x.effect()
+	return nil
+}
+
+// sourceRoot infers skel_root from a skeleton mount (source <skel>/<entry>
+// onto <root>/<entry>): relative symlinks that stay inside it are then
+// followed in the source (a host-"/" skeleton on a merged-/usr system has
+// bin -> usr/bin). Any other source is opened with no symlink at all.
+func sourceRoot(src, r string) string {
+	if src == "" || !strings.HasSuffix(src, "/"+r) {
+		return ""
+	}
+	sr := strings.TrimSuffix(src, "/"+r)
+	if sr == "" {
+		sr = "/"
+	}
+	return sr
+}
+
+// mountOne reconciles one mount with the kernel's table and makes it.
+func (x *Executor) mountOne(js *jailState, req mount.Request) error {
+	full := path.Join(req.Root, req.Target)
+	if e, ok := js.stale[full]; ok {
+		// Something is already mounted exactly here. Adopt it only when
+		// it is precisely the mount this step would make (a crashed
+		// start's); anything else is refused, never stacked.
+		if e.ID != 0 && adoptable(e, req) {
+			delete(js.stale, full)
+			if !hasMount(js.rec, full) {
+				js.rec.Mounts = append(js.rec.Mounts, RecMount{ID: e.ID, FSType: req.FSType, Source: req.Source, Root: req.Root, Rel: req.Target, ReadOnly: req.ReadOnly})
+			}
+			return x.flush(js, false)
+		}
+		return staleError(js, []string{full})
+	}
+	// A leftover above or below this target would hide, or be hidden by,
+	// the new mount.
+	var around []string
+	for t := range js.stale {
+		if strings.HasPrefix(full, t+"/") || strings.HasPrefix(t, full+"/") {
+			around = append(around, t)
+		}
+	}
+	if len(around) > 0 {
+		return staleError(js, around)
+	}
+	if x.fault("mount") {
+		return &mount.Error{Op: "mount", FSType: req.FSType, Source: req.Source, Target: full, Err: errInjected}
+	}
+	m, err := mount.Mount(req)
+	if err != nil {
+		var me *mount.Error
+		if errors.As(err, &me) && len(me.Created) > 0 {
+			js.rec.Created = append(js.rec.Created, me.Created...)
+			_ = x.flush(js, false)
+		}
+		return err
+	}
+	if req.ReadOnly && x.fault("remount") {
+		// As the mount package does when its read-only step fails: the
+		// fresh mount goes before the error is reported.
+		uerr := mount.Unmount(m.Expect())
+		return errors.Join(&mount.Error{Op: "remount-ro", FSType: req.FSType, Source: req.Source, Target: full, Err: errInjected}, uerr)
+	}
+	js.rec.Mounts = append(js.rec.Mounts, RecMount{ID: m.ID, FSType: m.FSType, Source: m.Source, Root: m.Root, Rel: m.Rel, ReadOnly: req.ReadOnly})
+	js.rec.Created = append(js.rec.Created, m.Created...)
+	return x.flush(js, false)
+}
+
+func hasMount(r *Record, target string) bool {
+	for _, m := range r.Mounts {
+		if m.Target() == target {
+			return true
+		}
+	}
+	return false
+}
+
+// Unmount implements [compat.Executor]. The record supplies the mount id
+// (and source) we made; without a record (a crash before it was written,
+// or a corrupt one) the mount table does, and the planned type must match.
+// Idempotent: nothing mounted there is success.
+func (x *Executor) Unmount(ctx context.Context, s compat.Unmount) error {
+	js, err := x.jail(s.Jail)
+	if err != nil {
+		return err
+	}
+	if !js.starting {
+		js.stopping = true
+	}
+	if s.FSType == compat.FSFdescfs && fdescfsIsLink() {
+		return nil
+	}
+	if js.root == "" {
+		js.root = s.Root
+	}
+	r, err := rel(s.Root, s.Target)
+	if err != nil {
+		return fmt.Errorf("jail %s: unmount: %w", s.Jail, err)
+	}
+	exp, ok, err := x.expectFor(js, s.Root, r, s.FSType)
+	if err != nil {
+		return fmt.Errorf("jail %s: %w", s.Jail, err)
+	}
+	if !ok {
+		return nil // nothing mounted there
+	}
+	if err := x.unmountRetry(js, exp); err != nil {
+		return fmt.Errorf("jail %s: %w", s.Jail, err)
+	}
+	x.effect()
+	return nil
+}
+
+// expectFor builds what Unmount must find at root/r: the record's entry,
+// else the kernel's (by id, after checking the kernel's type against the
+// planned one). ok is false when nothing is mounted there.
+func (x *Executor) expectFor(js *jailState, root, r, fstype string) (mount.Expect, bool, error) {
+	full := path.Join(root, r)
+	if js.rec != nil {
+		for i := len(js.rec.Mounts) - 1; i >= 0; i-- {
+			m := js.rec.Mounts[i]
+			if m.Target() == full && (fstype == "" || fstype == m.FSType) {
+				return mount.Expect{ID: m.ID, FSType: m.FSType, Source: m.Source, Root: root, Target: r}, true, nil
+			}
+		}
+	}
+	tbl, err := mount.Table()
+	if err != nil {
+		return mount.Expect{}, false, fmt.Errorf("unmount %s: %w", full, err)
+	}
+	var top *mount.Entry
+	for i := range tbl {
+		if tbl[i].Target == full {
+			top = &tbl[i]
+		}
+	}
+	if top == nil {
+		return mount.Expect{}, false, nil
+	}
+	kt := kernelFSType(*top)
+	if fstype == "" {
+		fstype = kt
+	}
+	if fstype != kt && !(fstype == mount.DevFS && kt == mount.TmpFS) {
+		// An admin's own mount (or anything else) where the plan expects
+		// ours: reported, never touched.
+		return mount.Expect{}, false, &mount.Error{Op: "unmount", FSType: fstype, Target: full,
+			Err: fmt.Errorf("%s is mounted there (%s): %w", top.FSType, top.Source, mount.ErrNotOurs)}
+	}
+	return mount.Expect{ID: top.ID, FSType: fstype, Root: root, Target: r}, true, nil
+}
+
+// unmountRetry unmounts, retrying a busy mount until BusyTimeout; then it
+// reports the processes holding it. The record follows the kernel.
+func (x *Executor) unmountRetry(js *jailState, exp mount.Expect) error {
+	full := path.Join(exp.Root, exp.Target)
+	deadline := time.Now().Add(x.opts.BusyTimeout)
+	var err error
+	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 200*time.Millisecond) {
+		err = mount.Unmount(exp)
+		if err == nil || errors.Is(err, mount.ErrNotMounted) {
+			x.forgetMount(js, full)
+			return nil
+		}
+		if !errors.Is(err, syscall.EBUSY) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(delay)
+	}
+	if errors.Is(err, syscall.EBUSY) {
+		h := holders(full)
+		if len(h) > 0 {
+			err = fmt.Errorf("%w; held by %s", err, strings.Join(h, ", "))
+		}
+	}
+	if js.rec != nil && js.rec.State != "starting" {
+		js.rec.State = "dirty"
+		_ = x.flush(js, false)
+	}
+	return err
+}
+
+func (x *Executor) forgetMount(js *jailState, full string) {
+	if js.rec == nil {
+		return
+	}
+	for i := len(js.rec.Mounts) - 1; i >= 0; i-- {
+		if js.rec.Mounts[i].Target() == full {
+			js.rec.Mounts = append(js.rec.Mounts[:i], js.rec.Mounts[i+1:]...)
+			_ = x.flush(js, false)
+			return
+		}
+	}
+}
+
+// FstabMount implements [compat.Executor]: each entry as a confined mount
+// (nullfs, procfs, devfs and tmpfs; anything else is refused on Linux).
+func (x *Executor) FstabMount(ctx context.Context, s compat.FstabMount) error {
+	js, err := x.jail(s.Jail)
+	if err != nil {
+		return err
+	}
+	if err := x.beginStart(js, s.Root); err != nil {
+		return err
+	}
+	for _, e := range s.Entries {
+		mp := path.Clean(e.MountPoint)
+		r, err := rel(s.Root, mp)
+		if err != nil {
+			return fmt.Errorf("jail %s: %s:%d: fstab mount point: %w", s.Jail, s.Fstab, e.Line, err)
+		}
+		req := mount.Request{Root: s.Root, Target: r, ReadOnly: hasOpt(e.Options, "ro")}
+		switch e.FSType {
+		case "nullfs":
+			req.FSType, req.Source = mount.NullFS, path.Clean(e.Device)
+		case "procfs", "proc":
+			req.FSType = mount.ProcFS
+		case "devfs":
+			req.FSType = mount.DevFS
+		case "tmpfs":
+			req.FSType = mount.TmpFS
+		default:
+			return fmt.Errorf("jail %s: %s:%d: file system type %q: %w", s.Jail, s.Fstab, e.Line, e.FSType, errors.ErrUnsupported)
+		}
+		if err := x.mountOne(js, req); err != nil {
+			return fmt.Errorf("jail %s: %s:%d: %w", s.Jail, s.Fstab, e.Line, err)
+		}
+	}
+	x.effect()
+	return nil
+}
+
+func hasOpt(opts, o string) bool {
+	for _, f := range strings.Split(opts, ",") {
+		if f == o {
+			return true
+		}
+	}
+	return false
+}
+
+// DevfsRule implements [compat.Executor]. Linux: the devfs stand-in is a
+// fixed, minimal set of nodes, so rules have nothing to act on.
+func (x *Executor) DevfsRule(ctx context.Context, s compat.DevfsRule) error { return nil }
+
+// DevfsRuleset implements [compat.Executor] (a no-op on Linux, see DevfsRule).
+func (x *Executor) DevfsRuleset(ctx context.Context, s compat.DevfsRuleset) error { return nil }
+
+// DevfsApply implements [compat.Executor] (a no-op on Linux, see DevfsRule).
+func (x *Executor) DevfsApply(ctx context.Context, s compat.DevfsApply) error { return nil }
+
+// Symlink implements [compat.Executor]: the link is made through its
+// parent directory, opened with no symlink in any component.
+func (x *Executor) Symlink(ctx context.Context, s compat.Symlink) error {
+	js, err := x.jail(s.Jail)
+	if err != nil {
+		return err
+	}
+	if err := x.beginStart(js, ""); err != nil {
+		return err
+	}
+	if err := symlinkStrict(s.Target, s.Path); err != nil {
+		return fmt.Errorf("jail %s: %w", s.Jail, err)
+	}
+	x.effect()
+	return nil
+}
+
+// CheckLink implements [compat.Executor].
+func (x *Executor) CheckLink(ctx context.Context, s compat.CheckLink) error {
+	js, err := x.jail(s.Jail)
+	if err != nil {
+		return err
+	}
+	if err := x.beginStart(js, s.Root); err != nil {
+		return err
+	}
+	got, err := readlinkStrict(s.Path)
+	if err != nil {
+		return fmt.Errorf("jail %s: check link: %w", s.Jail, err)
+	}
+	if got != s.Target {
+		return fmt.Errorf("jail %s: check link %s: points to %q, want %q", s.Jail, s.Path, got, s.Target)
+	}
+	return nil
+}
+
+// Exec implements [compat.Executor]: a host hook, run with the hygiene of
+// package proc.
+func (x *Executor) Exec(ctx context.Context, s compat.Exec) error {
+	if _, err := x.jail(s.Jail); err != nil {
+		return err
+	}
+	argv := s.Argv
+	if x.fault("hook") {
+		return fmt.Errorf("jail %s: %s %q: %w", s.Jail, s.Var, strings.Join(argv, " "), errInjected)
+	}
+	if x.fault("hang") {
+		argv = []string{"sleep", "3600"}
+	}
+	err := proc.Run(ctx, proc.Cmd{Argv: argv, Stdout: x.opts.Stdout, Stderr: x.opts.Stderr, Timeout: x.opts.CommandTimeout})
+	if err != nil {
+		return fmt.Errorf("jail %s: %s: %w", s.Jail, s.Var, err)
+	}
+	x.effect()
+	return nil
+}
+
+// StartJail implements [compat.Executor]: on Linux a namespaced init
+// (package linuxjail) whose pid is the jid. The jail runs only when
+// nothing unexplained is mounted under its root.
+func (x *Executor) StartJail(ctx context.Context, s compat.StartJail) (string, []byte, error) {
+	js, err := x.jail(s.Jail)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := x.beginStart(js, s.Root); err != nil {
+		return "", nil, err
+	}
+	if len(js.stale) > 0 {
+		var what []string
+		for t := range js.stale {
+			what = append(what, t)
+		}
+		return "", nil, staleError(js, what)
+	}
+	if x.fault("jail") {
+		return "", nil, fmt.Errorf("jail %s: launch: %w: %w", s.Jail, compat.ErrJailFailed, errInjected)
+	}
+	jid, out, err := startJail(ctx, x, s)
+	if err != nil {
+		return "", out, fmt.Errorf("%w: %w", compat.ErrJailFailed, err)
+	}
+	js.rec.JID, js.rec.State, js.rec.Root = jid, "running", s.Root
+	// The one fsync of a start: from here on the record describes a
+	// running jail.
+	if err := x.flush(js, true); err != nil {
+		_ = linuxjail.Stop(jid, s.Root, x.opts.StopTimeout)
+		return "", nil, err
+	}
+	x.effect()
+	return strconv.Itoa(jid), out, nil
+}
+
+// Jexec implements [compat.Executor]: the command runs inside the jail's
+// namespaces and root, with the hygiene of package proc.
+func (x *Executor) Jexec(ctx context.Context, s compat.Jexec) error {
+	if _, err := x.jail(s.Jail); err != nil {
+		return err
+	}
+	jid, err := strconv.Atoi(s.JID)
+	if err != nil {
+		return fmt.Errorf("jail %s: jexec: bad jid %q", s.Jail, s.JID)
+	}
+	if _, ok := linuxjail.Root(jid); !ok {
+		return fmt.Errorf("jail %s: jexec %s: jid %d is not a running jail", s.Jail, strings.Join(s.Argv, " "), jid)
+	}
+	c := proc.Cmd{Argv: linuxjail.ExecCmd(jid, s.Argv), Timeout: x.opts.CommandTimeout}
+	if s.AppendLog != "" {
+		f, err := x.openState(s.AppendLog, true, true)
+		if err != nil {
+			return fmt.Errorf("jail %s: jexec: %w", s.Jail, err)
+		}
+		defer f.Close()
+		c.Stdout, c.Stderr = f, f
+	}
+	if err := proc.Run(ctx, c); err != nil {
+		return fmt.Errorf("jail %s: jexec %s: %w", s.Jail, strings.Join(s.Argv, " "), err)
+	}
+	x.effect()
+	return nil
+}
+
+// KillJail implements [compat.Executor]: TERM everything in the jail, wait
+// (bounded), KILL. A jid that is not (or no longer) a jail of ours is left
+// alone and is not an error.
+func (x *Executor) KillJail(ctx context.Context, s compat.KillJail) error {
+	js, err := x.jail(s.Jail)
+	if err != nil {
+		return err
+	}
+	if !js.starting {
+		js.stopping = true
+	}
+	jid, err := strconv.Atoi(s.JID)
+	if err != nil {
+		return fmt.Errorf("jail %s: kill: bad jid %q", s.Jail, s.JID)
+	}
+	root, ok := linuxjail.Root(jid)
+	if ok {
+		if err := linuxjail.Stop(jid, root, x.opts.StopTimeout); err != nil {
+			return fmt.Errorf("jail %s: %w", s.Jail, err)
+		}
+	}
+	if js.rec != nil && js.rec.JID == jid {
+		js.rec.JID = 0
+		if js.rec.State == "running" {
+			js.rec.State = "stopping"
+		}
+		_ = x.flush(js, false)
+	}
+	x.effect()
+	return nil
+}
+
+// WriteFile implements [compat.Executor].
+func (x *Executor) WriteFile(ctx context.Context, s compat.WriteFile) error {
+	if _, err := x.jail(s.Jail); err != nil {
+		return err
+	}
+	f, err := x.openState(s.Path, true, s.Append)
+	if err != nil {
+		return fmt.Errorf("jail %s: write %s: %w", s.Jail, s.Path, err)
+	}
+	_, err = f.Write(s.Data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("jail %s: write %s: %w", s.Jail, s.Path, err)
+	}
+	x.effect()
+	return nil
+}
+
+// RemoveFile implements [compat.Executor]. Removing a jail's id file is the
+// last step of its stop: the executor then finishes the stop from its
+// record (see [Executor.FinishStop]).
+func (x *Executor) RemoveFile(ctx context.Context, s compat.RemoveFile) error {
+	js, err := x.jail(s.Jail)
+	if err != nil {
+		return err
+	}
+	if err := x.removeState(s.Path); err != nil {
+		return fmt.Errorf("jail %s: %w", s.Jail, err)
+	}
+	x.effect()
+	if !js.starting && strings.HasPrefix(s.Path, "/var/run/jail_") && strings.HasSuffix(s.Path, ".id") {
+		return x.finishStop(js)
+	}
+	return nil
+}
+
+// JailConf implements [compat.Executor]: jail.conf jails are jail(8)'s own
+// and have no Linux counterpart.
+func (x *Executor) JailConf(ctx context.Context, s compat.JailConf) error {
+	return fmt.Errorf("jail %s: jail.conf %s: %w", s.Jail, s.File, errors.ErrUnsupported)
+}
+
+// FinishStop completes the stop of a jail from its record: every recorded
+// mount still present is unmounted (deepest first, only if it is still the
+// mount we made), recorded aliases are removed, and the directories we
+// created are removed when empty and unmounted. When all is clean the
+// record goes; otherwise it stays, marked dirty, for the next stop. Mounts
+// under the root that are not ours are reported, never touched. The runner
+// may call it after a stop; [Executor.Close] does so for every jail that
+// was stopped.
+func (x *Executor) FinishStop(ctx context.Context, jail string) error {
+	js, err := x.jail(jail)
+	if err != nil {
+		return err
+	}
+	return x.finishStop(js)
+}
+
+func (x *Executor) finishStop(js *jailState) error {
+	js.stopping = false
+	r := js.rec
+	if r == nil {
+		return nil
+	}
+	if r.JID != 0 {
+		if _, ok := linuxjail.Root(r.JID); ok {
+			return fmt.Errorf("jail %s: still running as jid %d; not cleaning up", js.name, r.JID)
+		}
+		r.JID = 0
+	}
+	var errs []error
+	// Deepest first; among equals the later mount first.
+	ms := make([]RecMount, 0, len(r.Mounts))
+	for i := len(r.Mounts) - 1; i >= 0; i-- {
+		ms = append(ms, r.Mounts[i])
+	}
+	sort.SliceStable(ms, func(i, j int) bool { return strings.Count(ms[i].Target(), "/") > strings.Count(ms[j].Target(), "/") })
+	for i := range ms {
+		m := ms[i]
+		if err := x.unmountRetry(js, mount.Expect{ID: m.ID, FSType: m.FSType, Source: m.Source, Root: m.Root, Target: m.Rel}); err != nil {
+			errs = append(errs, fmt.Errorf("jail %s: %w", js.name, err))
+		}
+	}
+	for _, a := range append([]compat.Addr(nil), r.Aliases...) {
+		if err := aliasRemove(context.Background(), x, a); err != nil {
+			errs = append(errs, fmt.Errorf("jail %s: %w", js.name, err))
+		} else if i := indexAlias(r, a); i >= 0 {
+			r.Aliases = append(r.Aliases[:i], r.Aliases[i+1:]...)
+		}
+	}
+	if len(r.Mounts) == 0 {
+		for i := len(r.Created) - 1; i >= 0; i-- {
+			c := r.Created[i]
+			cr, err := rel(r.Root, c)
+			if err == nil {
+				err = rmdirStrict(r.Root, cr)
+			}
+			if err != nil {
+				// A directory that holds something is simply kept.
+				x.warnf("jail %s: %v", js.name, err)
+				continue
+			}
+			r.Created = append(r.Created[:i], r.Created[i+1:]...)
+		}
+	}
+	if r.Root != "" {
+		if tbl, err := mount.Table(); err == nil {
+			var foreign []string
+			for _, e := range mount.Under(tbl, r.Root) {
+				if e.Target != r.Root {
+					foreign = append(foreign, e.Target)
+				}
+			}
+			if len(foreign) > 0 {
+				x.warnf("jail %s: mounts under %s that rcjail did not make are left alone: %s", js.name, r.Root, strings.Join(foreign, ", "))
+			}
+		}
+	}
+	if len(r.Mounts) == 0 && len(r.Aliases) == 0 && len(errs) == 0 {
+		if err := removeRecord(x.dir, js.name); err != nil {
+			errs = append(errs, err)
+		}
+		js.rec = nil
+	} else {
+		r.State = "dirty"
+		if err := x.flush(js, true); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,726 @@
+package native
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"rcjail/compat"
+	"rcjail/mount"
+	"rcjail/mount/mounttest"
+)
+
+// The crash tests run a start in a child process (this test binary again)
+// that SIGKILLs itself after step k. The child is told what to do through
+// the environment and never reaches the tests.
+const (
+	envCrashAt    = "RCJAIL_NATIVE_CRASH_AT"
+	envCrashState = "RCJAIL_NATIVE_CRASH_STATE"
+	envCrashRoot  = "RCJAIL_NATIVE_CRASH_ROOT"
+)
+
+func TestMain(m *testing.M) {
+	if k := os.Getenv(envCrashAt); k != "" {
+		n, _ := strconv.Atoi(k)
+		os.Exit(crashChild(n, os.Getenv(envCrashState), os.Getenv(envCrashRoot)))
+	}
+	os.Exit(m.Run())
+}
+
+func crashChild(k int, state, root string) int {
+	x, err := New(Options{Root: state, Fault: &Fault{CrashAfter: k}, StopTimeout: 2 * time.Second})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	defer x.Close()
+	cfg := config(newJail("crash", root))
+	var out bytes.Buffer
+	r := &compat.Runner{Config: cfg, X: x, Stdout: &out, Stderr: &out, Name: "rcjail"}
+	st := r.Run(context.Background(), "onestart", []string{"crash"})
+	os.Stdout.Write(out.Bytes())
+	return st
+}
+
+// skelEntries are the skeleton entries of the test jails: the host's own
+// bin, lib, lib64 (when present; on a merged-/usr host they are relative
+// symlinks into usr, followed inside the skeleton root) and usr.
+func skelEntries() []string {
+	var out []string
+	for _, e := range []string{"bin", "lib", "lib64"} {
+		if _, err := os.Stat("/" + e); err == nil {
+			out = append(out, e)
+		}
+	}
+	return append(out, "usr")
+}
+
+// newJail describes a skeleton jail on root whose skeleton root is the
+// host's "/", with a devfs (sh needs /dev/null) and a start command that
+// leaves a daemon behind, as /etc/rc does.
+func newJail(name, root string) *compat.Jail {
+	return &compat.Jail{
+		Name: name, J: name, JV: name,
+		RootDir:       root,
+		Hostname:      name + ".example.org",
+		ExecStart:     []string{"/bin/sh", "-c", "echo started; sleep 300 & exit 0"},
+		ConsoleLog:    "/var/log/jail_" + name + "_console.log",
+		Devfs:         true,
+		DevfsRulesetN: -1,
+		Skel:          compat.Skel{Enable: true, Root: "/", RO: skelEntries(), Mode: "nullfs"},
+	}
+}
+
+func config(js ...*compat.Jail) *compat.Config {
+	c := &compat.Config{Enable: true, Jails: map[string]*compat.Jail{}}
+	for _, j := range js {
+		c.List = append(c.List, j.Name)
+		c.Jails[j.Name] = j
+	}
+	return c
+}
+
+// env is one test's world: the -R state root and a jail root.
+type env struct {
+	t     *testing.T
+	state string
+	root  string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{t: t, state: t.TempDir(), root: filepath.Join(t.TempDir(), "jail")}
+	for _, d := range []string{filepath.Join(e.state, "var/run"), filepath.Join(e.state, "var/log"), filepath.Join(e.root, "tmp")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e
+}
+
+func (e *env) executor(f *Fault) *Executor {
+	e.t.Helper()
+	x, err := New(Options{Root: e.state, Fault: f, StopTimeout: 2 * time.Second, CommandTimeout: 5 * time.Second, BusyTimeout: 300 * time.Millisecond})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return x
+}
+
+// run runs one rc.d verb through the plan engine's runner with a fresh
+// executor (as one rcjail process would) and returns its status and output.
+func (e *env) run(verb string, f *Fault, js ...*compat.Jail) (int, string) {
+	e.t.Helper()
+	x := e.executor(f)
+	var out bytes.Buffer
+	r := &compat.Runner{Config: config(js...), X: x, Stdout: &out, Stderr: &out, Name: "rcjail"}
+	names := make([]string, len(js))
+	for i, j := range js {
+		names[i] = j.Name
+	}
+	st := r.Run(context.Background(), verb, names)
+	if err := x.Close(); err != nil {
+		fmt.Fprintf(&out, "close: %v\n", err)
+	}
+	return st, out.String()
+}
+
+// mountsUnder lists the kernel's mounts at or below dir.
+func mountsUnder(t *testing.T, dir string) []string {
+	t.Helper()
+	tbl, err := mount.Table()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range mount.Under(tbl, dir) {
+		out = append(out, e.Target)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func mountinfo(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// jailProcs lists live processes whose root directory is root.
+func jailProcs(root string) []int {
+	ents, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		l, err := os.Readlink("/proc/" + e.Name() + "/root")
+		if err != nil || (l != root && !strings.HasPrefix(l, root+"/")) {
+			continue
+		}
+		st, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if i := bytes.LastIndexByte(st, ')'); i > 0 && i+2 < len(st) && st[i+2] == 'Z' {
+			continue
+		}
+		out = append(out, pid)
+	}
+	return out
+}
+
+// procsRunning lists live processes whose command line contains s.
+func procsRunning(s string) []int {
+	ents, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		cl, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		st, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if i := bytes.LastIndexByte(st, ')'); i > 0 && i+2 < len(st) && st[i+2] == 'Z' {
+			continue
+		}
+		if strings.Contains(strings.ReplaceAll(string(cl), "\x00", " "), s) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// waitNoProcs waits (bounded) for the jail's processes to be gone; a
+// killed process group may take a moment to be reaped.
+func waitNoProcs(t *testing.T, root string) {
+	t.Helper()
+	for i := 0; i < 100 && len(jailProcs(root)) > 0; i++ {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if p := jailProcs(root); len(p) > 0 {
+		t.Errorf("processes left in jail %s: %v", root, p)
+	}
+}
+
+func (e *env) lockFree(name string) bool {
+	f, err := os.OpenFile(filepath.Join(e.state, StateDir, stateName(name)+".lock"), os.O_RDWR, 0)
+	if err != nil {
+		return errors.Is(err, os.ErrNotExist)
+	}
+	defer f.Close()
+	return unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil
+}
+
+func (e *env) recordExists(name string) bool {
+	_, err := os.Stat(filepath.Join(e.state, StateDir, stateName(name)+".json"))
+	return err == nil
+}
+
+func TestLifecycle(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	e := newEnv(t)
+	j := newJail("skeltest", e.root)
+	if st, out := e.run("onestart", nil, j); st != 0 {
+		t.Fatalf("start: status %d\n%s", st, out)
+	}
+	want := []string{}
+	for _, s := range skelEntries() {
+		want = append(want, filepath.Join(e.root, s))
+	}
+	want = append(want, filepath.Join(e.root, "dev"))
+	slices.Sort(want)
+	if got := mountsUnder(t, e.root); !slices.Equal(got, want) {
+		t.Errorf("mounts after start = %v, want %v", got, want)
+	}
+	idb, err := os.ReadFile(filepath.Join(e.state, "var/run/jail_skeltest.id"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jid := strings.TrimSpace(string(idb))
+	if !e.recordExists("skeltest") {
+		t.Error("no record while the jail runs")
+	}
+	console, _ := os.ReadFile(filepath.Join(e.state, "var/log/jail_skeltest_console.log"))
+	if string(console) != "started\n" {
+		t.Errorf("console log = %q", console)
+	}
+
+	// Inside the jail, through jexec.
+	x := e.executor(nil)
+	script := `ls /bin >/dev/null && ls /usr/lib >/dev/null && echo read-ok
+touch /usr/lib/rcjail-probe 2>&1
+touch /bin/rcjail-probe 2>&1
+echo own > /tmp/own && cat /tmp/own
+cat /proc/sys/kernel/hostname 2>/dev/null || hostname
+hostname
+ls /home 2>&1 || true`
+	logp := "/var/log/jexec.log"
+	if err := x.Jexec(context.Background(), compat.Jexec{Jail: "skeltest", JID: jid, Argv: []string{"/bin/sh", "-c", script}, AppendLog: logp}); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	got, _ := os.ReadFile(filepath.Join(e.state, logp))
+	for _, w := range []string{"read-ok\n", "Read-only file system", "own\n", "skeltest.example.org\n", "No such file"} {
+		if !strings.Contains(string(got), w) {
+			t.Errorf("jexec output lacks %q:\n%s", w, got)
+		}
+	}
+	if strings.Count(string(got), "Read-only file system") != 2 {
+		t.Errorf("want EROFS for both /usr/lib and /bin:\n%s", got)
+	}
+	if b, err := os.ReadFile(filepath.Join(e.root, "tmp/own")); err != nil || string(b) != "own\n" {
+		t.Errorf("the jail's own /tmp: %q, %v", b, err)
+	}
+	// The daemon the start command left has only fds 0–2.
+	procs := jailProcs(e.root)
+	if len(procs) < 2 {
+		t.Errorf("jail processes = %v, want the init and the daemon", procs)
+	}
+	for _, p := range procs {
+		if strconv.Itoa(p) == jid {
+			continue
+		}
+		fds, _ := os.ReadDir("/proc/" + strconv.Itoa(p) + "/fd")
+		if len(fds) != 3 {
+			t.Errorf("jail process %d has %d open fds, want 3", p, len(fds))
+		}
+	}
+
+	if st, out := e.run("onestop", nil, j); st != 0 {
+		t.Fatalf("stop: status %d\n%s", st, out)
+	}
+	if m := mountsUnder(t, e.root); len(m) != 0 {
+		t.Errorf("mounts left after stop: %v", m)
+	}
+	waitNoProcs(t, e.root)
+	if e.recordExists("skeltest") {
+		t.Error("record left after stop")
+	}
+	if !e.lockFree("skeltest") {
+		t.Error("lock still held after stop")
+	}
+	// The mount point directories the start created are gone again.
+	for _, s := range skelEntries() {
+		if _, err := os.Lstat(filepath.Join(e.root, s)); err == nil {
+			t.Errorf("created mount point %s left after stop", s)
+		}
+	}
+}
+
+// TestStartFaults injects a failure at every step of a start: the mount
+// table must come back exactly to the baseline, and nothing may survive.
+func TestStartFaults(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	e := newEnv(t)
+	j := newJail("faulty", e.root)
+	j.IPs = []compat.Addr{{Iface: "lo", Family: "inet", Addr: "192.0.2.10", Mask: "/32"}}
+	j.PreStart = [][]string{{"/bin/true"}, {"/bin/true"}}
+	nro := len(j.Skel.RO)
+	type tc struct {
+		f    Fault
+		want string
+	}
+	var cases []tc
+	for k := 1; k <= nro+1; k++ { // the skeleton mounts and the devfs
+		cases = append(cases, tc{Fault{Op: "mount", At: k}, "injected fault"})
+	}
+	for k := 1; k <= nro; k++ {
+		cases = append(cases, tc{Fault{Op: "remount", At: k}, "remount-ro"})
+	}
+	cases = append(cases,
+		tc{Fault{Op: "alias", At: 1}, "alias"},
+		tc{Fault{Op: "jail", At: 1}, "launch"},
+		tc{Fault{Op: "hook", At: 2}, "exec_prestart1"},
+		tc{Fault{Op: "hang", At: 1}, "timed out"},
+	)
+	base := mountinfo(t)
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%s%d", c.f.Op, c.f.At), func(t *testing.T) {
+			x, err := New(Options{Root: e.state, Fault: &c.f, StopTimeout: 2 * time.Second, CommandTimeout: 300 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			r := &compat.Runner{Config: config(j), X: x, Stdout: &out, Stderr: &out, Name: "rcjail"}
+			st := r.Run(context.Background(), "onestart", []string{j.Name})
+			x.Close()
+			if st == 0 {
+				t.Fatalf("start succeeded despite %+v:\n%s", c.f, out.String())
+			}
+			if !strings.Contains(out.String(), c.want) || !strings.Contains(out.String(), `cannot start jail "faulty"`) {
+				t.Errorf("output lacks %q:\n%s", c.want, out.String())
+			}
+			if strings.Contains(out.String(), "undo:") {
+				t.Errorf("rollback reported errors:\n%s", out.String())
+			}
+			if got := mountinfo(t); got != base {
+				t.Errorf("mount table differs from the baseline:\n%s\nwant:\n%s", got, base)
+			}
+			waitNoProcs(t, e.root)
+			if p := procsRunning("sleep 3600"); len(p) > 0 {
+				t.Errorf("hung hook survived: %v", p)
+				for _, pid := range p {
+					syscall.Kill(pid, syscall.SIGKILL)
+				}
+			}
+			var ip bytes.Buffer
+			cmd := exec.Command("ip", "-4", "addr", "show", "dev", "lo")
+			cmd.Stdout = &ip
+			if err := cmd.Run(); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(ip.String(), "192.0.2.10") {
+				t.Errorf("alias left on lo:\n%s", ip.String())
+			}
+			if _, err := os.Stat(filepath.Join(e.state, "var/run/jail_faulty.id")); err == nil {
+				t.Error("id file written for a failed start")
+			}
+		})
+	}
+	// And without a fault the same jail starts and stops cleanly, so the
+	// cases above failed for the injected reason only.
+	if st, out := e.run("onestart", nil, j); st != 0 {
+		t.Fatalf("start without fault: %d\n%s", st, out)
+	}
+	if st, out := e.run("onestop", nil, j); st != 0 {
+		t.Fatalf("stop: %d\n%s", st, out)
+	}
+	if got := mountinfo(t); got != base {
+		t.Errorf("mount table after start+stop differs from the baseline")
+	}
+}
+
+// TestCrashRecovery kills the starting process after every step k; the
+// next start must never stack a mount, and the next stop leaves nothing.
+func TestCrashRecovery(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	e := newEnv(t)
+	j := newJail("crash", e.root)
+	base := mountinfo(t)
+	crashed := 0
+	for k := 1; k < 40; k++ {
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), envCrashAt+"="+strconv.Itoa(k), envCrashState+"="+e.state, envCrashRoot+"="+e.root)
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		killed := errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signal() == syscall.SIGKILL
+		if !killed {
+			// k is past the last step: the start completed.
+			if err != nil {
+				t.Fatalf("k=%d: start child: %v\n%s", k, err, out)
+			}
+			if crashed == 0 {
+				t.Fatal("the crash seam never fired")
+			}
+		} else {
+			crashed++
+		}
+		// A second start adopts exactly its own mounts or refuses; it
+		// never stacks one.
+		e.run("onestart", nil, j)
+		tbl, _ := mount.Table()
+		seen := map[string]int{}
+		for _, m := range mount.Under(tbl, e.root) {
+			seen[m.Target]++
+			if seen[m.Target] > 1 {
+				t.Errorf("k=%d: stacked mount on %s", k, m.Target)
+			}
+		}
+		if st, out := e.run("onestop", nil, j); st != 0 && !strings.Contains(out, "No jail id") {
+			t.Errorf("k=%d: stop: status %d\n%s", k, st, out)
+		}
+		if m := mountsUnder(t, e.root); len(m) != 0 {
+			t.Errorf("k=%d: mounts left after stop: %v", k, m)
+		}
+		waitNoProcs(t, e.root)
+		if got := mountinfo(t); got != base {
+			t.Errorf("k=%d: mount table differs from the baseline after stop", k)
+		}
+		if !killed {
+			break
+		}
+	}
+	t.Logf("crashed at %d step boundaries", crashed)
+	if crashed < len(skelEntries())*2 {
+		t.Errorf("only %d crash points; the plan has more steps", crashed)
+	}
+}
+
+// TestCrashWithCorruptRecord: a crash leaves mounts and a record that
+// cannot be parsed; stop falls back to the mount table.
+func TestCrashWithCorruptRecord(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	e := newEnv(t)
+	j := newJail("corrupt", e.root)
+	x := e.executor(&Fault{Op: "jail", At: 1})
+	// Mount two entries by hand, as a crashed start would have.
+	for _, s := range []string{"usr"} {
+		if _, err := x.Mkdir(context.Background(), compat.Mkdir{Jail: "corrupt", Root: e.root, Path: filepath.Join(e.root, s)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := x.Mount(context.Background(), compat.Mount{Jail: "corrupt", FSType: "nullfs", Source: "/" + s, Target: filepath.Join(e.root, s), ReadOnly: true, Root: e.root}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x.Release("corrupt")
+	if err := os.WriteFile(filepath.Join(e.state, StateDir, "corrupt.json"), []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if st, out := e.run("onestop", nil, j); st != 0 && !strings.Contains(out, "No jail id") {
+		t.Errorf("stop: %d\n%s", st, out)
+	}
+	if m := mountsUnder(t, e.root); len(m) != 0 {
+		t.Errorf("mounts left: %v", m)
+	}
+}
+
+// TestConcurrentStarts: four starts of one jail at once give exactly one
+// set of mounts and one jail; one stop removes everything.
+func TestConcurrentStarts(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	e := newEnv(t)
+	j := newJail("conc", e.root)
+	var wg sync.WaitGroup
+	outs := make([]string, 4)
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, outs[i] = e.run("onestart", nil, j)
+		}()
+	}
+	wg.Wait()
+	tbl, _ := mount.Table()
+	seen := map[string]int{}
+	for _, m := range mount.Under(tbl, e.root) {
+		seen[m.Target]++
+	}
+	if len(seen) != len(skelEntries())+1 {
+		t.Errorf("mount points = %v, want %d", seen, len(skelEntries())+1)
+	}
+	for p, n := range seen {
+		if n != 1 {
+			t.Errorf("%s mounted %d times", p, n)
+		}
+	}
+	inits := 0
+	for _, p := range jailProcs(e.root) {
+		cl, _ := os.ReadFile("/proc/" + strconv.Itoa(p) + "/cmdline")
+		if bytes.HasPrefix(cl, []byte("rcjail-jail-init")) {
+			inits++
+		}
+	}
+	if inits != 1 {
+		t.Errorf("%d jails running, want 1\n%s", inits, strings.Join(outs, "\n"))
+	}
+	if st, out := e.run("onestop", nil, j); st != 0 {
+		t.Fatalf("stop: %d\n%s", st, out)
+	}
+	if m := mountsUnder(t, e.root); len(m) != 0 {
+		t.Errorf("mounts left after one stop: %v", m)
+	}
+	waitNoProcs(t, e.root)
+}
+
+// TestSymlinkTargets: security.md §7 case 1 at the executor level.
+func TestSymlinkTargets(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	for _, c := range []struct{ name, link, target string }{
+		{"usr-lib-to-slash", "usr/lib", "/"},
+		{"usr-lib-escapes", "usr/lib", "../../outside"},
+		{"dev-to-host-dev", "dev", "/dev"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			outside := filepath.Join(filepath.Dir(e.root), "outside")
+			if err := os.Mkdir(outside, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			j := newJail("sym", e.root)
+			if c.link == "usr/lib" {
+				j.Skel.RO = []string{"usr/lib"}
+			}
+			if err := os.MkdirAll(filepath.Dir(filepath.Join(e.root, c.link)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(c.target, filepath.Join(e.root, c.link)); err != nil {
+				t.Fatal(err)
+			}
+			base := mountinfo(t)
+			st, out := e.run("onestart", nil, j)
+			if st == 0 {
+				t.Fatalf("start through %s -> %s succeeded:\n%s", c.link, c.target, out)
+			}
+			if !strings.Contains(out, "symbolic link") && !strings.Contains(out, "symlink") {
+				t.Errorf("error does not name the symlink:\n%s", out)
+			}
+			if got := mountinfo(t); got != base {
+				t.Errorf("mount table changed:\n%s", got)
+			}
+			if ents, _ := os.ReadDir(outside); len(ents) != 0 {
+				t.Errorf("something was created outside the jail: %v", ents)
+			}
+			waitNoProcs(t, e.root)
+		})
+	}
+}
+
+// TestStopNeverFollowsPlantedSymlink: security.md §7 case 2. The jail's
+// mount point is replaced by a symlink to a host mount; stop must leave
+// the host mount alone and say so.
+func TestStopNeverFollowsPlantedSymlink(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	e := newEnv(t)
+	j := newJail("plant", e.root)
+	j.Devfs = false
+	j.Skel.RO = []string{"usr/lib"}
+	j.ExecStart = []string{"/bin/true"}
+	// A jail whose start fails after the mounts cannot run sh here (no
+	// /bin); start it half way with the executor, as a crashed start would.
+	x := e.executor(nil)
+	lib := filepath.Join(e.root, "usr/lib")
+	if _, err := x.Mkdir(context.Background(), compat.Mkdir{Jail: "plant", Root: e.root, Path: lib}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Mount(context.Background(), compat.Mount{Jail: "plant", FSType: "nullfs", Source: "/usr/lib", Target: lib, ReadOnly: true, Root: e.root}); err != nil {
+		t.Fatal(err)
+	}
+	x.Release("plant")
+	// The mount goes away behind our back and the jail plants a symlink
+	// to a host mount where it was.
+	host := filepath.Join(t.TempDir(), "hostmnt")
+	if err := os.Mkdir(host, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount("tmpfs", host, "tmpfs", 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Unmount(host, unix.MNT_DETACH)
+	if err := unix.Unmount(lib, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(lib); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(host, lib); err != nil {
+		t.Fatal(err)
+	}
+	// Also a planted symlink in a middle component.
+	st, out := e.run("onestop", nil, j)
+	if !slices.Contains(mountsUnder(t, filepath.Dir(host)), host) {
+		t.Fatalf("stop unmounted the host mount behind the symlink (status %d):\n%s", st, out)
+	}
+	// Same with the record naming the mount and the stop step asked
+	// directly (no Mounted() guard in front).
+	x = e.executor(nil)
+	err := x.Unmount(context.Background(), compat.Unmount{Jail: "plant", FSType: "nullfs", Target: lib, Root: e.root})
+	x.Close()
+	if !slices.Contains(mountsUnder(t, filepath.Dir(host)), host) {
+		t.Fatalf("direct unmount went through the symlink (err %v)", err)
+	}
+}
+
+// TestConsoleLogSymlink: security.md §7 case 9-ish: a console log that is a
+// symlink to a host file must not be written; the start fails and rolls
+// back.
+func TestConsoleLogSymlink(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	e := newEnv(t)
+	j := newJail("clog", e.root)
+	precious := filepath.Join(t.TempDir(), "passwd")
+	if err := os.WriteFile(precious, []byte("root:x:0:0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(precious, filepath.Join(e.state, "var/log/jail_clog_console.log")); err != nil {
+		t.Fatal(err)
+	}
+	base := mountinfo(t)
+	st, out := e.run("onestart", nil, j)
+	if st == 0 {
+		t.Fatalf("start wrote through a console-log symlink:\n%s", out)
+	}
+	if b, _ := os.ReadFile(precious); string(b) != "root:x:0:0\n" {
+		t.Errorf("host file behind the symlink changed: %q", b)
+	}
+	if got := mountinfo(t); got != base {
+		t.Error("mount table not back to the baseline")
+	}
+	waitNoProcs(t, e.root)
+}
+
+// TestBusyStop: a host process holding a mount makes stop report it (with
+// its pid) and keep the record; once it is gone a second stop finishes,
+// and no skeleton file was ever deleted.
+func TestBusyStop(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	e := newEnv(t)
+	j := newJail("busy", e.root)
+	if st, out := e.run("onestart", nil, j); st != 0 {
+		t.Fatalf("start: %d\n%s", st, out)
+	}
+	holder := exec.Command("/bin/sleep", "60")
+	holder.Dir = filepath.Join(e.root, "usr")
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	st, out := e.run("onestop", nil, j)
+	if st == 0 {
+		t.Errorf("stop with a busy mount reported success:\n%s", out)
+	}
+	if !strings.Contains(out, "pid "+strconv.Itoa(holder.Process.Pid)) {
+		t.Errorf("stop does not name the holder %d:\n%s", holder.Process.Pid, out)
+	}
+	if m := mountsUnder(t, e.root); !slices.Equal(m, []string{filepath.Join(e.root, "usr")}) {
+		t.Errorf("after a busy stop, mounts = %v, want only the busy usr", m)
+	}
+	if !e.recordExists("busy") {
+		t.Error("record dropped while a mount is left")
+	}
+	holder.Process.Kill()
+	holder.Wait()
+	if st, out := e.run("onestop", nil, j); st != 0 && !strings.Contains(out, "No jail id") {
+		t.Errorf("second stop: %d\n%s", st, out)
+	}
+	if m := mountsUnder(t, e.root); len(m) != 0 {
+		t.Errorf("second stop left %v", m)
+	}
+	if e.recordExists("busy") {
+		t.Error("record left after the second stop")
+	}
+	if _, err := os.Stat("/usr/bin/sh"); err != nil {
+		t.Errorf("skeleton file gone: %v", err)
+	}
+}

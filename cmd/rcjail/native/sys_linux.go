@@ -1,0 +1,481 @@
+package native
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/bits"
+	"net"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"rcjail/cmd/rcjail/native/linuxjail"
+	"rcjail/cmd/rcjail/native/proc"
+	"rcjail/compat"
+	"rcjail/mount"
+)
+
+func supported() error { return nil }
+
+// jailSysctls are FreeBSD's jail knobs; Linux has no such sysctls, so their
+// values live in the state directory (with FreeBSD's defaults) and the
+// "Configuring jails:" block behaves as on FreeBSD without touching the host.
+var jailSysctls = map[string]string{
+	"security.jail.set_hostname_allowed":    "1",
+	"security.jail.socket_unixiproute_only": "1",
+	"security.jail.sysvipc_allowed":         "0",
+}
+
+func sysctlGet(x *Executor, mib string) (string, error) {
+	if def, ok := jailSysctls[mib]; ok {
+		b, err := readAt(x.dir, "sysctl."+mib)
+		if err != nil {
+			return def, nil
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	if strings.ContainsAny(mib, "/") || mib == "" {
+		return "", fmt.Errorf("sysctl %q: unknown oid", mib)
+	}
+	b, err := os.ReadFile("/proc/sys/" + strings.ReplaceAll(mib, ".", "/"))
+	if err != nil {
+		return "", fmt.Errorf("sysctl %q: unknown oid: %w", mib, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func sysctlSet(x *Executor, mib, value string) error {
+	if _, ok := jailSysctls[mib]; !ok {
+		// Only the jail knobs are ever set; a host sysctl is not ours to
+		// change.
+		return fmt.Errorf("sysctl %s=%s: not a jail sysctl: %w", mib, value, errors.ErrUnsupported)
+	}
+	if err := writeAtomic(x.dir, "sysctl."+mib, []byte(value+"\n"), false); err != nil {
+		return fmt.Errorf("sysctl %s=%s: %w", mib, value, err)
+	}
+	return nil
+}
+
+// isMounted: is dir itself the root of a mount (statx, without following a
+// final symlink), of a file system standing in for fstype?
+func isMounted(dir, fstype string) (bool, error) {
+	if fstype == compat.FSFdescfs {
+		return false, nil // never mounted on Linux, see fdescfsIsLink
+	}
+	var stx unix.Statx_t
+	err := unix.Statx(unix.AT_FDCWD, dir, unix.AT_SYMLINK_NOFOLLOW|unix.AT_NO_AUTOMOUNT, unix.STATX_MNT_ID|unix.STATX_TYPE, &stx)
+	if err != nil {
+		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
+			return false, nil
+		}
+		return false, fmt.Errorf("is %s mounted: statx: %w", dir, err)
+	}
+	if stx.Mode&unix.S_IFMT == unix.S_IFLNK || stx.Attributes&unix.STATX_ATTR_MOUNT_ROOT == 0 {
+		return false, nil
+	}
+	var magic int64
+	switch fstype {
+	case compat.FSProcfs:
+		magic = unix.PROC_SUPER_MAGIC
+	case compat.FSDevfs:
+		magic = unix.TMPFS_MAGIC
+	default:
+		return true, nil
+	}
+	fd, err := unix.Open(dir, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false, fmt.Errorf("is %s mounted: %w", dir, err)
+	}
+	defer unix.Close(fd)
+	var sfs unix.Statfs_t
+	if err := unix.Fstatfs(fd, &sfs); err != nil {
+		return false, fmt.Errorf("is %s mounted: statfs: %w", dir, err)
+	}
+	return sfs.Type == magic, nil
+}
+
+// kernelFSType maps a mount table entry to the type a step would name.
+func kernelFSType(e mount.Entry) string {
+	switch e.FSType {
+	case "proc":
+		return mount.ProcFS
+	case "tmpfs":
+		return mount.TmpFS
+	}
+	return mount.NullFS
+}
+
+// adoptable reports whether the mount e is exactly what req would make:
+// same type, same read-only state, and for a bind the very directory req
+// names as its source (device and inode).
+func adoptable(e mount.Entry, req mount.Request) bool {
+	if e.ReadOnly != req.ReadOnly {
+		return false
+	}
+	kt := kernelFSType(e)
+	switch req.FSType {
+	case mount.ProcFS:
+		return kt == mount.ProcFS
+	case mount.DevFS, mount.TmpFS:
+		return kt == mount.TmpFS
+	case mount.NullFS:
+		fi, err := mount.Resolve(req.Root, req.Target)
+		if err != nil {
+			return false
+		}
+		st, ok := fi.Sys().(*unix.Stat_t)
+		var src unix.Stat_t
+		if !ok || unix.Stat(req.Source, &src) != nil {
+			return false
+		}
+		return st.Dev == src.Dev && st.Ino == src.Ino
+	}
+	return false
+}
+
+// fdescfsIsLink: Linux has no fdescfs; the devfs stand-in's dev/fd is a
+// symlink to /proc/self/fd, so fdescfs steps are no-ops.
+func fdescfsIsLink() bool { return true }
+
+// fdLinkOK reports whether r is dev/fd and already the devfs stand-in's
+// fd -> /proc/self/fd link (then Mkdir has nothing to do).
+func fdLinkOK(root, r string) bool {
+	if r != "dev/fd" {
+		return false
+	}
+	l, err := readlinkStrict(path.Join(root, r))
+	return err == nil && l == "/proc/self/fd"
+}
+
+const strictResolve = unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS
+
+// openParentStrict opens the parent directory of the absolute path p with
+// no symlink in any component, and returns it with p's last component.
+func openParentStrict(p string) (int, string, error) {
+	p = path.Clean(p)
+	dir, name := path.Split(p)
+	slash, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, "", err
+	}
+	defer unix.Close(slash)
+	rel := strings.TrimPrefix(path.Clean(dir), "/")
+	if rel == "" {
+		rel = "."
+	}
+	fd, err := unix.Openat2(slash, rel, &unix.OpenHow{Flags: unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: strictResolve})
+	if err != nil {
+		return -1, "", fmt.Errorf("open %s without following symlinks: %w", dir, err)
+	}
+	return fd, name, nil
+}
+
+// rmdirStrict removes root/r if it is an empty directory that is not a
+// mount point, reached with no symlink anywhere. Gone already: nil.
+func rmdirStrict(root, r string) error {
+	full := path.Join(root, r)
+	pfd, name, err := openParentStrict(full)
+	if err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return nil
+		}
+		return fmt.Errorf("rmdir %s: %w", full, err)
+	}
+	defer unix.Close(pfd)
+	var stx unix.Statx_t
+	if err := unix.Statx(pfd, name, unix.AT_SYMLINK_NOFOLLOW|unix.AT_NO_AUTOMOUNT, unix.STATX_TYPE, &stx); err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return nil
+		}
+		return fmt.Errorf("rmdir %s: %w", full, err)
+	}
+	if stx.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return fmt.Errorf("rmdir %s: not a directory (a symlink or file put there is left alone)", full)
+	}
+	if stx.Attributes&unix.STATX_ATTR_MOUNT_ROOT != 0 {
+		// Nothing is ever deleted under a live mount.
+		return fmt.Errorf("rmdir %s: still a mount point; not removed", full)
+	}
+	if err := unix.Unlinkat(pfd, name, unix.AT_REMOVEDIR); err != nil {
+		return fmt.Errorf("rmdir %s: %w", full, err)
+	}
+	return nil
+}
+
+func symlinkStrict(target, p string) error {
+	pfd, name, err := openParentStrict(p)
+	if err != nil {
+		return fmt.Errorf("symlink %s: %w", p, err)
+	}
+	defer unix.Close(pfd)
+	if err := unix.Symlinkat(target, pfd, name); err != nil {
+		return fmt.Errorf("symlink %s -> %s: %w", p, target, err)
+	}
+	return nil
+}
+
+func readlinkStrict(p string) (string, error) {
+	pfd, name, err := openParentStrict(p)
+	if err != nil {
+		return "", fmt.Errorf("readlink %s: %w", p, err)
+	}
+	defer unix.Close(pfd)
+	buf := make([]byte, 4096)
+	n, err := unix.Readlinkat(pfd, name, buf)
+	if err != nil {
+		return "", fmt.Errorf("readlink %s: %w", p, err)
+	}
+	return string(buf[:n]), nil
+}
+
+// holders lists the processes whose cwd, root or an open file is at or
+// below dir: what keeps a busy mount busy.
+func holders(dir string) []string {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	in := func(p string) bool { return p == dir || strings.HasPrefix(p, dir+"/") }
+	var out []string
+	for _, e := range ents {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		base := "/proc/" + e.Name()
+		hit := ""
+		for _, l := range []string{"cwd", "root"} {
+			if t, err := os.Readlink(base + "/" + l); err == nil && in(t) {
+				hit = l
+			}
+		}
+		if hit == "" {
+			fds, _ := os.ReadDir(base + "/fd")
+			for _, f := range fds {
+				if t, err := os.Readlink(base + "/fd/" + f.Name()); err == nil && in(t) {
+					hit = "fd " + f.Name()
+					break
+				}
+			}
+		}
+		if hit != "" {
+			comm, _ := os.ReadFile(base + "/comm")
+			out = append(out, fmt.Sprintf("pid %s (%s, %s)", e.Name(), strings.TrimSpace(string(comm)), hit))
+		}
+	}
+	return out
+}
+
+// aliasAdd adds a to its interface with ip(8). false: it was already there.
+func aliasAdd(ctx context.Context, x *Executor, a compat.Addr) (bool, error) {
+	cidr, fam, err := addrCIDR(a)
+	if err != nil {
+		return false, err
+	}
+	var stderr bytes.Buffer
+	err = proc.Run(ctx, proc.Cmd{Argv: []string{"ip", fam, "addr", "add", cidr, "dev", a.Iface}, Stderr: &stderr, Timeout: x.opts.CommandTimeout})
+	if err != nil {
+		if strings.Contains(stderr.String(), "File exists") {
+			return false, nil
+		}
+		return false, fmt.Errorf("add alias %s to %s: %w: %s", cidr, a.Iface, err, strings.TrimSpace(stderr.String()))
+	}
+	return true, nil
+}
+
+// aliasRemove removes a; an address that is not there is not an error.
+func aliasRemove(ctx context.Context, x *Executor, a compat.Addr) error {
+	cidr, fam, err := addrCIDR(a)
+	if err != nil {
+		return err
+	}
+	var stderr bytes.Buffer
+	err = proc.Run(ctx, proc.Cmd{Argv: []string{"ip", fam, "addr", "del", cidr, "dev", a.Iface}, Stderr: &stderr, Timeout: x.opts.CommandTimeout})
+	if err != nil {
+		if strings.Contains(stderr.String(), "Cannot assign requested address") {
+			return nil
+		}
+		return fmt.Errorf("remove alias %s from %s: %w: %s", cidr, a.Iface, err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}
+
+// addrCIDR turns the script's address and mask ("/24", " netmask
+// 255.255.255.0", " netmask 0xffffff00", "") into ADDR/PLEN.
+func addrCIDR(a compat.Addr) (string, string, error) {
+	ip := net.ParseIP(a.Addr)
+	if ip == nil {
+		return "", "", fmt.Errorf("alias %q: not an IP address", a.Addr)
+	}
+	fam, plen := "-4", 32
+	if ip.To4() == nil {
+		fam, plen = "-6", 128
+	}
+	m := strings.TrimSpace(a.Mask)
+	switch {
+	case m == "":
+	case strings.HasPrefix(m, "/"):
+		n, err := strconv.Atoi(m[1:])
+		if err != nil || n < 0 || n > plen {
+			return "", "", fmt.Errorf("alias %s: bad prefix length %q", a.Addr, a.Mask)
+		}
+		plen = n
+	case strings.HasPrefix(m, "netmask "):
+		v := strings.TrimSpace(strings.TrimPrefix(m, "netmask "))
+		var mask uint64
+		if strings.HasPrefix(v, "0x") {
+			n, err := strconv.ParseUint(v[2:], 16, 32)
+			if err != nil {
+				return "", "", fmt.Errorf("alias %s: bad netmask %q", a.Addr, v)
+			}
+			mask = n
+		} else if mip := net.ParseIP(v).To4(); mip != nil {
+			mask = uint64(mip[0])<<24 | uint64(mip[1])<<16 | uint64(mip[2])<<8 | uint64(mip[3])
+		} else {
+			return "", "", fmt.Errorf("alias %s: bad netmask %q", a.Addr, v)
+		}
+		plen = bits.OnesCount64(mask)
+	default:
+		return "", "", fmt.Errorf("alias %s: bad mask %q", a.Addr, a.Mask)
+	}
+	return ip.String() + "/" + strconv.Itoa(plen), fam, nil
+}
+
+// startJail runs the jail with its output in an anonymous file: what the
+// start command printed is handed back for the console log.
+func startJail(ctx context.Context, x *Executor, s compat.StartJail) (int, []byte, error) {
+	if s.Fib != "" {
+		x.warnf("jail %s: fib %s ignored: Linux has no FIBs", s.Jail, s.Fib)
+	}
+	fd, err := unix.MemfdCreate("rcjail-console", unix.MFD_CLOEXEC)
+	if err != nil {
+		return 0, nil, fmt.Errorf("start jail %s: console buffer: %w", s.Jail, err)
+	}
+	f := os.NewFile(uintptr(fd), "console")
+	defer f.Close()
+	jid, err := linuxjail.Start(ctx, linuxjail.Spec{Root: s.Root, Hostname: s.Hostname, Command: s.Command, Output: f, Timeout: x.opts.StartTimeout})
+	out, _ := io.ReadAll(io.NewSectionReader(f, 0, 1<<20))
+	if err != nil {
+		return 0, out, fmt.Errorf("start jail %s: %w", s.Jail, err)
+	}
+	return jid, out, nil
+}
+
+// stateFlags are the open flags for rcjail's own files: the last
+// component is never followed (a console-log symlink planted by a jail must
+// not make us write a host file).
+const stateFlags = unix.O_NOFOLLOW | unix.O_CLOEXEC
+
+// openStateAt opens the host path p: below a known jail root with no
+// symlink at all; elsewhere resolved inside the -R root (symlinks such as
+// /var/run -> /run resolve within it) with the last component not followed.
+func (x *Executor) openStateAt(p string, flags int, mode uint32) (int, error) {
+	p = path.Clean(p)
+	if !path.IsAbs(p) {
+		return -1, fmt.Errorf("%q is not an absolute path", p)
+	}
+	for _, js := range x.sortedJails() {
+		if js.root != "" && strings.HasPrefix(p, js.root+"/") {
+			rfd, err := unix.Open(js.root, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+			if err != nil {
+				return -1, err
+			}
+			defer unix.Close(rfd)
+			return unix.Openat2(rfd, strings.TrimPrefix(p, js.root+"/"), &unix.OpenHow{Flags: uint64(flags | stateFlags), Mode: uint64(mode), Resolve: strictResolve})
+		}
+	}
+	rfd, err := unix.Open(x.opts.Root, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	defer unix.Close(rfd)
+	rel := strings.TrimPrefix(p, "/")
+	if rel == "" {
+		rel = "."
+	}
+	return unix.Openat2(rfd, rel, &unix.OpenHow{Flags: uint64(flags | stateFlags), Mode: uint64(mode), Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS})
+}
+
+func (x *Executor) openState(p string, create, appendTo bool) (*os.File, error) {
+	flags := unix.O_WRONLY
+	if create {
+		flags |= unix.O_CREAT
+	}
+	if appendTo {
+		flags |= unix.O_APPEND
+	} else {
+		flags |= unix.O_TRUNC
+	}
+	fd, err := x.openStateAt(p, flags, 0o600)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: p, Err: err}
+	}
+	f := os.NewFile(uintptr(fd), p)
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, &os.PathError{Op: "open", Path: p, Err: errors.New("not a regular file")}
+	}
+	return f, nil
+}
+
+func (x *Executor) readState(p string) ([]byte, bool, error) {
+	fd, err := x.openStateAt(p, unix.O_RDONLY, 0)
+	if err != nil {
+		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ELOOP) {
+			return nil, false, nil
+		}
+		return nil, false, &os.PathError{Op: "open", Path: p, Err: err}
+	}
+	f := os.NewFile(uintptr(fd), p)
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, false, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(f, 1<<16))
+	if err != nil {
+		return nil, false, &os.PathError{Op: "read", Path: p, Err: err}
+	}
+	return b, true, nil
+}
+
+func (x *Executor) removeState(p string) error {
+	dir, name := path.Split(path.Clean(p))
+	fd, err := x.openStateAt(path.Clean(dir), unix.O_PATH|unix.O_DIRECTORY, 0)
+	if err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return nil
+		}
+		return &os.PathError{Op: "remove", Path: p, Err: err}
+	}
+	defer unix.Close(fd)
+	if err := unix.Unlinkat(fd, name, 0); err != nil && !errors.Is(err, unix.ENOENT) {
+		return &os.PathError{Op: "remove", Path: p, Err: err}
+	}
+	return nil
+}
+
+// resolveBeneathSlash returns the real path of the directory src, following
+// only symlinks that resolve beneath "/" without an absolute jump or a ".."
+// above it (the mount package's SourceRoot rule, for a skeleton root of "/").
+func resolveBeneathSlash(src string) (string, error) {
+	slash, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return "", err
+	}
+	defer unix.Close(slash)
+	fd, err := unix.Openat2(slash, strings.TrimPrefix(src, "/"), &unix.OpenHow{Flags: unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS})
+	if err != nil {
+		return "", fmt.Errorf("open source %s beneath /: %w", src, err)
+	}
+	defer unix.Close(fd)
+	real, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
+	if err != nil {
+		return "", fmt.Errorf("source %s: %w", src, err)
+	}
+	return real, nil
+}
