@@ -28,7 +28,7 @@ const prepDirFlags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O
 func prepWalk(fd int, base, rel string) (int, error) {
 	cur, err := unix.Dup(fd)
 	if err != nil {
-		return -1, fmt.Errorf("prepare: dup %s: %w", base, err)
+		return -1, fmt.Errorf("dup %s: %w", base, err)
 	}
 	if rel == "." || rel == "" {
 		return cur, nil
@@ -53,16 +53,16 @@ func prepWalk(fd int, base, rel string) (int, error) {
 func prepExplain(dirfd int, name, p string, err error) error {
 	var st unix.Stat_t
 	if serr := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); serr != nil {
-		return fmt.Errorf("prepare: open %s: %w", p, err)
+		return fmt.Errorf("open %s: %w", p, err)
 	}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFLNK:
 		t, _ := prepReadlink(dirfd, name)
-		return fmt.Errorf("prepare: refusing to follow %s: it is a symbolic link (-> %s): %w", p, t, errPrepSymlink)
+		return fmt.Errorf("refusing to follow %s: it is a symbolic link (-> %s): %w", p, t, errPrepSymlink)
 	case unix.S_IFDIR:
-		return fmt.Errorf("prepare: open %s: %w", p, err)
+		return fmt.Errorf("open %s: %w", p, err)
 	default:
-		return fmt.Errorf("prepare: %s is not a directory: %w", p, unix.ENOTDIR)
+		return fmt.Errorf("%s is not a directory: %w", p, unix.ENOTDIR)
 	}
 }
 
@@ -79,7 +79,7 @@ func prepReadlink(dirfd int, name string) (string, error) {
 func prepOpenAbs(p string) (int, error) {
 	fd, err := unix.Open("/", prepDirFlags, 0)
 	if err != nil {
-		return -1, fmt.Errorf("prepare: open /: %w", err)
+		return -1, fmt.Errorf("open /: %w", err)
 	}
 	defer unix.Close(fd)
 	return prepWalk(fd, "/", strings.TrimPrefix(p, "/"))
@@ -104,16 +104,16 @@ func prepEnsureRoot(rootdir string, dry bool) (created bool, err error) {
 			return true, nil
 		}
 		if err := unix.Mkdirat(pfd, name, 0o755); err != nil {
-			return false, fmt.Errorf("prepare: mkdir %s: %w", rootdir, err)
+			return false, fmt.Errorf("mkdir %s: %w", rootdir, err)
 		}
 		return true, prepChmod(pfd, name, rootdir, 0o755)
 	case err != nil:
-		return false, fmt.Errorf("prepare: stat %s: %w", rootdir, err)
+		return false, fmt.Errorf("stat %s: %w", rootdir, err)
 	case st.Mode&unix.S_IFMT == unix.S_IFLNK:
 		t, _ := prepReadlink(pfd, name)
-		return false, fmt.Errorf("prepare: refusing rootdir %s: it is a symbolic link (-> %s): %w", rootdir, t, errPrepSymlink)
+		return false, fmt.Errorf("refusing rootdir %s: it is a symbolic link (-> %s): %w", rootdir, t, errPrepSymlink)
 	case st.Mode&unix.S_IFMT != unix.S_IFDIR:
-		return false, fmt.Errorf("prepare: rootdir %s is not a directory: %w", rootdir, unix.ENOTDIR)
+		return false, fmt.Errorf("rootdir %s is not a directory: %w", rootdir, unix.ENOTDIR)
 	}
 	return false, nil
 }
@@ -131,7 +131,7 @@ func prepChmod(dirfd int, name, p string, mode fs.FileMode) error {
 		m |= unix.S_ISVTX
 	}
 	if err := unix.Fchmod(fd, m); err != nil {
-		return fmt.Errorf("prepare: chmod %s: %w", p, err)
+		return fmt.Errorf("chmod %s: %w", p, err)
 	}
 	return nil
 }
@@ -174,19 +174,19 @@ func prepScan(rootdir string, items []compat.PrepItem, rootMissing bool) ([]comp
 			missing[it.Path] = true
 			todo = append(todo, it)
 		case err != nil:
-			errs = append(errs, fmt.Errorf("prepare: stat %s: %w", full, err))
+			errs = append(errs, fmt.Errorf("stat %s: %w", full, err))
 		case it.Kind == compat.PrepDir && st.Mode&unix.S_IFMT == unix.S_IFLNK:
 			t, _ := prepReadlink(pfd, name)
-			errs = append(errs, fmt.Errorf("prepare: refusing %s: it is a symbolic link (-> %s), %s wants a directory: %w", full, t, it.Why, errPrepSymlink))
+			errs = append(errs, fmt.Errorf("refusing %s: it is a symbolic link (-> %s), %s wants a directory: %w", full, t, it.Why, errPrepSymlink))
 		case it.Kind == compat.PrepDir && st.Mode&unix.S_IFMT != unix.S_IFDIR:
-			errs = append(errs, fmt.Errorf("prepare: %s exists and is not a directory (%s wants one); left alone: %w", full, it.Why, fs.ErrExist))
+			errs = append(errs, fmt.Errorf("%s exists and is not a directory (%s wants one); left alone: %w", full, it.Why, fs.ErrExist))
 		case it.Kind == compat.PrepLink && st.Mode&unix.S_IFMT != unix.S_IFLNK:
-			errs = append(errs, fmt.Errorf("prepare: %s exists and is not a symbolic link (%s wants -> %s); left alone: %w", full, it.Why, it.Target, fs.ErrExist))
+			errs = append(errs, fmt.Errorf("%s exists and is not a symbolic link (%s wants -> %s); left alone: %w", full, it.Why, it.Target, fs.ErrExist))
 		case it.Kind == compat.PrepLink:
 			if t, err := prepReadlink(pfd, name); err != nil {
-				errs = append(errs, fmt.Errorf("prepare: readlink %s: %w", full, err))
+				errs = append(errs, fmt.Errorf("readlink %s: %w", full, err))
 			} else if t != it.Target {
-				errs = append(errs, fmt.Errorf("prepare: %s points to %s, %s wants %s; left alone: %w", full, t, it.Why, it.Target, fs.ErrExist))
+				errs = append(errs, fmt.Errorf("%s points to %s, %s wants %s; left alone: %w", full, t, it.Why, it.Target, fs.ErrExist))
 			}
 		}
 		unix.Close(pfd)
@@ -217,11 +217,11 @@ func prepApply(rootdir string, todo []compat.PrepItem, done func(compat.PrepItem
 			if err == nil {
 				err = prepChmod(pfd, name, full, it.Mode)
 			} else {
-				err = fmt.Errorf("prepare: mkdir %s: %w", full, err)
+				err = fmt.Errorf("mkdir %s: %w", full, err)
 			}
 		case compat.PrepLink:
 			if err = unix.Symlinkat(it.Target, pfd, name); err != nil {
-				err = fmt.Errorf("prepare: symlink %s -> %s: %w", full, it.Target, err)
+				err = fmt.Errorf("symlink %s -> %s: %w", full, it.Target, err)
 			}
 		}
 		unix.Close(pfd)

@@ -1,0 +1,138 @@
+#!/bin/sh
+# Skeleton modes: start+stop of N skeleton jails (default 100) with the native
+# backend on Linux, in nullfs mode and in symlink mode, with the default eleven
+# read-only entries; and, as the baseline, the same jails without a skeleton.
+# Prints mounts per jail and time per jail, with ratios against nullfs mode
+# measured in the same run. Root on Linux only (it runs in a private mount and
+# network namespace of its own); otherwise it says why it skipped.
+#
+# Usage: sh bench/skel.bench.sh [N] [ROUNDS]   (make bench runs it with the defaults)
+set -eu
+
+n=${1:-100}
+rounds=${2:-3}
+top=$(cd "$(dirname "$0")/.." && pwd)
+rcjail=${RCJAIL:-$top/bin/rcjail}
+
+if [ "$(id -u)" != 0 ] || [ "$(uname -s)" != Linux ]; then
+	echo "skel.bench.sh: skipped (needs root on Linux: it mounts, in a private namespace)"
+	exit 0
+fi
+if [ ! -x "$rcjail" ]; then
+	echo "skel.bench.sh: $rcjail not found; run 'make bench' (it builds first)" >&2
+	exit 1
+fi
+
+if [ -z "${RCJAIL_BENCH_INSIDE:-}" ]; then
+	tmp=$(mktemp -d /tmp/rcjail-skelbench.XXXXXX)
+	# Every mount lives in the namespace, gone when unshare returns: the
+	# removal cannot reach through a mount.
+	trap 'rm -rf --one-file-system "$tmp"' EXIT
+	st=0
+	unshare -m -n --propagation private env RCJAIL_BENCH_INSIDE="$tmp" RCJAIL="$rcjail" sh "$0" "$n" "$rounds" || st=$?
+	exit "$st"
+fi
+
+tmp=$RCJAIL_BENCH_INSIDE
+ro="bin sbin lib libexec usr/bin usr/sbin usr/include usr/lib usr/libdata usr/libexec usr/share"
+
+# The skeleton: the eleven default directories, and in bin/ a static program
+# that exits at once, as every jail's start command.
+skel=$tmp/skel
+for d in $ro; do
+	mkdir -p "$skel/$d"
+done
+(cd "$top" && CGO_ENABLED=0 go build -o "$skel/bin/true" ./bench/skel/jailtrue)
+
+now_ns() { date +%s%N; }
+
+# setup MODE: an rc.conf tree and N prepared jail roots for MODE ("none" is
+# the baseline without a skeleton: bin/true is copied into each root).
+setup() {
+	mode=$1
+	conf=$tmp/$mode/conf
+	rm -rf "${tmp:?}/$mode"
+	mkdir -p "$conf/etc" "$conf/var/run" "$conf/var/log" "$tmp/$mode/jails"
+	{
+		echo 'jail_enable="YES"'
+		echo 'jail_exec_start="/bin/true"'
+		if [ "$mode" != none ]; then
+			echo 'jail_skel_enable="YES"'
+			echo "jail_skel_root=\"$skel\""
+			echo "jail_skel_romounts=\"$ro\""
+			echo "jail_skel_mode=\"$mode\""
+		fi
+		list=
+		i=1
+		while [ "$i" -le "$n" ]; do
+			j=$(printf 'j%03d' "$i")
+			list="$list $j"
+			echo "jail_${j}_rootdir=\"$tmp/$mode/jails/$j\""
+			echo "jail_${j}_hostname=\"$j.bench.example.org\""
+			i=$((i + 1))
+		done
+		echo "jail_list=\"$list\""
+	} >"$conf/etc/rc.conf"
+	# $list is the blank-separated jail names, one argument each.
+	# shellcheck disable=SC2086
+	"$rcjail" -R "$conf" prepare $list >/dev/null
+	if [ "$mode" = none ]; then
+		for j in $list; do
+			mkdir -p "$tmp/$mode/jails/$j/bin"
+			cp "$skel/bin/true" "$tmp/$mode/jails/$j/bin/true"
+		done
+	fi
+}
+
+# measure MODE: start and stop all N jails ROUNDS times; prints
+# "MODE MOUNTS BEST_NS_PER_JAIL START_NS STOP_NS" (the last two of the best round).
+measure() {
+	mode=$1
+	conf=$tmp/$mode/conf
+	setup "$mode"
+	best=
+	mounts=0
+	r=0
+	before=$(wc -l </proc/self/mountinfo)
+	while [ "$r" -lt "$rounds" ]; do
+		t0=$(now_ns)
+		"$rcjail" -R "$conf" start >/dev/null
+		t1=$(now_ns)
+		mounts=$(($(wc -l </proc/self/mountinfo) - before))
+		"$rcjail" -R "$conf" stop >/dev/null
+		t2=$(now_ns)
+		after=$(wc -l </proc/self/mountinfo)
+		if [ "$after" -ne "$before" ]; then
+			echo "skel.bench.sh: $mode: $((after - before)) mounts left after stop" >&2
+			exit 1
+		fi
+		per=$(((t2 - t0) / n))
+		if [ -z "$best" ] || [ "$per" -lt "$best" ]; then
+			best=$per
+			bstart=$(((t1 - t0) / n))
+			bstop=$(((t2 - t1) / n))
+		fi
+		r=$((r + 1))
+	done
+	echo "$mode $mounts $best $bstart $bstop"
+}
+
+res=$tmp/results
+: >"$res"
+for mode in none nullfs symlink; do
+	measure "$mode" >>"$res"
+done
+
+echo "start+stop of $n jails, native backend, best of $rounds rounds; ratio = nullfs time / mode time"
+awk -v n="$n" '
+	{ mode[NR] = $1; mounts[NR] = $2; ns[NR] = $3; st[NR] = $4; sp[NR] = $5; if ($1 == "nullfs") base = $3 }
+	END {
+		printf "%-22s %15s %14s %10s %10s %9s\n", "mode", "mounts per jail", "ms per jail", "(start", "stop)", "ratio"
+		for (i = 1; i <= NR; i++) {
+			name = mode[i]
+			if (name == "none") name = "none (no skeleton)"
+			if (name == "nullfs") name = "nullfs (11 entries)"
+			if (name == "symlink") name = "symlink (1 + 11 links)"
+			printf "%-22s %15.1f %14.2f %10.2f %10.2f %8.2fx\n", name, mounts[i] / n, ns[i] / 1e6, st[i] / 1e6, sp[i] / 1e6, base / ns[i]
+		}
+	}' "$res"
