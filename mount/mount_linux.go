@@ -651,16 +651,6 @@ func unmount(e Expect) (err error) {
 	return nil
 }
 
-// unwrapOwn strips the *Error a helper made, so the caller's *Error (with
-// fstype and flags) does not nest a second one.
-func unwrapOwn(err error) error {
-	var e *Error
-	if errors.As(err, &e) && e.Err != nil {
-		return e.Err
-	}
-	return err
-}
-
 func table() ([]Entry, error) {
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
