@@ -115,7 +115,11 @@ func openRootStrict(op, p string) (int, error) {
 		return -1, &Error{Op: op, Target: p, Err: fmt.Errorf("open /: %w", err)}
 	}
 	defer unix.Close(slash)
-	return openStrict(op, slash, "/", strings.TrimPrefix(p, "/"))
+	rel := strings.TrimPrefix(p, "/")
+	if rel == "" {
+		rel = "." // p is "/" itself (a host-"/" skeleton's SourceRoot)
+	}
+	return openStrict(op, slash, "/", rel)
 }
 
 func mount(r Request) (m *Mounted, err error) {

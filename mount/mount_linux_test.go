@@ -521,3 +521,27 @@ func TestFdescfsUnsupported(t *testing.T) {
 		t.Fatalf("fdescfs on Linux = %v, want ErrUnsupported", err)
 	}
 }
+
+// A skeleton whose root is the host's "/": SourceRoot "/" works, and a
+// merged-/usr link (bin -> usr/bin) in it is followed because it stays
+// inside; the mount shows the real directory's files.
+func TestHostRootSkeleton(t *testing.T) {
+	forEachAPI(t, func(t *testing.T) {
+		tr := newTree(t)
+		for _, entry := range []string{"usr/lib", "bin"} {
+			m, err := Mount(Request{FSType: NullFS, Source: "/" + entry, SourceRoot: "/", Root: tr.root, Target: entry, ReadOnly: true})
+			if err != nil {
+				t.Fatalf("%s: %v", entry, err)
+			}
+			want, _ := os.ReadDir("/" + entry)
+			got, err := os.ReadDir(m.Target)
+			if err != nil || len(got) != len(want) || len(got) == 0 {
+				t.Fatalf("%s: %d entries through the mount, %d in the source (%v)", entry, len(got), len(want), err)
+			}
+			if err := Unmount(m.Expect()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
