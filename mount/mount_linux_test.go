@@ -544,4 +544,3 @@ func TestHostRootSkeleton(t *testing.T) {
 		}
 	})
 }
-
