@@ -358,8 +358,28 @@ func confirmEqual(t *testing.T, tr confirmTree) {
 	if countJail(got) == 0 {
 		t.Errorf("rcconf set no jail_ variable for %s", tr.name)
 	}
+	checkVarsConsistent(t, vars)
 	if d := confirmDiff(dash, got); d != "" {
 		t.Errorf("tree %s: rcconf and dash disagree (-dash +rcconf):\n%s", tr.name, d)
+	}
+}
+
+// checkVarsConsistent checks the Vars accessors against each other: Names is
+// sorted without duplicates, and Lookup agrees with Get for every name.
+func checkVarsConsistent(t *testing.T, vars *rcconf.Vars) {
+	t.Helper()
+	names := vars.Names()
+	for i := 1; i < len(names); i++ {
+		if names[i-1] >= names[i] {
+			t.Errorf("Names() not sorted or repeated at %q, %q", names[i-1], names[i])
+		}
+	}
+	for _, n := range names {
+		val, _ := vars.Get(n)
+		v, ok := vars.Lookup(n)
+		if !ok || v.Name != n || v.Value != val {
+			t.Errorf("Lookup(%q) = %+v, %v; Get gives %q", n, v, ok, val)
+		}
 	}
 }
 
