@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -31,13 +32,35 @@ const DryJID = "$jid"
 // no jail running, and each sysctl already at the value in Sysctls (so
 // nothing needs to change). Steps that are not commands (creating a mount
 // point, writing the id file or the console log) print nothing. jail(8)
-// "returns" the jid [DryJID].
+// "returns" the jid [DryJID]. What the dry run "did" is remembered and
+// answers later queries of the same run (restart, rollback). What it cannot
+// foresee is a command failing: a failed mount or jail(8) shows only in a
+// real run.
 type DryRun struct {
 	W       io.Writer
 	Q       Querier
 	Resolve StateResolver
 	Sysctls map[string]string // clean-state answers for SysctlGet when Q is nil
 	err     error
+
+	// The dry run's own effects, laid over Q's answers, so that a later
+	// query in the same run (restart's start after its stop, a rollback's
+	// `df` before `umount`) answers as after a real run.
+	mounted   map[string]string // target → fstype mounted by this run
+	unmounted map[string]bool
+	killed    map[string]bool
+	written   map[string]string // id files written: path → jid
+	removed   map[string]bool
+}
+
+func (d *DryRun) init() {
+	if d.mounted == nil {
+		d.mounted = map[string]string{}
+		d.unmounted = map[string]bool{}
+		d.killed = map[string]bool{}
+		d.written = map[string]string{}
+		d.removed = map[string]bool{}
+	}
 }
 
 var _ Executor = (*DryRun)(nil)
@@ -88,6 +111,13 @@ func (d *DryRun) SysctlGet(ctx context.Context, mib string) (string, error) {
 
 func (d *DryRun) Mounted(ctx context.Context, dir, fstype string) (bool, error) {
 	d.print(MountedArgv(dir, fstype))
+	d.init()
+	if t, ok := d.mounted[dir]; ok {
+		return fstype == "" || fstype == t, nil
+	}
+	if d.unmounted[dir] {
+		return false, nil
+	}
 	if d.Q != nil {
 		return d.Q.Mounted(ctx, dir, fstype)
 	}
@@ -96,6 +126,10 @@ func (d *DryRun) Mounted(ctx context.Context, dir, fstype string) (bool, error) 
 
 func (d *DryRun) JailRunning(ctx context.Context, jid string) (bool, error) {
 	d.print(JailRunningArgv(jid))
+	d.init()
+	if d.killed[jid] {
+		return false, nil
+	}
 	if d.Q != nil {
 		return d.Q.JailRunning(ctx, jid)
 	}
@@ -103,6 +137,13 @@ func (d *DryRun) JailRunning(ctx context.Context, jid string) (bool, error) {
 }
 
 func (d *DryRun) ReadIDFile(ctx context.Context, path string) (string, bool, error) {
+	d.init()
+	if jid, ok := d.written[path]; ok {
+		return jid, true, nil
+	}
+	if d.removed[path] {
+		return "", false, nil
+	}
 	if d.Q != nil {
 		return d.Q.ReadIDFile(ctx, path)
 	}
@@ -119,12 +160,41 @@ func (d *DryRun) IsSymlink(ctx context.Context, path string) (bool, error) {
 func (d *DryRun) SysctlSet(_ context.Context, s SysctlSet) error     { return d.step(s) }
 func (d *DryRun) AliasAdd(_ context.Context, s AliasAdd) error       { return d.step(s) }
 func (d *DryRun) AliasRemove(_ context.Context, s AliasRemove) error { return d.step(s) }
-func (d *DryRun) Mkdir(context.Context, Mkdir) (bool, error)         { return false, nil }
-func (d *DryRun) Rmdir(context.Context, Rmdir) error                 { return nil }
-func (d *DryRun) Mount(_ context.Context, s Mount) error             { return d.step(s) }
-func (d *DryRun) Unmount(_ context.Context, s Unmount) error         { return d.step(s) }
-func (d *DryRun) FstabMount(_ context.Context, s FstabMount) error   { return d.step(s) }
-func (d *DryRun) DevfsRule(_ context.Context, s DevfsRule) error     { return d.step(s) }
+
+// Mkdir asks Q to check the mount point when Q can (read-only), so that a
+// refused mount point refuses the dry run too.
+func (d *DryRun) Mkdir(ctx context.Context, s Mkdir) (bool, error) {
+	if c, ok := d.Q.(interface {
+		CheckMkdir(context.Context, Mkdir) error
+	}); ok {
+		return false, c.CheckMkdir(ctx, s)
+	}
+	return false, nil
+}
+func (d *DryRun) Rmdir(context.Context, Rmdir) error { return nil }
+func (d *DryRun) Mount(_ context.Context, s Mount) error {
+	d.init()
+	d.mounted[s.Target] = s.FSType
+	delete(d.unmounted, s.Target)
+	return d.step(s)
+}
+
+func (d *DryRun) Unmount(_ context.Context, s Unmount) error {
+	d.init()
+	delete(d.mounted, s.Target)
+	d.unmounted[s.Target] = true
+	return d.step(s)
+}
+
+func (d *DryRun) FstabMount(_ context.Context, s FstabMount) error {
+	d.init()
+	for _, e := range s.Entries {
+		d.mounted[path.Clean(e.MountPoint)] = e.FSType
+		delete(d.unmounted, path.Clean(e.MountPoint))
+	}
+	return d.step(s)
+}
+func (d *DryRun) DevfsRule(_ context.Context, s DevfsRule) error { return d.step(s) }
 func (d *DryRun) DevfsRuleset(_ context.Context, s DevfsRuleset) error {
 	return d.step(s)
 }
@@ -146,8 +216,27 @@ func (d *DryRun) StartJail(_ context.Context, s StartJail) (string, []byte, erro
 	d.step(s)
 	return DryJID, nil, nil
 }
-func (d *DryRun) Jexec(_ context.Context, s Jexec) error       { return d.step(s) }
-func (d *DryRun) KillJail(_ context.Context, s KillJail) error { return d.step(s) }
-func (d *DryRun) WriteFile(context.Context, WriteFile) error   { return nil }
-func (d *DryRun) RemoveFile(context.Context, RemoveFile) error { return nil }
+func (d *DryRun) Jexec(_ context.Context, s Jexec) error { return d.step(s) }
+func (d *DryRun) KillJail(_ context.Context, s KillJail) error {
+	d.init()
+	d.killed[s.JID] = true
+	return d.step(s)
+}
+
+func (d *DryRun) WriteFile(_ context.Context, s WriteFile) error {
+	d.init()
+	if s.IDFile {
+		jid, _, _ := strings.Cut(string(s.Data), "\n")
+		d.written[s.Path] = jid
+		delete(d.removed, s.Path)
+	}
+	return nil
+}
+
+func (d *DryRun) RemoveFile(_ context.Context, s RemoveFile) error {
+	d.init()
+	delete(d.written, s.Path)
+	d.removed[s.Path] = true
+	return nil
+}
 func (d *DryRun) JailConf(_ context.Context, s JailConf) error { return d.step(s) }

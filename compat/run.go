@@ -247,7 +247,7 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 			if sj, ok := s.(StartJail); ok {
 				return fail(fmt.Errorf("start jail %s: %s: %w", n, strings.Join(JailArgv(sj), " "), err), res.Output)
 			}
-			return fail(err, nil)
+			return fail(fmt.Errorf("start jail %s: %w", n, err), nil)
 		}
 		switch s := s.(type) {
 		case Mkdir:

@@ -1,0 +1,586 @@
+package compat
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// model is a fake Executor that interprets steps into a model of the host:
+// a mount table, interface aliases, running jails, files and directories.
+// It fails the effect number failAt (1-based; 0 never) to inject faults.
+type model struct {
+	mounts  []modelMount // in mount order
+	aliases map[string]bool
+	jails   map[string]bool
+	files   map[string]string
+	dirs    map[string]bool // directories that exist (mount points)
+	created []string
+	nextJID int
+	sysctl  map[string]string
+
+	effects   int
+	failAt    int
+	mountLog  []string // targets, in the order mounted
+	umountLog []string // targets, in the order unmounted
+	log       []string
+}
+
+type modelMount struct{ fstype, target string }
+
+var errInjected = errors.New("injected failure")
+
+func newModel() *model {
+	return &model{
+		aliases: map[string]bool{}, jails: map[string]bool{}, files: map[string]string{},
+		dirs: map[string]bool{}, nextJID: 1, sysctl: map[string]string{},
+	}
+}
+
+func (m *model) effect(what string) error {
+	m.effects++
+	m.log = append(m.log, what)
+	if m.effects == m.failAt {
+		return fmt.Errorf("%s: %w", what, errInjected)
+	}
+	return nil
+}
+
+func (m *model) SysctlGet(_ context.Context, mib string) (string, error) { return m.sysctl[mib], nil }
+func (m *model) Mounted(_ context.Context, dir, fstype string) (bool, error) {
+	for i := len(m.mounts) - 1; i >= 0; i-- {
+		if m.mounts[i].target == dir {
+			return fstype == "" || m.mounts[i].fstype == fstype, nil
+		}
+	}
+	return false, nil
+}
+func (m *model) JailRunning(_ context.Context, jid string) (bool, error) { return m.jails[jid], nil }
+func (m *model) ReadIDFile(_ context.Context, p string) (string, bool, error) {
+	v, ok := m.files[p]
+	return strings.TrimSpace(v), ok, nil
+}
+func (m *model) IsSymlink(context.Context, string) (bool, error) { return false, nil }
+func (m *model) SysctlSet(_ context.Context, s SysctlSet) error {
+	if err := m.effect("sysctl " + s.MIB); err != nil {
+		return err
+	}
+	m.sysctl[s.MIB] = s.Value
+	return nil
+}
+func (m *model) AliasAdd(_ context.Context, s AliasAdd) error {
+	if err := m.effect("alias " + s.Addr.Addr); err != nil {
+		return err
+	}
+	if m.aliases[s.Addr.Addr] {
+		return fmt.Errorf("alias %s exists", s.Addr.Addr)
+	}
+	m.aliases[s.Addr.Addr] = true
+	return nil
+}
+func (m *model) AliasRemove(_ context.Context, s AliasRemove) error {
+	if !m.aliases[s.Addr.Addr] {
+		return fmt.Errorf("alias %s absent", s.Addr.Addr)
+	}
+	delete(m.aliases, s.Addr.Addr)
+	return nil
+}
+func (m *model) Mkdir(_ context.Context, s Mkdir) (bool, error) {
+	if err := m.effect("mkdir " + s.Path); err != nil {
+		return false, err
+	}
+	if m.dirs[s.Path] {
+		return false, nil
+	}
+	m.dirs[s.Path] = true
+	m.created = append(m.created, s.Path)
+	return true, nil
+}
+func (m *model) Rmdir(_ context.Context, s Rmdir) error {
+	if !m.dirs[s.Path] {
+		return fmt.Errorf("rmdir %s: absent", s.Path)
+	}
+	delete(m.dirs, s.Path)
+	return nil
+}
+func (m *model) Mount(_ context.Context, s Mount) error {
+	if err := m.effect("mount " + s.Target); err != nil {
+		return err
+	}
+	if !m.dirs[s.Target] {
+		return fmt.Errorf("mount %s: no mount point", s.Target)
+	}
+	m.mounts = append(m.mounts, modelMount{s.FSType, s.Target})
+	m.mountLog = append(m.mountLog, s.Target)
+	return nil
+}
+func (m *model) Unmount(_ context.Context, s Unmount) error {
+	// Unmounting a parent under a child is EBUSY: the last mount below it
+	// must go first.
+	for i := len(m.mounts) - 1; i >= 0; i-- {
+		t := m.mounts[i].target
+		if t == s.Target {
+			m.mounts = slices.Delete(m.mounts, i, i+1)
+			m.umountLog = append(m.umountLog, s.Target)
+			return nil
+		}
+		if strings.HasPrefix(t, s.Target+"/") {
+			return fmt.Errorf("unmount %s: busy (%s mounted below)", s.Target, t)
+		}
+	}
+	return fmt.Errorf("unmount %s: not mounted", s.Target)
+}
+func (m *model) FstabMount(_ context.Context, s FstabMount) error {
+	if err := m.effect("fstab " + s.Fstab); err != nil {
+		return err
+	}
+	for _, e := range s.Entries {
+		m.mounts = append(m.mounts, modelMount{e.FSType, e.MountPoint})
+		m.mountLog = append(m.mountLog, e.MountPoint)
+	}
+	return nil
+}
+func (m *model) DevfsRule(context.Context, DevfsRule) error { return m.effect("devfs rule") }
+func (m *model) DevfsRuleset(context.Context, DevfsRuleset) error {
+	return m.effect("devfs ruleset")
+}
+func (m *model) DevfsApply(context.Context, DevfsApply) error { return m.effect("devfs applyset") }
+func (m *model) Symlink(context.Context, Symlink) error       { return m.effect("ln") }
+func (m *model) CheckLink(_ context.Context, s CheckLink) error {
+	return m.effect("checklink " + s.Path)
+}
+func (m *model) Exec(_ context.Context, s Exec) error         { return m.effect("exec " + s.Var) }
+func (m *model) Jexec(_ context.Context, s Jexec) error       { return m.effect("jexec") }
+func (m *model) JailConf(_ context.Context, s JailConf) error { return m.effect("jailconf") }
+func (m *model) RemoveFile(_ context.Context, s RemoveFile) error {
+	delete(m.files, s.Path)
+	return nil
+}
+func (m *model) StartJail(_ context.Context, s StartJail) (string, []byte, error) {
+	if err := m.effect("jail " + s.J); err != nil {
+		return "", []byte("why it failed\n"), err
+	}
+	jid := fmt.Sprint(m.nextJID)
+	m.nextJID++
+	m.jails[jid] = true
+	return jid, []byte("console\n"), nil
+}
+func (m *model) KillJail(_ context.Context, s KillJail) error {
+	delete(m.jails, s.JID)
+	return nil
+}
+func (m *model) WriteFile(_ context.Context, s WriteFile) error {
+	if err := m.effect("write " + s.Path); err != nil {
+		return err
+	}
+	if s.Append {
+		m.files[s.Path] += string(s.Data)
+	} else {
+		m.files[s.Path] = string(s.Data)
+	}
+	return nil
+}
+
+// state renders what must be gone after a stop or a failed start: mounts,
+// aliases, running jails, id files and created directories.
+func (m *model) leftovers() string {
+	var b strings.Builder
+	for _, mt := range m.mounts {
+		fmt.Fprintf(&b, "mount %s %s\n", mt.fstype, mt.target)
+	}
+	for a := range m.aliases {
+		fmt.Fprintf(&b, "alias %s\n", a)
+	}
+	for j := range m.jails {
+		fmt.Fprintf(&b, "jail %s\n", j)
+	}
+	for f := range m.files {
+		if strings.HasSuffix(f, ".id") {
+			fmt.Fprintf(&b, "idfile %s\n", f)
+		}
+	}
+	return b.String()
+}
+
+var skelPool = []string{"bin", "sbin", "lib", "libexec", "usr", "usr/bin", "usr/lib", "usr/lib/x", "usr/share", "usr/local", "var/db", "opt", "opt/a", "opt/a/b"}
+
+// randomJail builds a random valid jail configuration by hand.
+func randomJail(r *rand.Rand, name string, n int) *Jail {
+	root := "/jails/" + name
+	j := &Jail{
+		Name: name, J: name, JV: name, RootDir: root, Hostname: name + ".example.org",
+		Flags: []string{"-l", "-U", "root"}, ExecStart: []string{"/bin/sh", "/etc/rc"},
+		ExecStop: []string{"/bin/sh", "/etc/rc.shutdown"}, DevfsRulesetN: -1,
+		ConsoleLog: "/var/log/jail_" + name + "_console.log",
+		Devfs:      r.IntN(2) == 0, Fdescfs: r.IntN(2) == 0, Procfs: r.IntN(2) == 0,
+	}
+	if j.Devfs {
+		j.DevfsRulesetN = 4
+		j.DevfsRules = []DevfsRule{{Ruleset: 4, Args: []string{"delset"}}}
+	}
+	for i := range r.IntN(3) {
+		j.IPs = append(j.IPs, Addr{Iface: "em0", Family: "inet", Addr: fmt.Sprintf("192.0.%d.%d", n, i+1), Mask: "/32"})
+	}
+	for i := range r.IntN(2) {
+		j.PreStart = append(j.PreStart, []string{"pre", fmt.Sprint(i)})
+		j.PostStop = append(j.PostStop, []string{"post", fmt.Sprint(i)})
+	}
+	if r.IntN(4) > 0 {
+		j.Skel.Enable = true
+		j.Skel.Root = "/skel"
+		j.Skel.Mode = "nullfs"
+		j.Skel.Basedir = "basejail"
+		perm := r.Perm(len(skelPool))
+		k := 1 + r.IntN(len(skelPool)-1)
+		for _, i := range perm[:k] {
+			if r.IntN(3) == 0 {
+				j.Skel.RW = append(j.Skel.RW, skelPool[i])
+			} else {
+				j.Skel.RO = append(j.Skel.RO, skelPool[i])
+			}
+		}
+		if r.IntN(4) == 0 {
+			j.Skel.Mode = "symlink"
+		}
+	}
+	if r.IntN(3) == 0 {
+		j.MountEnable = true
+		j.Fstab = "/etc/fstab." + name
+		for i := range 1 + r.IntN(2) {
+			j.FstabEntries = append(j.FstabEntries, FstabEntry{Device: "/src", MountPoint: root + fmt.Sprintf("/mnt/f%d", i), FSType: "nullfs", Options: "ro", Line: i + 1})
+		}
+	}
+	return j
+}
+
+func randomConfig(r *rand.Rand) *Config {
+	cfg := &Config{Enable: true, Jails: map[string]*Jail{}}
+	for i := range 1 + r.IntN(3) {
+		n := fmt.Sprintf("j%d", i)
+		cfg.List = append(cfg.List, n)
+		cfg.Jails[n] = randomJail(r, n, i)
+	}
+	return cfg
+}
+
+func runVerb(t *testing.T, cfg *Config, m Executor, verb string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	r := &Runner{Config: cfg, X: m, Stdout: &out, Stderr: &errb, Name: "rcjail"}
+	st := r.Run(context.Background(), verb, nil)
+	return st, out.String(), errb.String()
+}
+
+// TestStartStopLeavesNothing: for random valid configurations, start then
+// stop leaves the model empty and unmounts in exactly the reverse mount
+// order (the pseudo filesystems in SPEC §1's stop order), and the model's
+// Unmount refuses a parent while a child is mounted below it.
+func TestStartStopLeavesNothing(t *testing.T) {
+	for seed := range uint64(200) {
+		r := rand.New(rand.NewPCG(seed, 1))
+		cfg := randomConfig(r)
+		m := newModel()
+		if st, _, e := runVerb(t, cfg, m, "start"); st != 0 {
+			t.Fatalf("seed %d: start: status %d\n%s", seed, st, e)
+		}
+		if len(m.mounts) == 0 && len(m.jails) == 0 {
+			t.Fatalf("seed %d: start did nothing", seed)
+		}
+		if st, _, e := runVerb(t, cfg, m, "stop"); st != 0 {
+			t.Fatalf("seed %d: stop: status %d\n%s", seed, st, e)
+		}
+		if got := m.leftovers(); got != "" {
+			t.Errorf("seed %d: left behind after stop:\n%s", seed, got)
+		}
+		// Per jail, the unmounts are the mounts reversed.
+		for _, n := range cfg.List {
+			root := cfg.Jails[n].RootDir + "/"
+			var mo, um []string
+			for _, x := range m.mountLog {
+				if strings.HasPrefix(x, root) {
+					mo = append(mo, x)
+				}
+			}
+			for _, x := range m.umountLog {
+				if strings.HasPrefix(x, root) {
+					um = append(um, x)
+				}
+			}
+			// The exact reverse, except that the pseudo filesystems, mounted
+			// last (devfs, fdescfs, procfs), go first in the order SPEC §1
+			// and the 8.x script give: fdescfs, devfs, procfs. None of the
+			// three is nested in another skeleton or fstab mount.
+			slices.Reverse(mo)
+			pseudo := map[string]int{root + "dev/fd": 0, root + "dev": 1, root + "proc": 2}
+			var ps, rest []string
+			for _, x := range mo {
+				if _, ok := pseudo[x]; ok {
+					ps = append(ps, x)
+				} else {
+					rest = append(rest, x)
+				}
+			}
+			slices.SortFunc(ps, func(a, b string) int { return pseudo[a] - pseudo[b] })
+			mo = append(ps, rest...)
+			if d := cmp.Diff(mo, um); d != "" {
+				t.Errorf("seed %d jail %s: unmount order is not the reverse of the mount order (-want +got):\n%s", seed, n, d)
+			}
+		}
+	}
+}
+
+// TestFailureAtAnyStepLeavesNothing injects a failure at every effect k of
+// a one-jail start in turn: the start reports the failure (exit 1, the
+// "cannot start" line) and leaves no mount, alias, jail, id file or created
+// directory behind.
+func TestFailureAtAnyStepLeavesNothing(t *testing.T) {
+	for seed := range uint64(60) {
+		r := rand.New(rand.NewPCG(seed, 2))
+		cfg := &Config{Enable: true, List: []string{"w"}, Jails: map[string]*Jail{"w": randomJail(r, "w", 0)}}
+		// Count the effects of a clean start.
+		clean := newModel()
+		if st, _, e := runVerb(t, cfg, clean, "start"); st != 0 {
+			t.Fatalf("seed %d: clean start failed: %s", seed, e)
+		}
+		j := cfg.Jails["w"]
+		// Effects after jail(8) that are hooks only warn; the rest fail.
+		for k := 1; k <= clean.effects; k++ {
+			m := newModel()
+			m.failAt = k
+			st, out, e := runVerb(t, cfg, m, "start")
+			failed := m.log[k-1]
+			hook := strings.HasPrefix(failed, "jexec") || strings.HasPrefix(failed, "exec exec_poststart")
+			if hook {
+				if st != 0 {
+					t.Errorf("seed %d k=%d (%s): a failing after-start hook failed the start: %s", seed, k, failed, e)
+				}
+				continue
+			}
+			if st != 1 || !strings.Contains(out, ` cannot start jail "w": `) || !strings.Contains(e, "injected failure") {
+				t.Errorf("seed %d k=%d (%s): status %d, stdout %q, stderr %q", seed, k, failed, st, out, e)
+			}
+			if got := m.leftovers(); got != "" {
+				t.Errorf("seed %d k=%d (%s): left behind:\n%s", seed, k, failed, got)
+			}
+			for _, d := range m.created {
+				if m.dirs[d] {
+					t.Errorf("seed %d k=%d (%s): created mount point %s not removed", seed, k, failed, d)
+				}
+			}
+			if _, ok := m.files[IDFile(j)]; ok {
+				t.Errorf("seed %d k=%d: id file written", seed, k)
+			}
+		}
+	}
+}
+
+func TestSkelMountOrderParentsFirst(t *testing.T) {
+	for _, tc := range []struct {
+		ro, rw []string
+		mode   string
+		want   string
+	}{
+		{[]string{"usr/share", "bin", "usr"}, []string{"usr/local"}, "nullfs", "usr usr/share bin usr/local"},
+		{[]string{"a/b/c", "a", "a/b"}, nil, "nullfs", "a a/b a/b/c"},
+		{[]string{"x"}, []string{"x/y", "z"}, "nullfs", "x x/y z"},
+		{[]string{"bin", "usr/lib"}, []string{"usr/local", "var"}, "symlink", "usr/local var"},
+		{nil, nil, "nullfs", ""},
+	} {
+		var got []string
+		for _, e := range SkelMountOrder(Skel{RO: tc.ro, RW: tc.rw, Mode: tc.mode}) {
+			got = append(got, e.Path)
+		}
+		if g := strings.Join(got, " "); g != tc.want {
+			t.Errorf("ro %v rw %v %s: order %q, want %q", tc.ro, tc.rw, tc.mode, g, tc.want)
+		}
+	}
+}
+
+func plainJail() *Jail {
+	return &Jail{
+		Name: "www", J: "www", JV: "www", RootDir: "/jails/www", Hostname: "www.example.org",
+		IPs:   []Addr{{Iface: "em0", Family: "inet", Addr: "192.0.2.10", Mask: "/32"}},
+		Flags: []string{"-l", "-U", "root"}, ExecStart: []string{"/bin/sh", "/etc/rc"},
+		ExecStop: []string{"/bin/sh", "/etc/rc.shutdown"}, ConsoleLog: "/var/log/jail_www_console.log",
+		DevfsRulesetN: 4, Devfs: true, Procfs: true,
+		Skel: Skel{Enable: true, Root: "/skel", RO: []string{"bin", "usr/lib"}, RW: []string{"usr/local"}, Mode: "nullfs", Basedir: "basejail"},
+	}
+}
+
+func planText(steps []Step) string {
+	var b strings.Builder
+	for _, s := range steps {
+		argv := StepArgv(s, nil)
+		if argv == nil {
+			fmt.Fprintf(&b, "# %T %v\n", s, s)
+		}
+		for _, a := range argv {
+			b.WriteString(QuoteArgv(a) + "\n")
+		}
+	}
+	return b.String()
+}
+
+// TestPlanStartOrder pins SPEC §1's order for one jail with every feature.
+func TestPlanStartOrder(t *testing.T) {
+	got := planText(PlanStart(plainJail(), StartFacts{}))
+	want := `ifconfig em0 inet 192.0.2.10/32 alias
+# compat.Mkdir {www /jails/www /jails/www/bin}
+mount_nullfs -o ro /skel/bin /jails/www/bin
+# compat.Mkdir {www /jails/www /jails/www/usr/lib}
+mount_nullfs -o ro /skel/usr/lib /jails/www/usr/lib
+# compat.Mkdir {www /jails/www /jails/www/usr/local}
+mount_nullfs /skel/usr/local /jails/www/usr/local
+# compat.Mkdir {www /jails/www /jails/www/dev}
+mount -t devfs dev /jails/www/dev
+devfs -m /jails/www/dev ruleset 4
+devfs -m /jails/www/dev rule applyset
+ln -sf ../var/run/log /jails/www/dev/log
+# compat.Mkdir {www /jails/www /jails/www/proc}
+mount -t procfs proc /jails/www/proc
+jail -l -U root -i /jails/www www.example.org 192.0.2.10 /bin/sh /etc/rc
+`
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("start plan (-want +got):\n%s", d)
+	}
+	// devfs already mounted: no devfs block at all (the script's df -t devfs).
+	got = planText(PlanStart(plainJail(), StartFacts{DevfsMounted: true}))
+	if strings.Contains(got, "devfs") {
+		t.Errorf("devfs block planned although devfs is mounted:\n%s", got)
+	}
+}
+
+func TestPlanStopMirrorsStart(t *testing.T) {
+	got := planText(PlanStop(plainJail(), StopFacts{IDFile: true, JID: "7", Running: true}))
+	want := `env -i /usr/sbin/jexec 7 /bin/sh /etc/rc.shutdown
+killall -j 7 -TERM
+sleep 1
+killall -j 7 -KILL
+umount -f /jails/www/dev
+umount -f /jails/www/proc
+umount -f /jails/www/usr/local
+umount -f /jails/www/usr/lib
+umount -f /jails/www/bin
+ifconfig em0 inet 192.0.2.10 -alias
+# compat.RemoveFile {www /var/run/jail_www.id}
+`
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("stop plan (-want +got):\n%s", d)
+	}
+	// Not running, no id file: only the (guarded) unmounts.
+	got = planText(PlanStop(plainJail(), StopFacts{}))
+	if strings.Contains(got, "killall") || strings.Contains(got, "ifconfig") || strings.Contains(got, "RemoveFile") {
+		t.Errorf("stop without a jid plans more than unmounts:\n%s", got)
+	}
+}
+
+func TestSymlinkModePlan(t *testing.T) {
+	j := plainJail()
+	j.Devfs, j.Procfs, j.IPs = false, false, nil
+	j.Skel.Mode = "symlink"
+	got := planText(PlanStart(j, StartFacts{}))
+	want := `# compat.CheckLink {www /jails/www /jails/www/bin basejail/bin}
+# compat.CheckLink {www /jails/www /jails/www/usr/lib ../basejail/usr/lib}
+# compat.Mkdir {www /jails/www /jails/www/basejail}
+mount_nullfs -o ro /skel /jails/www/basejail
+# compat.Mkdir {www /jails/www /jails/www/usr/local}
+mount_nullfs /skel/usr/local /jails/www/usr/local
+jail -l -U root -i /jails/www www.example.org '' /bin/sh /etc/rc
+`
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("symlink-mode plan (-want +got):\n%s", d)
+	}
+	stop := planText(PlanStop(j, StopFacts{}))
+	if stop != "umount -f /jails/www/usr/local\numount -f /jails/www/basejail\n" {
+		t.Errorf("symlink-mode stop:\n%s", stop)
+	}
+}
+
+func TestRunnerVerbsAndGate(t *testing.T) {
+	cfg := &Config{List: []string{"www"}, Jails: map[string]*Jail{"www": plainJail()}}
+	for _, tc := range []struct {
+		arg          string
+		st           int
+		out, errText string
+	}{
+		{"start", 0, "Cannot 'start' jail. Set jail_enable to YES in /etc/rc.conf or use 'onestart' instead of 'start'.\n", ""},
+		{"stop", 0, "Cannot 'stop' jail. Set jail_enable to YES in /etc/rc.conf or use 'onestop' instead of 'stop'.\n", ""},
+		{"quietstart", 0, "", ""},
+		{"faststop", 0, "", ""},
+		{"rcvar", 0, "# jail\n$jail_enable=NO\n", ""},
+		{"bogus", 1, "", "rcjail: unknown directive 'bogus'.\nUsage: rcjail [fast|force|one|quiet](start|stop|restart|rcvar|status)\n"},
+		{"onestop", 0, "Stopping jails: cannot stop jail www. No jail id in /var/run\n.\n", ""},
+	} {
+		st, out, e := runVerb(t, cfg, newModel(), tc.arg)
+		if st != tc.st || out != tc.out || e != tc.errText {
+			t.Errorf("%s: got %d %q %q, want %d %q %q", tc.arg, st, out, e, tc.st, tc.out, tc.errText)
+		}
+	}
+}
+
+func TestRefusedJailOthersStart(t *testing.T) {
+	bad := plainJail()
+	bad.Name, bad.J = "bad", "bad"
+	bad.Errors = []*ConfigError{{Jail: "bad", Var: "jail_bad_rootdir", Msg: "no root directory has been defined"}}
+	good := plainJail()
+	cfg := &Config{Enable: true, List: []string{"bad", "www"}, Jails: map[string]*Jail{"bad": bad, "www": good}}
+	m := newModel()
+	st, out, e := runVerb(t, cfg, m, "start")
+	if st != 1 {
+		t.Errorf("status %d, want 1", st)
+	}
+	if want := "Configuring jails:.\nStarting jails: cannot start jail \"bad\": \n www.example.org.\n"; out != want {
+		t.Errorf("stdout %q, want %q", out, want)
+	}
+	if !strings.Contains(e, "rcjail: ERROR: jail bad: jail_bad_rootdir=\"\": no root directory") {
+		t.Errorf("stderr %q", e)
+	}
+	if len(m.jails) != 1 {
+		t.Errorf("%d jails running, want 1", len(m.jails))
+	}
+}
+
+func TestDryRunPrintsQuotedCommands(t *testing.T) {
+	j := plainJail()
+	j.ExecStart = []string{"/bin/sh", "-c", "echo it's here"}
+	cfg := &Config{Enable: true, List: []string{"www"}, Jails: map[string]*Jail{"www": j},
+		Sysctls: []SysctlKnob{{Label: "sysvipc_allow", MIB: "security.jail.sysvipc_allowed", Want: "0"}}}
+	var w bytes.Buffer
+	d := &DryRun{W: &w, Sysctls: map[string]string{"security.jail.sysvipc_allowed": "0"}}
+	st, _, e := runVerb(t, cfg, d, "start")
+	if st != 0 {
+		t.Fatalf("status %d: %s", st, e)
+	}
+	got := w.String()
+	for _, want := range []string{
+		"sysctl -n security.jail.sysvipc_allowed\n",
+		"df -t devfs /jails/www/dev\n",
+		"jail -l -U root -i /jails/www www.example.org 192.0.2.10 /bin/sh -c \"echo it's here\"\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "sysctl security") {
+		t.Errorf("dry run set a sysctl that needs no change:\n%s", got)
+	}
+	// The dry run remembers what it did: a restart's start sees its stop.
+	w.Reset()
+	d2 := &DryRun{W: &w}
+	var out bytes.Buffer
+	r := &Runner{Config: cfg, X: d2, Stdout: &out, Stderr: &out, Name: "rcjail"}
+	r.Start(context.Background(), []string{"www"})
+	if ok, _ := d2.Mounted(context.Background(), "/jails/www/bin", FSNullfs); !ok {
+		t.Errorf("dry run forgot its own mount")
+	}
+	if jid, ok, _ := d2.ReadIDFile(context.Background(), "/var/run/jail_www.id"); !ok || jid != DryJID {
+		t.Errorf("dry run forgot its id file: %q %v", jid, ok)
+	}
+}
