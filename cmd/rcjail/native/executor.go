@@ -190,6 +190,30 @@ func (x *Executor) beginStart(js *jailState, root string) error {
 	return nil
 }
 
+// beginStop is run by every stop-type step outside a start: a jail the
+// record knows to be running is stopped first (TERM, wait, KILL), even when
+// its id file is gone (a start that crashed after the jail ran): nothing is
+// unmounted under live jail processes.
+func (x *Executor) beginStop(js *jailState) error {
+	if js.starting {
+		return nil // an undo step of this run's start
+	}
+	js.stopping = true
+	if r := js.rec; r != nil && r.JID != 0 {
+		if root, ok := linuxjail.Root(r.JID); ok && (r.Root == "" || root == r.Root) {
+			if err := linuxjail.Stop(r.JID, root, x.opts.StopTimeout); err != nil {
+				return fmt.Errorf("jail %s: %w", js.name, err)
+			}
+		}
+		r.JID = 0
+		if r.State == "running" {
+			r.State = "stopping"
+		}
+		return x.flush(js, false)
+	}
+	return nil
+}
+
 func (x *Executor) flush(js *jailState, sync bool) error {
 	return writeRecord(x.dir, js.rec, sync)
 }
@@ -326,8 +350,8 @@ func (x *Executor) AliasRemove(ctx context.Context, s compat.AliasRemove) error 
 	if err != nil {
 		return err
 	}
-	if !js.starting {
-		js.stopping = true
+	if err := x.beginStop(js); err != nil {
+		return err
 	}
 	i := indexAlias(js.rec, s.Addr)
 	if js.rec != nil && i < 0 {
@@ -543,8 +567,8 @@ func (x *Executor) Unmount(ctx context.Context, s compat.Unmount) error {
 	if err != nil {
 		return err
 	}
-	if !js.starting {
-		js.stopping = true
+	if err := x.beginStop(js); err != nil {
+		return err
 	}
 	if s.FSType == compat.FSFdescfs && fdescfsIsLink() {
 		return nil
@@ -838,8 +862,8 @@ func (x *Executor) KillJail(ctx context.Context, s compat.KillJail) error {
 	if err != nil {
 		return err
 	}
-	if !js.starting {
-		js.stopping = true
+	if err := x.beginStop(js); err != nil {
+		return err
 	}
 	jid, err := strconv.Atoi(s.JID)
 	if err != nil {
@@ -923,16 +947,13 @@ func (x *Executor) FinishStop(ctx context.Context, jail string) error {
 }
 
 func (x *Executor) finishStop(js *jailState) error {
+	if err := x.beginStop(js); err != nil {
+		return err
+	}
 	js.stopping = false
 	r := js.rec
 	if r == nil {
 		return nil
-	}
-	if r.JID != 0 {
-		if _, ok := linuxjail.Root(r.JID); ok {
-			return fmt.Errorf("jail %s: still running as jid %d; not cleaning up", js.name, r.JID)
-		}
-		r.JID = 0
 	}
 	var errs []error
 	// Deepest first; among equals the later mount first.

@@ -447,11 +447,12 @@ func TestCrashRecovery(t *testing.T) {
 				t.Errorf("k=%d: stacked mount on %s", k, m.Target)
 			}
 		}
-		if st, out := e.run("onestop", nil, j); st != 0 && !strings.Contains(out, "No jail id") {
-			t.Errorf("k=%d: stop: status %d\n%s", k, st, out)
+		st, stopOut := e.run("onestop", nil, j)
+		if st != 0 && !strings.Contains(stopOut, "No jail id") {
+			t.Errorf("k=%d: stop: status %d\n%s", k, st, stopOut)
 		}
 		if m := mountsUnder(t, e.root); len(m) != 0 {
-			t.Errorf("k=%d: mounts left after stop: %v", k, m)
+			t.Errorf("k=%d: mounts left after stop: %v\n%s", k, m, stopOut)
 		}
 		waitNoProcs(t, e.root)
 		if got := mountinfo(t); got != base {
