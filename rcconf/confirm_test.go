@@ -86,6 +86,10 @@ var confirmRefusals = map[string]confirmRefusal{
 	"refuse-pipeline":          {file: "/etc/rc.conf", line: 7, want: []string{"pipeline"}},
 	// A quoted ${...} inside a trim pattern is not supported.
 	"refuse-quoted-pattern-expansion": {file: "/etc/rc.conf", line: 8, want: []string{"pattern"}},
+	// . of a missing file is an error of a special builtin: dash exits.
+	"refuse-dot-missing": {file: "/etc/rc.conf", line: 5, want: []string{"/etc/rc.conf.missing"}, dashFails: true},
+	// exit in rc.conf ends the rc.d script; rcconf reports it instead.
+	"refuse-exit": {file: "/etc/rc.conf.local", line: 3, want: []string{"exit"}, dashFails: true},
 	// printf's %* (width from an argument) is not supported.
 	"refuse-printf-star": {file: "/etc/rc.conf", line: 6, want: []string{"printf", "%*"}},
 }
