@@ -15,7 +15,8 @@ func init() {
 
 // runCheck resolves the configuration and reports every problem: each
 // refused jail's errors (jail, variable, file:line, value) on stderr, the
-// warnings too, and one "ok" line per valid jail on stdout. Nothing is
+// warnings too, the host-side skeleton findings of [reportSkeletons],
+// and one "ok" line per valid jail on stdout. Nothing is
 // mounted, started or written.
 func runCheck(ctx context.Context, g *Globals, args []string) int {
 	cfg, err := loadConfig(ctx, g, args)
@@ -41,5 +42,7 @@ func runCheck(ctx context.Context, g *Globals, args []string) int {
 			g.Errorf("%v", e)
 		}
 	}
-	return st
+	// Host-side skeleton checks (sources exist, ownership, links in symlink
+	// mode, …), written beside prepare.
+	return max(st, reportSkeletons(g, cfg))
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
-	"strings"
 
 	"rcjail/compat"
 	"rcjail/rcconf"
@@ -35,19 +33,12 @@ func loadConfig(ctx context.Context, g *Globals, names []string) (*compat.Config
 		return nil, fmt.Errorf("open root %s: %w", root, err)
 	}
 	defer r.Close()
+	// rootFS (cmd_show.go) confines every read to the root.
 	cfg, err := compat.NewConfig(v, rootFS{r}, names)
 	if err != nil {
 		return nil, fmt.Errorf("resolve configuration under %s: %w", root, err)
 	}
 	return cfg, nil
-}
-
-// rootFS reads the files the configuration names by their host path,
-// confined to the -R root (os.Root refuses to leave it, symlinks included).
-type rootFS struct{ r *os.Root }
-
-func (f rootFS) ReadFile(name string) ([]byte, error) {
-	return f.r.ReadFile(strings.TrimPrefix(path.Clean("/"+name), "/"))
 }
 
 // runRC handles every rc.d verb (with its prefix) and, as rc.subr does,
@@ -85,7 +76,9 @@ func runRC(ctx context.Context, g *Globals, verb string, args []string) (int, bo
 		}
 		r.X, r.Stdout = dry, io.Discard
 	}
-	if rcStatusHook != nil {
+	// The admin status view prints for itself; under -n there is nothing
+	// to plan, so the minimal status runs with its output discarded.
+	if rcStatusHook != nil && !g.DryRun {
 		r.Status = func(ctx context.Context, names []string) int {
 			return rcStatusHook(ctx, g, cfg, r.X, names)
 		}

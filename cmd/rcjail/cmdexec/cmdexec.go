@@ -133,16 +133,17 @@ func (x *Executor) SysctlGet(ctx context.Context, mib string) (string, error) {
 }
 
 // Mounted runs `df [-t FSTYPE] DIR` and compares the mount-point column of
-// its last line with dir, as the script's is_current_mountpoint does. dir
-// must be a directory and not a symlink: df follows symlinks, and a symlink
-// planted by the jail would make df answer for another path.
+// its last line with dir, as the script's is_current_mountpoint does. df
+// runs in every case (so the trace is the same whatever the state), but
+// its answer counts only when dir is a real directory: df follows
+// symlinks, and a symlink planted by the jail would make it answer for
+// another path.
 func (x *Executor) Mounted(ctx context.Context, dir, fstype string) (bool, error) {
 	dir = path.Clean(dir)
-	st, err := os.Lstat(dir)
-	if err != nil || !st.IsDir() {
+	out, err := x.run(ctx, compat.MountedArgv(dir, fstype))
+	if st, lerr := os.Lstat(dir); lerr != nil || !st.IsDir() {
 		return false, nil
 	}
-	out, err := x.run(ctx, compat.MountedArgv(dir, fstype))
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
@@ -257,6 +258,18 @@ func (x *Executor) AliasAdd(ctx context.Context, s compat.AliasAdd) error {
 
 func (x *Executor) AliasRemove(ctx context.Context, s compat.AliasRemove) error {
 	return x.steps(ctx, s)
+}
+
+// CheckMkdir is Mkdir's checks alone, changing nothing (the dry run asks it).
+func (x *Executor) CheckMkdir(_ context.Context, s compat.Mkdir) error {
+	exists, err := checkBelow(s.Root, s.Path)
+	if err != nil {
+		return fmt.Errorf("mount point of jail %s: %w", s.Jail, err)
+	}
+	if exists && isMountPoint(s.Path) {
+		return fmt.Errorf("mount point of jail %s: %s is already a mount point", s.Jail, s.Path)
+	}
+	return nil
 }
 
 // Mkdir creates a missing mount point (and missing parents) with mode

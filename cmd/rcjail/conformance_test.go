@@ -1,0 +1,360 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"rcjail/compat"
+)
+
+// The conformance suite runs `rcjail -b command` in-process against the stub
+// kit in testdata/stubs (each stub logs its argv and emulates a little
+// state) for every case under testdata/conformance/<case>/:
+//
+//	rc.conf    the fixture's /etc/rc.conf ($WORK is the case's work dir)
+//	files/     more files copied under the -R root (fstab.www, …)
+//	setup      state before the first run, one directive a line:
+//	             mkdir PATH | file PATH TEXT | symlink TARGET PATH |
+//	             idfile J JID | running JID | mounted FSTYPE PATH |
+//	             fail PROG [LASTARG] | sysctl MIB VALUE
+//	args       one rcjail invocation per line (after `-R root -b command`)
+//	want.txtar per run N: N/exit, N/stdout, N/stderr, N/trace (the commands
+//	           run, quoted for sh), N/files (id files, console logs, the
+//	           stub mount table and running jids afterwards)
+//	NOTES.md   where the case departs from the 8.x column and why
+//
+// Each run is first done with -n from the same state: it must change
+// nothing, and print exactly the commands of the real run's trace.
+// `go test ./cmd/rcjail -run Conformance -update` rewrites want.txtar; review
+// the diff by hand.
+var update = flag.Bool("update", false, "rewrite the conformance goldens")
+
+func cfStubDir(t *testing.T) string {
+	d, err := filepath.Abs("../../testdata/stubs/bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestConformance(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh for the stub kit")
+	}
+	cases, err := filepath.Glob("testdata/conformance/*/args")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) < 31 {
+		t.Fatalf("found %d conformance cases, want the 16 of the reference and 15 skeleton cases at least", len(cases))
+	}
+	for _, a := range cases {
+		dir := filepath.Dir(a)
+		t.Run(filepath.Base(dir), func(t *testing.T) { cfRunCase(t, dir) })
+	}
+}
+
+type caseEnv struct {
+	work, root, state, trace string
+}
+
+func (c *caseEnv) norm(s string) string {
+	return strings.ReplaceAll(s, c.work, "$WORK")
+}
+
+func cfRunCase(t *testing.T, dir string) {
+	work := t.TempDir()
+	c := &caseEnv{work: work, root: filepath.Join(work, "root"), state: filepath.Join(work, "stubstate")}
+	for _, d := range []string{"root/etc/defaults", "root/var/run", "root/var/log", "stubstate"} {
+		cfMust(t, os.MkdirAll(filepath.Join(work, d), 0o755))
+	}
+	cfCopyTree(t, "testdata/conformance/_base", c.root, work)
+	cfCopyTree(t, filepath.Join(dir, "files"), c.root, work)
+	rc, err := os.ReadFile(filepath.Join(dir, "rc.conf"))
+	cfMust(t, err)
+	cfMust(t, os.WriteFile(filepath.Join(c.root, "etc/rc.conf"), rc, 0o644))
+	cfSetup(t, c, filepath.Join(dir, "setup"))
+
+	t.Setenv("WORK", work)
+	t.Setenv("PATH", cfStubDir(t)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("RCJAIL_STUBSTATE", c.state)
+
+	argsText, err := os.ReadFile(filepath.Join(dir, "args"))
+	cfMust(t, err)
+	var got cfArchive
+	skipDry := strings.TrimSpace(cfReadOpt(t, filepath.Join(dir, "nodryrun")))
+	for i, line := range strings.Split(strings.TrimSpace(string(argsText)), "\n") {
+		n := i + 1
+		args := strings.Fields(line)
+		base := []string{"-R", c.root, "-b", "command"}
+
+		// -n first, from the same state: it changes nothing, and prints
+		// the commands the real run then runs.
+		before := cfSnapshot(t, c)
+		c.trace = filepath.Join(work, fmt.Sprintf("trace.dry%d", n))
+		t.Setenv("RCJAIL_TRACE", c.trace)
+		var dout, derr bytes.Buffer
+		run(context.Background(), append(append(append([]string{}, base...), "-n"), args...), &dout, &derr)
+		if after := cfSnapshot(t, c); after != before {
+			t.Errorf("run %d (%s): -n changed the state:\n%s", n, line, cmp.Diff(before, after))
+		}
+
+		c.trace = filepath.Join(work, fmt.Sprintf("trace%d", n))
+		t.Setenv("RCJAIL_TRACE", c.trace)
+		var out, errb bytes.Buffer
+		st := run(context.Background(), append(base, args...), &out, &errb)
+		trace := cfReadTrace(t, c.trace)
+		if skipDry == "" {
+			if d := cmp.Diff(cfJidNorm(trace), cfJidNorm(dout.String())); d != "" {
+				t.Errorf("run %d (%s): -n differs from the command trace (-trace +dry run):\n%s", n, line, d)
+			}
+		}
+		p := fmt.Sprintf("%d/", n)
+		got.Files = append(got.Files,
+			cfFile{Name: p + "args", Data: []byte(line + "\n")},
+			cfFile{Name: p + "exit", Data: fmt.Appendf(nil, "%d\n", st)},
+			cfFile{Name: p + "stdout", Data: []byte(c.norm(out.String()))},
+			cfFile{Name: p + "stderr", Data: []byte(c.norm(errb.String()))},
+			cfFile{Name: p + "trace", Data: []byte(c.norm(trace))},
+			cfFile{Name: p + "files", Data: []byte(c.norm(cfSnapshot(t, c)))},
+		)
+	}
+	wantPath := filepath.Join(dir, "want.txtar")
+	gotData := got.format()
+	if *update {
+		cfMust(t, os.WriteFile(wantPath, gotData, 0o644))
+		return
+	}
+	want, err := os.ReadFile(wantPath)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it, then review it)", err)
+	}
+	wa := cfParse(want)
+	for i, f := range got.Files {
+		if i >= len(wa.Files) {
+			t.Errorf("%s: not in the golden", f.Name)
+			continue
+		}
+		if d := cmp.Diff(string(wa.Files[i].Data), string(f.Data)); d != "" || wa.Files[i].Name != f.Name {
+			t.Errorf("%s (-want +got):\n%s", f.Name, d)
+		}
+	}
+	if len(wa.Files) > len(got.Files) {
+		t.Errorf("golden has %d files, the runs produced %d", len(wa.Files), len(got.Files))
+	}
+}
+
+var jexecRE = regexp.MustCompile(`(?m)^jexec \S+ `)
+
+// jidNorm hides the jid of afterstart's jexec: the dry run cannot know it.
+func cfJidNorm(s string) string { return jexecRE.ReplaceAllString(s, "jexec JID ") }
+
+// readTrace renders the stub trace (tab-separated argv) as sh lines, the
+// format -n prints.
+func cfReadTrace(t *testing.T, name string) string {
+	b, err := os.ReadFile(name)
+	if os.IsNotExist(err) {
+		return ""
+	}
+	cfMust(t, err)
+	var out strings.Builder
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		out.WriteString(compat.QuoteArgv(strings.Split(sc.Text(), "\t")) + "\n")
+	}
+	return out.String()
+}
+
+// snapshot lists what a run leaves: files under var/run and var/log of the
+// root (with contents), the stub mount table, running jids and sysctls.
+func cfSnapshot(t *testing.T, c *caseEnv) string {
+	var b strings.Builder
+	for _, d := range []string{"var/run", "var/log"} {
+		filepath.WalkDir(filepath.Join(c.root, d), func(p string, e fs.DirEntry, err error) error {
+			if err != nil || e.IsDir() {
+				return nil
+			}
+			data, _ := os.ReadFile(p)
+			rel, _ := filepath.Rel(c.root, p)
+			fmt.Fprintf(&b, "/%s: %q\n", rel, data)
+			return nil
+		})
+	}
+	for _, f := range []string{"mounts", "jails"} {
+		data, _ := os.ReadFile(filepath.Join(c.state, f))
+		fmt.Fprintf(&b, "stub %s:\n%s", f, data)
+	}
+	if ents, err := os.ReadDir(filepath.Join(c.state, "sysctl")); err == nil {
+		for _, e := range ents {
+			data, _ := os.ReadFile(filepath.Join(c.state, "sysctl", e.Name()))
+			fmt.Fprintf(&b, "stub sysctl %s=%s", e.Name(), data)
+		}
+	}
+	return b.String()
+}
+
+func cfSetup(t *testing.T, c *caseEnv, name string) {
+	text := cfReadOpt(t, name)
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(strings.ReplaceAll(line, "$WORK", c.work))
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		switch f[0] {
+		case "mkdir":
+			cfMust(t, os.MkdirAll(f[1], 0o755))
+		case "file":
+			cfMust(t, os.MkdirAll(filepath.Dir(f[1]), 0o755))
+			cfMust(t, os.WriteFile(f[1], []byte(strings.Join(f[2:], " ")+"\n"), 0o644))
+		case "symlink":
+			cfMust(t, os.MkdirAll(filepath.Dir(f[2]), 0o755))
+			cfMust(t, os.Symlink(f[1], f[2]))
+		case "idfile":
+			cfMust(t, os.WriteFile(filepath.Join(c.root, "var/run/jail_"+f[1]+".id"), []byte(f[2]+"\n"), 0o600))
+		case "running":
+			cfAppend(t, filepath.Join(c.state, "jails"), f[1]+"\n")
+		case "mounted":
+			cfAppend(t, filepath.Join(c.state, "mounts"), f[1]+" "+f[2]+"\n")
+		case "fail":
+			cfMust(t, os.MkdirAll(filepath.Join(c.state, "fail"), 0o755))
+			cfMust(t, os.WriteFile(filepath.Join(c.state, "fail", f[1]), []byte(strings.Join(f[2:], " ")), 0o644))
+		case "sysctl":
+			cfMust(t, os.MkdirAll(filepath.Join(c.state, "sysctl"), 0o755))
+			cfMust(t, os.WriteFile(filepath.Join(c.state, "sysctl", f[1]), []byte(f[2]+"\n"), 0o644))
+		default:
+			t.Fatalf("%s: unknown setup directive %q", name, f[0])
+		}
+	}
+}
+
+func cfReadOpt(t *testing.T, name string) string {
+	b, err := os.ReadFile(name)
+	if os.IsNotExist(err) {
+		return ""
+	}
+	cfMust(t, err)
+	return string(b)
+}
+
+func cfAppend(t *testing.T, name, s string) {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	cfMust(t, err)
+	_, err = f.WriteString(s)
+	cfMust(t, err)
+	cfMust(t, f.Close())
+}
+
+// cfCopyTree copies a fixture tree, with $WORK in file contents replaced
+// by the work dir (fstab lines name jail paths).
+func cfCopyTree(t *testing.T, from, to, work string) {
+	if _, err := os.Stat(from); os.IsNotExist(err) {
+		return
+	}
+	err := filepath.WalkDir(from, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		dst := filepath.Join(to, rel)
+		if e.IsDir() {
+			return os.MkdirAll(dst, 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, bytes.ReplaceAll(data, []byte("$WORK"), []byte(work)), 0o644)
+	})
+	cfMust(t, err)
+}
+
+func cfMust(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sortedKeys is used by the notes check below.
+func cfSortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestConformanceNotes: every case says what it checks and where it
+// departs from the 8.x script.
+func TestConformanceNotes(t *testing.T) {
+	cases, _ := filepath.Glob("testdata/conformance/*/args")
+	missing := map[string]bool{}
+	for _, a := range cases {
+		if _, err := os.Stat(filepath.Join(filepath.Dir(a), "NOTES.md")); err != nil {
+			missing[filepath.Base(filepath.Dir(a))] = true
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("cases without NOTES.md: %v", cfSortedKeys(missing))
+	}
+}
+
+// cfArchive is the golden format: txtar-like sections "-- name --\n" and
+// their data.
+type cfArchive struct{ Files []cfFile }
+
+type cfFile struct {
+	Name string
+	Data []byte
+}
+
+func (a *cfArchive) format() []byte {
+	var b bytes.Buffer
+	for _, f := range a.Files {
+		fmt.Fprintf(&b, "-- %s --\n", f.Name)
+		b.Write(f.Data)
+		if len(f.Data) > 0 && f.Data[len(f.Data)-1] != '\n' {
+			b.WriteString("\n-- (no final newline) --\n")
+		}
+	}
+	return b.Bytes()
+}
+
+func cfParse(data []byte) *cfArchive {
+	a := &cfArchive{}
+	var cur *cfFile
+	for _, line := range strings.SplitAfter(string(data), "\n") {
+		if line == "" {
+			continue
+		}
+		if strings.HasPrefix(line, "-- ") && strings.HasSuffix(line, " --\n") {
+			name := strings.TrimSuffix(strings.TrimPrefix(line, "-- "), " --\n")
+			if name == "(no final newline)" && cur != nil {
+				cur.Data = bytes.TrimSuffix(cur.Data, []byte("\n"))
+				continue
+			}
+			a.Files = append(a.Files, cfFile{Name: name})
+			cur = &a.Files[len(a.Files)-1]
+			continue
+		}
+		if cur != nil {
+			cur.Data = append(cur.Data, line...)
+		}
+	}
+	return a
+}
