@@ -8,12 +8,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"sync"
 	"syscall"
 	"time"
 )
-
-var cloexecOnce sync.Once
 
 // Run runs c and waits for it. A non-zero exit, a failure to start, and a
 // timeout are errors naming the command.
@@ -31,7 +28,11 @@ func Start(c Cmd) (*exec.Cmd, error) {
 	if len(c.Argv) == 0 {
 		return nil, errors.New("run command: empty argv")
 	}
-	cloexecOnce.Do(func() { _ = CloseExtraOnExec() })
+	// Every time: a descriptor someone opened without close-on-exec since
+	// the last command must not reach this one either.
+	if err := CloseExtraOnExec(); err != nil {
+		return nil, fmt.Errorf("run %s: %w", quote(c.Argv), err)
+	}
 	env := c.Env
 	if env == nil {
 		env = []string{CleanPath}
