@@ -33,6 +33,11 @@ func splitCommand(val string, o wordOpts) ([]string, error) {
 	if i := strings.IndexFunc(val, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }); i >= 0 {
 		return nil, fmt.Errorf("control character %q", val[i:i+1])
 	}
+	// The script expands the value unquoted before eval (rc.subr does the
+	// same with devfs rule lines): field splitting first, then eval joins
+	// the fields with single spaces and parses the result. So blanks
+	// inside quotes collapse too ("a  b" is "a b").
+	val = strings.Join(strings.FieldsFunc(val, func(r rune) bool { return r == ' ' || r == '\t' }), " ")
 	p := syntax.NewParser(syntax.Variant(syntax.LangPOSIX))
 	f, err := p.Parse(strings.NewReader(val), "")
 	if err != nil {
@@ -203,10 +208,11 @@ func unquotedLit(b *strings.Builder, s string, globOK bool) error {
 		c := s[i]
 		switch c {
 		case '\\':
+			// A trailing lone backslash stays, as in sh.
 			if i+1 < len(s) {
 				i++
-				b.WriteByte(s[i])
 			}
+			b.WriteByte(s[i])
 			continue
 		case '*', '?', '[':
 			if globOK {

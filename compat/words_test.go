@@ -15,12 +15,15 @@ func TestSplitWordsAccepted(t *testing.T) {
 		{"/bin/sh /etc/rc", []string{"/bin/sh", "/etc/rc"}},
 		{"  -l   -U\troot  ", []string{"-l", "-U", "root"}},
 		{`/bin/echo 'a b' "c d"`, []string{"/bin/echo", "a b", "c d"}},
+		// Field splitting before eval collapses blanks inside quotes.
+		{"/bin/echo 'a  b' \"c\td\"", []string{"/bin/echo", "a b", "c d"}},
 		{`/bin/echo a\ b`, []string{"/bin/echo", "a b"}},
 		{`/bin/echo "x\"y" "\$HOME" "a\b"`, []string{"/bin/echo", `x"y`, "$HOME", `a\b`}},
 		{`/bin/echo 'it''s'`, []string{"/bin/echo", "its"}},
 		{`/bin/echo ''`, []string{"/bin/echo", ""}},
 		{`/bin/echo 'a;b|c&d>e$f*g'`, []string{"/bin/echo", "a;b|c&d>e$f*g"}},
 		{`/bin/echo \*`, []string{"/bin/echo", "*"}},
+		{`/bin/echo a\`, []string{"/bin/echo", `a\`}},
 		{`/bin/sh /etc/rc # started by rcjail`, []string{"/bin/sh", "/etc/rc"}},
 		{`/bin/echo a#b`, []string{"/bin/echo", "a#b"}},
 		{"", nil},
@@ -120,10 +123,25 @@ func FuzzSplitWords(f *testing.F) {
 		if strings.ContainsAny(s, "\n\r") {
 			t.Fatalf("accepted a newline: %q", s)
 		}
-		// Round trip: single-quote every word.
+		// Round trip: backslash-escape every character of every word (single
+		// quotes would not survive: the script's field splitting before
+		// eval collapses blanks even inside quotes).
 		var q []string
 		for _, x := range w {
-			q = append(q, "'"+strings.ReplaceAll(x, "'", `'\''`)+"'")
+			if x == "" {
+				q = append(q, "''")
+				continue
+			}
+			var e strings.Builder
+			for _, r := range x {
+				if r == ' ' {
+					e.WriteString(`" "`)
+					continue
+				}
+				e.WriteByte('\\')
+				e.WriteRune(r)
+			}
+			q = append(q, e.String())
 		}
 		w2, err := splitWords(strings.Join(q, " "))
 		if err != nil {
