@@ -22,7 +22,9 @@ func (r *runner) arith(e syntax.ArithmExpr) (int64, bool) {
 				return r.arithVar(e.Pos(), l.Value)
 			}
 		}
+		r.level++
 		s := r.literal(e)
+		r.level--
 		if r.err != nil {
 			return 0, false
 		}

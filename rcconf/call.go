@@ -145,9 +145,9 @@ func (r *runner) callFunc(pos syntax.Pos, fd *funcDef, args []string) {
 		return
 	}
 	r.depth++
-	params, file, fixed, fr, loops := r.params, r.file, r.fixed, r.frame, r.loopDepth
+	params, file, fixed, fr, loops, lineOff := r.params, r.file, r.fixed, r.frame, r.loopDepth, r.lineOff
 	r.params = args[1:]
-	r.file, r.fixed = fd.file, fd.fixed
+	r.file, r.fixed, r.lineOff = fd.file, fd.fixed, fd.lineOff
 	r.frame = &frame{}
 	r.loopDepth = 0
 	r.stmt(fd.body)
@@ -158,7 +158,7 @@ func (r *runner) callFunc(pos syntax.Pos, fd *funcDef, args []string) {
 	for i := len(saved) - 1; i >= 0; i-- {
 		r.restore(saved[i].name, saved[i].prev, saved[i].existed)
 	}
-	r.params, r.file, r.fixed, r.frame, r.loopDepth = params, file, fixed, fr, loops
+	r.params, r.file, r.fixed, r.frame, r.loopDepth, r.lineOff = params, file, fixed, fr, loops, lineOff
 	r.depth--
 }
 
@@ -621,19 +621,28 @@ func (r *runner) dot(pos syntax.Pos, a []string) {
 		r.fail(pos, err, ". %s: cannot open: %v (/bin/sh exits here)", name, err)
 		return
 	}
+	if est := len(src) / 48; est > 4096 && est > len(r.vars) {
+		// A big file: size the variable table once rather than let it
+		// grow (and rehash) step by step.
+		m := make(map[string]variable, len(r.vars)+est)
+		for k, v := range r.vars {
+			m[k] = v
+		}
+		r.vars = m
+	}
 	if !r.seenFile[name] {
 		r.seenFile[name] = true
 		r.files = append(r.files, name)
 	}
 	r.depth++
-	file, fixed := r.file, r.fixed
-	r.file, r.fixed = name, nil
+	file, fixed, lineOff := r.file, r.fixed, r.lineOff
+	r.file, r.fixed, r.lineOff = name, nil, 0
 	r.status = 0
 	r.sourceText(name, src, nil)
 	if r.ctl == ctlReturn {
 		r.ctl = ctlNone
 	}
-	r.file, r.fixed = file, fixed
+	r.file, r.fixed, r.lineOff = file, fixed, lineOff
 	r.depth--
 }
 

@@ -88,6 +88,17 @@ func (r *runner) check(s *syntax.Stmt) bool {
 			if n.Dollar {
 				return refuse(n, `$"…" quoting is not /bin/sh`)
 			}
+			for _, p := range n.Parts {
+				if pe, ok := p.(*syntax.ParamExp); ok {
+					dqParamWord(pe)
+				}
+			}
+		case *syntax.CallExpr:
+			for _, w := range n.Args {
+				if m := splitWordCheck(w); m != "" {
+					return refuse(w, m)
+				}
+			}
 		case *syntax.CaseClause:
 			for _, ci := range n.Items {
 				if ci.Op != syntax.Break {
@@ -104,6 +115,13 @@ func (r *runner) check(s *syntax.Stmt) bool {
 			}
 			if _, ok := n.Loop.(*syntax.CStyleLoop); ok {
 				return refuse(n, "C-style for loop is not /bin/sh")
+			}
+			if wi, ok := n.Loop.(*syntax.WordIter); ok {
+				for _, w := range wi.Items {
+					if m := splitWordCheck(w); m != "" {
+						return refuse(w, m)
+					}
+				}
 			}
 		case *syntax.Redirect:
 			if n.Hdoc != nil {
@@ -153,6 +171,15 @@ func (r *runner) check(s *syntax.Stmt) bool {
 			if n.Exp != nil && isTrim(n.Exp.Op) && n.Exp.Word != nil {
 				rewriteQuotedPattern(n.Exp.Word)
 			}
+			if n.Exp != nil && !isTrim(n.Exp.Op) && n.Param != nil && !strings.HasPrefix(n.Param.Value, "\x01") {
+				// Keep the original node for paramWord and expand a
+				// parameter whose value paramWord computes lazily.
+				orig := *n
+				id := len(r.pexps)
+				r.pexps = append(r.pexps, &orig)
+				n.Exp = nil
+				n.Param = &syntax.Lit{ValuePos: orig.Param.ValuePos, ValueEnd: orig.Param.ValueEnd, Value: mangleWord + strconv.Itoa(id)}
+			}
 		}
 		return true
 	})
@@ -198,6 +225,8 @@ func (r *runner) checkParam(n *syntax.ParamExp) string {
 		}
 	}
 	switch {
+	case n.Exp != nil && n.Param != nil && (n.Param.Value == "@" || n.Param.Value == "*"):
+		return "${@…} / ${*…} with an operator is not supported"
 	case n.Length && n.Param != nil && (n.Param.Value == "@" || n.Param.Value == "*"):
 		return "${#@} / ${#*} is not supported"
 	case n.Excl:
@@ -443,4 +472,75 @@ func unContinueHdoc(w *syntax.Word) {
 			l.Value = dropContinuations(l.Value)
 		}
 	}
+}
+
+// dqParamWord gives the word of a ${p:-word} inside double quotes its
+// double-quote meaning, which expand does not: single quotes are plain
+// characters, and a backslash quotes only $ ` " \ and newline.
+func dqParamWord(pe *syntax.ParamExp) {
+	if pe.Exp == nil || pe.Exp.Word == nil || isTrim(pe.Exp.Op) {
+		return
+	}
+	w := pe.Exp.Word
+	var out []syntax.WordPart
+	for _, p := range w.Parts {
+		switch p := p.(type) {
+		case *syntax.SglQuoted:
+			out = append(out, &syntax.SglQuoted{Left: p.Left, Right: p.Right, Value: "'" + p.Value + "'"})
+		case *syntax.Lit:
+			s := p.Value
+			start := 0
+			for i := 0; i < len(s); i++ {
+				if s[i] != '\\' || i+1 >= len(s) {
+					continue
+				}
+				if i > start {
+					out = append(out, &syntax.Lit{ValuePos: p.ValuePos, ValueEnd: p.ValueEnd, Value: s[start:i]})
+				}
+				switch c := s[i+1]; c {
+				case '\n':
+				case '$', '`', '"', '\\':
+					out = append(out, &syntax.SglQuoted{Left: p.ValuePos, Right: p.ValueEnd, Value: string(c)})
+				default:
+					out = append(out, &syntax.SglQuoted{Left: p.ValuePos, Right: p.ValueEnd, Value: s[i : i+2]})
+				}
+				i++
+				start = i + 1
+			}
+			if start < len(s) {
+				out = append(out, &syntax.Lit{ValuePos: p.ValuePos, ValueEnd: p.ValueEnd, Value: s[start:]})
+			}
+		case *syntax.ParamExp:
+			dqParamWord(p)
+			out = append(out, p)
+		default:
+			out = append(out, p)
+		}
+	}
+	w.Parts = out
+}
+
+// splitWordCheck refuses an unquoted ${p:-word} (and kin) in a word that is
+// field-split when its word has quoted parts: /bin/sh keeps those parts
+// unsplit, expand splits the whole result.
+func splitWordCheck(w *syntax.Word) string {
+	for _, p := range w.Parts {
+		pe, ok := p.(*syntax.ParamExp)
+		if !ok || pe.Exp == nil || pe.Exp.Word == nil || isTrim(pe.Exp.Op) {
+			continue
+		}
+		for _, q := range pe.Exp.Word.Parts {
+			quoted := false
+			switch q := q.(type) {
+			case *syntax.SglQuoted, *syntax.DblQuoted:
+				quoted = true
+			case *syntax.Lit:
+				quoted = strings.Contains(q.Value, `\`)
+			}
+			if quoted {
+				return "unquoted ${" + pe.Param.Value + pe.Exp.Op.String() + "…} with a quoted word in a command argument: its field splitting is not supported; quote the whole expansion"
+			}
+		}
+	}
+	return ""
 }

@@ -127,7 +127,7 @@ func listConfirmTrees(t *testing.T) []confirmTree {
 }
 
 // readTreeEnv reads the tree's optional "env" file: one NAME=value per line,
-// blank lines ignored. No file means an empty environment (not nil: nil would
+// blank lines ignored, nothing expanded. No file means an empty environment (not nil: nil would
 // make rcconf.Load use the process environment).
 func readTreeEnv(root string) ([]string, error) {
 	env := []string{}
@@ -145,8 +145,10 @@ func readTreeEnv(root string) ([]string, error) {
 		if line == "" {
 			continue
 		}
+		// NAME need not be a shell name: both shells must drop the ones
+		// that are not (tree env-odd-names).
 		name, _, ok := strings.Cut(line, "=")
-		if !ok || !isShellName(name) {
+		if !ok || name == "" {
 			return nil, fmt.Errorf("env file line %d: %q is not NAME=value", n, line)
 		}
 		env = append(env, line)

@@ -116,9 +116,22 @@ func (v *vfs) readFile(name string) ([]byte, error) {
 	if st.Size() > v.maxSize {
 		return nil, fmt.Errorf("%s: %d bytes, over the %d-byte limit", name, st.Size(), v.maxSize)
 	}
-	b, err := io.ReadAll(io.LimitReader(f, v.maxSize+1))
-	if err != nil {
-		return nil, err
+	b := make([]byte, 0, st.Size()+1)
+	for {
+		n, err := f.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if int64(len(b)) > v.maxSize {
+			break
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
 	}
 	if int64(len(b)) > v.maxSize {
 		return nil, fmt.Errorf("%s: over the %d-byte limit", name, v.maxSize)

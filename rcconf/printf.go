@@ -17,6 +17,13 @@ func (r *runner) printf(pos syntax.Pos, a []string) int {
 		r.fail(pos, nil, "printf: usage: printf format [arguments]")
 		return 2
 	}
+	if a[0] == "--" {
+		a = a[1:]
+		if len(a) == 0 {
+			r.fail(pos, nil, "printf: usage: printf format [arguments]")
+			return 2
+		}
+	}
 	format, args := a[0], a[1:]
 	var sb strings.Builder
 	for {

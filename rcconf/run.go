@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
@@ -31,9 +32,10 @@ type srcPos struct {
 }
 
 type funcDef struct {
-	body  *syntax.Stmt
-	file  string
-	fixed *srcPos
+	body    *syntax.Stmt
+	file    string
+	fixed   *srcPos
+	lineOff int
 }
 
 type ctlKind uint8
@@ -88,7 +90,10 @@ type runner struct {
 
 	file  string
 	fixed *srcPos
-	cur   syntax.Pos
+	// lineOff is added to parser lines: a file is parsed in pieces between
+	// the lines the fast path (fast.go) evaluates, each piece from line 1.
+	lineOff int
+	cur     syntax.Pos
 
 	depth     int
 	loopDepth int
@@ -105,7 +110,11 @@ type runner struct {
 	nounset  bool
 	noglob   bool
 	ariths   []syntax.ArithmExpr
+	pexps    []*syntax.ParamExp
 	patCache map[string]*patMatcher
+
+	parsers  []*syntax.Parser
+	appends  map[string][]byte
 
 	files    []string
 	seenFile map[string]bool
@@ -134,7 +143,7 @@ func (r *runner) where(pos syntax.Pos) (string, int, int) {
 	if r.fixed != nil {
 		return r.fixed.file, r.fixed.line, r.fixed.col
 	}
-	return r.file, int(pos.Line()), int(pos.Col())
+	return r.file, int(pos.Line()) + r.lineOff, int(pos.Col())
 }
 
 func (r *runner) fail(pos syntax.Pos, cause error, format string, a ...any) {
@@ -149,14 +158,20 @@ func (r *runner) fail(pos syntax.Pos, cause error, format string, a ...any) {
 // attack stopped: "while :; do :; done" or deep recursion hanging the boot).
 func (r *runner) tick(pos syntax.Pos) bool {
 	r.cur = pos
+	f, l, c := r.where(pos)
+	return r.tickAt(f, l, c)
+}
+
+func (r *runner) tickAt(file string, line, col int) bool {
 	r.cmds++
 	if r.cmds > r.opts.MaxCommands {
-		r.fail(pos, nil, "evaluation stopped: command budget of %d exceeded", r.opts.MaxCommands)
+		r.failAt(file, line, col, "evaluation stopped: command budget of %d exceeded", r.opts.MaxCommands)
 		return false
 	}
 	if r.cmds&255 == 0 {
 		if err := r.ctx.Err(); err != nil {
-			r.fail(pos, err, "evaluation stopped: %v (time limit %v)", err, r.opts.Timeout)
+			r.failAt(file, line, col, "evaluation stopped: %v (time limit %v)", err, r.opts.Timeout)
+			r.err.Err = err
 			return false
 		}
 	}
@@ -183,6 +198,7 @@ const (
 	mangleArith = "\x01a" // $((…)) replaced by a parameter evaluated by arith.go
 	mangleQuote = "\x01q" // a quoted "$p" in a pattern: its value, glob characters escaped
 	mangleLen   = "\x01l" // ${#p}: the length in bytes, as dash counts (expand counts runes)
+	mangleWord  = "\x01w" // ${p:-word} and kin: word expanded only when used (expand is eager)
 )
 
 func (r *runner) Get(name string) expand.Variable {
@@ -200,7 +216,12 @@ func (r *runner) Get(name string) expand.Variable {
 		}
 	case c == '@' || c == '*':
 		if len(name) == 1 {
-			return expand.Variable{Set: true, Kind: expand.Indexed, List: r.params}
+			// Never a nil list: expand would make "$@" one empty field.
+			list := r.params
+			if list == nil {
+				list = []string{}
+			}
+			return expand.Variable{Set: true, Kind: expand.Indexed, List: list}
 		}
 	case c >= '0' && c <= '9':
 		n, err := strconv.Atoi(name)
@@ -240,6 +261,16 @@ func (r *runner) getMangled(name string) expand.Variable {
 			return strVar("0")
 		}
 		return strVar(strconv.FormatInt(n, 10))
+	case strings.HasPrefix(name, mangleWord):
+		i, err := strconv.Atoi(name[len(mangleWord):])
+		if err != nil || i >= len(r.pexps) {
+			return expand.Variable{}
+		}
+		v, ok := r.paramWord(r.pexps[i])
+		if !ok {
+			return strVar("")
+		}
+		return strVar(v)
 	case strings.HasPrefix(name, mangleLen):
 		v := r.Get(name[len(mangleLen):])
 		if !v.IsSet() && r.nounset {
@@ -305,25 +336,35 @@ func (r *runner) restore(name string, prev variable, existed bool) {
 
 // setVar assigns name at pos, recording the place as the value's origin.
 func (r *runner) setVar(name, value string, pos syntax.Pos) bool {
+	f, l, c := r.where(pos)
+	return r.setVarAt(name, value, f, l, c)
+}
+
+func (r *runner) setVarAt(name, value, file string, line, col int) bool {
 	prev, ok := r.vars[name]
 	if ok && prev.readonly {
-		r.fail(pos, nil, "assignment to readonly variable %q refused (/bin/sh exits here)", name)
+		r.failAt(file, line, col, "assignment to readonly variable %q refused (/bin/sh exits here)", name)
 		return false
 	}
 	if len(value) > r.opts.MaxValueLen {
 		// The attack stopped: x=$x$x in a loop exhausting memory.
-		r.fail(pos, nil, "value of %q is %d bytes, over the %d-byte limit", name, len(value), r.opts.MaxValueLen)
+		r.failAt(file, line, col, "value of %q is %d bytes, over the %d-byte limit", name, len(value), r.opts.MaxValueLen)
 		return false
 	}
 	if name == "IFS" && strings.Trim(value, " \t\n") != "" {
 		// expand drops empty fields when splitting on non-white-space IFS
 		// characters, where /bin/sh keeps them.
-		r.fail(pos, nil, "IFS=%q refused: splitting on non-white-space IFS characters is not supported", value)
+		r.failAt(file, line, col, "IFS=%q refused: splitting on non-white-space IFS characters is not supported", value)
 		return false
 	}
-	f, l, _ := r.where(pos)
-	r.put(name, variable{value: value, file: f, line: int32(l), exported: prev.exported})
+	r.put(name, variable{value: value, file: file, line: int32(line), exported: prev.exported})
 	return true
+}
+
+func (r *runner) failAt(file string, line, col int, format string, a ...any) {
+	if r.err == nil {
+		r.err = &Error{File: file, Line: line, Col: col, Msg: fmt.Sprintf(format, a...)}
+	}
 }
 
 // --- files and statements ---
@@ -336,26 +377,118 @@ func parseErr(name string, err error) *Error {
 	return &Error{File: name, Line: 1, Col: 1, Msg: "syntax error: " + err.Error(), Err: err}
 }
 
-// sourceText parses src statement by statement and runs each as soon as it is
-// parsed, as the shell does; so the syntax tree of a large rc.conf is never
-// held whole in memory.
+// sourceText runs a file's text. Plain top-level assignment lines are
+// evaluated by the fast path (fast.go); everything else is parsed statement
+// by statement and each statement run as soon as it is parsed, as the shell
+// does, so the syntax tree of a large rc.conf is never held whole in memory.
 func (r *runner) sourceText(name string, src []byte, fixed *srcPos) {
-	p := syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(false))
-	err := p.Stmts(bytes.NewReader(src), func(s *syntax.Stmt) bool {
+	if fixed != nil {
+		r.parseRun(name, src, 0, 1, fixed)
+		return
+	}
+	// src is never modified once read, so the string can share its bytes.
+	text := unsafe.String(unsafe.SliceData(src), len(src))
+	off, line := 0, 1
+	for off < len(text) && !r.stopped() {
+		if n, ok := r.fastLine(text, off, line, true); ok {
+			off += n
+			line++
+			continue
+		}
+		end := r.parseRun(name, src, off, line, nil)
+		line += strings.Count(text[off:end], "\n")
+		off = end
+	}
+}
+
+// parseRun parses and runs statements of src from off (at line), stopping
+// after a statement that ends its line when the next line suits the fast
+// path; it returns the offset it stopped at.
+func (r *runner) parseRun(name string, src []byte, off, line int, fixed *srcPos) int {
+	// Parsers are reused (one per nesting level: a "." inside a statement
+	// parses while the outer parser is suspended); each is large.
+	var p *syntax.Parser
+	if n := len(r.parsers); n > 0 {
+		p, r.parsers = r.parsers[n-1], r.parsers[:n-1]
+	} else {
+		p = syntax.NewParser(syntax.Variant(syntax.LangBash))
+	}
+	defer func() { r.parsers = append(r.parsers, p) }()
+	saved := r.lineOff
+	r.lineOff = line - 1
+	defer func() { r.lineOff = saved }()
+	stop := len(src)
+	err := p.Stmts(bytes.NewReader(src[off:]), func(s *syntax.Stmt) bool {
 		if !r.check(s) {
 			return false
 		}
 		r.stmt(s)
-		return !r.stopped()
+		if r.stopped() {
+			return false
+		}
+		if fixed != nil {
+			return true
+		}
+		next, ok := lineEnd(src, off+int(s.End().Offset()))
+		if !ok || hasHeredoc(s) || next >= len(src) {
+			return true
+		}
+		if _, fast := r.fastLine(string(src[next:min(len(src), next+lineLen(src, next))]), 0, 0, false); fast {
+			stop = next
+			return false
+		}
+		return true
 	})
 	if err != nil && r.err == nil {
 		e := parseErr(name, err)
 		if fixed != nil {
 			e.Msg = fmt.Sprintf("eval: %s (eval text line %d col %d)", e.Msg, e.Line, e.Col)
 			e.File, e.Line, e.Col = fixed.file, fixed.line, fixed.col
+		} else {
+			e.Line += line - 1
 		}
 		r.err = e
 	}
+	return stop
+}
+
+// lineEnd reports whether only blanks and a comment follow offset i on its
+// line, and returns the offset of the next line.
+func lineEnd(src []byte, i int) (int, bool) {
+	for i < len(src) && (src[i] == ' ' || src[i] == '\t') {
+		i++
+	}
+	if i < len(src) && src[i] == '#' {
+		for i < len(src) && src[i] != '\n' {
+			i++
+		}
+	}
+	if i >= len(src) {
+		return len(src), true
+	}
+	if src[i] != '\n' {
+		return 0, false
+	}
+	return i + 1, true
+}
+
+func lineLen(src []byte, i int) int {
+	n := bytes.IndexByte(src[i:], '\n')
+	if n < 0 {
+		return len(src) - i
+	}
+	return n + 1
+}
+
+func hasHeredoc(s *syntax.Stmt) bool {
+	found := false
+	syntax.Walk(s, func(n syntax.Node) bool {
+		if rd, ok := n.(*syntax.Redirect); ok && rd.Hdoc != nil {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 func (r *runner) stmts(ss []*syntax.Stmt) {
@@ -416,7 +549,7 @@ func (r *runner) cmd(c syntax.Command) {
 		if r.subshell > 0 {
 			r.undo = append(r.undo, undoEnt{name: name, isFunc: true, prevFn: r.funcs[name]})
 		}
-		r.funcs[name] = &funcDef{body: c.Body, file: r.file, fixed: r.fixed}
+		r.funcs[name] = &funcDef{body: c.Body, file: r.file, fixed: r.fixed, lineOff: r.lineOff}
 		r.status = 0
 	case *syntax.BinaryCmd:
 		r.stmt(c.X)
@@ -703,4 +836,72 @@ func (r *runner) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {
 		return r.err
 	}
 	return nil
+}
+
+// paramWord evaluates ${p-word}, ${p:-word}, ${p+word}, ${p:+word},
+// ${p=word}, ${p:=word}, ${p?word} and ${p:?word} with the word expanded
+// only when it is used, as /bin/sh does (an assignment or a command in an
+// unused word never happens).
+func (r *runner) paramWord(pe *syntax.ParamExp) (string, bool) {
+	name := pe.Param.Value
+	v := r.Get(name)
+	set := v.IsSet()
+	val := v.Str
+	null := !set || val == ""
+	word := func() (string, bool) {
+		if pe.Exp.Word == nil {
+			return "", true
+		}
+		// A nested expansion: expand's Config is not reentrant.
+		r.level++
+		s := r.literal(pe.Exp.Word)
+		r.level--
+		return s, r.err == nil
+	}
+	switch op := pe.Exp.Op; op {
+	case syntax.DefaultUnset, syntax.DefaultUnsetOrNull:
+		if !set || op == syntax.DefaultUnsetOrNull && null {
+			return word()
+		}
+		return val, true
+	case syntax.AlternateUnset, syntax.AlternateUnsetOrNull:
+		if set && !(op == syntax.AlternateUnsetOrNull && null) {
+			return word()
+		}
+		return "", true
+	case syntax.AssignUnset, syntax.AssignUnsetOrNull:
+		if !set || op == syntax.AssignUnsetOrNull && null {
+			w, ok := word()
+			if !ok {
+				return "", false
+			}
+			if !validName(name) {
+				r.fail(pe.Pos(), nil, "${%s=…}: cannot assign to %s", name, name)
+				return "", false
+			}
+			if !r.setVar(name, w, r.cur) {
+				return "", false
+			}
+			return w, true
+		}
+		return val, true
+	case syntax.ErrorUnset, syntax.ErrorUnsetOrNull:
+		if !set || op == syntax.ErrorUnsetOrNull && null {
+			w, ok := word()
+			if !ok {
+				return "", false
+			}
+			if w == "" {
+				w = "parameter not set"
+				if set {
+					w = "parameter null or not set"
+				}
+			}
+			r.fail(pe.Pos(), nil, "%s: %s (/bin/sh exits here)", name, w)
+			return "", false
+		}
+		return val, true
+	}
+	r.fail(pe.Pos(), nil, "${%s%s…} not supported", name, pe.Exp.Op)
+	return "", false
 }

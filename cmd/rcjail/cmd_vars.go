@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+
+	"rcjail/rcconf"
+)
+
+func init() {
+	register(&command{
+		name:  "vars",
+		usage: "vars [--json] [PREFIX]   print rc.conf variables starting with PREFIX (default jail_) and where each was set",
+		run:   runVars,
+	})
+}
+
+// varOut is one variable in vars --json output.
+type varOut struct {
+	Value string `json:"value"`
+	File  string `json:"file"`
+	Line  int    `json:"line"`
+}
+
+func runVars(ctx context.Context, g *Globals, args []string) int {
+	fs := flag.NewFlagSet("vars", flag.ContinueOnError)
+	fs.SetOutput(g.Stderr)
+	asJSON := fs.Bool("json", false, "print a JSON object of name -> {value, file, line}")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	prefix := "jail_"
+	switch fs.NArg() {
+	case 0:
+	case 1:
+		prefix = fs.Arg(0)
+	default:
+		fmt.Fprintf(g.Stderr, "%s: vars: want at most one PREFIX, got %q\n", g.Name, fs.Args())
+		return 2
+	}
+	vars, err := rcconf.Load(ctx, rcconf.Options{Root: g.Root})
+	if err != nil {
+		fmt.Fprintf(g.Stderr, "%s: vars: %v\n", g.Name, err)
+		return 1
+	}
+	var names []string
+	for _, n := range vars.Names() {
+		if strings.HasPrefix(n, prefix) {
+			names = append(names, n)
+		}
+	}
+	w := bufio.NewWriter(g.Stdout)
+	if *asJSON {
+		m := make(map[string]varOut, len(names))
+		for _, n := range names {
+			v, _ := vars.Lookup(n)
+			m[n] = varOut{Value: v.Value, File: v.File, Line: v.Line}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(m); err != nil {
+			fmt.Fprintf(g.Stderr, "%s: vars: encode JSON: %v\n", g.Name, err)
+			return 1
+		}
+	} else {
+		for _, n := range names {
+			v, _ := vars.Get(n)
+			q, err := syntax.Quote(v, syntax.LangPOSIX)
+			if err != nil {
+				// A value POSIX sh cannot quote (a NUL byte cannot come
+				// from a shell, but be exact about it anyway).
+				fmt.Fprintf(g.Stderr, "%s: vars: %s: quote value: %v\n", g.Name, n, err)
+				return 1
+			}
+			fmt.Fprintf(w, "%s=%s\n", n, q)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		fmt.Fprintf(g.Stderr, "%s: vars: write: %v\n", g.Name, err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,374 @@
+package rcconf
+
+import (
+	"strings"
+	"unsafe"
+)
+
+// The fast path evaluates the commonest rc.conf line without the parser:
+//
+//	[blanks] NAME=VALUE [blanks [# comment]]
+//
+// where VALUE is a run of
+//   - bare characters from [A-Za-z0-9_./:,@%+=-],
+//   - '…' single-quoted text on the line,
+//   - "…" double-quoted text on the line without \ or `,
+//   - $NAME, ${NAME}, ${NAME[:]-word}, ${NAME[:]+word} and ${NAME#word},
+//     ##, %, %% (quoted or not), where word has only the characters
+//     [A-Za-z0-9_./:,@%+=# -] and, in # and % patterns, *.
+//
+// Every such line means the same to /bin/sh whatever the context: an
+// assignment value is neither split nor globbed, none of these forms can
+// run a command or fail, and a * pattern matches the same bytes in any
+// locale. Anything else (and any line while set -u is on) goes to the
+// parser. The confirm suite runs every fixture through both paths.
+
+// fastLine tries the line of s at off. With run, it also performs the
+// assignment. It returns the bytes the line takes, newline included.
+func (r *runner) fastLine(s string, off, line int, run bool) (int, bool) {
+	if r.nounset {
+		return 0, false
+	}
+	i := off
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	if i >= len(s) || s[i] == '\n' || s[i] == '#' {
+		// A blank or comment line.
+		for i < len(s) && s[i] != '\n' {
+			i++
+		}
+		if i < len(s) {
+			i++
+		}
+		return i - off, true
+	}
+	nameStart := i
+	if !nameStartChar(s[i]) {
+		return 0, false
+	}
+	for i < len(s) && nameChar(s[i]) {
+		i++
+	}
+	if i >= len(s) || s[i] != '=' {
+		return 0, false
+	}
+	name := s[nameStart:i]
+	i++
+	var partsArr [8]string
+	parts := partsArr[:0]
+	// selfFirst: the value starts with $NAME of the variable assigned, the
+	// x="$x more" idiom that appends to a list.
+	selfFirst := false
+	add := func(p string) {
+		if run {
+			parts = append(parts, p)
+		}
+	}
+	isSelf := func(i int) bool {
+		n := len(name)
+		return len(parts) == 0 && (strings.HasPrefix(s[i:], "$"+name) && (i+1+n >= len(s) || !nameChar(s[i+1+n])) ||
+			strings.HasPrefix(s[i:], "${"+name+"}"))
+	}
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n':
+			goto end
+		case c == '\'':
+			j := strings.IndexByte(s[i+1:], '\'')
+			if j < 0 || strings.IndexByte(s[i+1:i+1+j], '\n') >= 0 {
+				return 0, false
+			}
+			add(s[i+1 : i+1+j])
+			i += j + 2
+		case c == '"':
+			i++
+			for {
+				if i >= len(s) {
+					return 0, false
+				}
+				c := s[i]
+				if c == '"' {
+					i++
+					break
+				}
+				if c == '$' {
+					if isSelf(i) {
+						selfFirst = true
+					}
+					v, n, ok := r.fastParam(s, i, run)
+					if !ok {
+						return 0, false
+					}
+					add(v)
+					i += n
+					continue
+				}
+				if c == '\\' || c == '`' || c == '\n' {
+					return 0, false
+				}
+				j := i
+				for j < len(s) && s[j] != '"' && s[j] != '$' && s[j] != '\\' && s[j] != '`' && s[j] != '\n' {
+					j++
+				}
+				add(s[i:j])
+				i = j
+			}
+		case c == '$':
+			if isSelf(i) {
+				selfFirst = true
+			}
+			v, n, ok := r.fastParam(s, i, run)
+			if !ok {
+				return 0, false
+			}
+			add(v)
+			i += n
+		case bareChar(c):
+			j := i
+			for j < len(s) && bareChar(s[j]) {
+				j++
+			}
+			add(s[i:j])
+			i = j
+		default:
+			return 0, false
+		}
+	}
+end:
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	if i < len(s) && s[i] == '#' && (s[i-1] == ' ' || s[i-1] == '\t') {
+		for i < len(s) && s[i] != '\n' {
+			i++
+		}
+	}
+	if i < len(s) {
+		if s[i] != '\n' {
+			return 0, false
+		}
+		i++
+	}
+	if run {
+		var val string
+		switch {
+		case len(parts) == 1:
+			val = parts[0]
+		case selfFirst && len(parts) > 1:
+			val = r.appendTo(name, parts[0], parts[1:])
+		case len(parts) > 1:
+			val = strings.Join(parts, "")
+		}
+		col := nameStart - off + 1
+		if !r.tickAt(r.file, line, col) {
+			return 0, false
+		}
+		if !r.setVarAt(name, val, r.file, line, col) {
+			return 0, false
+		}
+		r.status = 0
+	}
+	return i - off, true
+}
+
+func nameStartChar(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+func nameChar(c byte) bool { return nameStartChar(c) || c >= '0' && c <= '9' }
+
+func bareChar(c byte) bool {
+	return nameChar(c) || strings.IndexByte("./:,@%+=-", c) >= 0
+}
+
+func wordChar(c byte) bool {
+	return nameChar(c) || strings.IndexByte("./:,@%+=# -", c) >= 0
+}
+
+// fastParam reads $NAME or one of the ${…} forms at s[i] ('$'); it returns
+// the value, the bytes taken and whether the form is one the fast path
+// handles.
+func (r *runner) fastParam(s string, i int, run bool) (string, int, bool) {
+	start := i
+	i++
+	if i >= len(s) {
+		return "", 0, false
+	}
+	if s[i] != '{' {
+		if !nameStartChar(s[i]) {
+			return "", 0, false
+		}
+		j := i
+		for j < len(s) && nameChar(s[j]) {
+			j++
+		}
+		v := ""
+		if run {
+			v = r.vars[s[i:j]].value
+		}
+		return v, j - start, true
+	}
+	i++
+	j := i
+	if j >= len(s) || !nameStartChar(s[j]) {
+		return "", 0, false
+	}
+	for j < len(s) && nameChar(s[j]) {
+		j++
+	}
+	name := s[i:j]
+	if j >= len(s) {
+		return "", 0, false
+	}
+	if s[j] == '}' {
+		v := ""
+		if run {
+			v = r.vars[name].value
+		}
+		return v, j + 1 - start, true
+	}
+	colon := false
+	if s[j] == ':' {
+		colon = true
+		j++
+		if j >= len(s) || (s[j] != '-' && s[j] != '+') {
+			return "", 0, false
+		}
+	}
+	op := s[j]
+	double := false
+	switch op {
+	case '-', '+':
+	case '#', '%':
+		if colon {
+			return "", 0, false
+		}
+		if j+1 < len(s) && s[j+1] == op {
+			double = true
+			j++
+		}
+	default:
+		return "", 0, false
+	}
+	j++
+	w := j
+	for j < len(s) && s[j] != '}' {
+		if !wordChar(s[j]) && !(s[j] == '*' && (op == '#' || op == '%')) {
+			return "", 0, false
+		}
+		j++
+	}
+	if j >= len(s) {
+		return "", 0, false
+	}
+	word := s[w:j]
+	n := j + 1 - start
+	if !run {
+		return "", n, true
+	}
+	v, set := r.vars[name]
+	val := v.value
+	switch op {
+	case '-':
+		if !set || colon && val == "" {
+			return word, n, true
+		}
+		return val, n, true
+	case '+':
+		if set && !(colon && val == "") {
+			return word, n, true
+		}
+		return "", n, true
+	case '#':
+		return trimPrefix(val, word, double), n, true
+	default:
+		return trimSuffix(val, word, double), n, true
+	}
+}
+
+// starMatch matches t against a pattern of literal bytes and * only.
+func starMatch(p, t string) bool {
+	pi, ti := 0, 0
+	star, mark := -1, 0
+	for ti < len(t) {
+		switch {
+		case pi < len(p) && p[pi] == '*':
+			star, mark = pi, ti
+			pi++
+		case pi < len(p) && p[pi] == t[ti]:
+			pi++
+			ti++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			ti = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
+}
+
+func trimPrefix(v, p string, longest bool) string {
+	if longest {
+		for i := len(v); i >= 0; i-- {
+			if starMatch(p, v[:i]) {
+				return v[i:]
+			}
+		}
+		return v
+	}
+	for i := 0; i <= len(v); i++ {
+		if starMatch(p, v[:i]) {
+			return v[i:]
+		}
+	}
+	return v
+}
+
+func trimSuffix(v, p string, longest bool) string {
+	if longest {
+		for i := 0; i <= len(v); i++ {
+			if starMatch(p, v[i:]) {
+				return v[:i]
+			}
+		}
+		return v
+	}
+	for i := len(v); i >= 0; i-- {
+		if starMatch(p, v[i:]) {
+			return v[:i]
+		}
+	}
+	return v
+}
+
+// appendTo returns cur with rest appended, reusing name's append buffer when
+// cur is exactly its contents: x="$x more" is then amortised O(len(more))
+// instead of a copy of the whole list (quadratic over a 5000-jail
+// jail_list). Bytes of the buffer below its length are never written again,
+// so every string already handed out stays unchanged.
+func (r *runner) appendTo(name, cur string, rest []string) string {
+	n := len(cur)
+	for _, p := range rest {
+		n += len(p)
+	}
+	buf := r.appends[name]
+	if len(buf) == 0 || len(cur) != len(buf) || unsafe.StringData(cur) != unsafe.SliceData(buf) {
+		buf = make([]byte, len(cur), max(2*n, 64))
+		copy(buf, cur)
+	}
+	for _, p := range rest {
+		buf = append(buf, p...)
+	}
+	if r.appends == nil {
+		r.appends = map[string][]byte{}
+	}
+	r.appends[name] = buf
+	return unsafe.String(unsafe.SliceData(buf), len(buf))
+}
