@@ -113,8 +113,8 @@ type runner struct {
 	pexps    []*syntax.ParamExp
 	patCache map[string]*patMatcher
 
-	parsers  []*syntax.Parser
-	appends  map[string][]byte
+	parsers []*syntax.Parser
+	appends map[string][]byte
 
 	files    []string
 	seenFile map[string]bool
