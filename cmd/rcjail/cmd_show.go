@@ -171,19 +171,19 @@ func runShow(ctx context.Context, g *Globals, args []string) int {
 	return status
 }
 
-// writeShowText prints one block per section: knob, value (Go-quoted, so a
-// value with blanks, control characters or nothing at all is visible as
-// such) and where it came from.
+// writeShowText prints one block per section: knob, where its value came
+// from, and the value, Go-quoted so that a value with blanks, control
+// characters or nothing at all is visible as such.
 func writeShowText(w io.Writer, out showOutput) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	block := func(title string, ss []showSetting) {
 		fmt.Fprintf(tw, "%s:\n", title)
 		for _, s := range ss {
 			where := s.Where
-			if s.File != "" || s.Where == "set" {
+			if (s.File != "" || s.Where == "set") && s.Var != s.Knob {
 				where += " (" + s.Var + ")"
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Knob, strconv.Quote(s.Value), where)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Knob, where, strconv.Quote(s.Value))
 		}
 	}
 	block("host", out.Host)

@@ -5,7 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -20,7 +23,49 @@ func TestMain(m *testing.M) {
 		"rcjail": func() {
 			os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 		},
+		"fakejail": fakeJail,
 	})
+}
+
+// fakeJail ROOT IDFILE stands in for a running jail on Linux, where a jid is
+// the pid of a process whose root directory is the jail root: it chroots
+// into ROOT (root only), then writes its pid to IDFILE (opened before the
+// chroot) and sleeps until killed.
+func fakeJail() {
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: fakejail ROOT IDFILE")
+		os.Exit(2)
+	}
+	f, err := os.OpenFile(os.Args[2], os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err == nil {
+		err = syscall.Chroot(os.Args[1])
+	}
+	if err == nil {
+		_, err = f.WriteString(strconv.Itoa(os.Getpid()) + "\n")
+	}
+	if err == nil {
+		err = f.Close()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fakejail:", err)
+		os.Exit(1)
+	}
+	time.Sleep(time.Hour)
+}
+
+// waitFor FILE waits (up to 30 s) until FILE exists and is not empty: a
+// background command has written it.
+func waitFor(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitfor file")
+	}
+	p := ts.MkAbs(args[0])
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if fi, err := os.Stat(p); err == nil && fi.Size() > 0 {
+			return
+		}
+	}
+	ts.Fatalf("%s: not written within 30s", args[0])
 }
 
 // TestScript runs testdata/script/*.txtar: each is a user's session, with
@@ -34,6 +79,7 @@ func TestScript(t *testing.T) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		UpdateScripts:       *updateScripts,
+		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"waitfor": waitFor},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "root":
