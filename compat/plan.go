@@ -3,6 +3,7 @@ package compat
 import (
 	"fmt"
 	"path"
+	"strings"
 )
 
 // Plan is the ordered list of steps for one jail and one verb.
@@ -91,7 +92,19 @@ func SkelMountOrder(s Skel) []SkelEntry {
 	return rw
 }
 
-func under(root, rel string) string { return path.Join(root, rel) }
+// under joins a clean absolute root and a clean relative entry. Both are
+// clean by the configuration's contract, so a concatenation gives the same
+// result as path.Join without its allocation-heavy Clean (planning 1000
+// jails makes ~30000 of these); anything else goes through path.Join.
+func under(root, rel string) string {
+	if rel == "" || rel == "." || root == "" || rel[0] == '/' || strings.Contains(rel, "..") || strings.HasSuffix(rel, "/") || strings.Contains(rel, "//") {
+		return path.Join(root, rel)
+	}
+	if root == "/" {
+		return "/" + rel
+	}
+	return root + "/" + rel
+}
 
 // PlanStart returns the steps that start j, in SPEC §1's order: aliases →
 // skeleton → fstab → devfs (+ ruleset, dev/log) → fdescfs → procfs →
