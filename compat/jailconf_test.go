@@ -32,6 +32,11 @@ func TestJailConfDefined(t *testing.T) {
 			t.Errorf("%s: file %q errors %q, want %q", tc.name, j.JailConfFile, errStrings(j), tc.want)
 		}
 	}
+	// A hostname that is set is still checked.
+	j0 := mustConfig(t, rc("jail_list=bad", "jail_bad_hostname=a;b"), mapFS{"/etc/jail.conf": "x"}).Jails["bad"]
+	if d := cmp.Diff([]string{`/etc/rc.conf:2: jail bad: jail_bad_hostname="a;b": hostname contains ";", which a shell would interpret`}, errStrings(j0)); d != "" {
+		t.Errorf("(-want +got)\n%s", d)
+	}
 	// No file: the usual errors.
 	j := mustConfig(t, rc("jail_list=bad", "jail_bad_hostname=bad.example.org"), mapFS{}).Jails["bad"]
 	want := []string{`jail bad: jail_bad_rootdir="": no root directory has been defined`}

@@ -165,6 +165,12 @@ func (b *builder) jail(name string) *Jail {
 		// file (the modern script's rule).
 		j.JailConfFile = findJailConf(b.fsys, jailConfCandidates(r, j.J, jv, b.c.JailConf))
 	}
+	if j.JailConfFile != "" && hostS.Value != "" {
+		// Still printed on the start line: check it all the same.
+		if msg := hostnameProblem(hostS.Value); msg != "" {
+			b.fail(j, hostS, msg)
+		}
+	}
 	if j.JailConfFile == "" {
 		switch {
 		case rootS.Value == "":
