@@ -51,11 +51,23 @@ func New(opts Options) (*Executor, error) {
 	if err := supported(); err != nil {
 		return nil, err
 	}
-	dir, err := openStateDir(opts.Root)
+	return &Executor{opts: opts, jails: map[string]*jailState{}, calls: map[string]int{}}, nil
+}
+
+// stateDir opens (creating it) the state directory on first use: an
+// executor that only answers queries (rcjail -n) changes nothing.
+func (x *Executor) stateDir() (*os.File, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.dir != nil {
+		return x.dir, nil
+	}
+	dir, err := openStateDir(x.opts.Root)
 	if err != nil {
 		return nil, fmt.Errorf("native backend: %w", err)
 	}
-	return &Executor{opts: opts, dir: dir, jails: map[string]*jailState{}, calls: map[string]int{}}, nil
+	x.dir = dir
+	return dir, nil
 }
 
 // Close finishes the stop of every jail this executor stopped (see
@@ -125,12 +137,16 @@ func (x *Executor) jail(name string) (*jailState, error) {
 	if js != nil {
 		return js, nil
 	}
-	lock, err := lockJail(x.dir, name, x.opts.LockWait)
+	dir, err := x.stateDir()
+	if err != nil {
+		return nil, err
+	}
+	lock, err := lockJail(dir, name, x.opts.LockWait)
 	if err != nil {
 		return nil, err
 	}
 	js = &jailState{name: name, lock: lock}
-	js.rec = readRecord(x.dir, name, x.warnf)
+	js.rec = readRecord(dir, name, x.warnf)
 	if js.rec != nil {
 		js.root = js.rec.Root
 	}

@@ -34,7 +34,8 @@ var jailSysctls = map[string]string{
 
 func sysctlGet(x *Executor, mib string) (string, error) {
 	if def, ok := jailSysctls[mib]; ok {
-		b, err := readAt(x.dir, "sysctl."+mib)
+		// Read without creating the state directory (a query).
+		b, err := os.ReadFile(path.Join(x.opts.Root, StateDir, "sysctl."+mib))
 		if err != nil {
 			return def, nil
 		}
@@ -56,7 +57,11 @@ func sysctlSet(x *Executor, mib, value string) error {
 		// change.
 		return fmt.Errorf("sysctl %s=%s: not a jail sysctl: %w", mib, value, errors.ErrUnsupported)
 	}
-	if err := writeAtomic(x.dir, "sysctl."+mib, []byte(value+"\n"), false); err != nil {
+	dir, err := x.stateDir()
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(dir, "sysctl."+mib, []byte(value+"\n"), false); err != nil {
 		return fmt.Errorf("sysctl %s=%s: %w", mib, value, err)
 	}
 	return nil
