@@ -1,0 +1,221 @@
+package cmdexec
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"rcjail/compat"
+)
+
+// withStubs puts the stub kit first on PATH with a fresh state and trace,
+// and returns a function reading the trace (one "prog arg…" per line).
+func withStubs(t *testing.T) (state string, trace func() string) {
+	t.Helper()
+	bin, err := filepath.Abs("../../../testdata/stubs/bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	state = filepath.Join(dir, "state")
+	tr := filepath.Join(dir, "trace")
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("RCJAIL_STUBSTATE", state)
+	t.Setenv("RCJAIL_TRACE", tr)
+	return state, func() string {
+		b, _ := os.ReadFile(tr)
+		return strings.ReplaceAll(string(b), "\t", " ")
+	}
+}
+
+func TestMkdirCreatesAndRefuses(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	x := New("/")
+	created, err := x.Mkdir(ctx, compat.Mkdir{Jail: "w", Root: root, Path: root + "/usr/lib"})
+	if err != nil || !created {
+		t.Fatalf("Mkdir missing: created=%v err=%v", created, err)
+	}
+	if st, err := os.Lstat(root + "/usr/lib"); err != nil || !st.IsDir() || st.Mode().Perm()&^0o755 != 0 {
+		t.Errorf("usr/lib: %v %v", st, err)
+	}
+	created, err = x.Mkdir(ctx, compat.Mkdir{Jail: "w", Root: root, Path: root + "/usr/lib"})
+	if err != nil || created {
+		t.Errorf("Mkdir existing: created=%v err=%v", created, err)
+	}
+	// A symlink planted in the path (the jail's root user can do that)
+	// must not be followed: here it points outside the jail root.
+	outside := t.TempDir()
+	if err := os.Symlink(outside, root+"/lib"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.Mkdir(ctx, compat.Mkdir{Jail: "w", Root: root, Path: root + "/lib/x"}); err == nil || !strings.Contains(err.Error(), "is a symlink") {
+		t.Errorf("Mkdir through a symlink: %v", err)
+	}
+	if ents, _ := os.ReadDir(outside); len(ents) != 0 {
+		t.Errorf("Mkdir wrote outside the jail root: %v", ents)
+	}
+	if err := os.WriteFile(root+"/file", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.Mkdir(ctx, compat.Mkdir{Jail: "w", Root: root, Path: root + "/file"}); err == nil || !strings.Contains(err.Error(), "not a directory") {
+		t.Errorf("Mkdir on a file: %v", err)
+	}
+	if _, err := x.Mkdir(ctx, compat.Mkdir{Jail: "w", Root: root, Path: "/etc"}); err == nil {
+		t.Errorf("Mkdir outside the root accepted")
+	}
+	// Rmdir removes only what is an empty directory.
+	if err := x.Rmdir(ctx, compat.Rmdir{Jail: "w", Root: root, Path: root + "/usr/lib"}); err != nil {
+		t.Errorf("Rmdir: %v", err)
+	}
+	if err := x.Rmdir(ctx, compat.Rmdir{Jail: "w", Root: root, Path: root + "/lib"}); err == nil {
+		t.Errorf("Rmdir removed a symlink")
+	}
+}
+
+func TestStateFilesNoFollow(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	if err := os.MkdirAll(root+"/var/run", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	x := New(root)
+	// The id file goes under the -R root.
+	if err := x.WriteFile(ctx, compat.WriteFile{Jail: "w", Path: "/var/run/jail_w.id", Data: []byte("7\n"), IDFile: true}); err != nil {
+		t.Fatal(err)
+	}
+	jid, ok, err := x.ReadIDFile(ctx, "/var/run/jail_w.id")
+	if jid != "7" || !ok || err != nil {
+		t.Errorf("ReadIDFile: %q %v %v", jid, ok, err)
+	}
+	// A symlink as the console log (SA-07:01) is refused, its target untouched.
+	victim := filepath.Join(t.TempDir(), "passwd")
+	if err := os.WriteFile(victim, []byte("root\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, root+"/var/run/log"); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.WriteFile(ctx, compat.WriteFile{Jail: "w", Path: "/var/run/log", Data: []byte("x")}); err == nil {
+		t.Errorf("WriteFile followed a symlink")
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "root\n" {
+		t.Errorf("symlink target changed: %q", b)
+	}
+	if _, ok, _ := x.ReadIDFile(ctx, "/var/run/log"); ok {
+		t.Errorf("ReadIDFile accepted a symlink")
+	}
+	if _, ok, err := x.ReadIDFile(ctx, "/var/run/none.id"); ok || err != nil {
+		t.Errorf("missing id file: %v %v", ok, err)
+	}
+	if err := x.RemoveFile(ctx, compat.RemoveFile{Jail: "w", Path: "/var/run/jail_w.id"}); err != nil {
+		t.Error(err)
+	}
+	if err := x.RemoveFile(ctx, compat.RemoveFile{Jail: "w", Path: "/var/run/jail_w.id"}); err != nil {
+		t.Errorf("removing a missing file: %v", err)
+	}
+}
+
+func TestMountedAndMountThroughStubs(t *testing.T) {
+	ctx := context.Background()
+	_, trace := withStubs(t)
+	root := t.TempDir()
+	x := New("/")
+	for _, d := range []string{"bin", "usr/lib"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := x.Mount(ctx, compat.Mount{Jail: "w", FSType: compat.FSNullfs, Source: "/skel/bin", Target: root + "/bin", ReadOnly: true, Root: root}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		dir, fstype string
+		want        bool
+	}{
+		{root + "/bin", "", true},
+		{root + "/bin", compat.FSNullfs, true},
+		{root + "/bin", compat.FSDevfs, false},
+		{root + "/usr/lib", "", false}, // df answers for "/": not this dir
+		{root + "/missing", "", false},
+	} {
+		got, err := x.Mounted(ctx, tc.dir, tc.fstype)
+		if err != nil || got != tc.want {
+			t.Errorf("Mounted(%s, %q) = %v, %v; want %v", tc.dir, tc.fstype, got, err, tc.want)
+		}
+	}
+	if err := os.Symlink("/", root+"/link"); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Mount(ctx, compat.Mount{Jail: "w", FSType: compat.FSProcfs, Target: root + "/link/proc", Root: root}); err == nil {
+		t.Errorf("Mount through a symlink accepted")
+	}
+	tr := trace()
+	if !strings.HasPrefix(tr, "mount_nullfs -o ro /skel/bin "+root+"/bin\n") || strings.Contains(tr, "procfs") {
+		t.Errorf("trace:\n%s", tr)
+	}
+}
+
+func TestStartJailSplitsOutput(t *testing.T) {
+	ctx := context.Background()
+	state, _ := withStubs(t)
+	x := New("/")
+	s := compat.StartJail{Jail: "w", J: "w", Flags: []string{"-l"}, Root: "/j", Hostname: "h", Command: []string{"/bin/sh", "/etc/rc"}}
+	jid, out, err := x.StartJail(ctx, s)
+	if err != nil || jid != "7" || string(out) != "console line one\nconsole line two\n" {
+		t.Errorf("StartJail: %q %q %v", jid, out, err)
+	}
+	if ok, _ := x.JailRunning(ctx, jid); !ok {
+		t.Errorf("jail %s not running after start", jid)
+	}
+	if err := os.MkdirAll(state+"/fail", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(state+"/fail/jail", []byte("no such path"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out, err = x.StartJail(ctx, s)
+	if !errors.Is(err, compat.ErrJailFailed) || !strings.Contains(err.Error(), "jail: no such path") || string(out) != "jail: second line of the failure\n" {
+		t.Errorf("failing StartJail: %q %v", out, err)
+	}
+	if err := x.KillJail(ctx, compat.KillJail{Jail: "w", JID: "7"}); err != nil {
+		t.Error(err)
+	}
+	if ok, _ := x.JailRunning(ctx, "7"); ok {
+		t.Errorf("jail still running after KillJail")
+	}
+}
+
+func TestCheckLink(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	x := New("/")
+	os.MkdirAll(root+"/usr", 0o755)
+	os.Symlink("../basejail/usr/lib", root+"/usr/lib")
+	os.Symlink("/usr/bin", root+"/usr/bin")
+	if err := x.CheckLink(ctx, compat.CheckLink{Jail: "w", Root: root, Path: root + "/usr/lib", Target: "../basejail/usr/lib"}); err != nil {
+		t.Errorf("good link: %v", err)
+	}
+	if err := x.CheckLink(ctx, compat.CheckLink{Jail: "w", Root: root, Path: root + "/usr/bin", Target: "../basejail/usr/bin"}); err == nil {
+		t.Errorf("link to a host path accepted")
+	}
+	if err := x.CheckLink(ctx, compat.CheckLink{Jail: "w", Root: root, Path: root + "/usr", Target: "basejail/usr"}); err == nil {
+		t.Errorf("a directory accepted as a link")
+	}
+}
+
+func TestTimeoutKillsCommand(t *testing.T) {
+	if _, err := os.Stat("/bin/sleep"); err != nil {
+		t.Skip("no /bin/sleep")
+	}
+	x := New("/")
+	x.Timeout = 50 * time.Millisecond
+	err := x.Exec(context.Background(), compat.Exec{Jail: "w", Var: "exec_prestart0", Argv: []string{"/bin/sleep", "30"}})
+	if err == nil || !strings.Contains(err.Error(), "exec_prestart0 of jail w") {
+		t.Errorf("a command past its time limit: %v", err)
+	}
+}
