@@ -405,12 +405,12 @@ func (r *Runner) stopOne(ctx context.Context, n string) bool {
 	printed := f.JID == "" && j.JailConfFile == ""
 	for _, s := range steps {
 		if !printed {
-			switch s.(type) {
+			switch s := s.(type) {
 			case AliasRemove, RemoveFile:
 				r.out(" " + hostOrName(j))
 				printed = true
 			case Exec:
-				if strings.HasPrefix(s.(Exec).Var, "exec_poststop") {
+				if strings.HasPrefix(s.Var, "exec_poststop") {
 					r.out(" " + hostOrName(j))
 					printed = true
 				}
