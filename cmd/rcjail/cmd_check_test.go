@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// checkRoot writes a fixture root with the conformance defaults and the
+// given rc.conf, and returns it.
+func checkRoot(t *testing.T, rc string) string {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "root")
+	cfCopyTree(t, "testdata/conformance/_base", root, "")
+	cfMust(t, os.WriteFile(filepath.Join(root, "etc/rc.conf"), []byte(rc), 0o644))
+	return root
+}
+
+func runArgs(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	st := run(context.Background(), args, &out, &errb)
+	return st, out.String(), errb.String()
+}
+
+func TestCheckReportsEveryErrorWithFileAndLine(t *testing.T) {
+	jails := t.TempDir()
+	root := checkRoot(t, `jail_enable="YES"
+jail_list="www bad"
+jail_www_rootdir="`+jails+`/www"
+jail_www_hostname="www.example.org"
+jail_bad_hostname="bad.example.org"
+jail_bad_mount_enable="YES"
+jail_bad_rootdir="/"
+`)
+	st, out, e := runArgs("-R", root, "check")
+	if st != 1 {
+		t.Errorf("status %d, want 1", st)
+	}
+	if out != "jail www: ok\n" {
+		t.Errorf("stdout %q", out)
+	}
+	for _, want := range []string{
+		`rcjail: ERROR: /etc/rc.conf:7: jail bad: jail_bad_rootdir="/"`,
+		`jail bad: jail_bad_fstab="/etc/fstab.bad" (default)`,
+	} {
+		if !strings.Contains(e, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, e)
+		}
+	}
+	// Only the valid jail asked for: exit 0.
+	st, out, e = runArgs("-R", root, "check", "www")
+	if st != 0 || out != "jail www: ok\n" || e != "" {
+		t.Errorf("check www: %d %q %q", st, out, e)
+	}
+}
+
+func TestBackendChoice(t *testing.T) {
+	jails := t.TempDir()
+	os.MkdirAll(filepath.Join(jails, "www"), 0o755)
+	rc := `jail_enable="YES"
+jail_list="www"
+jail_www_rootdir="` + jails + `/www"
+jail_www_hostname="www.example.org"
+jail_www_ip="192.0.2.10"
+`
+	root := checkRoot(t, rc+`rcjail_backend="command"
+`)
+	os.MkdirAll(filepath.Join(root, "var/run"), 0o755)
+	os.MkdirAll(filepath.Join(root, "var/log"), 0o755)
+	bin, _ := filepath.Abs("../../testdata/stubs/bin")
+	state := t.TempDir()
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("RCJAIL_STUBSTATE", state)
+	t.Setenv("RCJAIL_TRACE", filepath.Join(state, "trace"))
+	// rc.conf's rcjail_backend="command" is used without -b: the stubs run.
+	st, out, e := runArgs("-R", root, "start")
+	if st != 0 || out != "Configuring jails:.\nStarting jails: www.example.org.\n" {
+		t.Fatalf("start: %d %q %q", st, out, e)
+	}
+	tr, _ := os.ReadFile(filepath.Join(state, "trace"))
+	if !strings.Contains(string(tr), "jail\t-l\t-U\troot\t-i\t") {
+		t.Errorf("the command backend did not run jail(8):\n%s", tr)
+	}
+	if id, _ := os.ReadFile(filepath.Join(root, "var/run/jail_www.id")); string(id) != "7\n" {
+		t.Errorf("id file %q", id)
+	}
+	// -n with the command backend: commands only on stdout, nothing changes.
+	st, out, _ = runArgs("-R", root, "-n", "stop")
+	if st != 0 || !strings.HasPrefix(out, "jls -j 7\nenv -i /usr/sbin/jexec 7 /bin/sh /etc/rc.shutdown\n") || strings.Contains(out, "Stopping") {
+		t.Errorf("-n stop: %d\n%s", st, out)
+	}
+	if _, err := os.Stat(filepath.Join(root, "var/run/jail_www.id")); err != nil {
+		t.Errorf("-n stop removed the id file: %v", err)
+	}
+}
