@@ -544,3 +544,54 @@ func TestHostRootSkeleton(t *testing.T) {
 		}
 	})
 }
+
+// statmount(2) is read with a hand-written layout; it must agree with the
+// mountinfo line of the same mount, and verify must work without it.
+func TestStatmountAgreesWithMountinfo(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	tr := newTree(t)
+	m, err := Mount(Request{FSType: NullFS, Source: filepath.Join(tr.skel, "usr/lib"), Root: tr.root, Target: "usr/lib", ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, err := unix.Open(m.Target, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	sm, err := statmount(fd)
+	if errors.Is(err, unix.ENOSYS) {
+		t.Skip("kernel without statmount(2)")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, _ := Table()
+	var mi *Entry
+	for i := range tab {
+		if tab[i].ID == m.ID {
+			mi = &tab[i]
+		}
+	}
+	if mi == nil {
+		t.Fatalf("mount %d not in mountinfo", m.ID)
+	}
+	if sm.ID != mi.ID || sm.Parent != mi.Parent || sm.Target != mi.Target || sm.FSType != mi.FSType || sm.ReadOnly != mi.ReadOnly {
+		t.Fatalf("statmount %+v\nmountinfo %+v", *sm, *mi)
+	}
+	if err := Unmount(m.Expect()); err != nil {
+		t.Fatal(err)
+	}
+	// The mountinfo path of verify, as on a kernel before 6.8.
+	useStatmount.Store(false)
+	defer useStatmount.Store(true)
+	m, err = Mount(Request{FSType: NullFS, Source: filepath.Join(tr.skel, "usr/lib"), Root: tr.root, Target: "usr/lib", ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Unmount(m.Expect()); err != nil {
+		t.Fatal(err)
+	}
+}
