@@ -12,7 +12,6 @@
 
 _name=${0##*/}
 _st=${RCJAIL_STUBSTATE:?RCJAIL_STUBSTATE not set}
-_tab=$(printf '\t')
 
 _trace() {
 	{
@@ -57,7 +56,7 @@ _mountof() {
 		while read -r _t _m; do
 			case "$1" in
 			"$_m" | "$_m"/*)
-				if [ ${#_m} -ge $_blen ]; then
+				if [ "${#_m}" -ge "$_blen" ]; then
 					_best="$_t $_m"
 					_blen=${#_m}
 				fi
@@ -122,9 +121,8 @@ umount)
 	;;
 df)
 	_d=$(_last "$@")
-	set -- $(_mountof "$_d") "$@"
-	_t=$1 _m=$2
-	shift 2
+	_mo=$(_mountof "$_d")
+	_t=${_mo%% *} _m=${_mo#* }
 	if [ "$1" = "-t" ] && [ "$2" != "$_t" ]; then
 		exit 1
 	fi
