@@ -53,7 +53,11 @@ do_install() {
 
 	local sbin="$destdir$prefix/sbin" rcd="$destdir/etc/rc.d"
 	local man="$destdir$prefix/share/man/man8"
-	install -d -m 0755 "$sbin" "$rcd" "$man"
+	# Create what is missing (0755); an existing directory keeps its mode.
+	local d
+	for d in "$sbin" "$rcd" "$man"; do
+		[ -d "$d" ] || (umask 022 && mkdir -p "$d")
+	done
 
 	install -m 0555 "$bin" "$sbin/rcjail.new"
 	mv -f "$sbin/rcjail.new" "$sbin/rcjail"
