@@ -89,6 +89,10 @@ func TestInstallUninstall(t *testing.T) {
 	if err := os.MkdirAll(rcd, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// An existing directory keeps its mode: install only creates.
+	if err := os.Chmod(rcd, 0o750); err != nil {
+		t.Fatal(err)
+	}
 	const original = "#!/bin/sh\n# PROVIDE: jail\n# the base system's script\n"
 	if err := os.WriteFile(filepath.Join(rcd, "jail"), []byte(original), 0o555); err != nil {
 		t.Fatal(err)
@@ -110,6 +114,9 @@ func TestInstallUninstall(t *testing.T) {
 	}
 	if got := mustRead(t, filepath.Join(rcd, "jail.orig")); got != original {
 		t.Errorf("jail.orig is not the original script:\n%s", got)
+	}
+	if fi, err := os.Stat(rcd); err != nil || fi.Mode().Perm() != 0o750 {
+		t.Errorf("install changed the mode of the existing /etc/rc.d: %v %v", fi.Mode(), err)
 	}
 	wrapper := strings.ReplaceAll(mustRead(t, wrapperPath), "@PREFIX@", "/usr/local")
 	if got := mustRead(t, filepath.Join(rcd, "jail")); got != wrapper {
