@@ -115,8 +115,10 @@ func TestInstallUninstall(t *testing.T) {
 	if got := mustRead(t, filepath.Join(rcd, "jail.orig")); got != original {
 		t.Errorf("jail.orig is not the original script:\n%s", got)
 	}
-	if fi, err := os.Stat(rcd); err != nil || fi.Mode().Perm() != 0o750 {
-		t.Errorf("install changed the mode of the existing /etc/rc.d: %v %v", fi.Mode(), err)
+	if fi, err := os.Stat(rcd); err != nil {
+		t.Error(err)
+	} else if fi.Mode().Perm() != 0o750 {
+		t.Errorf("install changed the mode of the existing /etc/rc.d to %v", fi.Mode())
 	}
 	wrapper := strings.ReplaceAll(mustRead(t, wrapperPath), "@PREFIX@", "/usr/local")
 	if got := mustRead(t, filepath.Join(rcd, "jail")); got != wrapper {
