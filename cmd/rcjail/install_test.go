@@ -8,11 +8,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"rcjail/compat"
 )
 
 var repoTop = filepath.Join("..", "..")
@@ -231,6 +234,47 @@ func TestInstallRefusesBadPrefix(t *testing.T) {
 		}
 		if got := treeOf(t, dest); len(got) != 0 {
 			t.Errorf("PREFIX %q: files written: %q", prefix, got)
+		}
+	}
+}
+
+// The installed manual documents every verb and every knob: adding one
+// without a word in doc/rcjail.8 fails here.
+func TestManualCoversVerbsAndKnobs(t *testing.T) {
+	man := mustRead(t, filepath.Join(repoTop, "doc", "rcjail.8"))
+	verbs := []string{"start", "stop", "restart", "rcvar", "status"}
+	for name := range commands {
+		verbs = append(verbs, name)
+	}
+	for _, v := range verbs {
+		if !strings.Contains(man, ".Cm "+v) && !strings.Contains(man, ".It Cm "+v) {
+			t.Errorf("doc/rcjail.8 does not document the verb %q", v)
+		}
+	}
+	vars := compat.MapVars{
+		"jail_list": "www", "jail_www_rootdir": "/jails/www", "jail_www_hostname": "www.example.org",
+		"jail_www_ip": "192.0.2.1", "jail_www_ip_multi0": "192.0.2.2",
+		"jail_www_exec_prestart0": "/bin/true", "jail_www_exec_poststart0": "/bin/true",
+		"jail_www_exec_prestop0": "/bin/true", "jail_www_exec_poststop0": "/bin/true",
+		"jail_www_exec_afterstart1": "/bin/true",
+	}
+	cfg, err := compat.NewConfig(vars, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	knobs := cfg.Describe("www")
+	if len(knobs) == 0 {
+		t.Fatal("Describe listed no knobs")
+	}
+	for _, s := range knobs {
+		k := strings.TrimRight(s.Knob, "0123456789")
+		if !regexp.MustCompile(`(Va|,) ` + regexp.QuoteMeta(k) + `( |\n)`).MatchString(man) {
+			t.Errorf("doc/rcjail.8 does not document the knob %q", k)
+		}
+	}
+	for _, k := range hostKnobs {
+		if !strings.Contains(man, k.name) {
+			t.Errorf("doc/rcjail.8 does not document %s", k.name)
 		}
 	}
 }
