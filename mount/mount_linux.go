@@ -115,6 +115,22 @@ func openStrict(op string, dirfd int, base, rel string) (int, error) {
 // path is resolved beneath it (a Mount would otherwise open "/" twice).
 var slashFD = sync.OnceValues(func() (int, error) { return unix.Open("/", pathDirFlags, 0) })
 
+// openTarget opens rel's parent below rootfd and rel's last component in it,
+// neither following a symlink; on failure the error names the culprit.
+func openTarget(rootfd int, root, rel string) (tfd, pfd int, err error) {
+	if pfd, err = openStrict("mount", rootfd, root, path.Dir(rel)); err != nil {
+		return -1, -1, err
+	}
+	tfd, err = unix.Openat(pfd, path.Base(rel), pathDirFlags|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		full := path.Join(root, rel)
+		err = &Error{Op: "mount", Target: full, Err: explain(pfd, path.Base(rel), full, err)}
+		unix.Close(pfd)
+		return -1, -1, err
+	}
+	return tfd, pfd, nil
+}
+
 // openRootStrict opens the absolute path p with no symlink in any component.
 func openRootStrict(op, p string) (int, error) {
 	slash, err := slashFD()
@@ -156,7 +172,10 @@ func mount(r Request) (m *Mounted, err error) {
 	}
 	defer unix.Close(rootfd)
 
-	tfd, err := openStrict("mount", rootfd, r.Root, r.Target)
+	// The parent first, then the target as one no-follow component of it:
+	// the same guarantee as one openat2 of the whole path, and the parent
+	// fd is needed for settle anyway.
+	tfd, pfd, err := openTarget(rootfd, r.Root, r.Target)
 	if r.Create && errors.Is(err, fs.ErrNotExist) {
 		d, derr := unix.Dup(rootfd)
 		if derr != nil {
@@ -168,18 +187,12 @@ func mount(r Request) (m *Mounted, err error) {
 			return nil, err
 		}
 		unix.Close(dfd)
-		tfd, err = openStrict("mount", rootfd, r.Root, r.Target)
+		tfd, pfd, err = openTarget(rootfd, r.Root, r.Target)
 	}
 	if err != nil {
 		return nil, err
 	}
 	defer unix.Close(tfd)
-	// The parent, for settle: openat2 gives the same directory the target
-	// was found in, or the target has moved and verify will say so.
-	pfd, err := openStrict("mount", rootfd, r.Root, path.Dir(r.Target))
-	if err != nil {
-		return nil, err
-	}
 	defer unix.Close(pfd)
 
 	// Never stack on a mount that is already there (a stale mount from a
@@ -495,30 +508,53 @@ func populateDev(dfd int) error {
 // verify checks the attached mount mfd against the request and returns its
 // mount id.
 func verify(r Request, full string, mfd, srcfd int, parentID uint64) (uint64, error) {
+	// One statx gives the mount id (unique, for statmount; or the
+	// mountinfo one) and the root's device and inode, for the source check.
 	var stx unix.Statx_t
-	if err := unix.Statx(mfd, "", unix.AT_EMPTY_PATH, unix.STATX_MNT_ID|unix.STATX_INO, &stx); err != nil {
-		return 0, fmt.Errorf("statx new mount: %w", err)
+	var found *Entry
+	viaStatmount := false
+	if useStatmount.Load() {
+		if err := unix.Statx(mfd, "", unix.AT_EMPTY_PATH, unix.STATX_MNT_ID_UNIQUE|unix.STATX_INO, &stx); err != nil {
+			return 0, fmt.Errorf("statx new mount: %w", err)
+		}
+		e, err := statmountID(stx)
+		switch {
+		case err == nil:
+			found, viaStatmount = e, true
+		case errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EINVAL):
+			useStatmount.Store(false)
+		default:
+			return 0, fmt.Errorf("statmount: %w", err)
+		}
 	}
-	id := stx.Mnt_id
-	found, err := lookupMount(mfd, id)
-	if err != nil {
-		return id, err
-	}
-	if !useStatmount.Load() {
+	if !viaStatmount {
+		if err := unix.Statx(mfd, "", unix.AT_EMPTY_PATH, unix.STATX_MNT_ID|unix.STATX_INO, &stx); err != nil {
+			return 0, fmt.Errorf("statx new mount: %w", err)
+		}
 		// Where the kernel says the new mount is (d_path of its root);
-		// statmount's mount point already says so, mountinfo is read
-		// separately, so check here too.
+		// statmount's mount point says the same in one call.
 		where, err := os.Readlink(fdPath(mfd))
 		if err != nil {
-			return id, fmt.Errorf("read new mount's path: %w", err)
+			return 0, fmt.Errorf("read new mount's path: %w", err)
 		}
 		if where != full {
-			return id, fmt.Errorf("kernel path %q: %w", where, ErrEscaped)
+			return 0, fmt.Errorf("kernel path %q: %w", where, ErrEscaped)
+		}
+		tab, err := table()
+		if err != nil {
+			return 0, err
+		}
+		for i := range tab {
+			if tab[i].ID == stx.Mnt_id {
+				found = &tab[i]
+			}
+		}
+		if found == nil {
+			return 0, fmt.Errorf("mount id %d not in the mount table: %w", stx.Mnt_id, ErrEscaped)
 		}
 	}
+	id := found.ID
 	switch {
-	case found == nil:
-		return id, fmt.Errorf("mount id %d not in the mount table: %w", id, ErrEscaped)
 	case found.Target != full:
 		return id, fmt.Errorf("mount table puts mount %d on %q: %w", id, found.Target, ErrEscaped)
 	case found.Parent != parentID:
@@ -529,14 +565,11 @@ func verify(r Request, full string, mfd, srcfd int, parentID uint64) (uint64, er
 		return id, fmt.Errorf("mount %d is not read-only", id)
 	}
 	if srcfd >= 0 {
-		var a, b unix.Stat_t
-		if err := unix.Fstat(mfd, &a); err != nil {
+		var src unix.Stat_t
+		if err := unix.Fstat(srcfd, &src); err != nil {
 			return id, err
 		}
-		if err := unix.Fstat(srcfd, &b); err != nil {
-			return id, err
-		}
-		if a.Dev != b.Dev || a.Ino != b.Ino {
+		if unix.Major(src.Dev) != stx.Dev_major || unix.Minor(src.Dev) != stx.Dev_minor || src.Ino != stx.Ino {
 			return id, fmt.Errorf("mount %d's root is not the source directory: %w", id, ErrEscaped)
 		}
 	}
@@ -544,38 +577,10 @@ func verify(r Request, full string, mfd, srcfd int, parentID uint64) (uint64, er
 }
 
 // useStatmount is cleared when the kernel lacks statmount(2) (before 6.8);
-// lookupMount then reads the whole of /proc/self/mountinfo instead.
+// verify then reads the whole of /proc/self/mountinfo instead.
 var useStatmount atomic.Bool
 
 func init() { useStatmount.Store(true) }
-
-// lookupMount returns the kernel's record of the mount mfd is the root of
-// (mount id id): from statmount(2), which reports the same fields as that
-// mount's mountinfo line for one system call (reading and parsing all of
-// mountinfo was half the cost of a Mount), or from mountinfo. nil: no such
-// mount in this namespace.
-func lookupMount(mfd int, id uint64) (*Entry, error) {
-	if useStatmount.Load() {
-		e, err := statmount(mfd)
-		if err == nil {
-			return e, nil
-		}
-		if !errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EINVAL) {
-			return nil, err
-		}
-		useStatmount.Store(false)
-	}
-	tab, err := table()
-	if err != nil {
-		return nil, err
-	}
-	for i := range tab {
-		if tab[i].ID == id {
-			return &tab[i], nil
-		}
-	}
-	return nil, nil
-}
 
 // statmount(2) request and reply layout (include/uapi/linux/mount.h; the
 // reply header is 512 bytes, strings follow as offsets into str[]).
@@ -587,11 +592,19 @@ const (
 	statmountHeader   = 512
 )
 
+// statmount returns the kernel's record of the mount mfd is the root of.
 func statmount(mfd int) (*Entry, error) {
 	var stx unix.Statx_t
 	if err := unix.Statx(mfd, "", unix.AT_EMPTY_PATH, unix.STATX_MNT_ID_UNIQUE, &stx); err != nil {
 		return nil, err
 	}
+	return statmountID(stx)
+}
+
+// statmountID asks statmount(2) about the mount whose unique id stx holds.
+// It reports the same fields as that mount's mountinfo line, for one system
+// call (reading and parsing all of mountinfo was half the cost of a Mount).
+func statmountID(stx unix.Statx_t) (*Entry, error) {
 	if stx.Mask&unix.STATX_MNT_ID_UNIQUE == 0 {
 		return nil, unix.ENOSYS // statx too old for unique ids: no statmount either
 	}
