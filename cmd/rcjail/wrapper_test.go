@@ -56,6 +56,11 @@ func TestWrapperShellcheck(t *testing.T) {
 	if err != nil {
 		t.Fatalf("shellcheck -s sh rc.d/jail: %v\n%s", err, out)
 	}
+	// install.sh is bash (make runs it with bash); lint it as such.
+	inst := filepath.Join(filepath.Dir(wrapperPath), "install.sh")
+	if out, err := exec.Command(sc, "-s", "bash", inst).CombinedOutput(); err != nil {
+		t.Fatalf("shellcheck -s bash rc.d/install.sh: %v\n%s", err, out)
+	}
 }
 
 // rcorder(8) orders boot by these lines, and rc.shutdown selects by the
