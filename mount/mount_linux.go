@@ -398,6 +398,7 @@ func attachClassic(r Request, rootfd, pfd, tfd, srcfd int, parentID uint64) (mfd
 	if err != nil {
 		return -1, op, flags, err
 	}
+	firstFlags := flags
 	// Let any rename of the target that was in flight finish (see settle),
 	// then find the new mount by re-opening the path: it must be a fresh
 	// mount root. If it is not, the directory was moved between the open
@@ -430,7 +431,9 @@ func attachClassic(r Request, rootfd, pfd, tfd, srcfd int, parentID uint64) (mfd
 		op = "remount-ro"
 		flags = unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV
 		if r.FSType != NullFS {
-			flags = unix.MS_REMOUNT | unix.MS_RDONLY | unix.MS_NOSUID
+			// A remount replaces the per-mount flags: keep the first
+			// call's (tmpfs nodev, devfs noexec) and add read-only.
+			flags = firstFlags | unix.MS_REMOUNT | unix.MS_RDONLY
 		}
 		err = nil
 		if testHookReadOnly != nil {

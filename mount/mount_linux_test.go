@@ -595,3 +595,42 @@ func TestStatmountAgreesWithMountinfo(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Read-only stand-ins keep their other flags (devfs noexec, tmpfs nodev).
+func TestReadOnlyStandIns(t *testing.T) {
+	forEachAPI(t, func(t *testing.T) {
+		tr := newTree(t)
+		want := map[string][]string{DevFS: {"ro", "nosuid", "noexec"}, TmpFS: {"ro", "nosuid", "nodev"}, ProcFS: {"ro", "nosuid", "nodev", "noexec"}}
+		for _, fstype := range []string{DevFS, TmpFS, ProcFS} {
+			m, err := Mount(Request{FSType: fstype, Root: tr.root, Target: fstype, Create: true, ReadOnly: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tab, _ := Table()
+			found := false
+			for _, e := range tab {
+				if e.ID != m.ID {
+					continue
+				}
+				found = true
+				opts := strings.Split(e.Options, ",")
+				for _, o := range want[fstype] {
+					if !slices.Contains(opts, o) {
+						t.Errorf("%s: options %q lack %s", fstype, e.Options, o)
+					}
+				}
+			}
+			if !found {
+				t.Fatalf("%s: mount %d not in the table", fstype, m.ID)
+			}
+			if fstype == DevFS {
+				if err := os.WriteFile(filepath.Join(m.Target, "null"), []byte("x"), 0); err != nil {
+					t.Errorf("read-only devfs: dev/null not writable: %v", err)
+				}
+			}
+			if err := Unmount(m.Expect()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
