@@ -77,6 +77,16 @@ type Executor interface {
 	JailConf(ctx context.Context, s JailConf) error
 }
 
+// Locker is optionally implemented by an executor that can keep two rcjail
+// processes from working on the same jail at once (SPEC §3.7). The runner
+// calls LockJail before it looks at a jail (id file, jls, mounts) and keeps
+// the lock to the end of the run; an error (another rcjail holds it past
+// the executor's wait) refuses that jail. j is the jail's name as given
+// (the Jail field of its steps).
+type Locker interface {
+	LockJail(ctx context.Context, j string) error
+}
+
 // Result is what applying one step produced, for the runner's bookkeeping.
 type Result struct {
 	Created bool   // Mkdir made the directory

@@ -191,6 +191,11 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 		}
 		return false
 	}
+	if err := r.lock(ctx, j); err != nil {
+		r.cannotStart(n)
+		r.errorf("%v", err)
+		return false
+	}
 	if j.JailConfFile == "" {
 		idf := IDFile(j)
 		jid, ok, err := r.X.ReadIDFile(ctx, idf)
@@ -318,6 +323,16 @@ func (r *Runner) withRules(j *Jail, steps []Step) []Step {
 	return steps
 }
 
+// lock takes the jail's lock when the executor has locks (SPEC §3.7).
+func (r *Runner) lock(ctx context.Context, j *Jail) error {
+	if l, ok := r.X.(Locker); ok {
+		if err := l.LockJail(ctx, j.Name); err != nil {
+			return fmt.Errorf("jail %s: %w", j.Name, err)
+		}
+	}
+	return nil
+}
+
 // rollback undoes done steps in reverse, past errors, and returns every
 // error (SPEC §3.3).
 func (r *Runner) rollback(ctx context.Context, undo []Step) []error {
@@ -370,6 +385,10 @@ func (r *Runner) stopOne(ctx context.Context, n string) bool {
 		for _, e := range j.Errors {
 			r.errorf("%v", e)
 		}
+		return false
+	}
+	if err := r.lock(ctx, j); err != nil {
+		r.errorf("%v", err)
 		return false
 	}
 	var f StopFacts

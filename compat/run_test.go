@@ -584,3 +584,37 @@ func TestDryRunPrintsQuotedCommands(t *testing.T) {
 		t.Errorf("dry run forgot its id file: %q %v", jid, ok)
 	}
 }
+
+// lockModel is a model whose lock is held by "another rcjail" for one jail.
+type lockModel struct {
+	*model
+	busy   string
+	locked []string
+}
+
+func (l *lockModel) LockJail(_ context.Context, j string) error {
+	if j == l.busy {
+		return errors.New("another rcjail holds it")
+	}
+	l.locked = append(l.locked, j)
+	return nil
+}
+
+func TestRunnerLocksEachJail(t *testing.T) {
+	www := plainJail()
+	db := plainJail()
+	db.Name, db.J, db.RootDir, db.Hostname = "db", "db", "/jails/db", "db.example.org"
+	db.IPs = nil
+	cfg := &Config{Enable: true, List: []string{"www", "db"}, Jails: map[string]*Jail{"www": www, "db": db}}
+	l := &lockModel{model: newModel(), busy: "www"}
+	st, out, e := runVerb(t, cfg, l, "start")
+	if st != 1 || out != "Configuring jails:.\nStarting jails: cannot start jail \"www\": \n db.example.org.\n" || !strings.Contains(e, "jail www: another rcjail holds it") {
+		t.Errorf("start with www locked elsewhere: %d %q %q", st, out, e)
+	}
+	if len(l.jails) != 1 || slices.Contains(l.log, "jail www") {
+		t.Errorf("www was acted on although locked: %v", l.log)
+	}
+	if d := cmp.Diff([]string{"db"}, l.locked); d != "" {
+		t.Errorf("locks taken (-want +got):\n%s", d)
+	}
+}

@@ -32,9 +32,103 @@ type Executor struct {
 	// HookOutput receives what host hooks and jexec'd afterstart commands
 	// print, so that stdout stays the script's own (nil: discarded).
 	HookOutput io.Writer
+	// LockWait is how long LockJail waits for another rcjail's lock on a
+	// jail; zero means DefaultLockWait.
+	LockWait time.Duration
+
+	locks map[string]*os.File
 }
 
-var _ compat.Executor = (*Executor)(nil)
+// DefaultLockWait bounds the wait for another rcjail working on a jail.
+const DefaultLockWait = 5 * time.Minute
+
+// LockDir is where the per-jail lock files live (under the -R root).
+const LockDir = "/var/run/rcjail"
+
+// LockJail takes an exclusive lock on <root>/var/run/rcjail/<j>.lock and
+// keeps it until Close or the end of the process (SPEC §3.7): two rcjail
+// processes never start or stop the same jail at once, so neither sees the
+// other's half-done mounts. The directory is created 0700 and must not be a
+// symlink; the lock file is opened without following one, so a planted
+// link cannot make rcjail create or lock another file.
+func (x *Executor) LockJail(ctx context.Context, j string) error {
+	if _, held := x.locks[j]; held {
+		return nil
+	}
+	if j == "" {
+		return fmt.Errorf("lock jail %q: not a jail name", j)
+	}
+	dir := x.state(LockDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("lock jail %s: %w", j, err)
+	}
+	if st, err := os.Lstat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("lock jail %s: %s is not a directory", j, dir)
+	}
+	name := path.Join(dir, lockName(j)+".lock")
+	f, err := openNoFollow(name, os.O_RDWR|os.O_CREATE)
+	if err != nil {
+		return fmt.Errorf("lock jail %s: %w", j, err)
+	}
+	wait := x.LockWait
+	if wait <= 0 {
+		wait = DefaultLockWait
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		ok, err := tryLock(f)
+		if err != nil {
+			f.Close()
+			return fmt.Errorf("lock jail %s: %s: %w", j, name, err)
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			f.Close()
+			return fmt.Errorf("lock jail %s: another rcjail holds %s (waited %s)", j, name, wait)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return fmt.Errorf("lock jail %s: %w", j, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if x.locks == nil {
+		x.locks = map[string]*os.File{}
+	}
+	x.locks[j] = f
+	return nil
+}
+
+// lockName is the lock file's base name for jail j: the same mapping the
+// native backend uses for its state files (every character but ASCII
+// letters, digits, '-' and '_' becomes '_'), so that both backends take the
+// same lock and exclude each other; it can never contain a '/' or be "..".
+func lockName(j string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
+			return r
+		}
+		return '_'
+	}, j)
+}
+
+// Close releases the jail locks.
+func (x *Executor) Close() error {
+	for j, f := range x.locks {
+		f.Close()
+		delete(x.locks, j)
+	}
+	return nil
+}
+
+var (
+	_ compat.Executor = (*Executor)(nil)
+	_ compat.Locker   = (*Executor)(nil)
+)
 
 // New returns a command backend for the given -R root.
 func New(root string) *Executor {

@@ -219,3 +219,44 @@ func TestTimeoutKillsCommand(t *testing.T) {
 		t.Errorf("a command past its time limit: %v", err)
 	}
 }
+
+func TestLockJailExcludesASecondRcjail(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	a, b := New(root), New(root)
+	b.LockWait = 150 * time.Millisecond
+	if err := a.LockJail(ctx, "www"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.LockJail(ctx, "www"); err != nil {
+		t.Errorf("relocking a held lock: %v", err)
+	}
+	if err := b.LockJail(ctx, "www"); err == nil || !strings.Contains(err.Error(), "another rcjail holds") {
+		t.Errorf("second lock on www: %v", err)
+	}
+	if err := b.LockJail(ctx, "db"); err != nil {
+		t.Errorf("lock on another jail: %v", err)
+	}
+	a.Close()
+	if err := b.LockJail(ctx, "www"); err != nil {
+		t.Errorf("lock after release: %v", err)
+	}
+	// A symlink planted as the lock file is not followed.
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.Symlink(victim, filepath.Join(root, "var/run/rcjail/evil.lock")); err != nil {
+		t.Fatal(err)
+	}
+	if err := New(root).LockJail(ctx, "evil"); err == nil {
+		t.Errorf("lock through a symlink accepted")
+	}
+	if _, err := os.Lstat(victim); err == nil {
+		t.Errorf("the symlink's target was created")
+	}
+	// Names map to a file inside the lock directory, never outside it.
+	if err := a.LockJail(ctx, "../x"); err != nil {
+		t.Errorf("lock ../x: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "var/run/rcjail/___x.lock")); err != nil {
+		t.Errorf("lock file of ../x: %v", err)
+	}
+}

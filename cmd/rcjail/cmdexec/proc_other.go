@@ -18,3 +18,7 @@ func openNoFollow(name string, _ int) (*os.File, error) {
 
 // isMountPoint cannot compare devices here; Mount's own checks remain.
 func isMountPoint(string) bool { return false }
+
+func tryLock(*os.File) (bool, error) {
+	return false, fmt.Errorf("flock: %w", errors.ErrUnsupported)
+}
