@@ -6,4 +6,65 @@
 // It knows nothing of rc.conf or plans. OS code is split by file name
 // (_linux.go, _freebsd.go, _other.go); pure parts (option and iovec building,
 // mountinfo decoding) live in portable files so they are tested everywhere.
+//
+// # API
+//
+// [Mount] takes a [Request] (type, source, jail root, target relative to the
+// root, read-only, create missing directories) and returns a [Mounted] whose
+// [Mounted.Expect] is what [Unmount] needs later. [Table] is the kernel's mount
+// table and [Under] the part of it at or below a directory, deepest first.
+// [Resolve] and [MkdirAll] are the no-follow walker for other packages. Every
+// error is an [*Error] naming operation, type, source, target, flags (by name)
+// and cause, with the sentinels [ErrNotMounted] (treat the unmount as done),
+// [ErrNotOurs], [ErrSymlink] and [ErrEscaped].
+//
+// The rule, as FreeBSD's jail(8) has it: no component of Root/Target may be a
+// symbolic link (the root's own components included: pass the canonical
+// path). A nullfs source may not contain one either, unless SourceRoot is set;
+// then relative links that stay inside SourceRoot are followed (a host-"/"
+// skeleton has bin -> usr/bin on a merged-/usr system).
+//
+// # Linux
+//
+// nullfs is a non-recursive bind mount; procfs a new proc (nosuid, nodev,
+// noexec); devfs a 64 KiB tmpfs (0755, nosuid, noexec) holding null, zero,
+// full, random, urandom and tty made with mknod (real root in a private mount
+// namespace may; a user namespace could not) and fd -> /proc/self/fd, stdin,
+// stdout, stderr; tmpfs a tmpfs. fdescfs is unsupported (an error wrapping
+// errors.ErrUnsupported): a bind of /proc/self/fd would show the mounting
+// process's descriptors; devfs's dev/fd link does the job, so a Linux backend
+// skips fdescfs.
+//
+// Mounts are made through file descriptors opened with openat2
+// (RESOLVE_NO_SYMLINKS|RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS). With the new
+// mount API (open_tree/fsopen, mount_setattr, move_mount) the tree is made
+// read-only, or populated, while detached and attached in one step; without
+// it, mount(2) is given /proc/thread-self/fd/N and read-only takes a second
+// remount, undone at once if it fails. Then any rename of the target in flight
+// is waited out, and the kernel's own record of the new mount (statmount(2),
+// or /proc/self/mountinfo before Linux 6.8) must put it exactly on Root/Target,
+// on the parent mount, with the right type and flags, and a bind's root must be
+// the source's inode; otherwise it is detached through its fd. A target that
+// is already a mount point is refused (never stacked). Mounted.ID is the
+// mountinfo mount id. Unmount walks the path again without symlinks, checks
+// id, type (file system magic) and, for a bind, that its root is the source
+// directory, then calls umount2(UMOUNT_NOFOLLOW) through the checked parent's
+// fd. Mount ids are reused by the kernel after an unmount; that is why the
+// source and type are checked as well.
+//
+// # FreeBSD
+//
+// nmount(2) with an errmsg buffer (the kernel's text lands in Error.Errmsg),
+// "nocover" (13.0+) and "ro"; nullfs passes its lower directory as "target".
+// nmount takes paths and follows symlinks, so this is detect-and-undo: the
+// target is walked with O_NOFOLLOW|O_DIRECTORY per component before, and
+// again after the mount, where fstatfs must show a new fsid, the type,
+// f_mntonname == Root/Target and f_mntfromname == the source; otherwise every
+// new mount of ours in getfsstat is unmounted by fsid and ErrEscaped returned.
+// Mounted.ID is the fsid packed as uint64(uint32(val[0]))<<32|uint32(val[1]).
+// Unmount re-walks, checks fsid, type and source, confirms in getfsstat that
+// the fsid is still mounted on the path, and unmounts by fsid (MNT_BYFSID,
+// "FSID:a:b"): no path is resolved. None of this has run on a FreeBSD kernel
+// yet; it builds and vets for freebsd/amd64 and arm64, and its pure parts are
+// tested on Linux.
 package mount
