@@ -2,10 +2,12 @@ package native
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,6 +38,7 @@ type Executor struct {
 type jailState struct {
 	name     string
 	lock     *os.File
+	journal  *os.File // <j>.journal, opened on the first event
 	rec      *Record
 	root     string
 	starting bool                   // a start-type step was seen since the last stop
@@ -102,6 +105,10 @@ func (x *Executor) Release(jail string) {
 func (x *Executor) release(js *jailState) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if js.journal != nil {
+		js.journal.Close()
+		js.journal = nil
+	}
 	if js.lock != nil {
 		js.lock.Close()
 		js.lock = nil
@@ -171,21 +178,18 @@ func (x *Executor) beginStart(js *jailState, root string) error {
 			}
 		}
 		js.starting, js.stopping = true, false
-		rec := &Record{Jail: js.name, State: "starting"}
-		if js.rec != nil {
-			// Keep what an earlier, unfinished run left: stop still has
-			// to clean it if this start fails.
-			rec.Mounts, rec.Aliases, rec.Created, rec.Root = js.rec.Mounts, js.rec.Aliases, js.rec.Created, js.rec.Root
-		}
-		js.rec = rec
 		js.stale = nil
-		if err := x.flush(js, false); err != nil {
+		// What an earlier, unfinished run left stays in the record: stop
+		// still has to clean it if this start fails.
+		if err := x.note(js, event{Ev: "begin", Root: root}); err != nil {
 			return err
 		}
 	}
 	if root != "" && js.stale == nil {
-		if js.rec.Root == "" {
-			js.rec.Root = root
+		if js.rec.Root != root {
+			if err := x.note(js, event{Ev: "root", Root: root}); err != nil {
+				return err
+			}
 		}
 		js.root = root
 		tbl, err := mount.Table()
@@ -221,17 +225,58 @@ func (x *Executor) beginStop(js *jailState) error {
 				return fmt.Errorf("jail %s: %w", js.name, err)
 			}
 		}
-		r.JID = 0
-		if r.State == "running" {
-			r.State = "stopping"
+		if err := x.note(js, event{Ev: "jid"}); err != nil {
+			return err
 		}
-		return x.flush(js, false)
+		return x.note(js, event{Ev: "state", State: "stopping"})
 	}
 	return nil
 }
 
-func (x *Executor) flush(js *jailState, sync bool) error {
-	return writeRecord(x.dir, js.rec, sync)
+// note applies e to the jail's record and appends it to the journal.
+func (x *Executor) note(js *jailState, e event) error {
+	if js.rec == nil {
+		js.rec = &Record{Jail: js.name}
+	}
+	js.rec.apply(e)
+	if js.journal == nil {
+		f, err := openJournal(x.dir, js.name)
+		if err != nil {
+			return err
+		}
+		js.journal = f
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("jail %s: journal: %w", js.name, err)
+	}
+	if _, err := js.journal.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("jail %s: journal %s: %w", js.name, js.journal.Name(), err)
+	}
+	return nil
+}
+
+// snapshot replaces <j>.json with the record (atomically, fsynced when
+// sync) and then empties the journal it now contains.
+func (x *Executor) snapshot(js *jailState, sync bool) error {
+	if err := writeRecord(x.dir, js.rec, sync); err != nil {
+		return err
+	}
+	return x.truncateJournal(js)
+}
+
+func (x *Executor) truncateJournal(js *jailState) error {
+	if js.journal == nil {
+		f, err := openJournal(x.dir, js.name)
+		if err != nil {
+			return err
+		}
+		js.journal = f
+	}
+	if err := js.journal.Truncate(0); err != nil {
+		return fmt.Errorf("jail %s: truncate journal: %w", js.name, err)
+	}
+	return nil
 }
 
 // effect counts one effect step for the crash seam.
@@ -350,8 +395,8 @@ func (x *Executor) AliasAdd(ctx context.Context, s compat.AliasAdd) error {
 		return fmt.Errorf("jail %s: %w", s.Jail, err)
 	}
 	if added {
-		js.rec.Aliases = append(js.rec.Aliases, s.Addr)
-		if err := x.flush(js, false); err != nil {
+		a := s.Addr
+		if err := x.note(js, event{Ev: "alias", Addr: &a}); err != nil {
 			return err
 		}
 	}
@@ -377,8 +422,8 @@ func (x *Executor) AliasRemove(ctx context.Context, s compat.AliasRemove) error 
 		return fmt.Errorf("jail %s: %w", s.Jail, err)
 	}
 	if i >= 0 {
-		js.rec.Aliases = append(js.rec.Aliases[:i], js.rec.Aliases[i+1:]...)
-		if err := x.flush(js, false); err != nil {
+		a := s.Addr
+		if err := x.note(js, event{Ev: "unalias", Addr: &a}); err != nil {
 			return err
 		}
 	}
@@ -419,8 +464,7 @@ func (x *Executor) Mkdir(ctx context.Context, s compat.Mkdir) (bool, error) {
 	}
 	created, err := mount.MkdirAll(s.Root, r, 0o755)
 	if len(created) > 0 {
-		js.rec.Created = append(js.rec.Created, created...)
-		if ferr := x.flush(js, false); ferr != nil && err == nil {
+		if ferr := x.note(js, event{Ev: "created", Paths: created}); ferr != nil && err == nil {
 			err = ferr
 		}
 	}
@@ -446,20 +490,13 @@ func (x *Executor) Rmdir(ctx context.Context, s compat.Rmdir) error {
 	if err := rmdirStrict(s.Root, r); err != nil {
 		return fmt.Errorf("jail %s: %w", s.Jail, err)
 	}
-	forgetCreated(js.rec, s.Path)
-	x.effect()
-	return nil
-}
-
-func forgetCreated(r *Record, p string) {
-	if r == nil {
-		return
-	}
-	for i := len(r.Created) - 1; i >= 0; i-- {
-		if r.Created[i] == p {
-			r.Created = append(r.Created[:i], r.Created[i+1:]...)
+	if js.rec != nil && slices.Contains(js.rec.Created, s.Path) {
+		if err := x.note(js, event{Ev: "uncreated", Paths: []string{s.Path}}); err != nil {
+			return err
 		}
 	}
+	x.effect()
+	return nil
 }
 
 // Mount implements [compat.Executor].
@@ -524,10 +561,7 @@ func (x *Executor) mountOne(js *jailState, req mount.Request) error {
 		// start's); anything else is refused, never stacked.
 		if e.ID != 0 && adoptable(e, req) {
 			delete(js.stale, full)
-			if !hasMount(js.rec, full) {
-				js.rec.Mounts = append(js.rec.Mounts, RecMount{ID: e.ID, FSType: req.FSType, Source: req.Source, Root: req.Root, Rel: req.Target, ReadOnly: req.ReadOnly})
-			}
-			return x.flush(js, false)
+			return x.note(js, event{Ev: "mount", M: &RecMount{ID: e.ID, FSType: req.FSType, Source: req.Source, Root: req.Root, Rel: req.Target, ReadOnly: req.ReadOnly}})
 		}
 		return staleError(js, []string{full})
 	}
@@ -549,8 +583,7 @@ func (x *Executor) mountOne(js *jailState, req mount.Request) error {
 	if err != nil {
 		var me *mount.Error
 		if errors.As(err, &me) && len(me.Created) > 0 {
-			js.rec.Created = append(js.rec.Created, me.Created...)
-			_ = x.flush(js, false)
+			_ = x.note(js, event{Ev: "created", Paths: me.Created})
 		}
 		return err
 	}
@@ -560,9 +593,12 @@ func (x *Executor) mountOne(js *jailState, req mount.Request) error {
 		uerr := mount.Unmount(m.Expect())
 		return errors.Join(&mount.Error{Op: "remount-ro", FSType: req.FSType, Source: req.Source, Target: full, Err: errInjected}, uerr)
 	}
-	js.rec.Mounts = append(js.rec.Mounts, RecMount{ID: m.ID, FSType: m.FSType, Source: m.Source, Root: m.Root, Rel: m.Rel, ReadOnly: req.ReadOnly})
-	js.rec.Created = append(js.rec.Created, m.Created...)
-	return x.flush(js, false)
+	if len(m.Created) > 0 {
+		if err := x.note(js, event{Ev: "created", Paths: m.Created}); err != nil {
+			return err
+		}
+	}
+	return x.note(js, event{Ev: "mount", M: &RecMount{ID: m.ID, FSType: m.FSType, Source: m.Source, Root: m.Root, Rel: m.Rel, ReadOnly: req.ReadOnly}})
 }
 
 func hasMount(r *Record, target string) bool {
@@ -673,22 +709,14 @@ func (x *Executor) unmountRetry(js *jailState, exp mount.Expect) error {
 		}
 	}
 	if js.rec != nil && js.rec.State != "starting" {
-		js.rec.State = "dirty"
-		_ = x.flush(js, false)
+		_ = x.note(js, event{Ev: "state", State: "dirty"})
 	}
 	return err
 }
 
 func (x *Executor) forgetMount(js *jailState, full string) {
-	if js.rec == nil {
-		return
-	}
-	for i := len(js.rec.Mounts) - 1; i >= 0; i-- {
-		if js.rec.Mounts[i].Target() == full {
-			js.rec.Mounts = append(js.rec.Mounts[:i], js.rec.Mounts[i+1:]...)
-			_ = x.flush(js, false)
-			return
-		}
+	if js.rec != nil && hasMount(js.rec, full) {
+		_ = x.note(js, event{Ev: "unmount", Paths: []string{full}})
 	}
 }
 
@@ -831,9 +859,10 @@ func (x *Executor) StartJail(ctx context.Context, s compat.StartJail) (string, [
 		return "", out, fmt.Errorf("%w: %w", compat.ErrJailFailed, err)
 	}
 	js.rec.JID, js.rec.State, js.rec.Root = jid, "running", s.Root
+	js.rec.Jail = js.name
 	// The one fsync of a start: from here on the record describes a
 	// running jail.
-	if err := x.flush(js, true); err != nil {
+	if err := x.snapshot(js, true); err != nil {
 		_ = linuxjail.Stop(jid, s.Root, x.opts.StopTimeout)
 		return "", nil, err
 	}
@@ -892,11 +921,10 @@ func (x *Executor) KillJail(ctx context.Context, s compat.KillJail) error {
 		}
 	}
 	if js.rec != nil && js.rec.JID == jid {
-		js.rec.JID = 0
+		_ = x.note(js, event{Ev: "jid"})
 		if js.rec.State == "running" {
-			js.rec.State = "stopping"
+			_ = x.note(js, event{Ev: "state", State: "stopping"})
 		}
-		_ = x.flush(js, false)
 	}
 	x.effect()
 	return nil
@@ -987,8 +1015,8 @@ func (x *Executor) finishStop(js *jailState) error {
 	for _, a := range append([]compat.Addr(nil), r.Aliases...) {
 		if err := aliasRemove(context.Background(), x, a); err != nil {
 			errs = append(errs, fmt.Errorf("jail %s: %w", js.name, err))
-		} else if i := indexAlias(r, a); i >= 0 {
-			r.Aliases = append(r.Aliases[:i], r.Aliases[i+1:]...)
+		} else if indexAlias(r, a) >= 0 {
+			_ = x.note(js, event{Ev: "unalias", Addr: &a})
 		}
 	}
 	if len(r.Mounts) == 0 {
@@ -1003,7 +1031,7 @@ func (x *Executor) finishStop(js *jailState) error {
 				x.warnf("jail %s: %v", js.name, err)
 				continue
 			}
-			r.Created = append(r.Created[:i], r.Created[i+1:]...)
+			_ = x.note(js, event{Ev: "uncreated", Paths: []string{c}})
 		}
 	}
 	if r.Root != "" {
@@ -1023,10 +1051,13 @@ func (x *Executor) finishStop(js *jailState) error {
 		if err := removeRecord(x.dir, js.name); err != nil {
 			errs = append(errs, err)
 		}
+		if err := x.truncateJournal(js); err != nil {
+			errs = append(errs, err)
+		}
 		js.rec = nil
 	} else {
 		r.State = "dirty"
-		if err := x.flush(js, true); err != nil {
+		if err := x.snapshot(js, true); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -3,6 +3,7 @@ package native
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -487,8 +488,12 @@ func TestCrashWithCorruptRecord(t *testing.T) {
 		}
 	}
 	x.Release("corrupt")
-	if err := os.WriteFile(filepath.Join(e.state, StateDir, "corrupt.json"), []byte("{not json"), 0o600); err != nil {
-		t.Fatal(err)
+	// Both the snapshot and the journal are garbage: only the mount
+	// table is left to go by.
+	for _, f := range []string{"corrupt.json", "corrupt.journal"} {
+		if err := os.WriteFile(filepath.Join(e.state, StateDir, f), []byte("{not json"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if st, out := e.run("onestop", nil, j); st != 0 && !strings.Contains(out, "No jail id") {
 		t.Errorf("stop: %d\n%s", st, out)
@@ -723,5 +728,53 @@ func TestBusyStop(t *testing.T) {
 	}
 	if _, err := os.Stat("/usr/bin/sh"); err != nil {
 		t.Errorf("skeleton file gone: %v", err)
+	}
+}
+
+// TestRecordReplay: the journal replays onto the snapshot; replaying events
+// the snapshot already holds changes nothing; a torn last line is ignored.
+func TestRecordReplay(t *testing.T) {
+	dir, err := openStateDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dir.Close()
+	m1 := RecMount{ID: 7, FSType: "nullfs", Source: "/s/bin", Root: "/j", Rel: "bin", ReadOnly: true}
+	m2 := RecMount{ID: 8, FSType: "nullfs", Source: "/s/lib", Root: "/j", Rel: "lib", ReadOnly: true}
+	snap := &Record{Jail: "r", Root: "/j", State: "running", JID: 42, Mounts: []RecMount{m1}, Created: []string{"/j/bin"}}
+	if err := writeRecord(dir, snap, true); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, e := range []event{
+		{Ev: "mount", M: &m1}, // already in the snapshot
+		{Ev: "created", Paths: []string{"/j/bin"}},
+		{Ev: "mount", M: &m2},
+		{Ev: "unmount", Paths: []string{"/j/bin"}},
+		{Ev: "jid"},
+	} {
+		b, _ := json.Marshal(e)
+		lines = append(lines, string(b))
+	}
+	torn := strings.Join(lines, "\n") + "\n{\"ev\":\"unmount\",\"pa"
+	if err := os.WriteFile(filepath.Join(dir.Name(), "r.journal"), []byte(torn), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var warned []string
+	r := readRecord(dir, "r", func(f string, a ...any) { warned = append(warned, fmt.Sprintf(f, a...)) })
+	if r == nil {
+		t.Fatal("no record")
+	}
+	if len(r.Mounts) != 1 || r.Mounts[0] != m2 {
+		t.Errorf("mounts = %+v, want only %+v", r.Mounts, m2)
+	}
+	if !slices.Equal(r.Created, []string{"/j/bin"}) {
+		t.Errorf("created = %v", r.Created)
+	}
+	if r.JID != 0 || r.Root != "/j" {
+		t.Errorf("jid %d root %q", r.JID, r.Root)
+	}
+	if len(warned) != 1 {
+		t.Errorf("warnings = %q, want one for the torn line", warned)
 	}
 }

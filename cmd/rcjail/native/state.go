@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"rcjail/compat"
@@ -15,9 +16,18 @@ import (
 // StateDir is where locks and records live, under the -R root.
 const StateDir = "var/run/rcjail"
 
-// Record is what a start did to the host, kept in <root>/var/run/rcjail/<j>.json
-// so that stop can undo exactly that. It is a hint: the kernel's mount table
-// wins when the two disagree, and a record that cannot be parsed is ignored.
+// Record is what a start did to the host, so that stop can undo exactly
+// that. It is kept in two files under <root>/var/run/rcjail: <j>.json, a
+// snapshot replaced atomically (temp file, fsync, rename) when the jail is
+// running and when a stop leaves something behind, and <j>.journal, the
+// events since that snapshot, one JSON line each, appended as each step
+// happens. An append is one write(2) of a few hundred bytes; replacing a
+// snapshot after every mount would cost a file creation each (milliseconds
+// on a disk), more than the mount itself. A torn last line (a crash in the
+// middle of a write) is ignored.
+//
+// The record is a hint: the kernel's mount table wins when the two
+// disagree, and a record that cannot be parsed is ignored.
 type Record struct {
 	Jail    string        `json:"jail"`
 	Root    string        `json:"root,omitempty"`
@@ -58,23 +68,120 @@ func stateName(jail string) string {
 	return s
 }
 
-// readRecord returns the record of jail, nil when there is none or it is
-// corrupt (corrupt records are reported through warn and then ignored: the
-// mount table is the authority).
+// event is one journal line.
+type event struct {
+	Ev    string       `json:"ev"` // begin, root, state, jid, mount, unmount, created, uncreated, alias, unalias
+	Root  string       `json:"root,omitempty"`
+	State string       `json:"state,omitempty"`
+	JID   int          `json:"jid,omitempty"`
+	M     *RecMount    `json:"m,omitempty"`
+	Paths []string     `json:"paths,omitempty"`
+	Addr  *compat.Addr `json:"addr,omitempty"`
+}
+
+// apply replays e on r.
+func (r *Record) apply(e event) {
+	switch e.Ev {
+	case "begin":
+		r.State, r.JID = "starting", 0
+		if e.Root != "" {
+			r.Root = e.Root
+		}
+	case "root":
+		r.Root = e.Root
+	case "state":
+		r.State = e.State
+	case "jid":
+		r.JID = e.JID
+	case "mount":
+		// Every event sets state, so replaying a journal on a snapshot
+		// that already contains it (a crash between the snapshot's rename
+		// and the journal's truncation) changes nothing.
+		if e.M != nil {
+			for i := range r.Mounts {
+				if r.Mounts[i].Target() == e.M.Target() {
+					r.Mounts[i] = *e.M
+					return
+				}
+			}
+			r.Mounts = append(r.Mounts, *e.M)
+		}
+	case "unmount":
+		for _, p := range e.Paths {
+			for i := len(r.Mounts) - 1; i >= 0; i-- {
+				if r.Mounts[i].Target() == p {
+					r.Mounts = append(r.Mounts[:i], r.Mounts[i+1:]...)
+					break
+				}
+			}
+		}
+	case "created":
+		for _, p := range e.Paths {
+			if !slices.Contains(r.Created, p) {
+				r.Created = append(r.Created, p)
+			}
+		}
+	case "uncreated":
+		for _, p := range e.Paths {
+			for i := len(r.Created) - 1; i >= 0; i-- {
+				if r.Created[i] == p {
+					r.Created = append(r.Created[:i], r.Created[i+1:]...)
+				}
+			}
+		}
+	case "alias":
+		if e.Addr != nil && indexAlias(r, *e.Addr) < 0 {
+			r.Aliases = append(r.Aliases, *e.Addr)
+		}
+	case "unalias":
+		if e.Addr != nil {
+			if i := indexAlias(r, *e.Addr); i >= 0 {
+				r.Aliases = append(r.Aliases[:i], r.Aliases[i+1:]...)
+			}
+		}
+	}
+}
+
+// readRecord returns the record of jail: the snapshot with the journal
+// replayed on it; nil when there is neither. A corrupt snapshot is
+// reported through warn and ignored (the journal and the mount table
+// remain); the journal is replayed up to its first unparsable line.
 func readRecord(dir *os.File, jail string, warn func(string, ...any)) *Record {
+	var r *Record
 	b, err := readAt(dir, stateName(jail)+".json")
+	switch {
+	case err == nil:
+		var s Record
+		if err := json.Unmarshal(b, &s); err != nil || s.Jail != jail {
+			warn("jail %s: record %s is corrupt (%v); falling back to the mount table", jail, stateName(jail)+".json", err)
+		} else {
+			r = &s
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		warn("jail %s: read record: %v (falling back to the mount table)", jail, err)
+	}
+	j, err := readAt(dir, stateName(jail)+".journal")
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
-			warn("jail %s: read record: %v (falling back to the mount table)", jail, err)
+			warn("jail %s: read journal: %v", jail, err)
 		}
-		return nil
+		return r
 	}
-	var r Record
-	if err := json.Unmarshal(b, &r); err != nil || r.Jail != jail {
-		warn("jail %s: record %s is corrupt (%v); falling back to the mount table", jail, stateName(jail)+".json", err)
-		return nil
+	for _, line := range strings.Split(string(j), "\n") {
+		if line == "" {
+			continue
+		}
+		var e event
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			warn("jail %s: journal %s: unreadable line ignored with what follows (%v)", jail, stateName(jail)+".journal", err)
+			break
+		}
+		if r == nil {
+			r = &Record{Jail: jail}
+		}
+		r.apply(e)
 	}
-	return &r
+	return r
 }
 
 // writeRecord replaces jail's record atomically: a temporary file, written
@@ -94,6 +201,7 @@ func writeRecord(dir *os.File, r *Record, sync bool) error {
 
 func removeRecord(dir *os.File, jail string) error {
 	err := removeAt(dir, stateName(jail)+".json")
+
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("jail %s: remove record: %w", jail, err)
 	}

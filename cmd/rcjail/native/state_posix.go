@@ -120,3 +120,14 @@ func crashSelf() {
 	_ = unix.Kill(os.Getpid(), unix.SIGKILL)
 	select {}
 }
+
+// openJournal opens (creating it, 0600) the jail's journal for appending,
+// without following a symlink.
+func openJournal(dir *os.File, jail string) (*os.File, error) {
+	name := stateName(jail) + ".journal"
+	fd, err := unix.Openat(int(dir.Fd()), name, unix.O_WRONLY|unix.O_APPEND|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("jail %s: open journal %s/%s: %w", jail, dir.Name(), name, err)
+	}
+	return os.NewFile(uintptr(fd), dir.Name()+"/"+name), nil
+}
