@@ -294,13 +294,3 @@ func isCleanAbs(p string) bool { return path.IsAbs(p) && path.Clean(p) == p }
 func within(dir, p string) bool {
 	return p == dir || dir == "/" || strings.HasPrefix(p, dir+"/")
 }
-
-// unwrapOwn strips the *Error a helper made, so the caller's *Error (with
-// fstype and flags) does not nest a second one.
-func unwrapOwn(err error) error {
-	var e *Error
-	if errors.As(err, &e) && e.Err != nil {
-		return e.Err
-	}
-	return err
-}

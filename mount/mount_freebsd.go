@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 	"runtime"
+	"strings"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -142,6 +143,23 @@ func mount(r Request) (m *Mounted, err error) {
 			sfd, err := openAbsNoFollow("open source", r.Source)
 			if err != nil {
 				return nil, err
+			}
+			unix.Close(sfd)
+		} else {
+			// Links are followed only while they stay below SourceRoot
+			// (O_RESOLVE_BENEATH, 13.0+: ENOTCAPABLE otherwise).
+			srfd, err := openAbsNoFollow("open source root", r.SourceRoot)
+			if err != nil {
+				return nil, err
+			}
+			rel := strings.TrimPrefix(strings.TrimPrefix(r.Source, r.SourceRoot), "/")
+			if rel == "" {
+				rel = "."
+			}
+			sfd, err := unix.Openat(srfd, rel, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_RESOLVE_BENEATH, 0)
+			unix.Close(srfd)
+			if err != nil {
+				return nil, &Error{Op: "open source", Source: r.Source, Err: err}
 			}
 			unix.Close(sfd)
 		}

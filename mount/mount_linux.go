@@ -682,6 +682,9 @@ func unmount(e Expect) (err error) {
 				Flags: flags, flagNames: linuxUmountFlags, Err: err}
 		}
 	}()
+	if e.FSType == FdescFS {
+		return errors.Join(errors.New("fdescfs has no Linux counterpart"), errors.ErrUnsupported)
+	}
 	if e.FSType == NullFS && e.ID == 0 && e.Source == "" {
 		return errors.New("a bind mount needs its id or its source to be recognised")
 	}

@@ -193,3 +193,13 @@ func statInfo(name string, st *unix.Stat_t) *fileInfo {
 	return &fileInfo{name: name, size: st.Size, mode: mode,
 		mtime: time.Unix(st.Mtim.Unix()), sys: st}
 }
+
+// unwrapOwn strips the *Error a helper made, so the caller's *Error (with
+// fstype and flags) does not nest a second one.
+func unwrapOwn(err error) error {
+	var e *Error
+	if errors.As(err, &e) && e.Err != nil {
+		return e.Err
+	}
+	return err
+}
