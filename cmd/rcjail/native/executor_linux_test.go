@@ -778,3 +778,37 @@ func TestRecordReplay(t *testing.T) {
 		t.Errorf("warnings = %q, want one for the torn line", warned)
 	}
 }
+
+// TestForeignMountRefused: an admin's own mount on a planned mount point
+// (here a tmpfs where usr's bind should go) with no record of ours: start
+// refuses as stale and stacks nothing; stop reports it and leaves it.
+func TestForeignMountRefused(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	e := newEnv(t)
+	j := newJail("foreign", e.root)
+	usr := filepath.Join(e.root, "usr")
+	if err := os.MkdirAll(usr, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount("tmpfs", usr, "tmpfs", 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	base := mountinfo(t)
+	st, out := e.run("onestart", nil, j)
+	if st == 0 || !strings.Contains(out, "stale mounts under "+e.root+", run stop: "+usr) {
+		t.Errorf("start over a foreign mount: status %d\n%s", st, out)
+	}
+	if got := mountinfo(t); got != base {
+		t.Errorf("mount table changed:\n%s", got)
+	}
+	st, out = e.run("onestop", nil, j)
+	if !strings.Contains(out, "not the mount we made") {
+		t.Errorf("stop does not report the foreign mount (status %d):\n%s", st, out)
+	}
+	if !slices.Contains(mountsUnder(t, e.root), usr) {
+		t.Error("stop removed the admin's mount")
+	}
+	unix.Unmount(usr, 0)
+}

@@ -1,0 +1,150 @@
+#!/bin/sh
+# Native backend: start+stop of N skeleton jails (N = 1, 10, 100; the
+# default eleven read-only entries) three ways, all in one private mount and
+# network namespace, and the floor:
+#
+#   native    rcjail -b native start/stop: fd-based no-follow mounts checked
+#             after the fact, lock, record, and a real namespaced jail process
+#             per jail (Linux, SPEC §6)
+#   command   rcjail -b command start/stop: every step an external program,
+#             mount_nullfs/umount shims (bench/native/shims) driving the real
+#             mount(8)/umount(8), jail/jls/killall shims that start nothing
+#   executor  the native Executor's mount path alone (Mkdir+Mount per entry,
+#             then Unmount, no jail process): what the floor compares with
+#   floor     only the system calls: bind, remount read-only, umount
+#
+# Prints ms per jail and the ratios command/native and executor/floor,
+# measured in the same run (best of ROUNDS rounds). Root on Linux only.
+#
+# Usage: sh bench/native.bench.sh [ROUNDS] [Ns]   (make bench: 3 "1 10 100")
+set -eu
+
+rounds=${1:-3}
+ns=${2:-1 10 100}
+top=$(cd "$(dirname "$0")/.." && pwd)
+rcjail=${RCJAIL:-$top/bin/rcjail}
+
+if [ "$(id -u)" != 0 ] || [ "$(uname -s)" != Linux ]; then
+	echo "native.bench.sh: skipped (needs root on Linux: it mounts, in a private namespace)"
+	exit 0
+fi
+if [ ! -x "$rcjail" ]; then
+	echo "native.bench.sh: $rcjail not found; run 'make bench' (it builds first)" >&2
+	exit 1
+fi
+
+if [ -z "${RCJAIL_BENCH_INSIDE:-}" ]; then
+	tmp=$(mktemp -d /tmp/rcjail-nativebench.XXXXXX)
+	trap 'rm -rf --one-file-system "$tmp"' EXIT
+	st=0
+	unshare -m -n --propagation private env RCJAIL_BENCH_INSIDE="$tmp" RCJAIL="$rcjail" sh "$0" "$rounds" "$ns" || st=$?
+	exit "$st"
+fi
+
+tmp=$RCJAIL_BENCH_INSIDE
+ro="bin sbin lib libexec usr/bin usr/sbin usr/include usr/lib usr/libdata usr/libexec usr/share"
+
+# The skeleton: the eleven default directories (a merged-/usr host's own /
+# has symlinks and lacks libexec and usr/libdata), and in bin/ a static
+# program that exits at once as every jail's start command.
+skel=$tmp/skel
+for d in $ro; do
+	mkdir -p "$skel/$d"
+done
+(cd "$top" && CGO_ENABLED=0 go build -o "$skel/bin/true" ./bench/native/jailtrue)
+(cd "$top" && go build -o "$tmp/nativebench" ./bench/native/nativebench)
+
+now_ns() { date +%s%N; }
+
+# setup N: an rc.conf tree with N skeleton jails, their mount points made.
+setup() {
+	n=$1
+	conf=$tmp/n$n/conf
+	rm -rf "${tmp:?}/n$n"
+	mkdir -p "$conf/etc" "$conf/var/run" "$conf/var/log" "$tmp/n$n/jails"
+	{
+		echo 'jail_enable="YES"'
+		echo 'jail_exec_start="/bin/true"'
+		echo 'jail_skel_enable="YES"'
+		echo "jail_skel_root=\"$skel\""
+		echo "jail_skel_romounts=\"$ro\""
+		list=
+		i=1
+		while [ "$i" -le "$n" ]; do
+			j=$(printf 'j%03d' "$i")
+			list="$list $j"
+			echo "jail_${j}_rootdir=\"$tmp/n$n/jails/$j\""
+			echo "jail_${j}_hostname=\"$j.bench.example.org\""
+			i=$((i + 1))
+		done
+		echo "jail_list=\"$list\""
+	} >"$conf/etc/rc.conf"
+	# $list is the blank-separated jail names, one argument each.
+	# shellcheck disable=SC2086
+	"$rcjail" -R "$conf" prepare $list >/dev/null
+	# State files live where Linux keeps /var/run: on a tmpfs.
+	mount -t tmpfs tmpfs "$conf/var/run"
+}
+
+# cli N BACKEND: best ns per jail of ROUNDS start+stop rounds through rcjail.
+cli() {
+	n=$1
+	conf=$tmp/n$n/conf
+	before=$(wc -l </proc/self/mountinfo)
+	best=
+	r=0
+	while [ "$r" -lt "$rounds" ]; do
+		t0=$(now_ns)
+		if [ "$2" = command ]; then
+			PATH="$top/bench/native/shims:$PATH" "$rcjail" -b command -R "$conf" start >/dev/null
+			mid=$(wc -l </proc/self/mountinfo)
+			PATH="$top/bench/native/shims:$PATH" "$rcjail" -b command -R "$conf" stop >/dev/null
+		else
+			"$rcjail" -b native -R "$conf" start >/dev/null
+			mid=$(wc -l </proc/self/mountinfo)
+			"$rcjail" -b native -R "$conf" stop >/dev/null
+		fi
+		t1=$(now_ns)
+		after=$(wc -l </proc/self/mountinfo)
+		want=$((n * 11))
+		if [ $((mid - before)) -ne "$want" ] || [ "$after" -ne "$before" ]; then
+			echo "native.bench.sh: $2, N=$n: $((mid - before)) mounts after start (want $want), $((after - before)) left after stop" >&2
+			exit 1
+		fi
+		per=$(((t1 - t0) / n))
+		if [ -z "$best" ] || [ "$per" -lt "$best" ]; then best=$per; fi
+		r=$((r + 1))
+	done
+	echo "$best"
+}
+
+# direct N MODE: best ns per jail from nativebench (floor or executor).
+direct() {
+	n=$1
+	before=$(wc -l </proc/self/mountinfo)
+	# $ro is the blank-separated entry list, passed as one argument.
+	t=$("$tmp/nativebench" -mode "$2" -n "$n" -rounds "$rounds" -skel "$skel" -jails "$tmp/n$n/jails" -state "$tmp/n$n/conf" -entries "$ro")
+	if [ "$(wc -l </proc/self/mountinfo)" -ne "$before" ]; then
+		echo "native.bench.sh: $2, N=$n: mounts left" >&2
+		exit 1
+	fi
+	echo $((t / n))
+}
+
+res=$tmp/results
+: >"$res"
+for n in $ns; do
+	setup "$n"
+	echo "$n $(cli "$n" native) $(cli "$n" command) $(direct "$n" executor) $(direct "$n" floor)" >>"$res"
+done
+
+echo "start+stop of N skeleton jails (11 read-only entries), best of $rounds rounds, ms per jail"
+awk '
+	BEGIN {
+		printf "%5s %10s %10s %10s %10s %14s %15s %15s\n", "N", "native", "command", "executor", "floor", "command/native", "executor/floor", "native/floor"
+	}
+	{
+		printf "%5d %10.3f %10.3f %10.3f %10.3f %13.1fx %14.2fx %14.2fx\n", $1, $2 / 1e6, $3 / 1e6, $4 / 1e6, $5 / 1e6, $3 / $2, $4 / $5, $2 / $5
+	}' "$res"
+echo "native = the whole rcjail start+stop, including one namespaced jail process per jail;"
+echo "executor = the native backend's mount path alone, the like-for-like comparison with the floor."
