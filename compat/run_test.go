@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -616,5 +618,32 @@ func TestRunnerLocksEachJail(t *testing.T) {
 	}
 	if d := cmp.Diff([]string{"db"}, l.locked); d != "" {
 		t.Errorf("locks taken (-want +got):\n%s", d)
+	}
+}
+
+// checkQ is a Querier whose link and mount point checks fail as told.
+type checkQ struct {
+	*model
+	err error
+}
+
+func (q checkQ) CheckLink(context.Context, CheckLink) error { return q.err }
+func (q checkQ) CheckMkdir(context.Context, Mkdir) error    { return q.err }
+
+func TestDryRunChecks(t *testing.T) {
+	ctx := context.Background()
+	missing := fmt.Errorf("readlink /j/bin: %w", fs.ErrNotExist)
+	bad := errors.New("/j/usr/lib points to \"/usr/lib\"")
+	for _, tc := range []struct {
+		err  error
+		want error
+	}{{nil, nil}, {missing, nil}, {bad, bad}} {
+		d := &DryRun{W: io.Discard, Q: checkQ{newModel(), tc.err}}
+		if got := d.CheckLink(ctx, CheckLink{}); got != tc.want {
+			t.Errorf("CheckLink with %v: %v, want %v", tc.err, got, tc.want)
+		}
+		if _, got := d.Mkdir(ctx, Mkdir{}); got != tc.want {
+			t.Errorf("Mkdir with %v: %v, want %v", tc.err, got, tc.want)
+		}
 	}
 }
