@@ -90,6 +90,10 @@ var confirmRefusals = map[string]confirmRefusal{
 	"refuse-dot-missing": {file: "/etc/rc.conf", line: 5, want: []string{"/etc/rc.conf.missing"}, dashFails: true},
 	// exit in rc.conf ends the rc.d script; rcconf reports it instead.
 	"refuse-exit": {file: "/etc/rc.conf.local", line: 3, want: []string{"exit"}, dashFails: true},
+	// An unquoted ${x:-word} whose word has quoted parts, in a place where
+	// it is field-split, is refused (quote the whole expansion instead).
+	"refuse-quoted-word-split-arg": {file: "/etc/rc.conf", line: 7, want: []string{"${unset_var:-", "field splitting"}},
+	"refuse-quoted-word-split-for": {file: "/etc/rc.conf", line: 6, want: []string{"${jail_enable:+", "field splitting"}},
 	// printf's %* (width from an argument) is not supported.
 	"refuse-printf-star": {file: "/etc/rc.conf", line: 6, want: []string{"printf", "%*"}},
 }
