@@ -200,7 +200,8 @@ func PlanAfterJail(j *Jail, jid string, output []byte) []Step {
 // exec_prestop* → exec_stop via jexec → kill → unmount fdescfs, devfs,
 // procfs, fstab (reverse file order), skeleton (reverse mount order) →
 // exec_poststop* → remove aliases → remove the id file. Without a running
-// jid the prestop hooks, the stop command and the kill are left out; the
+// jid the prestop hooks, the stop command and the kill are left out (a
+// stale jid may name another jail by now: `killall -j` must not hit it); the
 // unmounts stay (the runner runs each only if it is really mounted, so a
 // stop after a crash cleans up what is left, SPEC §3.5).
 func PlanStop(j *Jail, f StopFacts) []Step {
@@ -242,7 +243,9 @@ func PlanStop(j *Jail, f StopFacts) []Step {
 			steps = append(steps, Unmount{Jail: j.Name, FSType: FSNullfs, Target: under(root, j.Skel.Basedir), Root: root})
 		}
 	}
-	if f.Running {
+	// exec_poststop* follow the teardown whenever the id file named a jid,
+	// as in the script, even a stale one: they are the host's own cleanup.
+	if f.JID != "" {
 		for i, h := range j.PostStop {
 			steps = append(steps, Exec{Jail: j.Name, Var: fmt.Sprintf("exec_poststop%d", i), Argv: h})
 		}

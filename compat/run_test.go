@@ -476,6 +476,14 @@ ifconfig em0 inet 192.0.2.10 -alias
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("stop plan (-want +got):\n%s", d)
 	}
+	// A stale id file: no stop command and no kill (the jid may be another
+	// jail's by now), but the teardown, poststop hooks, aliases and id file.
+	j := plainJail()
+	j.PostStop = [][]string{{"poststop0"}}
+	got = planText(PlanStop(j, StopFacts{IDFile: true, JID: "9"}))
+	if strings.Contains(got, "killall") || strings.Contains(got, "jexec") || !strings.Contains(got, "poststop0\nifconfig em0 inet 192.0.2.10 -alias\n") {
+		t.Errorf("stop with a stale jid:\n%s", got)
+	}
 	// Not running, no id file: only the (guarded) unmounts.
 	got = planText(PlanStop(plainJail(), StopFacts{}))
 	if strings.Contains(got, "killall") || strings.Contains(got, "ifconfig") || strings.Contains(got, "RemoveFile") {
