@@ -250,6 +250,9 @@ func unmount(e Expect) (err error) {
 	}()
 	rootfd, err := openAbsNoFollow("unmount", e.Root)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return errors.Join(unwrapOwn(err), ErrNotMounted)
+		}
 		return unwrapOwn(err)
 	}
 	// The path is walked without following symlinks: a mount point the

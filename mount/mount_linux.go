@@ -693,6 +693,11 @@ func unmount(e Expect) (err error) {
 	}
 	rootfd, err := openRootStrict("unmount", e.Root)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			// No root, nothing mounted below it: a second stop after
+			// the root was removed is done.
+			return errors.Join(unwrapOwn(err), ErrNotMounted)
+		}
 		return unwrapOwn(err)
 	}
 	defer unix.Close(rootfd)

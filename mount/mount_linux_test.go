@@ -400,6 +400,9 @@ func TestUnmountRefusesForeignMount(t *testing.T) {
 		if err := Unmount(Expect{FSType: TmpFS, Root: tr.root, Target: "no/such"}); !errors.Is(err, ErrNotMounted) {
 			t.Errorf("Unmount of a missing path = %v, want ErrNotMounted", err)
 		}
+		if err := Unmount(Expect{FSType: TmpFS, Root: filepath.Join(tr.dir, "gone"), Target: "dev"}); !errors.Is(err, ErrNotMounted) {
+			t.Errorf("Unmount below a missing root = %v, want ErrNotMounted", err)
+		}
 	})
 }
 
