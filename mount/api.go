@@ -77,6 +77,11 @@ type Expect struct {
 	Source string // nullfs: the source it was mounted from ("" = not checked)
 	Root   string // the jail root, absolute and clean
 	Target string // relative to Root
+
+	// Force unmounts a busy mount: Linux MNT_DETACH (lazy: it leaves the
+	// tree at once, open files keep reading it), FreeBSD MNT_FORCE (open
+	// files then fail). Only as an explicit policy; the checks still apply.
+	Force bool
 }
 
 // Entry is one line of the kernel's mount table.

@@ -241,7 +241,10 @@ func verifyFreeBSD(r Request, full string, before unix.Statfs_t) (uint64, error)
 
 func unmount(e Expect) (err error) {
 	full := path.Join(e.Root, e.Target)
-	const flags = unix.MNT_BYFSID
+	flags := uint64(unix.MNT_BYFSID)
+	if e.Force {
+		flags |= unix.MNT_FORCE
+	}
 	defer func() {
 		if err != nil {
 			err = &Error{Op: "unmount", FSType: e.FSType, Source: e.Source, Target: full,
@@ -294,7 +297,7 @@ func unmount(e Expect) (err error) {
 	if !found {
 		return fmt.Errorf("fsid %s is gone: %w", fsidPath(got.ID), ErrNotMounted)
 	}
-	if err := unix.Unmount(fsidPath(got.ID), flags); err != nil {
+	if err := unix.Unmount(fsidPath(got.ID), int(flags)); err != nil {
 		if errors.Is(err, unix.ENOENT) {
 			return fmt.Errorf("%w (%w)", ErrNotMounted, err)
 		}

@@ -674,7 +674,10 @@ func fsMagic(t string) int64 {
 
 func unmount(e Expect) (err error) {
 	full := path.Join(e.Root, e.Target)
-	const flags = unix.UMOUNT_NOFOLLOW
+	flags := uint64(unix.UMOUNT_NOFOLLOW)
+	if e.Force {
+		flags |= unix.MNT_DETACH
+	}
 	op := "unmount"
 	defer func() {
 		if err != nil {
@@ -765,7 +768,7 @@ func unmount(e Expect) (err error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	target := fdPath(pfd) + "/" + name
-	if err := unix.Unmount(target, flags); err != nil {
+	if err := unix.Unmount(target, int(flags)); err != nil {
 		if errors.Is(err, unix.EINVAL) {
 			return fmt.Errorf("%w (%w)", ErrNotMounted, err)
 		}

@@ -444,10 +444,19 @@ func TestUnmountBusy(t *testing.T) {
 		if !strings.Contains(err.Error(), "UMOUNT_NOFOLLOW") || !strings.Contains(err.Error(), m.Target) {
 			t.Errorf("busy error %q does not name flags and target", err)
 		}
-		f.Close()
-		if err := Unmount(m.Expect()); err != nil {
-			t.Fatal(err)
+		// Force (lazy detach) takes it away at once; the open file still works.
+		e := m.Expect()
+		e.Force = true
+		if err := Unmount(e); err != nil {
+			t.Fatalf("forced unmount: %v", err)
 		}
+		if got := mountsUnder(t, tr.root); len(got) != 0 {
+			t.Fatalf("mounts left after a forced unmount: %v", got)
+		}
+		if _, err := f.Write([]byte("x")); err != nil {
+			t.Errorf("write to a file of a detached mount: %v", err)
+		}
+		f.Close()
 	})
 }
 
