@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -30,7 +31,21 @@ func main() {
 	jails := flag.String("jails", "", "directory holding the jail roots jNNN (mount points made)")
 	state := flag.String("state", "", "-R root for the executor's state")
 	entries := flag.String("entries", "", "blank-separated read-only entries")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to `file`")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "nativebench:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "nativebench:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ents := strings.Fields(*entries)
 	best := time.Duration(1<<63 - 1)
 	for range *rounds {
@@ -44,6 +59,7 @@ func main() {
 		d := time.Since(t0)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "nativebench:", err)
+			pprof.StopCPUProfile()
 			os.Exit(1)
 		}
 		best = min(best, d)

@@ -484,3 +484,20 @@ func resolveBeneathSlash(src string) (string, error) {
 	}
 	return real, nil
 }
+
+// dirExistsStrict reports whether the absolute path p is a directory
+// reached with no symlink in any component (the same rule as mount's
+// no-follow walk, in one openat2).
+func dirExistsStrict(p string) bool {
+	slash, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(slash)
+	fd, err := unix.Openat2(slash, strings.TrimPrefix(p, "/"), &unix.OpenHow{Flags: unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: strictResolve})
+	if err != nil {
+		return false
+	}
+	unix.Close(fd)
+	return true
+}

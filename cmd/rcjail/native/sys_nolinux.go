@@ -43,3 +43,5 @@ func (x *Executor) readState(p string) ([]byte, bool, error)                    
 func (x *Executor) removeState(p string) error                                  { return errNo }
 
 func resolveBeneathSlash(src string) (string, error) { return "", errNo }
+
+func dirExistsStrict(p string) bool { return false }
