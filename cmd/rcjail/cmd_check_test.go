@@ -72,7 +72,7 @@ jail_www_ip="192.0.2.10"
 	os.MkdirAll(filepath.Join(root, "var/log"), 0o755)
 	bin, _ := filepath.Abs("../../testdata/stubs/bin")
 	state := t.TempDir()
-	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("PATH", bin) // only the stubs: nothing real runs
 	t.Setenv("RCJAIL_STUBSTATE", state)
 	t.Setenv("RCJAIL_TRACE", filepath.Join(state, "trace"))
 	// rc.conf's rcjail_backend="command" is used without -b: the stubs run.

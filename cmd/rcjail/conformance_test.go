@@ -89,7 +89,8 @@ func cfRunCase(t *testing.T, dir string) {
 	cfSetup(t, c, filepath.Join(dir, "setup"))
 
 	t.Setenv("WORK", work)
-	t.Setenv("PATH", cfStubDir(t)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	// Only the stubs: a program without a stub must fail, not run for real.
+	t.Setenv("PATH", cfStubDir(t))
 	t.Setenv("RCJAIL_STUBSTATE", c.state)
 
 	argsText, err := os.ReadFile(filepath.Join(dir, "args"))

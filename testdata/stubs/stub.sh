@@ -10,6 +10,11 @@
 #                   is the error jail(8) prints
 # POSIX sh only (run by dash).
 
+# The tests put only the stub directory on PATH, so that a program without a
+# stub is "not found" instead of the host's real one; the stubs themselves
+# need the usual tools.
+PATH="$PATH:/usr/bin:/bin"
+
 _name=${0##*/}
 _st=${RCJAIL_STUBSTATE:?RCJAIL_STUBSTATE not set}
 

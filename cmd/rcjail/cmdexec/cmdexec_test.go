@@ -23,7 +23,7 @@ func withStubs(t *testing.T) (state string, trace func() string) {
 	dir := t.TempDir()
 	state = filepath.Join(dir, "state")
 	tr := filepath.Join(dir, "trace")
-	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("PATH", bin) // only the stubs: nothing real runs
 	t.Setenv("RCJAIL_STUBSTATE", state)
 	t.Setenv("RCJAIL_TRACE", tr)
 	return state, func() string {
