@@ -109,6 +109,9 @@ func (r *runner) check(s *syntax.Stmt) bool {
 			if n.RsrvWord {
 				return refuse(n, "function keyword is not /bin/sh")
 			}
+			if n.Name == nil || len(n.Names) > 0 {
+				return refuse(n, "function definition without one name is not /bin/sh")
+			}
 		case *syntax.ForClause:
 			if n.Select {
 				return refuse(n, "select is not /bin/sh")

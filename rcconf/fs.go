@@ -34,6 +34,23 @@ const maxLinks = 40
 // is opened through the root again, so a link swapped in meanwhile still
 // cannot leave it. With follow false the last component is not followed.
 func (v *vfs) resolve(name string, follow bool) (string, error) {
+	clean := strings.TrimPrefix(path.Clean("/"+name), "/")
+	if clean == "" {
+		return ".", nil
+	}
+	// Fast path: os.Root itself resolves the path (no symlinks, or
+	// relative ones that stay inside), which is the common case and costs
+	// one system call. Missing is missing either way; any other error (an
+	// absolute or escaping link) takes the component walk below.
+	var err error
+	if follow {
+		_, err = v.root.Stat(clean)
+	} else {
+		_, err = v.root.Lstat(clean)
+	}
+	if err == nil || errors.Is(err, fs.ErrNotExist) && !strings.Contains(clean, "/") {
+		return clean, nil
+	}
 	rest := strings.Split(strings.TrimPrefix(path.Clean("/"+name), "/"), "/")
 	var done []string
 	links := 0

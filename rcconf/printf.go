@@ -83,6 +83,11 @@ func (r *runner) printfOnce(pos syntax.Pos, sb *strings.Builder, format string, 
 		}
 		spec, conv := format[i:j], format[j]
 		i = j
+		if digitsOver(spec, 5) {
+			// A width like %999999999s would allocate gigabytes.
+			r.fail(pos, nil, "printf: format %q: width or precision over 99999 refused", format)
+			return 0, 2
+		}
 		if strings.Contains(spec, "*") {
 			r.fail(pos, nil, "printf: format %q: * width is not supported", format)
 			return 0, 2
@@ -261,4 +266,20 @@ func padStr(spec, s string) string {
 		return s + pad
 	}
 	return pad + s
+}
+
+// digitsOver reports whether spec has a run of more than n digits.
+func digitsOver(spec string, n int) bool {
+	run := 0
+	for i := 0; i < len(spec); i++ {
+		if spec[i] >= '0' && spec[i] <= '9' {
+			run++
+			if run > n {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
 }

@@ -29,7 +29,7 @@ func (r *runner) redirect(rs []*syntax.Redirect) bool {
 			}
 		}
 		switch rd.Op {
-		case syntax.RdrOut, syntax.AppOut, syntax.ClbOut, syntax.RdrInOut:
+		case syntax.RdrOut, syntax.AppOut, syntax.RdrClob, syntax.RdrInOut:
 			target := r.literal(rd.Word)
 			if r.stopped() {
 				return false

@@ -126,7 +126,7 @@ func newRunner(ctx context.Context, opts Options, fs *vfs) *runner {
 		ctx:      ctx,
 		opts:     opts,
 		fs:       fs,
-		vars:     make(map[string]variable, 1024),
+		vars:     make(map[string]variable, 64),
 		funcs:    map[string]*funcDef{},
 		io:       ioState{in: strings.NewReader(""), out: io.Discard, errw: io.Discard},
 		patCache: map[string]*patMatcher{},
@@ -404,7 +404,7 @@ func (r *runner) sourceText(name string, src []byte, fixed *srcPos) {
 // parseRun parses and runs statements of src from off (at line), stopping
 // after a statement that ends its line when the next line suits the fast
 // path; it returns the offset it stopped at.
-func (r *runner) parseRun(name string, src []byte, off, line int, fixed *srcPos) int {
+func (r *runner) parseRun(name string, src []byte, off, line int, fixed *srcPos) (end int) {
 	// Parsers are reused (one per nesting level: a "." inside a statement
 	// parses while the outer parser is suspended); each is large.
 	var p *syntax.Parser
@@ -413,32 +413,64 @@ func (r *runner) parseRun(name string, src []byte, off, line int, fixed *srcPos)
 	} else {
 		p = syntax.NewParser(syntax.Variant(syntax.LangBash))
 	}
-	defer func() { r.parsers = append(r.parsers, p) }()
+	reuse := true
+	defer func() {
+		if reuse {
+			r.parsers = append(r.parsers, p)
+		}
+	}()
 	saved := r.lineOff
 	r.lineOff = line - 1
 	defer func() { r.lineOff = saved }()
 	stop := len(src)
-	err := p.Stmts(bytes.NewReader(src[off:]), func(s *syntax.Stmt) bool {
+	// Parser.StmtsSeq (v3.14.1) yields a parse error found while reading
+	// ahead even after the loop has stopped, and the range loop then
+	// panics. Once stopped, nothing more is wanted from that parser:
+	// swallow exactly that case and drop the parser.
+	stopped := false
+	defer func() {
+		if stopped {
+			if x := recover(); x != nil {
+				reuse = false
+				end = stop
+			}
+		}
+	}()
+	var err error
+	for s, perr := range p.StmtsSeq(bytes.NewReader(src[off:])) {
+		if perr != nil {
+			// Keep going: the parser yields its error once more at the
+			// end, and breaking here would make that second yield panic.
+			if err == nil {
+				err = perr
+			}
+			continue
+		}
+		if err != nil {
+			continue
+		}
 		if !r.check(s) {
-			return false
+			stopped = true
+			break
 		}
 		r.stmt(s)
 		if r.stopped() {
-			return false
+			stopped = true
+			break
 		}
 		if fixed != nil {
-			return true
+			continue
 		}
 		next, ok := lineEnd(src, off+int(s.End().Offset()))
 		if !ok || hasHeredoc(s) || next >= len(src) {
-			return true
+			continue
 		}
 		if _, fast := r.fastLine(string(src[next:min(len(src), next+lineLen(src, next))]), 0, 0, false); fast {
 			stop = next
-			return false
+			stopped = true
+			break
 		}
-		return true
-	})
+	}
 	if err != nil && r.err == nil {
 		e := parseErr(name, err)
 		if fixed != nil {

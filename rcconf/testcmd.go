@@ -273,12 +273,16 @@ func testNum(s string) (int64, bool) {
 type patMatcher struct {
 	lit   string
 	isLit bool
+	star  bool
 	re    *regexp.Regexp
 }
 
 func (m *patMatcher) match(s string) bool {
 	if m.isLit {
 		return s == m.lit
+	}
+	if m.star {
+		return starMatch(m.lit, s)
 	}
 	return m.re.MatchString(s)
 }
@@ -290,6 +294,9 @@ func (r *runner) matcher(pos syntax.Pos, pat string) (*patMatcher, bool) {
 	var m *patMatcher
 	if !pattern.HasMeta(pat, 0) {
 		m = &patMatcher{lit: unescapePattern(pat), isLit: true}
+	} else if !strings.ContainsAny(pat, "?[\\") {
+		// Only literals and *: no regexp needed.
+		m = &patMatcher{lit: pat, star: true}
 	} else {
 		expr, err := pattern.Regexp(pat, pattern.EntireString)
 		if err != nil {

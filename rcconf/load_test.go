@@ -1,0 +1,292 @@
+package rcconf
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestProvenance: every kind of assignment reports the file and line of the
+// assignment that produced the final value.
+func TestProvenance(t *testing.T) {
+	rc := `# provenance fixture
+plain=one
+eval 'ev=two'
+setf() {
+	fn=three
+	local loc=x
+	glob=$loc
+}
+for lp in a b c; do
+	inloop=$lp
+done
+: ${dflt:=four}
+read rd <<EOF
+five
+EOF
+export ex=six
+setvar sv seven
+over=first
+if true; then
+	over=second
+fi
+pfx=1 :
+sub=outer; (sub=inner)
+: $((ai = 7))
+multi="a
+b"
+ENVOVER=file
+cs=$(echo x)
+pe=${pe_unset:-dflt}
+`
+	root := tree(t, map[string]string{
+		"etc/rc.conf":        rc,
+		"etc/rc.conf.d/jail": "setf\nlate=x\n",
+	})
+	v, err := loadRoot(t, root, []string{"FROMENV=e", "ENVOVER=e", "PATH=/nonexistent", "TMPDIR=/nowhere"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rcf, dj = "/etc/rc.conf", "/etc/rc.conf.d/jail"
+	want := []Var{
+		{"plain", "one", rcf, 2},
+		{"ev", "two", rcf, 3},
+		{"fn", "three", rcf, 5}, // in a function of rc.conf, called from rc.conf.d/jail
+		{"glob", "x", rcf, 7},
+		{"lp", "c", rcf, 9},
+		{"inloop", "c", rcf, 10},
+		{"dflt", "four", rcf, 12},
+		{"rd", "five", rcf, 13},
+		{"ex", "six", rcf, 16},
+		{"sv", "seven", rcf, 17},
+		{"over", "second", rcf, 20},
+		{"pfx", "1", rcf, 22},
+		{"sub", "outer", rcf, 23},
+		{"ai", "7", rcf, 24},
+		{"multi", "a\nb", rcf, 25},
+		{"ENVOVER", "file", rcf, 27},
+		{"cs", "x", rcf, 28},
+		{"pe", "dflt", rcf, 29},
+		{"late", "x", dj, 2},
+		{"FROMENV", "e", "env", 0},
+		{"PATH", "/nonexistent", "env", 0},
+		{"TMPDIR", "/nowhere", "env", 0},
+	}
+	for _, w := range want {
+		got, ok := v.Lookup(w.Name)
+		if !ok {
+			t.Errorf("%s not set", w.Name)
+			continue
+		}
+		if got != w {
+			t.Errorf("Lookup(%s) = %+v, want %+v", w.Name, got, w)
+		}
+		f, l, ok := v.Origin(w.Name)
+		if !ok || f != w.File || l != w.Line {
+			t.Errorf("Origin(%s) = %s:%d %v, want %s:%d", w.Name, f, l, ok, w.File, w.Line)
+		}
+	}
+	for _, n := range []string{"loc", "_name", "_d", "_f", "_dirs"} {
+		if _, ok := v.Get(n); ok {
+			t.Errorf("local %s leaked out of its function", n)
+		}
+	}
+	if got, want := v.Files(), []string{rcf, dj}; !slices.Equal(got, want) {
+		t.Errorf("Files() = %q, want %q", got, want)
+	}
+	names := v.Names()
+	if !slices.IsSorted(names) || !slices.Contains(names, "late") || !slices.Contains(names, "FROMENV") {
+		t.Errorf("Names() = %q: want sorted, with file and env variables", names)
+	}
+	if _, _, ok := v.Origin("never_set"); ok {
+		t.Errorf("Origin of an unset variable reports ok")
+	}
+}
+
+// TestProvenanceDefaultsChain: the real load order (defaults, the
+// source_rc_confs it defines), with values overridden across files.
+func TestProvenanceDefaultsChain(t *testing.T) {
+	defaults := `rc_conf_files="/etc/rc.conf /etc/rc.conf.local"
+jail_enable="NO"
+jail_list=""
+source_rc_confs_defined=yes
+source_rc_confs() {
+	local i sourced_files
+	for i in ${rc_conf_files}; do
+		case ${sourced_files} in
+		*:$i:*) ;;
+		*)
+			sourced_files="${sourced_files}:$i:"
+			if [ -r $i ]; then
+				. $i
+			fi
+			;;
+		esac
+	done
+}
+`
+	root := tree(t, map[string]string{
+		"etc/defaults/rc.conf":           defaults,
+		"etc/rc.conf":                    "jail_enable=YES\njail_list=\"$jail_list a\"\ni=rc\n",
+		"etc/rc.conf.local":              "jail_list=\"$jail_list b\"\n",
+		"usr/local/etc/rc.conf.d/jail/1": "jail_a_ip=10.0.0.1\n",
+		"usr/local/etc/rc.conf.d/jail/2": "jail_a_ip=10.0.0.2\n",
+	})
+	v, err := loadRoot(t, root, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []Var{
+		{"jail_enable", "YES", "/etc/rc.conf", 1},
+		{"jail_list", " a b", "/etc/rc.conf.local", 1},
+		{"jail_a_ip", "10.0.0.2", "/usr/local/etc/rc.conf.d/jail/2", 1},
+		{"rc_conf_files", "/etc/rc.conf /etc/rc.conf.local", "/etc/defaults/rc.conf", 1},
+	} {
+		if got, _ := v.Lookup(w.Name); got != w {
+			t.Errorf("Lookup(%s) = %+v, want %+v", w.Name, got, w)
+		}
+	}
+	if _, ok := v.Get("i"); ok {
+		t.Errorf("i is local to source_rc_confs; rc.conf's i=rc must not survive")
+	}
+	want := []string{"/etc/defaults/rc.conf", "/etc/rc.conf", "/etc/rc.conf.local",
+		"/usr/local/etc/rc.conf.d/jail/1", "/usr/local/etc/rc.conf.d/jail/2"}
+	if got := v.Files(); !slices.Equal(got, want) {
+		t.Errorf("Files() = %q, want %q", got, want)
+	}
+}
+
+// fastValues are assignment values the fast path takes; each is checked
+// against the parser path and against dash.
+var fastValues = []string{
+	`plain`, `'a b'`, `"a b"`, `"$pre"`, `"${pre}x"`, `${pre#*.}`, `"${pre##*.}"`,
+	`${pre%.*}`, `"${pre%%.*}"`, `${unset:-def}`, `${empty:-def}`, `${empty-def}`,
+	`${pre:+alt}`, `${unset+alt}`, `"x $pre y"`, `a'b c'"d"`, `${pre#x}`, `"${pre%}"`,
+	`${pre#*}`, `${pre##*}`, `${pre%*}`, `${pre%%*}`, `""`, `''`, ``, `a=b`, `/usr/local:/x`,
+	`"${pre#*e}"`, `${pre%%e*}`, `"${unset:-a b}"`, `${empty:+x}`, `"$pre$pre"`, `$pre-$empty.`,
+}
+
+func TestFastPathMatchesParserAndDash(t *testing.T) {
+	pre := "pre=www.example.org\nempty=\n"
+	var fast, slow strings.Builder
+	fast.WriteString(pre)
+	slow.WriteString(pre)
+	var names []string
+	for i, val := range fastValues {
+		n := "v" + string(rune('a'+i%26)) + strings.Repeat("x", i/26)
+		names = append(names, n)
+		if _, ok := (&runner{}).fastLine(n+"="+val+"\n", 0, 1, false); !ok {
+			t.Errorf("fast path does not take %s=%s", n, val)
+		}
+		fast.WriteString(n + "=" + val + "\n")
+		// ":;" in front sends the line to the parser.
+		slow.WriteString(":; " + n + "=" + val + "\n")
+	}
+	vf := mustLoad(t, fast.String())
+	vs := mustLoad(t, slow.String())
+	dash := dashValues(t, fast.String(), names...)
+	for i, n := range names {
+		f, s := getOr(vf, n), getOr(vs, n)
+		if f != s || f != dash[n] {
+			t.Errorf("%s=%s: fast %q, parser %q, dash %q", n, fastValues[i], f, s, dash[n])
+		}
+		if _, l, _ := vf.Origin(n); l != i+3 {
+			t.Errorf("%s: fast path line %d, want %d", n, l, i+3)
+		}
+	}
+}
+
+// TestFastPathDeclines: lines the fast path must leave to the parser.
+func TestFastPathDeclines(t *testing.T) {
+	for _, line := range []string{
+		`a=$(x)`, "a=`x`", `a=$((1+1))`, `a=${x:=y}`, `a=${x?y}`, `a=${#x}`, `a=b c`, `a=b;c=d`,
+		`a="b\c"`, `a=b\ c`, `a=~`, `a=*`, `a=${x#?}`, `a=${x#[a]}`, `a=$1`, `a=$@`, `a="open`,
+		`a=b#c`, `a=b|c`, `a=b&`, `export a=b`, `a=${x#"*"}`, `a=${x:-$y}`, `a=(1 2)`, `a+=b`,
+		`if=x y`, `a=b >/dev/null`,
+	} {
+		if _, ok := (&runner{}).fastLine(line+"\n", 0, 1, false); ok {
+			t.Errorf("fast path takes %q; it must go to the parser", line)
+		}
+	}
+}
+
+func TestStarMatch(t *testing.T) {
+	for _, c := range []struct {
+		p, s string
+		want bool
+	}{
+		{"", "", true}, {"*", "", true}, {"*", "abc", true}, {"a*c", "abc", true},
+		{"a*c", "abcd", false}, {"*.", "www.", true}, {"*.*", "a.b.c", true},
+		{"a**b", "ab", true}, {"x", "y", false}, {"*b*", "aaa", false},
+	} {
+		if got := starMatch(c.p, c.s); got != c.want {
+			t.Errorf("starMatch(%q, %q) = %v, want %v", c.p, c.s, got, c.want)
+		}
+	}
+}
+
+// TestEnvironmentLayer: Options.Env is the lowest layer; nil means the
+// process environment; IFS is never imported.
+func TestEnvironmentLayer(t *testing.T) {
+	t.Setenv("RCCONF_TEST_FROM_PROCESS", "proc")
+	root := rcTree(t, "jail_x=${jail_x:-fromrc}\njail_y=${jail_y:-fromrc}\n")
+	v, err := Load(context.Background(), Options{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := v.Lookup("RCCONF_TEST_FROM_PROCESS"); got != (Var{"RCCONF_TEST_FROM_PROCESS", "proc", "env", 0}) {
+		t.Errorf("nil Env: process variable = %+v", got)
+	}
+	v, err = loadRoot(t, root, []string{"jail_x=fromenv", "IFS=:", "1bad=x", "noequals"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := v.Get("RCCONF_TEST_FROM_PROCESS"); ok {
+		t.Errorf("explicit Env: the process environment leaked in")
+	}
+	if got, _ := v.Lookup("jail_x"); got != (Var{"jail_x", "fromenv", "/etc/rc.conf", 1}) {
+		t.Errorf("jail_x = %+v: the rc.conf line keeps the env value and is its origin", got)
+	}
+	if got, _ := v.Get("jail_y"); got != "fromrc" {
+		t.Errorf("jail_y = %q", got)
+	}
+	if got, _ := v.Get("IFS"); got != " \t\n" {
+		t.Errorf("IFS = %q: it must never be imported", got)
+	}
+	if _, ok := v.Get("1bad"); ok {
+		t.Errorf("a non-name environment entry became a variable")
+	}
+}
+
+func TestErrorType(t *testing.T) {
+	v, err := loadRoot(t, rcTree(t, "a=1\n  nosuchcmd x\n"), nil)
+	e := wantErr(t, v, err, `/etc/rc.conf:2:3: external command "nosuchcmd" refused`)
+	if e.File != "/etc/rc.conf" || e.Line != 2 || e.Col != 3 || e.Msg != `external command "nosuchcmd" refused` {
+		t.Errorf("Error fields = %+v", e)
+	}
+	_, err = Load(context.Background(), Options{Root: "/nonexistent-rcconf-root", Env: []string{}})
+	var oe *Error
+	if !errors.As(err, &oe) || !strings.Contains(err.Error(), "open root") {
+		t.Errorf("missing root: %v", err)
+	}
+	_, err = Load(context.Background(), Options{Root: t.TempDir(), Service: "../x", Env: []string{}})
+	if err == nil || !strings.Contains(err.Error(), "service name") {
+		t.Errorf("service with a slash: %v", err)
+	}
+}
+
+// TestEmptyRoot: no rc.conf at all is not an error.
+func TestEmptyRoot(t *testing.T) {
+	v, err := loadRoot(t, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := v.Get("_rc_conf_loaded"); got != "true" {
+		t.Errorf("_rc_conf_loaded = %q", got)
+	}
+	if len(v.Files()) != 0 {
+		t.Errorf("Files() = %q", v.Files())
+	}
+}

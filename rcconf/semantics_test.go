@@ -1,0 +1,117 @@
+package rcconf
+
+import (
+	"testing"
+)
+
+// semCases are snippets where mvdan.cc/sh/v3/interp (or expand) and /bin/sh
+// differ, or where the evaluator has its own code; want is dash's result,
+// checked against dash itself as well when it is installed.
+var semCases = []struct {
+	name string
+	src  string
+	want map[string]string
+}{
+	{"quoted-glob-in-pattern", `p='*'; w='a*b'
+t1=${w%"$p"*}; t2=${w%'*'*}; t3=${w%"*"b}; t4=${w#"a*"}; t5=${w%\**}; t6=${w#*"*"}`,
+		map[string]string{"t1": "a", "t2": "a", "t3": "a", "t4": "b", "t5": "a", "t6": "b"}},
+	{"special-builtin-prefix-persists", `x=1 :
+y=2 true
+f() { :; }; z=3 f
+v=4 eval 'w=$v'`,
+		map[string]string{"x": "1", "y": "<unset>", "z": "<unset>", "v": "4", "w": "4"}},
+	{"printf-precision", `a=$(printf '%.2f' 3.14159); b=$(printf '%5.1f|%-4s|%03d|%x|%X|%o|%c' 2.25 ab 7 255 255 8 xyz)
+c=$(printf '%s,' a b c); d=$(printf '%b' 'x\ty'); e=$(printf '%.3s' abcdef); f=$(printf -- '-%s' z)`,
+		map[string]string{"a": "3.14", "b": "  2.2|ab  |007|ff|FF|10|x", "c": "a,b,c,", "d": "x\ty", "e": "abc", "f": "-z"}},
+	{"length-in-bytes", `s='café'; n=${#s}`, map[string]string{"n": "5"}},
+	{"lazy-default-word", `a=${set:-${b:=assigned}}; set=1; c=${set:-${d:=assigned}}; e=${set:+${g=alt}}`,
+		map[string]string{"b": "assigned", "d": "<unset>", "g": "alt", "e": "alt"}},
+	{"dquoted-default-word", `a="${u:-'x y'}"; b="${u:-\x}"; c="${u:-\$d}"; d="${u:-"in"}"`,
+		map[string]string{"a": "'x y'", "b": `\x`, "c": "$d", "d": "in"}},
+	{"backslashes", `a=back\\slash; b=a\ b; c=\$HOME; d="x\"y"; e='s\t'`,
+		map[string]string{"a": `back\slash`, "b": "a b", "c": "$HOME", "d": `x"y`, "e": `s\t`}},
+	{"arith-dash-rules", `a=$((010 + 0x10)); b=$((7 / 2 % 3)); i=5; c=$((i * 2)); e=; f=$((e + 1)); g=$((1 ? 2 : 3))`,
+		map[string]string{"a": "24", "b": "0", "c": "10", "f": "1", "g": "2"}},
+	{"local-dynamic-scope", `x=global; f() { local x=inner; g; }; g() { seen=$x; }; f; after=$x`,
+		map[string]string{"seen": "inner", "after": "global"}},
+	{"local-inherits", `x=outer; f() { local x; inh=$x; x=changed; }; f; after=$x`,
+		map[string]string{"inh": "outer", "after": "outer"}},
+	{"subshell-isolated", `a=1; (a=2; b=3); c=$(a=4; echo $a)`,
+		map[string]string{"a": "1", "b": "<unset>", "c": "4"}},
+	{"status-of-assignment", `x=$(false); s1=$?; y=$(true); s2=$?`, map[string]string{"s1": "1", "s2": "0"}},
+	{"case-and-loops", `for i in 1 2 3 4; do case $i in 2) continue;; 4) break;; esac; out="$out$i"; done
+n=0; while [ $n -lt 3 ]; do n=$((n+1)); done; until [ $n -eq 0 ]; do n=$((n-1)); done
+case "a*b" in "a*"b) q=lit;; *) q=glob;; esac; case axb in "a*b") r=1;; a*b) r=2;; esac`,
+		map[string]string{"out": "13", "n": "0", "q": "lit", "r": "2"}},
+	{"positional", `set -- a "b c" d; n=$#; two=$2; shift; rest="$*"; f() { inner=$1; }; f x; after=$1`,
+		map[string]string{"n": "3", "two": "b c", "rest": "b c d", "inner": "x", "after": "b c"}},
+	{"field-splitting-whitespace", `v="a  b	c"; set -- $v; n=$#; set -- "$v"; m=$#; e=; set -- $e; z=$#; set --; set -- "$@"; at=$#`,
+		map[string]string{"n": "3", "m": "1", "z": "0", "at": "0"}},
+	{"read-heredoc", "read a b <<EOF\none two three\nEOF\nread -r c <<'EOF'\nx\\y $a\nEOF",
+		map[string]string{"a": "one", "b": "two three", "c": `x\y $a`}},
+	{"test-builtin", `[ -n "x" ] && a=1; [ -z "" ] && b=1; [ 3 -gt 2 -a 1 -eq 1 ] && c=1; [ ! -f /nonexistent ] && d=1; test "a" = "b" || e=1; [ \( x = x \) ] && f=1`,
+		map[string]string{"a": "1", "b": "1", "c": "1", "d": "1", "e": "1", "f": "1"}},
+	{"eval-indirect", `j=web1; eval "jail_${j}_ip=10.0.0.1"; eval "v=\$jail_${j}_ip"`,
+		map[string]string{"jail_web1_ip": "10.0.0.1", "v": "10.0.0.1"}},
+	{"return-status", `f() { return 3; }; f; s=$?; g() { false; }; g; t=$?`, map[string]string{"s": "3", "t": "1"}},
+	{"unset", `a=1; unset a; b=2; f() { :; }; unset -f f; type f >/dev/null 2>&1 || nf=1`, map[string]string{"a": "<unset>", "b": "2", "nf": "1"}},
+}
+
+func TestSemanticsAgainstDash(t *testing.T) {
+	for _, c := range semCases {
+		t.Run(c.name, func(t *testing.T) {
+			v := mustLoad(t, c.src+"\n")
+			var names []string
+			for n, want := range c.want {
+				names = append(names, n)
+				if got := getOr(v, n); got != want {
+					t.Errorf("%s = %q, want %q", n, got, want)
+				}
+			}
+			d := dashValues(t, c.src, names...)
+			for _, n := range names {
+				if d[n] != c.want[n] {
+					t.Errorf("the table is wrong: dash gives %s = %q, table says %q", n, d[n], c.want[n])
+				}
+			}
+		})
+	}
+}
+
+// TestReadonly: dash exits on a readonly violation; rcconf stops with an
+// error naming the file:line and the variable.
+func TestReadonly(t *testing.T) {
+	for _, tc := range []struct{ rc, prefix string }{
+		{"readonly r=1\nr=2\n", `/etc/rc.conf:2:1: assignment to readonly variable "r" refused`},
+		{"r=1; readonly r\n: ; r=2\n", `/etc/rc.conf:2:5: assignment to readonly variable "r" refused`},
+		{"readonly r=1\nexport r=2\n", `/etc/rc.conf:2:8: assignment to readonly variable "r" refused`},
+		{"readonly r=1\nunset r\n", `/etc/rc.conf:2:1: unset of readonly variable "r" refused`},
+		{"readonly r=1\nfor r in a; do :; done\n", `/etc/rc.conf:2:5: assignment to readonly variable "r" refused`},
+		{"readonly r=1\n: ${r:=x} $((r=3))\n", `/etc/rc.conf:2:1: assignment to readonly variable "r" refused`},
+	} {
+		v, err := loadRoot(t, rcTree(t, tc.rc), nil)
+		wantErr(t, v, err, tc.prefix)
+	}
+	v := mustLoad(t, "readonly r=1\nx=$r\n")
+	if getOr(v, "x") != "1" {
+		t.Errorf("reading a readonly variable failed")
+	}
+}
+
+// TestIFSRefused: expand drops empty fields when splitting on non-white-space
+// IFS characters; such an IFS is refused by name rather than giving another
+// field count than /bin/sh.
+func TestIFSRefused(t *testing.T) {
+	for _, tc := range []struct{ rc, prefix string }{
+		{"IFS=:\n", `/etc/rc.conf:1:1: IFS=":" refused`},
+		{"f() { local IFS=,; }; f\n", `/etc/rc.conf:1:13: IFS="," refused`},
+		{"IFS=: read a b <<EOF\nx:y\nEOF\n", `/etc/rc.conf:1:1: IFS=":" refused`},
+	} {
+		v, err := loadRoot(t, rcTree(t, tc.rc), nil)
+		wantErr(t, v, err, tc.prefix)
+	}
+	v := mustLoad(t, "IFS=' '\nset -- a b\nn=$#\n")
+	if getOr(v, "n") != "2" {
+		t.Errorf("white-space IFS must work")
+	}
+}
