@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"strings"
 
-	"mvdan.cc/sh/v3/syntax"
-
 	"rcjail/rcconf"
 )
 
@@ -71,14 +69,7 @@ func runVars(ctx context.Context, g *Globals, args []string) int {
 	} else {
 		for _, n := range names {
 			v, _ := vars.Get(n)
-			q, err := syntax.Quote(v, syntax.LangPOSIX)
-			if err != nil {
-				// A value POSIX sh cannot quote (a NUL byte cannot come
-				// from a shell, but be exact about it anyway).
-				fmt.Fprintf(g.Stderr, "%s: vars: %s: quote value: %v\n", g.Name, n, err)
-				return 1
-			}
-			fmt.Fprintf(w, "%s=%s\n", n, q)
+			fmt.Fprintf(w, "%s=%s\n", n, shQuote(v))
 		}
 	}
 	if err := w.Flush(); err != nil {
@@ -86,4 +77,26 @@ func runVars(ctx context.Context, g *Globals, args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// shQuote quotes s for sh: bare when it has only characters no shell treats
+// specially, otherwise in single quotes (with ' as '"'"'). Unlike
+// syntax.Quote with LangPOSIX it accepts newlines and control characters,
+// which single quotes keep as they are.
+func shQuote(s string) string {
+	if s == "" {
+		return "''"
+	}
+	safe := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_@%+=:,./-", c) >= 0) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
 }

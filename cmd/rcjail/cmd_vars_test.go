@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func varsRoot(t *testing.T, rc string) string {
+	t.Helper()
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "etc", "rc.conf"), []byte(rc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+func runVarsCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	st := run(context.Background(), args, &out, &errb)
+	return st, out.String(), errb.String()
+}
+
+// TestVarsVerb: sorted name=value lines quoted for sh, the jail_ prefix by
+// default, any other prefix on request.
+func TestVarsVerb(t *testing.T) {
+	root := varsRoot(t, `jail_list="web db"
+jail_web_note='it'"'"'s $x'
+jail_db_ip=10.0.0.1
+jail_db_empty=
+other=1
+jail_web_multi="a
+b"
+`)
+	st, out, errs := runVarsCmd(t, "-R", root, "vars")
+	if st != 0 || errs != "" {
+		t.Fatalf("vars: status %d, stderr %q", st, errs)
+	}
+	want := `jail_db_empty=''
+jail_db_ip=10.0.0.1
+jail_list='web db'
+jail_web_multi='a
+b'
+jail_web_note='it'"'"'s $x'
+`
+	if out != want {
+		t.Errorf("vars output:\n%s\nwant:\n%s", out, want)
+	}
+	st, out, _ = runVarsCmd(t, "-R", root, "vars", "oth")
+	if st != 0 || out != "other=1\n" {
+		t.Errorf("vars oth: status %d, output %q", st, out)
+	}
+	// The output is valid sh that gives back the same values.
+	st, out, _ = runVarsCmd(t, "-R", root, "vars", "")
+	if st != 0 || !strings.Contains(out, "_rc_conf_loaded=true\n") {
+		t.Errorf("vars \"\": status %d, output %q", st, out)
+	}
+	again := varsRoot(t, out)
+	st, out2, _ := runVarsCmd(t, "-R", again, "vars", "")
+	if st != 0 || out2 != out {
+		t.Errorf("vars output does not round-trip through sh:\n%s\nvs\n%s", out, out2)
+	}
+}
+
+func TestVarsJSON(t *testing.T) {
+	root := varsRoot(t, "jail_a=1\nf() { jail_b=\"x y\"; }\nf\n")
+	st, out, errs := runVarsCmd(t, "-R", root, "vars", "--json")
+	if st != 0 {
+		t.Fatalf("status %d: %s", st, errs)
+	}
+	var got map[string]varOut
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	want := map[string]varOut{
+		"jail_a": {Value: "1", File: "/etc/rc.conf", Line: 1},
+		"jail_b": {Value: "x y", File: "/etc/rc.conf", Line: 2},
+	}
+	if len(got) != len(want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %+v, want %+v", k, got[k], w)
+		}
+	}
+}
+
+// TestVarsErrors: an evaluation error goes to stderr, prefixed with the
+// program name, with status 1 and nothing on stdout.
+func TestVarsErrors(t *testing.T) {
+	root := varsRoot(t, "jail_a=1\njail_b=$(uname -r)\n")
+	st, out, errs := runVarsCmd(t, "-R", root, "--name", "/etc/rc.d/jail", "vars")
+	if st != 1 || out != "" {
+		t.Errorf("status %d, stdout %q", st, out)
+	}
+	if want := "/etc/rc.d/jail: vars: /etc/rc.conf:2:10: external command \"uname\" refused\n"; errs != want {
+		t.Errorf("stderr %q, want %q", errs, want)
+	}
+	st, _, errs = runVarsCmd(t, "-R", root, "vars", "a", "b")
+	if st != 2 || !strings.Contains(errs, "at most one PREFIX") {
+		t.Errorf("two prefixes: status %d, stderr %q", st, errs)
+	}
+}
