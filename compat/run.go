@@ -263,7 +263,7 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 			undo = append(undo, KillJail{Jail: n, JID: res.JID})
 			return r.afterJail(ctx, j, res, undo, fail)
 		default:
-			undo = append(undo, s.Undo()...)
+			undo = pushUndo(undo, s.Undo())
 		}
 	}
 	// A jail.conf jail: jail(8) did everything.
@@ -297,7 +297,7 @@ func (r *Runner) afterJail(ctx context.Context, j *Jail, res Result, undo []Step
 			if err != nil {
 				return fail(err, nil)
 			}
-			undo = append(undo, s.Undo()...)
+			undo = pushUndo(undo, s.Undo())
 		}
 	}
 	return true
@@ -331,6 +331,16 @@ func (r *Runner) lock(ctx context.Context, j *Jail) error {
 		}
 	}
 	return nil
+}
+
+// pushUndo puts a step's undo steps on the undo stack. Undo returns them in
+// the order they must run, and the stack is run from its top, so they go on
+// in reverse (an fstab's unmounts must stay in reverse file order).
+func pushUndo(stack, steps []Step) []Step {
+	for i := len(steps) - 1; i >= 0; i-- {
+		stack = append(stack, steps[i])
+	}
+	return stack
 }
 
 // rollback undoes done steps in reverse, past errors, and returns every

@@ -379,6 +379,12 @@ func TestFailureAtAnyStepLeavesNothing(t *testing.T) {
 			if _, ok := m.files[IDFile(j)]; ok {
 				t.Errorf("seed %d k=%d: id file written", seed, k)
 			}
+			// A rollback is the exact reverse, pseudo filesystems included.
+			mo := slices.Clone(m.mountLog)
+			slices.Reverse(mo)
+			if d := cmp.Diff(mo, m.umountLog); d != "" {
+				t.Errorf("seed %d k=%d (%s): rollback unmounts are not the reverse of the mounts (-want +got):\n%s", seed, k, failed, d)
+			}
 		}
 	}
 }
