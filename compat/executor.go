@@ -19,6 +19,10 @@ import (
 // skel_root, mount sources and targets) are used as written. Errors name the
 // operation, the object and the cause, and wrap the cause with %w. No method
 // ever runs a shell.
+//
+// Optional: an executor that implements [Locker] gets the per-jail lock
+// calls; one that implements io.Closer is closed by cmd/rcjail at the end
+// of the run (to release what it holds, such as the locks).
 type Executor interface {
 	// ---- queries: they change nothing ----
 

@@ -27,6 +27,13 @@ import (
 //   - `stop` of a jail without an id file prints the script's "cannot stop"
 //     line, and still unmounts what the jail's start would have mounted if it
 //     is mounted there now (SPEC §3.5); that is not a failure.
+//   - A jail whose configuration is invalid is neither started nor stopped:
+//     start prints ` cannot start jail "x": `, stop ` cannot stop jail x.
+//     Invalid configuration`, the reasons go to stderr, exit status 1.
+//   - A stale id file (its jid is not running, SPEC §3.5) is not "already
+//     running": start starts the jail and replaces it; stop skips the stop
+//     command and the kill (the jid may be another jail's by now) but does
+//     the rest of the teardown.
 type Runner struct {
 	Config *Config
 	X      Executor
