@@ -1,0 +1,62 @@
+#!/bin/sh
+# rc.conf evaluation: "rcjail -R TREE vars" as a whole process (the built
+# binary) against dash sourcing the same chain (the text of rcconf.Driver),
+# for generated trees of 10, 100, 1000 and 5000 jails (bench/rcconf/gentree).
+# dash runs in a private mount namespace with the tree's etc bind-mounted on
+# /etc, so both shells see the same paths; both are timed by the same
+# hyperfine run. Peak RSS comes from GNU time. Needs root (unshare, mount).
+#
+# Environment: RCCONF_BENCH_SIZES (default "10 100 1000 5000").
+set -eu
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+	echo "rcconf.bench.sh: needs root for the mount namespace dash runs in; skipped"
+	exit 0
+fi
+for tool in dash hyperfine jq unshare /usr/bin/time; do
+	command -v "$tool" >/dev/null 2>&1 || { echo "rcconf.bench.sh: $tool not found" >&2; exit 1; }
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/rcconf-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+
+go build -o "$work/rcjail" ./cmd/rcjail
+go build -o "$work/gen" ./bench/rcconf/gen
+go run ./bench/rcconf/driver jail >"$work/driver.sh"
+
+printf '%s\n' "rc.conf evaluation: rcjail vars vs dash sourcing the same chain ($(date -u +%Y-%m-%d), $(nproc) cores, $(uname -sr))"
+printf '%-6s %12s %12s %8s %10s %10s\n' jails "dash ms" "rcjail ms" ratio "dash MiB" "rcjail MiB"
+
+for n in ${RCCONF_BENCH_SIZES:-10 100 1000 5000}; do
+	tree="$work/n$n"
+	"$work/gen" "$tree" "$n"
+	# The dynamic loader cache, so that dash (dynamically linked) starts as
+	# fast with the tree on /etc as without it.
+	[ -f /etc/ld.so.cache ] && cp /etc/ld.so.cache "$tree/etc/"
+	case $n in
+	10) runs=50 warm=5 ;;
+	100) runs=30 warm=3 ;;
+	1000) runs=10 warm=2 ;;
+	*) runs=3 warm=1 ;;
+	esac
+	json="$work/hf$n.json"
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	unshare -m sh -c '
+		set -eu
+		mount --bind "$1/etc" /etc
+		hyperfine -N --style none --warmup "$3" --runs "$4" --export-json "$5" \
+			"dash $2/driver.sh" "$2/rcjail -R $1 vars" >/dev/null
+		/usr/bin/time -f %M -o "$2/rss-dash" dash "$2/driver.sh"
+		/usr/bin/time -f %M -o "$2/rss-rcjail" "$2/rcjail" -R "$1" vars >/dev/null
+	' sh "$tree" "$work" "$warm" "$runs" "$json"
+	dash_s=$(jq '.results[0].mean' "$json")
+	rc_s=$(jq '.results[1].mean' "$json")
+	dash_kb=$(tail -n 1 "$work/rss-dash")
+	rc_kb=$(tail -n 1 "$work/rss-rcjail")
+	awk -v n="$n" -v d="$dash_s" -v r="$rc_s" -v dk="$dash_kb" -v rk="$rc_kb" 'BEGIN {
+		printf "%-6d %12.2f %12.2f %7.2fx %10.1f %10.1f\n", n, d * 1000, r * 1000, r / d, dk / 1024, rk / 1024
+	}'
+	rm -rf "$tree"
+done
+echo "ratio = rcjail time / dash time (lower is better); targets: <= 0.5x at 1000 jails, <= 1.5x at 10, rcjail <= 64 MiB at 5000"
