@@ -251,7 +251,9 @@ func (r *runner) builtin(pos syntax.Pos, args []string) {
 	case "test", "[":
 		if name == "[" {
 			if len(a) == 0 || a[len(a)-1] != "]" {
-				r.fail(pos, nil, "[: missing ]")
+				// dash prints "[: missing ]" and the command fails with
+				// status 2; the script goes on.
+				r.status = 2
 				return
 			}
 			a = a[:len(a)-1]
