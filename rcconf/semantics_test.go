@@ -54,6 +54,12 @@ case "a*b" in "a*"b) q=lit;; *) q=glob;; esac; case axb in "a*b") r=1;; a*b) r=2
 	{"eval-indirect", `j=web1; eval "jail_${j}_ip=10.0.0.1"; eval "v=\$jail_${j}_ip"`,
 		map[string]string{"jail_web1_ip": "10.0.0.1", "v": "10.0.0.1"}},
 	{"return-status", `f() { return 3; }; f; s=$?; g() { false; }; g; t=$?`, map[string]string{"s": "3", "t": "1"}},
+	{"misc", "x=1 y=$x\nf() { echo $#; }; n=$(f a b)\na=\"$(printf 'a\\n\\n')\"\nfor i in $(echo p q); do l=\"$l$i\"; done\n" +
+		"case \"\" in \"\") e=1;; esac\nwhile read w; do c=\"$c<$w>\"; done <<EOF\none\ntwo words\nEOF\neval \"$(echo ev=1)\"\n" +
+		"ex=$(exit 3); s=$?\n: ${da=1} ${da=2}\n\tread tb <<-EOF\n\ttabbed\n\tEOF\nouter() { inner() { iv=in; }; }; outer; inner\n" +
+		"if ! false; then neg=1; fi\n[ \"$unset_x\" ] || d=1\nar=$(( 5 > 3 ))\nq=\"a\" ; q=\"${q}b\" ; q=${q}c\nz=$z$z\"x\"\ndot=${q%%[b]*}\n",
+		map[string]string{"x": "1", "y": "1", "n": "2", "a": "a", "l": "pq", "e": "1", "c": "<one><two words>", "ev": "1",
+			"ex": "", "s": "3", "da": "1", "tb": "tabbed", "iv": "in", "neg": "1", "d": "1", "ar": "1", "q": "abc", "z": "x", "dot": "a"}},
 	{"unset", `a=1; unset a; b=2; f() { :; }; unset -f f; type f >/dev/null 2>&1 || nf=1`, map[string]string{"a": "<unset>", "b": "2", "nf": "1"}},
 }
 
