@@ -112,7 +112,7 @@ func (v *vfs) readFile(name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := v.root.Open(rel)
+	f, err := v.root.OpenFile(rel, os.O_RDONLY|oNonblock, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ func (v *vfs) readDir(name string) ([]fs.DirEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := v.root.Open(rel)
+	f, err := v.root.OpenFile(rel, os.O_RDONLY|oNonblock, 0)
 	if err != nil {
 		return nil, err
 	}
