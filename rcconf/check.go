@@ -547,3 +547,70 @@ func splitWordCheck(w *syntax.Word) string {
 	}
 	return ""
 }
+
+// maxNesting bounds how deeply constructs may nest in one text. The parser
+// (and the evaluator) recurse once per level; about 200,000 levels of "("
+// overflow the Go stack, which is a fatal error no recover can catch (the
+// attack stopped: a crafted rc.conf crashing the tool).
+const maxNesting = 10000
+
+// nestingDepth estimates (up to just past maxNesting) the deepest nesting of ( { and if/case/for/while/
+// until in src, skipping comments, single-quoted text and escaped
+// characters. It over-counts rather than under-counts (parentheses in
+// double quotes count too), which is harmless at this limit.
+func nestingDepth(src string) (depth, line int) {
+	d, maxd, ln, maxLine := 0, 0, 1, 1
+	wordStart := true
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case c == '\n':
+			ln++
+			wordStart = true
+			continue
+		case c == '\\':
+			i++
+			if i < len(src) && src[i] == '\n' {
+				ln++
+			}
+		case c == '\'':
+			for i++; i < len(src) && src[i] != '\''; i++ {
+				if src[i] == '\n' {
+					ln++
+				}
+			}
+		case c == '#' && wordStart:
+			for i < len(src) && src[i] != '\n' {
+				i++
+			}
+			i--
+		case c == '(' || c == '{':
+			d++
+		case c == ')' || c == '}':
+			if d > 0 {
+				d--
+			}
+		case wordStart && (c == 'i' || c == 'c' || c == 'f' || c == 'w' || c == 'u'):
+			for _, kw := range [...]string{"if", "case", "for", "while", "until"} {
+				if strings.HasPrefix(src[i:], kw) && (i+len(kw) == len(src) || strings.IndexByte(" \t\n;", src[i+len(kw)]) >= 0) {
+					d++
+				}
+			}
+		}
+		if wordStart && (c == 'f' || c == 'e' || c == 'd') {
+			for _, kw := range [...]string{"fi", "esac", "done"} {
+				if strings.HasPrefix(src[i:], kw) && (i+len(kw) == len(src) || strings.IndexByte(" \t\n;)", src[i+len(kw)]) >= 0) && d > 0 {
+					d--
+				}
+			}
+		}
+		if d > maxd {
+			maxd, maxLine = d, ln
+			if d > maxNesting {
+				return maxd, maxLine
+			}
+		}
+		wordStart = c == ' ' || c == '\t' || c == ';' || c == '&' || c == '|' || c == '(' || c == '{' || c == '`'
+	}
+	return maxd, maxLine
+}

@@ -382,6 +382,14 @@ func parseErr(name string, err error) *Error {
 // by statement and each statement run as soon as it is parsed, as the shell
 // does, so the syntax tree of a large rc.conf is never held whole in memory.
 func (r *runner) sourceText(name string, src []byte, fixed *srcPos) {
+	if d, line := nestingDepth(unsafe.String(unsafe.SliceData(src), len(src))); d > maxNesting {
+		if fixed != nil {
+			r.failAt(fixed.file, fixed.line, fixed.col, "eval: nesting deeper than %d levels refused", maxNesting)
+		} else {
+			r.failAt(name, line, 1, "nesting deeper than %d levels refused", maxNesting)
+		}
+		return
+	}
 	if fixed != nil {
 		r.parseRun(name, src, 0, 1, fixed)
 		return

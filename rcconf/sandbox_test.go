@@ -229,6 +229,23 @@ func TestLimits(t *testing.T) {
 	}
 }
 
+// TestNestingCap: absurdly deep nesting is refused before the parser's
+// recursion can overflow the stack (a fatal error, not a panic).
+func TestNestingCap(t *testing.T) {
+	n := maxNesting + 10
+	v, err := loadRoot(t, rcTree(t, "a=1\n"+strings.Repeat("(", n)+strings.Repeat(")", n)+"\n"), nil)
+	wantErr(t, v, err, "/etc/rc.conf:2:1: nesting deeper than 10000 levels refused")
+	v, err = loadRoot(t, rcTree(t, strings.Repeat("if true; then\n", n)+strings.Repeat("fi\n", n)), nil)
+	wantErr(t, v, err, "/etc/rc.conf:10001:1: nesting deeper than 10000 levels refused")
+	v, err = loadRoot(t, rcTree(t, "s=; i=0\nwhile [ $i -lt 10010 ]; do s=\"$s( \"; i=$((i+1)); done\neval \"$s\"\n"), nil)
+	wantErr(t, v, err, "/etc/rc.conf:3:1: eval: nesting deeper than 10000 levels refused")
+	// Deep but sane nesting still works.
+	v, err = loadRoot(t, rcTree(t, "x="+strings.Repeat("$(echo ", 200)+"y"+strings.Repeat(")", 200)+"\n"), nil)
+	if err != nil || getOr(v, "x") != "y" {
+		t.Errorf("200 nested substitutions: %v", err)
+	}
+}
+
 // TestSyntaxErrors: a syntax error anywhere in the chain, also in a sourced
 // file after good lines, fails the whole load (interp would skip the file
 // and go on).
