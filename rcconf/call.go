@@ -162,7 +162,13 @@ func (r *runner) callFunc(pos syntax.Pos, fd *funcDef, args []string) {
 	r.depth--
 }
 
-func (r *runner) out(s string) { io.WriteString(r.io.out, s) }
+// out writes builtin output; only a command substitution's capWriter can
+// fail, and that stops the evaluation.
+func (r *runner) out(s string) {
+	if _, err := io.WriteString(r.io.out, s); err != nil && r.err == nil {
+		r.fail(r.cur, err, "%v (limit %d bytes)", err, r.opts.MaxValueLen)
+	}
+}
 
 func (r *runner) builtin(pos syntax.Pos, args []string) {
 	name := args[0]

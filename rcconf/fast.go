@@ -29,6 +29,9 @@ func (r *runner) fastLine(s string, off, line int, run bool) (int, bool) {
 	if r.nounset {
 		return 0, false
 	}
+	if run {
+		r.expanded = 0
+	}
 	i := off
 	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
 		i++
@@ -55,6 +58,10 @@ func (r *runner) fastLine(s string, off, line int, run bool) (int, bool) {
 	}
 	name := s[nameStart:i]
 	i++
+	if run {
+		r.fastAt = srcPos{file: r.file, line: line, col: nameStart - off + 1}
+		defer func() { r.fastAt.line = 0 }()
+	}
 	var partsArr [8]string
 	parts := partsArr[:0]
 	// selfFirst: the value starts with $NAME of the variable assigned, the
@@ -207,6 +214,9 @@ func (r *runner) fastParam(s string, i int, run bool) (string, int, bool) {
 		v := ""
 		if run {
 			v = r.vars[s[i:j]].value
+			if !r.countExpansion(len(v)) {
+				return "", 0, false
+			}
 		}
 		return v, j - start, true
 	}
@@ -226,6 +236,9 @@ func (r *runner) fastParam(s string, i int, run bool) (string, int, bool) {
 		v := ""
 		if run {
 			v = r.vars[name].value
+			if !r.countExpansion(len(v)) {
+				return "", 0, false
+			}
 		}
 		return v, j + 1 - start, true
 	}
@@ -270,6 +283,9 @@ func (r *runner) fastParam(s string, i int, run bool) (string, int, bool) {
 	}
 	v, set := r.vars[name]
 	val := v.value
+	if !r.countExpansion(len(val)) {
+		return "", 0, false
+	}
 	switch op {
 	case '-':
 		if !set || colon && val == "" {

@@ -114,7 +114,12 @@ type runner struct {
 	patCache map[string]*patMatcher
 
 	parsers []*syntax.Parser
-	appends map[string][]byte
+	// expanded counts bytes of variables expanded by the current command;
+	// live counts the bytes of all values held.
+	expanded, live int
+	// fastAt is the line the fast path is on (line 0: not in the fast path).
+	fastAt srcPos
+	appends        map[string][]byte
 
 	files    []string
 	seenFile map[string]bool
@@ -164,6 +169,7 @@ func (r *runner) tick(pos syntax.Pos) bool {
 
 func (r *runner) tickAt(file string, line, col int) bool {
 	r.cmds++
+	r.expanded = 0
 	if r.cmds > r.opts.MaxCommands {
 		r.failAt(file, line, col, "evaluation stopped: command budget of %d exceeded", r.opts.MaxCommands)
 		return false
@@ -242,7 +248,26 @@ func (r *runner) Get(name string) expand.Variable {
 	if !ok {
 		return expand.Variable{}
 	}
+	if !r.countExpansion(len(v.value)) {
+		return strVar("")
+	}
 	return expand.Variable{Set: true, Kind: expand.String, Str: v.value, Exported: v.exported, ReadOnly: v.readonly}
+}
+
+// countExpansion bounds the bytes one command may expand (the attack
+// stopped: y=$x$x$x… with a large x building gigabytes inside a single
+// expansion, before any assignment could check the result).
+func (r *runner) countExpansion(n int) bool {
+	r.expanded += n
+	if r.expanded > 4*r.opts.MaxValueLen {
+		f, l, c := r.where(r.cur)
+		if r.fastAt.line > 0 {
+			f, l, c = r.fastAt.file, r.fastAt.line, r.fastAt.col
+		}
+		r.failAt(f, l, c, "one command expands over %d bytes of variables", 4*r.opts.MaxValueLen)
+		return false
+	}
+	return true
 }
 
 func strVar(s string) expand.Variable {
@@ -308,10 +333,11 @@ func (r *runner) Set(name string, vr expand.Variable) error {
 }
 
 func (r *runner) put(name string, v variable) {
+	prev, ok := r.vars[name]
 	if r.subshell > 0 {
-		prev, ok := r.vars[name]
 		r.undo = append(r.undo, undoEnt{name: name, prev: prev, existed: ok})
 	}
+	r.live += len(v.value) - len(prev.value)
 	r.vars[name] = v
 }
 
@@ -323,6 +349,7 @@ func (r *runner) del(name string) {
 	if r.subshell > 0 {
 		r.undo = append(r.undo, undoEnt{name: name, prev: prev, existed: true})
 	}
+	r.live -= len(prev.value)
 	delete(r.vars, name)
 }
 
@@ -349,6 +376,11 @@ func (r *runner) setVarAt(name, value, file string, line, col int) bool {
 	if len(value) > r.opts.MaxValueLen {
 		// The attack stopped: x=$x$x in a loop exhausting memory.
 		r.failAt(file, line, col, "value of %q is %d bytes, over the %d-byte limit", name, len(value), r.opts.MaxValueLen)
+		return false
+	}
+	if r.live+len(value)-len(prev.value) > 64*r.opts.MaxValueLen {
+		// The attack stopped: many large values exhausting memory.
+		r.failAt(file, line, col, "variables would hold over %d bytes in total", 64*r.opts.MaxValueLen)
 		return false
 	}
 	if name == "IFS" && strings.Trim(value, " \t\n") != "" {
@@ -842,8 +874,10 @@ func (r *runner) inSubshell(f func()) {
 			}
 			continue
 		}
+		r.live -= len(r.vars[u.name].value)
 		if u.existed {
 			r.vars[u.name] = u.prev
+			r.live += len(u.prev.value)
 		} else {
 			delete(r.vars, u.name)
 		}
@@ -864,7 +898,7 @@ func (r *runner) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {
 	r.depth++
 	r.level++
 	saved := r.io
-	r.io.out = w
+	r.io.out = &capWriter{w: w, left: r.opts.MaxValueLen}
 	status := r.status
 	r.inSubshell(func() { r.stmts(cs.Stmts) })
 	r.substStatus = r.status
@@ -945,3 +979,23 @@ func (r *runner) paramWord(pe *syntax.ParamExp) (string, bool) {
 	r.fail(pe.Pos(), nil, "${%s%s…} not supported", name, pe.Exp.Op)
 	return "", false
 }
+
+// capWriter is the output of a command substitution, which becomes a value:
+// it is capped like one (the attack stopped: $(while :; do echo $x; done)
+// filling memory faster than the deadline can stop it).
+type capWriter struct {
+	w    io.Writer
+	left int
+	over bool
+}
+
+func (c *capWriter) Write(p []byte) (int, error) {
+	if len(p) > c.left {
+		c.over = true
+		return 0, errValueTooLong
+	}
+	c.left -= len(p)
+	return c.w.Write(p)
+}
+
+var errValueTooLong = errors.New("command substitution output over the value size limit")

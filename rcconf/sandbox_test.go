@@ -220,6 +220,18 @@ func TestLimits(t *testing.T) {
 	wantErr(t, v, err, "/etc/rc.conf:1:", "nesting deeper than 3")
 	v, err = run("x=a\nwhile :; do\n\tx=$x$x\ndone\n", Options{MaxValueLen: 1 << 16})
 	wantErr(t, v, err, "/etc/rc.conf:3:2: value of \"x\" is 131072 bytes, over the 65536-byte limit")
+	// Many references to a large value in one command, on the fast path and
+	// on the parser path; many large values; a command substitution that
+	// prints forever.
+	big := "x=a\nwhile [ ${#x} -lt 60000 ]; do x=$x$x; done\n"
+	v, err = run(big+"y=\"$x$x$x$x$x\"\n", Options{MaxValueLen: 1 << 16})
+	wantErr(t, v, err, "/etc/rc.conf:3:1: one command expands over 262144 bytes of variables")
+	v, err = run(big+": ; y=$x$x$x$x$x\n", Options{MaxValueLen: 1 << 16})
+	wantErr(t, v, err, "/etc/rc.conf:3:5: one command expands over 262144 bytes")
+	v, err = run(big+"i=0\nwhile :; do i=$((i+1)); eval \"v$i=\\$x\"; done\n", Options{MaxValueLen: 1 << 16})
+	wantErr(t, v, err, "/etc/rc.conf:4:", "variables would hold over 4194304 bytes in total")
+	v, err = run(big+"y=$(while :; do echo $x; done)\n", Options{MaxValueLen: 1 << 16})
+	wantErr(t, v, err, "/etc/rc.conf:3:", "command substitution output over the value size limit")
 	v, err = run(strings.Repeat("# padding\n", 30), Options{MaxFileSize: 100})
 	// The error is at the "." that reads it, and names the file.
 	wantErr(t, v, err, "/etc/rc.d/jail:", ". /etc/rc.conf: cannot open", "over the 100-byte limit")
