@@ -118,8 +118,8 @@ type runner struct {
 	// live counts the bytes of all values held.
 	expanded, live int
 	// fastAt is the line the fast path is on (line 0: not in the fast path).
-	fastAt srcPos
-	appends        map[string][]byte
+	fastAt  srcPos
+	appends map[string][]byte
 
 	files    []string
 	seenFile map[string]bool
