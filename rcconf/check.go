@@ -554,63 +554,119 @@ func splitWordCheck(w *syntax.Word) string {
 // attack stopped: a crafted rc.conf crashing the tool).
 const maxNesting = 10000
 
-// nestingDepth estimates (up to just past maxNesting) the deepest nesting of ( { and if/case/for/while/
-// until in src, skipping comments, single-quoted text and escaped
-// characters. It over-counts rather than under-counts (parentheses in
-// double quotes count too), which is harmless at this limit.
+// nestingDepth estimates (up to just past maxNesting) the deepest nesting
+// of ( { and if/case/for/while/until in src, skipping comments,
+// single-quoted text and escaped characters. It over-counts rather than
+// under-counts (parentheses in double quotes count too), which is harmless
+// at this limit. It returns the depth and the line where it was reached.
 func nestingDepth(src string) (depth, line int) {
 	d, maxd, ln, maxLine := 0, 0, 1, 1
 	wordStart := true
 	for i := 0; i < len(src); i++ {
 		c := src[i]
-		switch {
-		case c == '\n':
-			ln++
-			wordStart = true
+		if !nestSpecial[c] {
+			if wordStart && kwFirst[c] {
+				d += keywordDelta(src[i:], d)
+				if d > maxd {
+					maxd, maxLine = d, ln
+					if d > maxNesting {
+						return maxd, maxLine
+					}
+				}
+			}
+			wordStart = false
 			continue
-		case c == '\\':
+		}
+		switch c {
+		case '\n':
+			ln++
+		case '\\':
 			i++
 			if i < len(src) && src[i] == '\n' {
 				ln++
 			}
-		case c == '\'':
+		case '\'':
 			for i++; i < len(src) && src[i] != '\''; i++ {
 				if src[i] == '\n' {
 					ln++
 				}
 			}
-		case c == '#' && wordStart:
-			for i < len(src) && src[i] != '\n' {
-				i++
+		case '#':
+			if wordStart {
+				for i < len(src) && src[i] != '\n' {
+					i++
+				}
+				i--
 			}
-			i--
-		case c == '(' || c == '{':
+		case '(', '{':
 			d++
-		case c == ')' || c == '}':
+			if d > maxd {
+				maxd, maxLine = d, ln
+				if d > maxNesting {
+					return maxd, maxLine
+				}
+			}
+		case ')', '}':
 			if d > 0 {
 				d--
 			}
-		case wordStart && (c == 'i' || c == 'c' || c == 'f' || c == 'w' || c == 'u'):
-			for _, kw := range [...]string{"if", "case", "for", "while", "until"} {
-				if strings.HasPrefix(src[i:], kw) && (i+len(kw) == len(src) || strings.IndexByte(" \t\n;", src[i+len(kw)]) >= 0) {
-					d++
-				}
-			}
 		}
-		if wordStart && (c == 'f' || c == 'e' || c == 'd') {
-			for _, kw := range [...]string{"fi", "esac", "done"} {
-				if strings.HasPrefix(src[i:], kw) && (i+len(kw) == len(src) || strings.IndexByte(" \t\n;)", src[i+len(kw)]) >= 0) && d > 0 {
-					d--
-				}
-			}
-		}
-		if d > maxd {
-			maxd, maxLine = d, ln
-			if d > maxNesting {
-				return maxd, maxLine
-			}
-		}
-		wordStart = c == ' ' || c == '\t' || c == ';' || c == '&' || c == '|' || c == '(' || c == '{' || c == '`'
+		wordStart = c != '\\' && c != '\'' && c != '#' && c != ')' && c != '}'
 	}
 	return maxd, maxLine
+}
+
+// nestSpecial marks the bytes nestingDepth acts on (or that start a word);
+// kwFirst the first letters of the keywords it counts.
+var nestSpecial, kwFirst [256]bool
+
+func init() {
+	for _, c := range "\n\\'#(){} \t;&|`" {
+		nestSpecial[c] = true
+	}
+	for _, c := range "icfwued" {
+		kwFirst[c] = true
+	}
+}
+
+// keywordDelta is +1 for an opening keyword at the start of s, -1 for a
+// closing one (when d > 0), else 0.
+func keywordDelta(s string, d int) int {
+	word := func(kw string) bool {
+		return strings.HasPrefix(s, kw) && (len(s) == len(kw) || strings.IndexByte(" \t\n;)", s[len(kw)]) >= 0)
+	}
+	switch s[0] {
+	case 'i':
+		if word("if") {
+			return 1
+		}
+	case 'c':
+		if word("case") {
+			return 1
+		}
+	case 'f':
+		if word("for") {
+			return 1
+		}
+		if word("fi") && d > 0 {
+			return -1
+		}
+	case 'w':
+		if word("while") {
+			return 1
+		}
+	case 'u':
+		if word("until") {
+			return 1
+		}
+	case 'e':
+		if word("esac") && d > 0 {
+			return -1
+		}
+	case 'd':
+		if word("done") && d > 0 {
+			return -1
+		}
+	}
+	return 0
 }

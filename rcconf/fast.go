@@ -59,8 +59,8 @@ func (r *runner) fastLine(s string, off, line int, run bool) (int, bool) {
 	name := s[nameStart:i]
 	i++
 	if run {
+		// Cleared by sourceText once the line is done.
 		r.fastAt = srcPos{file: r.file, line: line, col: nameStart - off + 1}
-		defer func() { r.fastAt.line = 0 }()
 	}
 	var partsArr [8]string
 	parts := partsArr[:0]

@@ -334,6 +334,11 @@ func (r *runner) Set(name string, vr expand.Variable) error {
 
 func (r *runner) put(name string, v variable) {
 	prev, ok := r.vars[name]
+	r.putPrev(name, v, prev, ok)
+}
+
+// putPrev is put when the caller has already looked up the previous value.
+func (r *runner) putPrev(name string, v, prev variable, ok bool) {
 	if r.subshell > 0 {
 		r.undo = append(r.undo, undoEnt{name: name, prev: prev, existed: ok})
 	}
@@ -389,7 +394,7 @@ func (r *runner) setVarAt(name, value, file string, line, col int) bool {
 		r.failAt(file, line, col, "IFS=%q refused: splitting on non-white-space IFS characters is not supported", value)
 		return false
 	}
-	r.put(name, variable{value: value, file: file, line: int32(line), exported: prev.exported})
+	r.putPrev(name, variable{value: value, file: file, line: int32(line), exported: prev.exported}, prev, ok)
 	return true
 }
 
@@ -430,7 +435,9 @@ func (r *runner) sourceText(name string, src []byte, fixed *srcPos) {
 	text := unsafe.String(unsafe.SliceData(src), len(src))
 	off, line := 0, 1
 	for off < len(text) && !r.stopped() {
-		if n, ok := r.fastLine(text, off, line, true); ok {
+		n, ok := r.fastLine(text, off, line, true)
+		r.fastAt.line = 0
+		if ok {
 			off += n
 			line++
 			continue
