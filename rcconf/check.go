@@ -225,6 +225,10 @@ func (r *runner) checkParam(n *syntax.ParamExp) string {
 			return "$" + n.Param.Value + " refused: it names a process"
 		case "-":
 			return "$- refused: option letters differ between shells"
+		case "LINENO", "PPID", "OPTIND": // see shellMaintained
+			// The shell maintains these itself; their values here would be
+			// made up.
+			return "$" + n.Param.Value + " refused: a value the shell maintains itself"
 		}
 	}
 	switch {

@@ -211,6 +211,9 @@ func (r *runner) fastParam(s string, i int, run bool) (string, int, bool) {
 		for j < len(s) && nameChar(s[j]) {
 			j++
 		}
+		if shellMaintained(s[i:j]) {
+			return "", 0, false
+		}
 		v := ""
 		if run {
 			v = r.vars[s[i:j]].value
@@ -229,7 +232,7 @@ func (r *runner) fastParam(s string, i int, run bool) (string, int, bool) {
 		j++
 	}
 	name := s[i:j]
-	if j >= len(s) {
+	if j >= len(s) || shellMaintained(name) {
 		return "", 0, false
 	}
 	if s[j] == '}' {
@@ -387,4 +390,9 @@ func (r *runner) appendTo(name, cur string, rest []string) string {
 	}
 	r.appends[name] = buf
 	return unsafe.String(unsafe.SliceData(buf), len(buf))
+}
+
+// shellMaintained names the variables check refuses to expand.
+func shellMaintained(name string) bool {
+	return name == "LINENO" || name == "PPID" || name == "OPTIND"
 }

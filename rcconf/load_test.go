@@ -204,7 +204,7 @@ func TestFastPathDeclines(t *testing.T) {
 		`a=$(x)`, "a=`x`", `a=$((1+1))`, `a=${x:=y}`, `a=${x?y}`, `a=${#x}`, `a=b c`, `a=b;c=d`,
 		`a="b\c"`, `a=b\ c`, `a=~`, `a=*`, `a=${x#?}`, `a=${x#[a]}`, `a=$1`, `a=$@`, `a="open`,
 		`a=b#c`, `a=b|c`, `a=b&`, `export a=b`, `a=${x#"*"}`, `a=${x:-$y}`, `a=(1 2)`, `a+=b`,
-		`if=x y`, `a=b >/dev/null`,
+		`if=x y`, `a=b >/dev/null`, `a=$LINENO`, `a="${PPID}"`, `a=${OPTIND:-1}`,
 	} {
 		if _, ok := (&runner{}).fastLine(line+"\n", 0, 1, false); ok {
 			t.Errorf("fast path takes %q; it must go to the parser", line)

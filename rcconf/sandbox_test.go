@@ -179,6 +179,8 @@ func TestRefusedConstructs(t *testing.T) {
 		{"x=$((2**3))\n", "/etc/rc.conf:1:3: arithmetic ** is not /bin/sh"},
 		{"function f { :; }\n", "/etc/rc.conf:1:1: function keyword is not /bin/sh"},
 		{"x=$$\n", "/etc/rc.conf:1:3: $$ refused"},
+		{"x=\"line $LINENO\"\n", "/etc/rc.conf:1:9: $LINENO refused"},
+		{"x=${PPID}\n", "/etc/rc.conf:1:3: $PPID refused"},
 		{"x=~root\n", "/etc/rc.conf:1:1: tilde expansion refused"},
 		{"alias ll=ls\n", "/etc/rc.conf:1:1: builtin \"alias\" refused: aliases are not supported"},
 		{"x=$'a'\n", "/etc/rc.conf:1:3: $'…' quoting"},
