@@ -10,7 +10,7 @@
 set -eu
 
 n=${1:-100}
-rounds=${2:-3}
+rounds=${2:-5}
 top=$(cd "$(dirname "$0")/.." && pwd)
 rcjail=${RCJAIL:-$top/bin/rcjail}
 
@@ -84,55 +84,66 @@ setup() {
 	fi
 }
 
-# measure MODE: start and stop all N jails ROUNDS times; prints
-# "MODE MOUNTS BEST_NS_PER_JAIL START_NS STOP_NS" (the last two of the best round).
-measure() {
+# round MODE: start and stop all N jails of MODE once; appends
+# "MODE MOUNTS NS_PER_JAIL START_NS STOP_NS" to $res.
+round() {
 	mode=$1
 	conf=$tmp/$mode/conf
-	setup "$mode"
-	best=
-	mounts=0
-	r=0
 	before=$(wc -l </proc/self/mountinfo)
-	while [ "$r" -lt "$rounds" ]; do
-		t0=$(now_ns)
-		"$rcjail" -R "$conf" start >/dev/null
-		t1=$(now_ns)
-		mounts=$(($(wc -l </proc/self/mountinfo) - before))
-		"$rcjail" -R "$conf" stop >/dev/null
-		t2=$(now_ns)
-		after=$(wc -l </proc/self/mountinfo)
-		if [ "$after" -ne "$before" ]; then
-			echo "skel.bench.sh: $mode: $((after - before)) mounts left after stop" >&2
-			exit 1
-		fi
-		per=$(((t2 - t0) / n))
-		if [ -z "$best" ] || [ "$per" -lt "$best" ]; then
-			best=$per
-			bstart=$(((t1 - t0) / n))
-			bstop=$(((t2 - t1) / n))
-		fi
-		r=$((r + 1))
-	done
-	echo "$mode $mounts $best $bstart $bstop"
+	t0=$(now_ns)
+	"$rcjail" -R "$conf" start >/dev/null
+	t1=$(now_ns)
+	mounts=$(($(wc -l </proc/self/mountinfo) - before))
+	"$rcjail" -R "$conf" stop >/dev/null
+	t2=$(now_ns)
+	after=$(wc -l </proc/self/mountinfo)
+	if [ "$after" -ne "$before" ]; then
+		echo "skel.bench.sh: $mode: $((after - before)) mounts left after stop" >&2
+		exit 1
+	fi
+	echo "$mode $mounts $(((t2 - t0) / n)) $(((t1 - t0) / n)) $(((t2 - t1) / n))" >>"$res"
 }
 
-res=$tmp/results
-: >"$res"
-for mode in none nullfs symlink; do
-	measure "$mode" >>"$res"
+modes="none nullfs symlink"
+for mode in $modes; do
+	setup "$mode"
 done
+res=$tmp/rounds
+: >"$res"
+# Rounds interleave the modes, so a slow patch of a busy machine hits all
+# three alike; each mode keeps its best round.
+r=0
+while [ "$r" -lt "$rounds" ]; do
+	for mode in $modes; do
+		round "$mode"
+	done
+	r=$((r + 1))
+done
+best=$tmp/results
+for mode in $modes; do
+	awk -v m="$mode" '$1 == m && (b == "" || $3 < b) { b = $3; line = $0 } END { print line }' "$res"
+done >"$best"
+res=$best
 
-echo "start+stop of $n jails, native backend, best of $rounds rounds; ratio = nullfs time / mode time"
+echo "start+stop of $n jails, native backend, best of $rounds rounds"
+echo "ratio: nullfs time / mode time; skeleton: mode time - no-skeleton time (the cost of the skeleton itself)"
 awk -v n="$n" '
-	{ mode[NR] = $1; mounts[NR] = $2; ns[NR] = $3; st[NR] = $4; sp[NR] = $5; if ($1 == "nullfs") base = $3 }
+	{ mode[NR] = $1; mounts[NR] = $2; ns[NR] = $3; st[NR] = $4; sp[NR] = $5
+	  if ($1 == "nullfs") base = $3
+	  if ($1 == "none") none = $3 }
 	END {
-		printf "%-22s %15s %14s %10s %10s %9s\n", "mode", "mounts per jail", "ms per jail", "(start", "stop)", "ratio"
+		printf "%-22s %8s %9s %9s %9s %7s %11s %9s\n", "mode", "mounts/j", "ms/jail", "start", "stop", "ratio", "skeleton ms", "ratio"
 		for (i = 1; i <= NR; i++) {
 			name = mode[i]
 			if (name == "none") name = "none (no skeleton)"
 			if (name == "nullfs") name = "nullfs (11 entries)"
 			if (name == "symlink") name = "symlink (1 + 11 links)"
-			printf "%-22s %15.1f %14.2f %10.2f %10.2f %8.2fx\n", name, mounts[i] / n, ns[i] / 1e6, st[i] / 1e6, sp[i] / 1e6, base / ns[i]
+			over = (ns[i] - none) / 1e6
+			r = "-"
+			if (mode[i] != "none" && ns[i] - none > 0) r = sprintf("%.1fx", (base - none) / (ns[i] - none))
+			if (mode[i] != "none" && ns[i] - none <= 0) r = "(noise)"
+			o = sprintf("%.2f", over)
+			if (mode[i] == "none") o = "-"
+			printf "%-22s %8.1f %9.2f %9.2f %9.2f %6.2fx %11s %9s\n", name, mounts[i] / n, ns[i] / 1e6, st[i] / 1e6, sp[i] / 1e6, base / ns[i], o, r
 		}
 	}' "$res"
