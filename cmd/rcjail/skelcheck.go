@@ -145,6 +145,58 @@ func skelLstat(p string) (fi fs.FileInfo, link, target, missing string, err erro
 	return fi, "", "", "", err
 }
 
+// skelSource examines rel below skelRoot one component at a time with Lstat,
+// following only relative symlinks that stay inside skelRoot (as the native
+// backend does for a skeleton source; at most 16). It returns the final
+// component's information and the links followed ("LINK -> TARGET"); or the
+// first link that is absolute or leaves skelRoot (bad, with its target); or
+// the first component that is missing or not a directory on the way.
+func skelSource(skelRoot, rel string) (fi fs.FileInfo, via []string, bad, badTarget, missing string, err error) {
+	cur := skelRoot
+	todo := strings.Split(rel, "/")
+	hops := 0
+	lastLink, lastTarget := skelRoot, ".." // the link whose target is being walked
+	for len(todo) > 0 {
+		comp := todo[0]
+		todo = todo[1:]
+		switch comp {
+		case "", ".":
+			continue
+		case "..":
+			if cur == skelRoot {
+				return nil, via, lastLink, lastTarget, "", nil
+			}
+			cur = path.Dir(cur)
+			continue
+		}
+		next := path.Join(cur, comp)
+		fi, err = os.Lstat(next)
+		if err != nil {
+			return nil, via, "", "", next, err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			t, rerr := os.Readlink(next)
+			hops++
+			if rerr != nil || path.IsAbs(t) || hops > 16 {
+				return nil, via, next, t, "", nil
+			}
+			via = append(via, next+" -> "+t)
+			lastLink, lastTarget = next, t
+			todo = append(strings.Split(t, "/"), todo...)
+			continue
+		}
+		if len(todo) > 0 && !fi.IsDir() {
+			return fi, via, "", "", next, fmt.Errorf("%s is not a directory", next)
+		}
+		cur = next
+	}
+	fi, err = os.Lstat(cur)
+	if err != nil {
+		return nil, via, "", "", cur, err
+	}
+	return fi, via, "", "", "", nil
+}
+
 // checkTrustedPath reports, for skel_root or rootdir (knob), every component
 // of p — p itself and each ancestor — that is a symlink, is not owned by a
 // trusted uid, or is writable by group or others without the sticky bit.
@@ -255,20 +307,29 @@ func checkSkeleton(j *compat.Jail) []skelFinding {
 				}
 			}
 			src := path.Join(s.Root, e.path)
-			fi, link, target, missing, err := skelLstat(src)
 			parent, nested := parentOf(e.path)
-			switch {
-			case link != "":
-				if symlink && !e.rw {
-					// Resolved inside the jail, through the read-only
-					// base, never by rcjail on the host.
+			if symlink && !e.rw {
+				// The jail's link resolves through basejail inside the
+				// jail, never on the host.
+				fi, link, target, missing, err := skelLstat(src)
+				switch {
+				case link != "":
 					c.add(true, knob(e.rw), e.path, "%s in skel_root is a symbolic link (-> %s); the jail's link resolves through it", link, target)
-				} else {
-					// A link in the skeleton would redirect the mount
-					// (skel/usr/local -> /root); name its target instead.
-					c.add(false, knob(e.rw), e.path, "source %s: %s is a symbolic link (-> %s); rcjail never mounts through one", src, link, target)
+				case missing != "":
+					c.add(false, knob(e.rw), e.path, "source %s does not exist (%v); the jail's link would dangle", src, err)
+				case !fi.IsDir():
+					c.add(false, knob(e.rw), e.path, "source %s is not a directory", src)
 				}
-			case missing != "" && nested && !parent.rw && !symlink:
+				continue
+			}
+			fi, via, bad, badTarget, missing, err := skelSource(s.Root, e.path)
+			switch {
+			case bad != "":
+				// An absolute link, or one leaving skel_root, would
+				// redirect the mount anywhere on the host
+				// (skel/usr/local -> /root); name the real directory.
+				c.add(false, knob(e.rw), e.path, "source %s: %s is a symbolic link (-> %s) that leaves skel_root; rcjail never mounts through one", src, bad, badTarget)
+			case missing != "" && nested && !parent.rw:
 				// The mount point lies inside the parent's read-only
 				// mount: it cannot be created there (EROFS).
 				c.add(false, knob(e.rw), e.path, "mount point does not exist inside the read-only parent %s (source %s is missing); it cannot be created once %s is mounted read-only", parent.path, src, parent.path)
@@ -276,6 +337,11 @@ func checkSkeleton(j *compat.Jail) []skelFinding {
 				c.add(false, knob(e.rw), e.path, "source %s does not exist (%v)", src, err)
 			case !fi.IsDir():
 				c.add(false, knob(e.rw), e.path, "source %s is not a directory", src)
+			case len(via) > 0:
+				// Followed at start (a host-"/" skeleton on a merged-/usr
+				// system has bin -> usr/bin), but whoever can change the
+				// link chooses what the jail gets.
+				c.add(true, knob(e.rw), e.path, "source %s is reached through the symbolic link %s inside skel_root; the mount shows what it points to", src, strings.Join(via, ", "))
 			}
 		}
 	}

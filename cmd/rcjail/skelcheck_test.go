@@ -162,7 +162,24 @@ func TestSkelCheckSourceSymlink(t *testing.T) {
 	f := newSkelFixture(t)
 	f.symlink("/root", filepath.Join(f.skel, "usr", "local"))
 	st, errs := f.check(f.config("jail_skeltest_skel_rwmounts", "usr/local"))
-	wantOne(t, st, errs, 1, "/etc/rc.conf:8: jail skeltest: jail_skeltest_skel_rwmounts: entry usr/local: source "+f.skel+"/usr/local: "+f.skel+"/usr/local is a symbolic link (-> /root); rcjail never mounts through one")
+	wantOne(t, st, errs, 1, "/etc/rc.conf:8: jail skeltest: jail_skeltest_skel_rwmounts: entry usr/local: source "+f.skel+"/usr/local: "+f.skel+"/usr/local is a symbolic link (-> /root) that leaves skel_root; rcjail never mounts through one")
+}
+
+// A relative link that escapes through ".." is refused like an absolute one.
+func TestSkelCheckSourceSymlinkEscaping(t *testing.T) {
+	f := newSkelFixture(t)
+	f.symlink("../../outside", filepath.Join(f.skel, "usr", "local"))
+	st, errs := f.check(f.config("jail_skeltest_skel_rwmounts", "usr/local"))
+	wantOne(t, st, errs, 1, "entry usr/local: source "+f.skel+"/usr/local: "+f.skel+"/usr/local is a symbolic link (-> ../../outside) that leaves skel_root")
+}
+
+// A relative link inside skel_root (bin -> usr/bin on a merged-/usr host) is
+// followed at start: a warning, exit status 0.
+func TestSkelCheckSourceSymlinkInsideSkelRoot(t *testing.T) {
+	f := newSkelFixture(t, "usr/sbin")
+	f.symlink("usr/sbin", filepath.Join(f.skel, "sbin"))
+	st, errs := f.check(f.config("jail_skeltest_skel_romounts", "bin sbin"))
+	wantOne(t, st, errs, 0, "rcjail: WARNING: /etc/rc.conf:8: jail skeltest: jail_skeltest_skel_romounts: entry sbin: source "+f.skel+"/sbin is reached through the symbolic link "+f.skel+"/sbin -> usr/sbin inside skel_root")
 }
 
 func TestSkelCheckSourceNotDirectory(t *testing.T) {
