@@ -29,8 +29,8 @@ func TestSkelModesNative(t *testing.T) {
 	}
 }
 
-// jailMounts returns the mountinfo lines whose mount point is root or below.
-func jailMounts(t *testing.T, root string) []string {
+// skeljailMounts returns the mountinfo lines whose mount point is root or below.
+func skelJailMounts(t *testing.T, root string) []string {
 	t.Helper()
 	b, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
@@ -98,13 +98,13 @@ func skelModeNative(t *testing.T, mode string) {
 	if err := os.WriteFile(filepath.Join(e.jail, "etc", "rc"), []byte("echo started > /tmp/rc-ran\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	before := readFile(t, "/proc/self/mountinfo")
+	before := skelReadFile(t, "/proc/self/mountinfo")
 
 	st, out, errs := e.rcjail(t, "start", "skeltest")
 	if st != 0 || !strings.HasSuffix(out, "Starting jails: skeltest.example.org.\n") {
 		t.Fatalf("start: status %d, stdout %q\n%s", st, out, errs)
 	}
-	mounts := jailMounts(t, e.jail)
+	mounts := skelJailMounts(t, e.jail)
 	want := len(ro)
 	if mode == "symlink" {
 		want = 1
@@ -117,7 +117,7 @@ func skelModeNative(t *testing.T, mode string) {
 			t.Errorf("skeleton mount is not read-only: %s", m)
 		}
 	}
-	jidText := strings.TrimSpace(readFile(t, filepath.Join(e.root, "var/run/jail_skeltest.id")))
+	jidText := strings.TrimSpace(skelReadFile(t, filepath.Join(e.root, "var/run/jail_skeltest.id")))
 	jid, err := strconv.Atoi(jidText)
 	if err != nil {
 		t.Fatalf("id file: %q", jidText)
@@ -143,10 +143,10 @@ func skelModeNative(t *testing.T, mode string) {
 	if st != 0 || !strings.HasSuffix(out, "Stopping jails: skeltest.example.org.\n") {
 		t.Fatalf("stop: status %d, stdout %q\n%s", st, out, errs)
 	}
-	if m := jailMounts(t, e.jail); len(m) != 0 {
+	if m := skelJailMounts(t, e.jail); len(m) != 0 {
 		t.Errorf("left mounted after stop:\n%s", strings.Join(m, "\n"))
 	}
-	if after := readFile(t, "/proc/self/mountinfo"); after != before {
+	if after := skelReadFile(t, "/proc/self/mountinfo"); after != before {
 		t.Errorf("mount table after stop differs from before start:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 	if _, err := os.Stat("/proc/" + jidText + "/root"); err == nil {
@@ -156,7 +156,7 @@ func skelModeNative(t *testing.T, mode string) {
 	}
 }
 
-func readFile(t *testing.T, name string) string {
+func skelReadFile(t *testing.T, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(name)
 	if err != nil {

@@ -35,7 +35,7 @@ func newSkelModeEnv(t *testing.T, mode string) *skelModeEnv {
 	work := t.TempDir()
 	e := &skelModeEnv{work: work, root: filepath.Join(work, "root"), skel: filepath.Join(work, "skel"),
 		jail: filepath.Join(work, "jails", "skeltest"), state: filepath.Join(work, "stubstate")}
-	for _, d := range append([]string{"root/etc", "root/var/run", "root/var/log", "stubstate", "skel/usr/ports", "jails"}, prefixAll("skel/", skelModeRO)...) {
+	for _, d := range append([]string{"root/etc", "root/var/run", "root/var/log", "stubstate", "skel/usr/ports", "jails"}, skelPrefixAll("skel/", skelModeRO)...) {
 		if err := os.MkdirAll(filepath.Join(work, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +53,7 @@ func newSkelModeEnv(t *testing.T, mode string) *skelModeEnv {
 	return e
 }
 
-func prefixAll(p string, l []string) []string {
+func skelPrefixAll(p string, l []string) []string {
 	out := make([]string, len(l))
 	for i, s := range l {
 		out[i] = p + s
@@ -86,8 +86,8 @@ func (e *skelModeEnv) stubs(t *testing.T, name string) string {
 	return trace
 }
 
-// readTrace renders the stub trace as the sh commands -n prints.
-func readTrace(t *testing.T, name string) []string {
+// skelreadTrace renders the stub trace as the sh commands -n prints.
+func skelReadTrace(t *testing.T, name string) []string {
 	t.Helper()
 	b, err := os.ReadFile(name)
 	if os.IsNotExist(err) {
@@ -117,7 +117,7 @@ func (e *skelModeEnv) stubMounts(t *testing.T) []string {
 	return strings.Fields(strings.ReplaceAll(strings.TrimSpace(string(b)), "\n", " "))
 }
 
-func linesWith(lines []string, prefix string) []string {
+func skelLinesWith(lines []string, prefix string) []string {
 	var out []string
 	for _, l := range lines {
 		if strings.HasPrefix(l, prefix) {
@@ -157,10 +157,10 @@ func TestSkelModesPlanAndCommandBackend(t *testing.T) {
 				t.Fatalf("-n start: status %d\n%s", st, errs)
 			}
 			planLines := strings.Split(strings.TrimSpace(plan), "\n")
-			if got := linesWith(planLines, "mount_nullfs"); !equalStrings(got, want) {
+			if got := skelLinesWith(planLines, "mount_nullfs"); !skelEqual(got, want) {
 				t.Errorf("-n start mounts:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
-			if tr := readTrace(t, dryTrace); len(linesWith(tr, "mount")) != 0 || len(linesWith(tr, "jail")) != 0 {
+			if tr := skelReadTrace(t, dryTrace); len(skelLinesWith(tr, "mount")) != 0 || len(skelLinesWith(tr, "jail")) != 0 {
 				t.Errorf("-n ran effects: %q", tr)
 			}
 			if m := e.stubMounts(t); len(m) != 0 {
@@ -173,11 +173,11 @@ func TestSkelModesPlanAndCommandBackend(t *testing.T) {
 			if st != 0 || !strings.HasSuffix(out, "Starting jails: skeltest.example.org.\n") {
 				t.Fatalf("start: status %d, stdout %q\n%s", st, out, errs)
 			}
-			tr := readTrace(t, trace)
-			if got := linesWith(tr, "mount_nullfs"); !equalStrings(got, want) {
+			tr := skelReadTrace(t, trace)
+			if got := skelLinesWith(tr, "mount_nullfs"); !skelEqual(got, want) {
 				t.Errorf("start ran mounts:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
-			if !equalStrings(tr, planLines) {
+			if !skelEqual(tr, planLines) {
 				t.Errorf("the run differs from the plan:\nran:\n%s\nplan:\n%s", strings.Join(tr, "\n"), plan)
 			}
 			if got := len(e.stubMounts(t)) / 2; got != len(want) {
@@ -189,7 +189,7 @@ func TestSkelModesPlanAndCommandBackend(t *testing.T) {
 			if st != 0 || !strings.HasSuffix(out, "Stopping jails: skeltest.example.org.\n") {
 				t.Fatalf("stop: status %d, stdout %q\n%s", st, out, errs)
 			}
-			umounts := linesWith(readTrace(t, trace), "umount")
+			umounts := skelLinesWith(skelReadTrace(t, trace), "umount")
 			if len(umounts) != len(want) {
 				t.Errorf("stop unmounted %d, want %d: %q", len(umounts), len(want), umounts)
 			}
@@ -227,7 +227,7 @@ func TestSkelModesSymlinkWrongLinkRefused(t *testing.T) {
 	}
 }
 
-func equalStrings(a, b []string) bool {
+func skelEqual(a, b []string) bool {
 	if len(a) != len(b) {
 		return false
 	}

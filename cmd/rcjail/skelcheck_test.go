@@ -121,8 +121,8 @@ func (f *skelFixture) check(cfg *compat.Config) (int, string) {
 	return st, errb.String()
 }
 
-// wantOne asserts exactly one finding line with the given text and status.
-func wantOne(t *testing.T, st int, stderr string, wantSt int, want ...string) {
+// skelwantOne asserts exactly one finding line with the given text and status.
+func skelWantOne(t *testing.T, st int, stderr string, wantSt int, want ...string) {
 	t.Helper()
 	lines := strings.Split(strings.TrimSpace(stderr), "\n")
 	if st != wantSt || len(lines) != 1 {
@@ -155,14 +155,14 @@ func TestSkelCheckClean(t *testing.T) {
 func TestSkelCheckSourceMissing(t *testing.T) {
 	f := newSkelFixture(t)
 	st, errs := f.check(f.config("jail_skeltest_skel_romounts", "bin usr/libdata"))
-	wantOne(t, st, errs, 1, "rcjail: ERROR: /etc/rc.conf:8: jail skeltest: jail_skeltest_skel_romounts: entry usr/libdata: source "+f.skel+"/usr/libdata does not exist")
+	skelWantOne(t, st, errs, 1, "rcjail: ERROR: /etc/rc.conf:8: jail skeltest: jail_skeltest_skel_romounts: entry usr/libdata: source "+f.skel+"/usr/libdata does not exist")
 }
 
 func TestSkelCheckSourceSymlink(t *testing.T) {
 	f := newSkelFixture(t)
 	f.symlink("/root", filepath.Join(f.skel, "usr", "local"))
 	st, errs := f.check(f.config("jail_skeltest_skel_rwmounts", "usr/local"))
-	wantOne(t, st, errs, 1, "/etc/rc.conf:8: jail skeltest: jail_skeltest_skel_rwmounts: entry usr/local: source "+f.skel+"/usr/local: "+f.skel+"/usr/local is a symbolic link (-> /root) that leaves skel_root; rcjail never mounts through one")
+	skelWantOne(t, st, errs, 1, "/etc/rc.conf:8: jail skeltest: jail_skeltest_skel_rwmounts: entry usr/local: source "+f.skel+"/usr/local: "+f.skel+"/usr/local is a symbolic link (-> /root) that leaves skel_root; rcjail never mounts through one")
 }
 
 // A relative link that escapes through ".." is refused like an absolute one.
@@ -170,7 +170,7 @@ func TestSkelCheckSourceSymlinkEscaping(t *testing.T) {
 	f := newSkelFixture(t)
 	f.symlink("../../outside", filepath.Join(f.skel, "usr", "local"))
 	st, errs := f.check(f.config("jail_skeltest_skel_rwmounts", "usr/local"))
-	wantOne(t, st, errs, 1, "entry usr/local: source "+f.skel+"/usr/local: "+f.skel+"/usr/local is a symbolic link (-> ../../outside) that leaves skel_root")
+	skelWantOne(t, st, errs, 1, "entry usr/local: source "+f.skel+"/usr/local: "+f.skel+"/usr/local is a symbolic link (-> ../../outside) that leaves skel_root")
 }
 
 // A relative link inside skel_root (bin -> usr/bin on a merged-/usr host) is
@@ -179,7 +179,7 @@ func TestSkelCheckSourceSymlinkInsideSkelRoot(t *testing.T) {
 	f := newSkelFixture(t, "usr/sbin")
 	f.symlink("usr/sbin", filepath.Join(f.skel, "sbin"))
 	st, errs := f.check(f.config("jail_skeltest_skel_romounts", "bin sbin"))
-	wantOne(t, st, errs, 0, "rcjail: WARNING: /etc/rc.conf:8: jail skeltest: jail_skeltest_skel_romounts: entry sbin: source "+f.skel+"/sbin is reached through the symbolic link "+f.skel+"/sbin -> usr/sbin inside skel_root")
+	skelWantOne(t, st, errs, 0, "rcjail: WARNING: /etc/rc.conf:8: jail skeltest: jail_skeltest_skel_romounts: entry sbin: source "+f.skel+"/sbin is reached through the symbolic link "+f.skel+"/sbin -> usr/sbin inside skel_root")
 }
 
 func TestSkelCheckSourceNotDirectory(t *testing.T) {
@@ -188,7 +188,7 @@ func TestSkelCheckSourceNotDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, errs := f.check(f.config("jail_skeltest_skel_romounts", "bin libexec"))
-	wantOne(t, st, errs, 1, "entry libexec: source "+f.skel+"/libexec is not a directory")
+	skelWantOne(t, st, errs, 1, "entry libexec: source "+f.skel+"/libexec is not a directory")
 }
 
 func TestSkelCheckRootdirWritableByGroup(t *testing.T) {
@@ -198,7 +198,7 @@ func TestSkelCheckRootdirWritableByGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, errs := f.check(f.config())
-	wantOne(t, st, errs, 1, "/etc/rc.conf:3: jail skeltest: jail_skeltest_rootdir: "+jails+" is writable by group or others (mode 0775)")
+	skelWantOne(t, st, errs, 1, "/etc/rc.conf:3: jail skeltest: jail_skeltest_rootdir: "+jails+" is writable by group or others (mode 0775)")
 }
 
 func TestSkelCheckSkelRootSymlink(t *testing.T) {
@@ -206,7 +206,7 @@ func TestSkelCheckSkelRootSymlink(t *testing.T) {
 	link := filepath.Join(filepath.Dir(f.skel), "skel-link")
 	f.symlink(f.skel, link)
 	st, errs := f.check(f.config("jail_skeltest_skel_root", link))
-	wantOne(t, st, errs, 1, "/etc/rc.conf:8: jail skeltest: jail_skeltest_skel_root: "+link+" is a symbolic link (-> "+f.skel+"); name the real directory")
+	skelWantOne(t, st, errs, 1, "/etc/rc.conf:8: jail skeltest: jail_skeltest_skel_root: "+link+" is a symbolic link (-> "+f.skel+"); name the real directory")
 }
 
 // Ownership needs a second uid, hence root.
@@ -218,7 +218,7 @@ func TestSkelCheckSkelRootNotOwnedByRoot(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, errs := f.check(f.config())
-	wantOne(t, st, errs, 1, "/etc/rc.conf:6: jail skeltest: jail_skeltest_skel_root: "+f.skel+" is owned by uid 12345, not root")
+	skelWantOne(t, st, errs, 1, "/etc/rc.conf:6: jail skeltest: jail_skeltest_skel_root: "+f.skel+" is owned by uid 12345, not root")
 }
 
 func TestSkelCheckNestedUnderReadOnlyParent(t *testing.T) {
@@ -226,7 +226,7 @@ func TestSkelCheckNestedUnderReadOnlyParent(t *testing.T) {
 	// usr is mounted read-only; usr/local's mount point would have to be
 	// created inside it.
 	st, errs := f.check(f.config("jail_skeltest_skel_romounts", "bin usr", "jail_skeltest_skel_rwmounts", "usr/local"))
-	wantOne(t, st, errs, 1, "/etc/rc.conf:9: jail skeltest: jail_skeltest_skel_rwmounts: entry usr/local: mount point does not exist inside the read-only parent usr (source "+f.skel+"/usr/local is missing)")
+	skelWantOne(t, st, errs, 1, "/etc/rc.conf:9: jail skeltest: jail_skeltest_skel_rwmounts: entry usr/local: mount point does not exist inside the read-only parent usr (source "+f.skel+"/usr/local is missing)")
 }
 
 func TestSkelCheckFstabUnderReadOnlyEntry(t *testing.T) {
@@ -235,7 +235,7 @@ func TestSkelCheckFstabUnderReadOnlyEntry(t *testing.T) {
 	// compat read the (empty) fstab; give it one line the way compat would.
 	cfg.Jails["skeltest"].FstabEntries = []compat.FstabEntry{{Device: "/data", MountPoint: f.root + "/usr/share/data", FSType: "nullfs", Options: "rw", Line: 2}}
 	st, errs := f.check(cfg)
-	wantOne(t, st, errs, 1, "jail_skeltest_skel_romounts: entry usr/share: fstab mount point "+f.root+"/usr/share/data (/etc/fstab.skeltest line 2) lies inside the read-only mount of usr/share and "+f.skel+"/usr/share/data does not exist")
+	skelWantOne(t, st, errs, 1, "jail_skeltest_skel_romounts: entry usr/share: fstab mount point "+f.root+"/usr/share/data (/etc/fstab.skeltest line 2) lies inside the read-only mount of usr/share and "+f.skel+"/usr/share/data does not exist")
 
 	// Existing in the source: nothing to say.
 	f.mkdir(filepath.Join(f.skel, "usr", "share", "data"))
@@ -250,7 +250,7 @@ func TestSkelCheckFstabUnderReadWriteEntryWarns(t *testing.T) {
 	cfg := f.config("jail_skeltest_skel_rwmounts", "var/db", "jail_skeltest_mount_enable", "YES")
 	cfg.Jails["skeltest"].FstabEntries = []compat.FstabEntry{{Device: "tmpfs", MountPoint: f.root + "/var/db/cache", FSType: "tmpfs", Options: "rw", Line: 1}}
 	st, errs := f.check(cfg)
-	wantOne(t, st, errs, 0, "rcjail: WARNING: /etc/rc.conf:8: jail skeltest: jail_skeltest_skel_rwmounts: entry var/db: fstab mount point "+f.root+"/var/db/cache (/etc/fstab.skeltest line 1) does not exist in the shared source")
+	skelWantOne(t, st, errs, 0, "rcjail: WARNING: /etc/rc.conf:8: jail skeltest: jail_skeltest_skel_rwmounts: entry var/db: fstab mount point "+f.root+"/var/db/cache (/etc/fstab.skeltest line 1) does not exist in the shared source")
 }
 
 func TestSkelCheckFstabUnderSymlinkEntry(t *testing.T) {
@@ -262,7 +262,7 @@ func TestSkelCheckFstabUnderSymlinkEntry(t *testing.T) {
 	}
 	cfg.Jails["skeltest"].FstabEntries = []compat.FstabEntry{{Device: "/data", MountPoint: f.root + "/usr/lib/data", FSType: "nullfs", Options: "rw", Line: 3}}
 	st, errs := f.check(cfg)
-	wantOne(t, st, errs, 1, "entry usr/lib: fstab mount point "+f.root+"/usr/lib/data (/etc/fstab.skeltest line 3) is under "+f.root+"/usr/lib, a symbolic link into the read-only base in symlink mode")
+	skelWantOne(t, st, errs, 1, "entry usr/lib: fstab mount point "+f.root+"/usr/lib/data (/etc/fstab.skeltest line 3) is under "+f.root+"/usr/lib, a symbolic link into the read-only base in symlink mode")
 }
 
 func TestSkelCheckSymlinkModeLinks(t *testing.T) {
@@ -277,18 +277,18 @@ func TestSkelCheckSymlinkModeLinks(t *testing.T) {
 			t.Fatal(err)
 		}
 		st, errs := f.check(cfg)
-		wantOne(t, st, errs, 1, "/etc/rc.conf:7: jail skeltest: jail_skeltest_skel_romounts: entry usr/lib: link "+f.root+"/usr/lib -> ../basejail/usr/lib is missing (rcjail prepare skeltest creates it)")
+		skelWantOne(t, st, errs, 1, "/etc/rc.conf:7: jail skeltest: jail_skeltest_skel_romounts: entry usr/lib: link "+f.root+"/usr/lib -> ../basejail/usr/lib is missing (rcjail prepare skeltest creates it)")
 	})
 	t.Run("points elsewhere", func(t *testing.T) {
 		f.symlink("/usr/lib", filepath.Join(f.root, "usr", "lib"))
 		st, errs := f.check(cfg)
-		wantOne(t, st, errs, 1, "entry usr/lib: link "+f.root+"/usr/lib points to /usr/lib, not ../basejail/usr/lib")
+		skelWantOne(t, st, errs, 1, "entry usr/lib: link "+f.root+"/usr/lib points to /usr/lib, not ../basejail/usr/lib")
 		os.Remove(filepath.Join(f.root, "usr", "lib"))
 	})
 	t.Run("a directory", func(t *testing.T) {
 		f.mkdir(filepath.Join(f.root, "usr", "lib"))
 		st, errs := f.check(cfg)
-		wantOne(t, st, errs, 1, "entry usr/lib: "+f.root+"/usr/lib is not a symbolic link to ../basejail/usr/lib")
+		skelWantOne(t, st, errs, 1, "entry usr/lib: "+f.root+"/usr/lib is not a symbolic link to ../basejail/usr/lib")
 		os.Remove(filepath.Join(f.root, "usr", "lib"))
 	})
 	t.Run("basedir missing", func(t *testing.T) {
@@ -297,7 +297,7 @@ func TestSkelCheckSymlinkModeLinks(t *testing.T) {
 			t.Fatal(err)
 		}
 		st, errs := f.check(cfg)
-		wantOne(t, st, errs, 1, "jail skeltest: jail_skeltest_skel_basedir (default): "+f.root+"/basejail does not exist (rcjail prepare skeltest creates it)")
+		skelWantOne(t, st, errs, 1, "jail skeltest: jail_skeltest_skel_basedir (default): "+f.root+"/basejail does not exist (rcjail prepare skeltest creates it)")
 	})
 }
 
@@ -306,7 +306,7 @@ func TestSkelCheckNullfsMountPointSymlink(t *testing.T) {
 	f.mkdir(filepath.Join(f.root, "usr"))
 	f.symlink("/", filepath.Join(f.root, "usr", "lib"))
 	st, errs := f.check(f.config())
-	wantOne(t, st, errs, 1, "entry usr/lib: mount point "+f.root+"/usr/lib: "+f.root+"/usr/lib is a symbolic link (-> /); start refuses it")
+	skelWantOne(t, st, errs, 1, "entry usr/lib: mount point "+f.root+"/usr/lib: "+f.root+"/usr/lib is a symbolic link (-> /); start refuses it")
 }
 
 // The shared read-write warning (CVE-2025-15576) is compat's: the host
