@@ -1,8 +1,11 @@
 package rcconf
 
 import (
+	"strconv"
 	"strings"
 	"unsafe"
+
+	"mvdan.cc/sh/v3/syntax"
 )
 
 // The fast path evaluates the commonest rc.conf line without the parser:
@@ -203,6 +206,9 @@ func (r *runner) fastParam(s string, i int, run bool) (string, int, bool) {
 	if i >= len(s) {
 		return "", 0, false
 	}
+	if s[i] == '(' && i+1 < len(s) && s[i+1] == '(' {
+		return r.fastArith(s, start, run)
+	}
 	if s[i] != '{' {
 		if !nameStartChar(s[i]) {
 			return "", 0, false
@@ -305,6 +311,60 @@ func (r *runner) fastParam(s string, i int, run bool) (string, int, bool) {
 	default:
 		return trimSuffix(val, word, double), n, true
 	}
+}
+
+// fastArith reads $((EXPR)) at s[start] where EXPR holds only numbers,
+// names, blanks, parentheses and operators other than assignments, ",",
+// "**", "++" and "--"; it is evaluated by arith.go with dash's rules.
+func (r *runner) fastArith(s string, start int, run bool) (string, int, bool) {
+	i := start + 3
+	depth := 0
+	j := i
+	for ; j < len(s); j++ {
+		c := s[j]
+		if c == '(' {
+			depth++
+			continue
+		}
+		if c == ')' {
+			if depth == 0 {
+				break
+			}
+			depth--
+			continue
+		}
+		if !nameChar(c) && strings.IndexByte(" \t+-*/%<>!&|^~?:", c) < 0 {
+			return "", 0, false
+		}
+	}
+	if j+1 >= len(s) || s[j] != ')' || s[j+1] != ')' {
+		return "", 0, false
+	}
+	body := s[i:j]
+	if strings.Contains(body, "**") || strings.Contains(body, "++") || strings.Contains(body, "--") {
+		return "", 0, false
+	}
+	n := j + 2 - start
+	if !run {
+		return "", n, true
+	}
+	if r.arithParser == nil {
+		r.arithParser = syntax.NewParser(syntax.Variant(syntax.LangBash))
+	}
+	expr, err := r.arithParser.Arithmetic(strings.NewReader(body))
+	if err != nil || expr == nil || checkArith(expr) != "" {
+		// Not for the fast path; the parser reports it properly.
+		return "", 0, false
+	}
+	at := r.fastAt
+	fixed := r.fixed
+	r.fixed = &at // errors inside name the assignment line
+	v, ok := r.arith(expr)
+	r.fixed = fixed
+	if !ok {
+		return "", 0, false
+	}
+	return strconv.FormatInt(v, 10), n, true
 }
 
 // starMatch matches t against a pattern of literal bytes and * only.

@@ -166,10 +166,12 @@ var fastValues = []string{
 	`${pre:+alt}`, `${unset+alt}`, `"x $pre y"`, `a'b c'"d"`, `${pre#x}`, `"${pre%}"`,
 	`${pre#*}`, `${pre##*}`, `${pre%*}`, `${pre%%*}`, `""`, `''`, ``, `a=b`, `/usr/local:/x`,
 	`"${pre#*e}"`, `${pre%%e*}`, `"${unset:-a b}"`, `${empty:+x}`, `"$pre$pre"`, `$pre-$empty.`,
+	`$((7 % 4))`, `"10.$((300 / 256)).$((300 % 256)).1"`, `$(( (2 + 3) * -4 ))`, `$((num * 2 + unset))`,
+	`$((1 < 2 && 3 > 2 || 0))`, `$((0x1f | 010 ^ ~0))`, `$((1 ? 2 : 3))`, `$((num << 2 >> 1))`,
 }
 
 func TestFastPathMatchesParserAndDash(t *testing.T) {
-	pre := "pre=www.example.org\nempty=\n"
+	pre := "pre=www.example.org\nempty=\nnum=21\n"
 	var fast, slow strings.Builder
 	fast.WriteString(pre)
 	slow.WriteString(pre)
@@ -192,19 +194,29 @@ func TestFastPathMatchesParserAndDash(t *testing.T) {
 		if f != s || f != dash[n] {
 			t.Errorf("%s=%s: fast %q, parser %q, dash %q", n, fastValues[i], f, s, dash[n])
 		}
-		if _, l, _ := vf.Origin(n); l != i+3 {
-			t.Errorf("%s: fast path line %d, want %d", n, l, i+3)
+		if _, l, _ := vf.Origin(n); l != i+4 {
+			t.Errorf("%s: fast path line %d, want %d", n, l, i+4)
 		}
 	}
+}
+
+// TestFastPathArithErrors: dash's arithmetic errors on the fast path name
+// the assignment line.
+func TestFastPathArithErrors(t *testing.T) {
+	v, err := loadRoot(t, rcTree(t, "x=abc\ny=$((x + 1))\n"), nil)
+	wantErr(t, v, err, `/etc/rc.conf:2:1: arithmetic: x: illegal number "abc"`)
+	v, err = loadRoot(t, rcTree(t, "a=1\n  y=\"n$((5 / (a - 1)))\"\n"), nil)
+	wantErr(t, v, err, "/etc/rc.conf:2:3: arithmetic: division by zero")
 }
 
 // TestFastPathDeclines: lines the fast path must leave to the parser.
 func TestFastPathDeclines(t *testing.T) {
 	for _, line := range []string{
-		`a=$(x)`, "a=`x`", `a=$((1+1))`, `a=${x:=y}`, `a=${x?y}`, `a=${#x}`, `a=b c`, `a=b;c=d`,
+		`a=$(x)`, "a=`x`", `a=${x:=y}`, `a=${x?y}`, `a=${#x}`, `a=b c`, `a=b;c=d`,
 		`a="b\c"`, `a=b\ c`, `a=~`, `a=*`, `a=${x#?}`, `a=${x#[a]}`, `a=$1`, `a=$@`, `a="open`,
 		`a=b#c`, `a=b|c`, `a=b&`, `export a=b`, `a=${x#"*"}`, `a=${x:-$y}`, `a=(1 2)`, `a+=b`,
 		`if=x y`, `a=b >/dev/null`, `a=$LINENO`, `a="${PPID}"`, `a=${OPTIND:-1}`,
+		`a=$((x=1))`, `a=$((x++))`, `a=$((2**3))`, `a=$((1,2))`, `a=$(($x))`, `a=$((2#10))`, `a=$((1)`, `a=$(( "1" ))`,
 	} {
 		if _, ok := (&runner{}).fastLine(line+"\n", 0, 1, false); ok {
 			t.Errorf("fast path takes %q; it must go to the parser", line)

@@ -113,7 +113,8 @@ type runner struct {
 	pexps    []*syntax.ParamExp
 	patCache map[string]*patMatcher
 
-	parsers []*syntax.Parser
+	parsers     []*syntax.Parser
+	arithParser *syntax.Parser
 	// expanded counts bytes of variables expanded by the current command;
 	// live counts the bytes of all values held.
 	expanded, live int
@@ -437,6 +438,9 @@ func (r *runner) sourceText(name string, src []byte, fixed *srcPos) {
 	for off < len(text) && !r.stopped() {
 		n, ok := r.fastLine(text, off, line, true)
 		r.fastAt.line = 0
+		if r.err != nil {
+			return
+		}
 		if ok {
 			off += n
 			line++
