@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -34,6 +35,27 @@ import (
 // creation order; with -n the same steps as the sh commands that would make
 // them (`mkdir -m 0755 DIR`, `ln -s TARGET LINK`). A second run creates and
 // prints nothing. Every jail ends with the hint to populate /etc.
+
+func init() {
+	register(&command{
+		name:  "prepare",
+		usage: "prepare jail ...   create a jail's mount points, skeleton links and writable tree",
+		run:   runPrepare,
+	})
+}
+
+func runPrepare(ctx context.Context, g *Globals, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintf(g.Stderr, "%s: usage: prepare jail ...\n", g.Name)
+		return 2
+	}
+	cfg, err := loadConfig(ctx, g, args)
+	if err != nil {
+		g.Errorf("%v", err)
+		return 1
+	}
+	return prepareJails(g, cfg, args)
+}
 
 var errPrepSymlink = errors.New("symlinks inside a jail root are never followed")
 
