@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -331,5 +332,44 @@ func TestSkelCheckSharedReadWriteNotDuplicated(t *testing.T) {
 	}
 	if st, errs := f.check(cfg); st != 0 || errs != "" {
 		t.Errorf("status %d, findings:\n%s", st, errs)
+	}
+}
+
+// Through the command line: `rcjail check` evaluates a real rc.conf (so the
+// origin is rcconf's), prints the host finding after compat's own output,
+// and exits 1 for an error, 0 for a warning alone.
+func TestSkelCheckCommandLine(t *testing.T) {
+	f := newSkelFixture(t, "usr/sbin")
+	root := filepath.Join(t.TempDir(), "root")
+	f.mkdir(filepath.Join(root, "etc"))
+	write := func(extra string) {
+		rc := "jail_enable=\"YES\"\n" +
+			"jail_list=\"skeltest\"\n" +
+			"jail_skeltest_rootdir=\"" + f.root + "\"\n" +
+			"jail_skeltest_hostname=\"skeltest.example.org\"\n" +
+			"jail_skeltest_skel_enable=\"YES\"\n" +
+			"jail_skeltest_skel_root=\"" + f.skel + "\"\n" + extra
+		if err := os.WriteFile(filepath.Join(root, "etc", "rc.conf"), []byte(rc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rcCheck := func() (int, string, string) {
+		var out, errb bytes.Buffer
+		st := run(context.Background(), []string{"-R", root, "check"}, &out, &errb)
+		return st, out.String(), errb.String()
+	}
+
+	write("jail_skeltest_skel_romounts=\"bin usr/libdata\"\n")
+	st, _, errs := rcCheck()
+	skelWantOne(t, st, errs, 1, "rcjail: ERROR: /etc/rc.conf:7: jail skeltest: jail_skeltest_skel_romounts: entry usr/libdata: source "+f.skel+"/usr/libdata does not exist")
+
+	f.symlink("usr/sbin", filepath.Join(f.skel, "sbin"))
+	write("\n\njail_skeltest_skel_romounts=\"bin sbin\"\n")
+	st, _, errs = rcCheck()
+	skelWantOne(t, st, errs, 0, "rcjail: WARNING: /etc/rc.conf:9: jail skeltest: jail_skeltest_skel_romounts: entry sbin: source "+f.skel+"/sbin is reached through the symbolic link")
+
+	write("jail_skeltest_skel_romounts=\"bin usr/bin\"\n")
+	if st, out, errs := rcCheck(); st != 0 || errs != "" || out != "jail skeltest: ok\n" {
+		t.Errorf("clean: status %d, stdout %q, stderr %q", st, out, errs)
 	}
 }
