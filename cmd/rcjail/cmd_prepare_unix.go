@@ -181,7 +181,12 @@ func prepScan(rootdir string, items []compat.PrepItem, rootMissing bool) ([]comp
 		case it.Kind == compat.PrepDir && st.Mode&unix.S_IFMT != unix.S_IFDIR:
 			errs = append(errs, fmt.Errorf("%s exists and is not a directory (%s wants one); left alone: %w", full, it.Why, fs.ErrExist))
 		case it.Kind == compat.PrepLink && st.Mode&unix.S_IFMT != unix.S_IFLNK:
-			errs = append(errs, fmt.Errorf("%s exists and is not a symbolic link (%s wants -> %s); left alone: %w", full, it.Why, it.Target, fs.ErrExist))
+			hint := ""
+			if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+				// Typically an empty mount point left from nullfs mode.
+				hint = " (if it is an empty mount point from nullfs mode, rmdir it and run prepare again)"
+			}
+			errs = append(errs, fmt.Errorf("%s exists and is not a symbolic link (%s wants -> %s); left alone%s: %w", full, it.Why, it.Target, hint, fs.ErrExist))
 		case it.Kind == compat.PrepLink:
 			if t, err := prepReadlink(pfd, name); err != nil {
 				errs = append(errs, fmt.Errorf("readlink %s: %w", full, err))
