@@ -260,6 +260,21 @@ func (c *skelChecker) checkTrustedPath(knob, p string, done map[string]bool) boo
 	return true
 }
 
+// skelRootdirRefused reports whether compat refused j's rootdir (unset, "/",
+// relative, …): then nothing under it is examined, since it would be the
+// host's own tree ("/bin" is not the jail's mount point).
+func skelRootdirRefused(j *compat.Jail) bool {
+	if j.RootDir == "" || j.RootDir == "/" {
+		return true
+	}
+	for _, e := range j.Errors {
+		if strings.HasSuffix(e.Var, "_rootdir") {
+			return true
+		}
+	}
+	return false
+}
+
 // checkSkeleton runs every host check on one skeleton jail.
 func checkSkeleton(j *compat.Jail) []skelFinding {
 	c := &skelChecker{j: j}
@@ -267,7 +282,10 @@ func checkSkeleton(j *compat.Jail) []skelFinding {
 	symlink := s.Mode == "symlink"
 	done := map[string]bool{}
 	rootOK := c.checkTrustedPath("skel_root", s.Root, done)
-	dirOK := c.checkTrustedPath("rootdir", j.RootDir, done)
+	dirOK := false
+	if !skelRootdirRefused(j) {
+		dirOK = c.checkTrustedPath("rootdir", j.RootDir, done)
+	}
 
 	type ent struct {
 		path string

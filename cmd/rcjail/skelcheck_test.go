@@ -373,3 +373,18 @@ func TestSkelCheckCommandLine(t *testing.T) {
 		t.Errorf("clean: status %d, stdout %q, stderr %q", st, out, errs)
 	}
 }
+
+// A jail whose rootdir compat refused ("/") gets no host findings about
+// paths under it: they would be the host's own /usr/bin and /bin.
+func TestSkelCheckRefusedRootdirNotExamined(t *testing.T) {
+	f := newSkelFixture(t)
+	cfg := f.config("jail_skeltest_rootdir", "/")
+	if len(cfg.Jails["skeltest"].Errors) == 0 {
+		t.Fatal("compat accepted rootdir=/")
+	}
+	var out, errb bytes.Buffer
+	st := reportSkeletons(&Globals{Name: "rcjail", Stdout: &out, Stderr: &errb}, cfg)
+	if st != 0 || errb.Len() != 0 {
+		t.Errorf("status %d, findings:\n%s", st, errb.String())
+	}
+}
