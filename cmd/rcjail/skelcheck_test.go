@@ -374,14 +374,19 @@ func TestSkelCheckCommandLine(t *testing.T) {
 	}
 }
 
-// A jail whose rootdir compat refused ("/") gets no host findings about
-// paths under it: they would be the host's own /usr/bin and /bin.
+// A jail whose rootdir compat refused gets no host findings about paths
+// under it (for rootdir=/ they would be the host's own /bin and /usr/bin).
+// compat clears a refused rootdir today; the check does not rely on that.
 func TestSkelCheckRefusedRootdirNotExamined(t *testing.T) {
 	f := newSkelFixture(t)
-	cfg := f.config("jail_skeltest_rootdir", "/")
-	if len(cfg.Jails["skeltest"].Errors) == 0 {
-		t.Fatal("compat accepted rootdir=/")
+	cfg := f.config()
+	j := cfg.Jails["skeltest"]
+	f.mkdir(filepath.Join(f.root, "usr"))
+	f.symlink("/", filepath.Join(f.root, "usr", "lib")) // would be a finding
+	if st, errs := f.check(cfg); st != 1 || !strings.Contains(errs, "entry usr/lib: mount point") {
+		t.Fatalf("the planted link is not found while rootdir is accepted: %d\n%s", st, errs)
 	}
+	j.Errors = []*compat.ConfigError{{Jail: "skeltest", Var: "jail_skeltest_rootdir", Value: f.root, Msg: "refused for the test"}}
 	var out, errb bytes.Buffer
 	st := reportSkeletons(&Globals{Name: "rcjail", Stdout: &out, Stderr: &errb}, cfg)
 	if st != 0 || errb.Len() != 0 {
