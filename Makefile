@@ -31,7 +31,8 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt: $$out"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
-	shellcheck -s sh rc.d/jail $$(find bench testdata/demo -name '*.sh' 2>/dev/null)
+	shellcheck -s sh rc.d/jail
+	shellcheck $$(find bench testdata/demo -name '*.sh' 2>/dev/null)
 	@if [ -f doc/rcjail.8 ]; then mandoc -Tlint -Wwarning doc/rcjail.8; fi
 
 cross:
