@@ -3,6 +3,7 @@ package rcconf
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -147,6 +148,11 @@ func (r *runner) fastLine(s string, off, line int, run bool) (int, bool) {
 		}
 	}
 end:
+	if !utf8.ValidString(s[nameStart:i]) {
+		// The parser refuses invalid UTF-8; so does the fast path, for the
+		// same line to mean the same on both (comments stay lenient).
+		return 0, false
+	}
 	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
 		i++
 	}
@@ -352,7 +358,9 @@ func (r *runner) fastArith(s string, start int, run bool) (string, int, bool) {
 		r.arithParser = syntax.NewParser(syntax.Variant(syntax.LangBash))
 	}
 	expr, err := r.arithParser.Arithmetic(strings.NewReader(body))
-	if err != nil || expr == nil || checkArith(expr) != "" {
+	if err != nil || expr == nil || checkArith(expr) != "" ||
+		int(expr.End().Offset()) != len(strings.TrimRight(body, " \t")) {
+		// Arithmetic stops after one expression: "0 0" must not pass.
 		// Not for the fast path; the parser reports it properly.
 		return "", 0, false
 	}

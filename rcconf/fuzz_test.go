@@ -79,3 +79,39 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFastPath: whenever the fast path takes an assignment line, it gives
+// the same value (or the same failure) as the parser path.
+func FuzzFastPath(f *testing.F) {
+	for _, v := range fastValues {
+		f.Add(v)
+	}
+	pre := "pre=www.example.org\nempty=\nnum=21\n"
+	f.Fuzz(func(t *testing.T, val string) {
+		if strings.ContainsAny(val, "\n\x00") {
+			return
+		}
+		if _, ok := (&runner{}).fastLine("v="+val+"\n", 0, 1, false); !ok {
+			return
+		}
+		opts := Options{Env: []string{}, Timeout: time.Second, MaxCommands: 1000}
+		opts.Root = tree(t, map[string]string{"etc/rc.conf": pre + "v=" + val + "\n"})
+		vf, errf := Load(context.Background(), opts)
+		opts.Root = tree(t, map[string]string{"etc/rc.conf": pre + ":; v=" + val + "\n"})
+		vs, errs := Load(context.Background(), opts)
+		if errf == nil && errs != nil && strings.Contains(errs.Error(), "invalid UTF-8") {
+			// Only in a comment after the value: the fast path skips
+			// comments unread, the parser checks their encoding.
+			return
+		}
+		if (errf == nil) != (errs == nil) {
+			t.Fatalf("v=%s: fast error %v, parser error %v", val, errf, errs)
+		}
+		if errf != nil {
+			return
+		}
+		if a, b := getOr(vf, "v"), getOr(vs, "v"); a != b {
+			t.Fatalf("v=%s: fast %q, parser %q", val, a, b)
+		}
+	})
+}
