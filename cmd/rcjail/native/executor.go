@@ -45,6 +45,7 @@ type jailState struct {
 	stale    map[string]mount.Entry // mounts under root at start that no step has explained yet
 	scanned  bool                   // stale was filled from the mount table
 	dirty    bool                   // the start found a record of an unfinished run
+	made     map[string]bool        // mount points this start mounted or adopted
 	stopping bool
 }
 
@@ -188,7 +189,7 @@ func (x *Executor) beginStart(js *jailState, root string) error {
 			}
 		}
 		js.starting, js.stopping = true, false
-		js.stale = nil
+		js.stale, js.made = nil, map[string]bool{}
 		// What an earlier, unfinished run left stays in the record: stop
 		// still has to clean it if this start fails.
 		if err := x.note(js, event{Ev: "begin", Root: root}); err != nil {
@@ -226,11 +227,10 @@ func (x *Executor) scan(js *jailState) error {
 		}
 		js.stale[e.Target] = e
 	}
-	// Mounts this start already made or adopted are not stale.
-	for _, m := range js.rec.Mounts {
-		if e, ok := js.stale[m.Target()]; ok && e.ID == m.ID {
-			delete(js.stale, m.Target())
-		}
+	// Mounts this start already made or adopted are not stale; those an
+	// earlier run left are, until a step of this start adopts them.
+	for t := range js.made {
+		delete(js.stale, t)
 	}
 	return nil
 }
@@ -598,6 +598,7 @@ func (x *Executor) mountOne(js *jailState, req mount.Request) error {
 		// start's); anything else is refused, never stacked.
 		if e.ID != 0 && adoptable(e, req) {
 			delete(js.stale, full)
+			js.made[full] = true
 			return x.note(js, event{Ev: "mount", M: &RecMount{ID: e.ID, FSType: req.FSType, Source: req.Source, Root: req.Root, Rel: req.Target, ReadOnly: req.ReadOnly}})
 		}
 		return staleError(js, []string{full})
@@ -630,6 +631,7 @@ func (x *Executor) mountOne(js *jailState, req mount.Request) error {
 		uerr := mount.Unmount(m.Expect())
 		return errors.Join(&mount.Error{Op: "remount-ro", FSType: req.FSType, Source: req.Source, Target: full, Err: errInjected}, uerr)
 	}
+	js.made[full] = true
 	if len(m.Created) > 0 {
 		if err := x.note(js, event{Ev: "created", Paths: m.Created}); err != nil {
 			return err

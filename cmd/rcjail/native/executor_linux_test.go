@@ -419,7 +419,7 @@ func TestCrashRecovery(t *testing.T) {
 	e := newEnv(t)
 	j := newJail("crash", e.root)
 	base := mountinfo(t)
-	crashed := 0
+	crashed, restarted := 0, 0
 	for k := 1; k < 40; k++ {
 		cmd := exec.Command(os.Args[0])
 		cmd.Env = append(os.Environ(), envCrashAt+"="+strconv.Itoa(k), envCrashState+"="+e.state, envCrashRoot+"="+e.root)
@@ -439,7 +439,9 @@ func TestCrashRecovery(t *testing.T) {
 		}
 		// A second start adopts exactly its own mounts or refuses; it
 		// never stacks one.
-		e.run("onestart", nil, j)
+		if st, _ := e.run("onestart", nil, j); st == 0 && killed {
+			restarted++
+		}
 		tbl, _ := mount.Table()
 		seen := map[string]int{}
 		for _, m := range mount.Under(tbl, e.root) {
@@ -463,7 +465,10 @@ func TestCrashRecovery(t *testing.T) {
 			break
 		}
 	}
-	t.Logf("crashed at %d step boundaries", crashed)
+	t.Logf("crashed at %d step boundaries; %d restarts adopted what the crash left", crashed, restarted)
+	if restarted == 0 {
+		t.Error("no start after a crash succeeded: leftovers were never adopted")
+	}
 	if crashed < len(skelEntries())*2 {
 		t.Errorf("only %d crash points; the plan has more steps", crashed)
 	}
@@ -511,6 +516,10 @@ func TestConcurrentStarts(t *testing.T) {
 	}
 	e := newEnv(t)
 	j := newJail("conc", e.root)
+	// The first start holds the lock for a while after its mounts, so the
+	// others have long passed the runner's id-file check and wait on the
+	// lock: the executor itself must refuse them.
+	j.PreStart = [][]string{{"sleep", "0.3"}}
 	var wg sync.WaitGroup
 	outs := make([]string, 4)
 	for i := range 4 {
@@ -543,6 +552,15 @@ func TestConcurrentStarts(t *testing.T) {
 	}
 	if inits != 1 {
 		t.Errorf("%d jails running, want 1\n%s", inits, strings.Join(outs, "\n"))
+	}
+	refused := 0
+	for _, o := range outs {
+		if strings.Contains(o, "already running as jid") {
+			refused++
+		}
+	}
+	if refused == 0 {
+		t.Errorf("no start was refused by the executor's own check:\n%s", strings.Join(outs, "\n"))
 	}
 	if st, out := e.run("onestop", nil, j); st != 0 {
 		t.Fatalf("stop: %d\n%s", st, out)
