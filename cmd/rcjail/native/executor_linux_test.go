@@ -104,6 +104,9 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{t: t, state: t.TempDir(), root: filepath.Join(t.TempDir(), "jail")}
+	// A test that fails half way must not leave its jail running: the
+	// jail's init (and with it its PID namespace) goes.
+	t.Cleanup(func() { killJails(e.root) })
 	for _, d := range []string{filepath.Join(e.state, "var/run"), filepath.Join(e.state, "var/log"), filepath.Join(e.root, "tmp")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
@@ -183,6 +186,16 @@ func jailProcs(root string) []int {
 		out = append(out, pid)
 	}
 	return out
+}
+
+// killJails SIGKILLs the init of every jail rooted at root.
+func killJails(root string) {
+	for _, p := range jailProcs(root) {
+		cl, _ := os.ReadFile("/proc/" + strconv.Itoa(p) + "/cmdline")
+		if bytes.HasPrefix(cl, []byte("rcjail-jail-init\x00")) {
+			syscall.Kill(p, syscall.SIGKILL)
+		}
+	}
 }
 
 // procsRunning lists live processes whose command line contains s.

@@ -20,6 +20,12 @@ import (
 func mkroot(t *testing.T) string {
 	t.Helper()
 	root := t.TempDir()
+	// A failed test must not leave its jail running.
+	t.Cleanup(func() {
+		for _, p := range jailPids(t, root) {
+			syscall.Kill(p, syscall.SIGKILL)
+		}
+	})
 	for _, d := range []string{"usr", "tmp", "proc", "dev"} {
 		if err := os.Mkdir(filepath.Join(root, d), 0o755); err != nil {
 			t.Fatal(err)
