@@ -11,10 +11,13 @@
 #             mount(8)/umount(8), jail/jls/killall shims that start nothing
 #   executor  the native Executor's mount path alone (Mkdir+Mount per entry,
 #             then Unmount, no jail process): what the floor compares with
+#   mountpkg  package mount alone (Mount/Unmount), to show which part of
+#             executor/floor is the mount layer's and which the executor's
 #   floor     only the system calls: bind, remount read-only, umount
 #
-# Prints ms per jail and the ratios command/native and executor/floor,
-# measured in the same run (best of ROUNDS rounds). Root on Linux only.
+# Prints ms per jail and the ratios command/native, executor/floor,
+# mountpkg/floor and native/floor, measured in the same run (best of ROUNDS
+# rounds). Root on Linux only.
 #
 # Usage: sh bench/native.bench.sh [ROUNDS] [Ns]   (make bench: 3 "1 10 100")
 set -eu
@@ -118,7 +121,7 @@ cli() {
 	echo "$best"
 }
 
-# direct N MODE: best ns per jail from nativebench (floor or executor).
+# direct N MODE: best ns per jail from nativebench (floor, mount or executor).
 direct() {
 	n=$1
 	before=$(wc -l </proc/self/mountinfo)
@@ -135,16 +138,16 @@ res=$tmp/results
 : >"$res"
 for n in $ns; do
 	setup "$n"
-	echo "$n $(cli "$n" native) $(cli "$n" command) $(direct "$n" executor) $(direct "$n" floor)" >>"$res"
+	echo "$n $(cli "$n" native) $(cli "$n" command) $(direct "$n" executor) $(direct "$n" mount) $(direct "$n" floor)" >>"$res"
 done
 
 echo "start+stop of N skeleton jails (11 read-only entries), best of $rounds rounds, ms per jail"
 awk '
 	BEGIN {
-		printf "%5s %10s %10s %10s %10s %14s %15s %15s\n", "N", "native", "command", "executor", "floor", "command/native", "executor/floor", "native/floor"
+		printf "%5s %9s %9s %9s %9s %9s %15s %15s %15s %13s\n", "N", "native", "command", "executor", "mountpkg", "floor", "command/native", "executor/floor", "mountpkg/floor", "native/floor"
 	}
 	{
-		printf "%5d %10.3f %10.3f %10.3f %10.3f %13.1fx %14.2fx %14.2fx\n", $1, $2 / 1e6, $3 / 1e6, $4 / 1e6, $5 / 1e6, $3 / $2, $4 / $5, $2 / $5
+		printf "%5d %9.3f %9.3f %9.3f %9.3f %9.3f %14.1fx %14.2fx %14.2fx %12.1fx\n", $1, $2 / 1e6, $3 / 1e6, $4 / 1e6, $5 / 1e6, $6 / 1e6, $3 / $2, $4 / $6, $5 / $6, $2 / $6
 	}' "$res"
 echo "native = the whole rcjail start+stop, including one namespaced jail process per jail;"
 echo "executor = the native backend's mount path alone, the like-for-like comparison with the floor."

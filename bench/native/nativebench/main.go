@@ -3,6 +3,7 @@
 // unmounted) two ways, in the caller's (private) mount namespace:
 //
 //	floor:    only the system calls: bind, remount read-only, umount
+//	mount:    package mount alone (Mount, then Unmount of what it returned)
 //	executor: the native backend's Executor (lock, record, reconcile,
 //	          no-follow fd-based mounts with verification, checked unmounts)
 //
@@ -21,10 +22,11 @@ import (
 
 	"rcjail/cmd/rcjail/native"
 	"rcjail/compat"
+	"rcjail/mount"
 )
 
 func main() {
-	mode := flag.String("mode", "floor", "floor or executor")
+	mode := flag.String("mode", "floor", "floor, mount or executor")
 	n := flag.Int("n", 1, "number of jails")
 	rounds := flag.Int("rounds", 3, "rounds (the best is printed)")
 	skel := flag.String("skel", "", "skeleton root")
@@ -51,9 +53,12 @@ func main() {
 	for range *rounds {
 		t0 := time.Now()
 		var err error
-		if *mode == "floor" {
+		switch *mode {
+		case "floor":
 			err = floor(*n, *skel, *jails, ents)
-		} else {
+		case "mount":
+			err = mountPkg(*n, *skel, *jails, ents)
+		default:
 			err = executor(*n, *skel, *jails, *state, ents)
 		}
 		d := time.Since(t0)
@@ -68,6 +73,25 @@ func main() {
 }
 
 func root(jails string, i int) string { return filepath.Join(jails, fmt.Sprintf("j%03d", i)) }
+
+func mountPkg(n int, skel, jails string, ents []string) error {
+	var ms []*mount.Mounted
+	for i := 1; i <= n; i++ {
+		for _, e := range ents {
+			m, err := mount.Mount(mount.Request{FSType: mount.NullFS, Source: filepath.Join(skel, e), Root: root(jails, i), Target: e, ReadOnly: true})
+			if err != nil {
+				return err
+			}
+			ms = append(ms, m)
+		}
+	}
+	for i := len(ms) - 1; i >= 0; i-- {
+		if err := mount.Unmount(ms[i].Expect()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func executor(n int, skel, jails, state string, ents []string) error {
 	ctx := context.Background()

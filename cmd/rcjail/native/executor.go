@@ -583,61 +583,65 @@ func sourceRoot(src, r string) string {
 // mountOne reconciles one mount with the kernel's table and makes it.
 func (x *Executor) mountOne(js *jailState, req mount.Request) error {
 	full := path.Join(req.Root, req.Target)
-	if !js.scanned {
-		if m, err := isMounted(full, ""); err == nil && m {
-			// Something is mounted here although the record is clean:
-			// now the table is worth reading.
-			if err := x.scan(js); err != nil {
+	for attempt := 0; ; attempt++ {
+		if e, ok := js.stale[full]; ok {
+			// Something is already mounted exactly here. Adopt it only
+			// when it is precisely the mount this step would make (a
+			// crashed start's); anything else is refused, never stacked.
+			if e.ID != 0 && adoptable(e, req) {
+				delete(js.stale, full)
+				js.made[full] = true
+				return x.note(js, event{Ev: "mount", M: &RecMount{ID: e.ID, FSType: req.FSType, Source: req.Source, Root: req.Root, Rel: req.Target, ReadOnly: req.ReadOnly}})
+			}
+			return staleError(js, []string{full})
+		}
+		// A leftover above or below this target would hide, or be hidden
+		// by, the new mount.
+		var around []string
+		for t := range js.stale {
+			if strings.HasPrefix(full, t+"/") || strings.HasPrefix(t, full+"/") {
+				around = append(around, t)
+			}
+		}
+		if len(around) > 0 {
+			return staleError(js, around)
+		}
+		if attempt == 0 && x.fault("mount") {
+			return &mount.Error{Op: "mount", FSType: req.FSType, Source: req.Source, Target: full, Err: errInjected}
+		}
+		m, err := mount.Mount(req)
+		if err != nil {
+			var me *mount.Error
+			if errors.As(err, &me) && len(me.Created) > 0 {
+				_ = x.note(js, event{Ev: "created", Paths: me.Created})
+			}
+			if attempt == 0 && !js.scanned && errors.Is(err, syscall.EBUSY) {
+				// The mount package refuses to stack on a mount point.
+				// The record was clean, so the table was not read up
+				// front: read it now and decide (adopt or refuse).
+				if m, _ := isMounted(full, ""); m {
+					if err := x.scan(js); err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			return err
+		}
+		if req.ReadOnly && x.fault("remount") {
+			// As the mount package does when its read-only step fails:
+			// the fresh mount goes before the error is reported.
+			uerr := mount.Unmount(m.Expect())
+			return errors.Join(&mount.Error{Op: "remount-ro", FSType: req.FSType, Source: req.Source, Target: full, Err: errInjected}, uerr)
+		}
+		js.made[full] = true
+		if len(m.Created) > 0 {
+			if err := x.note(js, event{Ev: "created", Paths: m.Created}); err != nil {
 				return err
 			}
 		}
+		return x.note(js, event{Ev: "mount", M: &RecMount{ID: m.ID, FSType: m.FSType, Source: m.Source, Root: m.Root, Rel: m.Rel, ReadOnly: req.ReadOnly}})
 	}
-	if e, ok := js.stale[full]; ok {
-		// Something is already mounted exactly here. Adopt it only when
-		// it is precisely the mount this step would make (a crashed
-		// start's); anything else is refused, never stacked.
-		if e.ID != 0 && adoptable(e, req) {
-			delete(js.stale, full)
-			js.made[full] = true
-			return x.note(js, event{Ev: "mount", M: &RecMount{ID: e.ID, FSType: req.FSType, Source: req.Source, Root: req.Root, Rel: req.Target, ReadOnly: req.ReadOnly}})
-		}
-		return staleError(js, []string{full})
-	}
-	// A leftover above or below this target would hide, or be hidden by,
-	// the new mount.
-	var around []string
-	for t := range js.stale {
-		if strings.HasPrefix(full, t+"/") || strings.HasPrefix(t, full+"/") {
-			around = append(around, t)
-		}
-	}
-	if len(around) > 0 {
-		return staleError(js, around)
-	}
-	if x.fault("mount") {
-		return &mount.Error{Op: "mount", FSType: req.FSType, Source: req.Source, Target: full, Err: errInjected}
-	}
-	m, err := mount.Mount(req)
-	if err != nil {
-		var me *mount.Error
-		if errors.As(err, &me) && len(me.Created) > 0 {
-			_ = x.note(js, event{Ev: "created", Paths: me.Created})
-		}
-		return err
-	}
-	if req.ReadOnly && x.fault("remount") {
-		// As the mount package does when its read-only step fails: the
-		// fresh mount goes before the error is reported.
-		uerr := mount.Unmount(m.Expect())
-		return errors.Join(&mount.Error{Op: "remount-ro", FSType: req.FSType, Source: req.Source, Target: full, Err: errInjected}, uerr)
-	}
-	js.made[full] = true
-	if len(m.Created) > 0 {
-		if err := x.note(js, event{Ev: "created", Paths: m.Created}); err != nil {
-			return err
-		}
-	}
-	return x.note(js, event{Ev: "mount", M: &RecMount{ID: m.ID, FSType: m.FSType, Source: m.Source, Root: m.Root, Rel: m.Rel, ReadOnly: req.ReadOnly}})
 }
 
 func hasMount(r *Record, target string) bool {
