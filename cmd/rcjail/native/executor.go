@@ -175,8 +175,8 @@ func (x *Executor) jail(name string) (*jailState, error) {
 // host (about 6 ms at 1100 mounts), so a start whose record is clean (the
 // last stop finished; every mount we make is journaled after a "begin"
 // event, so a crash always leaves a record) does not read it up front:
-// each mount then checks its own target (statx) and reads the table only
-// when something is already mounted there.
+// the mount layer refuses to mount on a mount point, and only then is the
+// table read to decide between adopting and refusing.
 func (x *Executor) beginStart(js *jailState, root string) error {
 	if !js.starting {
 		js.dirty, js.scanned = js.rec != nil, false
