@@ -188,6 +188,15 @@ func jailProcs(root string) []int {
 	return out
 }
 
+func loAddrs(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("ip", "addr", "show", "dev", "lo").CombinedOutput()
+	if err != nil {
+		t.Fatalf("ip addr: %v\n%s", err, out)
+	}
+	return string(out)
+}
+
 // killJails SIGKILLs the init of every jail rooted at root.
 func killJails(root string) {
 	for _, p := range jailProcs(root) {
@@ -251,8 +260,12 @@ func TestLifecycle(t *testing.T) {
 	}
 	e := newEnv(t)
 	j := newJail("skeltest", e.root)
+	j.IPs = []compat.Addr{{Iface: "lo", Family: "inet", Addr: "192.0.2.20", Mask: " netmask 255.255.255.0"}}
 	if st, out := e.run("onestart", nil, j); st != 0 {
 		t.Fatalf("start: status %d\n%s", st, out)
+	}
+	if a := loAddrs(t); !strings.Contains(a, "192.0.2.20/24") {
+		t.Errorf("alias not on lo after start:\n%s", a)
 	}
 	want := []string{}
 	for _, s := range skelEntries() {
@@ -324,6 +337,9 @@ ls /home 2>&1 || true`
 		t.Errorf("mounts left after stop: %v", m)
 	}
 	waitNoProcs(t, e.root)
+	if a := loAddrs(t); strings.Contains(a, "192.0.2.20") {
+		t.Errorf("alias left on lo after stop:\n%s", a)
+	}
 	if e.recordExists("skeltest") {
 		t.Error("record left after stop")
 	}
@@ -728,6 +744,14 @@ func TestBusyStop(t *testing.T) {
 	if st, out := e.run("onestart", nil, j); st != 0 {
 		t.Fatalf("start: %d\n%s", st, out)
 	}
+	// Mixed state (security.md §7 case 6): one mount is already gone,
+	// one is busy, the rest are fine.
+	// (Detached: the jail's daemon runs from it; the jail's root is the
+	// host's directory, so the jail sees host mounts and unmounts live.)
+	gone := filepath.Join(e.root, "bin")
+	if err := unix.Unmount(gone, unix.MNT_DETACH); err != nil {
+		t.Fatal(err)
+	}
 	holder := exec.Command("/bin/sleep", "60")
 	holder.Dir = filepath.Join(e.root, "usr")
 	if err := holder.Start(); err != nil {
@@ -742,6 +766,9 @@ func TestBusyStop(t *testing.T) {
 	}
 	if m := mountsUnder(t, e.root); !slices.Equal(m, []string{filepath.Join(e.root, "usr")}) {
 		t.Errorf("after a busy stop, mounts = %v, want only the busy usr", m)
+	}
+	if fi, err := os.Lstat(filepath.Join(e.root, "usr")); err != nil || !fi.IsDir() {
+		t.Errorf("the busy mount point was removed under its mount: %v", err)
 	}
 	if !e.recordExists("busy") {
 		t.Error("record dropped while a mount is left")
@@ -842,4 +869,58 @@ func TestForeignMountRefused(t *testing.T) {
 		t.Error("stop removed the admin's mount")
 	}
 	unix.Unmount(usr, 0)
+}
+
+// TestQueriesChangeNothing: an executor that only answers queries (rcjail
+// -n) creates no state directory.
+func TestQueriesChangeNothing(t *testing.T) {
+	state := t.TempDir()
+	x, err := New(Options{Root: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, ok, err := x.ReadIDFile(ctx, "/var/run/jail_x.id"); ok || err != nil {
+		t.Errorf("ReadIDFile of a missing file: %v %v", ok, err)
+	}
+	if v, err := x.SysctlGet(ctx, "security.jail.sysvipc_allowed"); v != "0" || err != nil {
+		t.Errorf("SysctlGet = %q, %v", v, err)
+	}
+	if _, err := x.SysctlGet(ctx, "no.such.oid"); err == nil {
+		t.Error("an unknown sysctl has a value")
+	}
+	if m, err := x.Mounted(ctx, filepath.Join(state, "nothing"), "nullfs"); m || err != nil {
+		t.Errorf("Mounted = %v, %v", m, err)
+	}
+	if r, err := x.JailRunning(ctx, strconv.Itoa(os.Getpid())); r || err != nil {
+		t.Errorf("JailRunning(our own pid) = %v, %v: a host process is not a jail", r, err)
+	}
+	x.Close()
+	if _, err := os.Stat(filepath.Join(state, "var")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("queries created state: %v", err)
+	}
+}
+
+func TestAddrCIDR(t *testing.T) {
+	for _, c := range []struct {
+		a         compat.Addr
+		cidr, fam string
+	}{
+		{compat.Addr{Addr: "192.0.2.1", Mask: "/32"}, "192.0.2.1/32", "-4"},
+		{compat.Addr{Addr: "192.0.2.1", Mask: ""}, "192.0.2.1/32", "-4"},
+		{compat.Addr{Addr: "192.0.2.1", Mask: " netmask 255.255.255.0"}, "192.0.2.1/24", "-4"},
+		{compat.Addr{Addr: "192.0.2.1", Mask: " netmask 0xffff0000"}, "192.0.2.1/16", "-4"},
+		{compat.Addr{Addr: "2001:db8::1", Mask: "/64"}, "2001:db8::1/64", "-6"},
+		{compat.Addr{Addr: "2001:db8::1"}, "2001:db8::1/128", "-6"},
+	} {
+		cidr, fam, err := addrCIDR(c.a)
+		if err != nil || cidr != c.cidr || fam != c.fam {
+			t.Errorf("addrCIDR(%+v) = %q %q %v, want %q %q", c.a, cidr, fam, err, c.cidr, c.fam)
+		}
+	}
+	for _, bad := range []compat.Addr{{Addr: "x"}, {Addr: "192.0.2.1", Mask: "/33"}, {Addr: "192.0.2.1", Mask: " netmask zz"}} {
+		if _, _, err := addrCIDR(bad); err == nil {
+			t.Errorf("addrCIDR(%+v) accepted", bad)
+		}
+	}
 }

@@ -6,6 +6,15 @@
 // start command, reports its status, and then stays as the namespace's pid 1
 // (reaping orphans) until it is told to stop, like a persistent jail.
 //
+// The jail root is opened by the parent (without following a symlink) and
+// handed to the init as a descriptor, which it chroots into: a path swapped
+// for a symlink in the meantime cannot move the jail. A consequence worth
+// knowing: the root is the host namespace's directory, so under it the jail
+// sees the host's mounts as they change (as a FreeBSD jail sees the global
+// mount table), and its processes keep those mounts busy. Stop therefore
+// ends the jail before anything is unmounted. The jail's own mount
+// namespace still keeps whatever it mounts itself away from the host.
+//
 // The helper mode is entered from this package's init function, so any
 // binary that links the package (rcjail, and its test binaries) can serve as
 // the init without a change to its main.
