@@ -13,7 +13,8 @@
 // sees the host's mounts as they change (as a FreeBSD jail sees the global
 // mount table), and its processes keep those mounts busy. Stop therefore
 // ends the jail before anything is unmounted. The jail's own mount
-// namespace still keeps whatever it mounts itself away from the host.
+// namespace still matters: the kernel refuses a mount from it onto the
+// host's tree, so nothing the jail mounts can reach the host.
 //
 // The helper mode is entered from this package's init function, so any
 // binary that links the package (rcjail, and its test binaries) can serve as
