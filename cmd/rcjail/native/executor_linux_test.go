@@ -924,3 +924,26 @@ func TestAddrCIDR(t *testing.T) {
 		}
 	}
 }
+
+// TestStartCommandFails: the jail's own start command fails (no injected
+// fault): the jail is gone, the mounts are undone, the output is reported.
+func TestStartCommandFails(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	e := newEnv(t)
+	j := newJail("failing", e.root)
+	j.ExecStart = []string{"/bin/sh", "-c", "echo about to fail; sleep 300 & exit 3"}
+	base := mountinfo(t)
+	st, out := e.run("onestart", nil, j)
+	if st == 0 || !strings.Contains(out, "exit status 3") || !strings.Contains(out, "about to fail") {
+		t.Errorf("start: status %d\n%s", st, out)
+	}
+	if got := mountinfo(t); got != base {
+		t.Errorf("mount table not back to the baseline:\n%s", got)
+	}
+	waitNoProcs(t, e.root)
+	if e.recordExists("failing") {
+		t.Error("a record claims a jail that never ran")
+	}
+}
