@@ -547,17 +547,6 @@ func (x *Executor) Mount(ctx context.Context, s compat.Mount) error {
 	}
 	req := mount.Request{FSType: s.FSType, Source: s.Source, SourceRoot: sourceRoot(s.Source, r),
 		Root: s.Root, Target: r, ReadOnly: s.ReadOnly}
-	if req.SourceRoot == "/" {
-		// Workaround: mount.Mount cannot open "/" as a SourceRoot (it
-		// asks openat2 for an empty path). Resolve the source beneath "/"
-		// ourselves (relative symlinks only) and hand over the real
-		// directory, which is then opened with no symlink at all.
-		real, err := resolveBeneathSlash(s.Source)
-		if err != nil {
-			return fmt.Errorf("jail %s: mount %s %q on %q: %w", s.Jail, s.FSType, s.Source, s.Target, err)
-		}
-		req.Source, req.SourceRoot = real, ""
-	}
 	if err := x.mountOne(js, req); err != nil {
 		return fmt.Errorf("jail %s: %w", s.Jail, err)
 	}

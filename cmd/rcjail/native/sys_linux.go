@@ -464,27 +464,6 @@ func (x *Executor) removeState(p string) error {
 	return nil
 }
 
-// resolveBeneathSlash returns the real path of the directory src, following
-// only symlinks that resolve beneath "/" without an absolute jump or a ".."
-// above it (the mount package's SourceRoot rule, for a skeleton root of "/").
-func resolveBeneathSlash(src string) (string, error) {
-	slash, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return "", err
-	}
-	defer unix.Close(slash)
-	fd, err := unix.Openat2(slash, strings.TrimPrefix(src, "/"), &unix.OpenHow{Flags: unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS})
-	if err != nil {
-		return "", fmt.Errorf("open source %s beneath /: %w", src, err)
-	}
-	defer unix.Close(fd)
-	real, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
-	if err != nil {
-		return "", fmt.Errorf("source %s: %w", src, err)
-	}
-	return real, nil
-}
-
 // dirExistsStrict reports whether the absolute path p is a directory
 // reached with no symlink in any component (the same rule as mount's
 // no-follow walk, in one openat2).
