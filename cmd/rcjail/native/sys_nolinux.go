@@ -42,5 +42,4 @@ func (x *Executor) openState(p string, create, appendTo bool) (*os.File, error) 
 func (x *Executor) readState(p string) ([]byte, bool, error)                    { return nil, false, errNo }
 func (x *Executor) removeState(p string) error                                  { return errNo }
 
-
 func dirExistsStrict(p string) bool { return false }
