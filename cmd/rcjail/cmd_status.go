@@ -110,7 +110,9 @@ func statusReport(g *Globals, cfg *compat.Config, names []string, asJSON bool) i
 	return st
 }
 
-// hostPath is p (a host path as the configuration names it) under -R.
+// hostPath is p, a file rcjail keeps as the script's own state (id files,
+// records), under -R. Jail filesystem paths (rootdir, mount targets) are used
+// as written, as everywhere else in rcjail.
 func hostPath(g *Globals, p string) string {
 	if g.Root == "" || g.Root == "/" {
 		return p
@@ -137,7 +139,7 @@ func jailStatusOf(g *Globals, cfg *compat.Config, name string, table []mount.Ent
 			js.Leftovers = append(js.Leftovers, fmt.Sprintf("id file %s holds %q, not a jid", js.IDFile, jidText))
 			break
 		}
-		alive, err := jidAlive(jid, hostPath(g, j.RootDir))
+		alive, err := jidAlive(jid, j.RootDir)
 		if err != nil {
 			js.Errors = append(js.Errors, fmt.Sprintf("check jid %d: %v", jid, err))
 		}
@@ -155,7 +157,7 @@ func jailStatusOf(g *Globals, cfg *compat.Config, name string, table []mount.Ent
 		mounted[e.Target] = e // a later mount on the same path hides the earlier one
 	}
 	for _, m := range expectedMounts(j) {
-		if e, ok := mounted[hostPath(g, m.Target)]; ok {
+		if e, ok := mounted[m.Target]; ok {
 			m.Present, m.Kernel = true, e.FSType
 			js.Present++
 		}
@@ -165,11 +167,11 @@ func jailStatusOf(g *Globals, cfg *compat.Config, name string, table []mount.Ent
 	if !js.Running && j.RootDir != "" {
 		// Anything mounted inside a stopped jail's root is a leftover,
 		// expected or not: stop removes it (SPEC §3.5).
-		for _, e := range mount.Under(table, hostPath(g, j.RootDir)) {
-			if e.Target == hostPath(g, j.RootDir) {
+		for _, e := range mount.Under(table, j.RootDir) {
+			if e.Target == j.RootDir {
 				continue // the root itself may be its own file system
 			}
-			js.Leftovers = append(js.Leftovers, fmt.Sprintf("%s mounted on %s", e.FSType, strings.TrimPrefix(e.Target, strings.TrimSuffix(g.Root, "/"))))
+			js.Leftovers = append(js.Leftovers, fmt.Sprintf("%s mounted on %s", e.FSType, e.Target))
 		}
 		for _, rec := range stateRecords(g, j) {
 			js.Leftovers = append(js.Leftovers, "record "+rec+" of a start that was not undone")

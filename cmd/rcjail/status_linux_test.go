@@ -24,7 +24,7 @@ func TestStatusLeftoverMount(t *testing.T) {
 		"etc/defaults/devfs.rules": "[devfsrules_jail=4]\nadd hide\n",
 		"etc/rc.conf": `devfs_rulesets="/etc/defaults/devfs.rules"
 jail_list="www"
-jail_www_rootdir="/jails/www"
+jail_www_rootdir="${JAILS}/www"
 jail_www_hostname="www.example.org"
 jail_www_devfs_enable="YES"
 jail_www_procfs_enable="YES"
@@ -48,13 +48,16 @@ jail_www_procfs_enable="YES"
 	}
 	defer unix.Unmount(dev, 0)
 
+	// Jail paths are used as written (-R relocates only rcjail's own
+	// files), so the rc.conf names the jail root by its real path.
+	t.Setenv("JAILS", filepath.Join(root, "jails"))
 	var stdout, stderr bytes.Buffer
 	st := run(context.Background(), []string{"-R", root, "status", "www"}, &stdout, &stderr)
 	if st != statusNotRunning {
 		t.Errorf("status %d, want %d", st, statusNotRunning)
 	}
-	want := "www: not running, host www.example.org, root /jails/www, mounts 1/2\n" +
-		"  stale: tmpfs mounted on /jails/www/dev\n"
+	want := "www: not running, host www.example.org, root " + root + "/jails/www, mounts 1/2\n" +
+		"  stale: tmpfs mounted on " + root + "/jails/www/dev\n"
 	if diff := cmp.Diff(want, stdout.String()); diff != "" {
 		t.Errorf("stdout (-want +got):\n%s", diff)
 	}
