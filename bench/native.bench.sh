@@ -24,67 +24,14 @@ set -eu
 
 rounds=${1:-3}
 ns=${2:-1 10 100}
-top=$(cd "$(dirname "$0")/.." && pwd)
-rcjail=${RCJAIL:-$top/bin/rcjail}
-
-if [ "$(id -u)" != 0 ] || [ "$(uname -s)" != Linux ]; then
-	echo "native.bench.sh: skipped (needs root on Linux: it mounts, in a private namespace)"
-	exit 0
-fi
-if [ ! -x "$rcjail" ]; then
-	echo "native.bench.sh: $rcjail not found; run 'make bench' (it builds first)" >&2
-	exit 1
-fi
-
-if [ -z "${RCJAIL_BENCH_INSIDE:-}" ]; then
-	tmp=$(mktemp -d /tmp/rcjail-nativebench.XXXXXX)
-	trap 'rm -rf --one-file-system "$tmp"' EXIT
-	st=0
-	unshare -m -n --propagation private env RCJAIL_BENCH_INSIDE="$tmp" RCJAIL="$rcjail" sh "$0" "$rounds" "$ns" || st=$?
-	exit "$st"
-fi
-
-tmp=$RCJAIL_BENCH_INSIDE
-ro="bin sbin lib libexec usr/bin usr/sbin usr/include usr/lib usr/libdata usr/libexec usr/share"
-
-# The skeleton: the eleven default directories (a merged-/usr host's own /
-# has symlinks and lacks libexec and usr/libdata), and in bin/ a static
-# program that exits at once as every jail's start command.
-skel=$tmp/skel
-for d in $ro; do
-	mkdir -p "$skel/$d"
-done
-(cd "$top" && CGO_ENABLED=0 go build -o "$skel/bin/true" ./bench/native/jailtrue)
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+bench_enter native "$rounds" "$ns"
 (cd "$top" && go build -o "$tmp/nativebench" ./bench/native/nativebench)
-
-now_ns() { date +%s%N; }
 
 # setup N: an rc.conf tree with N skeleton jails, their mount points made.
 setup() {
-	n=$1
-	conf=$tmp/n$n/conf
-	rm -rf "${tmp:?}/n$n"
-	mkdir -p "$conf/etc" "$conf/var/run" "$conf/var/log" "$tmp/n$n/jails"
-	{
-		echo 'jail_enable="YES"'
-		echo 'jail_exec_start="/bin/true"'
-		echo 'jail_skel_enable="YES"'
-		echo "jail_skel_root=\"$skel\""
-		echo "jail_skel_romounts=\"$ro\""
-		list=
-		i=1
-		while [ "$i" -le "$n" ]; do
-			j=$(printf 'j%03d' "$i")
-			list="$list $j"
-			echo "jail_${j}_rootdir=\"$tmp/n$n/jails/$j\""
-			echo "jail_${j}_hostname=\"$j.bench.example.org\""
-			i=$((i + 1))
-		done
-		echo "jail_list=\"$list\""
-	} >"$conf/etc/rc.conf"
-	# $list is the blank-separated jail names, one argument each.
-	# shellcheck disable=SC2086
-	"$rcjail" -R "$conf" prepare $list >/dev/null
+	bench_rcconf "$tmp/n$1" "$1" 'jail_skel_enable="YES"' "jail_skel_root=\"$skel\"" "jail_skel_romounts=\"$ro\""
 	# State files live where Linux keeps /var/run: on a tmpfs.
 	mount -t tmpfs tmpfs "$conf/var/run"
 }

@@ -11,76 +11,23 @@ set -eu
 
 n=${1:-100}
 rounds=${2:-5}
-top=$(cd "$(dirname "$0")/.." && pwd)
-rcjail=${RCJAIL:-$top/bin/rcjail}
-
-if [ "$(id -u)" != 0 ] || [ "$(uname -s)" != Linux ]; then
-	echo "skel.bench.sh: skipped (needs root on Linux: it mounts, in a private namespace)"
-	exit 0
-fi
-if [ ! -x "$rcjail" ]; then
-	echo "skel.bench.sh: $rcjail not found; run 'make bench' (it builds first)" >&2
-	exit 1
-fi
-
-if [ -z "${RCJAIL_BENCH_INSIDE:-}" ]; then
-	tmp=$(mktemp -d /tmp/rcjail-skelbench.XXXXXX)
-	# Every mount lives in the namespace, gone when unshare returns: the
-	# removal cannot reach through a mount.
-	trap 'rm -rf --one-file-system "$tmp"' EXIT
-	st=0
-	unshare -m -n --propagation private env RCJAIL_BENCH_INSIDE="$tmp" RCJAIL="$rcjail" sh "$0" "$n" "$rounds" || st=$?
-	exit "$st"
-fi
-
-tmp=$RCJAIL_BENCH_INSIDE
-ro="bin sbin lib libexec usr/bin usr/sbin usr/include usr/lib usr/libdata usr/libexec usr/share"
-
-# The skeleton: the eleven default directories, and in bin/ a static program
-# that exits at once, as every jail's start command.
-skel=$tmp/skel
-for d in $ro; do
-	mkdir -p "$skel/$d"
-done
-(cd "$top" && CGO_ENABLED=0 go build -o "$skel/bin/true" ./bench/skel/jailtrue)
-
-now_ns() { date +%s%N; }
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+bench_enter skel "$n" "$rounds"
 
 # setup MODE: an rc.conf tree and N prepared jail roots for MODE ("none" is
 # the baseline without a skeleton: bin/true is copied into each root).
 setup() {
 	mode=$1
-	conf=$tmp/$mode/conf
-	rm -rf "${tmp:?}/$mode"
-	mkdir -p "$conf/etc" "$conf/var/run" "$conf/var/log" "$tmp/$mode/jails"
-	{
-		echo 'jail_enable="YES"'
-		echo 'jail_exec_start="/bin/true"'
-		if [ "$mode" != none ]; then
-			echo 'jail_skel_enable="YES"'
-			echo "jail_skel_root=\"$skel\""
-			echo "jail_skel_romounts=\"$ro\""
-			echo "jail_skel_mode=\"$mode\""
-		fi
-		list=
-		i=1
-		while [ "$i" -le "$n" ]; do
-			j=$(printf 'j%03d' "$i")
-			list="$list $j"
-			echo "jail_${j}_rootdir=\"$tmp/$mode/jails/$j\""
-			echo "jail_${j}_hostname=\"$j.bench.example.org\""
-			i=$((i + 1))
-		done
-		echo "jail_list=\"$list\""
-	} >"$conf/etc/rc.conf"
-	# $list is the blank-separated jail names, one argument each.
-	# shellcheck disable=SC2086
-	"$rcjail" -R "$conf" prepare $list >/dev/null
 	if [ "$mode" = none ]; then
+		bench_rcconf "$tmp/$mode" "$n"
 		for j in $list; do
 			mkdir -p "$tmp/$mode/jails/$j/bin"
 			cp "$skel/bin/true" "$tmp/$mode/jails/$j/bin/true"
 		done
+	else
+		bench_rcconf "$tmp/$mode" "$n" 'jail_skel_enable="YES"' "jail_skel_root=\"$skel\"" \
+			"jail_skel_romounts=\"$ro\"" "jail_skel_mode=\"$mode\""
 	fi
 }
 
