@@ -1,7 +1,7 @@
 #!/bin/sh
 # rc.conf evaluation: "rcjail -R TREE vars" as a whole process (the built
 # binary) against dash sourcing the same chain (the text of rcconf.Driver),
-# for generated trees of 10, 100, 1000 and 5000 jails (bench/rcconf/gentree).
+# for generated trees of 10, 100, 1000 and 5000 jails (rcconf/rcconftest).
 # dash runs in a private mount namespace with the tree's etc bind-mounted on
 # /etc, so both shells see the same paths; both are timed by the same
 # hyperfine run. Peak RSS comes from GNU time. Needs root (unshare, mount).

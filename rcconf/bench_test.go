@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"testing"
 
-	"rcjail/bench/rcconf/gentree"
 	"rcjail/rcconf"
+	"rcjail/rcconf/rcconftest"
 )
 
 // BenchmarkLoad measures a whole evaluation of generated trees (see
@@ -15,7 +15,7 @@ func BenchmarkLoad(b *testing.B) {
 	for _, n := range []int{10, 100, 1000} {
 		b.Run(fmt.Sprintf("jails=%d", n), func(b *testing.B) {
 			root := b.TempDir()
-			if err := gentree.Write(root, n); err != nil {
+			if err := rcconftest.WriteTree(root, n); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()

@@ -24,6 +24,7 @@ import (
 
 	"rcjail/mount/mounttest"
 	"rcjail/rcconf"
+	"rcjail/rcconf/rcconftest"
 )
 
 // confirmDir holds one fixture root per directory.
@@ -334,7 +335,7 @@ func TestConfirmDash(t *testing.T) {
 			return
 		}
 		root := t.TempDir()
-		if err := writeGeneratedTree(root, 1000); err != nil {
+		if err := rcconftest.WriteTree(root, 1000); err != nil {
 			t.Fatal(err)
 		}
 		confirmEqual(t, confirmTree{name: "generated-1000", root: root, env: []string{"jail_from_env=yes"}})

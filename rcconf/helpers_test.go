@@ -9,20 +9,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"rcjail/rcconf/rcconftest"
 )
 
 // tree writes files (path relative to the root -> content) into a new root.
 func tree(t testing.TB, files map[string]string) string {
 	t.Helper()
 	root := t.TempDir()
-	for p, s := range files {
-		full := filepath.Join(root, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := rcconftest.WriteFiles(root, files); err != nil {
+		t.Fatal(err)
 	}
 	return root
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"rcjail/rcconf/rcconftest"
 )
 
 // TestProvenance: every kind of assignment reports the file and line of the
@@ -108,27 +110,8 @@ pe=${pe_unset:-dflt}
 // TestProvenanceDefaultsChain: the real load order (defaults, the
 // source_rc_confs it defines), with values overridden across files.
 func TestProvenanceDefaultsChain(t *testing.T) {
-	defaults := `rc_conf_files="/etc/rc.conf /etc/rc.conf.local"
-jail_enable="NO"
-jail_list=""
-source_rc_confs_defined=yes
-source_rc_confs() {
-	local i sourced_files
-	for i in ${rc_conf_files}; do
-		case ${sourced_files} in
-		*:$i:*) ;;
-		*)
-			sourced_files="${sourced_files}:$i:"
-			if [ -r $i ]; then
-				. $i
-			fi
-			;;
-		esac
-	done
-}
-`
 	root := tree(t, map[string]string{
-		"etc/defaults/rc.conf":           defaults,
+		"etc/defaults/rc.conf":           rcconftest.Defaults,
 		"etc/rc.conf":                    "jail_enable=YES\njail_list=\"$jail_list a\"\ni=rc\n",
 		"etc/rc.conf.local":              "jail_list=\"$jail_list b\"\n",
 		"usr/local/etc/rc.conf.d/jail/1": "jail_a_ip=10.0.0.1\n",

@@ -1,4 +1,4 @@
-// Command gen writes a fake root with N jails (see package gentree).
+// Command gen writes a fake root with N jails (see package rcjail/rcconf/rcconftest).
 //
 // Usage: gen DIR N
 package main
@@ -8,7 +8,7 @@ import (
 	"os"
 	"strconv"
 
-	"rcjail/bench/rcconf/gentree"
+	"rcjail/rcconf/rcconftest"
 )
 
 func main() {
@@ -21,7 +21,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "gen: N must be a positive number")
 		os.Exit(2)
 	}
-	if err := gentree.Write(os.Args[1], n); err != nil {
+	if err := rcconftest.WriteTree(os.Args[1], n); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
