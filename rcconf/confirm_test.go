@@ -164,18 +164,6 @@ func readTreeEnv(root string) ([]string, error) {
 	return env, nil
 }
 
-func isShellName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i, c := range s {
-		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
-
 // dumpScript is the driver followed by the dump: dash's set builtin prints
 // every set variable as name='value' (see parseDashSet).
 func dumpScript(service string) string {
@@ -196,7 +184,7 @@ func parseDashSet(out string) (map[string]string, error) {
 			return nil, fmt.Errorf("offset %d: no '=' in %q", i, clip(out[i:]))
 		}
 		name := out[i : i+eq]
-		if !isShellName(name) {
+		if !rcconf.ValidName(name) {
 			return nil, fmt.Errorf("offset %d: %q is not a variable name", i, clip(name))
 		}
 		i += eq + 1
