@@ -101,6 +101,18 @@ func (v *vfs) resolve(name string, follow bool) (string, error) {
 	return strings.Join(done, "/"), nil
 }
 
+// open opens name for reading, inside the root only, following symlinks
+// that stay inside it. It never blocks (the attack stopped: a FIFO planted
+// in place of an rc.conf file hanging the open); readFile then refuses the
+// FIFO itself.
+func (v *vfs) open(name string) (*os.File, error) {
+	rel, err := v.resolve(name, true)
+	if err != nil {
+		return nil, err
+	}
+	return v.root.OpenFile(rel, os.O_RDONLY|oNonblock, 0)
+}
+
 // readFile reads a whole regular file, refusing anything over the size cap
 // (the attack stopped: a huge or endless file, e.g. a FIFO or a sparse file,
 // exhausting memory).
@@ -108,11 +120,7 @@ func (v *vfs) readFile(name string) ([]byte, error) {
 	if name == devNull {
 		return nil, nil
 	}
-	rel, err := v.resolve(name, true)
-	if err != nil {
-		return nil, err
-	}
-	f, err := v.root.OpenFile(rel, os.O_RDONLY|oNonblock, 0)
+	f, err := v.open(name)
 	if err != nil {
 		return nil, err
 	}
@@ -170,11 +178,7 @@ func (v *vfs) stat(name string, follow bool) (fs.FileInfo, error) {
 // readDir lists a directory for pathname expansion (globs such as
 // rc.conf.d/jail/*), inside the root only.
 func (v *vfs) readDir(name string) ([]fs.DirEntry, error) {
-	rel, err := v.resolve(name, true)
-	if err != nil {
-		return nil, err
-	}
-	f, err := v.root.OpenFile(rel, os.O_RDONLY|oNonblock, 0)
+	f, err := v.open(name)
 	if err != nil {
 		return nil, err
 	}
