@@ -81,6 +81,18 @@ func (r *runner) fastLine(s string, off, line int, run bool) (int, bool) {
 		return len(parts) == 0 && (strings.HasPrefix(s[i:], "$"+name) && (i+1+n >= len(s) || !nameChar(s[i+1+n])) ||
 			strings.HasPrefix(s[i:], "${"+name+"}"))
 	}
+	// param takes the expansion starting with the $ at s[i], quoted or not,
+	// and returns how many bytes it spans; false when the fast path cannot.
+	param := func(i int) (int, bool) {
+		if isSelf(i) {
+			selfFirst = true
+		}
+		v, n, ok := r.fastParam(s, i, run)
+		if ok {
+			add(v)
+		}
+		return n, ok
+	}
 	for i < len(s) {
 		c := s[i]
 		switch {
@@ -105,14 +117,10 @@ func (r *runner) fastLine(s string, off, line int, run bool) (int, bool) {
 					break
 				}
 				if c == '$' {
-					if isSelf(i) {
-						selfFirst = true
-					}
-					v, n, ok := r.fastParam(s, i, run)
+					n, ok := param(i)
 					if !ok {
 						return 0, false
 					}
-					add(v)
 					i += n
 					continue
 				}
@@ -127,14 +135,10 @@ func (r *runner) fastLine(s string, off, line int, run bool) (int, bool) {
 				i = j
 			}
 		case c == '$':
-			if isSelf(i) {
-				selfFirst = true
-			}
-			v, n, ok := r.fastParam(s, i, run)
+			n, ok := param(i)
 			if !ok {
 				return 0, false
 			}
-			add(v)
 			i += n
 		case bareChar(c):
 			j := i
