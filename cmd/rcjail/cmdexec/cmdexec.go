@@ -354,30 +354,32 @@ func (x *Executor) AliasRemove(ctx context.Context, s compat.AliasRemove) error 
 	return x.steps(ctx, s)
 }
 
-// CheckMkdir is Mkdir's checks alone, changing nothing (the dry run asks it).
-func (x *Executor) CheckMkdir(_ context.Context, s compat.Mkdir) error {
-	exists, err := checkBelow(s.Root, s.Path)
+// checkMkdir is Mkdir's checks: no symlink or non-directory on the way
+// below the root, and the mount point, when it exists, not already a mount
+// point. exists says whether it does.
+func checkMkdir(s compat.Mkdir) (exists bool, err error) {
+	exists, err = checkBelow(s.Root, s.Path)
 	if err != nil {
-		return fmt.Errorf("mount point of jail %s: %w", s.Jail, err)
+		return false, fmt.Errorf("mount point of jail %s: %w", s.Jail, err)
 	}
 	if exists && isMountPoint(s.Path) {
-		return fmt.Errorf("mount point of jail %s: %s is already a mount point", s.Jail, s.Path)
+		return true, fmt.Errorf("mount point of jail %s: %s is already a mount point", s.Jail, s.Path)
 	}
-	return nil
+	return exists, nil
+}
+
+// CheckMkdir is Mkdir's checks alone, changing nothing (the dry run asks it).
+func (x *Executor) CheckMkdir(_ context.Context, s compat.Mkdir) error {
+	_, err := checkMkdir(s)
+	return err
 }
 
 // Mkdir creates a missing mount point (and missing parents) with mode
 // 0755, refusing symlinks, non-directories and existing mount points.
 func (x *Executor) Mkdir(_ context.Context, s compat.Mkdir) (bool, error) {
-	exists, err := checkBelow(s.Root, s.Path)
-	if err != nil {
-		return false, fmt.Errorf("mount point of jail %s: %w", s.Jail, err)
-	}
-	if exists {
-		if isMountPoint(s.Path) {
-			return false, fmt.Errorf("mount point of jail %s: %s is already a mount point", s.Jail, s.Path)
-		}
-		return false, nil
+	exists, err := checkMkdir(s)
+	if err != nil || exists {
+		return false, err
 	}
 	// Create one component at a time, re-checking each, so a symlink
 	// planted meanwhile is not followed by a recursive mkdir.
