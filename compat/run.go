@@ -167,10 +167,16 @@ func (r *Runner) Start(ctx context.Context, names []string) int {
 		}
 	}
 	r.out(".\n")
-	r.out("Starting jails:")
+	return r.each(ctx, "Starting jails:", names, r.startOne)
+}
+
+// each prints title, runs one for every name in order, then the closing
+// "." of the script's line; 1 when any of them failed, else 0.
+func (r *Runner) each(ctx context.Context, title string, names []string, one func(context.Context, string) bool) int {
+	r.out(title)
 	st := 0
 	for _, n := range names {
-		if !r.startOne(ctx, n) {
+		if !one(ctx, n) {
 			st = 1
 		}
 	}
@@ -380,15 +386,7 @@ func (r *Runner) applyGuarded(ctx context.Context, s Step) error {
 
 // Stop is the script's jail_stop.
 func (r *Runner) Stop(ctx context.Context, names []string) int {
-	r.out("Stopping jails:")
-	st := 0
-	for _, n := range names {
-		if !r.stopOne(ctx, n) {
-			st = 1
-		}
-	}
-	r.out(".\n")
-	return st
+	return r.each(ctx, "Stopping jails:", names, r.stopOne)
 }
 
 func (r *Runner) stopOne(ctx context.Context, n string) bool {
