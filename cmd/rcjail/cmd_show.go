@@ -71,6 +71,31 @@ func subFlags(g *Globals, verb string, args []string) (json bool, rest []string,
 	return json, fs.Args(), true
 }
 
+// adminVerb is what show and status start from: the --json flag, the jails
+// named, and the configuration adminConfig resolved for them.
+type adminVerb struct {
+	json  bool
+	names []string
+	cfg   *compat.Config
+	vars  *rcconf.Vars
+}
+
+// loadAdminVerb parses verb's flags and resolves the jails it names. On
+// failure it has reported why and returns the exit status: 2 for bad usage,
+// 1 for a configuration that cannot be read.
+func loadAdminVerb(ctx context.Context, g *Globals, verb string, args []string) (adminVerb, int) {
+	asJSON, names, ok := subFlags(g, verb, args)
+	if !ok {
+		return adminVerb{}, 2
+	}
+	cfg, vars, err := adminConfig(ctx, g, names)
+	if err != nil {
+		g.Errorf("%v", err)
+		return adminVerb{}, 1
+	}
+	return adminVerb{json: asJSON, names: names, cfg: cfg, vars: vars}, 0
+}
+
 // hostKnobs are the host-wide variables show lists before the jails, with
 // the defaults the script applies.
 var hostKnobs = []struct{ name, def string }{
@@ -109,19 +134,15 @@ type showOutput struct {
 }
 
 func runShow(ctx context.Context, g *Globals, args []string) int {
-	asJSON, names, ok := subFlags(g, "show", args)
-	if !ok {
-		return 2
+	a, code := loadAdminVerb(ctx, g, "show", args)
+	if code != 0 {
+		return code
 	}
-	cfg, vars, err := adminConfig(ctx, g, names)
-	if err != nil {
-		g.Errorf("%v", err)
-		return 1
-	}
+	cfg := a.cfg
 	var out showOutput
 	for _, k := range hostKnobs {
 		s := showSetting{Knob: k.name, Var: k.name}
-		if v, ok := vars.Lookup(k.name); ok && v.Value != "" {
+		if v, ok := a.vars.Lookup(k.name); ok && v.Value != "" {
 			s.Value, s.File, s.Line = v.Value, v.File, v.Line
 			s.Where = v.File
 			if v.Line > 0 {
@@ -150,7 +171,7 @@ func runShow(ctx context.Context, g *Globals, args []string) int {
 		}
 		out.Jails = append(out.Jails, sj)
 	}
-	if asJSON {
+	if a.json {
 		if out.Jails == nil {
 			out.Jails = []showJail{}
 		}

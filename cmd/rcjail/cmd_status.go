@@ -58,16 +58,11 @@ type mountStatus struct {
 }
 
 func runStatus(ctx context.Context, g *Globals, args []string) int {
-	asJSON, names, ok := subFlags(g, "status", args)
-	if !ok {
-		return 2
+	a, code := loadAdminVerb(ctx, g, "status", args)
+	if code != 0 {
+		return code
 	}
-	cfg, _, err := adminConfig(ctx, g, names)
-	if err != nil {
-		g.Errorf("%v", err)
-		return 1
-	}
-	return statusReport(g, cfg, names, asJSON)
+	return statusReport(g, a.cfg, a.names, a.json)
 }
 
 // statusReport prints the status of names (cfg.List when empty) and returns
