@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"rcjail/rcconf"
 )
 
 // runDash runs script under dash with tr's etc bind-mounted on /etc and its
@@ -15,7 +17,7 @@ import (
 // mounts on the host would replace its /etc.
 func runDash(t *testing.T, tr confirmTree, script string) (stdout, stderr string, err error) {
 	t.Helper()
-	dash := dashPath(t)
+	dash := rcconf.DashPath(t)
 	if err := requirePrivateMountNS(); err != nil {
 		t.Fatalf("refusing to mount over /etc: %v", err)
 	}

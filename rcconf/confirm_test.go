@@ -552,7 +552,7 @@ func TestParseDashSet(t *testing.T) {
 // TestParseDashSetRoundTrip gives dash tricky values through the environment
 // and parses what its set prints back.
 func TestParseDashSetRoundTrip(t *testing.T) {
-	dash := dashPath(t)
+	dash := rcconf.DashPath(t)
 	values := []string{
 		"", "plain", "it's", "''", "'", `"`, `\`, `\\'`, "$HOME", "`x`",
 		"two\nlines", "trailing\n", "\n", " lead and trail ", "tab\there",
@@ -611,20 +611,6 @@ func TestConfirmDiffUnit(t *testing.T) {
 			t.Errorf("%s: no difference reported", name)
 		}
 	}
-}
-
-// dashPath finds dash; without it the confirm tests cannot run, which is a
-// failure under RCJAIL_REQUIRE_ROOT=1 (CI installs dash) and a skip otherwise.
-func dashPath(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("dash")
-	if err != nil {
-		if os.Getenv("RCJAIL_REQUIRE_ROOT") == "1" {
-			t.Fatalf("dash not found: %v", err)
-		}
-		t.Skipf("dash not found: %v", err)
-	}
-	return p
 }
 
 // runCommand runs dash -c script with exactly env (env -i semantics: nothing

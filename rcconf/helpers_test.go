@@ -107,17 +107,26 @@ func (c canary) selfTest(t *testing.T) {
 	os.Remove(c.marker)
 }
 
-// dashValues runs src under dash and returns the values of names ("<unset>"
-// for unset), or skips when dash is missing (CI installs it).
-func dashValues(t *testing.T, src string, names ...string) map[string]string {
+// dashPath finds dash, the shell the tests check rcconf against; without it
+// they cannot run, which is a failure under RCJAIL_REQUIRE_ROOT=1 (CI
+// installs dash) and a skip otherwise.
+func dashPath(t testing.TB) string {
 	t.Helper()
-	dash, err := exec.LookPath("dash")
+	p, err := exec.LookPath("dash")
 	if err != nil {
 		if os.Getenv("RCJAIL_REQUIRE_ROOT") == "1" {
 			t.Fatalf("dash not found: %v", err)
 		}
 		t.Skipf("dash not found: %v", err)
 	}
+	return p
+}
+
+// dashValues runs src under dash and returns the values of names ("<unset>"
+// for unset), or skips when dash is missing (CI installs it).
+func dashValues(t *testing.T, src string, names ...string) map[string]string {
+	t.Helper()
+	dash := dashPath(t)
 	var sb strings.Builder
 	sb.WriteString(src)
 	sb.WriteString("\n")
