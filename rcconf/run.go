@@ -672,20 +672,16 @@ func (r *runner) ifClause(c *syntax.IfClause) {
 // the loop must end.
 func (r *runner) loopCtl() (stop bool) {
 	switch r.ctl {
-	case ctlBreak:
+	case ctlBreak, ctlContinue:
 		if r.ctlN > 1 {
+			// Aimed at an enclosing loop: this one ends either way.
 			r.ctlN--
 			return true
 		}
+		// Aimed here: break ends the loop, continue goes on with it.
+		stop = r.ctl == ctlBreak
 		r.ctl = ctlNone
-		return true
-	case ctlContinue:
-		if r.ctlN > 1 {
-			r.ctlN--
-			return true
-		}
-		r.ctl = ctlNone
-		return false
+		return stop
 	}
 	return r.stopped()
 }
