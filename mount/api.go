@@ -7,6 +7,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // File system types a [Request] may name. They are FreeBSD's names; on Linux
@@ -131,6 +132,59 @@ func Unmount(e Expect) error {
 		return err
 	}
 	return unmount(e)
+}
+
+// Session is a sequence of mounts and unmounts, typically one jail's start
+// or stop, that shares the directories it opens: the jail root, the targets'
+// parent directories and source roots are each walked (without following
+// symlinks) once per session instead of once per entry. Its Mount and
+// Unmount do exactly what the package functions do, with the same checks
+// and guarantees; only the walks are shared.
+//
+// A cached directory is dropped when the session mounts on it or above it
+// (it would name a covered directory) or unmounts it or above it. If
+// something else renames or removes a cached directory, an operation that
+// used it and failed is retried once with fresh walks, and one that went
+// through it and succeeded was checked by the kernel's own record of the
+// mount point (Mount) or by mount id and source (Unmount). So the caller
+// must make every mount and unmount under the session's roots through the
+// session while it is open (a mount made beside it on a cached parent would
+// be hidden from it), and Close it at the end of the sequence: its open
+// directories keep their file systems busy. The zero Session is ready to
+// use; it is safe for concurrent use (calls are serialised). FreeBSD and
+// other systems share nothing: each call is the package function.
+type Session struct {
+	mu sync.Mutex
+	c  fdCache
+}
+
+// Mount is [Mount] sharing the session's directories.
+func (s *Session) Mount(req Request) (*Mounted, error) {
+	if err := req.validate(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.c.mountRetry(req)
+}
+
+// Unmount is [Unmount] sharing the session's directories.
+func (s *Session) Unmount(e Expect) error {
+	if err := e.validate(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.c.unmountRetry(e)
+}
+
+// Close releases the session's directories. The session stays usable (it
+// opens them again when needed).
+func (s *Session) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.c.close()
+	return nil
 }
 
 // Table returns the kernel's mount table (Linux: /proc/self/mountinfo;

@@ -76,30 +76,56 @@ func apiOnce(b *testing.B, skel, root string, ms []*Mounted) {
 	}
 }
 
-// BenchmarkMountAPIvsFloor alternates one floor round and one API round per
-// iteration, in the same process and namespace, so that the ratio is not
-// at the mercy of a busy machine between two separate runs. It reports
-// floor-ns and api-ns per 11 entries and their ratio x-floor.
+// sessionOnce is apiOnce through one Session per round: one jail's start
+// (11 mounts) and stop (11 unmounts), as the native executor would make them.
+func sessionOnce(b *testing.B, skel, root string, ms []*Mounted) {
+	var s Session
+	for i, e := range benchEntries {
+		m, err := s.Mount(Request{FSType: NullFS, Source: filepath.Join(skel, e), Root: root, Target: e, ReadOnly: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ms[i] = m
+	}
+	s.Close()
+	for i := len(ms) - 1; i >= 0; i-- {
+		if err := s.Unmount(ms[i].Expect()); err != nil {
+			b.Fatal(fmt.Errorf("entry %d: %w", i, err))
+		}
+	}
+	s.Close()
+}
+
+// BenchmarkMountAPIvsFloor alternates one floor round, one API round and
+// one Session round per iteration, in the same process and namespace, so
+// that the ratios are not at the mercy of a busy machine between separate
+// runs. It reports floor-ns, api-ns and session-ns per 11 entries and the
+// ratios x-floor (package functions) and session-x-floor.
 func BenchmarkMountAPIvsFloor(b *testing.B) {
 	if !mounttest.BenchInNamespace(b) {
 		return
 	}
 	skel, root := benchTree(b)
 	ms := make([]*Mounted, len(benchEntries))
-	var floor, api time.Duration
+	var floor, api, sess time.Duration
 	n := 0
 	for b.Loop() {
 		t0 := time.Now()
 		floorOnce(b, skel, root)
 		t1 := time.Now()
 		apiOnce(b, skel, root, ms)
-		api += time.Since(t1)
+		t2 := time.Now()
+		sessionOnce(b, skel, root, ms)
+		sess += time.Since(t2)
+		api += t2.Sub(t1)
 		floor += t1.Sub(t0)
 		n++
 	}
 	b.ReportMetric(float64(floor.Nanoseconds())/float64(n), "floor-ns/op")
 	b.ReportMetric(float64(api.Nanoseconds())/float64(n), "api-ns/op")
+	b.ReportMetric(float64(sess.Nanoseconds())/float64(n), "session-ns/op")
 	b.ReportMetric(float64(api)/float64(floor), "x-floor")
+	b.ReportMetric(float64(sess)/float64(floor), "session-x-floor")
 }
 
 // BenchmarkMountAPI does the same 11 read-only mounts and unmounts through

@@ -115,22 +115,6 @@ func openStrict(op string, dirfd int, base, rel string) (int, error) {
 // path is resolved beneath it (a Mount would otherwise open "/" twice).
 var slashFD = sync.OnceValues(func() (int, error) { return unix.Open("/", pathDirFlags, 0) })
 
-// openTarget opens rel's parent below rootfd and rel's last component in it,
-// neither following a symlink; on failure the error names the culprit.
-func openTarget(rootfd int, root, rel string) (tfd, pfd int, err error) {
-	if pfd, err = openStrict("mount", rootfd, root, path.Dir(rel)); err != nil {
-		return -1, -1, err
-	}
-	tfd, err = unix.Openat(pfd, path.Base(rel), pathDirFlags|unix.O_NOFOLLOW, 0)
-	if err != nil {
-		full := path.Join(root, rel)
-		err = &Error{Op: "mount", Target: full, Err: explain(pfd, path.Base(rel), full, err)}
-		unix.Close(pfd)
-		return -1, -1, err
-	}
-	return tfd, pfd, nil
-}
-
 // openRootStrict opens the absolute path p with no symlink in any component.
 func openRootStrict(op, p string) (int, error) {
 	slash, err := slashFD()
@@ -144,7 +128,152 @@ func openRootStrict(op, p string) (int, error) {
 	return openStrict(op, slash, "/", rel)
 }
 
-func mount(r Request) (m *Mounted, err error) {
+// fdCache holds the O_PATH directory fds one mount or unmount (or a
+// [Session]'s sequence of them) opened: the jail root, target parents and
+// source roots, each opened with no symlink in any component. A jail's
+// entries share their root and parents (usr/bin, usr/lib …), so a session
+// walks each once instead of once per entry.
+//
+// A cached fd pins a directory inode, not a path. Two things can make it
+// stale, and both are handled. Our own mounts and unmounts: forget drops
+// every entry at or below a path the cache mounted on or unmounted, whose
+// fd would now name a covered or detached directory. Someone else's renames
+// inside the root: an operation that used a cached fd and failed is retried
+// once with a fresh walk (Session), and a mount that succeeded through a
+// stale parent cannot be mistaken for a good one, because verify compares
+// the kernel's own mount point path and parent mount with the request.
+type fdCache struct {
+	ents []cachedDir
+	hit  bool // the current operation used a cached fd
+}
+
+type cachedDir struct {
+	path string
+	fd   int
+}
+
+// dir returns an O_PATH fd of root/rel (rel may be "."), opened without
+// following any symlink; the cache owns it (callers do not close it).
+func (c *fdCache) dir(op, root, rel string) (int, error) {
+	p := path.Join(root, rel)
+	for _, e := range c.ents {
+		if e.path == p {
+			c.hit = true
+			return e.fd, nil
+		}
+	}
+	var fd int
+	var err error
+	if rfd := c.lookup(root); rfd >= 0 && rel != "." {
+		c.hit = true
+		fd, err = openStrict(op, rfd, root, rel)
+	} else {
+		// One openat2 from "/" for root and rel together: the same
+		// no-symlink guarantee as opening the root, then rel in it.
+		fd, err = openRootStrict(op, p)
+	}
+	if err != nil {
+		return -1, err
+	}
+	c.ents = append(c.ents, cachedDir{p, fd})
+	return fd, nil
+}
+
+func (c *fdCache) lookup(p string) int {
+	for _, e := range c.ents {
+		if e.path == p {
+			return e.fd
+		}
+	}
+	return -1
+}
+
+// forget closes and drops the entries at or below p: after a mount on p they
+// name directories it covers, after an unmount directories of a detached
+// tree.
+func (c *fdCache) forget(p string) {
+	keep := c.ents[:0]
+	for _, e := range c.ents {
+		if within(p, e.path) {
+			unix.Close(e.fd)
+			continue
+		}
+		keep = append(keep, e)
+	}
+	clear(c.ents[len(keep):])
+	c.ents = keep
+}
+
+func (c *fdCache) close() {
+	for _, e := range c.ents {
+		unix.Close(e.fd)
+	}
+	c.ents = c.ents[:0]
+}
+
+func (c *fdCache) mountRetry(r Request) (*Mounted, error) {
+	c.hit = false
+	m, err := c.mount(r)
+	if err == nil || !c.hit {
+		return m, err
+	}
+	// A cached directory may have been renamed or removed since it was
+	// opened: walk everything again, once.
+	var created []string
+	var e *Error
+	if errors.As(err, &e) {
+		created = e.Created
+	}
+	c.close()
+	m, err = c.mount(r)
+	if len(created) > 0 {
+		if err == nil {
+			m.Created = append(created, m.Created...)
+		} else if errors.As(err, &e) {
+			e.Created = append(created, e.Created...)
+		}
+	}
+	return m, err
+}
+
+func (c *fdCache) unmountRetry(e Expect) error {
+	c.hit = false
+	err := c.unmount(e)
+	if err == nil || !c.hit {
+		return err
+	}
+	c.close()
+	return c.unmount(e)
+}
+
+func mount(r Request) (*Mounted, error) {
+	var c fdCache
+	defer c.close()
+	return c.mount(r)
+}
+
+func unmount(e Expect) error {
+	var c fdCache
+	defer c.close()
+	return c.unmount(e)
+}
+
+// openTarget opens rel's parent (through the cache) and rel's last
+// component in it, neither following a symlink; on failure the error names
+// the culprit. pfd belongs to the cache.
+func (c *fdCache) openTarget(root, rel string) (tfd, pfd int, err error) {
+	if pfd, err = c.dir("mount", root, path.Dir(rel)); err != nil {
+		return -1, -1, err
+	}
+	tfd, err = unix.Openat(pfd, path.Base(rel), pathDirFlags|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		full := path.Join(root, rel)
+		return -1, -1, &Error{Op: "mount", Target: full, Err: explain(pfd, path.Base(rel), full, err)}
+	}
+	return tfd, pfd, nil
+}
+
+func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 	full := path.Join(r.Root, r.Target)
 	var created []string
 	var flags uint64
@@ -166,17 +295,16 @@ func mount(r Request) (m *Mounted, err error) {
 	if err := checkProc(); err != nil {
 		return nil, err
 	}
-	rootfd, err := openRootStrict("mount", r.Root)
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(rootfd)
 
 	// The parent first, then the target as one no-follow component of it:
 	// the same guarantee as one openat2 of the whole path, and the parent
 	// fd is needed for settle anyway.
-	tfd, pfd, err := openTarget(rootfd, r.Root, r.Target)
+	tfd, pfd, err := c.openTarget(r.Root, r.Target)
 	if r.Create && errors.Is(err, fs.ErrNotExist) {
+		rootfd, rerr := c.dir("mount", r.Root, ".")
+		if rerr != nil {
+			return nil, rerr
+		}
 		d, derr := unix.Dup(rootfd)
 		if derr != nil {
 			return nil, derr
@@ -187,13 +315,12 @@ func mount(r Request) (m *Mounted, err error) {
 			return nil, err
 		}
 		unix.Close(dfd)
-		tfd, pfd, err = openTarget(rootfd, r.Root, r.Target)
+		tfd, pfd, err = c.openTarget(r.Root, r.Target)
 	}
 	if err != nil {
 		return nil, err
 	}
 	defer unix.Close(tfd)
-	defer unix.Close(pfd)
 
 	// Never stack on a mount that is already there (a stale mount from a
 	// crashed start would otherwise be hidden under a second one).
@@ -208,7 +335,7 @@ func mount(r Request) (m *Mounted, err error) {
 
 	srcfd := -1
 	if r.FSType == NullFS {
-		if srcfd, err = openSource(r); err != nil {
+		if srcfd, err = c.openSource(r); err != nil {
 			return nil, err
 		}
 		defer unix.Close(srcfd)
@@ -226,11 +353,14 @@ func mount(r Request) (m *Mounted, err error) {
 		}
 	}
 	if !useNewMountAPI.Load() {
-		mfd, op, flags, err = attachClassic(r, rootfd, pfd, tfd, srcfd, parentID)
+		mfd, op, flags, err = attachClassic(r, pfd, tfd, srcfd, parentID)
 	}
 	if err != nil {
 		return nil, err
 	}
+	// Whatever the cache holds at or below the target now names covered
+	// directories.
+	c.forget(full)
 	defer unix.Close(mfd)
 	settle(pfd, path.Base(r.Target))
 	op = "verify"
@@ -251,15 +381,14 @@ func mount(r Request) (m *Mounted, err error) {
 // followed at all; with it, symlinks are followed only while they stay below
 // SourceRoot (RESOLVE_BENEATH refuses absolute and escaping ones), which lets
 // a host-"/" skeleton use bin -> usr/bin without letting bin -> /etc/.. out.
-func openSource(r Request) (int, error) {
+func (c *fdCache) openSource(r Request) (int, error) {
 	if r.SourceRoot == "" {
 		return openRootStrict("open source", r.Source)
 	}
-	srfd, err := openRootStrict("open source root", r.SourceRoot)
+	srfd, err := c.dir("open source root", r.SourceRoot, ".")
 	if err != nil {
 		return -1, err
 	}
-	defer unix.Close(srfd)
 	rel := strings.TrimPrefix(strings.TrimPrefix(r.Source, r.SourceRoot), "/")
 	if rel == "" {
 		rel = "."
@@ -286,6 +415,24 @@ func tmpfsData(r Request) (mode, size string) {
 	return mode, size
 }
 
+// useOpenTreeAttr is cleared the first time open_tree_attr(2) (Linux 6.15)
+// says ENOSYS: a read-only bind then takes open_tree and mount_setattr.
+var useOpenTreeAttr atomic.Bool
+
+func init() { useOpenTreeAttr.Store(true) }
+
+// openTreeAttr is open_tree_attr(2): open_tree(OPEN_TREE_CLONE) that applies
+// attr to the detached clone before returning it.
+func openTreeAttr(dfd int, flags uint, attr *unix.MountAttr) (int, error) {
+	empty := [1]byte{}
+	fd, _, errno := unix.Syscall6(unix.SYS_OPEN_TREE_ATTR, uintptr(dfd), uintptr(unsafe.Pointer(&empty[0])),
+		uintptr(flags), uintptr(unsafe.Pointer(attr)), unsafe.Sizeof(*attr), 0)
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(fd), nil
+}
+
 // attachNew builds the mount detached and moves it onto tfd. It returns an
 // fd on the new mount's root.
 func attachNew(r Request, tfd, srcfd int) (mfd int, op string, flags uint64, err error) {
@@ -293,8 +440,29 @@ func attachNew(r Request, tfd, srcfd int) (mfd int, op string, flags uint64, err
 	roAttrs := uint64(unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV)
 	switch r.FSType {
 	case NullFS:
+		const otFlags = unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC | unix.AT_EMPTY_PATH
+		if r.ReadOnly && useOpenTreeAttr.Load() {
+			// Linux 6.15+: the clone is read-only from the moment it
+			// exists, one system call instead of two.
+			// It is the read-only step (and the clone): its failure
+			// is reported as that step's, with nothing made.
+			op = "set read-only"
+			if testHookReadOnly != nil {
+				if err := testHookReadOnly(); err != nil {
+					return -1, op, 0, fmt.Errorf("open_tree_attr: %w", err)
+				}
+			}
+			mfd, err = openTreeAttr(srcfd, otFlags, &unix.MountAttr{Attr_set: roAttrs})
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, unix.ENOSYS) {
+				return -1, op, 0, fmt.Errorf("open_tree_attr: %w", err)
+			}
+			useOpenTreeAttr.Store(false)
+		}
 		op = "open_tree"
-		mfd, err = unix.OpenTree(srcfd, "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH)
+		mfd, err = unix.OpenTree(srcfd, "", otFlags)
 		if err != nil {
 			return -1, op, 0, err
 		}
@@ -371,7 +539,7 @@ func attachNew(r Request, tfd, srcfd int) (mfd int, op string, flags uint64, err
 
 // attachClassic uses mount(2) on /proc/thread-self/fd paths, then re-opens
 // the target to get the new mount; a read-only bind takes a second remount.
-func attachClassic(r Request, rootfd, pfd, tfd, srcfd int, parentID uint64) (mfd int, op string, flags uint64, err error) {
+func attachClassic(r Request, pfd, tfd, srcfd int, parentID uint64) (mfd int, op string, flags uint64, err error) {
 	op = "mount"
 	switch r.FSType {
 	case NullFS:
@@ -406,7 +574,7 @@ func attachClassic(r Request, rootfd, pfd, tfd, srcfd int, parentID uint64) (mfd
 	// the fd of the directory we mounted on detaches the mount on top of
 	// it, wherever that is now, without naming any path.
 	settle(pfd, path.Base(r.Target))
-	mfd, err = openStrict("reopen", rootfd, r.Root, r.Target)
+	mfd, err = openStrict("reopen", pfd, path.Join(r.Root, path.Dir(r.Target)), path.Base(r.Target))
 	if err == nil && !isFreshMount(mfd, parentID) {
 		unix.Close(mfd)
 		mfd, err = -1, ErrEscaped
@@ -619,7 +787,10 @@ func statmountID(stx unix.Statx_t) (*Entry, error) {
 	le.PutUint32(req[0:], uint32(len(req)))
 	le.PutUint64(req[8:], stx.Mnt_id)
 	le.PutUint64(req[16:], statmountSBBasic|statmountMntBasic|statmountMntPoint|statmountFSType)
-	buf := make([]byte, statmountHeader+2*unix.PathMax)
+	// On the stack: a heap buffer this size per mount was most of what a
+	// Mount allocated.
+	var bufArr [statmountHeader + 2*unix.PathMax]byte
+	buf := bufArr[:]
 	_, _, errno := unix.Syscall6(unix.SYS_STATMOUNT, uintptr(unsafe.Pointer(&req[0])),
 		uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0, 0, 0)
 	if errno != 0 {
@@ -672,7 +843,7 @@ func fsMagic(t string) int64 {
 	return 0
 }
 
-func unmount(e Expect) (err error) {
+func (c *fdCache) unmount(e Expect) (err error) {
 	full := path.Join(e.Root, e.Target)
 	flags := uint64(unix.UMOUNT_NOFOLLOW)
 	if e.Force {
@@ -694,30 +865,19 @@ func unmount(e Expect) (err error) {
 	if err := checkProc(); err != nil {
 		return err
 	}
-	rootfd, err := openRootStrict("unmount", e.Root)
+	dir, name := path.Split(e.Target)
+	dir = path.Clean(dir)
+	// The root and the parent are opened without following symlinks: a
+	// path that a jail turned into a symlink to a host mount (dev -> /dev)
+	// is refused here, and the host mount is left alone (SA-07:01).
+	pfd, err := c.dir("unmount", e.Root, dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			// No root, nothing mounted below it: a second stop after
-			// the root was removed is done.
+			// No root or parent, nothing mounted below it: a second
+			// stop after the root was removed is done.
 			return errors.Join(unwrapOwn(err), ErrNotMounted)
 		}
 		return unwrapOwn(err)
-	}
-	defer unix.Close(rootfd)
-	dir, name := path.Split(e.Target)
-	dir = path.Clean(dir)
-	pfd := rootfd
-	if dir != "." {
-		// The parent is opened without following symlinks: a path that a
-		// jail turned into a symlink to a host mount (dev -> /dev) is
-		// refused here, and the host mount is left alone (SA-07:01).
-		if pfd, err = openStrict("unmount", rootfd, e.Root, dir); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return errors.Join(unwrapOwn(err), ErrNotMounted)
-			}
-			return unwrapOwn(err)
-		}
-		defer unix.Close(pfd)
 	}
 	var stx unix.Statx_t
 	if err := unix.Statx(pfd, name, unix.AT_SYMLINK_NOFOLLOW|unix.AT_NO_AUTOMOUNT, unix.STATX_MNT_ID|unix.STATX_TYPE|unix.STATX_INO, &stx); err != nil {
@@ -774,6 +934,9 @@ func unmount(e Expect) (err error) {
 		}
 		return err
 	}
+	// What the cache holds below the target was inside the mount just
+	// detached.
+	c.forget(full)
 	return nil
 }
 
