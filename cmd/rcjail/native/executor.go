@@ -15,7 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	"rcjail/cmd/rcjail/native/linuxjail"
 	"rcjail/cmd/rcjail/native/proc"
 	"rcjail/compat"
 	"rcjail/mount"
@@ -27,6 +26,7 @@ import (
 type Executor struct {
 	opts Options
 	dir  *os.File // <root>/var/run/rcjail
+	sys  sysState // what the OS layer (sys_<os>.go) keeps: FreeBSD's program runner
 
 	mu    sync.Mutex
 	jails map[string]*jailState
@@ -57,7 +57,7 @@ func New(opts Options) (*Executor, error) {
 	if err := supported(); err != nil {
 		return nil, err
 	}
-	return &Executor{opts: opts, jails: map[string]*jailState{}, calls: map[string]int{}}, nil
+	return &Executor{opts: opts, sys: newSysState(opts), jails: map[string]*jailState{}, calls: map[string]int{}}, nil
 }
 
 // stateDir opens (creating it) the state directory on first use: an
@@ -181,7 +181,7 @@ func (x *Executor) beginStart(js *jailState, root string) error {
 	if !js.starting {
 		js.dirty, js.scanned = js.rec != nil, false
 		if r := js.rec; r != nil && r.JID != 0 {
-			if rt, ok := linuxjail.Root(r.JID); ok && (r.Root == "" || rt == r.Root) {
+			if rt, ok := jailRoot(x, r.JID); ok && (r.Root == "" || rt == r.Root) {
 				// Another start got here first (or the jail was never
 				// stopped): never a second jail, never a second set of
 				// mounts.
@@ -245,8 +245,8 @@ func (x *Executor) beginStop(js *jailState) error {
 	}
 	js.stopping = true
 	if r := js.rec; r != nil && r.JID != 0 {
-		if root, ok := linuxjail.Root(r.JID); ok && (r.Root == "" || root == r.Root) {
-			if err := linuxjail.Stop(r.JID, root, x.opts.StopTimeout); err != nil {
+		if root, ok := jailRoot(x, r.JID); ok && (r.Root == "" || root == r.Root) {
+			if err := stopJail(x, r.JID, root); err != nil {
 				return fmt.Errorf("jail %s: %w", js.name, err)
 			}
 		}
@@ -348,7 +348,7 @@ func rel(root, p string) (string, error) {
 
 // SysctlGet implements [compat.Executor].
 func (x *Executor) SysctlGet(ctx context.Context, mib string) (string, error) {
-	return sysctlGet(x, mib)
+	return sysctlGet(ctx, x, mib)
 }
 
 // Mounted implements [compat.Executor]: is dir itself a mount point (of a
@@ -357,15 +357,10 @@ func (x *Executor) Mounted(ctx context.Context, dir, fstype string) (bool, error
 	return isMounted(path.Clean(dir), fstype)
 }
 
-// JailRunning implements [compat.Executor]: the jid must be a live jail
-// init of ours, not merely a process with that pid.
+// JailRunning implements [compat.Executor] (see jailRunning in
+// sys_<os>.go).
 func (x *Executor) JailRunning(ctx context.Context, jid string) (bool, error) {
-	n, err := strconv.Atoi(jid)
-	if err != nil {
-		return false, nil
-	}
-	_, ok := linuxjail.Root(n)
-	return ok, nil
+	return jailRunning(ctx, x, jid)
 }
 
 // ReadIDFile implements [compat.Executor].
@@ -394,7 +389,7 @@ func (x *Executor) IsSymlink(ctx context.Context, p string) (bool, error) {
 
 // SysctlSet implements [compat.Executor].
 func (x *Executor) SysctlSet(ctx context.Context, s compat.SysctlSet) error {
-	err := sysctlSet(x, s.MIB, s.Value)
+	err := sysctlSet(ctx, x, s.MIB, s.Value)
 	if err == nil {
 		x.effect()
 	}
@@ -724,7 +719,7 @@ func (x *Executor) unmountRetry(js *jailState, exp mount.Expect) error {
 	deadline := time.Now().Add(x.opts.BusyTimeout)
 	var err error
 	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 200*time.Millisecond) {
-		err = mount.Unmount(exp)
+		err = unmountExpect(exp)
 		if err == nil || errors.Is(err, mount.ErrNotMounted) {
 			x.forgetMount(js, full)
 			return nil
@@ -753,7 +748,8 @@ func (x *Executor) forgetMount(js *jailState, full string) {
 }
 
 // FstabMount implements [compat.Executor]: each entry as a confined mount
-// (nullfs, procfs, devfs and tmpfs; anything else is refused on Linux).
+// (Linux: nullfs, procfs, devfs and tmpfs, anything else refused; FreeBSD:
+// see fstabFreeBSD, and an fstab it cannot map goes to `mount -a -F` whole).
 func (x *Executor) FstabMount(ctx context.Context, s compat.FstabMount) error {
 	js, err := x.jail(s.Jail)
 	if err != nil {
@@ -762,24 +758,22 @@ func (x *Executor) FstabMount(ctx context.Context, s compat.FstabMount) error {
 	if err := x.beginStart(js, s.Root); err != nil {
 		return err
 	}
+	if byProgram, err := fstabProgram(ctx, x, s); byProgram {
+		if err != nil {
+			return fmt.Errorf("jail %s: %w", s.Jail, err)
+		}
+		x.effect()
+		return nil
+	}
 	for _, e := range s.Entries {
 		mp := path.Clean(e.MountPoint)
 		r, err := rel(s.Root, mp)
 		if err != nil {
 			return fmt.Errorf("jail %s: %s:%d: fstab mount point: %w", s.Jail, s.Fstab, e.Line, err)
 		}
-		req := mount.Request{Root: s.Root, Target: r, ReadOnly: hasOpt(e.Options, "ro")}
-		switch e.FSType {
-		case "nullfs":
-			req.FSType, req.Source = mount.NullFS, path.Clean(e.Device)
-		case "procfs", "proc":
-			req.FSType = mount.ProcFS
-		case "devfs":
-			req.FSType = mount.DevFS
-		case "tmpfs":
-			req.FSType = mount.TmpFS
-		default:
-			return fmt.Errorf("jail %s: %s:%d: file system type %q: %w", s.Jail, s.Fstab, e.Line, e.FSType, errors.ErrUnsupported)
+		req, err := fstabRequest(s.Root, r, e)
+		if err != nil {
+			return fmt.Errorf("jail %s: %s:%d: %w", s.Jail, s.Fstab, e.Line, err)
 		}
 		if err := x.mountOne(js, req); err != nil {
 			return fmt.Errorf("jail %s: %s:%d: %w", s.Jail, s.Fstab, e.Line, err)
@@ -789,24 +783,22 @@ func (x *Executor) FstabMount(ctx context.Context, s compat.FstabMount) error {
 	return nil
 }
 
-func hasOpt(opts, o string) bool {
-	for _, f := range strings.Split(opts, ",") {
-		if f == o {
-			return true
-		}
-	}
-	return false
+// DevfsRule implements [compat.Executor]. Linux: the devfs stand-in is a
+// fixed, minimal set of nodes, so rules have nothing to act on; FreeBSD:
+// devfs(8), as the command backend runs it.
+func (x *Executor) DevfsRule(ctx context.Context, s compat.DevfsRule) error {
+	return devfsStep(ctx, x, s)
 }
 
-// DevfsRule implements [compat.Executor]. Linux: the devfs stand-in is a
-// fixed, minimal set of nodes, so rules have nothing to act on.
-func (x *Executor) DevfsRule(ctx context.Context, s compat.DevfsRule) error { return nil }
+// DevfsRuleset implements [compat.Executor] (see DevfsRule).
+func (x *Executor) DevfsRuleset(ctx context.Context, s compat.DevfsRuleset) error {
+	return devfsStep(ctx, x, s)
+}
 
-// DevfsRuleset implements [compat.Executor] (a no-op on Linux, see DevfsRule).
-func (x *Executor) DevfsRuleset(ctx context.Context, s compat.DevfsRuleset) error { return nil }
-
-// DevfsApply implements [compat.Executor] (a no-op on Linux, see DevfsRule).
-func (x *Executor) DevfsApply(ctx context.Context, s compat.DevfsApply) error { return nil }
+// DevfsApply implements [compat.Executor] (see DevfsRule).
+func (x *Executor) DevfsApply(ctx context.Context, s compat.DevfsApply) error {
+	return devfsStep(ctx, x, s)
+}
 
 // Symlink implements [compat.Executor]: the link is made through its
 // parent directory, opened with no symlink in any component.
@@ -888,6 +880,9 @@ func (x *Executor) StartJail(ctx context.Context, s compat.StartJail) (string, [
 	}
 	jid, out, err := startJail(ctx, x, s)
 	if err != nil {
+		if errors.Is(err, compat.ErrJailFailed) {
+			return "", out, err // FreeBSD: jail(8)'s own failure, already said
+		}
 		return "", out, fmt.Errorf("%w: %w", compat.ErrJailFailed, err)
 	}
 	js.rec.JID, js.rec.State, js.rec.Root = jid, "running", s.Root
@@ -895,15 +890,16 @@ func (x *Executor) StartJail(ctx context.Context, s compat.StartJail) (string, [
 	// The one fsync of a start: from here on the record describes a
 	// running jail.
 	if err := x.snapshot(js, true); err != nil {
-		_ = linuxjail.Stop(jid, s.Root, x.opts.StopTimeout)
+		_ = stopJail(x, jid, s.Root)
 		return "", nil, err
 	}
 	x.effect()
 	return strconv.Itoa(jid), out, nil
 }
 
-// Jexec implements [compat.Executor]: the command runs inside the jail's
-// namespaces and root, with the hygiene of package proc.
+// Jexec implements [compat.Executor]: Linux runs the command inside the
+// jail's namespaces and root, with the hygiene of package proc; FreeBSD runs
+// jexec(8) as the command backend does.
 func (x *Executor) Jexec(ctx context.Context, s compat.Jexec) error {
 	if _, err := x.jail(s.Jail); err != nil {
 		return err
@@ -912,20 +908,8 @@ func (x *Executor) Jexec(ctx context.Context, s compat.Jexec) error {
 	if err != nil {
 		return fmt.Errorf("jail %s: jexec: bad jid %q", s.Jail, s.JID)
 	}
-	if _, ok := linuxjail.Root(jid); !ok {
-		return fmt.Errorf("jail %s: jexec %s: jid %d is not a running jail", s.Jail, strings.Join(s.Argv, " "), jid)
-	}
-	c := proc.Cmd{Argv: linuxjail.ExecCmd(jid, s.Argv), Timeout: x.opts.CommandTimeout}
-	if s.AppendLog != "" {
-		f, err := x.openState(s.AppendLog, true, true)
-		if err != nil {
-			return fmt.Errorf("jail %s: jexec: %w", s.Jail, err)
-		}
-		defer f.Close()
-		c.Stdout, c.Stderr = f, f
-	}
-	if err := proc.Run(ctx, c); err != nil {
-		return fmt.Errorf("jail %s: jexec %s: %w", s.Jail, strings.Join(s.Argv, " "), err)
+	if err := jexec(ctx, x, s, jid); err != nil {
+		return err
 	}
 	x.effect()
 	return nil
@@ -946,9 +930,9 @@ func (x *Executor) KillJail(ctx context.Context, s compat.KillJail) error {
 	if err != nil {
 		return fmt.Errorf("jail %s: kill: bad jid %q", s.Jail, s.JID)
 	}
-	root, ok := linuxjail.Root(jid)
+	root, ok := jailRoot(x, jid)
 	if ok {
-		if err := linuxjail.Stop(jid, root, x.opts.StopTimeout); err != nil {
+		if err := stopJail(x, jid, root); err != nil {
 			return fmt.Errorf("jail %s: %w", s.Jail, err)
 		}
 	}
@@ -1001,9 +985,9 @@ func (x *Executor) RemoveFile(ctx context.Context, s compat.RemoveFile) error {
 }
 
 // JailConf implements [compat.Executor]: jail.conf jails are jail(8)'s own
-// and have no Linux counterpart.
+// (FreeBSD: `jail -f FILE -c|-r NAME`) and have no Linux counterpart.
 func (x *Executor) JailConf(ctx context.Context, s compat.JailConf) error {
-	return fmt.Errorf("jail %s: jail.conf %s: %w", s.Jail, s.File, errors.ErrUnsupported)
+	return jailConf(ctx, x, s)
 }
 
 // FinishStop completes the stop of a jail from its record: every recorded

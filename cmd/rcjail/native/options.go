@@ -16,7 +16,7 @@ type Options struct {
 
 	LockWait       time.Duration // how long to wait for another rcjail's lock on a jail (0: 5 min)
 	CommandTimeout time.Duration // each host hook and jexec (0: 60 s)
-	StartTimeout   time.Duration // the jail's start command (0: 60 s)
+	StartTimeout   time.Duration // the jail's start command (0: 60 s; FreeBSD: 5 min, jail(8) runs the jail's /etc/rc)
 	StopTimeout    time.Duration // TERM → KILL for a jail's processes (0: 10 s)
 	BusyTimeout    time.Duration // how long a busy unmount is retried (0: 3 s)
 
@@ -59,7 +59,7 @@ func (o *Options) defaults() {
 		o.CommandTimeout = 60 * time.Second
 	}
 	if o.StartTimeout <= 0 {
-		o.StartTimeout = 60 * time.Second
+		o.StartTimeout = defaultStartTimeout
 	}
 	if o.StopTimeout <= 0 {
 		o.StopTimeout = 10 * time.Second

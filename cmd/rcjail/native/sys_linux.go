@@ -23,6 +23,74 @@ import (
 
 func supported() error { return nil }
 
+// sysState: Linux keeps nothing beside the executor (jails are linuxjail's).
+type sysState struct{}
+
+func newSysState(Options) sysState { return sysState{} }
+
+// defaultStartTimeout bounds the jail's start command.
+const defaultStartTimeout = linuxjail.DefaultStartTimeout
+
+// jailRoot reports whether jid is a live jail init of ours, and its root.
+func jailRoot(_ *Executor, jid int) (string, bool) { return linuxjail.Root(jid) }
+
+// stopJail stops every process of the jail: TERM, wait, KILL.
+func stopJail(x *Executor, jid int, root string) error {
+	return linuxjail.Stop(jid, root, x.opts.StopTimeout)
+}
+
+// jailRunning: the jid must be a live jail init of ours, not merely a
+// process with that pid.
+func jailRunning(_ context.Context, _ *Executor, jid string) (bool, error) {
+	n, err := strconv.Atoi(jid)
+	if err != nil {
+		return false, nil
+	}
+	_, ok := linuxjail.Root(n)
+	return ok, nil
+}
+
+// jexec runs s.Argv inside the jail's namespaces and root, with the hygiene
+// of package proc.
+func jexec(ctx context.Context, x *Executor, s compat.Jexec, jid int) error {
+	if _, ok := linuxjail.Root(jid); !ok {
+		return fmt.Errorf("jail %s: jexec %s: jid %d is not a running jail", s.Jail, strings.Join(s.Argv, " "), jid)
+	}
+	c := proc.Cmd{Argv: linuxjail.ExecCmd(jid, s.Argv), Timeout: x.opts.CommandTimeout}
+	if s.AppendLog != "" {
+		f, err := x.openState(s.AppendLog, true, true)
+		if err != nil {
+			return fmt.Errorf("jail %s: jexec: %w", s.Jail, err)
+		}
+		defer f.Close()
+		c.Stdout, c.Stderr = f, f
+	}
+	if err := proc.Run(ctx, c); err != nil {
+		return fmt.Errorf("jail %s: jexec %s: %w", s.Jail, strings.Join(s.Argv, " "), err)
+	}
+	return nil
+}
+
+// devfsStep: the devfs stand-in is a fixed, minimal set of nodes, so devfs
+// rules have nothing to act on.
+func devfsStep(context.Context, *Executor, compat.Step) error { return nil }
+
+// jailConf: jail.conf jails are jail(8)'s own.
+func jailConf(_ context.Context, _ *Executor, s compat.JailConf) error {
+	return fmt.Errorf("jail %s: jail.conf %s: %w", s.Jail, s.File, errors.ErrUnsupported)
+}
+
+// unmountExpect: every mount a Linux start makes is package mount's.
+func unmountExpect(e mount.Expect) error { return mount.Unmount(e) }
+
+// fstabProgram: Linux never hands an fstab to a program (fstabLinux
+// refuses what it cannot map).
+func fstabProgram(context.Context, *Executor, compat.FstabMount) (bool, error) { return false, nil }
+
+func fstabRequest(root, r string, e compat.FstabEntry) (mount.Request, error) {
+	return fstabLinux(root, r, e)
+}
+
 // jailSysctls are FreeBSD's jail knobs; Linux has no such sysctls, so their
 // values live in the state directory (with FreeBSD's defaults) and the
 // "Configuring jails:" block behaves as on FreeBSD without touching the host.
@@ -32,7 +100,7 @@ var jailSysctls = map[string]string{
 	"security.jail.sysvipc_allowed":         "0",
 }
 
-func sysctlGet(x *Executor, mib string) (string, error) {
+func sysctlGet(_ context.Context, x *Executor, mib string) (string, error) {
 	if def, ok := jailSysctls[mib]; ok {
 		// Read without creating the state directory (a query).
 		b, err := os.ReadFile(path.Join(x.opts.Root, StateDir, "sysctl."+mib))
@@ -51,7 +119,7 @@ func sysctlGet(x *Executor, mib string) (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
-func sysctlSet(x *Executor, mib, value string) error {
+func sysctlSet(_ context.Context, x *Executor, mib, value string) error {
 	if _, ok := jailSysctls[mib]; !ok {
 		// Only the jail knobs are ever set; a host sysctl is not ours to
 		// change.

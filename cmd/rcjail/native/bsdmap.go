@@ -1,0 +1,86 @@
+package native
+
+import (
+	"fmt"
+	"net"
+	"strings"
+
+	"rcjail/mount"
+)
+
+// Pure decisions of the FreeBSD native backend (sys_freebsd.go), portable
+// so that their tests run on Linux.
+
+// mountedAt reports whether the mount table tbl (kernel order) has a mount
+// exactly on dir, of type fstype when fstype is not empty. Only the top
+// mount counts: what a later mount covers is not what dir shows.
+func mountedAt(tbl []mount.Entry, dir, fstype string) bool {
+	top := -1
+	for i := range tbl {
+		if tbl[i].Target == dir {
+			top = i
+		}
+	}
+	return top >= 0 && (fstype == "" || tbl[top].FSType == fstype)
+}
+
+// adoptableFreeBSD reports whether the mount e (from getfsstat) is exactly
+// what req would make: same type, same read-only state, and for nullfs the
+// same source. FreeBSD's f_mntfromname of a nullfs mount is the source
+// path exactly as it was passed, which is what the mount package passes
+// (and checks after mounting); a crashed start's leftover of this very
+// step matches, an admin's mount of something else does not.
+func adoptableFreeBSD(e mount.Entry, req mount.Request) bool {
+	if e.FSType != req.FSType || e.ReadOnly != req.ReadOnly {
+		return false
+	}
+	if req.FSType == mount.NullFS {
+		return e.Source == req.Source
+	}
+	return true
+}
+
+// ifaceHas reports whether addrs (an interface's addresses) hold ip.
+func ifaceHas(addrs []net.Addr, ip string) bool {
+	want := net.ParseIP(ip)
+	if want == nil {
+		return false
+	}
+	for _, a := range addrs {
+		var got net.IP
+		switch a := a.(type) {
+		case *net.IPNet:
+			got = a.IP
+		case *net.IPAddr:
+			got = a.IP
+		}
+		if got != nil && got.Equal(want) {
+			return true
+		}
+	}
+	return false
+}
+
+// jlsPath reads the output of `jls -j JID path`: one line, the jail's root.
+func jlsPath(out []byte) (string, bool) {
+	s := strings.TrimSuffix(string(out), "\n")
+	if s == "" || strings.Contains(s, "\n") {
+		return "", false
+	}
+	return s, true
+}
+
+// fsidPath is unmount(2)'s MNT_BYFSID path for a packed fsid (see
+// mount.Entry.ID): "FSID:<val0>:<val1>", signed decimal.
+func fsidPath(id uint64) string {
+	return fmt.Sprintf("FSID:%d:%d", int32(uint32(id>>32)), int32(uint32(id)))
+}
+
+// mountPkgType reports whether package mount makes and unmounts fstype.
+func mountPkgType(fstype string) bool {
+	switch fstype {
+	case mount.NullFS, mount.DevFS, mount.FdescFS, mount.ProcFS, mount.TmpFS:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,240 @@
+//go:build linux || freebsd
+
+package native
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// File operations that follow no symlink, written with plain openat(2) one
+// component at a time so that they work on FreeBSD, which has no
+// RESOLVE_NO_SYMLINKS (Linux's sys_linux.go uses openat2 instead). They are
+// built on Linux too, where their tests run.
+
+const walkDirFlags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+
+// openDirWalk opens the absolute directory p from "/" with O_NOFOLLOW on
+// every component: a symlink a jail's root planted anywhere on the path
+// (dev -> /etc) makes it fail instead of leading onto the host (SA-07:01).
+func openDirWalk(p string) (int, error) {
+	p = path.Clean(p)
+	if !path.IsAbs(p) {
+		return -1, fmt.Errorf("%q is not an absolute path", p)
+	}
+	fd, err := unix.Open("/", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("open /: %w", err)
+	}
+	if p == "/" {
+		return fd, nil
+	}
+	cur := ""
+	for _, c := range strings.Split(strings.TrimPrefix(p, "/"), "/") {
+		cur += "/" + c
+		nfd, err := unix.Openat(fd, c, walkDirFlags, 0)
+		unix.Close(fd)
+		if err != nil {
+			return -1, fmt.Errorf("open %s without following symlinks: %w", cur, err)
+		}
+		fd = nfd
+	}
+	return fd, nil
+}
+
+// openParentWalk opens the parent directory of the absolute path p with no
+// symlink in any component, and returns it with p's last component.
+func openParentWalk(p string) (int, string, error) {
+	dir, name := path.Split(path.Clean(p))
+	fd, err := openDirWalk(dir)
+	return fd, name, err
+}
+
+// isLinkRefusal reports whether err is the kernel refusing to follow a
+// symlink under O_NOFOLLOW: ELOOP on Linux, EMLINK on FreeBSD.
+func isLinkRefusal(err error) bool {
+	return errors.Is(err, unix.ELOOP) || errors.Is(err, unix.EMLINK)
+}
+
+// rmdirWalk removes root/r if it is an empty directory that is not a mount
+// point, reached with no symlink anywhere. Gone already: nil.
+func rmdirWalk(root, r string) error {
+	full := path.Join(root, r)
+	pfd, name, err := openParentWalk(full)
+	if err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return nil
+		}
+		return fmt.Errorf("rmdir %s: %w", full, err)
+	}
+	defer unix.Close(pfd)
+	var st, pst unix.Stat_t
+	if err := unix.Fstatat(pfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return nil
+		}
+		return fmt.Errorf("rmdir %s: %w", full, err)
+	}
+	if uint32(st.Mode)&unix.S_IFMT != unix.S_IFDIR {
+		return fmt.Errorf("rmdir %s: not a directory (a symlink or file put there is left alone)", full)
+	}
+	if err := unix.Fstat(pfd, &pst); err != nil {
+		return fmt.Errorf("rmdir %s: %w", full, err)
+	}
+	if st.Dev != pst.Dev {
+		// Nothing is ever deleted under a live mount (the kernel would
+		// refuse with EBUSY as well; this names the reason).
+		return fmt.Errorf("rmdir %s: still a mount point; not removed", full)
+	}
+	if err := unix.Unlinkat(pfd, name, unix.AT_REMOVEDIR); err != nil {
+		return fmt.Errorf("rmdir %s: %w", full, err)
+	}
+	return nil
+}
+
+// symlinkWalk creates p -> target through p's parent, opened with no
+// symlink on the way.
+func symlinkWalk(target, p string) error {
+	pfd, name, err := openParentWalk(p)
+	if err != nil {
+		return fmt.Errorf("symlink %s: %w", p, err)
+	}
+	defer unix.Close(pfd)
+	if err := unix.Symlinkat(target, pfd, name); err != nil {
+		return fmt.Errorf("symlink %s -> %s: %w", p, target, err)
+	}
+	return nil
+}
+
+// readlinkWalk reads the symlink p through its parent, opened with no
+// symlink on the way.
+func readlinkWalk(p string) (string, error) {
+	pfd, name, err := openParentWalk(p)
+	if err != nil {
+		return "", fmt.Errorf("readlink %s: %w", p, err)
+	}
+	defer unix.Close(pfd)
+	buf := make([]byte, 4096)
+	n, err := unix.Readlinkat(pfd, name, buf)
+	if err != nil {
+		return "", fmt.Errorf("readlink %s: %w", p, err)
+	}
+	return string(buf[:n]), nil
+}
+
+// dirExistsWalk reports whether p is a directory reached with no symlink
+// in any component.
+func dirExistsWalk(p string) bool {
+	fd, err := openDirWalk(p)
+	if err != nil {
+		return false
+	}
+	unix.Close(fd)
+	return true
+}
+
+// openStateWalk opens the host path p for a state file (id file, console
+// log): below a jail root this run knows, with no symlink in any component
+// (the jail's root user owns that tree); elsewhere inside the -R root with
+// the last component never followed, and with beneath (FreeBSD:
+// O_RESOLVE_BENEATH) added when the -R root is not "/", so that a symlink
+// in the tree under -R cannot lead out of it.
+func (x *Executor) openStateWalk(p string, flags int, mode uint32, beneath int) (int, error) {
+	p = path.Clean(p)
+	if !path.IsAbs(p) {
+		return -1, fmt.Errorf("%q is not an absolute path", p)
+	}
+	flags |= unix.O_NOFOLLOW | unix.O_CLOEXEC
+	for _, js := range x.sortedJails() {
+		if js.root != "" && strings.HasPrefix(p, js.root+"/") {
+			pfd, name, err := openParentWalk(p)
+			if err != nil {
+				return -1, err
+			}
+			defer unix.Close(pfd)
+			return unix.Openat(pfd, name, flags, mode)
+		}
+	}
+	rfd, err := unix.Open(x.opts.Root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	defer unix.Close(rfd)
+	rel := strings.TrimPrefix(p, "/")
+	if rel == "" {
+		rel = "."
+	}
+	if path.Clean(x.opts.Root) != "/" {
+		flags |= beneath
+	}
+	return unix.Openat(rfd, rel, flags, mode)
+}
+
+// openStateWith is openState on top of openStateWalk.
+func (x *Executor) openStateWith(p string, create, appendTo bool, beneath int) (*os.File, error) {
+	flags := unix.O_WRONLY
+	if create {
+		flags |= unix.O_CREAT
+	}
+	if appendTo {
+		flags |= unix.O_APPEND
+	} else {
+		flags |= unix.O_TRUNC
+	}
+	fd, err := x.openStateWalk(p, flags, 0o600, beneath)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: p, Err: err}
+	}
+	f := os.NewFile(uintptr(fd), p)
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, &os.PathError{Op: "open", Path: p, Err: errors.New("not a regular file")}
+	}
+	return f, nil
+}
+
+// readStateWith is readState on top of openStateWalk: a missing file, a
+// symlink or anything but a regular file is "not there".
+func (x *Executor) readStateWith(p string, beneath int) ([]byte, bool, error) {
+	fd, err := x.openStateWalk(p, unix.O_RDONLY|unix.O_NONBLOCK, 0, beneath)
+	if err != nil {
+		if errors.Is(err, unix.ENOENT) || isLinkRefusal(err) {
+			return nil, false, nil
+		}
+		return nil, false, &os.PathError{Op: "open", Path: p, Err: err}
+	}
+	f := os.NewFile(uintptr(fd), p)
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, false, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(f, 1<<16))
+	if err != nil {
+		return nil, false, &os.PathError{Op: "read", Path: p, Err: err}
+	}
+	return b, true, nil
+}
+
+// removeStateWith is removeState on top of openStateWalk: the file is
+// unlinked through its directory; a missing one is not an error.
+func (x *Executor) removeStateWith(p string, beneath int) error {
+	dir, name := path.Split(path.Clean(p))
+	fd, err := x.openStateWalk(path.Clean(dir), unix.O_RDONLY|unix.O_DIRECTORY, 0, beneath)
+	if err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return nil
+		}
+		return &os.PathError{Op: "remove", Path: p, Err: err}
+	}
+	defer unix.Close(fd)
+	if err := unix.Unlinkat(fd, name, 0); err != nil && !errors.Is(err, unix.ENOENT) {
+		return &os.PathError{Op: "remove", Path: p, Err: err}
+	}
+	return nil
+}
