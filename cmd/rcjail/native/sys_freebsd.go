@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
-	"strconv"
 
 	"golang.org/x/sys/unix"
 
@@ -17,39 +15,29 @@ import (
 
 // FreeBSD: mounts, unmounts and mount-table reads are system calls through
 // package mount (nmount, unmount by fsid, getfsstat), with the record,
-// reconciliation and stop logic of executor.go. jail(8), jexec, ifconfig,
-// killall, sysctl and devfs(8) stay programs, run by a command-backend
-// executor (cmdexec) exactly as `-b command` runs them. The pure decisions
-// live in bsdmap.go and fstab.go, the no-follow file walks in walk_posix.go.
+// reconciliation and stop logic of executor.go. jail(8), jls, jexec,
+// ifconfig, killall, sysctl and devfs(8) stay programs, run exactly as
+// `-b command` runs them (progs.go). The pure decisions live in bsdmap.go
+// and fstab.go, the no-follow file walks in walk_posix.go: all portable and
+// tested on Linux, so that this file is only the wiring.
 
 func supported() error { return nil }
 
-// sysState holds the program runners: cmd for every program but jail(8),
-// bounded by CommandTimeout; start for jail(8), bounded by StartTimeout.
-// Neither takes cmdexec's per-jail lock: the executor holds that lock
-// itself (the same file, so both backends exclude each other).
-type sysState struct {
-	cmd, start *cmdexec.Executor
-}
+// sysState holds the program runners (progs.go).
+type sysState struct{ progs *freebsdProgs }
 
-func newSysState(o Options) sysState {
-	c := cmdexec.New(o.Root)
-	c.Timeout = o.CommandTimeout
-	st := cmdexec.New(o.Root)
-	st.Timeout = o.StartTimeout
-	return sysState{cmd: c, start: st}
-}
+func newSysState(o Options) sysState { return sysState{progs: newFreeBSDProgs(o)} }
 
 // defaultStartTimeout is the command backend's: jail(8) returns only after
 // the jail's /etc/rc has run.
 const defaultStartTimeout = cmdexec.DefaultTimeout
 
 func sysctlGet(ctx context.Context, x *Executor, mib string) (string, error) {
-	return x.sys.cmd.SysctlGet(ctx, mib)
+	return x.sys.progs.sysctlGet(ctx, mib)
 }
 
 func sysctlSet(ctx context.Context, x *Executor, mib, value string) error {
-	return x.sys.cmd.SysctlSet(ctx, compat.SysctlSet{MIB: mib, Value: value})
+	return x.sys.progs.sysctlSet(ctx, mib, value)
 }
 
 // isMounted: is dir itself a mount point (of fstype), by getfsstat. A dir
@@ -97,106 +85,43 @@ func (x *Executor) openState(p string, create, appendTo bool) (*os.File, error) 
 // reported without the processes (fstat(1) -f names them).
 func holders(dir string) []string { return nil }
 
-// ifaceHasAddr asks the kernel (getifaddrs, no program) whether a is on
-// its interface already.
-func ifaceHasAddr(a compat.Addr) (bool, error) {
-	ifi, err := net.InterfaceByName(a.Iface)
-	if err != nil {
-		return false, fmt.Errorf("interface %s: %w", a.Iface, err)
-	}
-	addrs, err := ifi.Addrs()
-	if err != nil {
-		return false, fmt.Errorf("addresses of %s: %w", a.Iface, err)
-	}
-	return ifaceHas(addrs, a.Addr), nil
-}
-
-// aliasAdd runs ifconfig(8) as the command backend does; an address that is
-// already there is left alone and reported as not added, so that stop never
-// removes an address this start did not add.
 func aliasAdd(ctx context.Context, x *Executor, a compat.Addr) (bool, error) {
-	if has, err := ifaceHasAddr(a); err != nil || has {
-		return false, err
-	}
-	if err := x.sys.cmd.AliasAdd(ctx, compat.AliasAdd{Addr: a}); err != nil {
-		return false, err
-	}
-	return true, nil
+	return x.sys.progs.aliasAdd(ctx, a)
 }
 
-// aliasRemove runs `ifconfig IF inet ADDR -alias`; an address that is not
-// there is not an error.
 func aliasRemove(ctx context.Context, x *Executor, a compat.Addr) error {
-	if has, err := ifaceHasAddr(a); err != nil || !has {
+	return x.sys.progs.aliasRemove(ctx, a)
+}
+
+func startJail(ctx context.Context, x *Executor, s compat.StartJail) (int, []byte, error) {
+	return x.sys.progs.startJail(ctx, s)
+}
+
+// jailRoot and stopJail run outside any step's context (the record's jail
+// is stopped before a stop's first step); their programs have their own
+// time limit.
+func jailRoot(x *Executor, jid int) (string, bool) {
+	return x.sys.progs.jailRoot(context.Background(), jid)
+}
+
+func stopJail(x *Executor, jid int, root string) error {
+	return x.sys.progs.stopJail(context.Background(), jid)
+}
+
+func jailRunning(ctx context.Context, x *Executor, jid string) (bool, error) {
+	return x.sys.progs.jailRunning(ctx, jid)
+}
+
+func jexec(ctx context.Context, x *Executor, s compat.Jexec, jid int) error {
+	return x.sys.progs.jexec(ctx, s, jid)
+}
+
+func devfsStep(ctx context.Context, x *Executor, s compat.Step) error {
+	if err := x.sys.progs.devfs(ctx, s); err != nil {
 		return err
 	}
-	return x.sys.cmd.AliasRemove(ctx, compat.AliasRemove{Addr: a})
-}
-
-// startJail runs jail(8); its first output line is the jid.
-func startJail(ctx context.Context, x *Executor, s compat.StartJail) (int, []byte, error) {
-	jid, out, err := x.sys.start.StartJail(ctx, s)
-	if err != nil {
-		return 0, out, fmt.Errorf("start jail %s: %w", s.Jail, err)
-	}
-	n, err := strconv.Atoi(jid)
-	if err != nil || n <= 0 {
-		// jail(8) -i prints the jid as a number; anything else means we
-		// cannot name the jail to stop it, so say so loudly.
-		return 0, out, fmt.Errorf("start jail %s: jail(8) printed %q, not a jid; the jail may be running: %w", s.Jail, jid, compat.ErrJailFailed)
-	}
-	return n, out, nil
-}
-
-// jailRoot asks `jls -j JID path`: the jail exists (not dying) and this is
-// its root.
-func jailRoot(x *Executor, jid int) (string, bool) {
-	out, err := x.sys.cmd.Output(context.Background(), []string{"jls", "-j", strconv.Itoa(jid), "path"})
-	if err != nil {
-		return "", false
-	}
-	return jlsPath(out)
-}
-
-// stopJail kills every process of the jail as the script does (killall
-// -TERM, sleep 1, killall -KILL); a jail without processes goes away.
-func stopJail(x *Executor, jid int, root string) error {
-	return x.sys.cmd.KillJail(context.Background(), compat.KillJail{JID: strconv.Itoa(jid)})
-}
-
-// jailRunning runs `jls -j JID`, as the command backend does. A jid that is
-// not a number is not a running jail (and never reaches jls as an option).
-func jailRunning(ctx context.Context, x *Executor, jid string) (bool, error) {
-	if n, err := strconv.Atoi(jid); err != nil || n <= 0 {
-		return false, nil
-	}
-	return x.sys.cmd.JailRunning(ctx, jid)
-}
-
-// jexec runs jexec(8) (`env -i /usr/sbin/jexec` for the stop command, its
-// output appended to the console log opened without following a symlink).
-func jexec(ctx context.Context, x *Executor, s compat.Jexec, jid int) error {
-	s.JID = strconv.Itoa(jid)
-	return x.sys.cmd.Jexec(ctx, s)
-}
-
-// devfsStep runs devfs(8) as the command backend does.
-func devfsStep(ctx context.Context, x *Executor, s compat.Step) error {
-	var err error
-	switch s := s.(type) {
-	case compat.DevfsRule:
-		err = x.sys.cmd.DevfsRule(ctx, s)
-	case compat.DevfsRuleset:
-		err = x.sys.cmd.DevfsRuleset(ctx, s)
-	case compat.DevfsApply:
-		err = x.sys.cmd.DevfsApply(ctx, s)
-	default:
-		err = fmt.Errorf("devfs step %T: unknown", s)
-	}
-	if err == nil {
-		x.effect()
-	}
-	return err
+	x.effect()
+	return nil
 }
 
 // jailConf runs `jail -f FILE -c|-r NAME`, under the jail's lock.
@@ -204,7 +129,7 @@ func jailConf(ctx context.Context, x *Executor, s compat.JailConf) error {
 	if _, err := x.jail(s.Jail); err != nil {
 		return err
 	}
-	if err := x.sys.cmd.JailConf(ctx, s); err != nil {
+	if err := x.sys.progs.jailConf(ctx, s); err != nil {
 		return err
 	}
 	x.effect()
@@ -231,15 +156,11 @@ func unmountExpect(e mount.Expect) error {
 	return nil
 }
 
-// fstabProgram hands an fstab that fstabFreeBSD cannot map whole to
-// `mount -a -F`, as the command backend does (its mount points are checked
-// for symlinks first); its mounts are not in the record, and stop finds
-// them in the mount table.
+// fstabProgram: an fstab with a line the mount package does not make as
+// mount(8) would goes to `mount -a -F` whole (progs.go); its mounts are not
+// in the record, and stop finds them in the mount table.
 func fstabProgram(ctx context.Context, x *Executor, s compat.FstabMount) (bool, error) {
-	if !fstabNeedsProgram(s) {
-		return false, nil
-	}
-	return true, x.sys.cmd.FstabMount(ctx, s)
+	return x.sys.progs.fstab(ctx, s)
 }
 
 func fstabRequest(root, r string, e compat.FstabEntry) (mount.Request, error) {
