@@ -15,9 +15,9 @@ type Options struct {
 	Stderr io.Writer // warnings and hooks' standard error (nil: discarded)
 
 	LockWait       time.Duration // how long to wait for another rcjail's lock on a jail (0: 5 min)
-	CommandTimeout time.Duration // each host hook and jexec (0: 60 s)
+	CommandTimeout time.Duration // each host hook and jexec; FreeBSD: every program but jail(8) (0: 60 s)
 	StartTimeout   time.Duration // the jail's start command (0: 60 s; FreeBSD: 5 min, jail(8) runs the jail's /etc/rc)
-	StopTimeout    time.Duration // TERM → KILL for a jail's processes (0: 10 s)
+	StopTimeout    time.Duration // TERM → KILL for a jail's processes (0: 10 s; FreeBSD: killall's 1 s, as the script)
 	BusyTimeout    time.Duration // how long a busy unmount is retried (0: 3 s)
 
 	// Fault injects failures; nil in production.
