@@ -54,18 +54,22 @@ type Mounted struct {
 	// ID identifies the mount to the kernel: the Linux mount id (as in the
 	// first field of /proc/self/mountinfo), or FreeBSD's fsid packed as
 	// uint64(uint32(val[0]))<<32 | uint64(uint32(val[1])).
-	ID      uint64
-	FSType  string   // as requested (nullfs, devfs, …)
-	Source  string   // as requested (empty for non-nullfs types)
-	Root    string   // the jail root
-	Rel     string   // the target relative to Root
-	Target  string   // the absolute mount point, Root + "/" + Rel
-	Created []string // directories Create made, absolute, parents first
+	ID uint64
+	// UniqueID is Linux's 64-bit mount id (statx STATX_MNT_ID_UNIQUE,
+	// Linux 6.8+), never reused while the system runs; 0 where there is
+	// none (FreeBSD, older kernels).
+	UniqueID uint64
+	FSType   string   // as requested (nullfs, devfs, …)
+	Source   string   // as requested (empty for non-nullfs types)
+	Root     string   // the jail root
+	Rel      string   // the target relative to Root
+	Target   string   // the absolute mount point, Root + "/" + Rel
+	Created  []string // directories Create made, absolute, parents first
 }
 
 // Expect returns what [Unmount] must find to undo m.
 func (m *Mounted) Expect() Expect {
-	return Expect{ID: m.ID, FSType: m.FSType, Source: m.Source, Root: m.Root, Target: m.Rel}
+	return Expect{ID: m.ID, UniqueID: m.UniqueID, FSType: m.FSType, Source: m.Source, Root: m.Root, Target: m.Rel}
 }
 
 // Expect is what Unmount must find before it unmounts anything.
@@ -73,11 +77,16 @@ type Expect struct {
 	// ID is the mount id / fsid recorded at mount time. Zero means "not known"
 	// (a crashed start left no record): then the mount found at the path must
 	// still match FSType and, for nullfs, Source.
-	ID     uint64
-	FSType string // as in Request
-	Source string // nullfs: the source it was mounted from ("" = not checked)
-	Root   string // the jail root, absolute and clean
-	Target string // relative to Root
+	ID uint64
+	// UniqueID is Mounted.UniqueID (0 = not known). The kernel never
+	// reuses it, so when it matches, the mount is the very one Mount made
+	// and checked: type and source are not looked at again (Linux).
+	// When it does not match, nothing is unmounted (ErrNotOurs).
+	UniqueID uint64
+	FSType   string // as in Request
+	Source   string // nullfs: the source it was mounted from ("" = not checked)
+	Root     string // the jail root, absolute and clean
+	Target   string // relative to Root
 
 	// Force unmounts a busy mount: Linux MNT_DETACH (lazy: it leaves the
 	// tree at once, open files keep reading it), FreeBSD MNT_FORCE (open

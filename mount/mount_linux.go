@@ -62,7 +62,10 @@ var testHookReadOnly func() error
 const (
 	resolveStrict = unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS
 	pathDirFlags  = unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC
-	devfsSize     = "64k"
+	// readDirFlags opens the directories a mount or unmount works in
+	// (root, target parents): readable, because settle reads the parent.
+	readDirFlags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_CLOEXEC
+	devfsSize    = "64k"
 )
 
 var errNoProc = errors.New("/proc is not a procfs: fd-based mounts need it")
@@ -87,7 +90,12 @@ func fdPath(fd int) string { return "/proc/thread-self/fd/" + strconv.Itoa(fd) }
 // directory without following any symlink or leaving dirfd. On failure it
 // walks the path again to say which component is the culprit.
 func openStrict(op string, dirfd int, base, rel string) (int, error) {
-	how := unix.OpenHow{Flags: pathDirFlags, Resolve: resolveStrict}
+	return openStrictAs(op, dirfd, base, rel, pathDirFlags)
+}
+
+// openStrictAs is openStrict with the open flags given.
+func openStrictAs(op string, dirfd int, base, rel string, flags uint64) (int, error) {
+	how := unix.OpenHow{Flags: flags, Resolve: resolveStrict}
 	var fd int
 	var err error
 	for range 8 {
@@ -117,6 +125,11 @@ var slashFD = sync.OnceValues(func() (int, error) { return unix.Open("/", pathDi
 
 // openRootStrict opens the absolute path p with no symlink in any component.
 func openRootStrict(op, p string) (int, error) {
+	return openRootStrictAs(op, p, pathDirFlags)
+}
+
+// openRootStrictAs is openRootStrict with the open flags given.
+func openRootStrictAs(op, p string, flags uint64) (int, error) {
 	slash, err := slashFD()
 	if err != nil {
 		return -1, &Error{Op: op, Target: p, Err: fmt.Errorf("open /: %w", err)}
@@ -125,10 +138,10 @@ func openRootStrict(op, p string) (int, error) {
 	if rel == "" {
 		rel = "." // p is "/" itself (a host-"/" skeleton's SourceRoot)
 	}
-	return openStrict(op, slash, "/", rel)
+	return openStrictAs(op, slash, "/", rel, flags)
 }
 
-// fdCache holds the O_PATH directory fds one mount or unmount (or a
+// fdCache holds the directory fds one mount or unmount (or a
 // [Session]'s sequence of them) opened: the jail root, target parents and
 // source roots, each opened with no symlink in any component. A jail's
 // entries share their root and parents (usr/bin, usr/lib …), so a session
@@ -143,8 +156,9 @@ func openRootStrict(op, p string) (int, error) {
 // stale parent cannot be mistaken for a good one, because verify compares
 // the kernel's own mount point path and parent mount with the request.
 type fdCache struct {
-	ents []cachedDir
-	hit  bool // the current operation used a cached fd
+	ents    []cachedDir
+	hit     bool // the current operation used a cached fd
+	session bool // kept across calls: worth caching source parents too
 }
 
 type cachedDir struct {
@@ -152,7 +166,7 @@ type cachedDir struct {
 	fd   int
 }
 
-// dir returns an O_PATH fd of root/rel (rel may be "."), opened without
+// dir returns a read-only directory fd of root/rel (rel may be "."), opened without
 // following any symlink; the cache owns it (callers do not close it).
 func (c *fdCache) dir(op, root, rel string) (int, error) {
 	p := path.Join(root, rel)
@@ -166,11 +180,11 @@ func (c *fdCache) dir(op, root, rel string) (int, error) {
 	var err error
 	if rfd := c.lookup(root); rfd >= 0 && rel != "." {
 		c.hit = true
-		fd, err = openStrict(op, rfd, root, rel)
+		fd, err = openStrictAs(op, rfd, root, rel, readDirFlags)
 	} else {
 		// One openat2 from "/" for root and rel together: the same
 		// no-symlink guarantee as opening the root, then rel in it.
-		fd, err = openRootStrict(op, p)
+		fd, err = openRootStrictAs(op, p, readDirFlags)
 	}
 	if err != nil {
 		return -1, err
@@ -212,7 +226,7 @@ func (c *fdCache) close() {
 }
 
 func (c *fdCache) mountRetry(r Request) (*Mounted, error) {
-	c.hit = false
+	c.hit, c.session = false, true
 	m, err := c.mount(r)
 	if err == nil || !c.hit {
 		return m, err
@@ -237,7 +251,7 @@ func (c *fdCache) mountRetry(r Request) (*Mounted, error) {
 }
 
 func (c *fdCache) unmountRetry(e Expect) error {
-	c.hit = false
+	c.hit, c.session = false, true
 	err := c.unmount(e)
 	if err == nil || !c.hit {
 		return err
@@ -258,19 +272,30 @@ func unmount(e Expect) error {
 	return c.unmount(e)
 }
 
-// openTarget opens rel's parent (through the cache) and rel's last
-// component in it, neither following a symlink; on failure the error names
-// the culprit. pfd belongs to the cache.
-func (c *fdCache) openTarget(root, rel string) (tfd, pfd int, err error) {
+// lookTarget opens rel's parent (through the cache; pfd belongs to it) and
+// looks at rel's last component in it without following it: it must be a
+// directory (a symlink or anything else is refused, the error naming it)
+// and not already a mount point. The mount is later attached to that name
+// in pfd, again without following it (move_mount without
+// MOVE_MOUNT_T_SYMLINKS refuses a symlink), so no fd of the target itself
+// is needed.
+func (c *fdCache) lookTarget(root, rel string) (pfd int, stx unix.Statx_t, err error) {
 	if pfd, err = c.dir("mount", root, path.Dir(rel)); err != nil {
-		return -1, -1, err
+		return -1, stx, err
 	}
-	tfd, err = unix.Openat(pfd, path.Base(rel), pathDirFlags|unix.O_NOFOLLOW, 0)
+	name := path.Base(rel)
+	err = unix.Statx(pfd, name, unix.AT_SYMLINK_NOFOLLOW|unix.AT_NO_AUTOMOUNT, unix.STATX_MNT_ID|unix.STATX_TYPE, &stx)
+	if err == nil && stx.Mode&unix.S_IFMT != unix.S_IFDIR {
+		err = unix.ENOTDIR
+		if stx.Mode&unix.S_IFMT == unix.S_IFLNK {
+			err = unix.ELOOP
+		}
+	}
 	if err != nil {
 		full := path.Join(root, rel)
-		return -1, -1, &Error{Op: "mount", Target: full, Err: explain(pfd, path.Base(rel), full, err)}
+		return -1, stx, &Error{Op: "mount", Target: full, Err: explain(pfd, name, full, err)}
 	}
-	return tfd, pfd, nil
+	return pfd, stx, nil
 }
 
 func (c *fdCache) mount(r Request) (m *Mounted, err error) {
@@ -296,10 +321,10 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 		return nil, err
 	}
 
-	// The parent first, then the target as one no-follow component of it:
-	// the same guarantee as one openat2 of the whole path, and the parent
-	// fd is needed for settle anyway.
-	tfd, pfd, err := c.openTarget(r.Root, r.Target)
+	// The parent first (no symlink anywhere), then the target as one
+	// no-follow component of it: the same guarantee as one openat2 of the
+	// whole path, and the parent fd is needed for settle anyway.
+	pfd, stx, err := c.lookTarget(r.Root, r.Target)
 	if r.Create && errors.Is(err, fs.ErrNotExist) {
 		rootfd, rerr := c.dir("mount", r.Root, ".")
 		if rerr != nil {
@@ -315,19 +340,17 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 			return nil, err
 		}
 		unix.Close(dfd)
-		tfd, pfd, err = c.openTarget(r.Root, r.Target)
+		pfd, stx, err = c.lookTarget(r.Root, r.Target)
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer unix.Close(tfd)
+	name := path.Base(r.Target)
 
 	// Never stack on a mount that is already there (a stale mount from a
-	// crashed start would otherwise be hidden under a second one).
-	var stx unix.Statx_t
-	if err := unix.Statx(tfd, "", unix.AT_EMPTY_PATH, unix.STATX_MNT_ID, &stx); err != nil {
-		return nil, fmt.Errorf("statx target: %w", err)
-	}
+	// crashed start would otherwise be hidden under a second one). If one
+	// appears between this look and the attach, ours lands on top of it
+	// and verify sees the wrong parent mount.
 	if stx.Attributes&unix.STATX_ATTR_MOUNT_ROOT != 0 {
 		return nil, fmt.Errorf("target is already a mount point (mount id %d): %w", stx.Mnt_id, unix.EBUSY)
 	}
@@ -347,13 +370,13 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 
 	var mfd int
 	if useNewMountAPI.Load() {
-		mfd, op, flags, err = attachNew(r, tfd, srcfd)
+		mfd, op, flags, err = attachNew(r, pfd, name, full, srcfd)
 		if errors.Is(err, unix.ENOSYS) && op != "populate" {
 			useNewMountAPI.Store(false)
 		}
 	}
 	if !useNewMountAPI.Load() {
-		mfd, op, flags, err = attachClassic(r, pfd, tfd, srcfd, parentID)
+		mfd, op, flags, err = attachClassic(r, pfd, name, full, srcfd, parentID)
 	}
 	if err != nil {
 		return nil, err
@@ -362,9 +385,9 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 	// directories.
 	c.forget(full)
 	defer unix.Close(mfd)
-	settle(pfd, path.Base(r.Target))
+	settle(pfd)
 	op = "verify"
-	id, err := verify(r, full, mfd, srcfd, parentID)
+	id, uniq, err := verify(r, full, mfd, srcfd, parentID)
 	if err != nil {
 		// Undo exactly the mount we made, wherever it landed: the fd
 		// names it, not a path.
@@ -373,7 +396,7 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 		}
 		return nil, err
 	}
-	return &Mounted{ID: id, FSType: r.FSType, Source: r.Source, Root: r.Root, Rel: r.Target,
+	return &Mounted{ID: id, UniqueID: uniq, FSType: r.FSType, Source: r.Source, Root: r.Root, Rel: r.Target,
 		Target: full, Created: created}, nil
 }
 
@@ -383,7 +406,18 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 // a host-"/" skeleton use bin -> usr/bin without letting bin -> /etc/.. out.
 func (c *fdCache) openSource(r Request) (int, error) {
 	if r.SourceRoot == "" {
-		return openRootStrict("open source", r.Source)
+		if !c.session || r.Source == "/" {
+			return openRootStrict("open source", r.Source)
+		}
+		// A skeleton's entries share a few parents (skel, skel/usr):
+		// a session walks each once.
+		dir, name := path.Split(r.Source)
+		dir = path.Clean(dir)
+		pfd, err := c.dir("open source", dir, ".")
+		if err != nil {
+			return -1, err
+		}
+		return openStrict("open source", pfd, dir, name)
 	}
 	srfd, err := c.dir("open source root", r.SourceRoot, ".")
 	if err != nil {
@@ -433,9 +467,10 @@ func openTreeAttr(dfd int, flags uint, attr *unix.MountAttr) (int, error) {
 	return int(fd), nil
 }
 
-// attachNew builds the mount detached and moves it onto tfd. It returns an
-// fd on the new mount's root.
-func attachNew(r Request, tfd, srcfd int) (mfd int, op string, flags uint64, err error) {
+// attachNew builds the mount detached and moves it onto name in pfd (a
+// symlink there is not followed: move_mount refuses it). It returns an fd on
+// the new mount's root.
+func attachNew(r Request, pfd int, name, full string, srcfd int) (mfd int, op string, flags uint64, err error) {
 	var attrs uint64
 	roAttrs := uint64(unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV)
 	switch r.FSType {
@@ -530,8 +565,13 @@ func attachNew(r Request, tfd, srcfd int) (mfd int, op string, flags uint64, err
 		}
 	}
 	op = "move_mount"
-	if err := unix.MoveMount(mfd, "", tfd, "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH); err != nil {
+	// No MOVE_MOUNT_T_SYMLINKS: a symlink swapped in at name since it was
+	// looked at is not followed (EINVAL), so the mount cannot leave pfd.
+	if err := unix.MoveMount(mfd, "", pfd, name, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
 		unix.Close(mfd)
+		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOTDIR) || errors.Is(err, unix.ENOENT) {
+			err = explain(pfd, name, full, err) // say what is there now
+		}
 		return -1, op, 0, err
 	}
 	return mfd, op, 0, nil
@@ -539,8 +579,15 @@ func attachNew(r Request, tfd, srcfd int) (mfd int, op string, flags uint64, err
 
 // attachClassic uses mount(2) on /proc/thread-self/fd paths, then re-opens
 // the target to get the new mount; a read-only bind takes a second remount.
-func attachClassic(r Request, pfd, tfd, srcfd int, parentID uint64) (mfd int, op string, flags uint64, err error) {
+func attachClassic(r Request, pfd int, name, full string, srcfd int, parentID uint64) (mfd int, op string, flags uint64, err error) {
 	op = "mount"
+	// mount(2) takes paths: the target's fd, opened without following it,
+	// stands for it as /proc/thread-self/fd/N.
+	tfd, err := unix.Openat(pfd, name, pathDirFlags|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return -1, op, 0, explain(pfd, name, full, err)
+	}
+	defer unix.Close(tfd)
 	switch r.FSType {
 	case NullFS:
 		flags = unix.MS_BIND
@@ -573,8 +620,8 @@ func attachClassic(r Request, pfd, tfd, srcfd int, parentID uint64) (mfd int, op
 	// and the mount, and the mount sits wherever it went. umount2 through
 	// the fd of the directory we mounted on detaches the mount on top of
 	// it, wherever that is now, without naming any path.
-	settle(pfd, path.Base(r.Target))
-	mfd, err = openStrict("reopen", pfd, path.Join(r.Root, path.Dir(r.Target)), path.Base(r.Target))
+	settle(pfd)
+	mfd, err = openStrict("reopen", pfd, path.Dir(full), name)
 	if err == nil && !isFreshMount(mfd, parentID) {
 		unix.Close(mfd)
 		mfd, err = -1, ErrEscaped
@@ -623,17 +670,23 @@ func attachClassic(r Request, pfd, tfd, srcfd int, parentID uint64) (mfd int, op
 }
 
 // settle waits until no rename is in flight in the target's parent
-// directory. A rename of the target directory that had already passed the
-// kernel's "is it a mount point?" check when the mount was attached would
-// otherwise carry the new mount to another name after verify looked (seen in
-// the race test: RENAME_EXCHANGE does not lock a directory's own inode).
-// Renaming name onto itself takes the parent's lock, waits for any rename
-// holding it, and changes nothing (vfs_rename returns at once when source
-// and target are the same). After it, every new rename of the mount point
-// fails with EBUSY, so what verify sees stays true. Its error is ignored: on
-// a read-only parent no rename can move anything either.
-func settle(pfd int, name string) {
-	_ = unix.Renameat2(pfd, name, pfd, name, 0)
+// directory pfd. A rename of the target directory that had already passed
+// the kernel's "is it a mount point?" check when the mount was attached
+// would otherwise carry the new mount to another name after verify looked
+// (seen in the race test: RENAME_EXCHANGE does not lock a directory's own
+// inode). Every rename that touches a name in pfd holds pfd's inode lock
+// exclusively from before that check until it is done; reading the
+// directory takes the same lock (shared), so it returns only once every
+// rename in flight has finished. The read is given a one-byte buffer: the
+// kernel takes the lock, fails to fit the first entry (EINVAL) and releases
+// it, reading nothing. After it, every new rename of the mount point fails
+// with EBUSY, so what verify sees stays true. (Renaming the name onto
+// itself waits for the same lock, at three times the cost.) The error is
+// ignored: the lock was taken either way, or pfd's directory is gone and no
+// rename can happen in it.
+func settle(pfd int) {
+	var b [1]byte
+	_, _ = unix.Getdents(pfd, b[:])
 }
 
 // isFreshMount reports whether fd is the root of a mount other than parentID.
@@ -678,7 +731,7 @@ func populateDev(dfd int) error {
 
 // verify checks the attached mount mfd against the request and returns its
 // mount id.
-func verify(r Request, full string, mfd, srcfd int, parentID uint64) (uint64, error) {
+func verify(r Request, full string, mfd, srcfd int, parentID uint64) (id, uniq uint64, err error) {
 	// One statx gives the mount id (unique, for statmount; or the
 	// mountinfo one) and the root's device and inode, for the source check.
 	var stx unix.Statx_t
@@ -686,34 +739,34 @@ func verify(r Request, full string, mfd, srcfd int, parentID uint64) (uint64, er
 	viaStatmount := false
 	if useStatmount.Load() {
 		if err := unix.Statx(mfd, "", unix.AT_EMPTY_PATH, unix.STATX_MNT_ID_UNIQUE|unix.STATX_INO, &stx); err != nil {
-			return 0, fmt.Errorf("statx new mount: %w", err)
+			return 0, 0, fmt.Errorf("statx new mount: %w", err)
 		}
 		e, err := statmountID(stx)
 		switch {
 		case err == nil:
-			found, viaStatmount = e, true
+			found, viaStatmount, uniq = e, true, stx.Mnt_id
 		case errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EINVAL):
 			useStatmount.Store(false)
 		default:
-			return 0, fmt.Errorf("statmount: %w", err)
+			return 0, 0, fmt.Errorf("statmount: %w", err)
 		}
 	}
 	if !viaStatmount {
 		if err := unix.Statx(mfd, "", unix.AT_EMPTY_PATH, unix.STATX_MNT_ID|unix.STATX_INO, &stx); err != nil {
-			return 0, fmt.Errorf("statx new mount: %w", err)
+			return 0, 0, fmt.Errorf("statx new mount: %w", err)
 		}
 		// Where the kernel says the new mount is (d_path of its root);
 		// statmount's mount point says the same in one call.
 		where, err := os.Readlink(fdPath(mfd))
 		if err != nil {
-			return 0, fmt.Errorf("read new mount's path: %w", err)
+			return 0, 0, fmt.Errorf("read new mount's path: %w", err)
 		}
 		if where != full {
-			return 0, fmt.Errorf("kernel path %q: %w", where, ErrEscaped)
+			return 0, 0, fmt.Errorf("kernel path %q: %w", where, ErrEscaped)
 		}
 		tab, err := table()
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		for i := range tab {
 			if tab[i].ID == stx.Mnt_id {
@@ -721,30 +774,30 @@ func verify(r Request, full string, mfd, srcfd int, parentID uint64) (uint64, er
 			}
 		}
 		if found == nil {
-			return 0, fmt.Errorf("mount id %d not in the mount table: %w", stx.Mnt_id, ErrEscaped)
+			return 0, 0, fmt.Errorf("mount id %d not in the mount table: %w", stx.Mnt_id, ErrEscaped)
 		}
 	}
-	id := found.ID
+	id = found.ID
 	switch {
 	case found.Target != full:
-		return id, fmt.Errorf("mount table puts mount %d on %q: %w", id, found.Target, ErrEscaped)
+		return id, 0, fmt.Errorf("mount table puts mount %d on %q: %w", id, found.Target, ErrEscaped)
 	case found.Parent != parentID:
-		return id, fmt.Errorf("mount %d sits on mount %d, not %d: %w", id, found.Parent, parentID, ErrEscaped)
+		return id, 0, fmt.Errorf("mount %d sits on mount %d, not %d: %w", id, found.Parent, parentID, ErrEscaped)
 	case found.FSType != linuxFSType(r.FSType) && r.FSType != NullFS:
-		return id, fmt.Errorf("mount %d has type %q, want %q", id, found.FSType, linuxFSType(r.FSType))
+		return id, 0, fmt.Errorf("mount %d has type %q, want %q", id, found.FSType, linuxFSType(r.FSType))
 	case r.ReadOnly && !found.ReadOnly:
-		return id, fmt.Errorf("mount %d is not read-only", id)
+		return id, 0, fmt.Errorf("mount %d is not read-only", id)
 	}
 	if srcfd >= 0 {
 		var src unix.Stat_t
 		if err := unix.Fstat(srcfd, &src); err != nil {
-			return id, err
+			return id, 0, err
 		}
 		if unix.Major(src.Dev) != stx.Dev_major || unix.Minor(src.Dev) != stx.Dev_minor || src.Ino != stx.Ino {
-			return id, fmt.Errorf("mount %d's root is not the source directory: %w", id, ErrEscaped)
+			return id, 0, fmt.Errorf("mount %d's root is not the source directory: %w", id, ErrEscaped)
 		}
 	}
-	return id, nil
+	return id, uniq, nil
 }
 
 // useStatmount is cleared when the kernel lacks statmount(2) (before 6.8);
@@ -756,7 +809,6 @@ func init() { useStatmount.Store(true) }
 // statmount(2) request and reply layout (include/uapi/linux/mount.h; the
 // reply header is 512 bytes, strings follow as offsets into str[]).
 const (
-	statmountSBBasic  = 0x01
 	statmountMntBasic = 0x02
 	statmountMntPoint = 0x10
 	statmountFSType   = 0x20
@@ -779,18 +831,27 @@ func statmountID(stx unix.Statx_t) (*Entry, error) {
 	if stx.Mask&unix.STATX_MNT_ID_UNIQUE == 0 {
 		return nil, unix.ENOSYS // statx too old for unique ids: no statmount either
 	}
+	// Most mount points are short: a small buffer on the stack first (the
+	// kernel allocates one of the size passed, and a large one was a third
+	// of the call), the full size only when the kernel says EOVERFLOW.
+	var small [statmountHeader + 512]byte
+	e, err := statmountBuf(stx.Mnt_id, small[:])
+	if errors.Is(err, unix.EOVERFLOW) {
+		e, err = statmountBuf(stx.Mnt_id, make([]byte, statmountHeader+2*unix.PathMax))
+	}
+	return e, err
+}
+
+// statmountBuf is one statmount(2) of the mount with unique id id into buf.
+func statmountBuf(id uint64, buf []byte) (*Entry, error) {
 	var req [24]byte // struct mnt_id_req, version 0
 	le := binary.LittleEndian
 	if !isLittleEndian {
 		return nil, unix.ENOSYS // the layout below is written for little-endian
 	}
 	le.PutUint32(req[0:], uint32(len(req)))
-	le.PutUint64(req[8:], stx.Mnt_id)
-	le.PutUint64(req[16:], statmountSBBasic|statmountMntBasic|statmountMntPoint|statmountFSType)
-	// On the stack: a heap buffer this size per mount was most of what a
-	// Mount allocated.
-	var bufArr [statmountHeader + 2*unix.PathMax]byte
-	buf := bufArr[:]
+	le.PutUint64(req[8:], id)
+	le.PutUint64(req[16:], statmountMntBasic|statmountMntPoint|statmountFSType)
 	_, _, errno := unix.Syscall6(unix.SYS_STATMOUNT, uintptr(unsafe.Pointer(&req[0])),
 		uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0, 0, 0)
 	if errno != 0 {
@@ -880,7 +941,11 @@ func (c *fdCache) unmount(e Expect) (err error) {
 		return unwrapOwn(err)
 	}
 	var stx unix.Statx_t
-	if err := unix.Statx(pfd, name, unix.AT_SYMLINK_NOFOLLOW|unix.AT_NO_AUTOMOUNT, unix.STATX_MNT_ID|unix.STATX_TYPE|unix.STATX_INO, &stx); err != nil {
+	mask := unix.STATX_MNT_ID | unix.STATX_TYPE | unix.STATX_INO
+	if e.UniqueID != 0 {
+		mask = unix.STATX_MNT_ID_UNIQUE | unix.STATX_TYPE | unix.STATX_INO
+	}
+	if err := unix.Statx(pfd, name, unix.AT_SYMLINK_NOFOLLOW|unix.AT_NO_AUTOMOUNT, mask, &stx); err != nil {
 		if errors.Is(err, unix.ENOENT) {
 			return fmt.Errorf("%q does not exist: %w", full, ErrNotMounted)
 		}
@@ -892,12 +957,20 @@ func (c *fdCache) unmount(e Expect) (err error) {
 	if stx.Attributes&unix.STATX_ATTR_MOUNT_ROOT == 0 {
 		return fmt.Errorf("%q is not a mount point: %w", full, ErrNotMounted)
 	}
-	if e.ID != 0 && stx.Mnt_id != e.ID {
+	switch {
+	case e.UniqueID != 0 && stx.Mask&unix.STATX_MNT_ID_UNIQUE == 0:
+		return fmt.Errorf("the kernel gives no unique mount id to check %d against: %w", e.UniqueID, ErrNotOurs)
+	case e.UniqueID != 0 && stx.Mnt_id != e.UniqueID:
+		return fmt.Errorf("unique mount id is %d, expected %d: %w", stx.Mnt_id, e.UniqueID, ErrNotOurs)
+	case e.UniqueID == 0 && e.ID != 0 && stx.Mnt_id != e.ID:
 		return fmt.Errorf("mount id is %d, expected %d: %w", stx.Mnt_id, e.ID, ErrNotOurs)
 	}
 	// Type and source: a bind's root must be the source directory; the
-	// stand-ins must have the right file system magic.
-	if m := fsMagic(e.FSType); m != 0 {
+	// stand-ins must have the right file system magic. A matching unique
+	// id already proves it is the mount Mount made and checked (a mount's
+	// root and type never change, and the id is never reused); the short
+	// ids are reused after an unmount, so with them both are checked.
+	if m := fsMagic(e.FSType); m != 0 && e.UniqueID == 0 {
 		// The stand-ins must have the right file system magic.
 		mfd, err := unix.Openat(pfd, name, pathDirFlags|unix.O_NOFOLLOW, 0)
 		if err != nil {
@@ -913,7 +986,7 @@ func (c *fdCache) unmount(e Expect) (err error) {
 			return fmt.Errorf("file system magic is %#x, not %s's: %w", sfs.Type, e.FSType, ErrNotOurs)
 		}
 	}
-	if e.FSType == NullFS && e.Source != "" {
+	if e.FSType == NullFS && e.Source != "" && e.UniqueID == 0 {
 		// A bind's root is the source directory itself.
 		var src unix.Stat_t
 		if err := unix.Stat(e.Source, &src); err != nil {
