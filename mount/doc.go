@@ -13,7 +13,13 @@
 // root, read-only, create missing directories) and returns a [Mounted] whose
 // [Mounted.Expect] is what [Unmount] needs later. [Table] is the kernel's mount
 // table and [Under] the part of it at or below a directory, deepest first.
-// [Resolve] and [MkdirAll] are the no-follow walker for other packages. Every
+// [Resolve] and [MkdirAll] are the no-follow walker for other packages. A
+// [Session] does a sequence of Mount and Unmount calls (one jail's start or
+// stop) with the same checks, walking the jail root, the targets' parents
+// and source roots once for the sequence instead of once per entry; every
+// mount and unmount under its roots must go through it while it is open,
+// and Close releases it. [Mounted.UniqueID] (Linux 6.8+) is a mount id the
+// kernel never reuses; an [Expect] carrying it is recognised by it alone. Every
 // error is an [*Error] naming operation, type, source, target, flags (by name)
 // and cause, with the sentinels [ErrNotMounted] (treat the unmount as done),
 // [ErrNotOurs], [ErrSymlink] and [ErrEscaped].
@@ -37,11 +43,14 @@
 //
 // Mounts are made through file descriptors opened with openat2
 // (RESOLVE_NO_SYMLINKS|RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS). With the new
-// mount API (open_tree/fsopen, mount_setattr, move_mount) the tree is made
-// read-only, or populated, while detached and attached in one step; without
-// it, mount(2) is given /proc/thread-self/fd/N and read-only takes a second
-// remount, undone at once if it fails. Then any rename of the target in flight
-// is waited out, and the kernel's own record of the new mount (statmount(2),
+// mount API (open_tree/fsopen, mount_setattr, move_mount; open_tree_attr on
+// 6.15+ clones and makes read-only in one call) the tree is made read-only,
+// or populated, while detached and attached in one step onto the target's
+// name in its parent's fd, without following it; without it, mount(2) is
+// given /proc/thread-self/fd/N and read-only takes a second remount, undone
+// at once if it fails. Then any rename in the parent in flight is waited out
+// (reading the parent takes the lock every rename there holds), and the
+// kernel's own record of the new mount (statmount(2),
 // or /proc/self/mountinfo before Linux 6.8) must put it exactly on Root/Target,
 // on the parent mount, with the right type and flags, and a bind's root must be
 // the source's inode; otherwise it is detached through its fd. A target that
@@ -50,7 +59,8 @@
 // id, type (file system magic) and, for a bind, that its root is the source
 // directory, then calls umount2(UMOUNT_NOFOLLOW) through the checked parent's
 // fd. Mount ids are reused by the kernel after an unmount; that is why the
-// source and type are checked as well.
+// source and type are checked as well, unless the Expect carries the unique
+// id and it matches.
 //
 // # FreeBSD
 //

@@ -34,19 +34,31 @@ import (
 //     a Linux backend skips fdescfs.
 //   - tmpfs: a tmpfs (nosuid, nodev), Options "size" and "mode" honoured.
 //
-// Every mount is made through file descriptors, so it lands on the inode that
-// was checked, never on whatever a path names a moment later (CVE-2021-30465):
-// the target (and the source) are opened with openat2 and
-// RESOLVE_NO_SYMLINKS|RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS. With the new
-// mount API (Linux 5.2+; 5.12 for mount_setattr) the tree is built detached
-// (open_tree(OPEN_TREE_CLONE) or fsopen/fsmount), made read-only and
+// Every mount is made through file descriptors, never through a path that a
+// symlink could redirect a moment later (CVE-2021-30465): the target's
+// parent (and the source) are opened with openat2 and
+// RESOLVE_NO_SYMLINKS|RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS, and the target
+// is its last component, looked at and attached to without following it.
+// With the new mount API (Linux 5.2+; 5.12 for mount_setattr) the tree is
+// built detached (open_tree(OPEN_TREE_CLONE), made read-only in the same call
+// by open_tree_attr on 6.15+, or fsopen/fsmount), made read-only and
 // populated while nobody can see it, then attached with move_mount onto the
-// target fd: a read-only entry is never read-write, even for an instant.
-// Without it (ENOSYS) mount(2) is given /proc/thread-self/fd/N and a read-only
-// bind takes a second MS_REMOUNT; if that fails the fresh mount is detached
-// before returning. Either way the result is checked afterwards (defence in
-// depth): the kernel's path of the new mount and its mountinfo line must name
-// exactly Root/Target, and a bind's root must be the source's inode.
+// name in the parent fd (no MOVE_MOUNT_T_SYMLINKS: a symlink swapped in is
+// refused): a read-only entry is never read-write, even for an instant.
+// Without it (ENOSYS) mount(2) is given /proc/thread-self/fd/N of the target
+// and a read-only bind takes a second MS_REMOUNT; if that fails the fresh
+// mount is detached before returning. Either way any rename in flight in the
+// parent is waited out (settle) and the result is checked afterwards: the
+// kernel's record of the new mount (statmount, or mountinfo) must put it
+// exactly on Root/Target, on the parent mount, with the right type and
+// flags, and a bind's root must be the source's inode.
+//
+// System calls per read-only bind (new API, Linux 6.15+): openat2 of the
+// parent (shared by a Session), statx of the target, openat2 of the source,
+// open_tree_attr, move_mount, getdents (settle), statx and statmount
+// (verify), fstat of the source, and the closes; per unmount: openat2 of the
+// parent (shared by a Session), statx, stat of the source (skipped when the
+// unique mount id matches), umount2.
 
 // useNewMountAPI is cleared the first time the kernel says ENOSYS; tests
 // clear it to exercise the mount(2) path.
