@@ -1012,6 +1012,10 @@ func (c *fdCache) unmount(e Expect) (err error) {
 	// cannot be swapped any more, and UMOUNT_NOFOLLOW covers the last one.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	// What the cache holds at or below the target is inside the mount:
+	// an open directory there would make it busy (and after the unmount
+	// name a detached tree). pfd is above it and stays.
+	c.forget(full)
 	target := fdPath(pfd) + "/" + name
 	if err := unix.Unmount(target, int(flags)); err != nil {
 		if errors.Is(err, unix.EINVAL) {
@@ -1019,9 +1023,6 @@ func (c *fdCache) unmount(e Expect) (err error) {
 		}
 		return err
 	}
-	// What the cache holds below the target was inside the mount just
-	// detached.
-	c.forget(full)
 	return nil
 }
 

@@ -368,3 +368,36 @@ func TestReadOnlyWithoutOpenTreeAttr(t *testing.T) {
 		t.Fatalf("mounts left by a failed read-only step: %v", got)
 	}
 }
+
+// A session's cached directories inside a mount must not keep it busy: a
+// tmpfs on usr, a bind inside it (which caches usr, the tmpfs's root), and
+// then both unmounted through the session, the tmpfs without EBUSY.
+func TestSessionUnmountsWhatItCached(t *testing.T) {
+	forEachAPI(t, func(t *testing.T) {
+		tr := newTree(t)
+		var s Session
+		defer s.Close()
+		usr, err := s.Mount(Request{FSType: TmpFS, Root: tr.root, Target: "usr"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lib, err := s.Mount(Request{FSType: NullFS, Source: filepath.Join(tr.skel, "usr/lib"), Root: tr.root, Target: "usr/lib", ReadOnly: true, Create: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := entryByID(t, lib.ID); e == nil || e.Parent != usr.ID {
+			t.Fatalf("usr/lib sits on %+v, want on the tmpfs %d", e, usr.ID)
+		}
+		if err := s.Unmount(lib.Expect()); err != nil {
+			t.Fatal(err)
+		}
+		// Without the retry a failed Session call gets (fresh walks): the
+		// first attempt itself must succeed.
+		if err := s.c.unmount(usr.Expect()); err != nil {
+			t.Fatalf("unmount of the tmpfs the session worked in: %v", err)
+		}
+		if got := mountsUnder(t, tr.dir); len(got) != 0 {
+			t.Fatalf("mounts left: %v", got)
+		}
+	})
+}
