@@ -187,6 +187,18 @@ func (s *Session) Unmount(e Expect) error {
 	return s.c.unmountRetry(e)
 }
 
+// MkdirAll is [MkdirAll] sharing the session's directories: a target that
+// already exists (a mount point made by rcjail prepare) costs one stat
+// without following it, in its cached parent.
+func (s *Session) MkdirAll(root, rel string, perm fs.FileMode) (created []string, err error) {
+	if err := checkRootRel("mkdir", root, rel, true); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.c.mkdirAll(root, rel, perm)
+}
+
 // Close releases the session's directories. The session stays usable (it
 // opens them again when needed).
 func (s *Session) Close() error {

@@ -336,4 +336,7 @@ type fdCache struct{}
 
 func (*fdCache) mountRetry(r Request) (*Mounted, error) { return mount(r) }
 func (*fdCache) unmountRetry(e Expect) error            { return unmount(e) }
-func (*fdCache) close()                                 {}
+func (*fdCache) mkdirAll(root, rel string, perm fs.FileMode) ([]string, error) {
+	return mkdirAll(root, rel, perm)
+}
+func (*fdCache) close() {}

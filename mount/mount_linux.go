@@ -272,6 +272,24 @@ func (c *fdCache) unmountRetry(e Expect) error {
 	return c.unmount(e)
 }
 
+// mkdirAll answers "already a directory" from the cached parent with one
+// statx that follows nothing; anything else (missing, a symlink, not a
+// directory, an error) goes to the full no-follow walk, which makes what is
+// missing and names any culprit.
+func (c *fdCache) mkdirAll(root, rel string, perm fs.FileMode) ([]string, error) {
+	c.session = true
+	if rel != "." {
+		if pfd, err := c.dir("mkdir", root, path.Dir(rel)); err == nil {
+			var stx unix.Statx_t
+			err := unix.Statx(pfd, path.Base(rel), unix.AT_SYMLINK_NOFOLLOW|unix.AT_NO_AUTOMOUNT, unix.STATX_TYPE, &stx)
+			if err == nil && stx.Mode&unix.S_IFMT == unix.S_IFDIR {
+				return nil, nil
+			}
+		}
+	}
+	return mkdirAll(root, rel, perm)
+}
+
 func mount(r Request) (*Mounted, error) {
 	var c fdCache
 	defer c.close()

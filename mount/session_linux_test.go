@@ -401,3 +401,37 @@ func TestSessionUnmountsWhatItCached(t *testing.T) {
 		}
 	})
 }
+
+// Session.MkdirAll: an existing directory is found in the cached parent and
+// nothing is made; a missing one is made like MkdirAll makes it; a symlink
+// is refused, never followed, both as the last component and on the way.
+func TestSessionMkdirAll(t *testing.T) {
+	tr := newTree(t)
+	if err := os.Symlink(tr.outside, filepath.Join(tr.root, "usr/link")); err != nil {
+		t.Fatal(err)
+	}
+	var s Session
+	defer s.Close()
+	if got, err := s.MkdirAll(tr.root, "usr/lib", 0o755); err != nil || len(got) != 0 {
+		t.Fatalf("existing: %v, %v", got, err)
+	}
+	got, err := s.MkdirAll(tr.root, "usr/local/lib", 0o750)
+	want := []string{filepath.Join(tr.root, "usr/local"), filepath.Join(tr.root, "usr/local/lib")}
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("missing: %v, %v; want %v", got, err, want)
+	}
+	if fi, err := os.Stat(want[1]); err != nil || fi.Mode().Perm() != 0o750 {
+		t.Fatalf("made: %v, %v", fi, err)
+	}
+	if got, err := s.MkdirAll(tr.root, "usr/local/lib", 0o750); err != nil || len(got) != 0 {
+		t.Fatalf("made before: %v, %v", got, err)
+	}
+	for _, rel := range []string{"usr/link", "usr/link/x"} {
+		if _, err := s.MkdirAll(tr.root, rel, 0o755); !errors.Is(err, ErrSymlink) {
+			t.Fatalf("%s: %v, want ErrSymlink", rel, err)
+		}
+	}
+	if after := listTree(t, tr.outside); len(after) != 2 { // outside and its secret
+		t.Fatalf("outside changed: %v", after)
+	}
+}
