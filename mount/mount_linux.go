@@ -74,8 +74,8 @@ var testHookReadOnly func() error
 const (
 	resolveStrict = unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS
 	pathDirFlags  = unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC
-	// readDirFlags opens the directories a mount or unmount works in
-	// (root, target parents): readable, because settle reads the parent.
+	// readDirFlags opens a Session's directories (root, target parents):
+	// readable, because settle reads the parent.
 	readDirFlags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_CLOEXEC
 	devfsSize    = "64k"
 )
@@ -175,10 +175,10 @@ type fdCache struct {
 
 type cachedDir struct {
 	path string
-	fd   int
+	fd   int // O_PATH, or readable in a session
 }
 
-// dir returns a read-only directory fd of root/rel (rel may be "."), opened without
+// dir returns a directory fd of root/rel (rel may be "."), opened without
 // following any symlink; the cache owns it (callers do not close it).
 func (c *fdCache) dir(op, root, rel string) (int, error) {
 	p := path.Join(root, rel)
@@ -190,13 +190,19 @@ func (c *fdCache) dir(op, root, rel string) (int, error) {
 	}
 	var fd int
 	var err error
+	// A session's directories are opened readable, for the cheaper settle
+	// (see settle); one call's are O_PATH, cheaper to open and close.
+	flags := uint64(pathDirFlags)
+	if c.session {
+		flags = readDirFlags
+	}
 	if rfd := c.lookup(root); rfd >= 0 && rel != "." {
 		c.hit = true
-		fd, err = openStrictAs(op, rfd, root, rel, readDirFlags)
+		fd, err = openStrictAs(op, rfd, root, rel, flags)
 	} else {
 		// One openat2 from "/" for root and rel together: the same
 		// no-symlink guarantee as opening the root, then rel in it.
-		fd, err = openRootStrictAs(op, p, readDirFlags)
+		fd, err = openRootStrictAs(op, p, flags)
 	}
 	if err != nil {
 		return -1, err
@@ -406,7 +412,7 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 		}
 	}
 	if !useNewMountAPI.Load() {
-		mfd, op, flags, err = attachClassic(r, pfd, name, full, srcfd, parentID)
+		mfd, op, flags, err = attachClassic(r, pfd, name, full, c.session, srcfd, parentID)
 	}
 	if err != nil {
 		return nil, err
@@ -415,7 +421,7 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 	// directories.
 	c.forget(full)
 	defer unix.Close(mfd)
-	settle(pfd)
+	settle(pfd, name, c.session)
 	op = "verify"
 	id, uniq, err := verify(r, full, mfd, srcfd, parentID)
 	if err != nil {
@@ -609,7 +615,7 @@ func attachNew(r Request, pfd int, name, full string, srcfd int) (mfd int, op st
 
 // attachClassic uses mount(2) on /proc/thread-self/fd paths, then re-opens
 // the target to get the new mount; a read-only bind takes a second remount.
-func attachClassic(r Request, pfd int, name, full string, srcfd int, parentID uint64) (mfd int, op string, flags uint64, err error) {
+func attachClassic(r Request, pfd int, name, full string, readable bool, srcfd int, parentID uint64) (mfd int, op string, flags uint64, err error) {
 	op = "mount"
 	// mount(2) takes paths: the target's fd, opened without following it,
 	// stands for it as /proc/thread-self/fd/N.
@@ -650,7 +656,7 @@ func attachClassic(r Request, pfd int, name, full string, srcfd int, parentID ui
 	// and the mount, and the mount sits wherever it went. umount2 through
 	// the fd of the directory we mounted on detaches the mount on top of
 	// it, wherever that is now, without naming any path.
-	settle(pfd)
+	settle(pfd, name, readable)
 	mfd, err = openStrict("reopen", pfd, path.Dir(full), name)
 	if err == nil && !isFreshMount(mfd, parentID) {
 		unix.Close(mfd)
@@ -705,18 +711,29 @@ func attachClassic(r Request, pfd int, name, full string, srcfd int, parentID ui
 // would otherwise carry the new mount to another name after verify looked
 // (seen in the race test: RENAME_EXCHANGE does not lock a directory's own
 // inode). Every rename that touches a name in pfd holds pfd's inode lock
-// exclusively from before that check until it is done; reading the
-// directory takes the same lock (shared), so it returns only once every
-// rename in flight has finished. The read is given a one-byte buffer: the
-// kernel takes the lock, fails to fit the first entry (EINVAL) and releases
-// it, reading nothing. After it, every new rename of the mount point fails
-// with EBUSY, so what verify sees stays true. (Renaming the name onto
-// itself waits for the same lock, at three times the cost.) The error is
-// ignored: the lock was taken either way, or pfd's directory is gone and no
-// rename can happen in it.
-func settle(pfd int) {
-	var b [1]byte
-	_, _ = unix.Getdents(pfd, b[:])
+// exclusively from before that check until it is done, so anything that
+// takes that lock returns only once every rename in flight has finished;
+// after it, every new rename of the mount point fails with EBUSY, so what
+// verify sees stays true. Two ways, both free of side effects:
+//
+//   - pfd readable (a Session's): read the directory with a one-byte
+//     buffer. The kernel takes the lock (shared), fails to fit the first
+//     entry (EINVAL) and releases it, reading nothing: a third of a rename's
+//     cost.
+//   - pfd O_PATH (one call's, cheaper to open and close than a readable
+//     one): rename name onto itself, which takes the lock and changes
+//     nothing (vfs_rename returns at once when source and target are the
+//     same).
+//
+// The error is ignored: the lock was taken either way, or pfd's directory is
+// gone, or read-only, and no rename can move anything in it.
+func settle(pfd int, name string, readable bool) {
+	if readable {
+		var b [1]byte
+		_, _ = unix.Getdents(pfd, b[:])
+		return
+	}
+	_ = unix.Renameat2(pfd, name, pfd, name, 0)
 }
 
 // isFreshMount reports whether fd is the root of a mount other than parentID.
