@@ -44,6 +44,11 @@ func BenchmarkBindRemountUmount(b *testing.B) {
 }
 
 func floorOnce(b *testing.B, skel, root string) {
+	floorMount(b, skel, root)
+	floorUnmount(b, root)
+}
+
+func floorMount(b *testing.B, skel, root string) {
 	const ro = unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV
 	for _, e := range benchEntries {
 		dst := filepath.Join(root, e)
@@ -54,6 +59,9 @@ func floorOnce(b *testing.B, skel, root string) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func floorUnmount(b *testing.B, root string) {
 	for i := len(benchEntries) - 1; i >= 0; i-- {
 		if err := unix.Unmount(filepath.Join(root, benchEntries[i]), 0); err != nil {
 			b.Fatal(err)
@@ -144,6 +152,105 @@ func BenchmarkMountAPI(b *testing.B) {
 			for b.Loop() {
 				apiOnce(b, skel, root, ms)
 			}
+		})
+	}
+}
+
+// BenchmarkJailsVsFloor is BenchmarkMountAPIvsFloor for N jails at once (the
+// table of BENCHMARKS.md, "native backend", N = 1, 10, 100): every jail's 11
+// entries mounted, then all unmounted, three ways per iteration: the floor's
+// raw system calls, the package functions, and one Session per jail per
+// phase (a start's, then a stop's, as the native executor holds one per jail
+// and run). With N×11 mounts present the kernel's own cost grows (a bind
+// scans the source mount's children), for the floor as much as for us.
+// Each way's best iteration is reported, per jail, with the ratios of those.
+func BenchmarkJailsVsFloor(b *testing.B) {
+	for _, n := range []int{1, 10, 100} {
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
+			if !mounttest.BenchInNamespace(b) {
+				return
+			}
+			d := b.TempDir()
+			skel := filepath.Join(d, "skel")
+			roots := make([]string, n)
+			for i := range roots {
+				roots[i] = filepath.Join(d, fmt.Sprintf("j%03d", i))
+			}
+			for _, e := range benchEntries {
+				for _, p := range append([]string{skel}, roots...) {
+					if err := os.MkdirAll(filepath.Join(p, e), 0o755); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			ms := make([][]*Mounted, n)
+			for i := range ms {
+				ms[i] = make([]*Mounted, len(benchEntries))
+			}
+			// Each way's best round: a burst of load from elsewhere on the
+			// machine lands in one round, not in the figures.
+			best := func(cur *time.Duration, d time.Duration) {
+				if *cur == 0 || d < *cur {
+					*cur = d
+				}
+			}
+			var floor, api, sess time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				for _, r := range roots {
+					floorMount(b, skel, r)
+				}
+				for i := n - 1; i >= 0; i-- {
+					floorUnmount(b, roots[i])
+				}
+				t1 := time.Now()
+				for i, r := range roots {
+					for k, e := range benchEntries {
+						m, err := Mount(Request{FSType: NullFS, Source: filepath.Join(skel, e), Root: r, Target: e, ReadOnly: true})
+						if err != nil {
+							b.Fatal(err)
+						}
+						ms[i][k] = m
+					}
+				}
+				for i := n - 1; i >= 0; i-- {
+					for k := len(benchEntries) - 1; k >= 0; k-- {
+						if err := Unmount(ms[i][k].Expect()); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				t2 := time.Now()
+				for i, r := range roots {
+					var s Session
+					for k, e := range benchEntries {
+						m, err := s.Mount(Request{FSType: NullFS, Source: filepath.Join(skel, e), Root: r, Target: e, ReadOnly: true})
+						if err != nil {
+							b.Fatal(err)
+						}
+						ms[i][k] = m
+					}
+					s.Close()
+				}
+				for i := n - 1; i >= 0; i-- {
+					var s Session
+					for k := len(benchEntries) - 1; k >= 0; k-- {
+						if err := s.Unmount(ms[i][k].Expect()); err != nil {
+							b.Fatal(err)
+						}
+					}
+					s.Close()
+				}
+				best(&sess, time.Since(t2))
+				best(&api, t2.Sub(t1))
+				best(&floor, t1.Sub(t0))
+			}
+			per := float64(n)
+			b.ReportMetric(float64(floor.Nanoseconds())/per, "floor-ns/jail")
+			b.ReportMetric(float64(api.Nanoseconds())/per, "api-ns/jail")
+			b.ReportMetric(float64(sess.Nanoseconds())/per, "session-ns/jail")
+			b.ReportMetric(float64(api)/float64(floor), "x-floor")
+			b.ReportMetric(float64(sess)/float64(floor), "session-x-floor")
 		})
 	}
 }

@@ -55,7 +55,8 @@ import (
 //
 // System calls per read-only bind (new API, Linux 6.15+): openat2 of the
 // parent (shared by a Session), statx of the target, openat2 of the source,
-// open_tree_attr, move_mount, getdents (settle), statx and statmount
+// open_tree_attr, move_mount, renameat2 onto itself (settle; a Session
+// reads the parent instead, cheaper), statx and statmount
 // (verify), fstat of the source, and the closes; per unmount: openat2 of the
 // parent (shared by a Session), statx, stat of the source (skipped when the
 // unique mount id matches), umount2.
