@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -107,8 +108,10 @@ func sessionOnce(b *testing.B, skel, root string, ms []*Mounted) {
 // BenchmarkMountAPIvsFloor alternates one floor round, one API round and
 // one Session round per iteration, in the same process and namespace, so
 // that the ratios are not at the mercy of a busy machine between separate
-// runs. It reports floor-ns, api-ns and session-ns per 11 entries and the
-// ratios x-floor (package functions) and session-x-floor.
+// runs. It reports floor-ns, api-ns and session-ns per 11 entries, the
+// ratios of the totals x-floor (package functions) and session-x-floor, and
+// the medians of the per-iteration ratios (x-floor-median,
+// session-x-floor-median), the steadiest figures on a shared machine.
 func BenchmarkMountAPIvsFloor(b *testing.B) {
 	if !mounttest.BenchInNamespace(b) {
 		return
@@ -116,6 +119,7 @@ func BenchmarkMountAPIvsFloor(b *testing.B) {
 	skel, root := benchTree(b)
 	ms := make([]*Mounted, len(benchEntries))
 	var floor, api, sess time.Duration
+	var apiR, sessR []float64 // per iteration, against that iteration's floor
 	n := 0
 	for b.Loop() {
 		t0 := time.Now()
@@ -127,6 +131,8 @@ func BenchmarkMountAPIvsFloor(b *testing.B) {
 		sess += time.Since(t2)
 		api += t2.Sub(t1)
 		floor += t1.Sub(t0)
+		apiR = append(apiR, float64(t2.Sub(t1))/float64(t1.Sub(t0)))
+		sessR = append(sessR, float64(time.Since(t2))/float64(t1.Sub(t0)))
 		n++
 	}
 	b.ReportMetric(float64(floor.Nanoseconds())/float64(n), "floor-ns/op")
@@ -134,6 +140,20 @@ func BenchmarkMountAPIvsFloor(b *testing.B) {
 	b.ReportMetric(float64(sess.Nanoseconds())/float64(n), "session-ns/op")
 	b.ReportMetric(float64(api)/float64(floor), "x-floor")
 	b.ReportMetric(float64(sess)/float64(floor), "session-x-floor")
+	b.ReportMetric(median(apiR), "x-floor-median")
+	b.ReportMetric(median(sessR), "session-x-floor-median")
+}
+
+// median of the per-iteration ratios: each compares rounds run a moment
+// apart, so a burst of load from elsewhere on the machine moves a few of
+// them, not the median.
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	v = slices.Clone(v)
+	slices.Sort(v)
+	return v[len(v)/2]
 }
 
 // BenchmarkMountAPI does the same 11 read-only mounts and unmounts through
@@ -163,7 +183,8 @@ func BenchmarkMountAPI(b *testing.B) {
 // phase (a start's, then a stop's, as the native executor holds one per jail
 // and run). With N×11 mounts present the kernel's own cost grows (a bind
 // scans the source mount's children), for the floor as much as for us.
-// Each way's best iteration is reported, per jail, with the ratios of those.
+// Each way's best iteration is reported, per jail, with the ratios of those,
+// and the medians of the per-iteration ratios.
 func BenchmarkJailsVsFloor(b *testing.B) {
 	for _, n := range []int{1, 10, 100} {
 		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
@@ -195,6 +216,7 @@ func BenchmarkJailsVsFloor(b *testing.B) {
 				}
 			}
 			var floor, api, sess time.Duration
+			var apiR, sessR []float64
 			for b.Loop() {
 				t0 := time.Now()
 				for _, r := range roots {
@@ -244,6 +266,8 @@ func BenchmarkJailsVsFloor(b *testing.B) {
 				best(&sess, time.Since(t2))
 				best(&api, t2.Sub(t1))
 				best(&floor, t1.Sub(t0))
+				apiR = append(apiR, float64(t2.Sub(t1))/float64(t1.Sub(t0)))
+				sessR = append(sessR, float64(time.Since(t2))/float64(t1.Sub(t0)))
 			}
 			per := float64(n)
 			b.ReportMetric(float64(floor.Nanoseconds())/per, "floor-ns/jail")
@@ -251,6 +275,8 @@ func BenchmarkJailsVsFloor(b *testing.B) {
 			b.ReportMetric(float64(sess.Nanoseconds())/per, "session-ns/jail")
 			b.ReportMetric(float64(api)/float64(floor), "x-floor")
 			b.ReportMetric(float64(sess)/float64(floor), "session-x-floor")
+			b.ReportMetric(median(apiR), "x-floor-median")
+			b.ReportMetric(median(sessR), "session-x-floor-median")
 		})
 	}
 }
