@@ -47,6 +47,16 @@ type jailState struct {
 	dirty    bool                   // the start found a record of an unfinished run
 	made     map[string]bool        // mount points this start mounted or adopted
 	stopping bool
+
+	// mnt makes every mount, unmount and mount-point mkdir of this jail,
+	// sharing the jail root and parent directories it opened (without
+	// following symlinks) across the sequence instead of walking them
+	// again per entry. Its open directories keep their file systems busy,
+	// and a mount made beside it on a directory it holds would be hidden
+	// from it: it is closed (closeSessions) before anything outside the
+	// executor runs (hooks, the jail, jexec), at the end of a start's or
+	// stop's sequence, when an unmount is busy, and before the lock goes.
+	mnt mount.Session
 }
 
 var _ compat.Executor = (*Executor)(nil)
@@ -112,11 +122,27 @@ func (x *Executor) release(js *jailState) {
 		js.journal.Close()
 		js.journal = nil
 	}
+	// Before the lock: once another rcjail may work on the jail, no
+	// directory of ours may keep its mounts busy.
+	js.mnt.Close()
 	if js.lock != nil {
 		js.lock.Close()
 		js.lock = nil
 	}
 	delete(x.jails, js.name)
+}
+
+// closeSessions closes the mount session of every jail this executor
+// holds. Before a program of any kind runs (a hook, the jail, jexec, jail(8),
+// mount(8)): it may mount or unmount under a jail root, which the sessions
+// must not hide (a mount beside a session) or keep busy (an open directory
+// inside a mount it unmounts). Before retrying a busy unmount: one jail's
+// cached directories may lie inside another's mount (nested jail roots).
+// A closed session opens its directories again when it is next used.
+func (x *Executor) closeSessions() {
+	for _, js := range x.sortedJails() {
+		js.mnt.Close()
+	}
 }
 
 func (x *Executor) sortedJails() []*jailState {
@@ -479,13 +505,14 @@ func (x *Executor) Mkdir(ctx context.Context, s compat.Mkdir) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("jail %s: mkdir: %w", s.Jail, err)
 	}
-	if fdLinkOK(s.Root, r) || dirExistsStrict(s.Path) {
-		// One openat2 instead of a walk: the common case (rcjail
-		// prepare made the mount points) costs a single system call.
+	if fdLinkOK(s.Root, r) {
 		x.effect()
 		return false, nil
 	}
-	created, err := mount.MkdirAll(s.Root, r, 0o755)
+	// Through the session: the common case (rcjail prepare made the mount
+	// point) is one no-follow statx in the cached parent, which the Mount
+	// step that follows uses too.
+	created, err := js.mnt.MkdirAll(s.Root, r, 0o755)
 	if len(created) > 0 {
 		if ferr := x.note(js, event{Ev: "created", Paths: created}); ferr != nil && err == nil {
 			err = ferr
@@ -575,6 +602,8 @@ func (x *Executor) mountOne(js *jailState, req mount.Request) error {
 			if e.ID != 0 && adoptable(e, req) {
 				delete(js.stale, full)
 				js.made[full] = true
+				// No unique id: the table has none, so stop checks
+				// type and source as for any mount without one.
 				return x.note(js, event{Ev: "mount", M: &RecMount{ID: e.ID, FSType: req.FSType, Source: req.Source, Root: req.Root, Rel: req.Target, ReadOnly: req.ReadOnly}})
 			}
 			return staleError(js, []string{full})
@@ -593,7 +622,7 @@ func (x *Executor) mountOne(js *jailState, req mount.Request) error {
 		if attempt == 0 && x.fault("mount") {
 			return &mount.Error{Op: "mount", FSType: req.FSType, Source: req.Source, Target: full, Err: errInjected}
 		}
-		m, err := mount.Mount(req)
+		m, err := js.mnt.Mount(req)
 		if err != nil {
 			var me *mount.Error
 			if errors.As(err, &me) && len(me.Created) > 0 {
@@ -615,7 +644,7 @@ func (x *Executor) mountOne(js *jailState, req mount.Request) error {
 		if req.ReadOnly && x.fault("remount") {
 			// As the mount package does when its read-only step fails:
 			// the fresh mount goes before the error is reported.
-			uerr := mount.Unmount(m.Expect())
+			uerr := js.mnt.Unmount(m.Expect())
 			return errors.Join(&mount.Error{Op: "remount-ro", FSType: req.FSType, Source: req.Source, Target: full, Err: errInjected}, uerr)
 		}
 		js.made[full] = true
@@ -624,7 +653,7 @@ func (x *Executor) mountOne(js *jailState, req mount.Request) error {
 				return err
 			}
 		}
-		return x.note(js, event{Ev: "mount", M: &RecMount{ID: m.ID, FSType: m.FSType, Source: m.Source, Root: m.Root, Rel: m.Rel, ReadOnly: req.ReadOnly}})
+		return x.note(js, event{Ev: "mount", M: &RecMount{ID: m.ID, UniqueID: m.UniqueID, FSType: m.FSType, Source: m.Source, Root: m.Root, Rel: m.Rel, ReadOnly: req.ReadOnly}})
 	}
 }
 
@@ -682,7 +711,7 @@ func (x *Executor) expectFor(js *jailState, root, r, fstype string) (mount.Expec
 		for i := len(js.rec.Mounts) - 1; i >= 0; i-- {
 			m := js.rec.Mounts[i]
 			if m.Target() == full && (fstype == "" || fstype == m.FSType) {
-				return mount.Expect{ID: m.ID, FSType: m.FSType, Source: m.Source, Root: root, Target: r}, true, nil
+				return mount.Expect{ID: m.ID, UniqueID: m.UniqueID, FSType: m.FSType, Source: m.Source, Root: root, Target: r}, true, nil
 			}
 		}
 	}
@@ -718,16 +747,31 @@ func (x *Executor) unmountRetry(js *jailState, exp mount.Expect) error {
 	full := path.Join(exp.Root, exp.Target)
 	deadline := time.Now().Add(x.opts.BusyTimeout)
 	var err error
-	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 200*time.Millisecond) {
-		err = unmountExpect(exp)
+	closed := false
+	for delay := 5 * time.Millisecond; ; {
+		err = unmountExpect(&js.mnt, exp)
 		if err == nil || errors.Is(err, mount.ErrNotMounted) {
 			x.forgetMount(js, full)
 			return nil
 		}
-		if !errors.Is(err, syscall.EBUSY) || time.Now().After(deadline) {
+		if !errors.Is(err, syscall.EBUSY) {
+			break
+		}
+		if !closed {
+			// The session already dropped its own directories inside
+			// the mount; another jail's (a root nested below this
+			// mount) may still hold it. Close them all and retry at
+			// once, whatever BusyTimeout says: our own directories are
+			// never a reason to give up, nor a holder to report.
+			x.closeSessions()
+			closed = true
+			continue
+		}
+		if time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(delay)
+		delay = min(2*delay, 200*time.Millisecond)
 	}
 	if errors.Is(err, syscall.EBUSY) {
 		h := holders(full)
@@ -849,6 +893,8 @@ func (x *Executor) Exec(ctx context.Context, s compat.Exec) error {
 	if x.fault("hang") {
 		argv = []string{"sleep", "3600"}
 	}
+	// A hook may mount or unmount under any jail root.
+	x.closeSessions()
 	err := proc.Run(ctx, proc.Cmd{Argv: argv, Stdout: x.opts.Stdout, Stderr: x.opts.Stderr, Timeout: x.opts.CommandTimeout})
 	if err != nil {
 		return fmt.Errorf("jail %s: %s: %w", s.Jail, s.Var, err)
@@ -878,6 +924,9 @@ func (x *Executor) StartJail(ctx context.Context, s compat.StartJail) (string, [
 	if x.fault("jail") {
 		return "", nil, fmt.Errorf("jail %s: launch: %w: %w", s.Jail, compat.ErrJailFailed, errInjected)
 	}
+	// The start's mounts are made; jail(8) may mount beside the sessions
+	// (FreeBSD), and none is needed again unless this start is undone.
+	x.closeSessions()
 	jid, out, err := startJail(ctx, x, s)
 	if err != nil {
 		if errors.Is(err, compat.ErrJailFailed) {
@@ -908,6 +957,9 @@ func (x *Executor) Jexec(ctx context.Context, s compat.Jexec) error {
 	if err != nil {
 		return fmt.Errorf("jail %s: jexec: bad jid %q", s.Jail, s.JID)
 	}
+	// FreeBSD: a jail allowed to mount does so under its root, beside
+	// the session.
+	x.closeSessions()
 	if err := jexec(ctx, x, s, jid); err != nil {
 		return err
 	}
@@ -1024,10 +1076,14 @@ func (x *Executor) finishStop(js *jailState) error {
 	sort.SliceStable(ms, func(i, j int) bool { return strings.Count(ms[i].Target(), "/") > strings.Count(ms[j].Target(), "/") })
 	for i := range ms {
 		m := ms[i]
-		if err := x.unmountRetry(js, mount.Expect{ID: m.ID, FSType: m.FSType, Source: m.Source, Root: m.Root, Target: m.Rel}); err != nil {
+		if err := x.unmountRetry(js, mount.Expect{ID: m.ID, UniqueID: m.UniqueID, FSType: m.FSType, Source: m.Source, Root: m.Root, Target: m.Rel}); err != nil {
 			errs = append(errs, fmt.Errorf("jail %s: %w", js.name, err))
 		}
 	}
+	// The stop's mount sequence ends here: the directories the session
+	// holds would keep what is left mounted busy (a later stop, or an
+	// enclosing jail's unmount), and some may be removed below.
+	js.mnt.Close()
 	for _, a := range append([]compat.Addr(nil), r.Aliases...) {
 		if err := aliasRemove(context.Background(), x, a); err != nil {
 			errs = append(errs, fmt.Errorf("jail %s: %w", js.name, err))

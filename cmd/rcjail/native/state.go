@@ -40,7 +40,11 @@ type Record struct {
 
 // RecMount is one mount a start made (or adopted from a crashed start).
 type RecMount struct {
-	ID       uint64 `json:"id"`
+	ID uint64 `json:"id"`
+	// UniqueID is mount.Mounted.UniqueID (Linux 6.8+; 0 where none):
+	// never reused, so a stop that finds it unmounts without checking
+	// type and source again, and one that does not touches nothing.
+	UniqueID uint64 `json:"uid,omitempty"`
 	FSType   string `json:"fstype"`
 	Source   string `json:"source,omitempty"`
 	Root     string `json:"root"`

@@ -72,7 +72,6 @@ func fdLinkOK(root, r string) bool { return false }
 func rmdirStrict(root, r string) error         { return rmdirWalk(root, r) }
 func symlinkStrict(target, p string) error     { return symlinkWalk(target, p) }
 func readlinkStrict(p string) (string, error)  { return readlinkWalk(p) }
-func dirExistsStrict(p string) bool            { return dirExistsWalk(p) }
 func (x *Executor) removeState(p string) error { return x.removeStateWith(p, unix.O_RESOLVE_BENEATH) }
 func (x *Executor) readState(p string) ([]byte, bool, error) {
 	return x.readStateWith(p, unix.O_RESOLVE_BENEATH)
@@ -129,6 +128,8 @@ func jailConf(ctx context.Context, x *Executor, s compat.JailConf) error {
 	if _, err := x.jail(s.Jail); err != nil {
 		return err
 	}
+	// jail(8) mounts what jail.conf says, beside the sessions.
+	x.closeSessions()
 	if err := x.sys.progs.jailConf(ctx, s); err != nil {
 		return err
 	}
@@ -139,10 +140,14 @@ func jailConf(ctx context.Context, x *Executor, s compat.JailConf) error {
 // unmountExpect unmounts through package mount; a mount of another type
 // (an fstab line `mount -a -F` mounted: ufs, nfs …) is unmounted by its
 // fsid, which expectFor read from getfsstat, so no path is resolved.
-func unmountExpect(e mount.Expect) error {
+func unmountExpect(s *mount.Session, e mount.Expect) error {
 	if mountPkgType(e.FSType) {
-		return mount.Unmount(e)
+		return s.Unmount(e)
 	}
+	// An unmount beside the session: none of its directories may keep
+	// this mount busy (FreeBSD's session holds none today; the contract
+	// is the package's, not this file's).
+	s.Close()
 	full := e.Root + "/" + e.Target
 	if e.ID == 0 {
 		return &mount.Error{Op: "unmount", FSType: e.FSType, Target: full, Err: errors.New("no fsid to unmount by")}
@@ -160,6 +165,8 @@ func unmountExpect(e mount.Expect) error {
 // mount(8) would goes to `mount -a -F` whole (progs.go); its mounts are not
 // in the record, and stop finds them in the mount table.
 func fstabProgram(ctx context.Context, x *Executor, s compat.FstabMount) (bool, error) {
+	// mount(8) may mount under the jail root beside the sessions.
+	x.closeSessions()
 	return x.sys.progs.fstab(ctx, s)
 }
 

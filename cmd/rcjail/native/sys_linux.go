@@ -80,8 +80,9 @@ func jailConf(_ context.Context, _ *Executor, s compat.JailConf) error {
 	return fmt.Errorf("jail %s: jail.conf %s: %w", s.Jail, s.File, errors.ErrUnsupported)
 }
 
-// unmountExpect: every mount a Linux start makes is package mount's.
-func unmountExpect(e mount.Expect) error { return mount.Unmount(e) }
+// unmountExpect: every mount a Linux start makes is package mount's, and
+// goes through the jail's session.
+func unmountExpect(s *mount.Session, e mount.Expect) error { return s.Unmount(e) }
 
 // fstabProgram: Linux never hands an fstab to a program (fstabLinux
 // refuses what it cannot map).
@@ -530,21 +531,4 @@ func (x *Executor) removeState(p string) error {
 		return &os.PathError{Op: "remove", Path: p, Err: err}
 	}
 	return nil
-}
-
-// dirExistsStrict reports whether the absolute path p is a directory
-// reached with no symlink in any component (the same rule as mount's
-// no-follow walk, in one openat2).
-func dirExistsStrict(p string) bool {
-	slash, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return false
-	}
-	defer unix.Close(slash)
-	fd, err := unix.Openat2(slash, strings.TrimPrefix(p, "/"), &unix.OpenHow{Flags: unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: strictResolve})
-	if err != nil {
-		return false
-	}
-	unix.Close(fd)
-	return true
 }

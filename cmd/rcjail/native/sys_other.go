@@ -53,7 +53,7 @@ func jailRunning(ctx context.Context, x *Executor, jid string) (bool, error) { r
 func jexec(ctx context.Context, x *Executor, s compat.Jexec, jid int) error  { return errNo }
 func devfsStep(ctx context.Context, x *Executor, s compat.Step) error        { return errNo }
 func jailConf(ctx context.Context, x *Executor, s compat.JailConf) error     { return errNo }
-func unmountExpect(e mount.Expect) error                                     { return errNo }
+func unmountExpect(s *mount.Session, e mount.Expect) error                   { return errNo }
 func fstabProgram(ctx context.Context, x *Executor, s compat.FstabMount) (bool, error) {
 	return true, errNo
 }
@@ -64,5 +64,3 @@ func fstabRequest(root, r string, e compat.FstabEntry) (mount.Request, error) {
 func (x *Executor) openState(p string, create, appendTo bool) (*os.File, error) { return nil, errNo }
 func (x *Executor) readState(p string) ([]byte, bool, error)                    { return nil, false, errNo }
 func (x *Executor) removeState(p string) error                                  { return errNo }
-
-func dirExistsStrict(p string) bool { return false }

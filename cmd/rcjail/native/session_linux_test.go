@@ -1,0 +1,166 @@
+package native
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"rcjail/compat"
+	"rcjail/mount/mounttest"
+)
+
+// fdsUnder lists this process's open fds that name dir or something below
+// it: what would keep a mount there busy.
+func fdsUnder(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		l, err := os.Readlink("/proc/self/fd/" + e.Name())
+		if err == nil && (l == dir || strings.HasPrefix(l, dir+"/")) {
+			out = append(out, e.Name()+" -> "+l)
+		}
+	}
+	return out
+}
+
+// uniqueIDs reports whether the kernel has never-reused mount ids
+// (statx STATX_MNT_ID_UNIQUE, Linux 6.8+).
+func uniqueIDs() bool {
+	var stx unix.Statx_t
+	err := unix.Statx(unix.AT_FDCWD, "/", 0, unix.STATX_MNT_ID_UNIQUE, &stx)
+	return err == nil && stx.Mask&unix.STATX_MNT_ID_UNIQUE != 0
+}
+
+// TestSessionClosedAndUniqueID: a jail's mounts go through one session that
+// holds the jail's directories open while its steps run; the record carries
+// each mount's unique id; the session is closed when the stop's mounts are
+// done and when the jail is released, so nothing of ours keeps a mount
+// under the root busy once the lock is gone.
+func TestSessionClosedAndUniqueID(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	ctx := context.Background()
+	e := newEnv(t)
+	src := t.TempDir()
+	ents := []string{"a", "b/c"}
+	for _, d := range ents {
+		if err := os.MkdirAll(filepath.Join(src, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x := e.executor(nil)
+	defer x.Close()
+	for _, d := range ents {
+		p := filepath.Join(e.root, d)
+		if _, err := x.Mkdir(ctx, compat.Mkdir{Jail: "s", Root: e.root, Path: p}); err != nil {
+			t.Fatal(err)
+		}
+		if err := x.Mount(ctx, compat.Mount{Jail: "s", FSType: compat.FSNullfs, Source: filepath.Join(src, d), Target: p, ReadOnly: true, Root: e.root}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(fdsUnder(t, e.root)) == 0 {
+		t.Error("no directory of the jail is held open while its steps run: the session is not used")
+	}
+	js := x.jails["s"]
+	if len(js.rec.Mounts) != len(ents) {
+		t.Fatalf("record mounts = %+v, want %d", js.rec.Mounts, len(ents))
+	}
+	if uniqueIDs() {
+		for _, m := range js.rec.Mounts {
+			if m.UniqueID == 0 {
+				t.Errorf("record of %s has no unique mount id", m.Target())
+			}
+		}
+		if b, err := os.ReadFile(filepath.Join(e.state, StateDir, stateName("s")+".journal")); err != nil || !strings.Contains(string(b), `"uid":`) {
+			t.Errorf("journal does not carry the unique id (%v):\n%s", err, b)
+		}
+	}
+	for i := len(ents) - 1; i >= 0; i-- {
+		if err := x.Unmount(ctx, compat.Unmount{Jail: "s", FSType: compat.FSNullfs, Target: filepath.Join(e.root, ents[i]), Root: e.root}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := x.FinishStop(ctx, "s"); err != nil {
+		t.Fatal(err)
+	}
+	if h := fdsUnder(t, e.root); len(h) != 0 {
+		t.Errorf("after FinishStop the session still holds %v", h)
+	}
+	if m := mountsUnder(t, e.root); len(m) != 0 {
+		t.Errorf("mounts left: %v", m)
+	}
+
+	// A start that is released without a stop (its mounts stay, as after
+	// a failed start the runner gave up on): the lock goes, and with it
+	// every directory the session held.
+	p := filepath.Join(e.root, "a")
+	if _, err := x.Mkdir(ctx, compat.Mkdir{Jail: "s", Root: e.root, Path: p}); err != nil {
+		t.Fatal(err) // FinishStop removed the directories the start made
+	}
+	if err := x.Mount(ctx, compat.Mount{Jail: "s", FSType: compat.FSNullfs, Source: filepath.Join(src, "a"), Target: p, ReadOnly: true, Root: e.root}); err != nil {
+		t.Fatal(err)
+	}
+	x.Release("s")
+	if h := fdsUnder(t, e.root); len(h) != 0 {
+		t.Errorf("after Release the session still holds %v", h)
+	}
+	if !e.lockFree("s") {
+		t.Error("lock still held after Release")
+	}
+	if err := unix.Unmount(p, 0); err != nil {
+		t.Errorf("the released jail's mount is not free to unmount: %v", err)
+	}
+}
+
+// TestNestedRootUnmount: one jail's root lies inside another jail's mount.
+// The inner jail's session holds its root open; the outer jail's unmount of
+// that mount is busy at first, closes every session and then succeeds,
+// instead of waiting out BusyTimeout and blaming this process.
+func TestNestedRootUnmount(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	ctx := context.Background()
+	e := newEnv(t)
+	src := t.TempDir()
+	for _, d := range []string{"data/inner/usr", "usr"} {
+		if err := os.MkdirAll(filepath.Join(src, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(e.root, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	x := e.executor(nil)
+	defer x.Close()
+	data := filepath.Join(e.root, "data")
+	inner := filepath.Join(data, "inner")
+	if err := x.Mount(ctx, compat.Mount{Jail: "outer", FSType: compat.FSNullfs, Source: filepath.Join(src, "data"), Target: data, Root: e.root}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Mount(ctx, compat.Mount{Jail: "inner", FSType: compat.FSNullfs, Source: filepath.Join(src, "usr"), Target: filepath.Join(inner, "usr"), ReadOnly: true, Root: inner}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Unmount(ctx, compat.Unmount{Jail: "inner", FSType: compat.FSNullfs, Target: filepath.Join(inner, "usr"), Root: inner}); err != nil {
+		t.Fatal(err)
+	}
+	if len(fdsUnder(t, inner)) == 0 {
+		t.Fatal("the inner jail's session holds nothing: the test would not test the busy case")
+	}
+	if err := x.Unmount(ctx, compat.Unmount{Jail: "outer", FSType: compat.FSNullfs, Target: data, Root: e.root}); err != nil {
+		t.Fatalf("outer unmount with the inner jail's session open: %v", err)
+	}
+	if m := mountsUnder(t, e.root); len(m) != 0 {
+		t.Errorf("mounts left: %v", m)
+	}
+}
