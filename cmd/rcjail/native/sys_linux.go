@@ -282,31 +282,8 @@ func rmdirStrict(root, r string) error {
 	return nil
 }
 
-func symlinkStrict(target, p string) error {
-	pfd, name, err := openParentStrict(p)
-	if err != nil {
-		return fmt.Errorf("symlink %s: %w", p, err)
-	}
-	defer unix.Close(pfd)
-	if err := unix.Symlinkat(target, pfd, name); err != nil {
-		return fmt.Errorf("symlink %s -> %s: %w", p, target, err)
-	}
-	return nil
-}
-
-func readlinkStrict(p string) (string, error) {
-	pfd, name, err := openParentStrict(p)
-	if err != nil {
-		return "", fmt.Errorf("readlink %s: %w", p, err)
-	}
-	defer unix.Close(pfd)
-	buf := make([]byte, 4096)
-	n, err := unix.Readlinkat(pfd, name, buf)
-	if err != nil {
-		return "", fmt.Errorf("readlink %s: %w", p, err)
-	}
-	return string(buf[:n]), nil
-}
+func symlinkStrict(target, p string) error    { return symlinkVia(openParentStrict, target, p) }
+func readlinkStrict(p string) (string, error) { return readlinkVia(openParentStrict, p) }
 
 // holders lists the processes whose cwd, root or an open file is at or
 // below dir: what keeps a busy mount busy.

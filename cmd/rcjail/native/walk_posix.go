@@ -98,10 +98,15 @@ func rmdirWalk(root, r string) error {
 	return nil
 }
 
-// symlinkWalk creates p -> target through p's parent, opened with no
-// symlink on the way.
-func symlinkWalk(target, p string) error {
-	pfd, name, err := openParentWalk(p)
+// parentOpener opens p's parent directory without following any symlink
+// on the way and returns it with p's last component: openParentWalk here,
+// openat2 with RESOLVE_NO_SYMLINKS on Linux (sys_linux.go).
+type parentOpener func(p string) (int, string, error)
+
+// symlinkVia creates p -> target through p's parent, opened by open, so a
+// symlink planted on the way cannot redirect the link out of the jail root.
+func symlinkVia(open parentOpener, target, p string) error {
+	pfd, name, err := open(p)
 	if err != nil {
 		return fmt.Errorf("symlink %s: %w", p, err)
 	}
@@ -112,10 +117,9 @@ func symlinkWalk(target, p string) error {
 	return nil
 }
 
-// readlinkWalk reads the symlink p through its parent, opened with no
-// symlink on the way.
-func readlinkWalk(p string) (string, error) {
-	pfd, name, err := openParentWalk(p)
+// readlinkVia reads the symlink p through its parent, opened by open.
+func readlinkVia(open parentOpener, p string) (string, error) {
+	pfd, name, err := open(p)
 	if err != nil {
 		return "", fmt.Errorf("readlink %s: %w", p, err)
 	}
@@ -128,16 +132,10 @@ func readlinkWalk(p string) (string, error) {
 	return string(buf[:n]), nil
 }
 
-// dirExistsWalk reports whether p is a directory reached with no symlink
-// in any component.
-func dirExistsWalk(p string) bool {
-	fd, err := openDirWalk(p)
-	if err != nil {
-		return false
-	}
-	unix.Close(fd)
-	return true
-}
+// symlinkWalk and readlinkWalk are symlinkVia and readlinkVia over the
+// portable component-by-component walk.
+func symlinkWalk(target, p string) error    { return symlinkVia(openParentWalk, target, p) }
+func readlinkWalk(p string) (string, error) { return readlinkVia(openParentWalk, p) }
 
 // openStateWalk opens the host path p for a state file (id file, console
 // log): below a jail root this run knows, with no symlink in any component

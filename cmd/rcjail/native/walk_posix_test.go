@@ -51,11 +51,19 @@ func TestOpenDirWalk(t *testing.T) {
 	if _, err := openDirWalk("relative/path"); err == nil {
 		t.Error("openDirWalk(relative) succeeded")
 	}
-	if dirExistsWalk(root+"/link") || dirExistsWalk(root+"/link/dir") || dirExistsWalk(root+"/missing") {
-		t.Error("dirExistsWalk is true for a symlink, a path through one, or a missing path")
+	isDir := func(p string) bool {
+		fd, err := openDirWalk(p)
+		if err != nil {
+			return false
+		}
+		unix.Close(fd)
+		return true
 	}
-	if !dirExistsWalk(root+"/a/b") || !dirExistsWalk("/") {
-		t.Error("dirExistsWalk is false for a real directory")
+	if isDir(root+"/link") || isDir(root+"/link/dir") || isDir(root+"/missing") {
+		t.Error("openDirWalk opens a symlink, a path through one, or a missing path")
+	}
+	if !isDir(root+"/a/b") || !isDir("/") {
+		t.Error("openDirWalk refuses a real directory")
 	}
 }
 
