@@ -453,59 +453,9 @@ func (x *Executor) openStateAt(p string, flags int, mode uint32) (int, error) {
 }
 
 func (x *Executor) openState(p string, create, appendTo bool) (*os.File, error) {
-	flags := unix.O_WRONLY
-	if create {
-		flags |= unix.O_CREAT
-	}
-	if appendTo {
-		flags |= unix.O_APPEND
-	} else {
-		flags |= unix.O_TRUNC
-	}
-	fd, err := x.openStateAt(p, flags, 0o600)
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: p, Err: err}
-	}
-	f := os.NewFile(uintptr(fd), p)
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, &os.PathError{Op: "open", Path: p, Err: errors.New("not a regular file")}
-	}
-	return f, nil
+	return openStateVia(x.openStateAt, p, create, appendTo)
 }
 
-func (x *Executor) readState(p string) ([]byte, bool, error) {
-	fd, err := x.openStateAt(p, unix.O_RDONLY, 0)
-	if err != nil {
-		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ELOOP) {
-			return nil, false, nil
-		}
-		return nil, false, &os.PathError{Op: "open", Path: p, Err: err}
-	}
-	f := os.NewFile(uintptr(fd), p)
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return nil, false, nil
-	}
-	b, err := io.ReadAll(io.LimitReader(f, 1<<16))
-	if err != nil {
-		return nil, false, &os.PathError{Op: "read", Path: p, Err: err}
-	}
-	return b, true, nil
-}
+func (x *Executor) readState(p string) ([]byte, bool, error) { return readStateVia(x.openStateAt, p) }
 
-func (x *Executor) removeState(p string) error {
-	dir, name := path.Split(path.Clean(p))
-	fd, err := x.openStateAt(path.Clean(dir), unix.O_PATH|unix.O_DIRECTORY, 0)
-	if err != nil {
-		if errors.Is(err, unix.ENOENT) {
-			return nil
-		}
-		return &os.PathError{Op: "remove", Path: p, Err: err}
-	}
-	defer unix.Close(fd)
-	if err := unix.Unlinkat(fd, name, 0); err != nil && !errors.Is(err, unix.ENOENT) {
-		return &os.PathError{Op: "remove", Path: p, Err: err}
-	}
-	return nil
-}
+func (x *Executor) removeState(p string) error { return removeStateVia(x.openStateAt, p) }

@@ -174,8 +174,15 @@ func (x *Executor) openStateWalk(p string, flags int, mode uint32, beneath int) 
 	return unix.Openat(rfd, rel, flags, mode)
 }
 
-// openStateWith is openState on top of openStateWalk.
-func (x *Executor) openStateWith(p string, create, appendTo bool, beneath int) (*os.File, error) {
+// stateOpener opens a state file (or, with O_DIRECTORY, its directory) by
+// its host path, following no symlink where a jail could have planted one:
+// openStateWalk here, openat2 on Linux (sys_linux.go's openStateAt).
+type stateOpener func(p string, flags int, mode uint32) (int, error)
+
+// openStateVia opens the state file p for writing (truncating, or appending
+// with appendTo) and refuses anything but a regular file, so an id file or
+// console log replaced by a FIFO or a device is never written to.
+func openStateVia(open stateOpener, p string, create, appendTo bool) (*os.File, error) {
 	flags := unix.O_WRONLY
 	if create {
 		flags |= unix.O_CREAT
@@ -185,7 +192,7 @@ func (x *Executor) openStateWith(p string, create, appendTo bool, beneath int) (
 	} else {
 		flags |= unix.O_TRUNC
 	}
-	fd, err := x.openStateWalk(p, flags, 0o600, beneath)
+	fd, err := open(p, flags, 0o600)
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: p, Err: err}
 	}
@@ -197,10 +204,11 @@ func (x *Executor) openStateWith(p string, create, appendTo bool, beneath int) (
 	return f, nil
 }
 
-// readStateWith is readState on top of openStateWalk: a missing file, a
-// symlink or anything but a regular file is "not there".
-func (x *Executor) readStateWith(p string, beneath int) ([]byte, bool, error) {
-	fd, err := x.openStateWalk(p, unix.O_RDONLY|unix.O_NONBLOCK, 0, beneath)
+// readStateVia reads the state file p: a missing file, a symlink or anything
+// but a regular file is "not there" (O_NONBLOCK: a planted FIFO cannot hang
+// the read).
+func readStateVia(open stateOpener, p string) ([]byte, bool, error) {
+	fd, err := open(p, unix.O_RDONLY|unix.O_NONBLOCK, 0)
 	if err != nil {
 		if errors.Is(err, unix.ENOENT) || isLinkRefusal(err) {
 			return nil, false, nil
@@ -219,11 +227,11 @@ func (x *Executor) readStateWith(p string, beneath int) ([]byte, bool, error) {
 	return b, true, nil
 }
 
-// removeStateWith is removeState on top of openStateWalk: the file is
-// unlinked through its directory; a missing one is not an error.
-func (x *Executor) removeStateWith(p string, beneath int) error {
+// removeStateVia unlinks the state file p through its directory; a missing
+// one is not an error.
+func removeStateVia(open stateOpener, p string) error {
 	dir, name := path.Split(path.Clean(p))
-	fd, err := x.openStateWalk(path.Clean(dir), unix.O_RDONLY|unix.O_DIRECTORY, 0, beneath)
+	fd, err := open(path.Clean(dir), unix.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
 		if errors.Is(err, unix.ENOENT) {
 			return nil
@@ -235,4 +243,22 @@ func (x *Executor) removeStateWith(p string, beneath int) error {
 		return &os.PathError{Op: "remove", Path: p, Err: err}
 	}
 	return nil
+}
+
+// walkOpener is openStateWalk with beneath fixed (FreeBSD:
+// O_RESOLVE_BENEATH; 0 in tests).
+func (x *Executor) walkOpener(beneath int) stateOpener {
+	return func(p string, flags int, mode uint32) (int, error) { return x.openStateWalk(p, flags, mode, beneath) }
+}
+
+func (x *Executor) openStateWith(p string, create, appendTo bool, beneath int) (*os.File, error) {
+	return openStateVia(x.walkOpener(beneath), p, create, appendTo)
+}
+
+func (x *Executor) readStateWith(p string, beneath int) ([]byte, bool, error) {
+	return readStateVia(x.walkOpener(beneath), p)
+}
+
+func (x *Executor) removeStateWith(p string, beneath int) error {
+	return removeStateVia(x.walkOpener(beneath), p)
 }
