@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -202,67 +200,9 @@ func TestSessionStaleParent(t *testing.T) {
 // successful mounts, never a mount anywhere but the target.
 func TestSessionRaceSwapTargetForSymlink(t *testing.T) {
 	forEachAPI(t, func(t *testing.T) {
-		const want = 500
-		tr := newTree(t)
-		target := filepath.Join(tr.root, "t")
-		if err := os.Mkdir(target, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Symlink(tr.outside, filepath.Join(tr.root, "l")); err != nil {
-			t.Fatal(err)
-		}
-		outBefore := listTree(t, tr.outside)
-		rootfd, err := unix.Open(tr.root, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer unix.Close(rootfd)
-		var stop atomic.Bool
-		var swaps atomic.Int64
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for !stop.Load() {
-				if unix.Renameat2(rootfd, "t", rootfd, "l", unix.RENAME_EXCHANGE) == nil {
-					swaps.Add(1)
-				}
-			}
-		}()
-		defer func() { stop.Store(true); wg.Wait() }()
-
 		var s Session
 		defer s.Close()
-		req := Request{FSType: NullFS, Source: filepath.Join(tr.skel, "usr/lib"), Root: tr.root, Target: "t", ReadOnly: true}
-		ok := 0
-		for attempt := 0; ok < want && attempt < 100*want; attempt++ {
-			m, err := s.Mount(req)
-			for _, p := range mountsUnder(t, tr.dir) {
-				if p != target {
-					t.Fatalf("attempt %d: a mount landed on %q (Mount: %v)", attempt, p, err)
-				}
-			}
-			if err == nil {
-				ok++
-				if err := s.Unmount(m.Expect()); err != nil {
-					t.Fatalf("unmount after success %d: %v", ok, err)
-				}
-			}
-		}
-		stop.Store(true)
-		wg.Wait()
-		if ok < want {
-			t.Fatalf("only %d successful mounts", ok)
-		}
-		if swaps.Load() < int64(want) {
-			t.Fatalf("only %d swaps: the race did not really run", swaps.Load())
-		}
-		if got := mountsUnder(t, tr.dir); len(got) != 0 {
-			t.Fatalf("mounts left: %v", got)
-		}
-		if after := listTree(t, tr.outside); !slices.Equal(outBefore, after) {
-			t.Fatalf("the outside directory changed: %v", after)
-		}
+		swapRace(t, s.Mount, s.Unmount)
 	})
 }
 
