@@ -115,10 +115,17 @@ func Load(ctx context.Context, opts Options) (*Vars, error) {
 	defer cancel()
 	if os.Getenv("GOGC") == "" {
 		// Evaluation allocates many small, mostly long-lived values: a
-		// less eager collector is about 20% faster at 1000 jails and keeps
-		// peak RSS at 5000 jails near 55 MiB (BENCHMARKS.md). The setting is
-		// process-wide, so it is put back afterwards.
+		// less eager collector is about 20% faster at 1000 jails
+		// (BENCHMARKS.md). The setting is process-wide, so it is put back
+		// afterwards.
 		defer debug.SetGCPercent(debug.SetGCPercent(200))
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// With the lazier collector a 5000-jail chain peaked at 55-64 MiB;
+		// a soft limit makes the collector eager only when the heap nears
+		// it, so small configurations keep their speed and large ones
+		// stay well under 64 MiB. Put back afterwards, like GOGC.
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(32 << 20))
 	}
 
 	r := newRunner(ctx, opts, &vfs{root: root, maxSize: opts.MaxFileSize})
