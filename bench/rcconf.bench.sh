@@ -21,7 +21,8 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/rcconf-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 
-go build -o "$work/rcjail" ./cmd/rcjail
+# Built as make build builds it: static (CGO_ENABLED=0), no dynamic loader at start.
+CGO_ENABLED=0 go build -trimpath -o "$work/rcjail" ./cmd/rcjail
 go build -o "$work/gen" ./bench/rcconf/gen
 go run ./bench/rcconf/driver jail >"$work/driver.sh"
 
