@@ -214,8 +214,13 @@ func (c *skelChecker) checkTrustedPath(knob, p string, done map[string]bool) boo
 		fi, err := os.Lstat(q)
 		if err != nil {
 			hint := ""
-			if knob == "rootdir" {
+			switch {
+			case knob == "rootdir" && q == p:
+				// Every ancestor exists (the walk got here), and that is
+				// the one case prepare creates the jail root in.
 				hint = fmt.Sprintf(" (rcjail prepare %s creates it)", c.j.Name)
+			case knob == "rootdir":
+				hint = fmt.Sprintf(" (create it first: rcjail prepare %s creates only the jail root itself)", c.j.Name)
 			}
 			c.add(false, knob, "", "%s does not exist%s: %v", q, hint, err)
 			return false

@@ -393,3 +393,21 @@ func TestSkelCheckRefusedRootdirNotExamined(t *testing.T) {
 		t.Errorf("status %d, findings:\n%s", st, errb.String())
 	}
 }
+
+// A missing rootdir gets the prepare hint only when prepare would create it:
+// when its parent exists. A missing ancestor must be made by hand first.
+func TestSkelCheckRootdirMissing(t *testing.T) {
+	f := newSkelFixture(t)
+	if err := os.Remove(f.root); err != nil {
+		t.Fatal(err)
+	}
+	st, errs := f.check(f.config())
+	skelWantOne(t, st, errs, 1, f.root+" does not exist (rcjail prepare skeltest creates it)")
+
+	jails := filepath.Dir(f.root)
+	if err := os.Remove(jails); err != nil {
+		t.Fatal(err)
+	}
+	st, errs = f.check(f.config())
+	skelWantOne(t, st, errs, 1, jails+" does not exist (create it first: rcjail prepare skeltest creates only the jail root itself)")
+}
