@@ -2,7 +2,6 @@ package native
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -36,10 +35,16 @@ type Executor struct {
 
 // jailState is what the executor knows of one jail during this run.
 type jailState struct {
-	name     string
-	lock     *os.File
-	journal  *os.File // <j>.journal, opened on the first event
-	rec      *Record
+	name    string
+	lock    *os.File
+	journal *os.File // <j>.journal, opened (for reading, then appending) with the lock
+	rec     *Record
+	snap    bool // <j>.json may exist: it was there (or unreadable) at lock time, or we wrote it
+
+	// pending holds encoded "unmount" lines not yet written: they go out
+	// in front of the next line written, or are dropped when a snapshot
+	// or the record's removal supersedes them (see note).
+	pending  []byte
 	root     string
 	starting bool                   // a start-type step was seen since the last stop
 	stale    map[string]mount.Entry // mounts under root at start that no step has explained yet
@@ -118,6 +123,9 @@ func (x *Executor) Release(jail string) {
 func (x *Executor) release(js *jailState) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if err := x.flush(js); err != nil {
+		x.warnf("%v", err)
+	}
 	if js.journal != nil {
 		js.journal.Close()
 		js.journal = nil
@@ -182,7 +190,7 @@ func (x *Executor) jail(name string) (*jailState, error) {
 		return nil, err
 	}
 	js = &jailState{name: name, lock: lock}
-	js.rec = readRecord(dir, name, x.warnf)
+	js.rec, js.snap, js.journal = loadRecord(dir, name, x.warnf)
 	if js.rec != nil {
 		js.root = js.rec.Root
 	}
@@ -284,12 +292,47 @@ func (x *Executor) beginStop(js *jailState) error {
 	return nil
 }
 
-// note applies e to the jail's record and appends it to the journal.
+// note applies e to the jail's record and appends it to the journal, in
+// one write(2) together with any unmount lines still pending.
+//
+// An "unmount" line is not written at once: it waits for the next line,
+// the end of the run's work on the jail (release), or is dropped when a
+// snapshot or the removal of the record makes it moot; a clean stop thus
+// writes none. Losing one in a crash is safe, and only one kind of event
+// may be lost this way: the journal then still lists a mount that is
+// gone, and the next stop or start looks before it acts: a stop finds
+// nothing mounted there with that id (ErrNotMounted: forgotten) or
+// something else (ErrNotOurs: left alone and reported), and a start's
+// mount of that target replaces the entry. The window already exists
+// between umount2 and the write; this widens it to the rest of the stop.
+// Every other event (begin, mount, created, alias, ...) records something
+// a later run must undo or refuse over, and is written before note
+// returns.
 func (x *Executor) note(js *jailState, e event) error {
 	if js.rec == nil {
 		js.rec = &Record{Jail: js.name}
 	}
 	js.rec.apply(e)
+	line := e.appendJSON(js.pending)
+	if e.Ev == "unmount" {
+		js.pending = line
+		return nil
+	}
+	js.pending = line[:0]
+	return x.writeJournal(js, line)
+}
+
+// flush writes the pending unmount lines.
+func (x *Executor) flush(js *jailState) error {
+	if len(js.pending) == 0 {
+		return nil
+	}
+	line := js.pending
+	js.pending = line[:0]
+	return x.writeJournal(js, line)
+}
+
+func (x *Executor) writeJournal(js *jailState, b []byte) error {
 	if js.journal == nil {
 		f, err := openJournal(x.dir, js.name)
 		if err != nil {
@@ -297,11 +340,7 @@ func (x *Executor) note(js *jailState, e event) error {
 		}
 		js.journal = f
 	}
-	b, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("jail %s: journal: %w", js.name, err)
-	}
-	if _, err := js.journal.Write(append(b, '\n')); err != nil {
+	if _, err := js.journal.Write(b); err != nil {
 		return fmt.Errorf("jail %s: journal %s: %w", js.name, js.journal.Name(), err)
 	}
 	return nil
@@ -313,10 +352,14 @@ func (x *Executor) snapshot(js *jailState, sync bool) error {
 	if err := writeRecord(x.dir, js.rec, sync); err != nil {
 		return err
 	}
+	js.snap = true
 	return x.truncateJournal(js)
 }
 
+// truncateJournal empties the journal, whose events (and the pending
+// ones) a new snapshot or the record's removal has just superseded.
 func (x *Executor) truncateJournal(js *jailState) error {
+	js.pending = js.pending[:0]
 	if js.journal == nil {
 		f, err := openJournal(x.dir, js.name)
 		if err != nil {
@@ -1122,8 +1165,12 @@ func (x *Executor) finishStop(js *jailState) error {
 		}
 	}
 	if len(r.Mounts) == 0 && len(r.Aliases) == 0 && len(errs) == 0 {
-		if err := removeRecord(x.dir, js.name); err != nil {
-			errs = append(errs, err)
+		if js.snap {
+			if err := removeRecord(x.dir, js.name); err != nil {
+				errs = append(errs, err)
+			} else {
+				js.snap = false
+			}
 		}
 		if err := x.truncateJournal(js); err != nil {
 			errs = append(errs, err)

@@ -121,11 +121,13 @@ func crashSelf() {
 	select {}
 }
 
-// openJournal opens (creating it, 0600) the jail's journal for appending,
-// without following a symlink.
+// openJournal opens (creating it, 0600) the jail's journal for reading and
+// appending, without following a symlink (one planted by someone who can
+// write the state directory would otherwise make us append to, or read
+// events from, any file on the host).
 func openJournal(dir *os.File, jail string) (*os.File, error) {
 	name := stateName(jail) + ".journal"
-	fd, err := unix.Openat(int(dir.Fd()), name, unix.O_WRONLY|unix.O_APPEND|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	fd, err := unix.Openat(int(dir.Fd()), name, unix.O_RDWR|unix.O_APPEND|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("jail %s: open journal %s/%s: %w", jail, dir.Name(), name, err)
 	}
