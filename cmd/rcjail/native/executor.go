@@ -701,8 +701,8 @@ func (x *Executor) mountOne(js *jailState, req mount.Request) error {
 }
 
 func hasMount(r *Record, target string) bool {
-	for _, m := range r.Mounts {
-		if m.Target() == target {
+	for i := range r.Mounts {
+		if r.Mounts[i].at(target) {
 			return true
 		}
 	}
@@ -752,8 +752,8 @@ func (x *Executor) expectFor(js *jailState, root, r, fstype string) (mount.Expec
 	full := path.Join(root, r)
 	if js.rec != nil {
 		for i := len(js.rec.Mounts) - 1; i >= 0; i-- {
-			m := js.rec.Mounts[i]
-			if m.Target() == full && (fstype == "" || fstype == m.FSType) {
+			m := &js.rec.Mounts[i]
+			if m.at(full) && (fstype == "" || fstype == m.FSType) {
 				return mount.Expect{ID: m.ID, UniqueID: m.UniqueID, FSType: m.FSType, Source: m.Source, Root: root, Target: r}, true, nil
 			}
 		}

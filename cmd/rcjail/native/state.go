@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -56,6 +57,22 @@ type RecMount struct {
 
 // Target is the absolute mount point.
 func (m RecMount) Target() string { return filepath.Join(m.Root, m.Rel) }
+
+// at reports whether m's mount point is full (m.Target() == full) without
+// building the path: the record is searched by target at every mount and
+// unmount, and joining each entry's path was a few per cent of the
+// executor's time. Every entry the executor writes has a clean absolute
+// Root (not "/") and a clean Rel that does not climb, so its target is
+// exactly Root + "/" + Rel and the piecewise comparison is the answer; any
+// other entry (a hand-edited record) is compared by the joined path.
+func (m *RecMount) at(full string) bool {
+	n := len(m.Root)
+	if n > 1 && m.Root[0] == '/' && path.Clean(m.Root) == m.Root &&
+		m.Rel != "" && m.Rel[0] != '/' && m.Rel != "." && m.Rel != ".." && !strings.HasPrefix(m.Rel, "../") && path.Clean(m.Rel) == m.Rel {
+		return len(full) == n+1+len(m.Rel) && full[n] == '/' && full[:n] == m.Root && full[n+1:] == m.Rel
+	}
+	return m.Target() == full
+}
 
 // stateName maps a jail name to a file name: anything but letters, digits,
 // "-", "_" and "." becomes "_", so a name can never walk out of the state
@@ -189,7 +206,7 @@ func (r *Record) apply(e event) {
 		// and the journal's truncation) changes nothing.
 		if e.M != nil {
 			for i := range r.Mounts {
-				if r.Mounts[i].Target() == e.M.Target() {
+				if r.Mounts[i].at(e.M.Target()) {
 					r.Mounts[i] = *e.M
 					return
 				}
@@ -199,7 +216,7 @@ func (r *Record) apply(e event) {
 	case "unmount":
 		for _, p := range e.Paths {
 			for i := len(r.Mounts) - 1; i >= 0; i-- {
-				if r.Mounts[i].Target() == p {
+				if r.Mounts[i].at(p) {
 					r.Mounts = append(r.Mounts[:i], r.Mounts[i+1:]...)
 					break
 				}

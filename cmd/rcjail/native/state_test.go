@@ -58,3 +58,30 @@ func TestEventEncoding(t *testing.T) {
 		}
 	}
 }
+
+// TestRecMountAt: the piecewise target comparison answers exactly as
+// comparing Target(), for clean entries (the fast path) and for the odd
+// ones a hand-edited record may hold (the fallback).
+func TestRecMountAt(t *testing.T) {
+	roots := []string{"/j", "/j/", "/", "", "j", "/a/../j", "/j/b", "//j", "/j/."}
+	rels := []string{"bin", "usr/lib", "", ".", "..", "../j/bin", "./bin", "bin/", "b/../bin", "/bin", "lib/..", "..bin"}
+	fulls := []string{"/j/bin", "/j/usr/lib", "/j", "/", "/bin", "/j/b/bin", "j/bin", "/j/..bin", "/j/bin/", "/jbin", "/j//bin", "/j/lib"}
+	n := 0
+	for _, root := range roots {
+		for _, rel := range rels {
+			m := RecMount{Root: root, Rel: rel}
+			for _, full := range fulls {
+				want := m.Target() == full
+				if got := m.at(full); got != want {
+					t.Errorf("RecMount{Root: %q, Rel: %q}.at(%q) = %v, want %v (Target %q)", root, rel, full, got, want, m.Target())
+				}
+				if want {
+					n++
+				}
+			}
+		}
+	}
+	if n < 10 {
+		t.Fatalf("only %d matching cases: the table tests little", n)
+	}
+}
