@@ -64,7 +64,7 @@ func TestEventEncoding(t *testing.T) {
 // ones a hand-edited record may hold (the fallback).
 func TestRecMountAt(t *testing.T) {
 	roots := []string{"/j", "/j/", "/", "", "j", "/a/../j", "/j/b", "//j", "/j/."}
-	rels := []string{"bin", "usr/lib", "", ".", "..", "../j/bin", "./bin", "bin/", "b/../bin", "/bin", "lib/..", "..bin"}
+	rels := []string{"bin", "usr/lib", "usr//lib", "usr/./lib", "usr/lib/.", "usr/x/../lib", "", ".", "..", "../j/bin", "./bin", "bin/", "b/../bin", "/bin", "lib/..", "..bin"}
 	fulls := []string{"/j/bin", "/j/usr/lib", "/j", "/", "/bin", "/j/b/bin", "j/bin", "/j/..bin", "/j/bin/", "/jbin", "/j//bin", "/j/lib"}
 	n := 0
 	for _, root := range roots {
