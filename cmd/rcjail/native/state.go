@@ -23,10 +23,11 @@ const StateDir = "var/run/rcjail"
 // snapshot replaced atomically (temp file, fsync, rename) when the jail is
 // running and when a stop leaves something behind, and <j>.journal, the
 // events since that snapshot, one JSON line each, appended as each step
-// happens. An append is one write(2) of a few hundred bytes; replacing a
-// snapshot after every mount would cost a file creation each (milliseconds
-// on a disk), more than the mount itself. A torn last line (a crash in the
-// middle of a write) is ignored.
+// happens (an unmount's line may come later or not at all: see
+// Executor.note). An append is one write(2) of a few hundred bytes;
+// replacing a snapshot after every mount would cost a file creation each
+// (milliseconds on a disk), more than the mount itself. A torn last line
+// (a crash in the middle of a write) is ignored.
 //
 // The record is a hint: the kernel's mount table wins when the two
 // disagree, and a record that cannot be parsed is ignored.
