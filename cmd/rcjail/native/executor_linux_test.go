@@ -521,7 +521,7 @@ func TestCrashDuringStop(t *testing.T) {
 	e := newEnv(t)
 	j := newJail("crash", e.root)
 	base := mountinfo(t)
-	crashed, restarted := 0, 0
+	crashed, restarted, gone := 0, 0, 0
 	for k := 1; k < 40; k++ {
 		if st, out := e.run("onestart", nil, j); st != 0 {
 			t.Fatalf("k=%d: start: status %d\n%s", k, st, out)
@@ -540,6 +540,19 @@ func TestCrashDuringStop(t *testing.T) {
 			}
 		} else {
 			crashed++
+			// The scenario under test: the record still lists a mount
+			// the crashed stop had already removed.
+			if dir, err := openStateDir(e.state); err == nil {
+				if r := readRecord(dir, "crash", func(string, ...any) {}); r != nil {
+					for _, m := range r.Mounts {
+						if ok, _ := isMounted(m.Target(), ""); !ok {
+							gone++
+							break
+						}
+					}
+				}
+				dir.Close()
+			}
 		}
 		if killed && k%2 == 1 {
 			// It adopts what is left and mounts what is gone, or
@@ -576,7 +589,10 @@ func TestCrashDuringStop(t *testing.T) {
 			break
 		}
 	}
-	t.Logf("crashed at %d step boundaries of a stop; %d starts after one succeeded", crashed, restarted)
+	t.Logf("crashed at %d step boundaries of a stop (%d left a record listing a mount already gone); %d starts after one succeeded", crashed, gone, restarted)
+	if gone == 0 {
+		t.Error("no crash left a record listing a mount that was already gone: the lost-unmount case was never exercised")
+	}
 	if crashed < len(skelEntries()) {
 		t.Errorf("only %d crash points in a stop; it unmounts more", crashed)
 	}
