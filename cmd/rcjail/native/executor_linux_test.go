@@ -455,11 +455,7 @@ func TestCrashRecovery(t *testing.T) {
 	base := mountinfo(t)
 	crashed, restarted := 0, 0
 	for k := 1; k < 40; k++ {
-		cmd := exec.Command(os.Args[0])
-		cmd.Env = append(os.Environ(), envCrashAt+"="+strconv.Itoa(k), envCrashState+"="+e.state, envCrashRoot+"="+e.root)
-		out, err := cmd.CombinedOutput()
-		var ee *exec.ExitError
-		killed := errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signal() == syscall.SIGKILL
+		killed, out, err := e.crashChild(k)
 		if !killed {
 			// k is past the last step: the start completed.
 			if err != nil {
@@ -508,6 +504,19 @@ func TestCrashRecovery(t *testing.T) {
 	}
 }
 
+// crashChild runs this test binary as a child that starts the crash jail
+// (or runs the verb in extra) with the crash seam set to fire after step k,
+// and reports whether the seam killed it.
+func (e *env) crashChild(k int, extra ...string) (killed bool, out []byte, err error) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), envCrashAt+"="+strconv.Itoa(k), envCrashState+"="+e.state, envCrashRoot+"="+e.root)
+	cmd.Env = append(cmd.Env, extra...)
+	out, err = cmd.CombinedOutput()
+	var ee *exec.ExitError
+	killed = errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signal() == syscall.SIGKILL
+	return killed, out, err
+}
+
 // TestCrashDuringStop: a stop killed after each of its steps (the jail
 // stopped, then each unmount; the journal's unmount lines are written
 // late, so the crash loses them) leaves a record that still lists mounts
@@ -526,11 +535,7 @@ func TestCrashDuringStop(t *testing.T) {
 		if st, out := e.run("onestart", nil, j); st != 0 {
 			t.Fatalf("k=%d: start: status %d\n%s", k, st, out)
 		}
-		cmd := exec.Command(os.Args[0])
-		cmd.Env = append(os.Environ(), envCrashAt+"="+strconv.Itoa(k), envCrashState+"="+e.state, envCrashRoot+"="+e.root, envCrashVerb+"=onestop")
-		out, err := cmd.CombinedOutput()
-		var ee *exec.ExitError
-		killed := errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signal() == syscall.SIGKILL
+		killed, out, err := e.crashChild(k, envCrashVerb+"=onestop")
 		if !killed {
 			if err != nil {
 				t.Fatalf("k=%d: stop child: %v\n%s", k, err, out)
