@@ -934,7 +934,7 @@ func (x *Executor) Exec(ctx context.Context, s compat.Exec) error {
 		return fmt.Errorf("jail %s: %s %q: %w", s.Jail, s.Var, strings.Join(argv, " "), errInjected)
 	}
 	if x.fault("hang") {
-		argv = []string{"sleep", "3600"}
+		argv = hangArgv()
 	}
 	// A hook may mount or unmount under any jail root.
 	x.closeSessions()
@@ -1184,3 +1184,9 @@ func (x *Executor) finishStop(js *jailState) error {
 	}
 	return errors.Join(errs...)
 }
+
+// hangArgv is the hook the "hang" fault runs instead of the configured one:
+// a sleep far past any time limit, its duration carrying this process's pid
+// so that a test can tell its own hung hook from any other "sleep" on the
+// machine (other test packages run at the same time).
+func hangArgv() []string { return []string{"sleep", "3600." + strconv.Itoa(os.Getpid())} }

@@ -411,7 +411,7 @@ func TestStartFaults(t *testing.T) {
 				t.Errorf("mount table differs from the baseline:\n%s\nwant:\n%s", got, base)
 			}
 			waitNoProcs(t, e.root)
-			if p := procsRunning("sleep 3600"); len(p) > 0 {
+			if p := procsRunning(strings.Join(hangArgv(), " ")); len(p) > 0 {
 				t.Errorf("hung hook survived: %v", p)
 				for _, pid := range p {
 					syscall.Kill(pid, syscall.SIGKILL)
