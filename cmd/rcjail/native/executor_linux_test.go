@@ -245,6 +245,23 @@ func waitNoProcs(t *testing.T, root string) {
 	}
 }
 
+// startRefused runs onestart for j, which must fail, and checks what every
+// refused start must leave: the mount table as it was just before, and no
+// process in the jail. It returns the output for the caller's own checks.
+func (e *env) startRefused(t *testing.T, j *compat.Jail) string {
+	t.Helper()
+	base := mountinfo(t)
+	st, out := e.run("onestart", nil, j)
+	if st == 0 {
+		t.Fatalf("start of %s succeeded:\n%s", j.Name, out)
+	}
+	if got := mountinfo(t); got != base {
+		t.Errorf("mount table not back to the baseline:\n%s", got)
+	}
+	waitNoProcs(t, e.root)
+	return out
+}
+
 func (e *env) lockFree(name string) bool {
 	f, err := os.OpenFile(filepath.Join(e.state, StateDir, stateName(name)+".lock"), os.O_RDWR, 0)
 	if err != nil {
@@ -730,21 +747,13 @@ func TestSymlinkTargets(t *testing.T) {
 			if err := os.Symlink(c.target, filepath.Join(e.root, c.link)); err != nil {
 				t.Fatal(err)
 			}
-			base := mountinfo(t)
-			st, out := e.run("onestart", nil, j)
-			if st == 0 {
-				t.Fatalf("start through %s -> %s succeeded:\n%s", c.link, c.target, out)
-			}
+			out := e.startRefused(t, j)
 			if !strings.Contains(out, "symbolic link") && !strings.Contains(out, "symlink") {
 				t.Errorf("error does not name the symlink:\n%s", out)
-			}
-			if got := mountinfo(t); got != base {
-				t.Errorf("mount table changed:\n%s", got)
 			}
 			if ents, _ := os.ReadDir(outside); len(ents) != 0 {
 				t.Errorf("something was created outside the jail: %v", ents)
 			}
-			waitNoProcs(t, e.root)
 		})
 	}
 }
@@ -822,18 +831,10 @@ func TestConsoleLogSymlink(t *testing.T) {
 	if err := os.Symlink(precious, filepath.Join(e.state, "var/log/jail_clog_console.log")); err != nil {
 		t.Fatal(err)
 	}
-	base := mountinfo(t)
-	st, out := e.run("onestart", nil, j)
-	if st == 0 {
-		t.Fatalf("start wrote through a console-log symlink:\n%s", out)
-	}
+	e.startRefused(t, j)
 	if b, _ := os.ReadFile(precious); string(b) != "root:x:0:0\n" {
 		t.Errorf("host file behind the symlink changed: %q", b)
 	}
-	if got := mountinfo(t); got != base {
-		t.Error("mount table not back to the baseline")
-	}
-	waitNoProcs(t, e.root)
 }
 
 // TestBusyStop: a host process holding a mount makes stop report it (with
@@ -957,15 +958,10 @@ func TestForeignMountRefused(t *testing.T) {
 	if err := unix.Mount("tmpfs", usr, "tmpfs", 0, ""); err != nil {
 		t.Fatal(err)
 	}
-	base := mountinfo(t)
-	st, out := e.run("onestart", nil, j)
-	if st == 0 || !strings.Contains(out, "stale mounts under "+e.root+", run stop: "+usr) {
-		t.Errorf("start over a foreign mount: status %d\n%s", st, out)
+	if out := e.startRefused(t, j); !strings.Contains(out, "stale mounts under "+e.root+", run stop: "+usr) {
+		t.Errorf("start over a foreign mount is not refused as stale:\n%s", out)
 	}
-	if got := mountinfo(t); got != base {
-		t.Errorf("mount table changed:\n%s", got)
-	}
-	st, out = e.run("onestop", nil, j)
+	st, out := e.run("onestop", nil, j)
 	if !strings.Contains(out, "not the mount we made") {
 		t.Errorf("stop does not report the foreign mount (status %d):\n%s", st, out)
 	}
@@ -1038,15 +1034,9 @@ func TestStartCommandFails(t *testing.T) {
 	e := newEnv(t)
 	j := newJail("failing", e.root)
 	j.ExecStart = []string{"/bin/sh", "-c", "echo about to fail; sleep 300 & exit 3"}
-	base := mountinfo(t)
-	st, out := e.run("onestart", nil, j)
-	if st == 0 || !strings.Contains(out, "exit status 3") || !strings.Contains(out, "about to fail") {
-		t.Errorf("start: status %d\n%s", st, out)
+	if out := e.startRefused(t, j); !strings.Contains(out, "exit status 3") || !strings.Contains(out, "about to fail") {
+		t.Errorf("start output lacks the command's failure:\n%s", out)
 	}
-	if got := mountinfo(t); got != base {
-		t.Errorf("mount table not back to the baseline:\n%s", got)
-	}
-	waitNoProcs(t, e.root)
 	if e.recordExists("failing") {
 		t.Error("a record claims a jail that never ran")
 	}
