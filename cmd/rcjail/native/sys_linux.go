@@ -250,36 +250,16 @@ func openParentStrict(p string) (int, string, error) {
 	return fd, name, nil
 }
 
-// rmdirStrict removes root/r if it is an empty directory that is not a
-// mount point, reached with no symlink anywhere. Gone already: nil.
-func rmdirStrict(root, r string) error {
-	full := path.Join(root, r)
-	pfd, name, err := openParentStrict(full)
-	if err != nil {
-		if errors.Is(err, unix.ENOENT) {
-			return nil
-		}
-		return fmt.Errorf("rmdir %s: %w", full, err)
-	}
-	defer unix.Close(pfd)
+// rmdirStrict is rmdirVia over openat2, with statx telling a mount root
+// apart even when a bind mount shares its parent's device.
+func rmdirStrict(root, r string) error { return rmdirVia(openParentStrict, probeStatx, root, r) }
+
+func probeStatx(pfd int, name string) (isDir, mountRoot bool, err error) {
 	var stx unix.Statx_t
 	if err := unix.Statx(pfd, name, unix.AT_SYMLINK_NOFOLLOW|unix.AT_NO_AUTOMOUNT, unix.STATX_TYPE, &stx); err != nil {
-		if errors.Is(err, unix.ENOENT) {
-			return nil
-		}
-		return fmt.Errorf("rmdir %s: %w", full, err)
+		return false, false, err
 	}
-	if stx.Mode&unix.S_IFMT != unix.S_IFDIR {
-		return fmt.Errorf("rmdir %s: not a directory (a symlink or file put there is left alone)", full)
-	}
-	if stx.Attributes&unix.STATX_ATTR_MOUNT_ROOT != 0 {
-		// Nothing is ever deleted under a live mount.
-		return fmt.Errorf("rmdir %s: still a mount point; not removed", full)
-	}
-	if err := unix.Unlinkat(pfd, name, unix.AT_REMOVEDIR); err != nil {
-		return fmt.Errorf("rmdir %s: %w", full, err)
-	}
-	return nil
+	return stx.Mode&unix.S_IFMT == unix.S_IFDIR, stx.Attributes&unix.STATX_ATTR_MOUNT_ROOT != 0, nil
 }
 
 func symlinkStrict(target, p string) error    { return symlinkVia(openParentStrict, target, p) }

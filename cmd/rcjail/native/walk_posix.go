@@ -62,11 +62,16 @@ func isLinkRefusal(err error) bool {
 	return errors.Is(err, unix.ELOOP) || errors.Is(err, unix.EMLINK)
 }
 
-// rmdirWalk removes root/r if it is an empty directory that is not a mount
-// point, reached with no symlink anywhere. Gone already: nil.
-func rmdirWalk(root, r string) error {
+// dirProbe looks at name in the directory pfd without following it and
+// reports whether it is a directory and whether it is the root of a mount.
+type dirProbe func(pfd int, name string) (isDir, mountRoot bool, err error)
+
+// rmdirVia removes root/r if it is an empty directory that is not a mount
+// point, reached through a parent opened by open (no symlink anywhere).
+// Gone already: nil.
+func rmdirVia(open parentOpener, probe dirProbe, root, r string) error {
 	full := path.Join(root, r)
-	pfd, name, err := openParentWalk(full)
+	pfd, name, err := open(full)
 	if err != nil {
 		if errors.Is(err, unix.ENOENT) {
 			return nil
@@ -74,20 +79,15 @@ func rmdirWalk(root, r string) error {
 		return fmt.Errorf("rmdir %s: %w", full, err)
 	}
 	defer unix.Close(pfd)
-	var st, pst unix.Stat_t
-	if err := unix.Fstatat(pfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		if errors.Is(err, unix.ENOENT) {
-			return nil
-		}
+	isDir, mountRoot, err := probe(pfd, name)
+	switch {
+	case errors.Is(err, unix.ENOENT):
+		return nil
+	case err != nil:
 		return fmt.Errorf("rmdir %s: %w", full, err)
-	}
-	if uint32(st.Mode)&unix.S_IFMT != unix.S_IFDIR {
+	case !isDir:
 		return fmt.Errorf("rmdir %s: not a directory (a symlink or file put there is left alone)", full)
-	}
-	if err := unix.Fstat(pfd, &pst); err != nil {
-		return fmt.Errorf("rmdir %s: %w", full, err)
-	}
-	if st.Dev != pst.Dev {
+	case mountRoot:
 		// Nothing is ever deleted under a live mount (the kernel would
 		// refuse with EBUSY as well; this names the reason).
 		return fmt.Errorf("rmdir %s: still a mount point; not removed", full)
@@ -97,6 +97,25 @@ func rmdirWalk(root, r string) error {
 	}
 	return nil
 }
+
+// probeStat is the portable dirProbe: a mount root sits on another device
+// than its parent directory.
+func probeStat(pfd int, name string) (isDir, mountRoot bool, err error) {
+	var st, pst unix.Stat_t
+	if err := unix.Fstatat(pfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return false, false, err
+	}
+	if uint32(st.Mode)&unix.S_IFMT != unix.S_IFDIR {
+		return false, false, nil
+	}
+	if err := unix.Fstat(pfd, &pst); err != nil {
+		return true, false, err
+	}
+	return true, st.Dev != pst.Dev, nil
+}
+
+// rmdirWalk is rmdirVia over the component-by-component walk.
+func rmdirWalk(root, r string) error { return rmdirVia(openParentWalk, probeStat, root, r) }
 
 // parentOpener opens p's parent directory without following any symlink
 // on the way and returns it with p's last component: openParentWalk here,
