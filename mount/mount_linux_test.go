@@ -38,6 +38,12 @@ type tree struct {
 	dir, skel, root, outside string
 }
 
+// roLib is the request most tests mount: the skeleton's usr/lib, read-only,
+// on the jail root's usr/lib.
+func (tr tree) roLib() Request {
+	return Request{FSType: NullFS, Source: filepath.Join(tr.skel, "usr/lib"), Root: tr.root, Target: "usr/lib", ReadOnly: true}
+}
+
 func newTree(t *testing.T) tree {
 	t.Helper()
 	d := t.TempDir()
@@ -94,7 +100,7 @@ func listTree(t *testing.T, dir string) []string {
 func TestBindRoundTrip(t *testing.T) {
 	forEachAPI(t, func(t *testing.T) {
 		tr := newTree(t)
-		m, err := Mount(Request{FSType: NullFS, Source: filepath.Join(tr.skel, "usr/lib"), Root: tr.root, Target: "usr/lib", ReadOnly: true})
+		m, err := Mount(tr.roLib())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +156,7 @@ func TestReadOnlyFailureLeavesNothing(t *testing.T) {
 		before := mountsUnder(t, "/")
 		testHookReadOnly = func() error { return syscall.EIO }
 		defer func() { testHookReadOnly = nil }()
-		_, err := Mount(Request{FSType: NullFS, Source: filepath.Join(tr.skel, "usr/lib"), Root: tr.root, Target: "usr/lib", ReadOnly: true})
+		_, err := Mount(tr.roLib())
 		if !errors.Is(err, syscall.EIO) {
 			t.Fatalf("Mount = %v, want the injected EIO", err)
 		}
@@ -369,7 +375,7 @@ func TestUnmountRefusesPlantedSymlink(t *testing.T) {
 func TestUnmountRefusesForeignMount(t *testing.T) {
 	forEachAPI(t, func(t *testing.T) {
 		tr := newTree(t)
-		m, err := Mount(Request{FSType: NullFS, Source: filepath.Join(tr.skel, "usr/lib"), Root: tr.root, Target: "usr/lib", ReadOnly: true})
+		m, err := Mount(tr.roLib())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -564,7 +570,7 @@ func TestStatmountAgreesWithMountinfo(t *testing.T) {
 		return
 	}
 	tr := newTree(t)
-	m, err := Mount(Request{FSType: NullFS, Source: filepath.Join(tr.skel, "usr/lib"), Root: tr.root, Target: "usr/lib", ReadOnly: true})
+	m, err := Mount(tr.roLib())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -599,7 +605,7 @@ func TestStatmountAgreesWithMountinfo(t *testing.T) {
 	// The mountinfo path of verify, as on a kernel before 6.8.
 	useStatmount.Store(false)
 	defer useStatmount.Store(true)
-	m, err = Mount(Request{FSType: NullFS, Source: filepath.Join(tr.skel, "usr/lib"), Root: tr.root, Target: "usr/lib", ReadOnly: true})
+	m, err = Mount(tr.roLib())
 	if err != nil {
 		t.Fatal(err)
 	}

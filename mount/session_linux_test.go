@@ -107,7 +107,7 @@ func TestSessionMountOverCachedParent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lib, err := s.Mount(Request{FSType: NullFS, Source: filepath.Join(tr.skel, "usr/lib"), Root: tr.root, Target: "usr/lib", ReadOnly: true})
+		lib, err := s.Mount(tr.roLib())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,7 +136,7 @@ func TestSessionMountOverCachedParent(t *testing.T) {
 func TestSessionStaleParent(t *testing.T) {
 	forEachAPI(t, func(t *testing.T) {
 		tr := newTree(t)
-		req := Request{FSType: NullFS, Source: filepath.Join(tr.skel, "usr/lib"), Root: tr.root, Target: "usr/lib", ReadOnly: true}
+		req := tr.roLib()
 		var s Session
 		defer s.Close()
 		m, err := s.Mount(req) // caches root/usr
@@ -248,7 +248,7 @@ func TestUnmountByUniqueID(t *testing.T) {
 		return
 	}
 	tr := newTree(t)
-	m, err := Mount(Request{FSType: NullFS, Source: filepath.Join(tr.skel, "usr/lib"), Root: tr.root, Target: "usr/lib", ReadOnly: true})
+	m, err := Mount(tr.roLib())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func TestReadOnlyWithoutOpenTreeAttr(t *testing.T) {
 	useOpenTreeAttr.Store(false)
 	defer useOpenTreeAttr.Store(true)
 	tr := newTree(t)
-	req := Request{FSType: NullFS, Source: filepath.Join(tr.skel, "usr/lib"), Root: tr.root, Target: "usr/lib", ReadOnly: true}
+	req := tr.roLib()
 	m, err := Mount(req)
 	if err != nil {
 		t.Fatal(err)
