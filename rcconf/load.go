@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -113,20 +112,6 @@ func Load(ctx context.Context, opts Options) (*Vars, error) {
 	defer root.Close()
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
-	if os.Getenv("GOGC") == "" {
-		// Evaluation allocates many small, mostly long-lived values: a
-		// less eager collector is about 20% faster at 1000 jails
-		// (BENCHMARKS.md). The setting is process-wide, so it is put back
-		// afterwards.
-		defer debug.SetGCPercent(debug.SetGCPercent(200))
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		// With the lazier collector a 5000-jail chain peaked at 55-64 MiB;
-		// a soft limit makes the collector eager only when the heap nears
-		// it, so small configurations keep their speed and large ones
-		// stay well under 64 MiB. Put back afterwards, like GOGC.
-		defer debug.SetMemoryLimit(debug.SetMemoryLimit(32 << 20))
-	}
 
 	r := newRunner(ctx, opts, &vfs{root: root, maxSize: opts.MaxFileSize})
 	for _, kv := range env {

@@ -8,6 +8,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"rcjail/rcconf"
 )
 
 // Globals are the options that come before the verb.
@@ -54,6 +56,8 @@ func register(c *command) {
 var rcVerb func(ctx context.Context, g *Globals, verb string, args []string) (status int, ok bool)
 
 func main() {
+	// Evaluating rc.conf is most of what a run does; see rcconf.TuneGC.
+	rcconf.TuneGC()
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }
 
