@@ -246,6 +246,19 @@ func Resolve(root, rel string) (fs.FileInfo, error) {
 	return resolve(root, rel)
 }
 
+// OpenDir opens the absolute directory p from "/" and returns its file
+// descriptor (O_RDONLY|O_DIRECTORY, close-on-exec; the caller closes it),
+// following no symlink in any component. A symlink on the way gives an error
+// wrapping ErrSymlink and the kernel's refusal (ELOOP, EMLINK on FreeBSD, or
+// ENOTDIR, which O_DIRECTORY gives for a link); a missing component one
+// wrapping fs.ErrNotExist and ENOENT.
+func OpenDir(p string) (int, error) {
+	if !path.IsAbs(p) || path.Clean(p) != p {
+		return -1, &Error{Op: "open", Target: p, Err: errors.New("not a clean absolute path")}
+	}
+	return openDir(p)
+}
+
 // MkdirAll creates the missing directories of rel inside root (each with perm,
 // parents first) without following symlinks, and returns the absolute paths
 // of those it created. A symlink or non-directory on the way is an error that

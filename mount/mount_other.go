@@ -31,6 +31,8 @@ func resolve(root, rel string) (fs.FileInfo, error) {
 	return nil, unsupported("resolve", "", "", path.Join(root, rel))
 }
 
+func openDir(p string) (int, error) { return -1, unsupported("open", "", "", p) }
+
 func mkdirAll(root, rel string, _ fs.FileMode) ([]string, error) {
 	return nil, unsupported("mkdir", "", "", path.Join(root, rel))
 }

@@ -36,6 +36,8 @@ func openAbsNoFollow(op, p string) (int, error) {
 	return fd, err
 }
 
+func openDir(p string) (int, error) { return openAbsNoFollow("open", p) }
+
 // walkDirs walks rel (clean, relative) from dirfd, whose path is base, and
 // returns an fd for the final directory. dirfd is consumed (closed) in every
 // case. With create, missing components are made with perm and listed.
@@ -84,7 +86,7 @@ func explain(dirfd int, name, p string, err error) error {
 	var st unix.Stat_t
 	if serr := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); serr != nil {
 		if errors.Is(serr, unix.ENOENT) {
-			return fmt.Errorf("%q: %w", p, fs.ErrNotExist)
+			return fmt.Errorf("%q: %w", p, withErrno{fs.ErrNotExist, err})
 		}
 		return fmt.Errorf("%q: %w", p, err)
 	}
@@ -92,9 +94,9 @@ func explain(dirfd int, name, p string, err error) error {
 	case unix.S_IFLNK:
 		buf := make([]byte, 1024)
 		if n, rerr := unix.Readlinkat(dirfd, name, buf); rerr == nil {
-			return fmt.Errorf("%q (-> %q) %w", p, string(buf[:n]), ErrSymlink)
+			return fmt.Errorf("%q (-> %q) %w", p, string(buf[:n]), withErrno{ErrSymlink, err})
 		}
-		return fmt.Errorf("%q %w", p, ErrSymlink)
+		return fmt.Errorf("%q %w", p, withErrno{ErrSymlink, err})
 	case unix.S_IFDIR:
 		// A directory now, but not when it was opened: the tree is
 		// changing under us (a swap race); refuse all the same.
@@ -103,6 +105,13 @@ func explain(dirfd int, name, p string, err error) error {
 		return fmt.Errorf("%q is not a directory: %w", p, unix.ENOTDIR)
 	}
 }
+
+// withErrno is a sentinel (ErrSymlink, fs.ErrNotExist) that also carries the
+// kernel's own error, so callers can test either; it reads as the sentinel.
+type withErrno struct{ sentinel, errno error }
+
+func (w withErrno) Error() string   { return w.sentinel.Error() }
+func (w withErrno) Unwrap() []error { return []error{w.sentinel, w.errno} }
 
 // openRootRel opens root (no symlink anywhere from "/") and then rel inside it.
 func openRootRel(op, root, rel string, create bool, perm fs.FileMode) (int, []string, error) {

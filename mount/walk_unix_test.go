@@ -125,3 +125,37 @@ func TestMkdirAll(t *testing.T) {
 		t.Fatalf("MkdirAll(opt/up) = %v, %v", created, err)
 	}
 }
+
+// OpenDir: a real directory opens; a symlink anywhere is refused with both
+// ErrSymlink and the kernel's own refusal (callers test either); a missing
+// component with both fs.ErrNotExist and ENOENT; a relative or unclean path
+// is refused before any open.
+func TestOpenDir(t *testing.T) {
+	root, _ := walkTree(t)
+	fd, err := OpenDir(filepath.Join(root, "usr/lib"))
+	if err != nil {
+		t.Fatalf("OpenDir(real directory): %v", err)
+	}
+	syscall.Close(fd)
+	for _, p := range []string{filepath.Join(root, "up"), filepath.Join(root, "up/lib"), filepath.Join(root, "usr/inside")} {
+		fd, err := OpenDir(p)
+		if err == nil {
+			syscall.Close(fd)
+			t.Errorf("OpenDir(%s) followed a symlink", p)
+			continue
+		}
+		kernel := errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.EMLINK) || errors.Is(err, syscall.ENOTDIR)
+		if !errors.Is(err, ErrSymlink) || !kernel {
+			t.Errorf("OpenDir(%s) = %v; want ErrSymlink and the kernel's refusal (ELOOP, EMLINK or ENOTDIR)", p, err)
+		}
+	}
+	if _, err := OpenDir(filepath.Join(root, "missing/dir")); !errors.Is(err, fs.ErrNotExist) || !errors.Is(err, syscall.ENOENT) {
+		t.Errorf("OpenDir(missing) = %v; want fs.ErrNotExist and ENOENT", err)
+	}
+	for _, p := range []string{"relative/dir", root + "/usr/../usr/lib"} {
+		if fd, err := OpenDir(p); err == nil {
+			syscall.Close(fd)
+			t.Errorf("OpenDir(%q) accepted a path that is not clean and absolute", p)
+		}
+	}
+}

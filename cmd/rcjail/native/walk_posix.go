@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"rcjail/mount"
 )
 
 // File operations that follow no symlink, written with plain openat(2) one
@@ -18,34 +20,16 @@ import (
 // RESOLVE_NO_SYMLINKS (Linux's sys_linux.go uses openat2 instead). They are
 // built on Linux too, where their tests run.
 
-const walkDirFlags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
-
 // openDirWalk opens the absolute directory p from "/" with O_NOFOLLOW on
-// every component: a symlink a jail's root planted anywhere on the path
-// (dev -> /etc) makes it fail instead of leading onto the host (SA-07:01).
+// every component (package mount's walker): a symlink a jail's root planted
+// anywhere on the path (dev -> /etc) makes it fail instead of leading onto
+// the host (SA-07:01).
 func openDirWalk(p string) (int, error) {
 	p = path.Clean(p)
 	if !path.IsAbs(p) {
 		return -1, fmt.Errorf("%q is not an absolute path", p)
 	}
-	fd, err := unix.Open("/", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1, fmt.Errorf("open /: %w", err)
-	}
-	if p == "/" {
-		return fd, nil
-	}
-	cur := ""
-	for _, c := range strings.Split(strings.TrimPrefix(p, "/"), "/") {
-		cur += "/" + c
-		nfd, err := unix.Openat(fd, c, walkDirFlags, 0)
-		unix.Close(fd)
-		if err != nil {
-			return -1, fmt.Errorf("open %s without following symlinks: %w", cur, err)
-		}
-		fd = nfd
-	}
-	return fd, nil
+	return mount.OpenDir(p)
 }
 
 // openParentWalk opens the parent directory of the absolute path p with no
