@@ -81,28 +81,29 @@ func walkDirs(op string, dirfd int, base, rel string, create bool, perm fs.FileM
 
 // explain turns a failed no-follow open of name (in dirfd, at full path p)
 // into an error naming what is there: a symlink and its content, a
-// non-directory, or nothing.
+// non-directory, or nothing. It is a *WalkError, so callers outside the
+// package can name the component without parsing the text.
 func explain(dirfd int, name, p string, err error) error {
 	var st unix.Stat_t
 	if serr := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); serr != nil {
 		if errors.Is(serr, unix.ENOENT) {
-			return fmt.Errorf("%q: %w", p, withErrno{fs.ErrNotExist, err})
+			return &WalkError{Path: p, err: fmt.Errorf("%q: %w", p, withErrno{fs.ErrNotExist, err})}
 		}
-		return fmt.Errorf("%q: %w", p, err)
+		return &WalkError{Path: p, err: fmt.Errorf("%q: %w", p, err)}
 	}
 	switch uint32(st.Mode) & unix.S_IFMT {
 	case unix.S_IFLNK:
 		buf := make([]byte, 1024)
 		if n, rerr := unix.Readlinkat(dirfd, name, buf); rerr == nil {
-			return fmt.Errorf("%q (-> %q) %w", p, string(buf[:n]), withErrno{ErrSymlink, err})
+			return &WalkError{Path: p, Link: string(buf[:n]), err: fmt.Errorf("%q (-> %q) %w", p, string(buf[:n]), withErrno{ErrSymlink, err})}
 		}
-		return fmt.Errorf("%q %w", p, withErrno{ErrSymlink, err})
+		return &WalkError{Path: p, err: fmt.Errorf("%q %w", p, withErrno{ErrSymlink, err})}
 	case unix.S_IFDIR:
 		// A directory now, but not when it was opened: the tree is
 		// changing under us (a swap race); refuse all the same.
-		return fmt.Errorf("%q changed while being opened: %w", p, err)
+		return &WalkError{Path: p, err: fmt.Errorf("%q changed while being opened: %w", p, err)}
 	default:
-		return fmt.Errorf("%q is not a directory: %w", p, unix.ENOTDIR)
+		return &WalkError{Path: p, err: fmt.Errorf("%q is not a directory: %w", p, unix.ENOTDIR)}
 	}
 }
 

@@ -1,0 +1,22 @@
+package mount
+
+// WalkError is what stopped the no-follow walk behind [OpenDir], [Resolve]
+// and [MkdirAll] (and the walks inside [Mount] and [Unmount]) at one
+// component: the *Error they return wraps it. It lets a caller word the
+// refusal its own way, naming the component and, for a symbolic link, where
+// it points, with errors.As instead of reading the text (rcjail prepare
+// does). Its own text is the walker's, unchanged.
+//
+// What is there is told by errors.Is on the error: [ErrSymlink] (a symbolic
+// link), fs.ErrNotExist (nothing), syscall.ENOTDIR (neither a directory nor
+// a link); otherwise it is a directory that could not be opened, or one
+// that was something else when the walk tried it (the tree is changing).
+// The kernel's own errno is in the chain as well.
+type WalkError struct {
+	Path string // the component that stopped the walk, absolute
+	Link string // a symbolic link's content; "" if it is not one or could not be read
+	err  error  // the walker's text, wrapping the sentinel and the errno
+}
+
+func (e *WalkError) Error() string { return e.err.Error() }
+func (e *WalkError) Unwrap() error { return e.err }
