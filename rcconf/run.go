@@ -112,6 +112,10 @@ type runner struct {
 	ariths   []syntax.ArithmExpr
 	pexps    []*syntax.ParamExp
 	patCache map[string]*patMatcher
+	// trims are the ${p#word} forms taken out of the syntax tree
+	// (pattern.go); globCache holds compiled byte-wise patterns.
+	trims     []trimExp
+	globCache map[string]*glob
 
 	parsers     []*syntax.Parser
 	arithParser *syntax.Parser
@@ -303,6 +307,12 @@ func (r *runner) getMangled(name string) expand.Variable {
 			r.fail(r.cur, nil, "%s: parameter not set (/bin/sh exits here)", name[len(mangleLen):])
 		}
 		return strVar(strconv.Itoa(len(v.Str)))
+	case strings.HasPrefix(name, mangleTrim):
+		v, ok := r.evalTrim(name[len(mangleTrim):])
+		if !ok {
+			return strVar("")
+		}
+		return strVar(v)
 	case strings.HasPrefix(name, mangleQuote):
 		v := r.Get(name[len(mangleQuote):])
 		if !v.IsSet() && r.nounset {
@@ -500,7 +510,8 @@ func (r *runner) parseRun(name string, src []byte, off, line int, fixed *srcPos)
 		if err != nil {
 			continue
 		}
-		if !r.check(s) {
+		pexps := len(r.pexps)
+		if !r.check(s) || !r.rewriteTrims(s, pexps) {
 			stopped = true
 			break
 		}
@@ -765,11 +776,11 @@ func (r *runner) caseClause(c *syntax.CaseClause) {
 			if r.stopped() {
 				return
 			}
-			m, ok := r.matcher(pw.Pos(), pat)
+			g, ok := r.glob(pw.Pos(), pat, func() string { return "case pattern" })
 			if !ok {
 				return
 			}
-			if m.match(word) {
+			if g.matchAll(word) {
 				r.status = 0
 				r.stmts(ci.Stmts)
 				return

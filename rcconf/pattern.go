@@ -1,0 +1,425 @@
+package rcconf
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Pattern matching for ${x#pat}, ${x##pat}, ${x%pat}, ${x%%pat} and case.
+//
+// mvdan.cc/sh/v3/expand (and its pattern package) match per character (per
+// UTF-8 rune), while /bin/sh at boot (rc runs in the C locale) and dash
+// match per byte: x=é; ${x#?} removes one byte in /bin/sh and the whole é
+// in expand, and ? matches é in a case pattern in expand but not in
+// /bin/sh. So rcconf matches these patterns itself, byte by byte, with
+// dash's bracket rules. What dash and FreeBSD's /bin/sh do differently is
+// refused rather than guessed, naming the pattern:
+//
+//   - [^…]: negation in FreeBSD sh, a literal ^ in dash;
+//   - a range with an endpoint byte over 0x7f: dash compares signed chars,
+//     FreeBSD sh unsigned ones;
+//   - [=x=], [.x.] and unknown [:name:] classes inside a bracket.
+//
+// The pattern strings come from expand (expand.Literal of a trim word that
+// check has rewritten, or expand.Pattern of a case pattern): a backslash
+// makes the next byte literal, and quoted text arrives escaped that way.
+
+// globKind is what one pattern element matches.
+type globKind uint8
+
+const (
+	globByte globKind = iota // one given byte
+	globAny                  // ? : any one byte
+	globStar                 // * : any run of bytes
+	globSet                  // [...] : one byte of a set
+)
+
+type globItem struct {
+	kind globKind
+	b    byte
+	set  *[4]uint64 // globSet: bit c set when byte c matches
+}
+
+func (it *globItem) matches(c byte) bool {
+	switch it.kind {
+	case globByte:
+		return c == it.b
+	case globAny:
+		return true
+	case globSet:
+		return it.set[c>>6]&(1<<(c&63)) != 0
+	}
+	return false
+}
+
+// glob is a compiled pattern. A pattern without *, ? or [...] is kept as
+// its literal text (lit) and compared directly.
+type glob struct {
+	items []globItem
+	lit   string
+	isLit bool
+}
+
+// patternError is a pattern construct rcconf refuses; its text names it.
+type patternError struct{ msg string }
+
+func (e *patternError) Error() string { return e.msg }
+
+// compileGlob compiles a pattern string as expand produces it.
+func compileGlob(pat string) (*glob, error) {
+	g := &glob{}
+	var lit strings.Builder
+	isLit := true
+	for i := 0; i < len(pat); i++ {
+		c := pat[i]
+		switch c {
+		case '\\':
+			// A trailing backslash is a literal backslash (as in dash).
+			if i+1 < len(pat) {
+				i++
+			}
+			g.items = append(g.items, globItem{kind: globByte, b: pat[i]})
+			lit.WriteByte(pat[i])
+		case '?':
+			isLit = false
+			g.items = append(g.items, globItem{kind: globAny})
+		case '*':
+			isLit = false
+			if n := len(g.items); n > 0 && g.items[n-1].kind == globStar {
+				continue // ** is *
+			}
+			g.items = append(g.items, globItem{kind: globStar})
+		case '[':
+			set, end, err := bracket(pat, i)
+			if err != nil {
+				return nil, err
+			}
+			if set == nil {
+				// No closing ]: the [ is a literal character.
+				g.items = append(g.items, globItem{kind: globByte, b: '['})
+				lit.WriteByte('[')
+				continue
+			}
+			isLit = false
+			g.items = append(g.items, globItem{kind: globSet, set: set})
+			i = end
+		default:
+			g.items = append(g.items, globItem{kind: globByte, b: c})
+			lit.WriteByte(c)
+		}
+	}
+	if isLit {
+		g.isLit, g.lit, g.items = true, lit.String(), nil
+	}
+	return g, nil
+}
+
+// charClasses are the [:name:] classes of the C locale: ASCII only, so no
+// byte over 0x7f is in any of them.
+var charClasses = map[string]func(c byte) bool{
+	"alnum":  func(c byte) bool { return isAlpha(c) || isDigit(c) },
+	"alpha":  isAlpha,
+	"blank":  func(c byte) bool { return c == ' ' || c == '\t' },
+	"cntrl":  func(c byte) bool { return c < 0x20 || c == 0x7f },
+	"digit":  isDigit,
+	"graph":  func(c byte) bool { return c > 0x20 && c < 0x7f },
+	"lower":  func(c byte) bool { return c >= 'a' && c <= 'z' },
+	"print":  func(c byte) bool { return c >= 0x20 && c < 0x7f },
+	"punct":  func(c byte) bool { return c > 0x20 && c < 0x7f && !isAlpha(c) && !isDigit(c) },
+	"space":  func(c byte) bool { return c == ' ' || c >= '\t' && c <= '\r' },
+	"upper":  func(c byte) bool { return c >= 'A' && c <= 'Z' },
+	"xdigit": func(c byte) bool { return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' },
+}
+
+func isAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// bracket parses the bracket expression that starts at pat[open] == '['.
+// It returns the set and the index of the closing ], or a nil set when
+// there is no closing ] (the [ is then literal, as in dash). A ] right
+// after [ or [! is a member, a backslash makes the next byte a member, and
+// a - between two members is a range.
+func bracket(pat string, open int) (*[4]uint64, int, error) {
+	refuse := ""
+	var set [4]uint64
+	add := func(c byte) { set[c>>6] |= 1 << (c & 63) }
+	i := open + 1
+	invert, caret := false, false
+	if i < len(pat) && (pat[i] == '!' || pat[i] == '^') {
+		invert, caret = true, pat[i] == '^'
+		i++
+	}
+	first := true
+	for {
+		if i >= len(pat) {
+			return nil, 0, nil
+		}
+		c := pat[i]
+		if c == ']' && !first {
+			break
+		}
+		first = false
+		i++
+		if c == '[' && i < len(pat) && (pat[i] == ':' || pat[i] == '=' || pat[i] == '.') {
+			kind := pat[i]
+			if end := strings.Index(pat[i+1:], string(kind)+"]"); end >= 0 {
+				name := pat[i+1 : i+1+end]
+				fn, ok := charClasses[name]
+				if (kind != ':' || !ok) && refuse == "" {
+					refuse = fmt.Sprintf("[%c%s%c] is not supported (dash and FreeBSD sh differ)", kind, name, kind)
+				}
+				for b := 0; b < 256; b++ {
+					if fn(byte(b)) {
+						add(byte(b))
+					}
+				}
+				i += end + 3
+				continue
+			}
+		}
+		if c == '\\' && i < len(pat) {
+			c = pat[i]
+			i++
+		}
+		if i+1 < len(pat) && pat[i] == '-' && pat[i+1] != ']' {
+			hi := pat[i+1]
+			i += 2
+			if hi == '\\' && i < len(pat) {
+				hi = pat[i]
+				i++
+			}
+			if (c > 0x7f || hi > 0x7f) && refuse == "" {
+				refuse = "a range with a non-ASCII byte is not supported (dash compares signed bytes, FreeBSD sh unsigned ones)"
+			}
+			for b := int(c); b <= int(hi); b++ {
+				add(byte(b))
+			}
+			continue
+		}
+		add(c)
+	}
+	if caret && refuse == "" {
+		refuse = "[^…] negates in FreeBSD sh but is a literal ^ in dash (write [!…])"
+	}
+	if refuse != "" {
+		// Refused only now: without a closing ] the [ is a plain literal.
+		return nil, 0, &patternError{fmt.Sprintf("bracket expression %q: %s", pat[open:i+1], refuse)}
+	}
+	if invert {
+		for k := range set {
+			set[k] = ^set[k]
+		}
+	}
+	return &set, i, nil
+}
+
+// reversed is the pattern read backwards, for suffix matching.
+func (g *glob) reversed() *glob {
+	r := &glob{items: make([]globItem, len(g.items)), lit: g.lit, isLit: g.isLit}
+	for i, it := range g.items {
+		r.items[len(g.items)-1-i] = it
+	}
+	return r
+}
+
+// scan runs the pattern over s (backwards when back is set) and reports the
+// lengths n for which the first n bytes scanned match the whole pattern:
+// the smallest such n, the largest, and whether there is any. With
+// firstOnly it stops at the smallest. The pattern is run as a set of
+// states (an NFA), so the cost is len(s) times the pattern length, never
+// exponential.
+func (g *glob) scan(s string, back, firstOnly bool) (smallest, largest int, ok bool) {
+	m := len(g.items)
+	cur := make([]bool, m+1)
+	next := make([]bool, m+1)
+	closure := func(set []bool) {
+		for p := 0; p < m; p++ {
+			if set[p] && g.items[p].kind == globStar {
+				set[p+1] = true
+			}
+		}
+	}
+	cur[0] = true
+	closure(cur)
+	smallest, largest = -1, -1
+	for n := 0; ; n++ {
+		if cur[m] {
+			if smallest < 0 {
+				smallest = n
+				if firstOnly {
+					return smallest, smallest, true
+				}
+			}
+			largest = n
+		}
+		if n == len(s) {
+			break
+		}
+		c := s[n]
+		if back {
+			c = s[len(s)-1-n]
+		}
+		alive := false
+		for p := 0; p <= m; p++ {
+			next[p] = false
+		}
+		for p := 0; p < m; p++ {
+			if !cur[p] {
+				continue
+			}
+			it := &g.items[p]
+			if it.kind == globStar {
+				next[p] = true
+				alive = true
+			} else if it.matches(c) {
+				next[p+1] = true
+				alive = true
+			}
+		}
+		if !alive {
+			break
+		}
+		closure(next)
+		cur, next = next, cur
+	}
+	return smallest, largest, smallest >= 0
+}
+
+// matchAll reports whether the whole of s matches (case).
+func (g *glob) matchAll(s string) bool {
+	if g.isLit {
+		return s == g.lit
+	}
+	_, largest, ok := g.scan(s, false, false)
+	return ok && largest == len(s)
+}
+
+// trim applies ${v#pat} (prefix, shortest), ${v##pat} (prefix, longest),
+// ${v%pat} (suffix, shortest) or ${v%%pat} (suffix, longest) byte-wise.
+func (g *glob) trim(v string, suffix, longest bool) string {
+	if g.isLit {
+		if suffix {
+			return strings.TrimSuffix(v, g.lit)
+		}
+		return strings.TrimPrefix(v, g.lit)
+	}
+	pg := g
+	if suffix {
+		pg = g.reversed()
+	}
+	small, large, ok := pg.scan(v, suffix, !longest)
+	if !ok {
+		return v
+	}
+	n := small
+	if longest {
+		n = large
+	}
+	if suffix {
+		return v[:len(v)-n]
+	}
+	return v[n:]
+}
+
+// mangleTrim names a ${p#word} (and ##, %, %%) expansion that pattern.go
+// evaluates: expand would match it per rune.
+const mangleTrim = "\x01t"
+
+// trimExp is a trim expansion taken out of the syntax tree.
+type trimExp struct {
+	pe *syntax.ParamExp
+}
+
+// rewriteTrims replaces every trim expansion in node (and in the words of
+// lazily expanded ${p:-word} forms that check registered from pexpsFrom
+// on) by a parameter evaluated by evalTrim. It runs after check, so the
+// quoted parts of trim patterns are already escaped. The words check
+// registered for paramWord were not walked by check's rewrites (it takes
+// them out of the tree before the walk reaches them), so they are run
+// through check here, until no new ones appear.
+func (r *runner) rewriteTrims(node syntax.Node, pexpsFrom int) bool {
+	for i := pexpsFrom; i < len(r.pexps); i++ {
+		pe := r.pexps[i]
+		if pe.Exp == nil || pe.Exp.Word == nil {
+			continue
+		}
+		if !r.check(&syntax.Stmt{Cmd: &syntax.CallExpr{Args: []*syntax.Word{pe.Exp.Word}}}) {
+			return false
+		}
+	}
+	var walk func(n syntax.Node) bool
+	walk = func(n syntax.Node) bool {
+		pe, ok := n.(*syntax.ParamExp)
+		if !ok || pe.Exp == nil || !isTrim(pe.Exp.Op) || pe.Param == nil || strings.HasPrefix(pe.Param.Value, "\x01") {
+			return true
+		}
+		orig := *pe
+		id := len(r.trims)
+		r.trims = append(r.trims, trimExp{pe: &orig})
+		pe.Exp = nil
+		pe.Param = &syntax.Lit{ValuePos: orig.Param.ValuePos, ValueEnd: orig.Param.ValueEnd, Value: mangleTrim + strconv.Itoa(id)}
+		if orig.Exp.Word != nil {
+			syntax.Walk(orig.Exp.Word, walk)
+		}
+		return false
+	}
+	syntax.Walk(node, walk)
+	for i := pexpsFrom; i < len(r.pexps); i++ {
+		if w := r.pexps[i].Exp.Word; w != nil {
+			syntax.Walk(w, walk)
+		}
+	}
+	return true
+}
+
+// evalTrim evaluates trim expansion number id.
+func (r *runner) evalTrim(id string) (string, bool) {
+	i, err := strconv.Atoi(id)
+	if err != nil || i >= len(r.trims) {
+		return "", false
+	}
+	pe := r.trims[i].pe
+	name := pe.Param.Value
+	v := r.Get(name)
+	if !v.IsSet() && r.nounset {
+		r.fail(pe.Pos(), nil, "%s: parameter not set (/bin/sh exits here)", name)
+		return "", false
+	}
+	// A nested expansion: expand's Config is not reentrant.
+	r.level++
+	pat := r.literal(pe.Exp.Word)
+	r.level--
+	if r.err != nil {
+		return "", false
+	}
+	g, ok := r.glob(pe.Pos(), pat, func() string { return fmt.Sprintf("${%s%s…}", name, pe.Exp.Op) })
+	if !ok {
+		return "", false
+	}
+	op := pe.Exp.Op
+	return g.trim(v.Str, op == syntax.RemSmallSuffix || op == syntax.RemLargeSuffix,
+		op == syntax.RemLargePrefix || op == syntax.RemLargeSuffix), true
+}
+
+// glob compiles pat (cached); a refused construct fails at pos, naming the
+// pattern and where it is used (what).
+func (r *runner) glob(pos syntax.Pos, pat string, what func() string) (*glob, bool) {
+	if g, ok := r.globCache[pat]; ok {
+		return g, true
+	}
+	g, err := compileGlob(pat)
+	if err != nil {
+		r.fail(pos, err, "pattern %q in %s: %v", pat, what(), err)
+		return nil, false
+	}
+	if r.globCache == nil {
+		r.globCache = map[string]*glob{}
+	}
+	if len(r.globCache) < 4096 {
+		r.globCache[pat] = g
+	}
+	return g, true
+}
