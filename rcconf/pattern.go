@@ -168,12 +168,15 @@ func bracket(pat string, open int) (*[4]uint64, int, error) {
 			if end := strings.Index(pat[i+1:], string(kind)+"]"); end >= 0 {
 				name := pat[i+1 : i+1+end]
 				fn, ok := charClasses[name]
-				if (kind != ':' || !ok) && refuse == "" {
-					refuse = fmt.Sprintf("[%c%s%c] is not supported (dash and FreeBSD sh differ)", kind, name, kind)
-				}
-				for b := 0; b < 256; b++ {
-					if fn(byte(b)) {
-						add(byte(b))
+				if kind != ':' || !ok {
+					if refuse == "" {
+						refuse = fmt.Sprintf("[%c%s%c] is not supported (dash and FreeBSD sh differ)", kind, name, kind)
+					}
+				} else {
+					for b := 0; b < 256; b++ {
+						if fn(byte(b)) {
+							add(byte(b))
+						}
 					}
 				}
 				i += end + 3

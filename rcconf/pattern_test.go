@@ -1,0 +1,229 @@
+package rcconf
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// globCases are values and patterns whose trims and case match must come
+// out as dash gives them. val is shell text for the value (it may use
+// $(printf …) for bytes that are not valid UTF-8); pat is the pattern as
+// written in rc.conf.
+var globCases = []struct{ val, pat string }{
+	// Non-ASCII values with ? and [...]: one byte per ?, not one character.
+	{"é", "?"},
+	{"é", "??"},
+	{"café", "*?"},
+	{"café", "?*"},
+	{"ünï", "[!a-z]"},
+	{"ünï", "[!a-z]*"},
+	{"xé", "x[!x]"},
+	{"éa", "[[:alpha:]]"},
+	{"éa", "*[[:alpha:]]"},
+	{"éa", "[![:alpha:]]*"},
+	{"a–b", "*[!a-z]"}, // en dash: three bytes
+	{"a–b", "?[!a-z]"},
+	// Non-ASCII bytes in the pattern itself.
+	{"éé", "é"},
+	{"aéb", "*é"},
+	{"aéb", "a[é]"},
+	{"aéb", "a[é][é]"},
+	{"aéb", "a[!é]"},
+	{"é", "\\é"},
+	{"éx", "'é'?"},
+	{"éx", "\"é\"*"},
+	// * and literals only: per byte and per character agree on valid UTF-8.
+	{"ünïcode.txt", "*.*"},
+	{"ünïcode.txt", "*ï*"},
+	{"a/b/ç/d", "*/"},
+	{"a/b/ç/d", "/*"},
+	// Not valid UTF-8 at all.
+	{`$(printf 'a\377b')`, "a?"},
+	{`$(printf 'a\377b')`, "?b"},
+	{`$(printf '\303')`, "?"},
+	{`$(printf '\303x')`, "[!x]"},
+	{`$(printf 'x\303\251\251')`, "*é"},
+	// ASCII brackets, escapes and odd corners, which expand got wrong or
+	// which the byte matcher must keep right.
+	{"[abc", "[a"},
+	{"a]b", "[]]*"},
+	{"a]b", "*[!]a]"},
+	{"a-b", "?[a-]"},
+	{"a-b", "[!-]*"},
+	{`a\b`, `*\\`},
+	{`a\`, `'a\'`},
+	{"a*b?", `*\?`},
+	{"a*b?", `\**`},
+	{"a.b.c", "*[.]*"},
+	{"x1y2", "*[[:digit:]]"},
+	{"x1y2", "[[:lower:]]*"},
+	{"X1y2", "[[:upper:][:digit:]]?"},
+	{"a b", "*[[:space:]]"},
+	{"abc", "[[:alpha:]"},
+	{"[:x", "[[:x"},
+	{"", "*"},
+	{"", "?"},
+	{"abc", ""},
+	{"aaa", "a*a"},
+	{"ab", "a**b"},
+}
+
+// TestGlobAgainstDash evaluates every trim operator and a case statement on
+// each glob case through Load and through dash, and wants the same values.
+func TestGlobAgainstDash(t *testing.T) {
+	for i, c := range globCases {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			val := c.val
+			if !strings.HasPrefix(val, "$(") {
+				val = "'" + val + "'"
+			}
+			src := fmt.Sprintf("v=%s\na=${v#%s}; b=${v##%s}; c=${v%%%s}; d=${v%%%%%s}\ncase \"$v\" in %s) e=match;; *) e=no;; esac\n",
+				val, c.pat, c.pat, c.pat, c.pat, c.pat)
+			if c.pat == "" {
+				src = strings.Replace(src, "in ) e=", "in \"\") e=", 1)
+			}
+			names := []string{"v", "a", "b", "c", "d", "e"}
+			v := mustLoad(t, src)
+			d := dashValues(t, src, names...)
+			for _, n := range names {
+				if got := getOr(v, n); got != d[n] {
+					t.Errorf("%s = %q, dash gives %q\nsource:\n%s", n, got, d[n], src)
+				}
+			}
+		})
+	}
+}
+
+// TestGlobNonASCIIDiffers proves the dash test above can fail: on these
+// cases a per-character matcher (mvdan.cc/sh/v3/pattern, which expand and
+// the previous case matcher use) gives another answer than dash, and the
+// byte matcher gives dash's.
+func TestGlobNonASCIIDiffers(t *testing.T) {
+	r := newRunner(t.Context(), Options{}, nil)
+	for _, c := range []struct {
+		val, pat string
+		want     bool
+	}{
+		{"é", "?", false},
+		{"é", "??", true},
+		{"xé", "x[!x]", false},
+		{"ü", "[!a]", false},
+	} {
+		m, ok := r.matcher(syntax.Pos{}, c.pat)
+		if !ok {
+			t.Fatalf("per-character matcher refused %q", c.pat)
+		}
+		if m.match(c.val) == c.want {
+			t.Errorf("per-character matcher agrees with dash on %q ~ %q: the case proves nothing", c.val, c.pat)
+		}
+		g, err := compileGlob(c.pat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := g.matchAll(c.val); got != c.want {
+			t.Errorf("byte matcher: %q ~ %q = %v, want %v", c.val, c.pat, got, c.want)
+		}
+	}
+}
+
+// TestGlobMatchesASCII: on ASCII text, where per byte and per character are
+// the same thing, the byte matcher agrees with mvdan.cc/sh/v3/pattern on
+// every string over a small alphabet and a set of patterns, for case and
+// for all four trims (compared with the trims of a brute-force search).
+func TestGlobMatchesASCII(t *testing.T) {
+	r := newRunner(t.Context(), Options{}, nil)
+	pats := []string{"a", "?", "*", "a*", "*a", "a?b", "*a*b", "[ab]*", "[!a]?", "*[a-b]", "a**", `\*`, `*\?`, "[]a]", "[!]b]*", "??*", "*?*a"}
+	var strs []string
+	var gen func(prefix string)
+	gen = func(prefix string) {
+		strs = append(strs, prefix)
+		if len(prefix) == 4 {
+			return
+		}
+		for _, c := range []string{"a", "b", "*", "]"} {
+			gen(prefix + c)
+		}
+	}
+	gen("")
+	for _, p := range pats {
+		m, ok := r.matcher(syntax.Pos{}, p)
+		if !ok {
+			t.Fatalf("matcher(%q) failed", p)
+		}
+		g, err := compileGlob(p)
+		if err != nil {
+			t.Fatalf("compileGlob(%q): %v", p, err)
+		}
+		for _, s := range strs {
+			if got, want := g.matchAll(s), m.match(s); got != want {
+				t.Errorf("%q ~ %q: byte matcher %v, pattern package %v", s, p, got, want)
+			}
+			// Brute force trims from the reference matcher.
+			var pre, suf []int
+			for n := 0; n <= len(s); n++ {
+				if m.match(s[:n]) {
+					pre = append(pre, n)
+				}
+				if m.match(s[len(s)-n:]) {
+					suf = append(suf, n)
+				}
+			}
+			want := [4]string{s, s, s, s}
+			if len(pre) > 0 {
+				want[0], want[1] = s[pre[0]:], s[pre[len(pre)-1]:]
+			}
+			if len(suf) > 0 {
+				want[2], want[3] = s[:len(s)-suf[0]], s[:len(s)-suf[len(suf)-1]]
+			}
+			got := [4]string{g.trim(s, false, false), g.trim(s, false, true), g.trim(s, true, false), g.trim(s, true, true)}
+			if got != want {
+				t.Errorf("trims of %q by %q: got %q, want %q", s, p, got, want)
+			}
+		}
+	}
+}
+
+// TestGlobRefusals: bracket forms that dash and FreeBSD sh read
+// differently are refused at the expansion (or case pattern), naming the
+// pattern, the construct and why; dash's reading is checked too, so the
+// refusal is known to be about a real difference or an unknown.
+func TestGlobRefusals(t *testing.T) {
+	for _, c := range []struct {
+		src, want string
+	}{
+		{"v=abc\nx=${v#[^a]}\n",
+			`/etc/rc.conf:2:3: pattern "[^a]" in ${v#…}: bracket expression "[^a]": [^…] negates in FreeBSD sh but is a literal ^ in dash (write [!…])`},
+		{"v=abc\ncase $v in\n  [^a]*) x=1;;\nesac\n",
+			`/etc/rc.conf:3:3: pattern "[^a]*" in case pattern: bracket expression "[^a]": [^…] negates in FreeBSD sh but is a literal ^ in dash (write [!…])`},
+		{"v=é\nx=${v%%[a-é]}\n",
+			`/etc/rc.conf:2:3: pattern "[a-é]" in ${v%%…}: bracket expression "[a-é]": a range with a non-ASCII byte is not supported (dash compares signed bytes, FreeBSD sh unsigned ones)`},
+		{"v=abc\nx=\"${u:-${v##*[[:word:]]}}\"\n",
+			`/etc/rc.conf:2:9: pattern "*[[:word:]]" in ${v##…}: bracket expression "[[:word:]]": [:word:] is not supported (dash and FreeBSD sh differ)`},
+		{"v=abc\nf() { x=${v%[[=a=]]}; }\nf\n",
+			`/etc/rc.conf:2:9: pattern "[[=a=]]" in ${v%…}: bracket expression "[[=a=]]": [=a=] is not supported (dash and FreeBSD sh differ)`},
+		{"v=abc\neval 'x=${v%[[.a.]]}'\n",
+			`/etc/rc.conf:2:1: pattern "[[.a.]]" in ${v%…}: bracket expression "[[.a.]]": [.a.] is not supported (dash and FreeBSD sh differ)`},
+	} {
+		v, err := loadRoot(t, rcTree(t, c.src), nil)
+		e := wantErr(t, v, err, c.want)
+		if e != nil && e.Error() != c.want {
+			t.Errorf("error\n %q, want\n %q", e.Error(), c.want)
+		}
+	}
+	// A [ without a closing ] is a literal in dash, so nothing is refused.
+	v := mustLoad(t, "v='[^a'\nx=${v#[^}\ncase $v in [^a) y=1;; esac\n")
+	if x, y := getOr(v, "x"), getOr(v, "y"); x != "a" || y != "1" {
+		t.Errorf("unterminated [^: x=%q y=%q, want \"a\" and \"1\"", x, y)
+	}
+	// dash's reading of [^a]: a literal ^, not negation.
+	if d := dashValues(t, "case b in [^a]) x=neg;; *) x=lit;; esac", "x"); d["x"] != "lit" {
+		t.Errorf("dash reads [^a] as %s; the refusal's reason is out of date", d["x"])
+	}
+	// dash's reading of a range up to a high byte: signed, so it is empty.
+	if d := dashValues(t, `h=$(printf '\303'); case "$h" in [a-$h]) x=in;; *) x=out;; esac`, "x"); d["x"] != "out" {
+		t.Errorf("dash puts byte 0xc3 in [a-\\303] (%s); the refusal's reason is out of date", d["x"])
+	}
+}
