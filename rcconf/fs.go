@@ -1,116 +1,223 @@
+//go:build linux || freebsd
+
 package rcconf
 
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path"
+	"sort"
 	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // devNull is the one path outside the root the loader knows: redirections to
 // it are how rc.conf code discards output, and it reads as empty.
 const devNull = "/dev/null"
 
-// vfs confines every file access of the evaluation to one directory through
-// an [os.Root]: "..", absolute and relative symlinks cannot leave it (the
-// attack stopped: an rc.conf, or a symlink planted in the tree, reading host
-// files such as /etc/master.passwd). It has no method that writes.
-type vfs struct {
-	root    *os.Root
-	maxSize int64
-}
-
 // maxLinks bounds symlink resolution, as the kernel's ELOOP does.
 const maxLinks = 40
 
-// resolve follows symlinks itself, re-rooting absolute targets at the root
-// (chroot semantics: in the tree, /etc/rc.conf.local -> /etc/rc.conf.site
-// means the tree's rc.conf.site, as it does for the shell on the jail's own
-// system). os.Root would refuse such links; relative ones it follows too. The
-// result has no symlinks left except possibly a missing last component, and
-// is opened through the root again, so a link swapped in meanwhile still
-// cannot leave it. With follow false the last component is not followed.
-func (v *vfs) resolve(name string, follow bool) (string, error) {
-	clean := strings.TrimPrefix(path.Clean("/"+name), "/")
-	if clean == "" {
-		return ".", nil
+// vfs confines every file access of the evaluation to one directory, held
+// open as a directory descriptor: every path is resolved under it with
+// chroot semantics, so "..", absolute and relative symlinks cannot leave it
+// (the attack stopped: an rc.conf, or a symlink planted in the tree, reading
+// host files such as /etc/master.passwd). It has no method that writes.
+//
+// It uses plain system calls rather than os.Root and os.File: opening a
+// file through package os registers it with the runtime's network poller,
+// which a one-shot process pays for (an epoll instance, an eventfd, a
+// failing epoll_ctl per file), and os.Root looks a path up again for every
+// Stat, Lstat and Open. Here each operation resolves its path once: on
+// Linux in one openat2 call with RESOLVE_IN_ROOT (fs_linux.go), elsewhere,
+// or where the kernel lacks it, by walking the path a component at a time
+// with O_NOFOLLOW (walk).
+type vfs struct {
+	root    int // directory descriptor of Options.Root
+	maxSize int64
+	// noOpenat2 is set once openat2 turned out to be unavailable (an old
+	// kernel, or a seccomp filter refusing it); walk is used from then on.
+	noOpenat2 bool
+}
+
+func openVFS(root string, maxSize int64) (*vfs, error) {
+	fd, err := retry(func() (int, error) {
+		return unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	})
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: root, Err: err}
 	}
-	// Fast path: os.Root itself resolves the path (no symlinks, or
-	// relative ones that stay inside), which is the common case and costs
-	// one system call. Missing is missing either way; any other error (an
-	// absolute or escaping link) takes the component walk below.
-	var err error
-	if follow {
-		_, err = v.root.Stat(clean)
-	} else {
-		_, err = v.root.Lstat(clean)
+	return &vfs{root: fd, maxSize: maxSize}, nil
+}
+
+func (v *vfs) close() { unix.Close(v.root) }
+
+// retry repeats a system call interrupted by a signal (the Go runtime's
+// preemption signal can land in any of them).
+func retry(f func() (int, error)) (int, error) {
+	for {
+		n, err := f()
+		if err != unix.EINTR {
+			return n, err
+		}
 	}
-	if err == nil || errors.Is(err, fs.ErrNotExist) && !strings.Contains(clean, "/") {
-		return clean, nil
+}
+
+// rel is name as a path relative to the root: cleaned as the shell's
+// absolute path (a leading ".." stays at the root, as in a chroot), "."
+// for the root itself.
+func rel(name string) string {
+	c := strings.TrimPrefix(path.Clean("/"+name), "/")
+	if c == "" {
+		return "."
 	}
-	rest := strings.Split(strings.TrimPrefix(path.Clean("/"+name), "/"), "/")
+	return c
+}
+
+// Flags of the final open of each operation. O_NONBLOCK makes opening a
+// FIFO return at once instead of waiting for a writer (the attack stopped: a
+// FIFO planted as rc.conf.local hanging the evaluation past its deadline,
+// which cannot interrupt a blocked open); readFile then refuses it.
+// O_NOCTTY: a terminal device planted in the tree is refused by readFile,
+// and opening it must not make it the process's controlling terminal.
+const (
+	openRead = unix.O_RDONLY | unix.O_NONBLOCK | unix.O_CLOEXEC | unix.O_NOCTTY
+	openDir  = unix.O_RDONLY | unix.O_NONBLOCK | unix.O_CLOEXEC | unix.O_DIRECTORY
+)
+
+// open opens name with flags (openRead or openDir), following symlinks
+// with chroot semantics; the caller closes the descriptor.
+func (v *vfs) open(name string, flags int) (int, error) {
+	r := rel(name)
+	if fd, ok, err := v.openat2(r, flags); ok {
+		return fd, pathErr("open", name, err)
+	}
+	fd := -1
+	err := v.walk(r, true, func(dir int, base string) error {
+		var err error
+		fd, err = retry(func() (int, error) { return unix.Openat(dir, base, flags|unix.O_NOFOLLOW, 0) })
+		return err
+	})
+	return fd, pathErr("open", name, err)
+}
+
+func pathErr(op, name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &fs.PathError{Op: op, Path: name, Err: err}
+}
+
+// walk resolves r (from rel) under the root one component at a time,
+// opening each directory with O_NOFOLLOW, and calls last on the directory
+// holding the final component and its name. A symlink met on the way (and
+// as the final component, when follow is set and last fails on it) is read
+// and its target resolved in its place, an absolute target from the root
+// again, so no link leads out of the tree. Every directory used is opened
+// relative to the previous one without following links, so a link swapped
+// in meanwhile is refused rather than followed (the attack stopped: a race
+// replacing a checked directory with a symlink to the host's /etc).
+func (v *vfs) walk(r string, follow bool, last func(dir int, base string) error) error {
+	rest := strings.Split(r, "/")
 	var done []string
+	dir := v.root
+	defer func() {
+		if dir != v.root {
+			unix.Close(dir)
+		}
+	}()
 	links := 0
+	var linkBuf [unix.PathMax]byte
 	for len(rest) > 0 {
 		c := rest[0]
 		rest = rest[1:]
 		switch c {
 		case "", ".":
+			if len(rest) == 0 {
+				return last(dir, ".")
+			}
 			continue
 		case "..":
+			// Back to the parent from the root down, through the same
+			// no-follow opens: ".." of an open directory could lead out of
+			// the tree if the directory was moved out of it meanwhile.
 			if len(done) > 0 {
 				done = done[:len(done)-1]
 			}
-			continue
-		}
-		cand := strings.Join(append(done, c), "/")
-		if len(rest) == 0 && !follow {
-			done = append(done, c)
-			break
-		}
-		st, err := v.root.Lstat(cand)
-		if err != nil {
-			if len(rest) == 0 {
-				done = append(done, c)
-				break
+			nd, err := v.reopen(done)
+			if err != nil {
+				return err
 			}
-			return "", err
-		}
-		if st.Mode()&fs.ModeSymlink == 0 {
-			done = append(done, c)
+			if dir != v.root {
+				unix.Close(dir)
+			}
+			dir = nd
+			if len(rest) == 0 {
+				return last(dir, ".")
+			}
 			continue
+		}
+		var err error
+		if len(rest) == 0 {
+			err = last(dir, c)
+			if err == nil || !follow || err == unix.ENOENT {
+				return err
+			}
+		} else {
+			var nd int
+			nd, err = retry(func() (int, error) { return unix.Openat(dir, c, openDir|unix.O_NOFOLLOW, 0) })
+			if err == nil {
+				if dir != v.root {
+					unix.Close(dir)
+				}
+				dir = nd
+				done = append(done, c)
+				continue
+			}
+			if err == unix.ENOENT {
+				return err
+			}
+		}
+		// Failing with O_NOFOLLOW (ELOOP on Linux, EMLINK on FreeBSD) or
+		// ENOTDIR: a symlink is followed here, anything else is the error.
+		n, lerr := unix.Readlinkat(dir, c, linkBuf[:])
+		if lerr != nil {
+			return err
 		}
 		if links++; links > maxLinks {
-			return "", fmt.Errorf("%s: too many levels of symbolic links", name)
+			return unix.ELOOP
 		}
-		target, err := v.root.Readlink(cand)
-		if err != nil {
-			return "", err
-		}
+		target := string(linkBuf[:n])
 		if strings.HasPrefix(target, "/") {
 			done = done[:0]
+			if dir != v.root {
+				unix.Close(dir)
+			}
+			dir = v.root
 		}
 		rest = append(strings.Split(target, "/"), rest...)
 	}
-	if len(done) == 0 {
-		return ".", nil
-	}
-	return strings.Join(done, "/"), nil
+	return last(dir, ".")
 }
 
-// open opens name for reading, inside the root only, following symlinks
-// that stay inside it. It never blocks (the attack stopped: a FIFO planted
-// in place of an rc.conf file hanging the open); readFile then refuses the
-// FIFO itself.
-func (v *vfs) open(name string) (*os.File, error) {
-	rel, err := v.resolve(name, true)
-	if err != nil {
-		return nil, err
+// reopen opens the directory at the components of done, from the root (the
+// root's own descriptor when done is empty).
+func (v *vfs) reopen(done []string) (int, error) {
+	dir := v.root
+	for _, c := range done {
+		nd, err := retry(func() (int, error) { return unix.Openat(dir, c, openDir|unix.O_NOFOLLOW, 0) })
+		if dir != v.root {
+			unix.Close(dir)
+		}
+		if err != nil {
+			return -1, err
+		}
+		dir = nd
 	}
-	return v.root.OpenFile(rel, os.O_RDONLY|oNonblock, 0)
+	return dir, nil
 }
 
 // readFile reads a whole regular file, refusing anything over the size cap
@@ -120,72 +227,155 @@ func (v *vfs) readFile(name string) ([]byte, error) {
 	if name == devNull {
 		return nil, nil
 	}
-	f, err := v.open(name)
+	fd, err := v.open(name, openRead)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, pathErr("stat", name, err)
 	}
-	if st.IsDir() {
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+	case unix.S_IFDIR:
 		// dash reads a directory as an empty file (read fails with EISDIR,
 		// taken as end of file).
 		return nil, nil
-	}
-	if !st.Mode().IsRegular() {
+	default:
 		// A FIFO or device would block or never end.
 		return nil, fmt.Errorf("%s: not a regular file", name)
 	}
-	if st.Size() > v.maxSize {
-		return nil, fmt.Errorf("%s: %d bytes, over the %d-byte limit", name, st.Size(), v.maxSize)
+	if st.Size > v.maxSize {
+		return nil, fmt.Errorf("%s: %d bytes, over the %d-byte limit", name, st.Size, v.maxSize)
 	}
-	b := make([]byte, 0, st.Size()+1)
+	// One byte more than the size says, to see the end of file in the
+	// same read when the file has not grown.
+	b := make([]byte, 0, st.Size+1)
 	for {
-		n, err := f.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			break
-		}
+		n, err := retry(func() (int, error) { return unix.Read(fd, b[len(b):cap(b)]) })
 		if err != nil {
-			return nil, err
+			return nil, pathErr("read", name, err)
 		}
-		if int64(len(b)) > v.maxSize {
+		if n == 0 {
 			break
+		}
+		b = b[:len(b)+n]
+		if int64(len(b)) > v.maxSize {
+			// A file growing while read is held to the same cap.
+			return nil, fmt.Errorf("%s: over the %d-byte limit", name, v.maxSize)
 		}
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
 		}
 	}
-	if int64(len(b)) > v.maxSize {
-		return nil, fmt.Errorf("%s: over the %d-byte limit", name, v.maxSize)
-	}
 	return b, nil
 }
 
+// stat is stat(2) (follow) or lstat(2) of name inside the root.
 func (v *vfs) stat(name string, follow bool) (fs.FileInfo, error) {
 	if name == "" {
 		return nil, fs.ErrNotExist
 	}
-	rel, err := v.resolve(name, follow)
-	if err != nil {
-		return nil, err
+	fi := &fileInfo{name: path.Base(name)}
+	r := rel(name)
+	if ok, err := v.statat2(r, follow, &fi.st); ok {
+		if err != nil {
+			return nil, pathErr("stat", name, err)
+		}
+		return fi, nil
 	}
-	return v.root.Lstat(rel)
+	err := v.walk(r, follow, func(dir int, base string) error {
+		if err := unix.Fstatat(dir, base, &fi.st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return err
+		}
+		if follow && fi.st.Mode&unix.S_IFMT == unix.S_IFLNK {
+			return unix.ELOOP // walk follows the link
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, pathErr("stat", name, err)
+	}
+	return fi, nil
 }
 
 // readDir lists a directory for pathname expansion (globs such as
-// rc.conf.d/jail/*), inside the root only.
+// rc.conf.d/jail/*), inside the root only, sorted by name.
 func (v *vfs) readDir(name string) ([]fs.DirEntry, error) {
-	f, err := v.open(name)
+	fd, err := v.open(name, openDir)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	ents, err := f.ReadDir(-1)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
+	defer unix.Close(fd)
+	var names []string
+	buf := make([]byte, 8192)
+	for {
+		n, err := retry(func() (int, error) { return unix.ReadDirent(fd, buf) })
+		if err != nil {
+			return nil, pathErr("readdirent", name, err)
+		}
+		if n <= 0 {
+			break
+		}
+		_, _, names = unix.ParseDirent(buf[:n], -1, names)
+	}
+	sort.Strings(names)
+	ents := make([]fs.DirEntry, 0, len(names))
+	for _, n := range names {
+		e := &fileInfo{name: n}
+		// The entry's own type, relative to the open directory: never a
+		// lookup by a path that could lead elsewhere.
+		if err := unix.Fstatat(fd, n, &e.st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			if errors.Is(err, unix.ENOENT) {
+				continue // removed meanwhile
+			}
+			return nil, pathErr("stat", path.Join(name, n), err)
+		}
+		ents = append(ents, e)
 	}
 	return ents, nil
+}
+
+// fileInfo is a stat result as both fs.FileInfo and fs.DirEntry.
+type fileInfo struct {
+	name string
+	st   unix.Stat_t
+}
+
+func (f *fileInfo) Name() string               { return f.name }
+func (f *fileInfo) Size() int64                { return f.st.Size }
+func (f *fileInfo) IsDir() bool                { return f.st.Mode&unix.S_IFMT == unix.S_IFDIR }
+func (f *fileInfo) Sys() any                   { return &f.st }
+func (f *fileInfo) Type() fs.FileMode          { return f.Mode().Type() }
+func (f *fileInfo) Info() (fs.FileInfo, error) { return f, nil }
+func (f *fileInfo) ModTime() time.Time         { return time.Unix(f.st.Mtim.Unix()) }
+
+func (f *fileInfo) Mode() fs.FileMode {
+	m := uint32(f.st.Mode)
+	mode := fs.FileMode(m & 0o777)
+	switch m & unix.S_IFMT {
+	case unix.S_IFBLK:
+		mode |= fs.ModeDevice
+	case unix.S_IFCHR:
+		mode |= fs.ModeDevice | fs.ModeCharDevice
+	case unix.S_IFDIR:
+		mode |= fs.ModeDir
+	case unix.S_IFIFO:
+		mode |= fs.ModeNamedPipe
+	case unix.S_IFLNK:
+		mode |= fs.ModeSymlink
+	case unix.S_IFSOCK:
+		mode |= fs.ModeSocket
+	}
+	if m&unix.S_ISUID != 0 {
+		mode |= fs.ModeSetuid
+	}
+	if m&unix.S_ISGID != 0 {
+		mode |= fs.ModeSetgid
+	}
+	if m&unix.S_ISVTX != 0 {
+		mode |= fs.ModeSticky
+	}
+	return mode
 }

@@ -1,8 +1,11 @@
 package rcconf
 
-import "syscall"
+import "golang.org/x/sys/unix"
 
-// oNonblock makes opening a FIFO return at once instead of waiting for a
-// writer (the attack stopped: a FIFO planted as rc.conf.local hanging the
-// evaluation past its deadline, which cannot interrupt a blocked open).
-const oNonblock = syscall.O_NONBLOCK
+// FreeBSD has no openat2 or lookup rooted at a descriptor (O_RESOLVE_BENEATH
+// refuses absolute symlinks instead of re-rooting them): every path is
+// resolved by vfs.walk.
+
+func (v *vfs) openat2(string, int) (fd int, ok bool, err error) { return -1, false, nil }
+
+func (v *vfs) statat2(string, bool, *unix.Stat_t) (ok bool, err error) { return false, nil }

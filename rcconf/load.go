@@ -105,15 +105,14 @@ func Load(ctx context.Context, opts Options) (*Vars, error) {
 	if env == nil {
 		env = os.Environ()
 	}
-	root, err := os.OpenRoot(opts.Root)
+	fsys, err := openVFS(opts.Root, opts.MaxFileSize)
 	if err != nil {
 		return nil, &Error{File: driverName, Line: 1, Col: 1, Msg: fmt.Sprintf("open root %s: %v", opts.Root, err), Err: err}
 	}
-	defer root.Close()
-	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
-	defer cancel()
+	defer fsys.close()
+	ctx = &deadline{Context: ctx, at: time.Now().Add(opts.Timeout)}
 
-	r := newRunner(ctx, opts, &vfs{root: root, maxSize: opts.MaxFileSize})
+	r := newRunner(ctx, opts, fsys)
 	for _, kv := range env {
 		name, val, ok := strings.Cut(kv, "=")
 		// IFS is never imported (as in dash and FreeBSD sh); names that are
@@ -131,6 +130,35 @@ func Load(ctx context.Context, opts Options) (*Vars, error) {
 		return nil, r.err
 	}
 	return &Vars{m: r.vars, files: r.files}, nil
+}
+
+// deadline is the time limit of an evaluation, checked by reading the
+// clock when the runner polls Err (every 256 commands). It replaces
+// context.WithTimeout because a runtime timer starts the network poller (an
+// epoll instance and an eventfd), a fixed cost that matters in a process
+// that lives about a millisecond. Its Done channel is the parent's and is
+// not closed at the deadline: only the runner, which polls Err, sees it,
+// and it never leaves Load.
+type deadline struct {
+	context.Context
+	at time.Time
+}
+
+func (d *deadline) Deadline() (time.Time, bool) {
+	if t, ok := d.Context.Deadline(); ok && t.Before(d.at) {
+		return t, true
+	}
+	return d.at, true
+}
+
+func (d *deadline) Err() error {
+	if err := d.Context.Err(); err != nil {
+		return err
+	}
+	if !time.Now().Before(d.at) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 func validServiceName(s string) bool {

@@ -3,8 +3,12 @@ package rcconf
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"rcjail/rcconf/rcconftest"
@@ -283,5 +287,123 @@ func TestEmptyRoot(t *testing.T) {
 	}
 	if len(v.Files()) != 0 {
 		t.Errorf("Files() = %q", v.Files())
+	}
+}
+
+// TestVFSConfined: each file operation resolves a hostile tree the same way
+// whether the kernel does it (openat2 with RESOLVE_IN_ROOT on Linux) or
+// vfs.walk does it a component at a time (FreeBSD, or a kernel without
+// openat2): absolute links are re-rooted, ".." stops at the root, loops end
+// in ELOOP, a FIFO is refused without blocking, and no host file is read.
+func TestVFSConfined(t *testing.T) {
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "secret"), []byte("LEAKED"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := tree(t, map[string]string{"etc/file": "in-tree", "etc/sub/x": "x"})
+	links := map[string]string{
+		"etc/abs":      "/etc/file",
+		"etc/rel":      "../etc/file",
+		"etc/up":       "../../../../../../etc/file",
+		"etc/loop":     "loop",
+		"etc/dirlink":  "/etc",
+		"etc/sub/back": "../file",
+		"etc/sub/dots": "../../../..",
+		"etc/fifolink": "fifo",
+		"etc/dangling": "/nonexistent",
+		"etc/host":     filepath.Join(outside, "secret"),
+		"etc/hostrel":  strings.Repeat("../", 20) + strings.TrimPrefix(filepath.Join(outside, "secret"), "/"),
+		"etc/chain":    "abs",
+	}
+	for name, target := range links {
+		if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Mkfifo(filepath.Join(root, "etc/fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reads := []struct {
+		name, want string
+		err        error  // errors.Is
+		msg        string // or a part of the message
+	}{
+		{name: "/etc/file", want: "in-tree"},
+		{name: "etc/file", want: "in-tree"},
+		{name: "/../../etc/file", want: "in-tree"},
+		{name: "/etc/abs", want: "in-tree"},
+		{name: "/etc/rel", want: "in-tree"},
+		{name: "/etc/up", want: "in-tree"},
+		{name: "/etc/chain", want: "in-tree"},
+		{name: "/etc/dirlink/file", want: "in-tree"},
+		{name: "/etc/dirlink/dirlink/abs", want: "in-tree"},
+		{name: "/etc/sub/back", want: "in-tree"},
+		{name: "/etc/sub/dots/etc/file", want: "in-tree"},
+		{name: "/etc/sub", want: ""}, // a directory reads as empty, as in dash
+		{name: "/etc/loop", err: syscall.ELOOP},
+		{name: "/etc/loop/x", err: syscall.ELOOP},
+		{name: "/etc/dangling", err: fs.ErrNotExist},
+		{name: "/etc/host", err: fs.ErrNotExist},
+		{name: "/etc/hostrel", err: fs.ErrNotExist},
+		{name: outside + "/secret", err: fs.ErrNotExist},
+		{name: "/etc/file/x", err: syscall.ENOTDIR},
+		{name: "/etc/fifo", msg: "not a regular file"},
+		{name: "/etc/fifolink", msg: "not a regular file"},
+	}
+	stats := []struct {
+		name         string
+		follow, link bool
+		mode         fs.FileMode // type bits
+	}{
+		{name: "/etc/abs", follow: true, mode: 0},
+		{name: "/etc/abs", link: true, mode: fs.ModeSymlink},
+		{name: "/etc/dirlink", follow: true, mode: fs.ModeDir},
+		{name: "/etc/dirlink/sub", link: true, mode: fs.ModeDir},
+		{name: "/etc/fifolink", follow: true, mode: fs.ModeNamedPipe},
+		{name: "/etc/sub/dots", follow: true, mode: fs.ModeDir},
+		{name: "/", follow: true, mode: fs.ModeDir},
+	}
+	for _, walk := range []bool{false, true} {
+		v, err := openVFS(root, 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer v.close()
+		v.noOpenat2 = walk
+		for _, tc := range reads {
+			b, err := v.readFile(tc.name)
+			switch {
+			case tc.err == nil && tc.msg == "":
+				if err != nil || string(b) != tc.want {
+					t.Errorf("walk=%v: readFile(%s) = %q, %v; want %q", walk, tc.name, b, err, tc.want)
+				}
+			case tc.err != nil && !errors.Is(err, tc.err),
+				tc.msg != "" && (err == nil || !strings.Contains(err.Error(), tc.msg)):
+				t.Errorf("walk=%v: readFile(%s) = %q, %v; want an error %v%s", walk, tc.name, b, err, tc.err, tc.msg)
+			}
+		}
+		for _, tc := range stats {
+			fi, err := v.stat(tc.name, tc.follow)
+			if err != nil || fi.Mode().Type() != tc.mode {
+				t.Errorf("walk=%v: stat(%s, follow=%v) = %v, %v; want type %v", walk, tc.name, tc.follow, fi, err, tc.mode)
+			}
+		}
+		for _, name := range []string{"/etc/host", "/etc/dangling", "/etc/nope"} {
+			if fi, err := v.stat(name, true); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("walk=%v: stat(%s) = %v, %v; want not found", walk, name, fi, err)
+			}
+		}
+		ents, err := v.readDir("/etc/dirlink/sub")
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+			if e.Name() == "back" && e.Type() != fs.ModeSymlink || e.Name() == "x" && !e.Type().IsRegular() {
+				t.Errorf("walk=%v: readDir entry %s has type %v", walk, e.Name(), e.Type())
+			}
+		}
+		slices.Sort(names)
+		if err != nil || !slices.Equal(names, []string{"back", "dots", "x"}) {
+			t.Errorf("walk=%v: readDir(/etc/dirlink/sub) = %q, %v", walk, names, err)
+		}
 	}
 }
