@@ -4,17 +4,20 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"rcjail/compat"
+	"rcjail/mount"
 )
 
 var prepTestRO = strings.Fields("bin sbin lib libexec usr/bin usr/sbin usr/include usr/lib usr/libdata usr/libexec usr/share")
@@ -180,17 +183,31 @@ func TestPrepareRefusesSymlinkedParent(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(root, "usr")); err != nil {
 		t.Fatal(err)
 	}
-	for _, mode := range []string{"nullfs", "symlink"} {
-		st, out, errs := prepRun(t, prepTestConfig(root, mode), false)
+	for _, run := range []struct {
+		mode string
+		dry  bool
+	}{{"nullfs", false}, {"symlink", false}, {"nullfs", true}, {"symlink", true}} {
+		mode := run.mode
+		if run.dry {
+			mode += " -n"
+		}
+		st, out, errs := prepRun(t, prepTestConfig(root, run.mode), run.dry)
 		if st != 1 {
 			t.Errorf("%s: status %d, want 1", mode, st)
 		}
-		want := "refusing " + root + "/usr: it is a symbolic link (-> " + outside + ")"
-		if !strings.Contains(errs, want) || !strings.Contains(errs, "nothing created") {
-			t.Errorf("%s: stderr lacks %q:\n%s", mode, want, errs)
+		for _, want := range []string{
+			// usr itself, an item that must be a directory:
+			"refusing " + root + "/usr: it is a symbolic link (-> " + outside + ")",
+			// the items below it, which the walk must not go through:
+			"refusing to follow " + root + "/usr: it is a symbolic link (-> " + outside + "): symlinks inside a jail root are never followed",
+			"nothing created",
+		} {
+			if !strings.Contains(errs, want) {
+				t.Errorf("%s: stderr lacks %q:\n%s", mode, want, errs)
+			}
 		}
-		if strings.Contains(out, "created") {
-			t.Errorf("%s: created something:\n%s", mode, out)
+		if strings.Contains(out, "created") || strings.Contains(out, "mkdir") || strings.Contains(out, "ln -s") {
+			t.Errorf("%s: created or planned something:\n%s", mode, out)
 		}
 		if got := prepListing(t, root); !cmp.Equal(got, []string{"usr -> " + outside}) {
 			t.Errorf("%s: jail root changed: %q", mode, got)
@@ -221,6 +238,81 @@ func TestPrepareRefusesDeeperSymlink(t *testing.T) {
 	if got := prepListing(t, outside); len(got) != 0 {
 		t.Errorf("created through the link: %q", got)
 	}
+}
+
+// A file where a directory of the tree belongs stops the walk to every item
+// below it, by name, and nothing is created.
+func TestPrepareRefusesFileOnTheWay(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "skeltest")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "var"), []byte("data"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, out, errs := prepRun(t, prepTestConfig(root, "nullfs"), false)
+	for _, want := range []string{
+		root + "/var exists and is not a directory (base tree wants one); left alone",
+		root + "/var is not a directory: not a directory",
+	} {
+		if st != 1 || !strings.Contains(errs, want) {
+			t.Errorf("status %d, stderr lacks %q:\n%s", st, want, errs)
+		}
+	}
+	if out != "" || !cmp.Equal(prepListing(t, root), []string{"var file"}) {
+		t.Errorf("changed something: stdout %q, tree %q", out, prepListing(t, root))
+	}
+}
+
+// The refusals are worded by prepare but keep package mount's error in
+// their chain, so a caller can test for a symlink refusal without reading
+// the text, whichever side found it (the walk, or the item itself).
+func TestPrepareSymlinkErrorChain(t *testing.T) {
+	tmp := t.TempDir()
+	root, outside := filepath.Join(tmp, "skeltest"), filepath.Join(tmp, "outside")
+	for _, d := range []string{filepath.Join(root, "var"), outside} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, link := range []string{"usr", "var/cron"} {
+		if err := os.Symlink(outside, filepath.Join(root, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	err := prepareJail(&Globals{Name: "rcjail", Stdout: &out, Stderr: &out}, prepTestConfig(root, "nullfs").Jails["skeltest"])
+	if !errors.Is(err, errPrepSymlink) || !errors.Is(err, mount.ErrSymlink) {
+		t.Errorf("err = %v; want errPrepSymlink and mount.ErrSymlink in its chain", err)
+	}
+	// Each refusal on its own, the walk's (usr/… through usr) and the
+	// item's (var/cron): the walk's carries the kernel's own refusal too.
+	walk := prepWalkError(mountOpen(t, filepath.Join(root, "usr", "lib")))
+	var w *mount.WalkError
+	if !errors.As(walk, &w) || w.Path != filepath.Join(root, "usr") || !errors.Is(walk, mount.ErrSymlink) ||
+		!(errors.Is(walk, syscall.ELOOP) || errors.Is(walk, syscall.EMLINK) || errors.Is(walk, syscall.ENOTDIR)) {
+		t.Errorf("walk refusal %v: want a WalkError at usr, ErrSymlink and the errno", walk)
+	}
+	f, err := prepLook(root, "var/cron")
+	if err != nil || f.mode != fs.ModeSymlink || f.link != outside || !errors.Is(f.err, mount.ErrSymlink) {
+		t.Errorf("prepLook(var/cron) = %+v, %v; want a symlink to %s", f, err, outside)
+	}
+	if f, err := prepLook(root, "usr/lib"); err == nil || !errors.Is(err, errPrepSymlink) {
+		t.Errorf("prepLook(usr/lib) = %+v, %v; want the walk refused at usr", f, err)
+	}
+	if f, err := prepLook(root, "var/db"); err != nil || !f.missing {
+		t.Errorf("prepLook(var/db) = %+v, %v; want missing", f, err)
+	}
+}
+
+func mountOpen(t *testing.T, p string) error {
+	t.Helper()
+	fd, err := mount.OpenDir(p)
+	if err == nil {
+		syscall.Close(fd)
+		t.Fatalf("OpenDir(%s) succeeded", p)
+	}
+	return err
 }
 
 // Existing things of the wrong kind are reported and left alone.
@@ -278,11 +370,46 @@ func TestPrepareRootdir(t *testing.T) {
 	t.Run("parent missing: refused", func(t *testing.T) {
 		root := filepath.Join(tmp, "nope", "skeltest")
 		st, _, errs := prepRun(t, prepTestConfig(root, "nullfs"), false)
-		if st != 1 || !strings.Contains(errs, "the parent of rootdir must exist") {
-			t.Errorf("status %d, stderr:\n%s", st, errs)
+		want := "open " + filepath.Dir(root) + ": no such file or directory (the parent of rootdir must exist)"
+		if st != 1 || !strings.Contains(errs, want) {
+			t.Errorf("status %d, stderr lacks %q:\n%s", st, want, errs)
 		}
 		if _, err := os.Lstat(filepath.Dir(root)); err == nil {
 			t.Errorf("parent was created")
+		}
+	})
+	t.Run("parent is a symlink: refused", func(t *testing.T) {
+		// The jail root's own path is walked without following links
+		// too: /jails -> /usr would put the jail tree inside the host's.
+		target := filepath.Join(tmp, "elsewhere")
+		if err := os.Mkdir(target, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		link := filepath.Join(tmp, "jails")
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+		root := filepath.Join(link, "skeltest")
+		st, _, errs := prepRun(t, prepTestConfig(root, "nullfs"), false)
+		want := "refusing to follow " + link + ": it is a symbolic link (-> " + target + "): symlinks inside a jail root are never followed (the parent of rootdir must exist)"
+		if st != 1 || !strings.Contains(errs, want) {
+			t.Errorf("status %d, stderr lacks %q:\n%s", st, want, errs)
+		}
+		if got := prepListing(t, target); len(got) != 0 {
+			t.Errorf("created through the link: %q", got)
+		}
+	})
+	t.Run("rootdir is a file: refused", func(t *testing.T) {
+		root := filepath.Join(tmp, "afile")
+		if err := os.WriteFile(root, []byte("data"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		st, _, errs := prepRun(t, prepTestConfig(root, "nullfs"), false)
+		if st != 1 || !strings.Contains(errs, "rootdir "+root+" is not a directory") {
+			t.Errorf("status %d, stderr:\n%s", st, errs)
+		}
+		if b, err := os.ReadFile(root); err != nil || string(b) != "data" {
+			t.Errorf("file changed: %q %v", b, err)
 		}
 	})
 	t.Run("rootdir is a symlink: refused", func(t *testing.T) {

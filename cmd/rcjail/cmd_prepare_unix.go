@@ -7,82 +7,103 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"strings"
 
 	"golang.org/x/sys/unix"
 
 	"rcjail/compat"
+	"rcjail/mount"
 )
 
-// Every file-system access of prepare goes through a descriptor walk: each
-// component opened relative to its already-opened parent with
-// O_NOFOLLOW|O_DIRECTORY, and every creation done with mkdirat/symlinkat on
-// that parent. A symlink planted in the jail root (usr -> /usr, var -> /)
-// makes the walk fail, naming it, instead of leading prepare to create
-// directories or links on the host (the SA-07:01 / CVE-2021-30465 class).
+// Every path prepare looks at is reached by package mount's no-follow walker
+// (mount.OpenDir, mount.Resolve: each component opened relative to its
+// parent with O_NOFOLLOW|O_DIRECTORY), and every creation is a
+// mkdirat/symlinkat in a parent that walker opened. A symlink planted in the
+// jail root (usr -> /usr, var -> /) makes the walk fail, naming it, instead
+// of leading prepare to create directories or links on the host (the
+// SA-07:01 / CVE-2021-30465 class). What the walker reports is worded here
+// for the administrator from its typed errors (mount.WalkError and the
+// sentinels), never from its text.
 
-const prepDirFlags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
-
-// prepWalk opens rel (clean, relative, or ".") below the open directory fd,
-// whose path is base, following no symlink. fd is not consumed.
-func prepWalk(fd int, base, rel string) (int, error) {
-	cur, err := unix.Dup(fd)
+// prepOpenDir opens the absolute directory p with no symlink on the way,
+// which stops a planted usr -> / from redirecting a creation onto the host.
+func prepOpenDir(p string) (int, error) {
+	fd, err := mount.OpenDir(p)
 	if err != nil {
-		return -1, fmt.Errorf("dup %s: %w", base, err)
+		return -1, prepWalkError(err)
 	}
-	if rel == "." || rel == "" {
-		return cur, nil
-	}
-	p := base
-	for _, comp := range strings.Split(rel, "/") {
-		p = path.Join(p, comp)
-		next, err := unix.Openat(cur, comp, prepDirFlags, 0)
-		if err != nil {
-			err = prepExplain(cur, comp, p, err)
-			unix.Close(cur)
-			return -1, err
-		}
-		unix.Close(cur)
-		cur = next
-	}
-	return cur, nil
+	return fd, nil
 }
 
-// prepExplain names what stopped a no-follow open: a symlink and where it
-// points, a non-directory, or nothing at all.
-func prepExplain(dirfd int, name, p string, err error) error {
-	var st unix.Stat_t
-	if serr := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); serr != nil {
-		return fmt.Errorf("open %s: %w", p, err)
+// prepWalkError words what stopped mount's walk on the way to an item:
+// the component, and where a symlink points. errors.Is still finds
+// mount.ErrSymlink and the kernel's errno through it. An error that is not
+// about a component (open "/" failed) is mount's own.
+func prepWalkError(err error) error {
+	var w *mount.WalkError
+	if !errors.As(err, &w) {
+		return err
 	}
-	switch st.Mode & unix.S_IFMT {
-	case unix.S_IFLNK:
-		t, _ := prepReadlink(dirfd, name)
-		return fmt.Errorf("refusing to follow %s: it is a symbolic link (-> %s): %w", p, t, errPrepSymlink)
-	case unix.S_IFDIR:
-		return fmt.Errorf("open %s: %w", p, err)
-	default:
-		return fmt.Errorf("%s is not a directory: %w", p, unix.ENOTDIR)
+	var errno unix.Errno
+	switch {
+	case errors.Is(err, mount.ErrSymlink):
+		return prepSymlinkError("refusing to follow "+w.Path, w.Link, "", err)
+	case errors.Is(err, unix.ENOTDIR):
+		return &prepError{fmt.Sprintf("%s is not a directory: %v", w.Path, unix.ENOTDIR), []error{err}}
+	case errors.As(err, &errno):
+		return &prepError{fmt.Sprintf("open %s: %v", w.Path, errno), []error{err}}
 	}
+	return err
 }
 
-func prepReadlink(dirfd int, name string) (string, error) {
-	buf := make([]byte, 4096)
-	n, err := unix.Readlinkat(dirfd, name, buf)
-	if err != nil {
-		return "", err
+// prepSymlinkError is prepare's one refusal of a symlink: "<what>: it is a
+// symbolic link (-> <link>)<why>: symlinks inside a jail root are never
+// followed". It wraps errPrepSymlink and mount's error.
+func prepSymlinkError(what, link, why string, err error) error {
+	if link != "" {
+		link = " (-> " + link + ")"
 	}
-	return string(buf[:n]), nil
+	return &prepError{fmt.Sprintf("%s: it is a symbolic link%s%s: %v", what, link, why, errPrepSymlink),
+		[]error{errPrepSymlink, err}}
 }
 
-// prepOpenAbs opens the absolute directory p from "/", following no symlink.
-func prepOpenAbs(p string) (int, error) {
-	fd, err := unix.Open("/", prepDirFlags, 0)
-	if err != nil {
-		return -1, fmt.Errorf("open /: %w", err)
+// prepError is prepare's wording of an error from package mount; it wraps
+// the original so that errors.Is and errors.As see through it.
+type prepError struct {
+	msg    string
+	causes []error
+}
+
+func (e *prepError) Error() string   { return e.msg }
+func (e *prepError) Unwrap() []error { return e.causes }
+
+// prepFound is what is at an item's path.
+type prepFound struct {
+	missing bool
+	mode    fs.FileMode // type bits only: fs.ModeDir, fs.ModeSymlink, 0 for a file …
+	link    string      // a symlink's content ("" if it could not be read)
+	err     error       // mount's report of the symlink, for the error chain
+}
+
+// prepLook tells what is at rootdir/rel without following any symlink, on
+// the way or at the end: mount.Resolve stats the last name in its parent
+// and reports a symlink there with its content. A symlink or non-directory
+// on the way is an error naming it (it must not be looked through: it
+// could show a host directory as if it were the jail's).
+func prepLook(rootdir, rel string) (prepFound, error) {
+	full := path.Join(rootdir, rel)
+	fi, err := mount.Resolve(rootdir, rel)
+	if err == nil {
+		return prepFound{mode: fi.Mode().Type()}, nil
 	}
-	defer unix.Close(fd)
-	return prepWalk(fd, "/", strings.TrimPrefix(p, "/"))
+	var w *mount.WalkError
+	atEnd := !errors.As(err, &w) || w.Path == full // what stopped it is the item itself
+	switch {
+	case atEnd && errors.Is(err, fs.ErrNotExist):
+		return prepFound{missing: true}, nil
+	case atEnd && errors.Is(err, mount.ErrSymlink) && w != nil:
+		return prepFound{mode: fs.ModeSymlink, link: w.Link, err: err}, nil
+	}
+	return prepFound{}, prepWalkError(err)
 }
 
 // prepEnsureRoot makes sure rootdir exists as a directory reached without any
@@ -90,40 +111,52 @@ func prepOpenAbs(p string) (int, error) {
 // missing parent is refused, so that a typo in rootdir does not grow a new
 // tree on the host.
 func prepEnsureRoot(rootdir string, dry bool) (created bool, err error) {
+	fd, err := mount.OpenDir(rootdir)
+	if err == nil {
+		unix.Close(fd)
+		return false, nil
+	}
+	var w *mount.WalkError
+	switch {
+	case !errors.As(err, &w):
+		return false, err
+	case w.Path != rootdir:
+		// Stopped before rootdir: a parent is missing, a file, or a
+		// symlink (which would put the jail root somewhere else).
+		return false, fmt.Errorf("%w (the parent of rootdir must exist)", prepWalkError(err))
+	case errors.Is(err, mount.ErrSymlink):
+		// A rootdir that is a link would put every mount point on the
+		// link's target, possibly on the host.
+		return false, prepSymlinkError("refusing rootdir "+rootdir, w.Link, "", err)
+	case errors.Is(err, unix.ENOTDIR):
+		return false, &prepError{fmt.Sprintf("rootdir %s is not a directory: %v", rootdir, unix.ENOTDIR), []error{err}}
+	case !errors.Is(err, fs.ErrNotExist):
+		return false, prepWalkError(err)
+	}
+	if dry {
+		return true, nil
+	}
 	parent, name := path.Split(rootdir)
-	pfd, err := prepOpenAbs(path.Clean(parent))
+	pfd, err := prepOpenDir(path.Clean(parent))
 	if err != nil {
 		return false, fmt.Errorf("%w (the parent of rootdir must exist)", err)
 	}
 	defer unix.Close(pfd)
-	var st unix.Stat_t
-	err = unix.Fstatat(pfd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
-	switch {
-	case errors.Is(err, unix.ENOENT):
-		if dry {
-			return true, nil
-		}
-		if err := unix.Mkdirat(pfd, name, 0o755); err != nil {
-			return false, fmt.Errorf("mkdir %s: %w", rootdir, err)
-		}
-		return true, prepChmod(pfd, name, rootdir, 0o755)
-	case err != nil:
-		return false, fmt.Errorf("stat %s: %w", rootdir, err)
-	case st.Mode&unix.S_IFMT == unix.S_IFLNK:
-		t, _ := prepReadlink(pfd, name)
-		return false, fmt.Errorf("refusing rootdir %s: it is a symbolic link (-> %s): %w", rootdir, t, errPrepSymlink)
-	case st.Mode&unix.S_IFMT != unix.S_IFDIR:
-		return false, fmt.Errorf("rootdir %s is not a directory: %w", rootdir, unix.ENOTDIR)
+	if err := unix.Mkdirat(pfd, name, 0o755); err != nil {
+		return false, fmt.Errorf("mkdir %s: %w", rootdir, err)
 	}
-	return false, nil
+	return true, prepChmod(pfd, name, rootdir, 0o755)
 }
 
 // prepChmod sets the exact mode (umask and sticky bit included) on the
-// directory name in dirfd, re-opened without following symlinks.
+// directory name just made in dirfd.
 func prepChmod(dirfd int, name, p string, mode fs.FileMode) error {
-	fd, err := unix.Openat(dirfd, name, prepDirFlags, 0)
+	// One name in an already-walked parent, not a walk. O_NOFOLLOW stops a
+	// symlink swapped in since the mkdirat from taking the chmod to
+	// whatever it points to.
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return prepExplain(dirfd, name, p, err)
+		return fmt.Errorf("chmod %s: open without following symlinks: %w", p, err)
 	}
 	defer unix.Close(fd)
 	m := uint32(mode.Perm())
@@ -145,56 +178,38 @@ func prepScan(rootdir string, items []compat.PrepItem, rootMissing bool) ([]comp
 	missing := map[string]bool{}
 	var todo []compat.PrepItem
 	var errs []error
-	var rfd = -1
-	if !rootMissing {
-		var err error
-		if rfd, err = prepOpenAbs(rootdir); err != nil {
-			return nil, err
-		}
-		defer unix.Close(rfd)
-	}
 	for _, it := range items {
-		dir, name := path.Split(it.Path)
-		dir = path.Clean(dir)
 		full := path.Join(rootdir, it.Path)
-		if rootMissing || missing[dir] {
+		if rootMissing || missing[path.Dir(it.Path)] {
 			missing[it.Path] = true
 			todo = append(todo, it)
 			continue
 		}
-		pfd, err := prepWalk(rfd, rootdir, dir)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		var st unix.Stat_t
-		err = unix.Fstatat(pfd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
+		f, err := prepLook(rootdir, it.Path)
 		switch {
-		case errors.Is(err, unix.ENOENT):
+		case err != nil:
+			errs = append(errs, err)
+		case f.missing:
 			missing[it.Path] = true
 			todo = append(todo, it)
-		case err != nil:
-			errs = append(errs, fmt.Errorf("stat %s: %w", full, err))
-		case it.Kind == compat.PrepDir && st.Mode&unix.S_IFMT == unix.S_IFLNK:
-			t, _ := prepReadlink(pfd, name)
-			errs = append(errs, fmt.Errorf("refusing %s: it is a symbolic link (-> %s), %s wants a directory: %w", full, t, it.Why, errPrepSymlink))
-		case it.Kind == compat.PrepDir && st.Mode&unix.S_IFMT != unix.S_IFDIR:
+		case it.Kind == compat.PrepDir && f.mode == fs.ModeSymlink:
+			errs = append(errs, prepSymlinkError("refusing "+full, f.link, ", "+it.Why+" wants a directory", f.err))
+		case it.Kind == compat.PrepDir && f.mode != fs.ModeDir:
 			errs = append(errs, fmt.Errorf("%s exists and is not a directory (%s wants one); left alone: %w", full, it.Why, fs.ErrExist))
-		case it.Kind == compat.PrepLink && st.Mode&unix.S_IFMT != unix.S_IFLNK:
+		case it.Kind == compat.PrepLink && f.mode != fs.ModeSymlink:
 			hint := ""
-			if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+			if f.mode == fs.ModeDir {
 				// Typically an empty mount point left from nullfs mode.
 				hint = " (if it is an empty mount point from nullfs mode, rmdir it and run prepare again)"
 			}
 			errs = append(errs, fmt.Errorf("%s exists and is not a symbolic link (%s wants -> %s); left alone%s: %w", full, it.Why, it.Target, hint, fs.ErrExist))
-		case it.Kind == compat.PrepLink:
-			if t, err := prepReadlink(pfd, name); err != nil {
-				errs = append(errs, fmt.Errorf("readlink %s: %w", full, err))
-			} else if t != it.Target {
-				errs = append(errs, fmt.Errorf("%s points to %s, %s wants %s; left alone: %w", full, t, it.Why, it.Target, fs.ErrExist))
+		case it.Kind == compat.PrepLink && f.link != it.Target:
+			got := f.link
+			if got == "" {
+				got = "a target that could not be read"
 			}
+			errs = append(errs, fmt.Errorf("%s points to %s, %s wants %s; left alone: %w", full, got, it.Why, it.Target, fs.ErrExist))
 		}
-		unix.Close(pfd)
 	}
 	return todo, errors.Join(errs...)
 }
@@ -204,15 +219,10 @@ func prepScan(rootdir string, items []compat.PrepItem, rootMissing bool) ([]comp
 // and fails if something appeared there since the scan (mkdirat and symlinkat
 // never replace).
 func prepApply(rootdir string, todo []compat.PrepItem, done func(compat.PrepItem)) error {
-	rfd, err := prepOpenAbs(rootdir)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(rfd)
 	for _, it := range todo {
 		dir, name := path.Split(it.Path)
 		full := path.Join(rootdir, it.Path)
-		pfd, err := prepWalk(rfd, rootdir, path.Clean(dir))
+		pfd, err := prepOpenDir(path.Join(rootdir, dir))
 		if err != nil {
 			return err
 		}
