@@ -97,6 +97,15 @@ var confirmRefusals = map[string]confirmRefusal{
 	"refuse-quoted-word-split-for": {file: "/etc/rc.conf", line: 6, want: []string{"${jail_enable:+", "field splitting"}},
 	// printf's %* (width from an argument) is not supported.
 	"refuse-printf-star": {file: "/etc/rc.conf", line: 6, want: []string{"printf", "%*"}},
+	// [^…] is negation in FreeBSD sh but a literal ^ in dash: refused,
+	// naming the bracket expression and the expansion.
+	"refuse-pattern-caret": {file: "/etc/rc.conf", line: 7, want: []string{`"[^a-z]"`, "${v%%…}", "[^…]"}},
+	// $((n)) with n=" 3 ": dash reads 3, FreeBSD sh stops on the trailing
+	// blank; rcconf stops too, naming the arithmetic and the variable.
+	"refuse-arith-trailing-space": {file: "/etc/rc.conf", line: 8, want: []string{"arithmetic", `n: illegal number " 3 "`}},
+	// ${#*}: the length of "$*" in dash, the number of parameters in other
+	// shells; refused by name.
+	"refuse-length-star": {file: "/etc/rc.conf", line: 8, want: []string{"${#@} / ${#*}"}},
 }
 
 // confirmTree is one fixture root and the environment both shells get.
