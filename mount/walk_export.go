@@ -14,9 +14,14 @@ package mount
 // The kernel's own errno is in the chain as well.
 type WalkError struct {
 	Path string // the component that stopped the walk, absolute
-	Link string // a symbolic link's content; "" if it is not one or could not be read
+	Link string // a symbolic link's content (at most LinkMax bytes); "" if it is not one or could not be read
 	err  error  // the walker's text, wrapping the sentinel and the errno
 }
+
+// LinkMax is how many bytes of a symbolic link's content the walker reads
+// into [WalkError.Link]: a Link of that length may have been cut (Linux
+// allows up to 4095; FreeBSD's PATH_MAX keeps it below 1024).
+const LinkMax = 1024
 
 func (e *WalkError) Error() string { return e.err.Error() }
 func (e *WalkError) Unwrap() error { return e.err }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -81,5 +82,18 @@ func TestWalkErrorNamesTheComponent(t *testing.T) {
 	want := fmt.Sprintf(`open %q: %q (-> "/") is a symbolic link`, filepath.Join(root, "slash", "etc"), filepath.Join(root, "slash"))
 	if err == nil || err.Error() != want {
 		t.Errorf("OpenDir text = %v, want %s", err, want)
+	}
+}
+
+// A link longer than LinkMax is cut there in Link; the caller can tell
+// by its length (rcjail prepare then never takes it as the link it wants).
+func TestWalkErrorLongLink(t *testing.T) {
+	root, _ := walkTree(t)
+	long := strings.Repeat("x/", 1000) // 2000 bytes
+	must(t, os.Symlink(long, filepath.Join(root, "long")))
+	_, err := Resolve(root, "long")
+	var w *WalkError
+	if !errors.As(err, &w) || len(w.Link) != LinkMax || w.Link != long[:LinkMax] {
+		t.Errorf("Resolve(long) = %v; want a WalkError whose Link is the first %d bytes", err, LinkMax)
 	}
 }

@@ -93,7 +93,7 @@ func explain(dirfd int, name, p string, err error) error {
 	}
 	switch uint32(st.Mode) & unix.S_IFMT {
 	case unix.S_IFLNK:
-		buf := make([]byte, 1024)
+		buf := make([]byte, LinkMax)
 		if n, rerr := unix.Readlinkat(dirfd, name, buf); rerr == nil {
 			return &WalkError{Path: p, Link: string(buf[:n]), err: fmt.Errorf("%q (-> %q) %w", p, string(buf[:n]), withErrno{ErrSymlink, err})}
 		}

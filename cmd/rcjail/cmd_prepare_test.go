@@ -330,6 +330,11 @@ func TestPrepareNeverReplaces(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(root, "lib"), 0o711); err != nil {
 		t.Fatal(err)
 	}
+	// A link too long to be read in full is never taken as the one wanted.
+	long := "basejail/lib/" + strings.Repeat("x", 1100)
+	if err := os.Symlink(long, filepath.Join(root, "sbin")); err != nil {
+		t.Fatal(err)
+	}
 	before := prepListing(t, root)
 	st, out, errs := prepRun(t, prepTestConfig(root, "symlink"), false)
 	if st != 1 {
@@ -338,6 +343,7 @@ func TestPrepareNeverReplaces(t *testing.T) {
 	for _, want := range []string{
 		root + "/tmp exists and is not a directory",
 		root + "/bin points to elsewhere/bin, skel_romounts wants basejail/bin",
+		root + "/sbin points to " + long[:mount.LinkMax] + "…, skel_romounts wants basejail/sbin",
 		root + "/lib exists and is not a symbolic link (skel_romounts wants -> basejail/lib); left alone (if it is an empty mount point from nullfs mode, rmdir it and run prepare again)",
 	} {
 		if !strings.Contains(errs, want) {

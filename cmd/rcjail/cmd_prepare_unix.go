@@ -203,10 +203,16 @@ func prepScan(rootdir string, items []compat.PrepItem, rootMissing bool) ([]comp
 				hint = " (if it is an empty mount point from nullfs mode, rmdir it and run prepare again)"
 			}
 			errs = append(errs, fmt.Errorf("%s exists and is not a symbolic link (%s wants -> %s); left alone%s: %w", full, it.Why, it.Target, hint, fs.ErrExist))
-		case it.Kind == compat.PrepLink && f.link != it.Target:
+		case it.Kind == compat.PrepLink && (f.link != it.Target || len(f.link) >= mount.LinkMax):
+			// A link as long as LinkMax may have been cut, so it is not
+			// taken as equal even if its start is (no target prepare
+			// makes is that long).
 			got := f.link
-			if got == "" {
+			switch {
+			case got == "":
 				got = "a target that could not be read"
+			case len(got) >= mount.LinkMax:
+				got += "…"
 			}
 			errs = append(errs, fmt.Errorf("%s points to %s, %s wants %s; left alone: %w", full, got, it.Why, it.Target, fs.ErrExist))
 		}
