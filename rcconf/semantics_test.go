@@ -61,6 +61,18 @@ case "a*b" in "a*"b) q=lit;; *) q=glob;; esac; case axb in "a*b") r=1;; a*b) r=2
 		map[string]string{"x": "1", "y": "1", "n": "2", "a": "a", "l": "pq", "e": "1", "c": "<one><two words>", "ev": "1",
 			"ex": "", "s": "3", "da": "1", "tb": "tabbed", "iv": "in", "neg": "1", "d": "1", "ar": "1", "q": "abc", "z": "x", "dot": "a"}},
 	{"unset", `a=1; unset a; b=2; f() { :; }; unset -f f; type f >/dev/null 2>&1 || nf=1`, map[string]string{"a": "<unset>", "b": "2", "nf": "1"}},
+	// /bin/sh in the C locale matches patterns per byte; expand per rune.
+	{"pattern-bytes", `x=é; a=${x#?}; b=${x%?}; c=${x##*?}; d=${x%%[!a]}; case $x in ?) e=1;; ??) e=2;; esac
+f() { g=${1#?}; }; f ü; for i in ï; do h=${i%?}; done; set -- é; k=${1#[!x]}`,
+		map[string]string{"a": "\xa9", "b": "\xc3", "c": "", "d": "\xc3", "e": "2", "g": "\xbc", "h": "\xc3", "k": "\xa9"}},
+	// Expansions inside the word of ${x:-word} follow the same rules as
+	// outside it: bytes for ${#s}, quoted pattern characters, byte trims.
+	{"nested-word-rewrites", `s=café; w='a*b'; a=${u:-${#s}}; b=${u:-${w%"*"*}}; c="${u:-${s%?}}"; d=${s:+${w#'a*'}}`,
+		map[string]string{"a": "5", "b": "a", "c": "caf\xc3", "d": "b"}},
+	// A blank before the digits of a variable used in $((…)) is skipped by
+	// dash and FreeBSD sh alike (strtoimax); a trailing one is refused
+	// (TestKnownDifferencesRefused).
+	{"arith-leading-blank", `v=" 3"; a=$((v + 1)); t="	-2"; b=$((t))`, map[string]string{"a": "4", "b": "-2"}},
 }
 
 func TestSemanticsAgainstDash(t *testing.T) {
@@ -119,5 +131,36 @@ func TestIFSRefused(t *testing.T) {
 	v := mustLoad(t, "IFS=' '\nset -- a b\nn=$#\n")
 	if getOr(v, "n") != "2" {
 		t.Errorf("white-space IFS must work")
+	}
+}
+
+// TestKnownDifferencesRefused: where dash and FreeBSD's /bin/sh (or expand
+// and both) would give different values, rcconf stops with an error that
+// names the construct and the variable, never a value of its own.
+func TestKnownDifferencesRefused(t *testing.T) {
+	for _, tc := range []struct{ rc, msg string }{
+		// dash reads " 3 " as 3; FreeBSD sh stops on the trailing blank
+		// ("variable conversion error").
+		{"v=\" 3 \"\nx=$((v))\n", `/etc/rc.conf:2:1: arithmetic: v: illegal number " 3 " (/bin/sh exits here)`},
+		{"v=\" 3 \"\n: ; x=\"$((v * 2))\"\n", `/etc/rc.conf:2:11: arithmetic: v: illegal number " 3 " (/bin/sh exits here)`},
+		{"v='3\t'\nf() { x=$((v)); }\nf\n", `/etc/rc.conf:2:12: arithmetic: v: illegal number "3\t" (/bin/sh exits here)`},
+		// The length of "$*" in dash, the parameter count in other shells.
+		{"set -- a bc\nx=${#*}\n", `/etc/rc.conf:2:3: ${#@} / ${#*} is not supported`},
+		{"set -- a bc\nx=\"${#@}\"\n", `/etc/rc.conf:2:4: ${#@} / ${#*} is not supported`},
+		// [^…]: negation in FreeBSD sh, a literal ^ in dash.
+		{"v=ab\nx=${v#[^b]}\n", `/etc/rc.conf:2:3: pattern "[^b]" in ${v#…}: bracket expression "[^b]": [^…] negates in FreeBSD sh but is a literal ^ in dash (write [!…])`},
+	} {
+		v, err := loadRoot(t, rcTree(t, tc.rc), nil)
+		e := wantErr(t, v, err, tc.msg)
+		if e != nil && e.Error() != tc.msg {
+			t.Errorf("error\n %q, want\n %q", e.Error(), tc.msg)
+		}
+	}
+	// dash takes every one of these (so the refusal is rcconf's choice,
+	// not a failure both shells share), and its values are the ones a
+	// silent evaluation could have got wrong.
+	d := dashValues(t, "v=\" 3 \"; a=$((v)); set -- a bc; b=${#*}; c=${#@}; w=ab; e=${w#[^b]}", "a", "b", "c", "e")
+	if d["a"] != "3" || d["b"] != "4" || d["c"] != "4" || d["e"] != "ab" {
+		t.Errorf("dash gives %v; the reasons given for these refusals are out of date", d)
 	}
 }
