@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"sort"
 	"strings"
@@ -206,6 +207,61 @@ func (s *Session) Close() error {
 	defer s.mu.Unlock()
 	s.c.close()
 	return nil
+}
+
+// ShareSources makes the session take its nullfs sources from src (nil: open
+// each source for each mount again, the default). Several sessions may share
+// one Sources, so that a run of many jails opens each skeleton directory once
+// instead of once per jail. Systems whose sessions share nothing ignore it.
+func (s *Session) ShareSources(src *Sources) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u, ok := any(&s.c).(interface{ useSources(*Sources) }); ok {
+		u.useSources(src)
+	}
+}
+
+// Sources is a set of nullfs sources opened once, with the same rule as a
+// [Mount] opens them (no symlink at all, or only inside SourceRoot), and kept
+// open for the sessions sharing it ([Session.ShareSources]).
+//
+// A cached source is the directory its path named when it was first opened:
+// a later mount through it binds that directory, whatever the path names by
+// then (a symlink or another directory put in its place is never seen, so a
+// swap cannot redirect a later mount; it cannot make the mount follow a
+// symlink either). The sessions drop a cached source when they mount on or
+// above it, or unmount there (its fd would name a covered directory, or keep
+// the mount busy); a mount made beside them is not seen, so, as for a
+// [Session], every mount and unmount that could cover a cached source must go
+// through the sessions sharing it while it is open, and Close it before any
+// other program may mount or unmount. The zero Sources is ready to use and
+// safe for concurrent use; a closed one opens sources again when needed.
+type Sources struct {
+	mu   sync.Mutex
+	ents []sourceEnt
+}
+
+type sourceEnt struct {
+	source, root string   // Request.Source and Request.SourceRoot
+	at           string   // where the directory was when opened (Linux)
+	fd           int      // the open source directory
+	f            *os.File // owns fd (a portable Close)
+}
+
+// Close closes every cached source.
+func (s *Sources) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closeLocked()
+	return nil
+}
+
+func (s *Sources) closeLocked() {
+	for _, e := range s.ents {
+		e.f.Close()
+	}
+	clear(s.ents)
+	s.ents = s.ents[:0]
 }
 
 // Table returns the kernel's mount table (Linux: /proc/self/mountinfo;

@@ -172,7 +172,47 @@ type fdCache struct {
 	ents    []cachedDir
 	hit     bool // the current operation used a cached fd
 	session bool // kept across calls: worth caching source parents too
+
+	// hint is the statx mkdirAll just made of a target's last component
+	// in its cached parent, for the mount that usually follows at once
+	// (see takeHint).
+	hint targetStat
+	// src holds the sources shared with other sessions (nil: none); its
+	// lock is held for the whole of a mount or unmount that uses it.
+	src *Sources
 }
+
+// targetStat is a statx of name rel in the cached parent fd pfd of root,
+// which showed a directory.
+type targetStat struct {
+	ok        bool
+	pfd       int
+	root, rel string
+	stx       unix.Statx_t
+}
+
+// takeHint returns the statx mkdirAll remembered and forgets it: it serves
+// at most the one operation that comes next, and only a mount of the same
+// root and rel through the same cached parent fd (lookTarget checks). Every
+// entry point takes or clears it first, so no other call of the session
+// can come between the statx and its use.
+//
+// Using it is as safe as the mount's own statx was. Between the statx and
+// the attach, something could always be mounted on the target or swapped
+// for it; the remembered statx only lengthens that window by what the
+// caller does between the two calls (the executor: a record lookup), and
+// what guards it is unchanged: move_mount never follows a symlink put at
+// the name, a mount attached on top of one that appeared meanwhile sits on
+// another parent mount than the statx showed, which verify refuses
+// (ErrEscaped, the new mount detached: never stacked), and a directory
+// moved away is caught by verify's mount-point path.
+func (c *fdCache) takeHint() targetStat {
+	h := c.hint
+	c.hint = targetStat{}
+	return h
+}
+
+func (c *fdCache) useSources(s *Sources) { c.src = s }
 
 type cachedDir struct {
 	path string
@@ -235,9 +275,58 @@ func (c *fdCache) forget(p string) {
 	}
 	clear(c.ents[len(keep):])
 	c.ents = keep
+	if c.src != nil {
+		c.src.forgetLocked(p)
+	}
+}
+
+// lookupLocked returns the cached fd of the source (source, root), or -1.
+// The caller holds s.mu.
+func (s *Sources) lookupLocked(source, root string) int {
+	for i := range s.ents {
+		if s.ents[i].source == source && s.ents[i].root == root {
+			return s.ents[i].fd
+		}
+	}
+	return -1
+}
+
+// addLocked caches fd, just opened for (source, root), and reports whether
+// it did (then s owns fd). at is where the directory really is: the source
+// itself when no symlink may be followed, else the kernel's path of the fd
+// (with SourceRoot, bin may have led to usr/bin), so that forgetLocked
+// drops it when a mount covers it there.
+func (s *Sources) addLocked(source, root string, fd int) bool {
+	at := source
+	if root != "" {
+		var err error
+		if at, err = os.Readlink(fdPath(fd)); err != nil || !path.IsAbs(at) {
+			return false // unnamed ("... (deleted)" is absolute too, and harmless: it is never mounted on)
+		}
+	}
+	s.ents = append(s.ents, sourceEnt{source: source, root: root, at: at, fd: fd, f: os.NewFile(uintptr(fd), source)})
+	return true
+}
+
+// forgetLocked closes and drops the sources at or below p: a mount on p
+// covers them (a later bind through the fd would show the covered
+// directory), an unmount of p would find them keeping it busy. The caller
+// holds s.mu.
+func (s *Sources) forgetLocked(p string) {
+	keep := s.ents[:0]
+	for _, e := range s.ents {
+		if within(p, e.at) || within(p, e.source) {
+			e.f.Close()
+			continue
+		}
+		keep = append(keep, e)
+	}
+	clear(s.ents[len(keep):])
+	s.ents = keep
 }
 
 func (c *fdCache) close() {
+	c.hint = targetStat{}
 	for _, e := range c.ents {
 		unix.Close(e.fd)
 	}
@@ -246,6 +335,10 @@ func (c *fdCache) close() {
 
 func (c *fdCache) mountRetry(r Request) (*Mounted, error) {
 	c.hit, c.session = false, true
+	if c.src != nil {
+		c.src.mu.Lock()
+		defer c.src.mu.Unlock()
+	}
 	m, err := c.mount(r)
 	if err == nil || !c.hit {
 		return m, err
@@ -271,6 +364,11 @@ func (c *fdCache) mountRetry(r Request) (*Mounted, error) {
 
 func (c *fdCache) unmountRetry(e Expect) error {
 	c.hit, c.session = false, true
+	c.hint = targetStat{}
+	if c.src != nil {
+		c.src.mu.Lock()
+		defer c.src.mu.Unlock()
+	}
 	err := c.unmount(e)
 	if err == nil || !c.hit {
 		return err
@@ -282,16 +380,21 @@ func (c *fdCache) unmountRetry(e Expect) error {
 // mkdirAll answers "already a directory" from the cached parent with one
 // statx that follows nothing; anything else (missing, a symlink, not a
 // directory, an error) goes to the full no-follow walk, which makes what is
-// missing and names any culprit.
+// missing and names any culprit. The statx asks for what lookTarget needs
+// too and is remembered for a mount of the same target that comes next
+// (see takeHint).
 func (c *fdCache) mkdirAll(root, rel string, perm fs.FileMode) ([]string, error) {
 	c.session = true
+	c.hint = targetStat{}
 	if rel != "." {
 		if pfd, err := c.dir("mkdir", root, path.Dir(rel)); err == nil {
-			var stx unix.Statx_t
-			err := unix.Statx(pfd, path.Base(rel), unix.AT_SYMLINK_NOFOLLOW|unix.AT_NO_AUTOMOUNT, unix.STATX_TYPE, &stx)
-			if err == nil && stx.Mode&unix.S_IFMT == unix.S_IFDIR {
+			h := &c.hint
+			err := unix.Statx(pfd, path.Base(rel), unix.AT_SYMLINK_NOFOLLOW|unix.AT_NO_AUTOMOUNT, unix.STATX_MNT_ID|unix.STATX_TYPE, &h.stx)
+			if err == nil && h.stx.Mode&unix.S_IFMT == unix.S_IFDIR {
+				h.ok, h.pfd, h.root, h.rel = true, pfd, root, rel
 				return nil, nil
 			}
+			c.hint = targetStat{}
 		}
 	}
 	return mkdirAll(root, rel, perm)
@@ -315,13 +418,18 @@ func unmount(e Expect) error {
 // and not already a mount point. The mount is later attached to that name
 // in pfd, again without following it (move_mount without
 // MOVE_MOUNT_T_SYMLINKS refuses a symlink), so no fd of the target itself
-// is needed.
-func (c *fdCache) lookTarget(root, rel string) (pfd int, stx unix.Statx_t, err error) {
+// is needed. h, when it holds a statx of the same root and rel in the same
+// parent fd (see takeHint), stands for the statx.
+func (c *fdCache) lookTarget(root, rel string, h *targetStat) (pfd int, stx unix.Statx_t, err error) {
 	if pfd, err = c.dir("mount", root, path.Dir(rel)); err != nil {
 		return -1, stx, err
 	}
 	name := path.Base(rel)
-	err = unix.Statx(pfd, name, unix.AT_SYMLINK_NOFOLLOW|unix.AT_NO_AUTOMOUNT, unix.STATX_MNT_ID|unix.STATX_TYPE, &stx)
+	if h != nil && h.ok && h.pfd == pfd && h.rel == rel && h.root == root {
+		stx = h.stx
+	} else {
+		err = unix.Statx(pfd, name, unix.AT_SYMLINK_NOFOLLOW|unix.AT_NO_AUTOMOUNT, unix.STATX_MNT_ID|unix.STATX_TYPE, &stx)
+	}
 	if err == nil && stx.Mode&unix.S_IFMT != unix.S_IFDIR {
 		err = unix.ENOTDIR
 		if stx.Mode&unix.S_IFMT == unix.S_IFLNK {
@@ -336,6 +444,7 @@ func (c *fdCache) lookTarget(root, rel string) (pfd int, stx unix.Statx_t, err e
 }
 
 func (c *fdCache) mount(r Request) (m *Mounted, err error) {
+	hint := c.takeHint()
 	full := path.Join(r.Root, r.Target)
 	var created []string
 	var flags uint64
@@ -361,7 +470,7 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 	// The parent first (no symlink anywhere), then the target as one
 	// no-follow component of it: the same guarantee as one openat2 of the
 	// whole path, and the parent fd is needed for settle anyway.
-	pfd, stx, err := c.lookTarget(r.Root, r.Target)
+	pfd, stx, err := c.lookTarget(r.Root, r.Target, &hint)
 	if r.Create && errors.Is(err, fs.ErrNotExist) {
 		rootfd, rerr := c.dir("mount", r.Root, ".")
 		if rerr != nil {
@@ -377,7 +486,7 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 			return nil, err
 		}
 		unix.Close(dfd)
-		pfd, stx, err = c.lookTarget(r.Root, r.Target)
+		pfd, stx, err = c.lookTarget(r.Root, r.Target, nil)
 	}
 	if err != nil {
 		return nil, err
@@ -395,10 +504,13 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 
 	srcfd := -1
 	if r.FSType == NullFS {
-		if srcfd, err = c.openSource(r); err != nil {
+		var shared bool
+		if srcfd, shared, err = c.openSource(r); err != nil {
 			return nil, err
 		}
-		defer unix.Close(srcfd)
+		if !shared {
+			defer unix.Close(srcfd)
+		}
 	}
 
 	// /proc/thread-self names this thread's fds; keep the goroutine on it.
@@ -406,6 +518,15 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 	defer runtime.UnlockOSThread()
 
 	var mfd int
+	// checkSrc is the source fd verify must compare the new mount's root
+	// with, or -1. open_tree clones the mount srcfd is on at srcfd's own
+	// dentry, so on that path the new mount's root is srcfd's directory by
+	// construction and a mount's root never changes: the comparison could
+	// not fail. mount(2) resolves /proc/thread-self/fd/N and the new mount
+	// is then found again by its path, so there the check is kept: it
+	// stops a bind of something else than the opened source (a swap of
+	// the magic link's target or of the target between mount and reopen).
+	checkSrc := -1
 	if useNewMountAPI.Load() {
 		mfd, op, flags, err = attachNew(r, pfd, name, full, srcfd)
 		if errors.Is(err, unix.ENOSYS) && op != "populate" {
@@ -413,6 +534,7 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 		}
 	}
 	if !useNewMountAPI.Load() {
+		checkSrc = srcfd
 		mfd, op, flags, err = attachClassic(r, pfd, name, full, c.session, srcfd, parentID)
 	}
 	if err != nil {
@@ -424,7 +546,7 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 	defer unix.Close(mfd)
 	settle(pfd, name, c.session)
 	op = "verify"
-	id, uniq, err := verify(r, full, mfd, srcfd, parentID)
+	id, uniq, err := verify(r, full, mfd, checkSrc, parentID)
 	if err != nil {
 		// Undo exactly the mount we made, wherever it landed: the fd
 		// names it, not a path.
@@ -441,7 +563,23 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 // followed at all; with it, symlinks are followed only while they stay below
 // SourceRoot (RESOLVE_BENEATH refuses absolute and escaping ones), which lets
 // a host-"/" skeleton use bin -> usr/bin without letting bin -> /etc/.. out.
-func (c *fdCache) openSource(r Request) (int, error) {
+//
+// With shared Sources (the caller holds their lock) a source opened before
+// is reused and a new one is added; shared then says the fd belongs to
+// them (the caller must not close it).
+func (c *fdCache) openSource(r Request) (fd int, shared bool, err error) {
+	if c.src != nil {
+		if fd := c.src.lookupLocked(r.Source, r.SourceRoot); fd >= 0 {
+			return fd, true, nil
+		}
+	}
+	if fd, err = c.openSourceFresh(r); err != nil {
+		return -1, false, err
+	}
+	return fd, c.src != nil && c.src.addLocked(r.Source, r.SourceRoot, fd), nil
+}
+
+func (c *fdCache) openSourceFresh(r Request) (int, error) {
 	if r.SourceRoot == "" {
 		if !c.session || r.Source == "/" {
 			return openRootStrict("open source", r.Source)

@@ -27,6 +27,15 @@ type Executor struct {
 	dir  *os.File // <root>/var/run/rcjail
 	sys  sysState // what the OS layer (sys_<os>.go) keeps: FreeBSD's program runner
 
+	// src holds the nullfs sources (skeleton directories) every jail's
+	// session takes its binds from: each is opened once per mount sequence
+	// of the run instead of once per jail. It is closed wherever the
+	// sessions are (closeSessions, release, Close), for the same reasons:
+	// before any program runs (a hook could mount over a skeleton
+	// directory, which a cached fd would not see, or want to unmount the
+	// file system it is on) and before a lock goes.
+	src mount.Sources
+
 	mu    sync.Mutex
 	jails map[string]*jailState
 	calls map[string]int // fault counters per Fault.Op
@@ -103,6 +112,7 @@ func (x *Executor) Close() error {
 		}
 		x.release(js)
 	}
+	x.src.Close()
 	if x.dir != nil {
 		x.dir.Close()
 		x.dir = nil
@@ -133,6 +143,7 @@ func (x *Executor) release(js *jailState) {
 	// Before the lock: once another rcjail may work on the jail, no
 	// directory of ours may keep its mounts busy.
 	js.mnt.Close()
+	x.src.Close()
 	if js.lock != nil {
 		js.lock.Close()
 		js.lock = nil
@@ -151,6 +162,7 @@ func (x *Executor) closeSessions() {
 	for _, js := range x.sortedJails() {
 		js.mnt.Close()
 	}
+	x.src.Close()
 }
 
 func (x *Executor) sortedJails() []*jailState {
@@ -190,6 +202,7 @@ func (x *Executor) jail(name string) (*jailState, error) {
 		return nil, err
 	}
 	js = &jailState{name: name, lock: lock}
+	js.mnt.ShareSources(&x.src)
 	js.rec, js.snap, js.journal = loadRecord(dir, name, x.warnf)
 	if js.rec != nil {
 		js.root = js.rec.Root

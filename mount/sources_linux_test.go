@@ -1,0 +1,330 @@
+package mount
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// mountTmpfs mounts a tmpfs on p outside any session: someone else's mount.
+func mountTmpfs(t *testing.T, p string) {
+	t.Helper()
+	if err := unix.Mount("tmpfs", p, "tmpfs", 0, "size=64k"); err != nil {
+		t.Fatalf("mount tmpfs on %s: %v", p, err)
+	}
+}
+
+// A mount appearing on the target between Session.MkdirAll (whose statx
+// the following Mount reuses) and the Mount is never stacked on: the
+// remembered statx said "not a mount point", the attach lands on top of
+// the newcomer, and verify's parent-mount check refuses and detaches it.
+func TestMkdirHintStaleTargetNeverStacks(t *testing.T) {
+	forEachAPI(t, func(t *testing.T) {
+		tr := newTree(t)
+		var s Session
+		defer s.Close()
+		if _, err := s.MkdirAll(tr.root, "usr/lib", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		lib := filepath.Join(tr.root, "usr/lib")
+		mountTmpfs(t, lib)
+		writeFile(t, filepath.Join(lib, "theirs"), "x")
+		if !s.c.hint.ok {
+			t.Fatal("MkdirAll of an existing directory remembered no statx: the test would test nothing")
+		}
+		// One attempt, as Session.Mount's first: ErrEscaped, not EBUSY.
+		// The remembered statx was used (a fresh one sees the tmpfs and
+		// refuses before attaching), and verify caught what it could
+		// not see.
+		_, err := s.c.mount(tr.roLib())
+		if !errors.Is(err, ErrEscaped) {
+			t.Fatalf("mount after a mount appeared on the target: %v, want ErrEscaped", err)
+		}
+		if got := mountsUnder(t, tr.dir); len(got) != 1 || got[0] != lib {
+			t.Fatalf("mounts: %v, want only the tmpfs on %s", got, lib)
+		}
+		// The whole Session.Mount (its retry after a failure through
+		// cached directories looks again: EBUSY), again after MkdirAll.
+		if _, err := s.MkdirAll(tr.root, "usr/lib", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Mount(tr.roLib()); !errors.Is(err, syscall.EBUSY) && !errors.Is(err, ErrEscaped) {
+			t.Fatalf("Session.Mount after a mount appeared on the target: %v, want EBUSY or ErrEscaped", err)
+		}
+		if got := mountsUnder(t, tr.dir); len(got) != 1 || got[0] != lib {
+			t.Fatalf("mounts: %v, want only the tmpfs on %s", got, lib)
+		}
+		if _, err := os.Stat(filepath.Join(lib, "theirs")); err != nil {
+			t.Fatalf("the tmpfs is hidden: %v", err)
+		}
+		if err := unix.Unmount(lib, 0); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// The statx Session.MkdirAll remembers serves only a Mount of the same
+// root and target that comes next: for any other target, or after any
+// other call of the session, the Mount looks again and refuses a mount
+// point with EBUSY (a stale remembered statx would say "not a mount
+// point" and the attach would be caught only after the fact, ErrEscaped).
+// The last mount is one attempt (c.mount): Session.Mount's retry after a
+// failure through cached directories looks again, which would hide which
+// statx the first attempt used.
+func TestMkdirHintOnlyForTheNextMountOfTheSameTarget(t *testing.T) {
+	cases := []struct {
+		name string
+		// between runs after MkdirAll(root, "usr/lib"); it returns the
+		// request to mount, whose target then holds someone else's
+		// mount.
+		between func(t *testing.T, s *Session, tr tree) Request
+	}{
+		{"other target", func(t *testing.T, s *Session, tr tree) Request {
+			mountTmpfs(t, filepath.Join(tr.root, "bin"))
+			return Request{FSType: NullFS, Source: filepath.Join(tr.skel, "bin"), Root: tr.root, Target: "bin", ReadOnly: true}
+		}},
+		{"other root", func(t *testing.T, s *Session, tr tree) Request {
+			other := filepath.Join(tr.dir, "root2")
+			if err := os.MkdirAll(filepath.Join(other, "usr/lib"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			mountTmpfs(t, filepath.Join(other, "usr/lib"))
+			r := tr.roLib()
+			r.Root = other
+			return r
+		}},
+		{"another MkdirAll", func(t *testing.T, s *Session, tr tree) Request {
+			if _, err := s.MkdirAll(tr.root, "bin", 0o755); err != nil {
+				t.Fatal(err)
+			}
+			mountTmpfs(t, filepath.Join(tr.root, "usr/lib"))
+			return tr.roLib()
+		}},
+		{"an unmount", func(t *testing.T, s *Session, tr tree) Request {
+			m, err := s.Mount(Request{FSType: NullFS, Source: filepath.Join(tr.skel, "bin"), Root: tr.root, Target: "bin"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// That Mount took the statx; make a new one, then unmount.
+			if _, err := s.MkdirAll(tr.root, "usr/lib", 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Unmount(m.Expect()); err != nil {
+				t.Fatal(err)
+			}
+			mountTmpfs(t, filepath.Join(tr.root, "usr/lib"))
+			return tr.roLib()
+		}},
+		{"a failed mount", func(t *testing.T, s *Session, tr tree) Request {
+			if _, err := s.Mount(Request{FSType: NullFS, Source: filepath.Join(tr.skel, "missing"), Root: tr.root, Target: "usr/lib"}); err == nil {
+				t.Fatal("mount of a missing source succeeded")
+			}
+			mountTmpfs(t, filepath.Join(tr.root, "usr/lib"))
+			return tr.roLib()
+		}},
+		{"Close", func(t *testing.T, s *Session, tr tree) Request {
+			s.Close()
+			mountTmpfs(t, filepath.Join(tr.root, "usr/lib"))
+			return tr.roLib()
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			forEachAPI(t, func(t *testing.T) {
+				tr := newTree(t)
+				var s Session
+				defer s.Close()
+				if _, err := s.MkdirAll(tr.root, "usr/lib", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				req := c.between(t, &s, tr)
+				before := mountsUnder(t, tr.dir)
+				_, err := s.c.mount(req)
+				if !errors.Is(err, syscall.EBUSY) {
+					t.Fatalf("Mount on someone else's mount: %v, want EBUSY", err)
+				}
+				if after := mountsUnder(t, tr.dir); len(after) != len(before) {
+					t.Fatalf("mounts %v, were %v", after, before)
+				}
+				for i := len(before) - 1; i >= 0; i-- {
+					if err := unix.Unmount(before[i], 0); err != nil {
+						t.Fatal(err)
+					}
+				}
+			})
+		})
+	}
+}
+
+// The executor's sequence (MkdirAll, then Mount of the same target, through
+// one Session sharing Sources) under the race of
+// TestRaceSwapTargetForSymlink: the remembered statx and the cached source
+// change nothing; at least 500 mounts, never one anywhere but the target.
+func TestSessionRaceMkdirThenMount(t *testing.T) {
+	forEachAPI(t, func(t *testing.T) {
+		var src Sources
+		defer src.Close()
+		var s Session
+		defer s.Close()
+		s.ShareSources(&src)
+		swapRace(t, func(r Request) (*Mounted, error) {
+			if _, err := s.MkdirAll(r.Root, r.Target, 0o755); err != nil {
+				return nil, err
+			}
+			return s.Mount(r)
+		}, s.Unmount)
+	})
+}
+
+// inode returns p's inode, not following a symlink at p.
+func inode(t *testing.T, p string) uint64 {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Lstat(p, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Ino
+}
+
+// A cached source is the directory the path named when it was first
+// opened: swapped for a symlink to a host directory afterwards, a later
+// mount through the cache still binds the original directory, never the
+// symlink's target; once the cache is closed, the next open sees the
+// symlink and refuses it. Both with and without SourceRoot.
+func TestSourcesPinnedAgainstSwap(t *testing.T) {
+	for _, withRoot := range []bool{false, true} {
+		name := "no SourceRoot"
+		if withRoot {
+			name = "SourceRoot"
+		}
+		t.Run(name, func(t *testing.T) {
+			forEachAPI(t, func(t *testing.T) {
+				tr := newTree(t)
+				root2 := filepath.Join(tr.dir, "root2")
+				if err := os.MkdirAll(filepath.Join(root2, "usr/lib"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				req := tr.roLib()
+				if withRoot {
+					req.SourceRoot = tr.skel
+				}
+				var src Sources
+				defer src.Close()
+				var s1, s2 Session
+				defer s1.Close()
+				defer s2.Close()
+				s1.ShareSources(&src)
+				s2.ShareSources(&src)
+				m1, err := s1.Mount(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				lib := filepath.Join(tr.skel, "usr/lib")
+				orig := inode(t, lib)
+				if err := os.Rename(lib, lib+".old"); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(tr.outside, lib); err != nil {
+					t.Fatal(err)
+				}
+				req2 := req
+				req2.Root = root2
+				m2, err := s2.Mount(req2)
+				if err != nil {
+					t.Fatalf("mount through the cached source: %v", err)
+				}
+				got := filepath.Join(root2, "usr/lib")
+				if ino := inode(t, got); ino != orig {
+					t.Fatalf("bound inode %d, want the original source's %d", ino, orig)
+				}
+				if b, err := os.ReadFile(filepath.Join(got, "libc.so")); err != nil || string(b) != "libc" {
+					t.Fatalf("read through the second mount: %q, %v", b, err)
+				}
+				if _, err := os.Stat(filepath.Join(got, "secret")); err == nil {
+					t.Fatal("the second mount shows the symlink's target")
+				}
+				if err := s2.Unmount(m2.Expect()); err != nil {
+					t.Fatal(err)
+				}
+				if err := s1.Unmount(m1.Expect()); err != nil {
+					t.Fatal(err)
+				}
+				// Closed, the cache opens the path again: the symlink is
+				// refused (outside SourceRoot, or any symlink at all).
+				src.Close()
+				if _, err := s2.Mount(req2); err == nil {
+					t.Fatal("mount through a fresh open of a swapped source succeeded")
+				}
+				if m := mountsUnder(t, tr.dir); len(m) != 0 {
+					t.Fatalf("mounts left: %v", m)
+				}
+			})
+		})
+	}
+}
+
+// A session that mounts on or above a cached source drops it (a bind
+// through the fd would show the covered directory), also when the source
+// was reached through a symlink inside SourceRoot; and one that unmounts
+// the file system a cached source is on drops it first (it would keep the
+// unmount busy).
+func TestSourcesDroppedWhenCoveredOrUnmounted(t *testing.T) {
+	forEachAPI(t, func(t *testing.T) {
+		tr := newTree(t)
+		// skel/lib -> usr/lib, followed only inside SourceRoot.
+		if err := os.Symlink("usr/lib", filepath.Join(tr.skel, "lib")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Join(tr.root, "lib"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		var src Sources
+		defer src.Close()
+		var s Session
+		defer s.Close()
+		s.ShareSources(&src)
+		viaLink := Request{FSType: NullFS, Source: filepath.Join(tr.skel, "lib"), SourceRoot: tr.skel, Root: tr.root, Target: "lib", ReadOnly: true}
+		for _, r := range []Request{tr.roLib(), viaLink} {
+			m, err := s.Mount(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Unmount(m.Expect()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Cover skel/usr (where both cached sources really are) with a
+		// tmpfs, through the session: neither may be bound any more.
+		usr, err := s.Mount(Request{FSType: TmpFS, Root: tr.skel, Target: "usr"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range []Request{tr.roLib(), viaLink} {
+			if m, err := s.Mount(r); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("mount of %s with skel/usr covered: %+v, %v; want ENOENT (the covered directory must not be bound)", r.Source, m, err)
+			}
+		}
+		// A source inside that tmpfs, cached by a mount; then the tmpfs
+		// is unmounted through the session: not busy.
+		if err := os.MkdirAll(filepath.Join(tr.skel, "usr/lib"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		m, err := s.Mount(tr.roLib())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Unmount(m.Expect()); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Unmount(usr.Expect()); err != nil {
+			t.Fatalf("unmount of the file system a cached source was on: %v", err)
+		}
+		if m := mountsUnder(t, tr.dir); len(m) != 0 {
+			t.Fatalf("mounts left: %v", m)
+		}
+	})
+}
