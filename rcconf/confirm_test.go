@@ -106,6 +106,9 @@ var confirmRefusals = map[string]confirmRefusal{
 	// ${#*}: the length of "$*" in dash, the number of parameters in other
 	// shells; refused by name.
 	"refuse-length-star": {file: "/etc/rc.conf", line: 8, want: []string{"${#@} / ${#*}"}},
+	// ? in a pathname pattern over a directory with a non-ASCII file name:
+	// dash matches per byte, expand per character; refused.
+	"refuse-glob-nonascii": {file: "/etc/rc.conf", line: 8, want: []string{"pathname expansion in /etc/jailparts", `"é"`, "not ASCII"}},
 }
 
 // confirmTree is one fixture root and the environment both shells get.

@@ -1,7 +1,9 @@
 package rcconf
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"strconv"
 	"strings"
 
@@ -425,4 +427,56 @@ func (r *runner) glob(pos syntax.Pos, pat string, what func() string) (*glob, bo
 		r.globCache[pat] = g
 	}
 	return g, true
+}
+
+// Pathname expansion is expand's own, and it matches file names per rune
+// too: with a file named é, /etc/d/? lists it in expand but not in /bin/sh.
+// rcconf does not reimplement pathname expansion; it refuses to list a
+// directory holding a name that is not ASCII while the words being expanded
+// may bring ? or [...] into the pattern (the driver's rc.conf.d/NAME/*
+// brings only *, which matches the same names either way).
+
+var errGlobRefused = errors.New("pathname expansion refused")
+
+// globByteRisk reports whether the pathname patterns of words may hold ? or
+// [: an unquoted literal with one, or an unquoted expansion whose value may
+// bring one.
+func globByteRisk(words []*syntax.Word) bool {
+	for _, w := range words {
+		for _, p := range w.Parts {
+			switch p := p.(type) {
+			case *syntax.Lit:
+				if strings.ContainsAny(p.Value, "?[") {
+					return true
+				}
+			case *syntax.ParamExp, *syntax.CmdSubst:
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// readDirGlob lists a directory for expand's pathname expansion.
+func (r *runner) readDirGlob(name string) ([]fs.DirEntry, error) {
+	ents, err := r.fs.readDir(name)
+	if err != nil || !r.globAt.IsValid() {
+		return ents, err
+	}
+	for _, e := range ents {
+		if n := e.Name(); !isASCII(n) {
+			r.fail(r.globAt, nil, "pathname expansion in %s: file name %q is not ASCII and the pattern may hold ? or [...], which /bin/sh matches byte by byte: not supported", name, n)
+			return nil, errGlobRefused
+		}
+	}
+	return ents, nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -227,3 +227,43 @@ func TestGlobRefusals(t *testing.T) {
 		t.Errorf("dash puts byte 0xc3 in [a-\\303] (%s); the refusal's reason is out of date", d["x"])
 	}
 }
+
+// TestPathnameNonASCII: pathname expansion over a directory with a file
+// name that is not ASCII works for * (the same names per byte and per
+// character) and is refused, naming the directory and the file, when the
+// pattern has or may get ? or [...] (expand would match é as one
+// character, /bin/sh as two bytes).
+func TestPathnameNonASCII(t *testing.T) {
+	files := map[string]string{"etc/d/é": "", "etc/d/ab": "", "etc/e/x": ""}
+	v, err := loadRoot(t, tree(t, mergeFiles(files, "etc/rc.conf",
+		"for f in /etc/d/*; do n=\"$n $f\"; done\nfor g in /etc/e/?; do m=\"$m $g\"; done\nq='/etc/d/\\?'; for h in \"$q\"; do k=$h; done\n")), nil)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	for name, want := range map[string]string{"n": " /etc/d/ab /etc/d/é", "m": " /etc/e/x", "k": `/etc/d/\?`} {
+		if got := getOr(v, name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	for _, c := range []struct{ src, want string }{
+		{"for f in /etc/d/?; do :; done\n", `/etc/rc.conf:1:1: pathname expansion in /etc/d: file name "é" is not ASCII and the pattern may hold ? or [...], which /bin/sh matches byte by byte: not supported`},
+		{"x=1\nset -- /etc/d/[!a]*\n", `/etc/rc.conf:2:1: pathname expansion in /etc/d: file name "é" is not ASCII and the pattern may hold ? or [...], which /bin/sh matches byte by byte: not supported`},
+		// An unquoted expansion may bring ? into the pattern: refused even
+		// when, as here, it brings only *.
+		{"p='*'\nset -- /etc/d/$p\n", `/etc/rc.conf:2:1: pathname expansion in /etc/d: file name "é" is not ASCII and the pattern may hold ? or [...], which /bin/sh matches byte by byte: not supported`},
+	} {
+		v, err := loadRoot(t, tree(t, mergeFiles(files, "etc/rc.conf", c.src)), nil)
+		e := wantErr(t, v, err, c.want)
+		if e != nil && e.Error() != c.want {
+			t.Errorf("error\n %q, want\n %q", e.Error(), c.want)
+		}
+	}
+}
+
+func mergeFiles(m map[string]string, name, content string) map[string]string {
+	out := map[string]string{name: content}
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -116,6 +117,10 @@ type runner struct {
 	// (pattern.go); globCache holds compiled byte-wise patterns.
 	trims     []trimExp
 	globCache map[string]*glob
+	// globAt is the position of the words being field-expanded while they
+	// may put ? or [...] in a pathname pattern (pattern.go: readDirGlob).
+	globAt syntax.Pos
+	readDir2 func(string) ([]fs.DirEntry, error)
 
 	parsers     []*syntax.Parser
 	arithParser *syntax.Parser
@@ -198,7 +203,10 @@ func (r *runner) cfg() *expand.Config {
 	if r.noglob {
 		c.ReadDir2 = nil
 	} else {
-		c.ReadDir2 = r.fs.readDir
+		if r.readDir2 == nil {
+			r.readDir2 = r.readDirGlob
+		}
+		c.ReadDir2 = r.readDir2
 	}
 	return c
 }
@@ -860,7 +868,14 @@ func (r *runner) fields(pos syntax.Pos, words ...*syntax.Word) []string {
 			}
 		}
 	}
+	if globByteRisk(words) {
+		r.globAt = pos
+	}
 	out, err := expand.Fields(r.cfg(), words...)
+	r.globAt = syntax.Pos{}
+	if r.err != nil {
+		return nil
+	}
 	if err != nil {
 		r.expandErr(pos, err)
 		return nil
