@@ -119,7 +119,7 @@ type runner struct {
 	globCache map[string]*glob
 	// globAt is the position of the words being field-expanded while they
 	// may put ? or [...] in a pathname pattern (pattern.go: readDirGlob).
-	globAt syntax.Pos
+	globAt   syntax.Pos
 	readDir2 func(string) ([]fs.DirEntry, error)
 
 	parsers     []*syntax.Parser
