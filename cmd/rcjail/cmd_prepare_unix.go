@@ -176,6 +176,11 @@ func prepChmod(dirfd int, name, p string, mode fs.FileMode) error {
 // item is an error naming it.
 func prepScan(rootdir string, items []compat.PrepItem, rootMissing bool) ([]compat.PrepItem, error) {
 	missing := map[string]bool{}
+	// refused holds the items already reported: what lies below one is
+	// not reported again (a symlinked usr would otherwise give one line
+	// for usr and one more for each of usr/bin, usr/lib, …).
+	refused := map[string]bool{}
+	said := map[string]bool{}
 	var todo []compat.PrepItem
 	var errs []error
 	for _, it := range items {
@@ -185,10 +190,21 @@ func prepScan(rootdir string, items []compat.PrepItem, rootMissing bool) ([]comp
 			todo = append(todo, it)
 			continue
 		}
+		if prepUnderRefused(refused, it.Path) {
+			refused[it.Path] = true
+			continue
+		}
+		n := len(errs)
 		f, err := prepLook(rootdir, it.Path)
 		switch {
 		case err != nil:
-			errs = append(errs, err)
+			// Items below one parent fail on the same component: one
+			// line for it.
+			if !said[err.Error()] {
+				said[err.Error()] = true
+				errs = append(errs, err)
+			}
+			refused[it.Path] = true
 		case f.missing:
 			missing[it.Path] = true
 			todo = append(todo, it)
@@ -216,8 +232,21 @@ func prepScan(rootdir string, items []compat.PrepItem, rootMissing bool) ([]comp
 			}
 			errs = append(errs, fmt.Errorf("%s points to %s, %s wants %s; left alone: %w", full, got, it.Why, it.Target, fs.ErrExist))
 		}
+		if len(errs) > n {
+			refused[it.Path] = true
+		}
 	}
 	return todo, errors.Join(errs...)
+}
+
+// prepUnderRefused reports whether an ancestor of rel is in refused.
+func prepUnderRefused(refused map[string]bool, rel string) bool {
+	for d := path.Dir(rel); d != "." && d != "/"; d = path.Dir(d) {
+		if refused[d] {
+			return true
+		}
+	}
+	return false
 }
 
 // prepApply creates todo (parents first) under rootdir and calls done after
