@@ -480,3 +480,22 @@ func isASCII(s string) bool {
 	}
 	return true
 }
+
+// quoteGlob escapes the pattern characters of s byte by byte, so that a
+// quoted "$p" in a trim pattern matches its value literally.
+// pattern.QuoteMeta works rune by rune and turns bytes that are not UTF-8
+// into U+FFFD.
+func quoteGlob(s string) string {
+	if !strings.ContainsAny(s, `*?[\`) {
+		return s
+	}
+	var sb strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '*', '?', '[', '\\':
+			sb.WriteByte('\\')
+		}
+		sb.WriteByte(s[i])
+	}
+	return sb.String()
+}

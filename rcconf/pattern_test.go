@@ -267,3 +267,33 @@ func mergeFiles(m map[string]string, name, content string) map[string]string {
 	}
 	return out
 }
+
+// TestQuotedPatternBytes: a quoted "$p" in a pattern matches its value
+// literally even when the value is not valid UTF-8 (pattern.QuoteMeta
+// would turn such bytes into U+FFFD and the pattern would never match).
+// In a trim the value is escaped byte by byte and agrees with dash; in a
+// case pattern, escaped by expand, it is refused.
+func TestQuotedPatternBytes(t *testing.T) {
+	src := `v=$(printf 'a\377*?'); p=$(printf '\377*'); a=${v%"$v"}; b=${v#"a"}; c=${v%"$p"?}; d=${v#*"$p"}; e=${v%%"?"}`
+	names := []string{"a", "b", "c", "d", "e"}
+	v := mustLoad(t, src+"\n")
+	d := dashValues(t, src, names...)
+	for _, n := range names {
+		if got := getOr(v, n); got != d[n] {
+			t.Errorf("%s = %q, dash gives %q", n, got, d[n])
+		}
+	}
+	if d["a"] != "" || d["c"] != "a" {
+		t.Errorf("dash gives a=%q c=%q: the case no longer tests a literal match", d["a"], d["c"])
+	}
+	want := `/etc/rc.conf:2:12: case pattern: a quoted value that is not valid UTF-8 (or holds U+FFFD) is not supported`
+	v, err := loadRoot(t, rcTree(t, "v=$(printf 'a\\377*')\ncase $v in \"$v\") y=1;; esac\n"), nil)
+	if e := wantErr(t, v, err, want); e != nil && e.Error() != want {
+		t.Errorf("error\n %q, want\n %q", e.Error(), want)
+	}
+	// Without a pattern character expand leaves the bytes alone: no refusal.
+	v = mustLoad(t, "v=$(printf 'a\\377')\ncase $v in \"$v\") y=1;; esac\n")
+	if getOr(v, "y") != "1" {
+		t.Errorf("case \"$v\" on its own value did not match")
+	}
+}
