@@ -69,6 +69,10 @@ f() { g=${1#?}; }; f ü; for i in ï; do h=${i%?}; done; set -- é; k=${1#[!x]}`
 	// outside it: bytes for ${#s}, quoted pattern characters, byte trims.
 	{"nested-word-rewrites", `s=café; w='a*b'; a=${u:-${#s}}; b=${u:-${w%"*"*}}; c="${u:-${s%?}}"; d=${s:+${w#'a*'}}`,
 		map[string]string{"a": "5", "b": "a", "c": "caf\xc3", "d": "b"}},
+	// read keeps bytes that are not UTF-8 (expand.ReadFields made them
+	// U+FFFD); the splitting rules are unchanged.
+	{"read-bytes", "v=$(printf 'a\\377 b\\303  c\\\\\\\\ d  ')\nread r1 r2 <<EOF\n$v\nEOF\nread s1 <<EOF\n$v\nEOF\nread -r t1 t2 t3 t4 <<EOF\n$v\nEOF\nIFS=' '; read w1 w2 <<EOF\n\ta b\tc \nEOF",
+		map[string]string{"r1": "a\xff", "r2": "b\xc3  c\\ d", "s1": "a\xff b\xc3  c\\ d", "t1": "a\xff", "t2": "b\xc3", "t3": "c\\\\", "t4": "d", "w1": "\ta", "w2": "b\tc"}},
 	// A blank before the digits of a variable used in $((…)) is skipped by
 	// dash and FreeBSD sh alike (strtoimax); a trailing one is refused
 	// (TestKnownDifferencesRefused).
