@@ -68,6 +68,9 @@ func (v *Vars) Names() []string {
 // names them.
 func (v *Vars) Files() []string { return append([]string(nil), v.files...) }
 
+// varsHint is the number of variables the table is first sized for.
+const varsHint = 448
+
 // driverName is the name positions in the loader script are reported under:
 // the script that runs load_rc_config on FreeBSD.
 const driverName = "/etc/rc.d/jail"
@@ -113,6 +116,12 @@ func Load(ctx context.Context, opts Options) (*Vars, error) {
 	ctx = &deadline{Context: ctx, at: time.Now().Add(opts.Timeout)}
 
 	r := newRunner(ctx, opts, fsys)
+	// Sized for a stock chain: FreeBSD's defaults/rc.conf alone sets about
+	// 700 variables. Growing the table step by step from a small one
+	// allocates every smaller table too, which a short-lived process pays
+	// for in fresh pages; a large rc.conf is sized again when it is sourced
+	// (call.go).
+	r.vars = make(map[string]variable, len(env)+varsHint)
 	for _, kv := range env {
 		name, val, ok := strings.Cut(kv, "=")
 		// IFS is never imported (as in dash and FreeBSD sh); names that are

@@ -155,6 +155,11 @@ var fastValues = []string{
 	`"${pre#*e}"`, `${pre%%e*}`, `"${unset:-a b}"`, `${empty:+x}`, `"$pre$pre"`, `$pre-$empty.`,
 	`$((7 % 4))`, `"10.$((300 / 256)).$((300 % 256)).1"`, `$(( (2 + 3) * -4 ))`, `$((num * 2 + unset))`,
 	`$((1 < 2 && 3 > 2 || 0))`, `$((0x1f | 010 ^ ~0))`, `$((1 ? 2 : 3))`, `$((num << 2 >> 1))`,
+	// One operand or one binary operator: simpleArith's trees.
+	`$((num))`, `$(( 7 ))`, `$((7+2))`, `$((num-1))`, `$((3*num))`, `$((9 / 2))`, `$((1 << 4))`,
+	`$((256 >> 2))`, `$((2 < 1))`,
+	`$((2 > 1))`, `$((6 & 3))`, `$((6 | 3))`, `$((6 ^ 3))`, `$((010 + 1))`, `$((unset + 1))`,
+	`$((empty + 1))`, `em$((5 % 4))`, `$((1 + 2 * 3))`, `$((10 - 2 - 3))`, `$((num	%	4))`,
 }
 
 func TestFastPathMatchesParserAndDash(t *testing.T) {
@@ -194,6 +199,10 @@ func TestFastPathArithErrors(t *testing.T) {
 	wantErr(t, v, err, `/etc/rc.conf:2:1: arithmetic: x: illegal number "abc"`)
 	v, err = loadRoot(t, rcTree(t, "a=1\n  y=\"n$((5 / (a - 1)))\"\n"), nil)
 	wantErr(t, v, err, "/etc/rc.conf:2:3: arithmetic: division by zero")
+	v, err = loadRoot(t, rcTree(t, "a=1\n  y=$((a % 0))\n"), nil)
+	wantErr(t, v, err, "/etc/rc.conf:2:3: arithmetic: division by zero")
+	v, err = loadRoot(t, rcTree(t, "y=$((09 + 1))\n"), nil)
+	wantErr(t, v, err, "/etc/rc.conf:1:1: arithmetic: ")
 }
 
 // TestFastPathDeclines: lines the fast path must leave to the parser.
@@ -405,5 +414,39 @@ func TestVFSConfined(t *testing.T) {
 		if err != nil || !slices.Equal(names, []string{"back", "dots", "x"}) {
 			t.Errorf("walk=%v: readDir(/etc/dirlink/sub) = %q, %v", walk, names, err)
 		}
+	}
+}
+
+// TestNestScan: the nesting pre-scan counts ( { and the compound keywords,
+// not what is quoted, escaped or commented, and names the line where the
+// deepest level is reached; text too short to reach the cap is not scanned.
+func TestNestScan(t *testing.T) {
+	for _, c := range []struct {
+		src         string
+		depth, line int
+	}{
+		{"a=1\nb=2\n", 0, 1},
+		{"f() {\n\tif x; then\n\t\tfor i in 1; do (y); done\n\tfi\n}\n", 4, 3},
+		{"# ((((\na='(((('\nb=\\(\\(\n", 0, 1},
+		{"case x in\n*) while :; do break; done ;;\nesac\nuntil :; do :; done\n", 1, 1},
+		{"iffy=1\nfor_x=2\ndone=3\n{ a; }\n", 1, 4},
+		{"x=$( (echo) )\n{ { :; }; }\n", 2, 1},
+		{"if :; then :; fi; if :; then :; fi\n", 1, 1},
+		{"word(x)\n", 1, 1},
+		{"elif\n", 0, 1},
+	} {
+		if d, l := nestScan(c.src); d != c.depth || l != c.line {
+			t.Errorf("nestScan(%q) = %d, line %d; want %d, line %d", c.src, d, l, c.depth, c.line)
+		}
+	}
+	deep := strings.Repeat("(", maxNesting)
+	if d, _ := nestingDepth(deep); d > maxNesting {
+		t.Errorf("%d levels: depth %d, over the cap", maxNesting, d)
+	}
+	if d, _ := nestingDepth(deep + "("); d <= maxNesting {
+		t.Errorf("%d levels: depth %d, not over the cap", maxNesting+1, d)
+	}
+	if d, l := nestingDepth(strings.Repeat("\n", maxNesting) + "((\n"); d != 2 || l != maxNesting+1 {
+		t.Errorf("past the short-text bound: depth %d, line %d; want 2, line %d", d, l, maxNesting+1)
 	}
 }
