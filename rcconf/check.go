@@ -562,8 +562,19 @@ const maxNesting = 10000
 // of ( { and if/case/for/while/until in src, skipping comments,
 // single-quoted text and escaped characters. It over-counts rather than
 // under-counts (parentheses in double quotes count too), which is harmless
-// at this limit. It returns the depth and the line where it was reached.
+// at this limit. It returns the depth and the line where it was reached,
+// except that text of at most maxNesting bytes is not scanned (depth 0):
+// every level takes at least one byte, so it cannot nest past the limit.
+// That spares the scan for every eval text and every small file.
 func nestingDepth(src string) (depth, line int) {
+	if len(src) <= maxNesting {
+		return 0, 1
+	}
+	return nestScan(src)
+}
+
+// nestScan is nestingDepth's scan.
+func nestScan(src string) (depth, line int) {
 	d, maxd, ln, maxLine := 0, 0, 1, 1
 	wordStart := true
 	for i := 0; i < len(src); i++ {
@@ -579,6 +590,10 @@ func nestingDepth(src string) (depth, line int) {
 				}
 			}
 			wordStart = false
+			// The rest of the word: one table lookup per byte.
+			for i+1 < len(src) && !nestSpecial[src[i+1]] {
+				i++
+			}
 			continue
 		}
 		switch c {
