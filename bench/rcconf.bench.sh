@@ -3,8 +3,10 @@
 # binary) against dash sourcing the same chain (the text of rcconf.Driver),
 # for generated trees of 10, 100, 1000 and 5000 jails (rcconf/rcconftest).
 # dash runs in a private mount namespace with the tree's etc bind-mounted on
-# /etc, so both shells see the same paths; both are timed by the same
-# hyperfine run. Peak RSS comes from GNU time. Needs root (unshare, mount).
+# /etc, so both shells see the same paths. The same hyperfine run also times
+# an empty Go program built the same way (bench/rcconf/empty): go-empty/dash
+# is the process-start floor under rcjail/dash. Peak RSS comes from GNU
+# time. Needs root (unshare, mount).
 #
 # Environment: RCCONF_BENCH_SIZES (default "10 100 1000 5000").
 set -eu
@@ -23,11 +25,12 @@ trap 'rm -rf "$work"' EXIT INT TERM
 
 # Built as make build builds it: static (CGO_ENABLED=0), no dynamic loader at start.
 CGO_ENABLED=0 go build -trimpath -o "$work/rcjail" ./cmd/rcjail
+CGO_ENABLED=0 go build -trimpath -o "$work/go-empty" ./bench/rcconf/empty
 go build -o "$work/gen" ./bench/rcconf/gen
 go run ./bench/rcconf/driver jail >"$work/driver.sh"
 
 printf '%s\n' "rc.conf evaluation: rcjail vars vs dash sourcing the same chain ($(date -u +%Y-%m-%d), $(nproc) cores, $(uname -sr))"
-printf '%-6s %12s %12s %8s %10s %10s\n' jails "dash ms" "rcjail ms" ratio "dash MiB" "rcjail MiB"
+printf '%-6s %9s %9s %9s %13s %11s %9s %10s\n' jails "dash ms" "empty ms" "rcjail ms" "go-empty/dash" "rcjail/dash" "dash MiB" "rcjail MiB"
 
 for n in ${RCCONF_BENCH_SIZES:-10 100 1000 5000}; do
 	tree="$work/n$n"
@@ -47,17 +50,19 @@ for n in ${RCCONF_BENCH_SIZES:-10 100 1000 5000}; do
 		set -eu
 		mount --bind "$1/etc" /etc
 		hyperfine -N --style none --warmup "$3" --runs "$4" --export-json "$5" \
-			"dash $2/driver.sh" "$2/rcjail -R $1 vars" >/dev/null
+			"dash $2/driver.sh" "$2/go-empty" "$2/rcjail -R $1 vars" >/dev/null
 		/usr/bin/time -f %M -o "$2/rss-dash" dash "$2/driver.sh"
 		/usr/bin/time -f %M -o "$2/rss-rcjail" "$2/rcjail" -R "$1" vars >/dev/null
 	' sh "$tree" "$work" "$warm" "$runs" "$json"
 	dash_s=$(jq '.results[0].mean' "$json")
-	rc_s=$(jq '.results[1].mean' "$json")
+	empty_s=$(jq '.results[1].mean' "$json")
+	rc_s=$(jq '.results[2].mean' "$json")
 	dash_kb=$(tail -n 1 "$work/rss-dash")
 	rc_kb=$(tail -n 1 "$work/rss-rcjail")
-	awk -v n="$n" -v d="$dash_s" -v r="$rc_s" -v dk="$dash_kb" -v rk="$rc_kb" 'BEGIN {
-		printf "%-6d %12.2f %12.2f %7.2fx %10.1f %10.1f\n", n, d * 1000, r * 1000, r / d, dk / 1024, rk / 1024
+	awk -v n="$n" -v d="$dash_s" -v e="$empty_s" -v r="$rc_s" -v dk="$dash_kb" -v rk="$rc_kb" 'BEGIN {
+		printf "%-6d %9.2f %9.2f %9.2f %12.2fx %10.2fx %9.1f %10.1f\n", n, d * 1000, e * 1000, r * 1000, e / d, r / d, dk / 1024, rk / 1024
 	}'
 	rm -rf "$tree"
 done
-echo "ratio = rcjail time / dash time (lower is better); targets: <= 0.5x at 1000 jails, <= 1.5x at 10, rcjail <= 64 MiB at 5000"
+echo "rcjail/dash = rcjail time / dash time (lower is better); go-empty/dash = an empty static Go program's time / dash time, the floor under rcjail/dash"
+echo "targets: rcjail/dash <= 0.5x at 1000 jails, <= 1.5x at 10; rcjail <= 64 MiB at 5000"
