@@ -297,3 +297,20 @@ func TestQuotedPatternBytes(t *testing.T) {
 		t.Errorf("case \"$v\" on its own value did not match")
 	}
 }
+
+// TestTrimNounset: under set -u a trim of an unset variable stops, as
+// /bin/sh exits there; without set -u it is empty, and a set variable is
+// trimmed as usual.
+func TestTrimNounset(t *testing.T) {
+	want := `/etc/rc.conf:2:3: nope: parameter not set (/bin/sh exits here)`
+	v, err := loadRoot(t, rcTree(t, "set -u\nx=${nope#a}\n"), nil)
+	if e := wantErr(t, v, err, want); e != nil && e.Error() != want {
+		t.Errorf("error\n %q, want\n %q", e.Error(), want)
+	}
+	v = mustLoad(t, "x=${nope#a}; set -u; s=abc; y=${s#?}; z=${s:+${s%?}}\n")
+	for n, w := range map[string]string{"x": "", "y": "bc", "z": "ab"} {
+		if got := getOr(v, n); got != w {
+			t.Errorf("%s = %q, want %q", n, got, w)
+		}
+	}
+}
