@@ -63,6 +63,9 @@ type glob struct {
 	items []globItem
 	lit   string
 	isLit bool
+	// stop, when set, is polled during long scans: a long pattern over a
+	// long value costs their product, and the time limit must still stop it.
+	stop func() bool
 }
 
 // patternError is a pattern construct rcconf refuses; its text names it.
@@ -223,7 +226,7 @@ func bracket(pat string, open int) (*[4]uint64, int, error) {
 
 // reversed is the pattern read backwards, for suffix matching.
 func (g *glob) reversed() *glob {
-	r := &glob{items: make([]globItem, len(g.items)), lit: g.lit, isLit: g.isLit}
+	r := &glob{items: make([]globItem, len(g.items)), lit: g.lit, isLit: g.isLit, stop: g.stop}
 	for i, it := range g.items {
 		r.items[len(g.items)-1-i] = it
 	}
@@ -262,6 +265,9 @@ func (g *glob) scan(s string, back, firstOnly bool) (smallest, largest int, ok b
 		}
 		if n == len(s) {
 			break
+		}
+		if n&0xffff == 0xffff && g.stop != nil && g.stop() {
+			return -1, -1, false
 		}
 		c := s[n]
 		if back {
@@ -405,8 +411,23 @@ func (r *runner) evalTrim(id string) (string, bool) {
 		return "", false
 	}
 	op := pe.Exp.Op
-	return g.trim(v.Str, op == syntax.RemSmallSuffix || op == syntax.RemLargeSuffix,
-		op == syntax.RemLargePrefix || op == syntax.RemLargeSuffix), true
+	out := g.trim(v.Str, op == syntax.RemSmallSuffix || op == syntax.RemLargeSuffix,
+		op == syntax.RemLargePrefix || op == syntax.RemLargeSuffix)
+	return out, r.scanDone(pe.Pos(), len(v.Str))
+}
+
+// scanDone reports whether the last pattern scan, over n bytes, ran to its
+// end, failing at pos when the time limit cut it short (only a scan of
+// over 64 KiB polls it).
+func (r *runner) scanDone(pos syntax.Pos, n int) bool {
+	if n < 0xffff {
+		return true
+	}
+	if err := r.ctx.Err(); err != nil {
+		r.fail(pos, err, "evaluation stopped: %v (time limit %v)", err, r.opts.Timeout)
+		return false
+	}
+	return true
 }
 
 // glob compiles pat (cached); a refused construct fails at pos, naming the
@@ -420,6 +441,7 @@ func (r *runner) glob(pos syntax.Pos, pat string, what func() string) (*glob, bo
 		r.fail(pos, err, "pattern %q in %s: %v", pat, what(), err)
 		return nil, false
 	}
+	g.stop = func() bool { return r.ctx.Err() != nil }
 	if r.globCache == nil {
 		r.globCache = map[string]*glob{}
 	}

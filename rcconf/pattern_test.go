@@ -1,6 +1,8 @@
 package rcconf
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -312,5 +314,42 @@ func TestTrimNounset(t *testing.T) {
 		if got := getOr(v, n); got != w {
 			t.Errorf("%s = %q, want %q", n, got, w)
 		}
+	}
+}
+
+// TestTrimStopsAtDeadline: a pattern scan over a long value polls the
+// deadline, so the time limit stops it inside one expansion. The context
+// is cancelled before Load starts; the statement budget's own poll comes
+// only every 256 commands, so the stop comes from the scan.
+func TestTrimStopsAtDeadline(t *testing.T) {
+	long := strings.Repeat("a", 1<<17)
+	for _, line := range []string{"x=${v%%?*b}", "case $v in *b) x=1;; esac"} {
+		root := rcTree(t, "v="+long+"\n"+line+"\n")
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		v, err := Load(ctx, Options{Root: root, Env: []string{}})
+		want := "/etc/rc.conf:2:"
+		e := wantErr(t, v, err, want, "evaluation stopped: context canceled")
+		if e != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("error %v does not wrap context.Canceled", err)
+		}
+	}
+}
+
+// TestGlobScanPolls: a scan over more than 64 KiB polls stop and gives up
+// when it says so (TestTrimStopsAtDeadline sees the error that follows).
+func TestGlobScanPolls(t *testing.T) {
+	v := strings.Repeat("a", 1<<17) + "b"
+	g, err := compileGlob("?*b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := g.trim(v, true, true); got != "" {
+		t.Fatalf("without stop: %d bytes left, want 0", len(got))
+	}
+	polls := 0
+	g.stop = func() bool { polls++; return true }
+	if got := g.trim(v, false, true); got != v || polls != 1 {
+		t.Errorf("with stop: %d bytes left after %d polls, want the value untouched after 1", len(got), polls)
 	}
 }

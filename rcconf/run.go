@@ -794,7 +794,11 @@ func (r *runner) caseClause(c *syntax.CaseClause) {
 			if !ok {
 				return
 			}
-			if g.matchAll(word) {
+			m := g.matchAll(word)
+			if !r.scanDone(pw.Pos(), len(word)) {
+				return
+			}
+			if m {
 				r.status = 0
 				r.stmts(ci.Stmts)
 				return
