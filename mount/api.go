@@ -246,6 +246,18 @@ type sourceEnt struct {
 	at           string   // where the directory was when opened (Linux)
 	fd           int      // the open source directory
 	f            *os.File // owns fd (a portable Close)
+	// Linux: a detached copy of the source that binds are cloned from
+	// (-1: none), made once (triedTree), and the file that owns it.
+	tree      int
+	triedTree bool
+	tf        *os.File
+}
+
+func (e *sourceEnt) close() {
+	e.f.Close()
+	if e.tf != nil {
+		e.tf.Close()
+	}
 }
 
 // Close closes every cached source.
@@ -257,8 +269,8 @@ func (s *Sources) Close() error {
 }
 
 func (s *Sources) closeLocked() {
-	for _, e := range s.ents {
-		e.f.Close()
+	for i := range s.ents {
+		s.ents[i].close()
 	}
 	clear(s.ents)
 	s.ents = s.ents[:0]

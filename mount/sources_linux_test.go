@@ -4,10 +4,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"rcjail/mount/mounttest"
 )
 
 // mountTmpfs mounts a tmpfs on p outside any session: someone else's mount.
@@ -288,7 +291,8 @@ func TestSourcesDroppedWhenCoveredOrUnmounted(t *testing.T) {
 		defer s.Close()
 		s.ShareSources(&src)
 		viaLink := Request{FSType: NullFS, Source: filepath.Join(tr.skel, "lib"), SourceRoot: tr.skel, Root: tr.root, Target: "lib", ReadOnly: true}
-		for _, r := range []Request{tr.roLib(), viaLink} {
+		// Twice each: the second use makes the detached copy too.
+		for _, r := range []Request{tr.roLib(), viaLink, tr.roLib(), viaLink} {
 			m, err := s.Mount(r)
 			if err != nil {
 				t.Fatal(err)
@@ -313,12 +317,14 @@ func TestSourcesDroppedWhenCoveredOrUnmounted(t *testing.T) {
 		if err := os.MkdirAll(filepath.Join(tr.skel, "usr/lib"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		m, err := s.Mount(tr.roLib())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Unmount(m.Expect()); err != nil {
-			t.Fatal(err)
+		for range 2 {
+			m, err := s.Mount(tr.roLib())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Unmount(m.Expect()); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if err := s.Unmount(usr.Expect()); err != nil {
 			t.Fatalf("unmount of the file system a cached source was on: %v", err)
@@ -327,4 +333,144 @@ func TestSourcesDroppedWhenCoveredOrUnmounted(t *testing.T) {
 			t.Fatalf("mounts left: %v", m)
 		}
 	})
+}
+
+// From its second use on, a shared source is bound by cloning a detached
+// copy of it (see Sources.lookupLocked). Such a bind must be what a bind
+// of the source itself is: the same directory and file system, read-only,
+// without the mount that sits inside the source in the skeleton
+// (non-recursive, as nullfs), and the kernel's table must say the same of
+// it as of the first bind, made from the source fd.
+func TestSourcesCloneFromCopyLikeDirectBind(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	tr := newTree(t)
+	if err := os.Mkdir(filepath.Join(tr.skel, "usr/lib/sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mountTmpfs(t, filepath.Join(tr.skel, "usr/lib/sub"))
+	t.Cleanup(func() { unix.Unmount(filepath.Join(tr.skel, "usr/lib/sub"), 0) })
+	writeFile(t, filepath.Join(tr.skel, "usr/lib/sub/inner"), "submount")
+	var src Sources
+	defer src.Close()
+	var s Session
+	defer s.Close()
+	s.ShareSources(&src)
+	var ents []*Entry
+	var ms []*Mounted
+	for i := range 3 {
+		r := tr.roLib()
+		r.Root = filepath.Join(tr.dir, "j"+strconv.Itoa(i))
+		if err := os.MkdirAll(filepath.Join(r.Root, "usr/lib"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		m, err := s.Mount(r)
+		if err != nil {
+			t.Fatalf("jail %d: %v", i, err)
+		}
+		ms = append(ms, m)
+		e := entryByID(t, m.ID)
+		if e == nil {
+			t.Fatalf("jail %d: mount %d not in the table", i, m.ID)
+		}
+		ents = append(ents, e)
+		got := filepath.Join(r.Root, "usr/lib")
+		if b, err := os.ReadFile(filepath.Join(got, "libc.so")); err != nil || string(b) != "libc" {
+			t.Fatalf("jail %d: read: %q, %v", i, b, err)
+		}
+		if _, err := os.Stat(filepath.Join(got, "sub/inner")); err == nil {
+			t.Fatalf("jail %d: the skeleton's submount shows through", i)
+		}
+		if err := os.WriteFile(filepath.Join(got, "probe"), nil, 0o644); !errors.Is(err, syscall.EROFS) {
+			t.Fatalf("jail %d: write: %v, want EROFS", i, err)
+		}
+	}
+	if src.ents[0].tree < 0 {
+		t.Fatal("no detached copy after three uses: the test would not test it")
+	}
+	for i, e := range ents[1:] {
+		if e.Root != ents[0].Root || e.Source != ents[0].Source || e.FSType != ents[0].FSType || e.Options != ents[0].Options || e.ReadOnly != ents[0].ReadOnly {
+			t.Errorf("jail %d's bind %+v differs from the first %+v", i+1, e, ents[0])
+		}
+	}
+	for _, m := range ms {
+		if err := s.Unmount(m.Expect()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A kernel that refuses to clone from a detached mount (before Linux
+// 6.15) must cost nothing but the attempt: the mount is made from the
+// source fd, and no later one tries again. The refusal is provoked with a
+// copy the kernel refuses on any version (EINVAL, as an older kernel
+// refuses a detached mount): an unbindable mount.
+func TestSourcesCloneRefusedFallsBack(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	defer treeClone.Store(true)
+	tr := newTree(t)
+	unbindable := filepath.Join(tr.dir, "unbindable")
+	if err := os.Mkdir(unbindable, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mountTmpfs(t, unbindable)
+	if err := unix.Mount("", unbindable, "", unix.MS_UNBINDABLE, ""); err != nil {
+		t.Fatal(err)
+	}
+	var src Sources
+	defer src.Close()
+	var s Session
+	defer s.Close()
+	s.ShareSources(&src)
+	for i := range 3 {
+		var m *Mounted
+		var err error
+		if i < 2 {
+			m, err = s.Mount(tr.roLib())
+		} else {
+			// One attempt (Session.Mount would retry a failure
+			// through cached directories with fresh ones, which
+			// would hide a fallback that does not work).
+			src.mu.Lock()
+			m, err = s.c.mount(tr.roLib())
+			src.mu.Unlock()
+		}
+		if err != nil {
+			t.Fatalf("mount %d: %v", i, err)
+		}
+		if i == 1 {
+			// The copy exists now; put a foreign directory in its place.
+			e := &src.ents[0]
+			if e.tree < 0 {
+				t.Fatal("no detached copy after two uses")
+			}
+			e.tf.Close()
+			fd, err := unix.Open(unbindable, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.tree, e.tf = fd, os.NewFile(uintptr(fd), unbindable)
+		}
+		if i == 2 {
+			if treeClone.Load() {
+				t.Error("the refusal was not remembered")
+			}
+			if src.ents[0].tree >= 0 {
+				t.Error("the refused copy is still kept")
+			}
+		}
+		if b, err := os.ReadFile(filepath.Join(tr.root, "usr/lib/libc.so")); err != nil || string(b) != "libc" {
+			t.Fatalf("mount %d: read: %q, %v", i, b, err)
+		}
+		if err := s.Unmount(m.Expect()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src.Close()
+	if err := unix.Unmount(unbindable, 0); err != nil {
+		t.Fatal(err)
+	}
 }
