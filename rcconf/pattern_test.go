@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
-	"mvdan.cc/sh/v3/syntax"
+	"mvdan.cc/sh/v3/pattern"
 )
 
 // globCases are values and patterns whose trims and case match must come
@@ -104,7 +105,6 @@ func TestGlobAgainstDash(t *testing.T) {
 // the previous case matcher use) gives another answer than dash, and the
 // byte matcher gives dash's.
 func TestGlobNonASCIIDiffers(t *testing.T) {
-	r := newRunner(t.Context(), Options{}, nil)
 	for _, c := range []struct {
 		val, pat string
 		want     bool
@@ -114,11 +114,8 @@ func TestGlobNonASCIIDiffers(t *testing.T) {
 		{"xé", "x[!x]", false},
 		{"ü", "[!a]", false},
 	} {
-		m, ok := r.matcher(syntax.Pos{}, c.pat)
-		if !ok {
-			t.Fatalf("per-character matcher refused %q", c.pat)
-		}
-		if m.match(c.val) == c.want {
+		m := runeMatcher(t, c.pat)
+		if m(c.val) == c.want {
 			t.Errorf("per-character matcher agrees with dash on %q ~ %q: the case proves nothing", c.val, c.pat)
 		}
 		g, err := compileGlob(c.pat)
@@ -136,7 +133,6 @@ func TestGlobNonASCIIDiffers(t *testing.T) {
 // every string over a small alphabet and a set of patterns, for case and
 // for all four trims (compared with the trims of a brute-force search).
 func TestGlobMatchesASCII(t *testing.T) {
-	r := newRunner(t.Context(), Options{}, nil)
 	pats := []string{"a", "?", "*", "a*", "*a", "a?b", "*a*b", "[ab]*", "[!a]?", "*[a-b]", "a**", `\*`, `*\?`, "[]a]", "[!]b]*", "??*", "*?*a"}
 	var strs []string
 	var gen func(prefix string)
@@ -151,25 +147,22 @@ func TestGlobMatchesASCII(t *testing.T) {
 	}
 	gen("")
 	for _, p := range pats {
-		m, ok := r.matcher(syntax.Pos{}, p)
-		if !ok {
-			t.Fatalf("matcher(%q) failed", p)
-		}
+		m := runeMatcher(t, p)
 		g, err := compileGlob(p)
 		if err != nil {
 			t.Fatalf("compileGlob(%q): %v", p, err)
 		}
 		for _, s := range strs {
-			if got, want := g.matchAll(s), m.match(s); got != want {
+			if got, want := g.matchAll(s), m(s); got != want {
 				t.Errorf("%q ~ %q: byte matcher %v, pattern package %v", s, p, got, want)
 			}
 			// Brute force trims from the reference matcher.
 			var pre, suf []int
 			for n := 0; n <= len(s); n++ {
-				if m.match(s[:n]) {
+				if m(s[:n]) {
 					pre = append(pre, n)
 				}
-				if m.match(s[len(s)-n:]) {
+				if m(s[len(s)-n:]) {
 					suf = append(suf, n)
 				}
 			}
@@ -352,4 +345,20 @@ func TestGlobScanPolls(t *testing.T) {
 	if got := g.trim(v, false, true); got != v || polls != 1 {
 		t.Errorf("with stop: %d bytes left after %d polls, want the value untouched after 1", len(got), polls)
 	}
+}
+
+// runeMatcher is the reference the byte matcher is held against: a whole-
+// string match of pat by mvdan.cc/sh/v3/pattern (per character), as expand
+// and rcconf's former case matcher do it.
+func runeMatcher(t *testing.T, pat string) func(string) bool {
+	t.Helper()
+	expr, err := pattern.Regexp(pat, pattern.EntireString)
+	if err != nil {
+		t.Fatalf("pattern.Regexp(%q): %v", pat, err)
+	}
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		t.Fatalf("regexp.Compile(%q): %v", expr, err)
+	}
+	return re.MatchString
 }

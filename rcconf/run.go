@@ -105,14 +105,13 @@ type runner struct {
 	ctl       ctlKind
 	ctlN      int
 
-	io       ioState
-	cfgs     []*expand.Config
-	level    int
-	nounset  bool
-	noglob   bool
-	ariths   []syntax.ArithmExpr
-	pexps    []*syntax.ParamExp
-	patCache map[string]*patMatcher
+	io      ioState
+	cfgs    []*expand.Config
+	level   int
+	nounset bool
+	noglob  bool
+	ariths  []syntax.ArithmExpr
+	pexps   []*syntax.ParamExp
 	// trims are the ${p#word} forms taken out of the syntax tree
 	// (pattern.go); globCache holds compiled byte-wise patterns.
 	trims     []trimExp
@@ -144,7 +143,6 @@ func newRunner(ctx context.Context, opts Options, fs *vfs) *runner {
 		vars:     make(map[string]variable, 64),
 		funcs:    map[string]*funcDef{},
 		io:       ioState{in: strings.NewReader(""), out: io.Discard, errw: io.Discard},
-		patCache: map[string]*patMatcher{},
 		seenFile: map[string]bool{},
 	}
 	return r

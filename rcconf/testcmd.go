@@ -2,11 +2,9 @@ package rcconf
 
 import (
 	"io/fs"
-	"regexp"
 	"strconv"
 	"strings"
 
-	"mvdan.cc/sh/v3/pattern"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -267,65 +265,4 @@ func testNum(s string) (int64, bool) {
 	t := strings.TrimLeft(s, " \t")
 	n, err := strconv.ParseInt(t, 10, 64)
 	return n, err == nil
-}
-
-// patMatcher matches a case pattern (as produced by expand.Pattern).
-type patMatcher struct {
-	lit   string
-	isLit bool
-	star  bool
-	re    *regexp.Regexp
-}
-
-func (m *patMatcher) match(s string) bool {
-	if m.isLit {
-		return s == m.lit
-	}
-	if m.star {
-		return starMatch(m.lit, s)
-	}
-	return m.re.MatchString(s)
-}
-
-func (r *runner) matcher(pos syntax.Pos, pat string) (*patMatcher, bool) {
-	if m, ok := r.patCache[pat]; ok {
-		return m, true
-	}
-	var m *patMatcher
-	if !pattern.HasMeta(pat, 0) {
-		m = &patMatcher{lit: unescapePattern(pat), isLit: true}
-	} else if !strings.ContainsAny(pat, "?[\\") {
-		// Only literals and *: no regexp needed.
-		m = &patMatcher{lit: pat, star: true}
-	} else {
-		expr, err := pattern.Regexp(pat, pattern.EntireString)
-		if err != nil {
-			r.fail(pos, err, "case pattern %q: %v", pat, err)
-			return nil, false
-		}
-		re, err := regexp.Compile(expr)
-		if err != nil {
-			r.fail(pos, err, "case pattern %q: %v", pat, err)
-			return nil, false
-		}
-		m = &patMatcher{re: re}
-	}
-	if len(r.patCache) < 4096 {
-		r.patCache[pat] = m
-	}
-	return m, true
-}
-
-func unescapePattern(p string) string {
-	if !strings.Contains(p, `\`) {
-		return p
-	}
-	var sb strings.Builder
-	for i := 0; i < len(p); i++ {
-		if p[i] == '\\' && i+1 < len(p) {
-			i++
-		}
-		sb.WriteByte(p[i])
-	}
-	return sb.String()
 }
