@@ -222,13 +222,13 @@ type cachedDir struct {
 // dir returns a directory fd of root/rel (rel may be "."), opened without
 // following any symlink; the cache owns it (callers do not close it).
 func (c *fdCache) dir(op, root, rel string) (int, error) {
-	p := path.Join(root, rel)
 	for _, e := range c.ents {
-		if e.path == p {
+		if joinedIs(e.path, root, rel) {
 			c.hit = true
 			return e.fd, nil
 		}
 	}
+	p := joinClean(root, rel)
 	var fd int
 	var err error
 	// A session's directories are opened readable, for the cheaper settle
@@ -252,6 +252,48 @@ func (c *fdCache) dir(op, root, rel string) (int, error) {
 	return fd, nil
 }
 
+// The paths a cache is asked for are clean (validated requests, or their
+// parents), so the hot path compares and joins them by hand: path.Join
+// cleans again and allocates, for every entry of every call.
+
+// splitRel is path.Dir and path.Base of a clean relative path.
+func splitRel(rel string) (dir, name string) {
+	i := strings.LastIndexByte(rel, '/')
+	if i < 0 {
+		return ".", rel
+	}
+	return rel[:i], rel[i+1:]
+}
+
+// joinClean is path.Join(root, rel) for a clean absolute root and a clean
+// relative rel ("." for root itself).
+func joinClean(root, rel string) string {
+	switch {
+	case rel == ".":
+		return root
+	case root == "/":
+		return "/" + rel
+	}
+	return root + "/" + rel
+}
+
+// joinedIs reports whether p == joinClean(root, rel), without building it.
+func joinedIs(p, root, rel string) bool {
+	switch {
+	case rel == ".":
+		return p == root
+	case root == "/":
+		return len(p) == 1+len(rel) && p[0] == '/' && p[1:] == rel
+	}
+	n := len(root)
+	return len(p) == n+1+len(rel) && p[n] == '/' && p[:n] == root && p[n+1:] == rel
+}
+
+// isWithin is within without building dir+"/".
+func isWithin(dir, p string) bool {
+	return p == dir || dir == "/" || len(p) > len(dir) && p[len(dir)] == '/' && p[:len(dir)] == dir
+}
+
 func (c *fdCache) lookup(p string) int {
 	for _, e := range c.ents {
 		if e.path == p {
@@ -267,7 +309,7 @@ func (c *fdCache) lookup(p string) int {
 func (c *fdCache) forget(p string) {
 	keep := c.ents[:0]
 	for _, e := range c.ents {
-		if within(p, e.path) {
+		if isWithin(p, e.path) {
 			unix.Close(e.fd)
 			continue
 		}
@@ -357,7 +399,7 @@ func (s *Sources) addLocked(source, root string, fd int) bool {
 func (s *Sources) forgetLocked(p string) {
 	keep := s.ents[:0]
 	for _, e := range s.ents {
-		if within(p, e.at) || within(p, e.source) {
+		if isWithin(p, e.at) || isWithin(p, e.source) {
 			e.close()
 			continue
 		}
@@ -429,9 +471,10 @@ func (c *fdCache) mkdirAll(root, rel string, perm fs.FileMode) ([]string, error)
 	c.session = true
 	c.hint = targetStat{}
 	if rel != "." {
-		if pfd, err := c.dir("mkdir", root, path.Dir(rel)); err == nil {
+		dir, name := splitRel(rel)
+		if pfd, err := c.dir("mkdir", root, dir); err == nil {
 			h := &c.hint
-			err := unix.Statx(pfd, path.Base(rel), unix.AT_SYMLINK_NOFOLLOW|unix.AT_NO_AUTOMOUNT, unix.STATX_MNT_ID|unix.STATX_TYPE, &h.stx)
+			err := unix.Statx(pfd, name, unix.AT_SYMLINK_NOFOLLOW|unix.AT_NO_AUTOMOUNT, unix.STATX_MNT_ID|unix.STATX_TYPE, &h.stx)
 			if err == nil && h.stx.Mode&unix.S_IFMT == unix.S_IFDIR {
 				h.ok, h.pfd, h.root, h.rel = true, pfd, root, rel
 				return nil, nil
@@ -463,10 +506,10 @@ func unmount(e Expect) error {
 // is needed. h, when it holds a statx of the same root and rel in the same
 // parent fd (see takeHint), stands for the statx.
 func (c *fdCache) lookTarget(root, rel string, h *targetStat) (pfd int, stx unix.Statx_t, err error) {
-	if pfd, err = c.dir("mount", root, path.Dir(rel)); err != nil {
+	dir, name := splitRel(rel)
+	if pfd, err = c.dir("mount", root, dir); err != nil {
 		return -1, stx, err
 	}
-	name := path.Base(rel)
 	if h != nil && h.ok && h.pfd == pfd && h.rel == rel && h.root == root {
 		stx = h.stx
 	} else {
@@ -479,7 +522,7 @@ func (c *fdCache) lookTarget(root, rel string, h *targetStat) (pfd int, stx unix
 		}
 	}
 	if err != nil {
-		full := path.Join(root, rel)
+		full := joinClean(root, rel)
 		return -1, stx, &Error{Op: "mount", Target: full, Err: explain(pfd, name, full, err)}
 	}
 	return pfd, stx, nil
@@ -487,7 +530,7 @@ func (c *fdCache) lookTarget(root, rel string, h *targetStat) (pfd int, stx unix
 
 func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 	hint := c.takeHint()
-	full := path.Join(r.Root, r.Target)
+	full := joinClean(r.Root, r.Target)
 	var created []string
 	var flags uint64
 	op := "mount"
@@ -533,7 +576,7 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 	if err != nil {
 		return nil, err
 	}
-	name := path.Base(r.Target)
+	_, name := splitRel(r.Target)
 
 	// Never stack on a mount that is already there (a stale mount from a
 	// crashed start would otherwise be hidden under a second one). If one
@@ -1147,7 +1190,7 @@ func fsMagic(t string) int64 {
 }
 
 func (c *fdCache) unmount(e Expect) (err error) {
-	full := path.Join(e.Root, e.Target)
+	full := joinClean(e.Root, e.Target)
 	flags := uint64(unix.UMOUNT_NOFOLLOW)
 	if e.Force {
 		flags |= unix.MNT_DETACH
@@ -1168,8 +1211,7 @@ func (c *fdCache) unmount(e Expect) (err error) {
 	if err := checkProc(); err != nil {
 		return err
 	}
-	dir, name := path.Split(e.Target)
-	dir = path.Clean(dir)
+	dir, name := splitRel(e.Target)
 	// The root and the parent are opened without following symlinks: a
 	// path that a jail turned into a symlink to a host mount (dev -> /dev)
 	// is refused here, and the host mount is left alone (SA-07:01).

@@ -420,10 +420,13 @@ func staleError(js *jailState, what []string) error {
 }
 
 func rel(root, p string) (string, error) {
-	if root == "" || !strings.HasPrefix(p, root+"/") {
+	// strings.HasPrefix(p, root+"/"), without building root+"/" for
+	// every step.
+	n := len(root)
+	if n == 0 || len(p) <= n || p[n] != '/' || p[:n] != root {
 		return "", fmt.Errorf("%q is not below the jail root %q", p, root)
 	}
-	return strings.TrimPrefix(p, root+"/"), nil
+	return p[n+1:], nil
 }
 
 // ---- queries ----
@@ -637,10 +640,12 @@ func (x *Executor) Mount(ctx context.Context, s compat.Mount) error {
 // followed in the source (a host-"/" skeleton on a merged-/usr system has
 // bin -> usr/bin). Any other source is opened with no symlink at all.
 func sourceRoot(src, r string) string {
-	if src == "" || !strings.HasSuffix(src, "/"+r) {
+	// strings.HasSuffix(src, "/"+r), without building "/"+r.
+	k := len(src) - len(r) - 1
+	if src == "" || k < 0 || src[k] != '/' || src[k+1:] != r {
 		return ""
 	}
-	sr := strings.TrimSuffix(src, "/"+r)
+	sr := src[:k]
 	if sr == "" {
 		sr = "/"
 	}

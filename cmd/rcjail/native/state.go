@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -65,13 +66,29 @@ func (m RecMount) Target() string { return filepath.Join(m.Root, m.Rel) }
 // Root (not "/") and a clean Rel that does not climb, so its target is
 // exactly Root + "/" + Rel and the piecewise comparison is the answer; any
 // other entry (a hand-edited record) is compared by the joined path.
+//
+// Most entries of a jail's record differ from full, and the length says so
+// without looking at the characters: Target() is Root + "/" + Rel cleaned,
+// and cleaning only ever shortens a path, so a shorter joint never
+// matches, one of the same length matches only if it is full itself and
+// full is clean, and only a longer one needs the cleanliness check (which
+// says Target() is the joint itself, too long) or the join.
 func (m *RecMount) at(full string) bool {
 	n := len(m.Root)
-	if n > 1 && m.Root[0] == '/' && plainRel(m.Root[1:]) && plainRel(m.Rel) {
-		return len(full) == n+1+len(m.Rel) && full[n] == '/' && full[:n] == m.Root && full[n+1:] == m.Rel
+	k := n + 1 + len(m.Rel)
+	switch {
+	case k < len(full):
+		return false
+	case k == len(full) && n > 0:
+		return full[n] == '/' && full[:n] == m.Root && full[n+1:] == m.Rel && (plainAbs(full) || path.Clean(full) == full)
+	case n > 1 && m.Root[0] == '/' && plainRel(m.Root[1:]) && plainRel(m.Rel):
+		return false // clean and longer than full
 	}
 	return m.Target() == full
 }
+
+// plainAbs reports whether s is "/" followed by a plainRel path: clean.
+func plainAbs(s string) bool { return len(s) > 1 && s[0] == '/' && plainRel(s[1:]) }
 
 // plainRel reports whether s is a relative path that cleaning leaves as
 // it is and that never climbs: one or more components, none of them empty,
@@ -221,8 +238,9 @@ func (r *Record) apply(e event) {
 		// that already contains it (a crash between the snapshot's rename
 		// and the journal's truncation) changes nothing.
 		if e.M != nil {
+			t := e.M.Target()
 			for i := range r.Mounts {
-				if r.Mounts[i].at(e.M.Target()) {
+				if r.Mounts[i].at(t) {
 					r.Mounts[i] = *e.M
 					return
 				}
