@@ -67,9 +67,13 @@ func runVars(ctx context.Context, g *Globals, args []string) int {
 			return 1
 		}
 	} else {
+		// Plain writes, not fmt: one line per variable, in every run.
 		for _, n := range names {
 			v, _ := vars.Get(n)
-			fmt.Fprintf(w, "%s=%s\n", n, shQuote(v))
+			w.WriteString(n)
+			w.WriteByte('=')
+			w.WriteString(shQuote(v))
+			w.WriteByte('\n')
 		}
 	}
 	if err := w.Flush(); err != nil {
