@@ -5,8 +5,9 @@
 # dash runs in a private mount namespace with the tree's etc bind-mounted on
 # /etc, so both shells see the same paths. The same hyperfine run also times
 # an empty Go program built the same way (bench/rcconf/empty): go-empty/dash
-# is the process-start floor under rcjail/dash. Peak RSS comes from GNU
-# time. Needs root (unshare, mount).
+# is the process-start floor under rcjail/dash. Times are hyperfine's
+# medians (on a shared machine a few slow runs move the mean). Peak RSS
+# comes from GNU time. Needs root (unshare, mount).
 #
 # Environment: RCCONF_BENCH_SIZES (default "10 100 1000 5000").
 set -eu
@@ -39,8 +40,8 @@ for n in ${RCCONF_BENCH_SIZES:-10 100 1000 5000}; do
 	# fast with the tree on /etc as without it.
 	[ -f /etc/ld.so.cache ] && cp /etc/ld.so.cache "$tree/etc/"
 	case $n in
-	10) runs=50 warm=5 ;;
-	100) runs=30 warm=3 ;;
+	10) runs=200 warm=20 ;;
+	100) runs=60 warm=5 ;;
 	1000) runs=10 warm=2 ;;
 	*) runs=3 warm=1 ;;
 	esac
@@ -54,9 +55,9 @@ for n in ${RCCONF_BENCH_SIZES:-10 100 1000 5000}; do
 		/usr/bin/time -f %M -o "$2/rss-dash" dash "$2/driver.sh"
 		/usr/bin/time -f %M -o "$2/rss-rcjail" "$2/rcjail" -R "$1" vars >/dev/null
 	' sh "$tree" "$work" "$warm" "$runs" "$json"
-	dash_s=$(jq '.results[0].mean' "$json")
-	empty_s=$(jq '.results[1].mean' "$json")
-	rc_s=$(jq '.results[2].mean' "$json")
+	dash_s=$(jq '.results[0].median' "$json")
+	empty_s=$(jq '.results[1].median' "$json")
+	rc_s=$(jq '.results[2].median' "$json")
 	dash_kb=$(tail -n 1 "$work/rss-dash")
 	rc_kb=$(tail -n 1 "$work/rss-rcjail")
 	awk -v n="$n" -v d="$dash_s" -v e="$empty_s" -v r="$rc_s" -v dk="$dash_kb" -v rk="$rc_kb" 'BEGIN {
