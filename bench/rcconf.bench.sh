@@ -9,7 +9,10 @@
 # medians (on a shared machine a few slow runs move the mean). Peak RSS
 # comes from GNU time. Needs root (unshare, mount).
 #
-# Environment: RCCONF_BENCH_SIZES (default "10 100 1000 5000").
+# Environment: RCCONF_BENCH_SIZES (default "10 100 1000 5000");
+# RCCONF_BENCH_BASE, a git revision: rcjail built from it is timed in the
+# same hyperfine run too (columns "base ms" and "rcjail/base"), so that a
+# change is measured against the old binary under the same noise.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -28,10 +31,17 @@ trap 'rm -rf "$work"' EXIT INT TERM
 CGO_ENABLED=0 go build -trimpath -o "$work/rcjail" ./cmd/rcjail
 CGO_ENABLED=0 go build -trimpath -o "$work/go-empty" ./bench/rcconf/empty
 go build -o "$work/gen" ./bench/rcconf/gen
+base=${RCCONF_BENCH_BASE:-}
+if [ -n "$base" ]; then
+	mkdir "$work/base-src"
+	git archive "$base" | tar -x -C "$work/base-src"
+	(cd "$work/base-src" && CGO_ENABLED=0 go build -trimpath -o "$work/rcjail-base" ./cmd/rcjail)
+	printf 'base: %s\n' "$(git log -1 --format='%h %s' "$base")"
+fi
 go run ./bench/rcconf/driver jail >"$work/driver.sh"
 
 printf '%s\n' "rc.conf evaluation: rcjail vars vs dash sourcing the same chain ($(date -u +%Y-%m-%d), $(nproc) cores, $(uname -sr))"
-printf '%-6s %9s %9s %9s %13s %11s %9s %10s\n' jails "dash ms" "empty ms" "rcjail ms" "go-empty/dash" "rcjail/dash" "dash MiB" "rcjail MiB"
+printf '%-6s %9s %9s %9s %13s %11s %9s %10s %9s %11s\n' jails "dash ms" "empty ms" "rcjail ms" "go-empty/dash" "rcjail/dash" "dash MiB" "rcjail MiB" "base ms" "rcjail/base"
 
 for n in ${RCCONF_BENCH_SIZES:-10 100 1000 5000}; do
 	tree="$work/n$n"
@@ -50,20 +60,28 @@ for n in ${RCCONF_BENCH_SIZES:-10 100 1000 5000}; do
 	unshare -m sh -c '
 		set -eu
 		mount --bind "$1/etc" /etc
-		hyperfine -N --style none --warmup "$3" --runs "$4" --export-json "$5" \
-			"dash $2/driver.sh" "$2/go-empty" "$2/rcjail -R $1 vars" >/dev/null
-		/usr/bin/time -f %M -o "$2/rss-dash" dash "$2/driver.sh"
-		/usr/bin/time -f %M -o "$2/rss-rcjail" "$2/rcjail" -R "$1" vars >/dev/null
-	' sh "$tree" "$work" "$warm" "$runs" "$json"
+		set -- "$@" "dash $2/driver.sh" "$2/go-empty" "$2/rcjail -R $1 vars"
+		if [ -n "$6" ]; then
+			set -- "$@" "$2/rcjail-base -R $1 vars"
+		fi
+		tree=$1 work=$2 warm=$3 runs=$4 json=$5
+		shift 6
+		hyperfine -N --style none --warmup "$warm" --runs "$runs" --export-json "$json" "$@" >/dev/null
+		/usr/bin/time -f %M -o "$work/rss-dash" dash "$work/driver.sh"
+		/usr/bin/time -f %M -o "$work/rss-rcjail" "$work/rcjail" -R "$tree" vars >/dev/null
+	' sh "$tree" "$work" "$warm" "$runs" "$json" "$base"
 	dash_s=$(jq '.results[0].median' "$json")
 	empty_s=$(jq '.results[1].median' "$json")
 	rc_s=$(jq '.results[2].median' "$json")
+	base_s=$(jq '.results[3].median // 0' "$json")
 	dash_kb=$(tail -n 1 "$work/rss-dash")
 	rc_kb=$(tail -n 1 "$work/rss-rcjail")
-	awk -v n="$n" -v d="$dash_s" -v e="$empty_s" -v r="$rc_s" -v dk="$dash_kb" -v rk="$rc_kb" 'BEGIN {
-		printf "%-6d %9.2f %9.2f %9.2f %12.2fx %10.2fx %9.1f %10.1f\n", n, d * 1000, e * 1000, r * 1000, e / d, r / d, dk / 1024, rk / 1024
+	awk -v n="$n" -v d="$dash_s" -v e="$empty_s" -v r="$rc_s" -v dk="$dash_kb" -v rk="$rc_kb" -v b="$base_s" 'BEGIN {
+		printf "%-6d %9.2f %9.2f %9.2f %12.2fx %10.2fx %9.1f %10.1f", n, d * 1000, e * 1000, r * 1000, e / d, r / d, dk / 1024, rk / 1024
+		if (b > 0) printf " %9.2f %10.2fx\n", b * 1000, r / b; else printf " %9s %11s\n", "-", "-"
 	}'
 	rm -rf "$tree"
 done
 echo "rcjail/dash = rcjail time / dash time (lower is better); go-empty/dash = an empty static Go program's time / dash time, the floor under rcjail/dash"
+echo "times are hyperfine medians; rcjail/base = rcjail time / the RCCONF_BENCH_BASE build's time in the same run"
 echo "targets: rcjail/dash <= 0.5x at 1000 jails, <= 1.5x at 10; rcjail <= 64 MiB at 5000"
