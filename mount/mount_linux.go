@@ -54,12 +54,17 @@ import (
 // flags, and a bind's root must be the source's inode.
 //
 // System calls per read-only bind (new API, Linux 6.15+): openat2 of the
-// parent (shared by a Session), statx of the target, openat2 of the source,
-// open_tree_attr, move_mount, renameat2 onto itself (settle; a Session
-// reads the parent instead, cheaper), statx and statmount
-// (verify), fstat of the source, and the closes; per unmount: openat2 of the
-// parent (shared by a Session), statx, stat of the source (skipped when the
-// unique mount id matches), umount2.
+// parent (shared by a Session), statx of the target (a Session reuses the
+// one its MkdirAll of the same target just made), openat2 of the source
+// (shared Sources: once per run, and binds are cloned from a detached copy
+// of it from its second use on), open_tree_attr, move_mount, renameat2
+// onto itself (settle; a Session reads the parent instead, cheaper), statx
+// and statmount (verify), fstat of the source (the mount(2) fallback only),
+// and the closes; per unmount: openat2 of the parent (shared by a Session),
+// statx, stat of the source (skipped when the unique mount id matches),
+// umount2. The executor's steady state per skeleton entry: statx (its
+// Mkdir), open_tree_attr, move_mount, getdents64, statx, statmount, close
+// to mount; statx, umount2 to unmount.
 
 // useNewMountAPI is cleared the first time the kernel says ENOSYS; tests
 // clear it to exercise the mount(2) path.
