@@ -243,7 +243,7 @@ type Sources struct {
 
 type sourceEnt struct {
 	source, root string   // Request.Source and Request.SourceRoot
-	at           string   // where the directory was when opened (Linux)
+	at           string   // Linux, with root: where the directory is (read when first needed)
 	fd           int      // the open source directory
 	f            *os.File // owns fd (a portable Close)
 	// Linux: a detached copy of the source that binds are cloned from

@@ -380,31 +380,37 @@ var treeClone atomic.Bool
 
 func init() { treeClone.Store(true) }
 
-// addLocked caches fd, just opened for (source, root), and reports whether
-// it did (then s owns fd). at is where the directory really is: the source
-// itself when no symlink may be followed, else the kernel's path of the fd
-// (with SourceRoot, bin may have led to usr/bin), so that forgetLocked
-// drops it when a mount covers it there.
-func (s *Sources) addLocked(source, root string, fd int) bool {
-	at := source
-	if root != "" {
-		var err error
-		if at, err = os.Readlink(fdPath(fd)); err != nil || !path.IsAbs(at) {
-			return false // unnamed ("... (deleted)" is absolute too, and harmless: it is never mounted on)
-		}
-	}
-	s.ents = append(s.ents, sourceEnt{source: source, root: root, at: at, fd: fd, tree: -1, f: os.NewFile(uintptr(fd), source)})
-	return true
+// addLocked caches fd, just opened for (source, root): s owns it now.
+func (s *Sources) addLocked(source, root string, fd int) {
+	s.ents = append(s.ents, sourceEnt{source: source, root: root, fd: fd, tree: -1, f: os.NewFile(uintptr(fd), source)})
 }
 
 // forgetLocked closes and drops the sources at or below p: a mount on p
 // covers them (a later bind through the fd would show the covered
 // directory), an unmount of p would find them keeping it busy. The caller
 // holds s.mu.
+//
+// Without SourceRoot the directory is at its source path. With it, bin may
+// have led to usr/bin, anywhere below SourceRoot: for a p there, the
+// kernel's path of the fd (where the directory is now) decides. It is
+// asked for only then, and kept: most sessions never mount inside a
+// skeleton, and reading the link costs as much as opening the source.
 func (s *Sources) forgetLocked(p string) {
 	keep := s.ents[:0]
 	for _, e := range s.ents {
-		if isWithin(p, e.at) || isWithin(p, e.source) {
+		drop := isWithin(p, e.source) // also every p above SourceRoot
+		if !drop && e.root != "" && isWithin(e.root, p) {
+			if e.at == "" {
+				at, err := os.Readlink(fdPath(e.fd))
+				if err == nil && path.IsAbs(at) {
+					e.at = at
+				}
+			}
+			// Unnamed: dropped. ("... (deleted)" is absolute too, and
+			// harmless: nothing is ever mounted on it.)
+			drop = e.at == "" || isWithin(p, e.at)
+		}
+		if drop {
 			e.close()
 			continue
 		}
@@ -680,7 +686,11 @@ func (c *fdCache) openSource(r Request) (fd, tree int, shared bool, err error) {
 	if fd, err = c.openSourceFresh(r); err != nil {
 		return -1, -1, false, err
 	}
-	return fd, -1, c.src != nil && c.src.addLocked(r.Source, r.SourceRoot, fd), nil
+	if c.src == nil {
+		return fd, -1, false, nil
+	}
+	c.src.addLocked(r.Source, r.SourceRoot, fd)
+	return fd, -1, true, nil
 }
 
 func (c *fdCache) openSourceFresh(r Request) (int, error) {
