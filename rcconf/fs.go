@@ -187,6 +187,10 @@ func (v *vfs) walk(r string, follow bool, last func(dir int, base string) error)
 		if lerr != nil {
 			return err
 		}
+		if n >= len(linkBuf) {
+			// Possibly cut short: never follow part of a target.
+			return unix.ENAMETOOLONG
+		}
 		if links++; links > maxLinks {
 			return unix.ELOOP
 		}
