@@ -20,9 +20,12 @@
 //   - no program can run: there is no exec path at all; a command that is
 //     neither a builtin nor a function is the error
 //     FILE:LINE:COL: external command "NAME" refused, also inside $(…);
-//   - files are read only through an [os.Root] on Options.Root, with
-//     absolute symlinks re-rooted at it; nothing is ever written (output
-//     redirections other than to /dev/null are refused);
+//   - files are read only below Options.Root, opened relative to a
+//     descriptor of it (Linux: one openat2 with RESOLVE_IN_ROOT; FreeBSD
+//     and older kernels: a component-by-component no-follow walk), with
+//     absolute symlinks re-rooted at it and FIFOs and devices refused
+//     without blocking; nothing is ever written (output redirections other
+//     than to /dev/null are refused);
 //   - a deadline, a command budget, a nesting cap, a file size cap and a
 //     value size cap stop runaway input with FILE:LINE;
 //   - constructs whose /bin/sh result the evaluator cannot reproduce
