@@ -160,7 +160,10 @@ func (r *runner) check(s *syntax.Stmt) bool {
 		return false
 	}
 	// The rewrites run after the whole statement is known to be acceptable.
-	syntax.Walk(s, func(n syntax.Node) bool {
+	// A ${x:-word} is swapped for a lazy parameter below; its word, kept
+	// aside for paramWord, is walked too (the walk no longer reaches it).
+	var rewrite func(n syntax.Node) bool
+	rewrite = func(n syntax.Node) bool {
 		switch n := n.(type) {
 		case *syntax.Word:
 			r.rewriteArith(n)
@@ -182,10 +185,14 @@ func (r *runner) check(s *syntax.Stmt) bool {
 				r.pexps = append(r.pexps, &orig)
 				n.Exp = nil
 				n.Param = &syntax.Lit{ValuePos: orig.Param.ValuePos, ValueEnd: orig.Param.ValueEnd, Value: mangleWord + strconv.Itoa(id)}
+				if orig.Exp.Word != nil {
+					syntax.Walk(orig.Exp.Word, rewrite)
+				}
 			}
 		}
 		return true
-	})
+	}
+	syntax.Walk(s, rewrite)
 	return true
 }
 

@@ -347,20 +347,9 @@ type trimExp struct {
 // rewriteTrims replaces every trim expansion in node (and in the words of
 // lazily expanded ${p:-word} forms that check registered from pexpsFrom
 // on) by a parameter evaluated by evalTrim. It runs after check, so the
-// quoted parts of trim patterns are already escaped. The words check
-// registered for paramWord were not walked by check's rewrites (it takes
-// them out of the tree before the walk reaches them), so they are run
-// through check here, until no new ones appear.
-func (r *runner) rewriteTrims(node syntax.Node, pexpsFrom int) bool {
-	for i := pexpsFrom; i < len(r.pexps); i++ {
-		pe := r.pexps[i]
-		if pe.Exp == nil || pe.Exp.Word == nil {
-			continue
-		}
-		if !r.check(&syntax.Stmt{Cmd: &syntax.CallExpr{Args: []*syntax.Word{pe.Exp.Word}}}) {
-			return false
-		}
-	}
+// quoted parts of trim patterns are already escaped (check's rewrites
+// reach the words it takes out of the tree, too).
+func (r *runner) rewriteTrims(node syntax.Node, pexpsFrom int) {
 	var walk func(n syntax.Node) bool
 	walk = func(n syntax.Node) bool {
 		pe, ok := n.(*syntax.ParamExp)
@@ -383,7 +372,6 @@ func (r *runner) rewriteTrims(node syntax.Node, pexpsFrom int) bool {
 			syntax.Walk(w, walk)
 		}
 	}
-	return true
 }
 
 // evalTrim evaluates trim expansion number id.

@@ -517,10 +517,11 @@ func (r *runner) parseRun(name string, src []byte, off, line int, fixed *srcPos)
 			continue
 		}
 		pexps := len(r.pexps)
-		if !r.check(s) || !r.rewriteTrims(s, pexps) {
+		if !r.check(s) {
 			stopped = true
 			break
 		}
+		r.rewriteTrims(s, pexps)
 		r.stmt(s)
 		if r.stopped() {
 			stopped = true
