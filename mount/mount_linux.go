@@ -210,7 +210,11 @@ type targetStat struct {
 // the name, a mount attached on top of one that appeared meanwhile sits on
 // another parent mount than the statx showed, which verify refuses
 // (ErrEscaped, the new mount detached: never stacked), and a directory
-// moved away is caught by verify's mount-point path.
+// moved away is caught by verify's mount-point path. The same holds when
+// something outside the session (another process, or a caller's own
+// rmdir) changed the name meanwhile: a missing name or a symlink there
+// makes move_mount fail, and a new directory put there is the right
+// mount point anyway.
 func (c *fdCache) takeHint() targetStat {
 	h := c.hint
 	c.hint = targetStat{}
