@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"strings"
 
-	"mvdan.cc/sh/v3/pattern"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -104,6 +103,11 @@ func (r *runner) check(s *syntax.Stmt) bool {
 				if ci.Op != syntax.Break {
 					return refuse(ci, ci.Op.String()+" in case is not /bin/sh")
 				}
+				for _, pw := range ci.Patterns {
+					if m := checkQuotedPattern(pw, "case pattern"); m != "" {
+						return refuse(pw, m)
+					}
+				}
 			}
 		case *syntax.FuncDecl:
 			if n.RsrvWord {
@@ -189,6 +193,12 @@ func (r *runner) check(s *syntax.Stmt) bool {
 					syntax.Walk(orig.Exp.Word, rewrite)
 				}
 			}
+		case *syntax.CaseClause:
+			for _, ci := range n.Items {
+				for _, pw := range ci.Patterns {
+					rewriteQuotedPattern(pw)
+				}
+			}
 		}
 		return true
 	}
@@ -262,7 +272,7 @@ func (r *runner) checkParam(n *syntax.ParamExp) string {
 			syntax.ErrorUnset, syntax.ErrorUnsetOrNull, syntax.AlternateUnset, syntax.AlternateUnsetOrNull:
 		case syntax.RemSmallSuffix, syntax.RemLargeSuffix, syntax.RemSmallPrefix, syntax.RemLargePrefix:
 			if n.Exp.Word != nil {
-				if m := checkQuotedPattern(n.Exp.Word); m != "" {
+				if m := checkQuotedPattern(n.Exp.Word, "${v%pattern} pattern"); m != "" {
 					return m
 				}
 			}
@@ -320,49 +330,94 @@ func (r *runner) rewriteArithParts(parts []syntax.WordPart) {
 	}
 }
 
-// checkQuotedPattern accepts the quoted parts of a ${v%pattern} pattern that
-// rewriteQuotedPattern can turn into escaped literals, and names the rest.
-func checkQuotedPattern(w *syntax.Word) string {
+// checkQuotedPattern accepts the quoted parts of a pattern (what: a trim's
+// or a case pattern) that rewriteQuotedPattern can turn into escaped
+// literals, and names the rest. It also refuses an unquoted ${u:-word} in
+// the pattern whose word has quoted parts: its value is pattern text whose
+// quoted characters /bin/sh keeps literal, while expand hands the value back
+// with nothing to tell them apart.
+func checkQuotedPattern(w *syntax.Word, what string) string {
 	for _, p := range w.Parts {
-		dq, ok := p.(*syntax.DblQuoted)
-		if !ok {
-			continue
-		}
-		for _, q := range dq.Parts {
-			switch q := q.(type) {
-			case *syntax.Lit:
-			case *syntax.ParamExp:
-				if !simpleParam(q) {
-					return "a quoted ${…} operator inside a ${v%pattern} pattern is not supported"
+		switch p := p.(type) {
+		case *syntax.DblQuoted:
+			for _, q := range p.Parts {
+				switch q := q.(type) {
+				case *syntax.Lit:
+				case *syntax.ParamExp:
+					if !simpleParam(q) {
+						return "a quoted ${…} operator inside a " + what + " is not supported"
+					}
+				default:
+					return "a quoted substitution inside a " + what + " is not supported"
 				}
-			default:
-				return "a quoted substitution inside a ${v%pattern} pattern is not supported"
+			}
+		case *syntax.ParamExp:
+			if quotedWordIn(p) {
+				return "${" + p.Param.Value + p.Exp.Op.String() + "…} with a quoted word inside a " + what + " is not supported"
 			}
 		}
 	}
 	return ""
 }
 
+// quotedWordIn reports whether the word of pe (a ${u:-word} and kin, not a
+// trim), or of one nested unquoted in it, has a quoted part.
+func quotedWordIn(pe *syntax.ParamExp) bool {
+	if pe.Exp == nil || pe.Exp.Word == nil || isTrim(pe.Exp.Op) || pe.Param == nil {
+		return false
+	}
+	for _, q := range pe.Exp.Word.Parts {
+		switch q := q.(type) {
+		case *syntax.SglQuoted, *syntax.DblQuoted:
+			return true
+		case *syntax.Lit:
+			if strings.Contains(q.Value, `\`) {
+				return true
+			}
+		case *syntax.ParamExp:
+			if quotedWordIn(q) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func simpleParam(p *syntax.ParamExp) bool {
 	return p.Exp == nil && !p.Length && !p.Excl && p.Index == nil && p.Slice == nil &&
-		p.Repl == nil && p.Names == 0 && !p.Width && !p.IsSet && p.Param != nil && validName(p.Param.Value)
+		p.Repl == nil && p.Names == 0 && !p.Width && !p.IsSet && p.Param != nil &&
+		(validName(p.Param.Value) || isPositional(p.Param.Value))
+}
+
+// isPositional reports whether s names a positional parameter ($1, ${10}).
+func isPositional(s string) bool {
+	if s == "" || s == "0" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // rewriteQuotedPattern makes quoted pattern characters literal: expand treats
-// the "*" of ${v%"*"} as a glob, /bin/sh as a plain star. 'x' and literal
-// text in "x" become backslash-escaped literals; "$p" becomes a parameter
-// whose value is returned with its glob characters escaped.
+// the "*" of ${v%"*"} as a glob, and the "-" of ["a-z"] as a range, where
+// /bin/sh reads plain characters. 'x' and literal text in "x" become
+// literals with every byte backslash-escaped; "$p" becomes a parameter whose
+// value is returned escaped the same way (quoteGlob).
 func rewriteQuotedPattern(w *syntax.Word) {
 	for i, p := range w.Parts {
 		switch p := p.(type) {
 		case *syntax.SglQuoted:
-			w.Parts[i] = &syntax.Lit{ValuePos: p.Left, ValueEnd: p.Right, Value: quotePattern(p.Value)}
+			w.Parts[i] = &syntax.Lit{ValuePos: p.Left, ValueEnd: p.Right, Value: quoteGlob(p.Value)}
 		case *syntax.DblQuoted:
 			var out []syntax.WordPart
 			for _, q := range p.Parts {
 				switch q := q.(type) {
 				case *syntax.Lit:
-					out = append(out, &syntax.Lit{ValuePos: q.ValuePos, ValueEnd: q.ValueEnd, Value: quotePattern(unDblQuote(q.Value))})
+					out = append(out, &syntax.Lit{ValuePos: q.ValuePos, ValueEnd: q.ValueEnd, Value: quoteGlob(unDblQuote(q.Value))})
 				case *syntax.ParamExp:
 					out = append(out, &syntax.ParamExp{Dollar: q.Dollar, Rbrace: q.Rbrace,
 						Param: &syntax.Lit{ValuePos: q.Param.ValuePos, ValueEnd: q.Param.ValueEnd, Value: mangleQuote + q.Param.Value}})
@@ -398,10 +453,6 @@ func unDblQuote(s string) string {
 		sb.WriteByte(s[i])
 	}
 	return sb.String()
-}
-
-func quotePattern(s string) string {
-	return pattern.QuoteMeta(s, 0)
 }
 
 // unBackslash turns each backslash escape of an unquoted literal into a

@@ -491,21 +491,19 @@ func isASCII(s string) bool {
 	return true
 }
 
-// quoteGlob escapes the pattern characters of s byte by byte, so that a
-// quoted "$p" in a trim pattern matches its value literally.
-// pattern.QuoteMeta works rune by rune and turns bytes that are not UTF-8
-// into U+FFFD.
+// quoteGlob escapes every byte of s, as /bin/sh marks every byte of a quoted
+// part of a pattern: not only * ? [ \ but also, inside a bracket
+// expression, ] (which would close it), - (a range) and a leading ! or ^
+// (negation) are then plain members. It works on bytes:
+// pattern.QuoteMeta works rune by rune, turns bytes that are not UTF-8 into
+// U+FFFD, and leaves ] - ! alone.
 func quoteGlob(s string) string {
-	if !strings.ContainsAny(s, `*?[\`) {
+	if s == "" {
 		return s
 	}
-	var sb strings.Builder
+	b := make([]byte, 0, 2*len(s))
 	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '*', '?', '[', '\\':
-			sb.WriteByte('\\')
-		}
-		sb.WriteByte(s[i])
+		b = append(b, '\\', s[i])
 	}
-	return sb.String()
+	return string(b)
 }

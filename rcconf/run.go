@@ -783,12 +783,6 @@ func (r *runner) caseClause(c *syntax.CaseClause) {
 			if r.stopped() {
 				return
 			}
-			if strings.Contains(pat, "\uFFFD") {
-				// expand escapes quoted parts rune by rune, which turns
-				// bytes that are not UTF-8 into U+FFFD.
-				r.fail(pw.Pos(), nil, "case pattern: a quoted value that is not valid UTF-8 (or holds U+FFFD) is not supported")
-				return
-			}
 			g, ok := r.glob(pw.Pos(), pat, func() string { return "case pattern" })
 			if !ok {
 				return
