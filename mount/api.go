@@ -212,13 +212,12 @@ func (s *Session) Close() error {
 // ShareSources makes the session take its nullfs sources from src (nil: open
 // each source for each mount again, the default). Several sessions may share
 // one Sources, so that a run of many jails opens each skeleton directory once
-// instead of once per jail. Systems whose sessions share nothing ignore it.
+// instead of once per jail. Every system has it; where sessions share nothing
+// (FreeBSD, others) it does nothing.
 func (s *Session) ShareSources(src *Sources) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if u, ok := any(&s.c).(interface{ useSources(*Sources) }); ok {
-		u.useSources(src)
-	}
+	s.c.useSources(src)
 }
 
 // Sources is a set of nullfs sources opened once, with the same rule as a
@@ -257,7 +256,9 @@ type sourceEnt struct {
 }
 
 func (e *sourceEnt) close() {
-	e.f.Close()
+	if e.f != nil { // nil: seen once, never opened (Linux)
+		e.f.Close()
+	}
 	if e.tf != nil {
 		e.tf.Close()
 	}

@@ -340,3 +340,7 @@ func (*fdCache) mkdirAll(root, rel string, perm fs.FileMode) ([]string, error) {
 	return mkdirAll(root, rel, perm)
 }
 func (*fdCache) close() {}
+
+// useSources does nothing: sessions here share no source (see
+// [Session.ShareSources]), so a Sources stays empty.
+func (*fdCache) useSources(*Sources) {}

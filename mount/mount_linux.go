@@ -356,6 +356,9 @@ func (s *Sources) lookupLocked(source, root string) (fd, tree int) {
 		if e.source != source || e.root != root {
 			continue
 		}
+		if e.fd < 0 {
+			return -1, -1 // used once, not opened (firstUseLocked)
+		}
 		if e.tree < 0 && !e.triedTree && treeClone.Load() && useNewMountAPI.Load() {
 			e.triedTree = true
 			if t, err := unix.OpenTree(e.fd, "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH); err == nil {
@@ -384,9 +387,34 @@ var treeClone atomic.Bool
 
 func init() { treeClone.Store(true) }
 
-// addLocked caches fd, just opened for (source, root): s owns it now.
+// addLocked caches fd, just opened for (source, root): s owns it now. It
+// takes the place of the source's first-use mark (see firstUseLocked).
 func (s *Sources) addLocked(source, root string, fd int) {
-	s.ents = append(s.ents, sourceEnt{source: source, root: root, fd: fd, tree: -1, f: os.NewFile(uintptr(fd), source)})
+	e := sourceEnt{source: source, root: root, fd: fd, tree: -1, f: os.NewFile(uintptr(fd), source)}
+	for i := range s.ents {
+		if s.ents[i].source == source && s.ents[i].root == root && s.ents[i].fd < 0 {
+			s.ents[i] = e
+			return
+		}
+	}
+	s.ents = append(s.ents, e)
+}
+
+// firstUseLocked reports whether (source, root) is used for the first time
+// since s was last closed, and marks it used (an entry without an fd). The
+// first use clones the bind straight from the source's name (see
+// cloneByName): one jail's start uses each source once (its sessions are
+// closed before its jail runs), so opening and caching the source would be
+// three system calls (openat2, fcntl, close) per entry for nothing. The
+// second use opens and caches it, the third makes the detached copy.
+func (s *Sources) firstUseLocked(source, root string) bool {
+	for i := range s.ents {
+		if s.ents[i].source == source && s.ents[i].root == root {
+			return false
+		}
+	}
+	s.ents = append(s.ents, sourceEnt{source: source, root: root, fd: -1, tree: -1})
+	return true
 }
 
 // forgetLocked closes and drops the sources at or below p: a mount on p
@@ -403,7 +431,7 @@ func (s *Sources) forgetLocked(p string) {
 	keep := s.ents[:0]
 	for _, e := range s.ents {
 		drop := isWithin(p, e.source) // also every p above SourceRoot
-		if !drop && e.root != "" && isWithin(e.root, p) {
+		if !drop && e.root != "" && isWithin(e.root, p) && e.fd >= 0 {
 			if e.at == "" {
 				at, err := os.Readlink(fdPath(e.fd))
 				if err == nil && path.IsAbs(at) {
@@ -602,54 +630,64 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 	}
 	parentID := stx.Mnt_id
 
-	srcfd, treefd := -1, -1
-	if r.FSType == NullFS {
-		var shared bool
-		if srcfd, treefd, shared, err = c.openSource(r); err != nil {
-			return nil, err
-		}
-		if !shared {
-			defer unix.Close(srcfd)
-		}
-	}
-
 	// /proc/thread-self names this thread's fds; keep the goroutine on it.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
 	var mfd int
-	// checkSrc is the source fd verify must compare the new mount's root
-	// with, or -1. open_tree clones the mount srcfd is on at srcfd's own
-	// dentry, so on that path the new mount's root is srcfd's directory by
-	// construction and a mount's root never changes: the comparison could
-	// not fail. mount(2) resolves /proc/thread-self/fd/N and the new mount
-	// is then found again by its path, so there the check is kept: it
-	// stops a bind of something else than the opened source (a swap of
-	// the magic link's target or of the target between mount and reopen).
-	checkSrc := -1
-	if useNewMountAPI.Load() {
-		from := srcfd
-		if treefd >= 0 {
-			from = treefd
-		}
-		mfd, op, flags, err = attachNew(r, pfd, name, full, from)
-		if treefd >= 0 && errors.Is(err, unix.EINVAL) && op != "move_mount" {
-			// The kernel does not clone from a detached mount (before
-			// 6.15): from the source itself, now and from now on.
-			treeClone.Store(false)
-			c.src.dropTreeLocked(srcfd)
-			mfd, op, flags, err = attachNew(r, pfd, name, full, srcfd)
-		}
-		if errors.Is(err, unix.ENOSYS) && op != "populate" {
-			useNewMountAPI.Store(false)
+	checkSrc := -1 // the source fd verify compares the new mount's root with
+	var pre *unix.Statx_t
+	direct := false
+	if r.FSType == NullFS && useNewMountAPI.Load() && (c.src == nil || c.src.firstUseLocked(r.Source, r.SourceRoot)) {
+		pre = new(unix.Statx_t)
+		if mfd, direct = c.cloneByName(r, pfd, name, pre); !direct {
+			pre = nil
 		}
 	}
-	if !useNewMountAPI.Load() {
-		checkSrc = srcfd
-		mfd, op, flags, err = attachClassic(r, pfd, name, full, c.session, srcfd, parentID)
-	}
-	if err != nil {
-		return nil, err
+	if !direct {
+		srcfd, treefd := -1, -1
+		if r.FSType == NullFS {
+			var shared bool
+			if srcfd, treefd, shared, err = c.openSource(r); err != nil {
+				return nil, err
+			}
+			if !shared {
+				defer unix.Close(srcfd)
+			}
+		}
+
+		// checkSrc is the source fd verify must compare the new mount's root
+		// with, or -1. open_tree clones the mount srcfd is on at srcfd's own
+		// dentry, so on that path the new mount's root is srcfd's directory by
+		// construction and a mount's root never changes: the comparison could
+		// not fail. mount(2) resolves /proc/thread-self/fd/N and the new mount
+		// is then found again by its path, so there the check is kept: it
+		// stops a bind of something else than the opened source (a swap of
+		// the magic link's target or of the target between mount and reopen).
+		if useNewMountAPI.Load() {
+			from := srcfd
+			if treefd >= 0 {
+				from = treefd
+			}
+			mfd, op, flags, err = attachNew(r, pfd, name, full, from)
+			if treefd >= 0 && errors.Is(err, unix.EINVAL) && op != "move_mount" {
+				// The kernel does not clone from a detached mount (before
+				// 6.15): from the source itself, now and from now on.
+				treeClone.Store(false)
+				c.src.dropTreeLocked(srcfd)
+				mfd, op, flags, err = attachNew(r, pfd, name, full, srcfd)
+			}
+			if errors.Is(err, unix.ENOSYS) && op != "populate" {
+				useNewMountAPI.Store(false)
+			}
+		}
+		if !useNewMountAPI.Load() {
+			checkSrc = srcfd
+			mfd, op, flags, err = attachClassic(r, pfd, name, full, c.session, srcfd, parentID)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	// Whatever the cache holds at or below the target now names covered
 	// directories.
@@ -657,7 +695,7 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 	defer unix.Close(mfd)
 	settle(pfd, name, c.session)
 	op = "verify"
-	id, uniq, err := verify(r, full, mfd, checkSrc, parentID)
+	id, uniq, err := verify(r, full, mfd, checkSrc, parentID, pre)
 	if err != nil {
 		// Undo exactly the mount we made, wherever it landed: the fd
 		// names it, not a path.
@@ -668,6 +706,64 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 	}
 	return &Mounted{ID: id, UniqueID: uniq, FSType: r.FSType, Source: r.Source, Root: r.Root, Rel: r.Target,
 		Target: full, Created: created}, nil
+}
+
+// cloneByName makes a nullfs bind for the first use of its source (see
+// Sources.firstUseLocked) without opening the source: open_tree clones the
+// source's last component straight from its parent, which is opened (and
+// cached by the session) with no symlink in any component, and
+// AT_SYMLINK_NOFOLLOW keeps the last component from being followed. That
+// is what opening the source with no symlink and cloning the fd gives: the
+// same directory, looked up once, with the same flags. A clone whose root
+// is not a directory (a symlink or a file at the source's name, which
+// open_tree does not follow but clones as it is) is dropped before it is
+// attached: move_mount would refuse it on a directory, but not on a
+// symlink swapped in at the target, and a symlink source is refused
+// (security.md §4.2 #20: a jail that can write a shared skeleton would
+// otherwise point other jails' mounts anywhere). stx receives that statx
+// (unique mount id, inode and type), which verify then uses.
+//
+// ok is false, with nothing made, whenever this shortcut does not apply or
+// fails for any reason: no SourceRoot symlink handling here (a parent
+// that is, or leads through, a symlink fails the strict open), no way to
+// tell a missing source from a bad target; the caller then takes the
+// normal path, which opens the source with the full rules and reports its
+// own error. With testHookReadOnly set (tests of the read-only step's
+// failure) it does not apply either: that step is the normal path's.
+func (c *fdCache) cloneByName(r Request, pfd int, name string, stx *unix.Statx_t) (mfd int, ok bool) {
+	if testHookReadOnly != nil || (r.ReadOnly && !useOpenTreeAttr.Load()) {
+		return -1, false
+	}
+	dir, base := path.Split(r.Source)
+	if base == "" || dir == "" {
+		return -1, false // "/" itself, or not absolute
+	}
+	sfd, err := c.dir("open source", path.Clean(dir), ".")
+	if err != nil {
+		return -1, false
+	}
+	const flags = unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC | unix.AT_SYMLINK_NOFOLLOW
+	if r.ReadOnly {
+		mfd, err = openTreeAttr(sfd, base, flags, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV})
+	} else {
+		mfd, err = unix.OpenTree(sfd, base, flags)
+	}
+	if err != nil {
+		return -1, false
+	}
+	// Symlink or file source: stops the attach of anything but a directory.
+	err = unix.Statx(mfd, "", unix.AT_EMPTY_PATH, unix.STATX_TYPE|unix.STATX_MNT_ID_UNIQUE|unix.STATX_INO, stx)
+	if err != nil || stx.Mask&unix.STATX_TYPE == 0 || stx.Mode&unix.S_IFMT != unix.S_IFDIR {
+		unix.Close(mfd) // drops the detached clone: nothing was visible
+		return -1, false
+	}
+	// No MOVE_MOUNT_T_SYMLINKS, as in attachNew: a symlink swapped in at
+	// the target is not followed.
+	if err := unix.MoveMount(mfd, "", pfd, name, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+		unix.Close(mfd)
+		return -1, false
+	}
+	return mfd, true
 }
 
 // openSource opens the bind source. Without SourceRoot no symlink is
@@ -750,9 +846,12 @@ func init() { useOpenTreeAttr.Store(true) }
 
 // openTreeAttr is open_tree_attr(2): open_tree(OPEN_TREE_CLONE) that applies
 // attr to the detached clone before returning it.
-func openTreeAttr(dfd int, flags uint, attr *unix.MountAttr) (int, error) {
-	empty := [1]byte{}
-	fd, _, errno := unix.Syscall6(unix.SYS_OPEN_TREE_ATTR, uintptr(dfd), uintptr(unsafe.Pointer(&empty[0])),
+func openTreeAttr(dfd int, name string, flags uint, attr *unix.MountAttr) (int, error) {
+	p, err := unix.BytePtrFromString(name)
+	if err != nil {
+		return -1, err
+	}
+	fd, _, errno := unix.Syscall6(unix.SYS_OPEN_TREE_ATTR, uintptr(dfd), uintptr(unsafe.Pointer(p)),
 		uintptr(flags), uintptr(unsafe.Pointer(attr)), unsafe.Sizeof(*attr), 0)
 	if errno != 0 {
 		return -1, errno
@@ -780,7 +879,7 @@ func attachNew(r Request, pfd int, name, full string, srcfd int) (mfd int, op st
 					return -1, op, 0, fmt.Errorf("open_tree_attr: %w", err)
 				}
 			}
-			mfd, err = openTreeAttr(srcfd, otFlags, &unix.MountAttr{Attr_set: roAttrs})
+			mfd, err = openTreeAttr(srcfd, "", otFlags, &unix.MountAttr{Attr_set: roAttrs})
 			if err == nil {
 				break
 			}
@@ -1034,15 +1133,19 @@ func populateDev(dfd int) error {
 }
 
 // verify checks the attached mount mfd against the request and returns its
-// mount id.
-func verify(r Request, full string, mfd, srcfd int, parentID uint64) (id, uniq uint64, err error) {
+// mount id. pre, when not nil, is a statx of mfd asking for the unique mount
+// id, inode and type, made before the mount was attached (cloneByName):
+// none of the three changes when a detached mount is attached.
+func verify(r Request, full string, mfd, srcfd int, parentID uint64, pre *unix.Statx_t) (id, uniq uint64, err error) {
 	// One statx gives the mount id (unique, for statmount; or the
 	// mountinfo one) and the root's device and inode, for the source check.
 	var stx unix.Statx_t
 	var found *Entry
 	viaStatmount := false
 	if useStatmount.Load() {
-		if err := unix.Statx(mfd, "", unix.AT_EMPTY_PATH, unix.STATX_MNT_ID_UNIQUE|unix.STATX_INO, &stx); err != nil {
+		if pre != nil {
+			stx = *pre
+		} else if err := unix.Statx(mfd, "", unix.AT_EMPTY_PATH, unix.STATX_MNT_ID_UNIQUE|unix.STATX_INO, &stx); err != nil {
 			return 0, 0, fmt.Errorf("statx new mount: %w", err)
 		}
 		e, err := statmountID(stx)

@@ -222,6 +222,21 @@ func TestSourcesPinnedAgainstSwap(t *testing.T) {
 				defer s2.Close()
 				s1.ShareSources(&src)
 				s2.ShareSources(&src)
+				// The first use clones the source by name and caches
+				// nothing (Sources.firstUseLocked): the pinning starts
+				// with the second, which opens it.
+				warm := req
+				warm.Root = filepath.Join(tr.dir, "root0")
+				if err := os.MkdirAll(filepath.Join(warm.Root, "usr/lib"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				m0, err := s1.Mount(warm)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := s1.Unmount(m0.Expect()); err != nil {
+					t.Fatal(err)
+				}
 				m1, err := s1.Mount(req)
 				if err != nil {
 					t.Fatal(err)
@@ -425,6 +440,15 @@ func TestSourcesCloneRefusedFallsBack(t *testing.T) {
 	var s Session
 	defer s.Close()
 	s.ShareSources(&src)
+	// The first use clones by name and opens nothing (see
+	// Sources.firstUseLocked); the uses below are the second to fourth.
+	m0, err := s.Mount(tr.roLib())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Unmount(m0.Expect()); err != nil {
+		t.Fatal(err)
+	}
 	for i := range 3 {
 		var m *Mounted
 		var err error
@@ -471,6 +495,135 @@ func TestSourcesCloneRefusedFallsBack(t *testing.T) {
 	}
 	src.Close()
 	if err := unix.Unmount(unbindable, 0); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A shared source's first use clones the bind by name from the source's
+// parent and keeps no fd (firstUseLocked); the second opens and caches it,
+// the third clones from a detached copy. Each bind is the skeleton's
+// directory, read-only, and the first is verified like any other (the
+// kernel's record puts it on the target).
+func TestSourcesFirstUseClonesByName(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	tr := newTree(t)
+	var src Sources
+	defer src.Close()
+	var s Session
+	defer s.Close()
+	s.ShareSources(&src)
+	orig := inode(t, filepath.Join(tr.skel, "usr/lib"))
+	for i := range 3 {
+		r := tr.roLib()
+		r.Root = filepath.Join(tr.dir, "j"+strconv.Itoa(i))
+		if err := os.MkdirAll(filepath.Join(r.Root, "usr/lib"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		m, err := s.Mount(r)
+		if err != nil {
+			t.Fatalf("use %d: %v", i+1, err)
+		}
+		got := filepath.Join(r.Root, "usr/lib")
+		if ino := inode(t, got); ino != orig {
+			t.Errorf("use %d: bound inode %d, want the source's %d", i+1, ino, orig)
+		}
+		if e := entryByID(t, m.ID); e == nil || e.Target != got || !e.ReadOnly {
+			t.Errorf("use %d: kernel entry %+v, want a read-only mount on %s", i+1, e, got)
+		}
+		if len(src.ents) != 1 {
+			t.Fatalf("use %d: %d cached sources, want 1", i+1, len(src.ents))
+		}
+		e := src.ents[0]
+		switch i {
+		case 0:
+			if e.fd >= 0 || e.f != nil {
+				t.Errorf("first use opened the source (fd %d)", e.fd)
+			}
+		case 1:
+			if e.fd < 0 || e.tree >= 0 {
+				t.Errorf("second use: fd %d, copy %d; want the source open, no copy yet", e.fd, e.tree)
+			}
+		case 2:
+			if e.fd < 0 || (e.tree < 0 && treeClone.Load()) {
+				t.Errorf("third use: fd %d, copy %d; want both", e.fd, e.tree)
+			}
+		}
+		if err := s.Unmount(m.Expect()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Closed, the next use is a first use again.
+	src.Close()
+	m, err := s.Mount(tr.roLib())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(src.ents) != 1 || src.ents[0].fd >= 0 {
+		t.Errorf("after Close: %+v, want one first-use mark", src.ents)
+	}
+	if err := s.Unmount(m.Expect()); err != nil {
+		t.Fatal(err)
+	}
+	if got := mountsUnder(t, tr.dir); len(got) != 0 {
+		t.Fatalf("mounts left: %v", got)
+	}
+}
+
+// cloneByName must attach nothing but a directory. A symlink at the
+// source's name is cloned as a symlink (open_tree does not follow it); on
+// a directory target move_mount refuses it, but on a symlink (one swapped
+// in at the target after it was looked at) it would not. The type check
+// before the attach is what stops a symlink source there.
+func TestCloneByNameAttachesOnlyDirectories(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	tr := newTree(t)
+	if err := os.Symlink(tr.outside, filepath.Join(tr.skel, "lnk")); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(tr.skel, "file"), "x")
+	for _, target := range []string{"tlnk", "bin"} {
+		if target == "tlnk" {
+			if err := os.Symlink(tr.outside, filepath.Join(tr.root, "tlnk")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, source := range []string{"lnk", "file"} {
+			var c fdCache
+			pfd, err := c.dir("test", tr.root, ".")
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := Request{FSType: NullFS, Source: filepath.Join(tr.skel, source), Root: tr.root, Target: target, ReadOnly: true}
+			var stx unix.Statx_t
+			if mfd, ok := c.cloneByName(r, pfd, target, &stx); ok {
+				unix.Close(mfd)
+				t.Errorf("source %s on target %s: attached", source, target)
+			}
+			c.close()
+			if got := mountsUnder(t, tr.dir); len(got) != 0 {
+				t.Fatalf("source %s on target %s: mounts left: %v", source, target, got)
+			}
+		}
+	}
+	// The same call on a real directory does attach (the test above is
+	// not vacuous).
+	var c fdCache
+	defer c.close()
+	pfd, err := c.dir("test", tr.root, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stx unix.Statx_t
+	mfd, ok := c.cloneByName(Request{FSType: NullFS, Source: filepath.Join(tr.skel, "bin"), Root: tr.root, Target: "bin", ReadOnly: true}, pfd, "bin", &stx)
+	if !ok {
+		t.Fatal("a directory source was not attached")
+	}
+	unix.Close(mfd)
+	if err := unix.Unmount(filepath.Join(tr.root, "bin"), 0); err != nil {
 		t.Fatal(err)
 	}
 }
