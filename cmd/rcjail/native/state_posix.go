@@ -17,15 +17,25 @@ import (
 // last component must be a real directory owned by us: a symlink planted
 // there by someone who can write /var/run would otherwise redirect our
 // locks and records (and the files we create) anywhere on the host.
+//
+// It is opened first and made only when that says it is missing: every
+// executor opens it, and on all but the first run it exists (the stat and
+// mkdir of the parents and the mkdir of the directory each cost a system
+// call and found nothing to do). The checks below apply to a directory
+// found as much as to one made.
 func openStateDir(root string) (*os.File, error) {
 	p := filepath.Join(root, StateDir)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return nil, fmt.Errorf("state directory %s: %w", p, err)
+	const flags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	fd, err := unix.Open(p, flags, 0)
+	if err == unix.ENOENT {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return nil, fmt.Errorf("state directory %s: %w", p, err)
+		}
+		if err := unix.Mkdir(p, 0o700); err != nil && err != unix.EEXIST {
+			return nil, fmt.Errorf("state directory %s: mkdir: %w", p, err)
+		}
+		fd, err = unix.Open(p, flags, 0)
 	}
-	if err := unix.Mkdir(p, 0o700); err != nil && err != unix.EEXIST {
-		return nil, fmt.Errorf("state directory %s: mkdir: %w", p, err)
-	}
-	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("state directory %s: open without following symlinks: %w", p, err)
 	}
@@ -124,12 +134,21 @@ func crashSelf() {
 // openJournal opens (creating it, 0600) the jail's journal for reading and
 // appending, without following a symlink (one planted by someone who can
 // write the state directory would otherwise make us append to, or read
-// events from, any file on the host).
-func openJournal(dir *os.File, jail string) (*os.File, error) {
+// events from, any file on the host). created says it did not exist: it is
+// empty, and there is nothing to read. O_EXCL is tried first because a
+// clean stop removes the journal, so that is the usual case at a start;
+// O_CREAT|O_EXCL never follows a symlink either (EEXIST), and an existing
+// journal is then opened as before.
+func openJournal(dir *os.File, jail string) (f *os.File, created bool, err error) {
 	name := stateName(jail) + ".journal"
-	fd, err := unix.Openat(int(dir.Fd()), name, unix.O_RDWR|unix.O_APPEND|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("jail %s: open journal %s/%s: %w", jail, dir.Name(), name, err)
+	const flags = unix.O_RDWR | unix.O_APPEND | unix.O_CREAT | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	fd, err := unix.Openat(int(dir.Fd()), name, flags|unix.O_EXCL, 0o600)
+	created = err == nil
+	if err == unix.EEXIST {
+		fd, err = unix.Openat(int(dir.Fd()), name, flags, 0o600)
 	}
-	return os.NewFile(uintptr(fd), dir.Name()+"/"+name), nil
+	if err != nil {
+		return nil, false, fmt.Errorf("jail %s: open journal %s/%s: %w", jail, dir.Name(), name, err)
+	}
+	return os.NewFile(uintptr(fd), dir.Name()+"/"+name), created, nil
 }
