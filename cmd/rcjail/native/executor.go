@@ -347,7 +347,7 @@ func (x *Executor) flush(js *jailState) error {
 
 func (x *Executor) writeJournal(js *jailState, b []byte) error {
 	if js.journal == nil {
-		f, _, err := openJournal(x.dir, js.name)
+		f, err := openJournal(x.dir, js.name)
 		if err != nil {
 			return err
 		}
@@ -374,7 +374,7 @@ func (x *Executor) snapshot(js *jailState, sync bool) error {
 func (x *Executor) truncateJournal(js *jailState) error {
 	js.pending = js.pending[:0]
 	if js.journal == nil {
-		f, _, err := openJournal(x.dir, js.name)
+		f, err := openJournal(x.dir, js.name)
 		if err != nil {
 			return err
 		}
@@ -382,23 +382,6 @@ func (x *Executor) truncateJournal(js *jailState) error {
 	}
 	if err := js.journal.Truncate(0); err != nil {
 		return fmt.Errorf("jail %s: truncate journal: %w", js.name, err)
-	}
-	return nil
-}
-
-// dropJournal removes the journal at the end of a clean stop, with the
-// pending lines the record's removal has superseded: the next start then
-// creates it and has nothing to read (see openJournal). If it cannot be
-// removed it is emptied instead, as it always was.
-func (x *Executor) dropJournal(js *jailState) error {
-	js.pending = js.pending[:0]
-	if js.journal != nil {
-		js.journal.Close()
-		js.journal = nil
-	}
-	if err := removeJournal(x.dir, js.name); err != nil {
-		x.warnf("%v (emptied instead)", err)
-		return x.truncateJournal(js)
 	}
 	return nil
 }
@@ -1207,7 +1190,7 @@ func (x *Executor) finishStop(js *jailState) error {
 				js.snap = false
 			}
 		}
-		if err := x.dropJournal(js); err != nil {
+		if err := x.truncateJournal(js); err != nil {
 			errs = append(errs, err)
 		}
 		js.rec = nil

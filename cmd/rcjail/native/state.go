@@ -316,13 +316,10 @@ func loadRecord(dir *os.File, jail string, warn func(string, ...any)) (r *Record
 	case !errors.Is(err, fs.ErrNotExist):
 		warn("jail %s: read record: %v (falling back to the mount table)", jail, err)
 	}
-	journal, created, err := openJournal(dir, jail)
+	journal, err = openJournal(dir, jail)
 	if err != nil {
 		warn("%v", err)
 		return r, snap, nil
-	}
-	if created {
-		return r, snap, journal // just made, empty: nothing to replay
 	}
 	j, err := io.ReadAll(journal)
 	if err != nil {
@@ -366,18 +363,6 @@ func removeRecord(dir *os.File, jail string) error {
 
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("jail %s: remove record: %w", jail, err)
-	}
-	return nil
-}
-
-// removeJournal removes the jail's journal, at the end of a clean stop,
-// once the snapshot is gone (a crash in between leaves a journal alone,
-// which is read as before). The next start then creates it afresh and
-// knows there is nothing in it to read (openJournal). Removing it costs
-// what truncating it did.
-func removeJournal(dir *os.File, jail string) error {
-	if err := removeAt(dir, stateName(jail)+".journal"); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("jail %s: remove journal: %w", jail, err)
 	}
 	return nil
 }
