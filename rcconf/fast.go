@@ -316,11 +316,21 @@ func (r *runner) fastParam(s string, i int, run bool) (string, int, bool) {
 			return word, n, true
 		}
 		return "", n, true
-	case '#':
-		return trimPrefix(val, word, double), n, true
-	default:
-		return trimSuffix(val, word, double), n, true
 	}
+	// A # or % trim: pattern.go's matcher, whose cost is the value's length
+	// times the pattern's and which polls the deadline. When the time limit
+	// cuts it short the line goes to the parser, whose first poll fails it
+	// with its position.
+	g, ok := r.glob(syntax.Pos{}, word, func() string { return "${" + name + string(op) + "…}" })
+	if !ok {
+		return "", 0, false
+	}
+	out := g.trim(val, op == '%', double)
+	if r.scanCut {
+		r.scanCut = false
+		return "", 0, false
+	}
+	return out, n, true
 }
 
 // fastArith reads $((EXPR)) at s[start] where EXPR holds only numbers,
@@ -492,66 +502,6 @@ func simpleArith(body string) (syntax.ArithmExpr, bool) {
 	t.y.Parts = t.yp[:]
 	t.bin.Op, t.bin.X, t.bin.Y = op, &t.x, &t.y
 	return &t.bin, true
-}
-
-// starMatch matches t against a pattern of literal bytes and * only.
-func starMatch(p, t string) bool {
-	pi, ti := 0, 0
-	star, mark := -1, 0
-	for ti < len(t) {
-		switch {
-		case pi < len(p) && p[pi] == '*':
-			star, mark = pi, ti
-			pi++
-		case pi < len(p) && p[pi] == t[ti]:
-			pi++
-			ti++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			ti = mark
-		default:
-			return false
-		}
-	}
-	for pi < len(p) && p[pi] == '*' {
-		pi++
-	}
-	return pi == len(p)
-}
-
-func trimPrefix(v, p string, longest bool) string {
-	if longest {
-		for i := len(v); i >= 0; i-- {
-			if starMatch(p, v[:i]) {
-				return v[i:]
-			}
-		}
-		return v
-	}
-	for i := 0; i <= len(v); i++ {
-		if starMatch(p, v[:i]) {
-			return v[i:]
-		}
-	}
-	return v
-}
-
-func trimSuffix(v, p string, longest bool) string {
-	if longest {
-		for i := 0; i <= len(v); i++ {
-			if starMatch(p, v[i:]) {
-				return v[:i]
-			}
-		}
-		return v
-	}
-	for i := len(v); i >= 0; i-- {
-		if starMatch(p, v[i:]) {
-			return v[:i]
-		}
-	}
-	return v
 }
 
 // appendTo returns cur with rest appended, reusing name's append buffer when

@@ -68,16 +68,27 @@ type glob struct {
 	stop func() bool
 }
 
+// pollWork is how much work (pattern items times bytes in a scan, bytes
+// looked at in a compile) passes between two polls of stop.
+const pollWork = 1 << 16
+
+// errStopped is compileGlob's error when stop cut it short.
+var errStopped = errors.New("pattern compile stopped")
+
 // patternError is a pattern construct rcconf refuses; its text names it.
 type patternError struct{ msg string }
 
 func (e *patternError) Error() string { return e.msg }
 
-// compileGlob compiles a pattern string as expand produces it.
-func compileGlob(pat string) (*glob, error) {
+// compileGlob compiles a pattern string as expand produces it. stop (nil
+// for none) is polled as for a scan: a pattern of many brackets that never
+// close costs its length for each of them.
+func compileGlob(pat string, stop func() bool) (*glob, error) {
 	g := &glob{}
 	var lit strings.Builder
 	isLit := true
+	work := 0
+	var cls classEnds
 	for i := 0; i < len(pat); i++ {
 		c := pat[i]
 		switch c {
@@ -98,9 +109,19 @@ func compileGlob(pat string) (*glob, error) {
 			}
 			g.items = append(g.items, globItem{kind: globStar})
 		case '[':
-			set, end, err := bracket(pat, i)
+			set, end, err := bracket(pat, i, &cls)
 			if err != nil {
 				return nil, err
+			}
+			scanned := end - i
+			if set == nil {
+				scanned = len(pat) - i // looked at to its end
+			}
+			if work += scanned; work >= pollWork {
+				work = 0
+				if stop != nil && stop() {
+					return nil, errStopped
+				}
 			}
 			if set == nil {
 				// No closing ]: the [ is a literal character.
@@ -142,12 +163,35 @@ var charClasses = map[string]func(c byte) bool{
 func isAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
+// classEnds remembers, for each of ':' '=' '.', where the last search for
+// the end of a [:name:] (":]", "=]", ".]") started and what it found (-1:
+// none), so that a pattern with many "[:" but no ":]" is not searched to
+// its end from each of them.
+type classEnds struct {
+	from, at [3]int
+	valid    [3]bool
+}
+
+// end is the index of the first kind+"]" in pat at or after i, or -1.
+func (c *classEnds) end(pat string, i int, kind byte) int {
+	k := strings.IndexByte(":=.", kind)
+	if c.valid[k] && c.from[k] <= i && (c.at[k] < 0 || c.at[k] >= i) {
+		return c.at[k]
+	}
+	at := strings.Index(pat[i:], string(kind)+"]")
+	if at >= 0 {
+		at += i
+	}
+	c.from[k], c.at[k], c.valid[k] = i, at, true
+	return at
+}
+
 // bracket parses the bracket expression that starts at pat[open] == '['.
 // It returns the set and the index of the closing ], or a nil set when
 // there is no closing ] (the [ is then literal, as in dash). A ] right
 // after [ or [! is a member, a backslash makes the next byte a member, and
 // a - between two members is a range.
-func bracket(pat string, open int) (*[4]uint64, int, error) {
+func bracket(pat string, open int, cls *classEnds) (*[4]uint64, int, error) {
 	refuse := ""
 	var set [4]uint64
 	add := func(c byte) { set[c>>6] |= 1 << (c & 63) }
@@ -170,7 +214,8 @@ func bracket(pat string, open int) (*[4]uint64, int, error) {
 		i++
 		if c == '[' && i < len(pat) && (pat[i] == ':' || pat[i] == '=' || pat[i] == '.') {
 			kind := pat[i]
-			if end := strings.Index(pat[i+1:], string(kind)+"]"); end >= 0 {
+			if e := cls.end(pat, i+1, kind); e >= 0 {
+				end := e - (i + 1)
 				name := pat[i+1 : i+1+end]
 				fn, ok := charClasses[name]
 				if kind != ':' || !ok {
@@ -224,28 +269,28 @@ func bracket(pat string, open int) (*[4]uint64, int, error) {
 	return &set, i, nil
 }
 
-// reversed is the pattern read backwards, for suffix matching.
-func (g *glob) reversed() *glob {
-	r := &glob{items: make([]globItem, len(g.items)), lit: g.lit, isLit: g.isLit, stop: g.stop}
-	for i, it := range g.items {
-		r.items[len(g.items)-1-i] = it
-	}
-	return r
-}
-
-// scan runs the pattern over s (backwards when back is set) and reports the
-// lengths n for which the first n bytes scanned match the whole pattern:
-// the smallest such n, the largest, and whether there is any. With
+// scan runs the pattern over s (both read backwards when back is set, for
+// suffix matching) and reports the lengths n for which the first n bytes
+// scanned match the whole pattern: the smallest such n, the largest, and
+// whether there is any. With
 // firstOnly it stops at the smallest. The pattern is run as a set of
 // states (an NFA), so the cost is len(s) times the pattern length, never
-// exponential.
+// exponential; stop is polled every pollWork of that cost, and when it
+// says so the scan gives up as if nothing matched (the caller must then
+// fail: scanDone).
 func (g *glob) scan(s string, back, firstOnly bool) (smallest, largest int, ok bool) {
 	m := len(g.items)
 	cur := make([]bool, m+1)
 	next := make([]bool, m+1)
+	item := func(p int) *globItem {
+		if back {
+			return &g.items[m-1-p]
+		}
+		return &g.items[p]
+	}
 	closure := func(set []bool) {
 		for p := 0; p < m; p++ {
-			if set[p] && g.items[p].kind == globStar {
+			if set[p] && item(p).kind == globStar {
 				set[p+1] = true
 			}
 		}
@@ -253,6 +298,7 @@ func (g *glob) scan(s string, back, firstOnly bool) (smallest, largest int, ok b
 	cur[0] = true
 	closure(cur)
 	smallest, largest = -1, -1
+	work := 0
 	for n := 0; ; n++ {
 		if cur[m] {
 			if smallest < 0 {
@@ -266,8 +312,11 @@ func (g *glob) scan(s string, back, firstOnly bool) (smallest, largest int, ok b
 		if n == len(s) {
 			break
 		}
-		if n&0xffff == 0xffff && g.stop != nil && g.stop() {
-			return -1, -1, false
+		if work += m + 1; work >= pollWork {
+			work = 0
+			if g.stop != nil && g.stop() {
+				return -1, -1, false
+			}
 		}
 		c := s[n]
 		if back {
@@ -281,7 +330,7 @@ func (g *glob) scan(s string, back, firstOnly bool) (smallest, largest int, ok b
 			if !cur[p] {
 				continue
 			}
-			it := &g.items[p]
+			it := item(p)
 			if it.kind == globStar {
 				next[p] = true
 				alive = true
@@ -317,11 +366,7 @@ func (g *glob) trim(v string, suffix, longest bool) string {
 		}
 		return strings.TrimPrefix(v, g.lit)
 	}
-	pg := g
-	if suffix {
-		pg = g.reversed()
-	}
-	small, large, ok := pg.scan(v, suffix, !longest)
+	small, large, ok := g.scan(v, suffix, !longest)
 	if !ok {
 		return v
 	}
@@ -401,21 +446,34 @@ func (r *runner) evalTrim(id string) (string, bool) {
 	op := pe.Exp.Op
 	out := g.trim(v.Str, op == syntax.RemSmallSuffix || op == syntax.RemLargeSuffix,
 		op == syntax.RemLargePrefix || op == syntax.RemLargeSuffix)
-	return out, r.scanDone(pe.Pos(), len(v.Str))
+	return out, r.scanDone(pe.Pos())
 }
 
-// scanDone reports whether the last pattern scan, over n bytes, ran to its
-// end, failing at pos when the time limit cut it short (only a scan of
-// over 64 KiB polls it).
-func (r *runner) scanDone(pos syntax.Pos, n int) bool {
-	if n < 0xffff {
+// scanDone reports whether the last pattern scan ran to its end, failing at
+// pos when the time limit cut it short (its result is then wrong).
+func (r *runner) scanDone(pos syntax.Pos) bool {
+	if !r.scanCut {
 		return true
 	}
-	if err := r.ctx.Err(); err != nil {
-		r.fail(pos, err, "evaluation stopped: %v (time limit %v)", err, r.opts.Timeout)
-		return false
+	r.scanCut = false
+	r.stopAt(pos)
+	return false
+}
+
+// stopAt fails at pos with the time limit's error.
+func (r *runner) stopAt(pos syntax.Pos) {
+	err := r.ctx.Err()
+	r.fail(pos, err, "evaluation stopped: %v (time limit %v)", err, r.opts.Timeout)
+}
+
+// scanStop is the stop function of every compiled pattern: it polls the
+// deadline and records that a scan was cut short.
+func (r *runner) scanStop() bool {
+	if r.ctx.Err() != nil {
+		r.scanCut = true
+		return true
 	}
-	return true
+	return false
 }
 
 // glob compiles pat (cached); a refused construct fails at pos, naming the
@@ -424,12 +482,20 @@ func (r *runner) glob(pos syntax.Pos, pat string, what func() string) (*glob, bo
 	if g, ok := r.globCache[pat]; ok {
 		return g, true
 	}
-	g, err := compileGlob(pat)
+	if r.stopGlob == nil {
+		r.stopGlob = r.scanStop
+	}
+	g, err := compileGlob(pat, r.stopGlob)
+	if err == errStopped {
+		r.scanCut = false
+		r.stopAt(pos)
+		return nil, false
+	}
 	if err != nil {
 		r.fail(pos, err, "pattern %q in %s: %v", pat, what(), err)
 		return nil, false
 	}
-	g.stop = func() bool { return r.ctx.Err() != nil }
+	g.stop = r.stopGlob
 	if r.globCache == nil {
 		r.globCache = map[string]*glob{}
 	}

@@ -116,6 +116,10 @@ type runner struct {
 	// (pattern.go); globCache holds compiled byte-wise patterns.
 	trims     []trimExp
 	globCache map[string]*glob
+	// stopGlob is scanStop, made once; scanCut is set when it cut a
+	// pattern scan short (scanDone).
+	stopGlob func() bool
+	scanCut  bool
 	// globAt is the position of the words being field-expanded while they
 	// may put ? or [...] in a pathname pattern (pattern.go: readDirGlob).
 	globAt   syntax.Pos
@@ -788,7 +792,7 @@ func (r *runner) caseClause(c *syntax.CaseClause) {
 				return
 			}
 			m := g.matchAll(word)
-			if !r.scanDone(pw.Pos(), len(word)) {
+			if !r.scanDone(pw.Pos()) {
 				return
 			}
 			if m {
