@@ -233,11 +233,13 @@ func (s *Session) ShareSources(src *Sources) {
 // the mount busy); a mount made beside them is not seen, so, as for a
 // [Session], every mount and unmount that could cover a cached source must go
 // through the sessions sharing it while it is open, and Close it before any
-// other program may mount or unmount. On Linux, from a source's second use
-// on, binds are cloned from a detached copy of it (the same bind; the kernel
-// then need not look at every mount on the source's file system mount). The
-// zero Sources is ready to use and safe for concurrent use; a closed one
-// opens sources again when needed.
+// other program may mount or unmount. On Linux a source's first use opens
+// nothing (the bind is cloned from the source's name in its parent, with the
+// same rule), the second opens and keeps it, and from the third on binds are
+// cloned from a detached copy of it (the same bind; the kernel then need not
+// look at every mount on the source's file system mount): see the package
+// documentation. The zero Sources is ready to use and safe for concurrent
+// use; a closed one opens sources again when needed.
 type Sources struct {
 	mu   sync.Mutex
 	ents []sourceEnt

@@ -18,7 +18,10 @@
 // stop) with the same checks, walking the jail root, the targets' parents
 // and source roots once for the sequence instead of once per entry; every
 // mount and unmount under its roots must go through it while it is open,
-// and Close releases it. [Mounted.UniqueID] (Linux 6.8+) is a mount id the
+// and Close releases it. [Session.ShareSources] makes sessions take their
+// nullfs sources from a shared [Sources] (see below); it exists on every
+// system and does nothing where sessions share nothing (FreeBSD, others).
+// [Mounted.UniqueID] (Linux 6.8+) is a mount id the
 // kernel never reuses; an [Expect] carrying it is recognised by it alone. Every
 // error is an [*Error] naming operation, type, source, target, flags (by name)
 // and cause, with the sentinels [ErrNotMounted] (treat the unmount as done),
@@ -61,6 +64,43 @@
 // fd. Mount ids are reused by the kernel after an unmount; that is why the
 // source and type are checked as well, unless the Expect carries the unique
 // id and it matches.
+//
+// # Shared sources (Linux)
+//
+// A [Sources] holds the nullfs sources (skeleton directories) of the sessions
+// sharing it, so that a run of many jails walks each skeleton directory once.
+// What a source's n-th use since the Sources was last closed does:
+//
+//   - first: nothing is opened for it. The bind is cloned straight from the
+//     source's name in its parent (open_tree(OPEN_TREE_CLONE|
+//     AT_SYMLINK_NOFOLLOW), read-only in the same call with open_tree_attr),
+//     the parent opened by the session with no symlink in any component: the
+//     same directory an open of the source would give. A clone whose root is
+//     not a directory is dropped before it is attached (a symlink source is
+//     refused, never mounted, even onto a symlink swapped in at the target).
+//     If this fails in any way (a source reached through a SourceRoot
+//     symlink, a missing source, a bad target) the normal path below is
+//     taken and reports the error. One jail's start uses each source once
+//     (the executor closes its sources before the jail runs), so this is the
+//     common case: three system calls fewer per entry.
+//   - second: the source is opened with the full rules (no symlink at all,
+//     or only inside SourceRoot) and kept; the bind is cloned from that fd.
+//     From here on the source is pinned: a later mount binds the directory
+//     the path named at this open, whatever it names by then (a swap for a
+//     symlink cannot redirect it).
+//   - third and later: binds are cloned from a detached, non-recursive copy
+//     of the source (one open_tree of the kept fd), which has no mounts on
+//     it, so the kernel does not look at every mount on the source's file
+//     system at each bind (has_locked_children: with the skeleton on the
+//     same file system as the jail roots, that was a cost in proportion to
+//     all the mounts made so far). The bind is the same: same directory and
+//     file system, same flags, no submounts, same propagation peers. Kernels
+//     before 6.15 refuse to clone a detached mount; the copy is then dropped
+//     and binds go on from the source fd.
+//
+// A session drops a kept source when it mounts on or above it or unmounts
+// there. Close the Sources (and the sessions) before any other program may
+// mount or unmount: a mount made beside them is not seen by a kept fd.
 //
 // # FreeBSD
 //

@@ -56,10 +56,12 @@ import (
 // System calls per read-only bind (new API, Linux 6.15+): openat2 of the
 // parent (shared by a Session), statx of the target (a Session reuses the
 // one its MkdirAll of the same target just made), openat2 of the source
-// (shared Sources: once per run, and binds are cloned from a detached copy
-// of it from its second use on), open_tree_attr, move_mount, renameat2
-// onto itself (settle; a Session reads the parent instead, cheaper), statx
-// and statmount (verify), fstat of the source (the mount(2) fallback only),
+// (none at a shared source's first use, which clones by name from the
+// source's parent; from the second use once per run, and binds are cloned
+// from a detached copy of it from the third), open_tree_attr, move_mount,
+// renameat2 onto itself (settle; a Session reads the parent instead,
+// cheaper), statx (before move_mount at a first use) and statmount
+// (verify), fstat of the source (the mount(2) fallback only),
 // and the closes; per unmount: openat2 of the parent (shared by a Session),
 // statx, stat of the source (skipped when the unique mount id matches),
 // umount2. The executor's steady state per skeleton entry: statx (its

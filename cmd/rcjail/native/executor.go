@@ -28,8 +28,9 @@ type Executor struct {
 	sys  sysState // what the OS layer (sys_<os>.go) keeps: FreeBSD's program runner
 
 	// src holds the nullfs sources (skeleton directories) every jail's
-	// session takes its binds from: each is opened once per mount sequence
-	// of the run instead of once per jail. It is closed wherever the
+	// session takes its binds from: each is opened at most once per mount
+	// sequence of the run instead of once per jail (its first use opens
+	// nothing; see mount.Sources). It is closed wherever the
 	// sessions are (closeSessions, release, Close), for the same reasons:
 	// before any program runs (a hook could mount over a skeleton
 	// directory, which a cached fd would not see, or want to unmount the
