@@ -536,12 +536,12 @@ func globByteRisk(words []*syntax.Word) bool {
 // readDirGlob lists a directory for expand's pathname expansion.
 func (r *runner) readDirGlob(name string) ([]fs.DirEntry, error) {
 	ents, err := r.fs.readDir(name)
-	if err != nil || !r.globAt.IsValid() {
+	if err != nil || !r.globRisk {
 		return ents, err
 	}
 	for _, e := range ents {
 		if n := e.Name(); !isASCII(n) {
-			r.fail(r.globAt, nil, "pathname expansion in %s: file name %q is not ASCII and the pattern may hold ? or [...], which /bin/sh matches byte by byte: not supported", name, n)
+			r.fail(r.fieldsAt, nil, "pathname expansion in %s: file name %q is not ASCII and the pattern may hold ? or [...], which /bin/sh matches byte by byte: not supported", name, n)
 			return nil, errGlobRefused
 		}
 	}

@@ -120,9 +120,12 @@ type runner struct {
 	// pattern scan short (scanDone).
 	stopGlob func() bool
 	scanCut  bool
-	// globAt is the position of the words being field-expanded while they
-	// may put ? or [...] in a pathname pattern (pattern.go: readDirGlob).
-	globAt   syntax.Pos
+	// fieldsAt is the position of the words being field-expanded, and
+	// globRisk whether they may put ? or [...] in a pathname pattern
+	// (pattern.go: readDirGlob). A command substitution in them expands
+	// words of its own: fields saves and restores both.
+	fieldsAt syntax.Pos
+	globRisk bool
 	readDir2 func(string) ([]fs.DirEntry, error)
 
 	parsers     []*syntax.Parser
@@ -875,11 +878,10 @@ func (r *runner) fields(pos syntax.Pos, words ...*syntax.Word) []string {
 			}
 		}
 	}
-	if globByteRisk(words) {
-		r.globAt = pos
-	}
+	at, risk := r.fieldsAt, r.globRisk
+	r.fieldsAt, r.globRisk = pos, globByteRisk(words)
 	out, err := expand.Fields(r.cfg(), words...)
-	r.globAt = syntax.Pos{}
+	r.fieldsAt, r.globRisk = at, risk
 	if r.err != nil {
 		return nil
 	}
