@@ -533,8 +533,17 @@ func globByteRisk(words []*syntax.Word) bool {
 	return false
 }
 
-// readDirGlob lists a directory for expand's pathname expansion.
+// readDirGlob lists a directory for expand's pathname expansion. It polls
+// the deadline first: one word such as /*/*/*/* lists a whole tree inside
+// one command, where the command budget's poll does not come.
 func (r *runner) readDirGlob(name string) ([]fs.DirEntry, error) {
+	if r.err != nil {
+		return nil, errGlobRefused
+	}
+	if r.ctx.Err() != nil {
+		r.stopAt(r.fieldsAt)
+		return nil, errGlobRefused
+	}
 	ents, err := r.fs.readDir(name)
 	if err != nil || !r.globRisk {
 		return ents, err

@@ -322,3 +322,24 @@ func TestDeadlineStopsScans(t *testing.T) {
 		})
 	}
 }
+
+// TestDeadlineStopsGlob: pathname expansion polls the deadline at each
+// directory it lists, so one word listing a large tree stops at the time
+// limit. The context is cancelled before Load starts and the loader runs
+// fewer than 256 commands, so the stop can only come from the listing.
+func TestDeadlineStopsGlob(t *testing.T) {
+	root := rcTree(t, "\nfor f in /d/*/*; do x=$f; done\n")
+	for _, d := range []string{"d/a/1", "d/b/2"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	v, err := Load(ctx, Options{Root: root, Env: []string{}})
+	wantErr(t, v, err, "/etc/rc.conf:2:", "evaluation stopped: context canceled")
+	v, err = loadRoot(t, root, nil)
+	if err != nil || getOr(v, "x") != "/d/b/2" {
+		t.Errorf("without a deadline: x = %q, %v", getOr(v, "x"), err)
+	}
+}
