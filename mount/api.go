@@ -415,7 +415,9 @@ func (r *Request) validate() error {
 	if err := checkRootRel("mount", r.Root, r.Target, false); err != nil {
 		return err
 	}
-	if r.FSType == NullFS && within(path.Join(r.Root, r.Target), r.Source) {
+	// Root and Target are clean (checked above), Root is not "/": their
+	// join is Root + "/" + Target, compared piecewise.
+	if r.FSType == NullFS && withinJoined(r.Root, r.Target, r.Source) {
 		return fail("source %q is inside the target", r.Source)
 	}
 	return nil
@@ -446,7 +448,10 @@ func checkRootRel(op, root, rel string, allowDot bool) error {
 	if rel == "." && allowDot {
 		return nil
 	}
-	if rel == "" || rel == "." || path.IsAbs(rel) || path.Clean(rel) != rel || rel == ".." || strings.HasPrefix(rel, "../") {
+	// cleanRel says the same as the full test (empty, ".", absolute,
+	// unclean, "..", "../…": each has an empty, "." or ".." component),
+	// in one pass: it runs for every mount and unmount.
+	if !cleanRel(rel) {
 		return bad("target %q is not a clean relative path inside the root", rel)
 	}
 	if strings.ContainsRune(rel, 0) || strings.ContainsRune(root, 0) {
@@ -455,9 +460,34 @@ func checkRootRel(op, root, rel string, allowDot bool) error {
 	return nil
 }
 
-func isCleanAbs(p string) bool { return path.IsAbs(p) && path.Clean(p) == p }
+// isCleanAbs reports whether p is absolute and clean: "/" or "/" followed
+// by a cleanRel path (any other absolute path has an empty, "." or ".."
+// component, which path.Clean would remove).
+func isCleanAbs(p string) bool { return p == "/" || len(p) > 1 && p[0] == '/' && cleanRel(p[1:]) }
 
-// within reports whether p is dir or lies below it.
+// cleanRel reports whether s is a relative path that path.Clean leaves as
+// it is and that does not climb: one or more components, none of them
+// empty, "." or "..". One pass, no allocation.
+func cleanRel(s string) bool {
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == '/' {
+			if c := s[start:i]; c == "" || c == "." || c == ".." {
+				return false
+			}
+			start = i + 1
+		}
+	}
+	return true
+}
+
+// within reports whether p is dir or lies below it (dir clean).
 func within(dir, p string) bool {
-	return p == dir || dir == "/" || strings.HasPrefix(p, dir+"/")
+	return p == dir || dir == "/" || len(p) > len(dir) && p[len(dir)] == '/' && p[:len(dir)] == dir
+}
+
+// withinJoined is within(root+"/"+rel, p) without building the join.
+func withinJoined(root, rel, p string) bool {
+	n, k := len(root), len(root)+1+len(rel)
+	return len(p) >= k && p[:n] == root && p[n] == '/' && p[n+1:k] == rel && (len(p) == k || p[k] == '/')
 }

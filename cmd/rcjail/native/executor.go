@@ -420,6 +420,17 @@ func staleError(js *jailState, what []string) error {
 	return fmt.Errorf("jail %s: stale mounts under %s, run stop: %s", js.name, js.root, strings.Join(what, ", "))
 }
 
+// joinPath is path.Join(root, r), one concatenation when root is a clean
+// absolute path other than "/" and r a clean relative one that does not
+// climb (every step of a plan): path.Join cleans again, at every mount and
+// unmount.
+func joinPath(root, r string) string {
+	if plainAbs(root) && plainRel(r) {
+		return root + "/" + r
+	}
+	return path.Join(root, r)
+}
+
 func rel(root, p string) (string, error) {
 	// strings.HasPrefix(p, root+"/"), without building root+"/" for
 	// every step.
@@ -655,7 +666,7 @@ func sourceRoot(src, r string) string {
 
 // mountOne reconciles one mount with the kernel's table and makes it.
 func (x *Executor) mountOne(js *jailState, req mount.Request) error {
-	full := path.Join(req.Root, req.Target)
+	full := joinPath(req.Root, req.Target)
 	for attempt := 0; ; attempt++ {
 		if e, ok := js.stale[full]; ok {
 			// Something is already mounted exactly here. Adopt it only
@@ -768,7 +779,7 @@ func (x *Executor) Unmount(ctx context.Context, s compat.Unmount) error {
 // else the kernel's (by id, after checking the kernel's type against the
 // planned one). ok is false when nothing is mounted there.
 func (x *Executor) expectFor(js *jailState, root, r, fstype string) (mount.Expect, bool, error) {
-	full := path.Join(root, r)
+	full := joinPath(root, r)
 	if js.rec != nil {
 		for i := len(js.rec.Mounts) - 1; i >= 0; i-- {
 			m := &js.rec.Mounts[i]
@@ -806,7 +817,7 @@ func (x *Executor) expectFor(js *jailState, root, r, fstype string) (mount.Expec
 // unmountRetry unmounts, retrying a busy mount until BusyTimeout; then it
 // reports the processes holding it. The record follows the kernel.
 func (x *Executor) unmountRetry(js *jailState, exp mount.Expect) error {
-	full := path.Join(exp.Root, exp.Target)
+	full := joinPath(exp.Root, exp.Target)
 	deadline := time.Now().Add(x.opts.BusyTimeout)
 	var err error
 	closed := false
