@@ -66,11 +66,12 @@ func retry(f func() (int, error)) (int, error) {
 	}
 }
 
-// rel is name as a path relative to the root: cleaned as the shell's
-// absolute path (a leading ".." stays at the root, as in a chroot), "."
-// for the root itself.
+// rel is name as a path relative to the root ("." for the root itself).
+// It is not cleaned: "a/link/.." is the parent of where link leads, as the
+// kernel resolves it for /bin/sh, not "a" (path.Clean would read another
+// file). Both resolvers take ".." physically and stop it at the root.
 func rel(name string) string {
-	c := strings.TrimPrefix(path.Clean("/"+name), "/")
+	c := strings.TrimLeft(name, "/")
 	if c == "" {
 		return "."
 	}

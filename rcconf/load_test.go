@@ -314,7 +314,7 @@ func TestVFSConfined(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(outside, "secret"), []byte("LEAKED"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	root := tree(t, map[string]string{"etc/file": "in-tree", "etc/sub/x": "x"})
+	root := tree(t, map[string]string{"etc/file": "in-tree", "etc/sub/x": "x", "etc/sub/inner/y": "y"})
 	links := map[string]string{
 		"etc/abs":      "/etc/file",
 		"etc/rel":      "../etc/file",
@@ -328,6 +328,7 @@ func TestVFSConfined(t *testing.T) {
 		"etc/host":     filepath.Join(outside, "secret"),
 		"etc/hostrel":  strings.Repeat("../", 20) + strings.TrimPrefix(filepath.Join(outside, "secret"), "/"),
 		"etc/chain":    "abs",
+		"etc/deep":     "sub/inner",
 	}
 	for name, target := range links {
 		if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
@@ -354,6 +355,13 @@ func TestVFSConfined(t *testing.T) {
 		{name: "/etc/sub/back", want: "in-tree"},
 		{name: "/etc/sub/dots/etc/file", want: "in-tree"},
 		{name: "/etc/sub", want: ""}, // a directory reads as empty, as in dash
+		// ".." after a link is the parent of where it leads, not a
+		// lexical step back (the kernel's and so /bin/sh's reading).
+		{name: "/etc/deep/../x", want: "x"},
+		{name: "/etc/dirlink/../etc/file", want: "in-tree"},
+		{name: "/etc/deep/../../../../../etc/file", want: "in-tree"},
+		{name: "/etc/dirlink/../x", err: fs.ErrNotExist},
+		{name: "etc//sub/./x", want: "x"},
 		{name: "/etc/loop", err: syscall.ELOOP},
 		{name: "/etc/loop/x", err: syscall.ELOOP},
 		{name: "/etc/dangling", err: fs.ErrNotExist},
@@ -416,7 +424,7 @@ func TestVFSConfined(t *testing.T) {
 			}
 		}
 		slices.Sort(names)
-		if err != nil || !slices.Equal(names, []string{"back", "dots", "x"}) {
+		if err != nil || !slices.Equal(names, []string{"back", "dots", "inner", "x"}) {
 			t.Errorf("walk=%v: readDir(/etc/dirlink/sub) = %q, %v", walk, names, err)
 		}
 	}
