@@ -731,8 +731,9 @@ func (x *Executor) mountOne(js *jailState, req mount.Request) error {
 }
 
 func hasMount(r *Record, target string) bool {
+	plain := plainAbs(target)
 	for i := range r.Mounts {
-		if r.Mounts[i].at(target) {
+		if r.Mounts[i].atIn(target, plain) {
 			return true
 		}
 	}
@@ -781,9 +782,10 @@ func (x *Executor) Unmount(ctx context.Context, s compat.Unmount) error {
 func (x *Executor) expectFor(js *jailState, root, r, fstype string) (mount.Expect, bool, error) {
 	full := joinPath(root, r)
 	if js.rec != nil {
+		plain := plainAbs(full)
 		for i := len(js.rec.Mounts) - 1; i >= 0; i-- {
 			m := &js.rec.Mounts[i]
-			if m.at(full) && (fstype == "" || fstype == m.FSType) {
+			if m.atIn(full, plain) && (fstype == "" || fstype == m.FSType) {
 				return mount.Expect{ID: m.ID, UniqueID: m.UniqueID, FSType: m.FSType, Source: m.Source, Root: root, Target: r}, true, nil
 			}
 		}
@@ -1142,13 +1144,18 @@ func (x *Executor) finishStop(js *jailState) error {
 	}
 	var errs []error
 	// Deepest first; among equals the later mount first.
-	ms := make([]RecMount, 0, len(r.Mounts))
-	for i := len(r.Mounts) - 1; i >= 0; i-- {
-		ms = append(ms, r.Mounts[i])
+	// Each target's depth is counted once, not at every comparison.
+	type byDepth struct {
+		m     RecMount
+		depth int
 	}
-	sort.SliceStable(ms, func(i, j int) bool { return strings.Count(ms[i].Target(), "/") > strings.Count(ms[j].Target(), "/") })
+	ms := make([]byDepth, 0, len(r.Mounts))
+	for i := len(r.Mounts) - 1; i >= 0; i-- {
+		ms = append(ms, byDepth{r.Mounts[i], strings.Count(r.Mounts[i].Target(), "/")})
+	}
+	sort.SliceStable(ms, func(i, j int) bool { return ms[i].depth > ms[j].depth })
 	for i := range ms {
-		m := ms[i]
+		m := ms[i].m
 		if err := x.unmountRetry(js, mount.Expect{ID: m.ID, UniqueID: m.UniqueID, FSType: m.FSType, Source: m.Source, Root: m.Root, Target: m.Rel}); err != nil {
 			errs = append(errs, fmt.Errorf("jail %s: %w", js.name, err))
 		}

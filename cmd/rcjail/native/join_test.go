@@ -16,3 +16,30 @@ func TestJoinPath(t *testing.T) {
 		}
 	}
 }
+
+// TestRecMountAtIn: the record search's comparison (the full path's
+// plainness computed once) answers exactly as comparing the joined target,
+// for clean entries and for the odd ones a hand-edited record may hold.
+func TestRecMountAtIn(t *testing.T) {
+	roots := []string{"/j", "/j/", "/", "", "j", "/a/../j", "/j/b", "//j", "/j/.", "/j/usr"}
+	rels := []string{"bin", "usr/lib", "usr//lib", "usr/./lib", "usr/lib/.", "usr/x/../lib", "", ".", "..", "../j/bin", "./bin", "bin/", "b/../bin", "/bin", "lib/..", "..bin", "lib"}
+	fulls := []string{"/j/bin", "/j/usr/lib", "/j", "/", "/bin", "/j/b/bin", "j/bin", "/j/..bin", "/j/bin/", "/jbin", "/j//bin", "/j/lib", "/j/usr/lib/x"}
+	n := 0
+	for _, root := range roots {
+		for _, rel := range rels {
+			m := RecMount{Root: root, Rel: rel}
+			for _, full := range fulls {
+				want := path.Join(root, rel) == full
+				if got := m.atIn(full, plainAbs(full)); got != want {
+					t.Errorf("RecMount{Root: %q, Rel: %q}.atIn(%q) = %v, want %v", root, rel, full, got, want)
+				}
+				if want {
+					n++
+				}
+			}
+		}
+	}
+	if n < 10 {
+		t.Fatalf("only %d matching cases: the table tests little", n)
+	}
+}

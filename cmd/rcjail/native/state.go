@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,7 +56,7 @@ type RecMount struct {
 }
 
 // Target is the absolute mount point.
-func (m RecMount) Target() string { return filepath.Join(m.Root, m.Rel) }
+func (m RecMount) Target() string { return joinPath(m.Root, m.Rel) }
 
 // at reports whether m's mount point is full (m.Target() == full) without
 // building the path: the record is searched by target at every mount and
@@ -85,6 +84,21 @@ func (m *RecMount) at(full string) bool {
 		return false // clean and longer than full
 	}
 	return m.Target() == full
+}
+
+// atIn is at for a search of a whole record for one full path: plain is
+// plainAbs(full), computed once for the search instead of once per entry.
+// An entry whose Root is full's leading components (the jail root: every
+// entry of a jail's record) is then plain itself, as a prefix of a plain
+// path ending at a component, so with a plain Rel its target is
+// Root + "/" + Rel and only the lengths need comparing; the scan of the
+// root's characters that at makes for a longer entry is skipped.
+func (m *RecMount) atIn(full string, plain bool) bool {
+	n := len(m.Root)
+	if plain && n > 1 && n < len(full) && full[n] == '/' && full[:n] == m.Root && plainRel(m.Rel) {
+		return n+1+len(m.Rel) == len(full) && full[n+1:] == m.Rel
+	}
+	return m.at(full)
 }
 
 // plainAbs reports whether s is "/" followed by a plainRel path: clean.
@@ -239,8 +253,9 @@ func (r *Record) apply(e event) {
 		// and the journal's truncation) changes nothing.
 		if e.M != nil {
 			t := e.M.Target()
+			plain := plainAbs(t)
 			for i := range r.Mounts {
-				if r.Mounts[i].at(t) {
+				if r.Mounts[i].atIn(t, plain) {
 					r.Mounts[i] = *e.M
 					return
 				}
@@ -249,8 +264,9 @@ func (r *Record) apply(e event) {
 		}
 	case "unmount":
 		for _, p := range e.Paths {
+			plain := plainAbs(p)
 			for i := len(r.Mounts) - 1; i >= 0; i-- {
-				if r.Mounts[i].at(p) {
+				if r.Mounts[i].atIn(p, plain) {
 					r.Mounts = append(r.Mounts[:i], r.Mounts[i+1:]...)
 					break
 				}
