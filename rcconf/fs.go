@@ -92,6 +92,10 @@ const (
 // open opens name with flags (openRead or openDir), following symlinks
 // with chroot semantics; the caller closes the descriptor.
 func (v *vfs) open(name string, flags int) (int, error) {
+	if name == "" {
+		// open("") fails (ENOENT) for /bin/sh; rel would make it the root.
+		return -1, pathErr("open", name, unix.ENOENT)
+	}
 	r := rel(name)
 	if fd, ok, err := v.openat2(r, flags); ok {
 		return fd, pathErr("open", name, err)

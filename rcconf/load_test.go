@@ -362,6 +362,7 @@ func TestVFSConfined(t *testing.T) {
 		{name: "/etc/deep/../../../../../etc/file", want: "in-tree"},
 		{name: "/etc/dirlink/../x", err: fs.ErrNotExist},
 		{name: "etc//sub/./x", want: "x"},
+		{name: "", err: fs.ErrNotExist}, // not the root directory read as empty
 		{name: "/etc/loop", err: syscall.ELOOP},
 		{name: "/etc/loop/x", err: syscall.ELOOP},
 		{name: "/etc/dangling", err: fs.ErrNotExist},
