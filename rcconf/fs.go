@@ -18,9 +18,6 @@ import (
 // it are how rc.conf code discards output, and it reads as empty.
 const devNull = "/dev/null"
 
-// maxLinks bounds symlink resolution, as the kernel's ELOOP does.
-const maxLinks = 40
-
 // vfs confines every file access of the evaluation to one directory, held
 // open as a directory descriptor: every path is resolved under it with
 // chroot semantics, so "..", absolute and relative symlinks cannot leave it

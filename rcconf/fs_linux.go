@@ -2,6 +2,10 @@ package rcconf
 
 import "golang.org/x/sys/unix"
 
+// maxLinks bounds symlink resolution in vfs.walk as the kernel's ELOOP
+// does (Linux's MAXSYMLINKS), so the walk and openat2 agree.
+const maxLinks = 40
+
 // resolveInRoot makes the kernel resolve a path as if the root were "/":
 // ".." stops at it and absolute symlinks start from it, in one system call
 // (the attack stopped: a symlink or ".." in the tree reaching host files).

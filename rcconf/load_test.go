@@ -3,6 +3,7 @@ package rcconf
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -338,6 +339,16 @@ func TestVFSConfined(t *testing.T) {
 	if err := syscall.Mkfifo(filepath.Join(root, "etc/fifo"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A chain of maxLinks links resolves; one more is ELOOP, in both.
+	for k := 1; k <= maxLinks+1; k++ {
+		target := fmt.Sprintf("c%d", k-1)
+		if k == 1 {
+			target = "file"
+		}
+		if err := os.Symlink(target, filepath.Join(root, fmt.Sprintf("etc/c%d", k))); err != nil {
+			t.Fatal(err)
+		}
+	}
 	reads := []struct {
 		name, want string
 		err        error  // errors.Is
@@ -363,6 +374,9 @@ func TestVFSConfined(t *testing.T) {
 		{name: "/etc/dirlink/../x", err: fs.ErrNotExist},
 		{name: "etc//sub/./x", want: "x"},
 		{name: "", err: fs.ErrNotExist}, // not the root directory read as empty
+		{name: fmt.Sprintf("/etc/c%d", maxLinks), want: "in-tree"},
+		{name: fmt.Sprintf("/etc/c%d", maxLinks+1), err: syscall.ELOOP},
+		{name: fmt.Sprintf("/etc/c%d/x", maxLinks+1), err: syscall.ELOOP},
 		{name: "/etc/loop", err: syscall.ELOOP},
 		{name: "/etc/loop/x", err: syscall.ELOOP},
 		{name: "/etc/dangling", err: fs.ErrNotExist},
