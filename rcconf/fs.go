@@ -193,6 +193,11 @@ func (v *vfs) walk(r string, follow bool, last func(dir int, base string) error)
 			// Possibly cut short: never follow part of a target.
 			return unix.ENAMETOOLONG
 		}
+		if n == 0 {
+			// An empty target (FreeBSD allows one) leads nowhere for the
+			// kernel; split, it would name the link's own directory.
+			return unix.ENOENT
+		}
 		if links++; links > maxLinks {
 			return unix.ELOOP
 		}
