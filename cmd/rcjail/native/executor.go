@@ -63,6 +63,8 @@ type jailState struct {
 	made     map[string]bool        // mount points this start mounted or adopted
 	stopping bool
 
+	plainRoot string // a root join found plainAbs (see join)
+
 	// mnt makes every mount, unmount and mount-point mkdir of this jail,
 	// sharing the jail root and parent directories it opened (without
 	// following symlinks) across the sequence instead of walking them
@@ -420,6 +422,22 @@ func staleError(js *jailState, what []string) error {
 	return fmt.Errorf("jail %s: stale mounts under %s, run stop: %s", js.name, js.root, strings.Join(what, ", "))
 }
 
+// join is joinPath for a step of this jail: the root's plainness is
+// checked once per root (the steps of a jail all name the same one), not at
+// every join.
+func (js *jailState) join(root, r string) string {
+	if root != js.plainRoot {
+		if !plainAbs(root) {
+			return path.Join(root, r)
+		}
+		js.plainRoot = root
+	}
+	if plainRel(r) {
+		return root + "/" + r
+	}
+	return path.Join(root, r)
+}
+
 // joinPath is path.Join(root, r), one concatenation when root is a clean
 // absolute path other than "/" and r a clean relative one that does not
 // climb (every step of a plan): path.Join cleans again, at every mount and
@@ -666,7 +684,7 @@ func sourceRoot(src, r string) string {
 
 // mountOne reconciles one mount with the kernel's table and makes it.
 func (x *Executor) mountOne(js *jailState, req mount.Request) error {
-	full := joinPath(req.Root, req.Target)
+	full := js.join(req.Root, req.Target)
 	for attempt := 0; ; attempt++ {
 		if e, ok := js.stale[full]; ok {
 			// Something is already mounted exactly here. Adopt it only
@@ -762,14 +780,14 @@ func (x *Executor) Unmount(ctx context.Context, s compat.Unmount) error {
 	if err != nil {
 		return fmt.Errorf("jail %s: unmount: %w", s.Jail, err)
 	}
-	exp, ok, err := x.expectFor(js, s.Root, r, s.FSType)
+	exp, full, inRec, ok, err := x.expectFor(js, s.Root, r, s.FSType)
 	if err != nil {
 		return fmt.Errorf("jail %s: %w", s.Jail, err)
 	}
 	if !ok {
 		return nil // nothing mounted there
 	}
-	if err := x.unmountRetry(js, exp); err != nil {
+	if err := x.unmountRetry(js, exp, full, inRec); err != nil {
 		return fmt.Errorf("jail %s: %w", s.Jail, err)
 	}
 	x.effect()
@@ -778,21 +796,22 @@ func (x *Executor) Unmount(ctx context.Context, s compat.Unmount) error {
 
 // expectFor builds what Unmount must find at root/r: the record's entry,
 // else the kernel's (by id, after checking the kernel's type against the
-// planned one). ok is false when nothing is mounted there.
-func (x *Executor) expectFor(js *jailState, root, r, fstype string) (mount.Expect, bool, error) {
-	full := joinPath(root, r)
+// planned one). ok is false when nothing is mounted there. full is
+// root/r; inRec says the expectation is the record's entry.
+func (x *Executor) expectFor(js *jailState, root, r, fstype string) (exp mount.Expect, full string, inRec, ok bool, err error) {
+	full = js.join(root, r)
 	if js.rec != nil {
 		plain := plainAbs(full)
 		for i := len(js.rec.Mounts) - 1; i >= 0; i-- {
 			m := &js.rec.Mounts[i]
 			if m.atIn(full, plain) && (fstype == "" || fstype == m.FSType) {
-				return mount.Expect{ID: m.ID, UniqueID: m.UniqueID, FSType: m.FSType, Source: m.Source, Root: root, Target: r}, true, nil
+				return mount.Expect{ID: m.ID, UniqueID: m.UniqueID, FSType: m.FSType, Source: m.Source, Root: root, Target: r}, full, true, true, nil
 			}
 		}
 	}
 	tbl, err := mount.Table()
 	if err != nil {
-		return mount.Expect{}, false, fmt.Errorf("unmount %s: %w", full, err)
+		return mount.Expect{}, full, false, false, fmt.Errorf("unmount %s: %w", full, err)
 	}
 	var top *mount.Entry
 	for i := range tbl {
@@ -801,7 +820,7 @@ func (x *Executor) expectFor(js *jailState, root, r, fstype string) (mount.Expec
 		}
 	}
 	if top == nil {
-		return mount.Expect{}, false, nil
+		return mount.Expect{}, full, false, false, nil
 	}
 	kt := kernelFSType(*top)
 	if fstype == "" {
@@ -810,23 +829,23 @@ func (x *Executor) expectFor(js *jailState, root, r, fstype string) (mount.Expec
 	if fstype != kt && !(fstype == mount.DevFS && kt == mount.TmpFS) {
 		// An admin's own mount (or anything else) where the plan expects
 		// ours: reported, never touched.
-		return mount.Expect{}, false, &mount.Error{Op: "unmount", FSType: fstype, Target: full,
+		return mount.Expect{}, full, false, false, &mount.Error{Op: "unmount", FSType: fstype, Target: full,
 			Err: fmt.Errorf("%s is mounted there (%s): %w", top.FSType, top.Source, mount.ErrNotOurs)}
 	}
-	return mount.Expect{ID: top.ID, FSType: fstype, Root: root, Target: r}, true, nil
+	return mount.Expect{ID: top.ID, FSType: fstype, Root: root, Target: r}, full, false, true, nil
 }
 
 // unmountRetry unmounts, retrying a busy mount until BusyTimeout; then it
 // reports the processes holding it. The record follows the kernel.
-func (x *Executor) unmountRetry(js *jailState, exp mount.Expect) error {
-	full := joinPath(exp.Root, exp.Target)
+// full is exp's mount point; inRec says exp is the record's entry for it.
+func (x *Executor) unmountRetry(js *jailState, exp mount.Expect, full string, inRec bool) error {
 	deadline := time.Now().Add(x.opts.BusyTimeout)
 	var err error
 	closed := false
 	for delay := 5 * time.Millisecond; ; {
 		err = unmountExpect(&js.mnt, exp)
 		if err == nil || errors.Is(err, mount.ErrNotMounted) {
-			x.forgetMount(js, full)
+			x.forgetMount(js, full, inRec)
 			return nil
 		}
 		if !errors.Is(err, syscall.EBUSY) {
@@ -860,8 +879,10 @@ func (x *Executor) unmountRetry(js *jailState, exp mount.Expect) error {
 	return err
 }
 
-func (x *Executor) forgetMount(js *jailState, full string) {
-	if js.rec != nil && hasMount(js.rec, full) {
+// forgetMount records the unmount of full when the record lists it: inRec
+// says so already (the search that found the entry), sparing a second one.
+func (x *Executor) forgetMount(js *jailState, full string, inRec bool) {
+	if js.rec != nil && (inRec || hasMount(js.rec, full)) {
 		_ = x.note(js, event{Ev: "unmount", Paths: []string{full}})
 	}
 }
@@ -1156,7 +1177,7 @@ func (x *Executor) finishStop(js *jailState) error {
 	sort.SliceStable(ms, func(i, j int) bool { return ms[i].depth > ms[j].depth })
 	for i := range ms {
 		m := ms[i].m
-		if err := x.unmountRetry(js, mount.Expect{ID: m.ID, UniqueID: m.UniqueID, FSType: m.FSType, Source: m.Source, Root: m.Root, Target: m.Rel}); err != nil {
+		if err := x.unmountRetry(js, mount.Expect{ID: m.ID, UniqueID: m.UniqueID, FSType: m.FSType, Source: m.Source, Root: m.Root, Target: m.Rel}, js.join(m.Root, m.Rel), true); err != nil {
 			errs = append(errs, fmt.Errorf("jail %s: %w", js.name, err))
 		}
 	}

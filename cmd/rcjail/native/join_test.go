@@ -43,3 +43,17 @@ func TestRecMountAtIn(t *testing.T) {
 		t.Fatalf("only %d matching cases: the table tests little", n)
 	}
 }
+
+// TestJailJoin: the per-jail join (root plainness remembered) gives
+// path.Join's answer whatever the order of roots, plain or not.
+func TestJailJoin(t *testing.T) {
+	var js jailState
+	roots := []string{"/j", "/j/", "/j", "//j", "/j", "/k/../j", "/k", "/j"}
+	for _, root := range roots {
+		for _, r := range []string{"a", "a/b", "a/../b", "", ".", "../x"} {
+			if got, want := js.join(root, r), path.Join(root, r); got != want {
+				t.Errorf("join(%q, %q) = %q, want %q", root, r, got, want)
+			}
+		}
+	}
+}
