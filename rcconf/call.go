@@ -523,6 +523,13 @@ func (r *runner) read(pos syntax.Pos, a []string) int {
 		}
 		line.WriteByte(b)
 	}
+	if !raw && strings.IndexByte(line.String(), '\\') >= 0 {
+		// dash drops what follows a backslash after a blank ("a \b"
+		// reads as "a"), bash keeps it; both drop an escaped trailing
+		// blank. No one reading is /bin/sh's.
+		r.fail(pos, nil, "read without -r of a line with a backslash escape: shells split it differently; use read -r")
+		return 2
+	}
 	ifs := " \t\n"
 	if v, ok := r.vars["IFS"]; ok {
 		ifs = v.value
