@@ -534,7 +534,7 @@ func (r *runner) read(pos syntax.Pos, a []string) int {
 	if v, ok := r.vars["IFS"]; ok {
 		ifs = v.value
 	}
-	fields := readFields(ifs, line.String(), len(a), raw)
+	fields := readFields(ifs, line.String(), len(a))
 	for i, n := range a {
 		v := ""
 		if i < len(fields) {
@@ -556,62 +556,52 @@ func (r *runner) read(pos syntax.Pos, a []string) int {
 // expand.ReadFields decodes runes and turns bytes that are not UTF-8 into
 // U+FFFD, where /bin/sh keeps them. IFS holds only white space here
 // (setVarAt refuses anything else), so no byte of a multi-byte character
-// can be a separator and valid UTF-8 splits the same either way.
-func readFields(ifs, s string, n int, raw bool) []string {
+// can be a separator and valid UTF-8 splits the same either way. The line
+// has no backslash escapes to honour: without -r, read refuses a line with
+// one; with -r a backslash is a plain byte.
+func readFields(ifs, s string, n int) []string {
 	isIFS := func(c byte) bool { return strings.IndexByte(ifs, c) >= 0 }
 	type span struct{ start, end int }
 	var fpos []span
-	out := make([]byte, 0, len(s))
-	infield, esc := false, false
+	infield := false
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if infield {
-			if isIFS(c) && (raw || !esc) {
-				fpos[len(fpos)-1].end = len(out)
-				infield = false
-			}
-		} else if !isIFS(c) && (raw || !esc) {
-			fpos = append(fpos, span{start: len(out), end: -1})
+		switch sep := isIFS(s[i]); {
+		case infield && sep:
+			fpos[len(fpos)-1].end = i
+			infield = false
+		case !infield && !sep:
+			fpos = append(fpos, span{start: i, end: -1})
 			infield = true
 		}
-		if c == '\\' {
-			if raw || esc {
-				out = append(out, c)
-			}
-			esc = !esc
-			continue
-		}
-		out = append(out, c)
-		esc = false
 	}
 	if len(fpos) == 0 {
 		return nil
 	}
 	if infield {
-		fpos[len(fpos)-1].end = len(out)
+		fpos[len(fpos)-1].end = len(s)
 	}
-	white := func(c byte) bool { return (c == ' ' || c == '\t' || c == '\n') && isIFS(c) }
+	white := func(c byte) bool { return (c == ' ' || c == '\t') && isIFS(c) }
 	switch {
 	case n == 1:
 		// One field: the whole line without leading and trailing IFS
 		// white space.
-		lo, hi := 0, len(out)
-		for lo < fpos[0].start && white(out[lo]) {
+		lo, hi := 0, len(s)
+		for lo < fpos[0].start && white(s[lo]) {
 			lo++
 		}
-		for hi > fpos[len(fpos)-1].end && white(out[hi-1]) {
+		for hi > fpos[len(fpos)-1].end && white(s[hi-1]) {
 			hi--
 		}
 		fpos[0].start, fpos[0].end = lo, hi
 		fpos = fpos[:1]
-	case n != -1 && n < len(fpos):
+	case n < len(fpos):
 		// The last variable takes the rest of the line.
 		fpos[n-1].end = fpos[len(fpos)-1].end
 		fpos = fpos[:n]
 	}
 	fields := make([]string, len(fpos))
 	for i, p := range fpos {
-		fields[i] = string(out[p.start:p.end])
+		fields[i] = s[p.start:p.end]
 	}
 	return fields
 }
