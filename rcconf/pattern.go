@@ -25,9 +25,10 @@ import (
 //     FreeBSD sh unsigned ones;
 //   - [=x=], [.x.] and unknown [:name:] classes inside a bracket.
 //
-// The pattern strings come from expand (expand.Literal of a trim word that
-// check has rewritten, or expand.Pattern of a case pattern): a backslash
-// makes the next byte literal, and quoted text arrives escaped that way.
+// The pattern strings come from expand (expand.Literal of a trim word, or
+// expand.Pattern of a case pattern, each rewritten by check so that no
+// quoted part is left for expand to escape its own way): a backslash makes
+// the next byte literal, and quoted text arrives with every byte escaped.
 
 // globKind is what one pattern element matches.
 type globKind uint8

@@ -220,7 +220,7 @@ func (r *runner) cfg() *expand.Config {
 
 const (
 	mangleArith = "\x01a" // $((…)) replaced by a parameter evaluated by arith.go
-	mangleQuote = "\x01q" // a quoted "$p" in a pattern: its value, glob characters escaped
+	mangleQuote = "\x01q" // a quoted "$p" in a pattern: its value, every byte escaped
 	mangleLen   = "\x01l" // ${#p}: the length in bytes, as dash counts (expand counts runes)
 	mangleWord  = "\x01w" // ${p:-word} and kin: word expanded only when used (expand is eager)
 )
