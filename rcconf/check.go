@@ -345,6 +345,9 @@ func checkQuotedPattern(w *syntax.Word, what string) string {
 				case *syntax.Lit:
 				case *syntax.ParamExp:
 					if !simpleParam(q) {
+						if q.Param != nil && q.Exp == nil && !q.Length {
+							return "a quoted $" + q.Param.Value + " inside a " + what + " is not supported"
+						}
 						return "a quoted ${…} operator inside a " + what + " is not supported"
 					}
 				default:
@@ -383,23 +386,22 @@ func quotedWordIn(pe *syntax.ParamExp) bool {
 	return false
 }
 
+// simpleParam reports whether p is a plain $NAME, $1, $0, $?, $# or $*
+// (a quoted one in a pattern becomes a mangleQuote parameter).
 func simpleParam(p *syntax.ParamExp) bool {
 	return p.Exp == nil && !p.Length && !p.Excl && p.Index == nil && p.Slice == nil &&
 		p.Repl == nil && p.Names == 0 && !p.Width && !p.IsSet && p.Param != nil &&
-		(validName(p.Param.Value) || isPositional(p.Param.Value))
+		(validName(p.Param.Value) || isDigits(p.Param.Value) || strings.Contains("?#*", p.Param.Value))
 }
 
-// isPositional reports whether s names a positional parameter ($1, ${10}).
-func isPositional(s string) bool {
-	if s == "" || s == "0" {
-		return false
-	}
+// isDigits reports whether s is a run of decimal digits ($1, ${10}, $0).
+func isDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if !isDigit(s[i]) {
 			return false
 		}
 	}
-	return true
+	return s != ""
 }
 
 // rewriteQuotedPattern makes quoted pattern characters literal: expand treats

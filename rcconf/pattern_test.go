@@ -399,3 +399,32 @@ func TestPatternQuotedWordRefused(t *testing.T) {
 		t.Errorf("y = %q, z = %q; want bc, 1", getOr(v, "y"), getOr(v, "z"))
 	}
 }
+
+// TestQuotedSpecialParams: "$*", "$?", "$#" and "$1" quoted in a case or
+// trim pattern are their values, matched literally, as in dash; "$@" is
+// refused by name.
+func TestQuotedSpecialParams(t *testing.T) {
+	src := `set -- a b '*'
+case "a b *" in "$*") a=y;; *) a=n;; esac
+case "a b c" in "$*") b=y;; *) b=n;; esac
+x="a b *x"; c=${x#"$*"}; d=${x%"$#"?}
+IFS=; case "ab*" in "$*") e=y;; *) e=n;; esac
+IFS='	'; case "a	b	*" in "$*") f=y;; *) f=n;; esac
+unset IFS
+false; case 1 in "$?") g=y;; *) g=n;; esac
+case "*" in "$3") h=y;; *) h=n;; esac; case "z" in "$3") i=y;; *) i=n;; esac
+set --; case "" in "$*") j=y;; *) j=n;; esac`
+	names := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}
+	v := mustLoad(t, src+"\n")
+	d := dashValues(t, src, names...)
+	for _, n := range names {
+		if got := getOr(v, n); got != d[n] {
+			t.Errorf("%s = %q, dash gives %q", n, got, d[n])
+		}
+	}
+	want := `/etc/rc.conf:1:11: a quoted $@ inside a case pattern is not supported`
+	v, err := loadRoot(t, rcTree(t, "case a in \"$@\") y=1;; esac\n"), nil)
+	if e := wantErr(t, v, err, want); e != nil && e.Error() != want {
+		t.Errorf("error\n %q, want\n %q", e.Error(), want)
+	}
+}

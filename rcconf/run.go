@@ -326,6 +326,14 @@ func (r *runner) getMangled(name string) expand.Variable {
 			return strVar("")
 		}
 		return strVar(v)
+	case name == mangleQuote+"*":
+		// "$*": the parameters joined by the first byte of IFS (IFS holds
+		// white space only here), none when it is empty.
+		sep := " "
+		if v, ok := r.vars["IFS"]; ok {
+			sep = v.value[:min(1, len(v.value))]
+		}
+		return strVar(quoteGlob(strings.Join(r.params, sep)))
 	case strings.HasPrefix(name, mangleQuote):
 		v := r.Get(name[len(mangleQuote):])
 		if !v.IsSet() && r.nounset {
