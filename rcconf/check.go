@@ -410,32 +410,39 @@ func isDigits(s string) bool {
 // literals with every byte backslash-escaped; "$p" becomes a parameter whose
 // value is returned escaped the same way (quoteGlob).
 func rewriteQuotedPattern(w *syntax.Word) {
+	// One pass over the parts, building the new list only once a double-
+	// quoted part changes their number (a splice per part was quadratic).
+	var parts []syntax.WordPart
 	for i, p := range w.Parts {
 		switch p := p.(type) {
 		case *syntax.SglQuoted:
 			w.Parts[i] = &syntax.Lit{ValuePos: p.Left, ValueEnd: p.Right, Value: quoteGlob(p.Value)}
 		case *syntax.DblQuoted:
-			var out []syntax.WordPart
+			if parts == nil {
+				parts = append(make([]syntax.WordPart, 0, len(w.Parts)+len(p.Parts)), w.Parts[:i]...)
+			}
+			n := len(parts)
 			for _, q := range p.Parts {
 				switch q := q.(type) {
 				case *syntax.Lit:
-					out = append(out, &syntax.Lit{ValuePos: q.ValuePos, ValueEnd: q.ValueEnd, Value: quoteGlob(unDblQuote(q.Value))})
+					parts = append(parts, &syntax.Lit{ValuePos: q.ValuePos, ValueEnd: q.ValueEnd, Value: quoteGlob(unDblQuote(q.Value))})
 				case *syntax.ParamExp:
-					out = append(out, &syntax.ParamExp{Dollar: q.Dollar, Rbrace: q.Rbrace,
+					parts = append(parts, &syntax.ParamExp{Dollar: q.Dollar, Rbrace: q.Rbrace,
 						Param: &syntax.Lit{ValuePos: q.Param.ValuePos, ValueEnd: q.Param.ValueEnd, Value: mangleQuote + q.Param.Value}})
 				}
 			}
-			if len(out) == 0 {
+			if len(parts) == n {
 				// "" in a pattern matches the empty string: an empty literal.
-				out = []syntax.WordPart{&syntax.Lit{ValuePos: p.Left, ValueEnd: p.Right}}
+				parts = append(parts, &syntax.Lit{ValuePos: p.Left, ValueEnd: p.Right})
 			}
-			parts := append([]syntax.WordPart{}, w.Parts[:i]...)
-			parts = append(parts, out...)
-			rest := w.Parts[i+1:]
-			w.Parts = append(parts, rest...)
-			rewriteQuotedPattern(w) // indexes shifted; the rewritten parts are plain now
-			return
+			continue
 		}
+		if parts != nil {
+			parts = append(parts, w.Parts[i])
+		}
+	}
+	if parts != nil {
+		w.Parts = parts
 	}
 }
 

@@ -343,3 +343,18 @@ func TestDeadlineStopsGlob(t *testing.T) {
 		t.Errorf("without a deadline: x = %q, %v", getOr(v, "x"), err)
 	}
 }
+
+// TestManyQuotedPatternParts: a pattern of many quoted parts is rewritten
+// in one pass (a splice per part took the square of their number: about 45
+// seconds for this one, before any deadline poll).
+func TestManyQuotedPatternParts(t *testing.T) {
+	parts := strings.Repeat(`""`, 60000)
+	start := time.Now()
+	v, err := loadRoot(t, rcTree(t, "x=ab\ny=${x#"+parts+"a}\ncase b in "+parts+"b) z=1;; esac\n"), nil)
+	if err != nil || getOr(v, "y") != "b" || getOr(v, "z") != "1" {
+		t.Errorf("y = %q, z = %q, %v; want b, 1", getOr(v, "y"), getOr(v, "z"), err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("took %v", d)
+	}
+}
