@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -426,5 +428,45 @@ set --; case "" in "$*") j=y;; *) j=n;; esac`
 	v, err := loadRoot(t, rcTree(t, "case a in \"$@\") y=1;; esac\n"), nil)
 	if e := wantErr(t, v, err, want); e != nil && e.Error() != want {
 		t.Errorf("error\n %q, want\n %q", e.Error(), want)
+	}
+}
+
+// TestPathnameQuotedBracket: a quoted part that may stand inside a bracket
+// of a pathname pattern is refused (expand would read a quoted - as a
+// range: /etc/jp/["a-z"]* lists b2 where dash lists -x); quoted parts
+// outside any bracket, and brackets without quoted parts, list what dash
+// lists.
+func TestPathnameQuotedBracket(t *testing.T) {
+	files := map[string]string{"etc/jp/a1": "", "etc/jp/-x": "", "etc/jp/b2": ""}
+	want := `/etc/rc.conf:2:1: pathname expansion: a quoted part that may stand inside [...] is not supported (expand would read a quoted - ] or ! there as a range, an end or a negation)`
+	for _, src := range []string{
+		"x=1\nfor f in /etc/jp/[\"a-z\"]*; do :; done\n",
+		"x=1\nfor f in /etc/jp/[\\!a]*; do :; done\n",
+		"p=a-z\nfor f in /etc/jp/[\"$p\"]*; do :; done\n",
+		"d=/etc/jp\nfor f in $d/[\"a\"]*; do :; done\n",
+	} {
+		v, err := loadRoot(t, tree(t, mergeFiles(files, "etc/rc.conf", src)), nil)
+		if e := wantErr(t, v, err, want); e != nil && e.Error() != want {
+			t.Errorf("error\n %q, want\n %q", e.Error(), want)
+		}
+	}
+	// dash's answer for the first: the quoted - is a member, not a range.
+	dir := t.TempDir()
+	for n := range files {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(n)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := dashValues(t, "cd "+dir+"; for f in etc/jp/[\"a-z\"]*; do a=\"$a ${f##*/}\"; done", "a")
+	if d["a"] != " -x a1" {
+		t.Errorf("dash lists %q: the refusal's reason is out of date", d["a"])
+	}
+	v, err := loadRoot(t, tree(t, mergeFiles(files, "etc/rc.conf",
+		"for f in \"/etc/jp\"/*; do a=\"$a ${f##*/}\"; done\nfor f in /etc/jp/[!a]*; do b=\"$b ${f##*/}\"; done\n")), nil)
+	if err != nil || getOr(v, "a") != " -x a1 b2" || getOr(v, "b") != " -x b2" {
+		t.Errorf("a = %q, b = %q, %v", getOr(v, "a"), getOr(v, "b"), err)
 	}
 }

@@ -120,12 +120,14 @@ type runner struct {
 	// pattern scan short (scanDone).
 	stopGlob func() bool
 	scanCut  bool
-	// fieldsAt is the position of the words being field-expanded, and
-	// globRisk whether they may put ? or [...] in a pathname pattern
+	// fieldsAt is the position of the words being field-expanded, globRisk
+	// whether they may put ? or [...] in a pathname pattern, and
+	// globQuoted whether a quoted part of them may stand inside a [...]
 	// (pattern.go: readDirGlob). A command substitution in them expands
-	// words of its own: fields saves and restores both.
-	fieldsAt syntax.Pos
-	globRisk bool
+	// words of its own: fields saves and restores all three.
+	fieldsAt   syntax.Pos
+	globRisk   bool
+	globQuoted bool
 	readDir2 func(string) ([]fs.DirEntry, error)
 
 	parsers     []*syntax.Parser
@@ -886,10 +888,10 @@ func (r *runner) fields(pos syntax.Pos, words ...*syntax.Word) []string {
 			}
 		}
 	}
-	at, risk := r.fieldsAt, r.globRisk
-	r.fieldsAt, r.globRisk = pos, globByteRisk(words)
+	at, risk, quoted := r.fieldsAt, r.globRisk, r.globQuoted
+	r.fieldsAt, r.globRisk, r.globQuoted = pos, globByteRisk(words), globQuoteRisk(words)
 	out, err := expand.Fields(r.cfg(), words...)
-	r.fieldsAt, r.globRisk = at, risk
+	r.fieldsAt, r.globRisk, r.globQuoted = at, risk, quoted
 	if r.err != nil {
 		return nil
 	}
