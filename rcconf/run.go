@@ -128,7 +128,7 @@ type runner struct {
 	fieldsAt   syntax.Pos
 	globRisk   bool
 	globQuoted bool
-	readDir2 func(string) ([]fs.DirEntry, error)
+	readDir2   func(string) ([]fs.DirEntry, error)
 
 	parsers     []*syntax.Parser
 	arithParser *syntax.Parser
