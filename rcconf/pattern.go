@@ -541,12 +541,18 @@ func globByteRisk(words []*syntax.Word) bool {
 // there acts as a range, an end or a negation, where /bin/sh takes it as a
 // plain member: /etc/["a-z"]* lists b2 in expand and -x in /bin/sh.
 // (A backslash escape is a quoted part by now: check's unBackslash.)
+//
+// It also reports an unquoted "[^": a negation in expand (and FreeBSD sh),
+// a literal ^ in dash; trims and case refuse it when they compile it.
 func globQuoteRisk(words []*syntax.Word) bool {
 	for _, w := range words {
 		open := false
 		for _, p := range w.Parts {
 			switch p := p.(type) {
 			case *syntax.Lit:
+				if strings.Contains(p.Value, "[^") {
+					return true
+				}
 				if strings.Contains(p.Value, "[") {
 					open = true
 				}
@@ -574,7 +580,7 @@ func (r *runner) readDirGlob(name string) ([]fs.DirEntry, error) {
 		return nil, errGlobRefused
 	}
 	if r.globQuoted {
-		r.fail(r.fieldsAt, nil, "pathname expansion: a quoted part that may stand inside [...] is not supported (expand would read a quoted - ] or ! there as a range, an end or a negation)")
+		r.fail(r.fieldsAt, nil, "pathname expansion: [^…], or a quoted part that may stand inside [...], is not supported (expand would read ^, or a quoted - ] or !, as a negation, a range or an end)")
 		return nil, errGlobRefused
 	}
 	ents, err := r.fs.readDir(name)

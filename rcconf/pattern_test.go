@@ -433,13 +433,15 @@ set --; case "" in "$*") j=y;; *) j=n;; esac`
 
 // TestPathnameQuotedBracket: a quoted part that may stand inside a bracket
 // of a pathname pattern is refused (expand would read a quoted - as a
-// range: /etc/jp/["a-z"]* lists b2 where dash lists -x); quoted parts
+// range: /etc/jp/["a-z"]* lists b2 where dash lists -x), and so is [^…]
+// (dash: a literal ^; expand: a negation); quoted parts
 // outside any bracket, and brackets without quoted parts, list what dash
 // lists.
 func TestPathnameQuotedBracket(t *testing.T) {
 	files := map[string]string{"etc/jp/a1": "", "etc/jp/-x": "", "etc/jp/b2": ""}
-	want := `/etc/rc.conf:2:1: pathname expansion: a quoted part that may stand inside [...] is not supported (expand would read a quoted - ] or ! there as a range, an end or a negation)`
+	want := `/etc/rc.conf:2:1: pathname expansion: [^…], or a quoted part that may stand inside [...], is not supported (expand would read ^, or a quoted - ] or !, as a negation, a range or an end)`
 	for _, src := range []string{
+		"x=1\nfor f in /etc/jp/[^a]*; do :; done\n",
 		"x=1\nfor f in /etc/jp/[\"a-z\"]*; do :; done\n",
 		"x=1\nfor f in /etc/jp/[\\!a]*; do :; done\n",
 		"p=a-z\nfor f in /etc/jp/[\"$p\"]*; do :; done\n",
@@ -460,8 +462,8 @@ func TestPathnameQuotedBracket(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	d := dashValues(t, "cd "+dir+"; for f in etc/jp/[\"a-z\"]*; do a=\"$a ${f##*/}\"; done", "a")
-	if d["a"] != " -x a1" {
+	d := dashValues(t, "cd "+dir+"; for f in etc/jp/[\"a-z\"]*; do a=\"$a ${f##*/}\"; done; for f in etc/jp/[^a]*; do b=\"$b ${f##*/}\"; done", "a", "b")
+	if d["a"] != " -x a1" || d["b"] != " a1" {
 		t.Errorf("dash lists %q: the refusal's reason is out of date", d["a"])
 	}
 	v, err := loadRoot(t, tree(t, mergeFiles(files, "etc/rc.conf",
