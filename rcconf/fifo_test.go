@@ -3,7 +3,9 @@
 package rcconf
 
 import (
+	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -56,5 +58,49 @@ func notBlocked(t *testing.T, load func()) {
 	case <-done:
 	case <-time.After(20 * time.Second):
 		t.Fatal("Load blocked on a FIFO")
+	}
+}
+
+// TestFIFONotOpened: a FIFO (or device) is refused before it is opened:
+// opening it would wake a writer blocked on it (and a device's open runs
+// its driver). Both resolvers.
+func TestFIFONotOpened(t *testing.T) {
+	root := rcTree(t, "x=1\n")
+	fifo := filepath.Join(root, "etc/fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, walk := range []bool{false, true} {
+		opened := make(chan struct{})
+		go func() {
+			// Blocks until a reader opens the FIFO.
+			f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+			if err == nil {
+				f.Close()
+			}
+			close(opened)
+		}()
+		time.Sleep(100 * time.Millisecond) // the writer is waiting by now
+		v, err := openVFS(root, 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.noOpenat2 = walk
+		if _, err := v.readFile("/etc/fifo"); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("walk=%v: readFile of a FIFO: %v", walk, err)
+		}
+		v.close()
+		select {
+		case <-opened:
+			t.Errorf("walk=%v: the FIFO was opened", walk)
+		case <-time.After(100 * time.Millisecond):
+			// Release the writer.
+			r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			<-opened
+			r.Close()
+		}
 	}
 }

@@ -238,6 +238,13 @@ func (v *vfs) readFile(name string) ([]byte, error) {
 	if name == devNull {
 		return nil, nil
 	}
+	// Look before opening: opening a device runs its driver's open (a
+	// watchdog arms, a tape rewinds, some ignore O_NONBLOCK and wait), and
+	// opening a FIFO wakes a writer waiting on it. A stat opens nothing
+	// (O_PATH, or fstatat). The fstat below still catches a swap between.
+	if fi, err := v.stat(name, true); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		return nil, fmt.Errorf("%s: not a regular file", name)
+	}
 	fd, err := v.open(name, openRead)
 	if err != nil {
 		return nil, err
