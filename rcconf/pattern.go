@@ -273,12 +273,11 @@ func bracket(pat string, open int, cls *classEnds) (*[4]uint64, int, error) {
 // scan runs the pattern over s (both read backwards when back is set, for
 // suffix matching) and reports the lengths n for which the first n bytes
 // scanned match the whole pattern: the smallest such n, the largest, and
-// whether there is any. With
-// firstOnly it stops at the smallest. The pattern is run as a set of
-// states (an NFA), so the cost is len(s) times the pattern length, never
-// exponential; stop is polled every pollWork of that cost, and when it
-// says so the scan gives up as if nothing matched (the caller must then
-// fail: scanDone).
+// whether there is any. With firstOnly it stops at the smallest. The
+// pattern is run as a set of states (an NFA), so the cost is len(s) times
+// the pattern length, never exponential; stop is polled every pollWork of
+// that cost, and when it says so the scan gives up as if nothing matched
+// (the caller must then fail: scanDone).
 func (g *glob) scan(s string, back, firstOnly bool) (smallest, largest int, ok bool) {
 	m := len(g.items)
 	cur := make([]bool, m+1)
