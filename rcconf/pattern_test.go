@@ -341,8 +341,9 @@ func TestTrimStopsAtDeadline(t *testing.T) {
 	}
 }
 
-// TestGlobScanPolls: a scan over more than 64 KiB polls stop and gives up
-// when it says so (TestTrimStopsAtDeadline sees the error that follows).
+// TestGlobScanPolls: a long scan polls stop (every pollWork of value bytes
+// times pattern items) and gives up when it says so
+// (TestTrimStopsAtDeadline sees the error that follows).
 func TestGlobScanPolls(t *testing.T) {
 	v := strings.Repeat("a", 1<<17) + "b"
 	g, err := compileGlob("?*b", nil)
