@@ -69,7 +69,11 @@ func (v *Vars) Names() []string {
 func (v *Vars) Files() []string { return append([]string(nil), v.files...) }
 
 // varsHint is the number of variables (environment included) the table is
-// first sized for: as many as one 512-slot table holds. The environment and
+// first sized for (newRunner): as many as one 512-slot table holds.
+// Growing the table step by step from a small one allocates every smaller
+// table too, which a short-lived process pays for in fresh pages (no
+// collection runs to reuse them); a large rc.conf is sized again when it
+// is sourced (call.go). The environment and
 // a small chain fit; FreeBSD's own defaults/rc.conf (about 700 variables)
 // grows it once. Measured on the 10-jail tree with a 35-variable
 // environment: 90 page faults in a first Load, against 97 growing from 64
@@ -122,11 +126,6 @@ func Load(ctx context.Context, opts Options) (*Vars, error) {
 
 	growStack(0)
 	r := newRunner(ctx, opts, fsys)
-	// Growing the table step by step from a small one allocates every
-	// smaller table too, which a short-lived process pays for in fresh
-	// pages (no collection runs to reuse them); a large rc.conf is sized
-	// again when it is sourced (call.go).
-	r.vars = make(map[string]variable, varsHint)
 	for _, kv := range env {
 		name, val, ok := strings.Cut(kv, "=")
 		// IFS is never imported (as in dash and FreeBSD sh); names that are

@@ -149,7 +149,7 @@ func newRunner(ctx context.Context, opts Options, fs *vfs) *runner {
 		ctx:      ctx,
 		opts:     opts,
 		fs:       fs,
-		vars:     make(map[string]variable, 64),
+		vars:     make(map[string]variable, varsHint),
 		funcs:    map[string]*funcDef{},
 		io:       ioState{in: strings.NewReader(""), out: io.Discard, errw: io.Discard},
 		seenFile: map[string]bool{},
