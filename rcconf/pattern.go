@@ -64,16 +64,19 @@ type glob struct {
 	items []globItem
 	lit   string
 	isLit bool
-	// stop, when set, is polled during long scans: a long pattern over a
-	// long value costs their product, and the time limit must still stop it.
-	stop func() bool
+	// spend, when set, is told the work a scan does (pattern items times
+	// value bytes), at least every pollWork of it and at its end; when it
+	// returns true the scan gives up. A long pattern over a long value
+	// costs their product, and many short scans (a case with 100,000
+	// patterns) add up: the time limit must stop either.
+	spend func(work int) bool
 }
 
 // pollWork is how much work (pattern items times bytes in a scan, bytes
-// looked at in a compile) passes between two polls of stop.
+// looked at in a compile) passes between two calls of spend.
 const pollWork = 1 << 16
 
-// errStopped is compileGlob's error when stop cut it short.
+// errStopped is compileGlob's error when spend cut it short.
 var errStopped = errors.New("pattern compile stopped")
 
 // patternError is a pattern construct rcconf refuses; its text names it.
@@ -81,10 +84,10 @@ type patternError struct{ msg string }
 
 func (e *patternError) Error() string { return e.msg }
 
-// compileGlob compiles a pattern string as expand produces it. stop (nil
-// for none) is polled as for a scan: a pattern of many brackets that never
-// close costs its length for each of them.
-func compileGlob(pat string, stop func() bool) (*glob, error) {
+// compileGlob compiles a pattern string as expand produces it. spend (nil
+// for none) is told the bytes looked at, as for a scan: a pattern of many
+// brackets that never close costs its length for each of them.
+func compileGlob(pat string, spend func(int) bool) (*glob, error) {
 	g := &glob{}
 	var lit strings.Builder
 	isLit := true
@@ -119,10 +122,10 @@ func compileGlob(pat string, stop func() bool) (*glob, error) {
 				scanned = len(pat) - i // looked at to its end
 			}
 			if work += scanned; work >= pollWork {
-				work = 0
-				if stop != nil && stop() {
+				if spend != nil && spend(work) {
 					return nil, errStopped
 				}
+				work = 0
 			}
 			if set == nil {
 				// No closing ]: the [ is a literal character.
@@ -275,10 +278,21 @@ func bracket(pat string, open int, cls *classEnds) (*[4]uint64, int, error) {
 // scanned match the whole pattern: the smallest such n, the largest, and
 // whether there is any. With firstOnly it stops at the smallest. The
 // pattern is run as a set of states (an NFA), so the cost is len(s) times
-// the pattern length, never exponential; stop is polled every pollWork of
-// that cost, and when it says so the scan gives up as if nothing matched
-// (the caller must then fail: scanDone).
+// the pattern length, never exponential; spend is told that cost, and when
+// it says so the scan gives up as if nothing matched (the caller must then
+// fail: scanDone).
 func (g *glob) scan(s string, back, firstOnly bool) (smallest, largest int, ok bool) {
+	work := 0
+	smallest, largest = g.run(s, back, firstOnly, &work)
+	if g.spend != nil && work > 0 && g.spend(work) {
+		return -1, -1, false
+	}
+	return smallest, largest, smallest >= 0
+}
+
+// run is scan's loop; it adds to *work what it has not handed to spend,
+// and gives -1, -1 when spend stopped it.
+func (g *glob) run(s string, back, firstOnly bool, work *int) (smallest, largest int) {
 	m := len(g.items)
 	cur := make([]bool, m+1)
 	next := make([]bool, m+1)
@@ -298,13 +312,12 @@ func (g *glob) scan(s string, back, firstOnly bool) (smallest, largest int, ok b
 	cur[0] = true
 	closure(cur)
 	smallest, largest = -1, -1
-	work := 0
 	for n := 0; ; n++ {
 		if cur[m] {
 			if smallest < 0 {
 				smallest = n
 				if firstOnly {
-					return smallest, smallest, true
+					return smallest, smallest
 				}
 			}
 			largest = n
@@ -312,11 +325,12 @@ func (g *glob) scan(s string, back, firstOnly bool) (smallest, largest int, ok b
 		if n == len(s) {
 			break
 		}
-		if work += m + 1; work >= pollWork {
-			work = 0
-			if g.stop != nil && g.stop() {
-				return -1, -1, false
+		if *work += m + 1; *work >= pollWork {
+			if g.spend != nil && g.spend(*work) {
+				*work = 0
+				return -1, -1
 			}
+			*work = 0
 		}
 		c := s[n]
 		if back {
@@ -345,7 +359,7 @@ func (g *glob) scan(s string, back, firstOnly bool) (smallest, largest int, ok b
 		closure(next)
 		cur, next = next, cur
 	}
-	return smallest, largest, smallest >= 0
+	return smallest, largest
 }
 
 // matchAll reports whether the whole of s matches (case).
@@ -466,9 +480,14 @@ func (r *runner) stopAt(pos syntax.Pos) {
 	r.fail(pos, err, "evaluation stopped: %v (time limit %v)", err, r.opts.Timeout)
 }
 
-// scanStop is the stop function of every compiled pattern: it polls the
-// deadline and records that a scan was cut short.
-func (r *runner) scanStop() bool {
+// scanSpend is the spend function of every compiled pattern: it adds up
+// the work of all scans and compiles, polls the deadline every pollWork of
+// it, and records that a scan was cut short.
+func (r *runner) scanSpend(work int) bool {
+	if r.scanWork += work; r.scanWork < pollWork {
+		return false
+	}
+	r.scanWork = 0
 	if r.ctx.Err() != nil {
 		r.scanCut = true
 		return true
@@ -482,10 +501,10 @@ func (r *runner) glob(pos syntax.Pos, pat string, what func() string) (*glob, bo
 	if g, ok := r.globCache[pat]; ok {
 		return g, true
 	}
-	if r.stopGlob == nil {
-		r.stopGlob = r.scanStop
+	if r.spendGlob == nil {
+		r.spendGlob = r.scanSpend
 	}
-	g, err := compileGlob(pat, r.stopGlob)
+	g, err := compileGlob(pat, r.spendGlob)
 	if err == errStopped {
 		r.scanCut = false
 		r.stopAt(pos)
@@ -495,7 +514,7 @@ func (r *runner) glob(pos syntax.Pos, pat string, what func() string) (*glob, bo
 		r.fail(pos, err, "pattern %q in %s: %v", pat, what(), err)
 		return nil, false
 	}
-	g.stop = r.stopGlob
+	g.spend = r.spendGlob
 	if r.globCache == nil {
 		r.globCache = map[string]*glob{}
 	}

@@ -354,7 +354,7 @@ func TestGlobScanPolls(t *testing.T) {
 		t.Fatalf("without stop: %d bytes left, want 0", len(got))
 	}
 	polls := 0
-	g.stop = func() bool { polls++; return true }
+	g.spend = func(int) bool { polls++; return true }
 	if got := g.trim(v, false, true); got != v || polls != 1 {
 		t.Errorf("with stop: %d bytes left after %d polls, want the value untouched after 1", len(got), polls)
 	}

@@ -116,10 +116,12 @@ type runner struct {
 	// (pattern.go); globCache holds compiled byte-wise patterns.
 	trims     []trimExp
 	globCache map[string]*glob
-	// stopGlob is scanStop, made once; scanCut is set when it cut a
-	// pattern scan short (scanDone).
-	stopGlob func() bool
-	scanCut  bool
+	// spendGlob is scanSpend, made once; scanWork is the work it has not
+	// polled the deadline for yet; scanCut is set when it cut a pattern
+	// scan short (scanDone).
+	spendGlob func(int) bool
+	scanWork  int
+	scanCut   bool
 	// fieldsAt is the position of the words being field-expanded, globRisk
 	// whether they may put ? or [...] in a pathname pattern, and
 	// globQuoted whether a quoted part of them may stand inside a [...]

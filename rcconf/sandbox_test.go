@@ -300,8 +300,9 @@ func TestMissingFilesSkipped(t *testing.T) {
 // TestDeadlineStopsScans: the time limit stops a pattern whose cost is in
 // one expansion rather than in many commands: a long * trim over a long
 // value on the fast path, a long pattern over a value shorter than a poll
-// interval, and patterns of many brackets or classes that never close (each
-// one scanned to the end). Each ran for seconds to minutes past the limit.
+// interval, a case of many patterns each scanned within one, and patterns
+// of many brackets or classes that never close (each one scanned to the
+// end). Each ran for seconds to minutes past the limit.
 func TestDeadlineStopsScans(t *testing.T) {
 	long := "x=a\nwhile [ ${#x} -lt 200000 ]; do x=$x$x; done\n"
 	for _, tc := range []struct{ name, rc, want string }{
@@ -309,6 +310,8 @@ func TestDeadlineStopsScans(t *testing.T) {
 		{"fast-path-suffix", long + "y=${x%" + strings.Repeat("b", 100000) + "*}\n", "/etc/rc.conf:3:3:"},
 		{"long-pattern", "x=" + strings.Repeat("a", 60000) + "\ny=${x#*" + strings.Repeat("b", 200000) + "?}\n", "/etc/rc.conf:2:3:"},
 		{"long-case-pattern", "x=" + strings.Repeat("a", 60000) + "\ncase $x in *" + strings.Repeat("b", 200000) + "?) y=1;; esac\n", "/etc/rc.conf:2:"},
+		// Each scan is under a poll interval; together they are not.
+		{"many-case-patterns", "x=" + strings.Repeat("a", 20000) + "\ncase $x in " + strings.Repeat("*b|", 100000) + "*b) y=1;; esac\n", "/etc/rc.conf:2:"},
 		{"unclosed-brackets", "x=a\ny=${x#" + strings.Repeat(`[\]`, 60000) + "}\n", "/etc/rc.conf:2:3:"},
 		{"unclosed-classes", "x=a\ny=${x#[" + strings.Repeat(`[:`, 100000) + "]}\n", "/etc/rc.conf:2:3:"},
 	} {
