@@ -23,8 +23,8 @@ func TestLexicalChecksMatchPathPackage(t *testing.T) {
 	rels = append(rels, "/", "//", "/a", "a//b", "a/", "/a/")
 	for _, rel := range rels {
 		wantRel := !(rel == "" || rel == "." || path.IsAbs(rel) || path.Clean(rel) != rel || rel == ".." || strings.HasPrefix(rel, "../"))
-		if got := cleanRel(rel); got != wantRel {
-			t.Errorf("cleanRel(%q) = %v, want %v", rel, got, wantRel)
+		if got := PlainRel(rel); got != wantRel {
+			t.Errorf("PlainRel(%q) = %v, want %v", rel, got, wantRel)
 		}
 		abs := "/" + rel
 		if got, want := isCleanAbs(abs), path.IsAbs(abs) && path.Clean(abs) == abs; got != want {

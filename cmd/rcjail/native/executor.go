@@ -432,7 +432,7 @@ func (js *jailState) join(root, r string) string {
 		}
 		js.plainRoot = root
 	}
-	if plainRel(r) {
+	if mount.PlainRel(r) {
 		return root + "/" + r
 	}
 	return path.Join(root, r)
@@ -443,7 +443,7 @@ func (js *jailState) join(root, r string) string {
 // climb (every step of a plan): path.Join cleans again, at every mount and
 // unmount.
 func joinPath(root, r string) string {
-	if plainAbs(root) && plainRel(r) {
+	if plainAbs(root) && mount.PlainRel(r) {
 		return root + "/" + r
 	}
 	return path.Join(root, r)

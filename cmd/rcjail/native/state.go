@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"rcjail/compat"
+	"rcjail/mount"
 )
 
 // StateDir is where locks and records live, under the -R root.
@@ -80,7 +81,7 @@ func (m *RecMount) at(full string) bool {
 		return false
 	case k == len(full) && n > 0:
 		return full[n] == '/' && full[:n] == m.Root && full[n+1:] == m.Rel && (plainAbs(full) || path.Clean(full) == full)
-	case n > 1 && m.Root[0] == '/' && plainRel(m.Root[1:]) && plainRel(m.Rel):
+	case n > 1 && m.Root[0] == '/' && mount.PlainRel(m.Root[1:]) && mount.PlainRel(m.Rel):
 		return false // clean and longer than full
 	}
 	return m.Target() == full
@@ -95,31 +96,14 @@ func (m *RecMount) at(full string) bool {
 // root's characters that at makes for a longer entry is skipped.
 func (m *RecMount) atIn(full string, plain bool) bool {
 	n := len(m.Root)
-	if plain && n > 1 && n < len(full) && full[n] == '/' && full[:n] == m.Root && plainRel(m.Rel) {
+	if plain && n > 1 && n < len(full) && full[n] == '/' && full[:n] == m.Root && mount.PlainRel(m.Rel) {
 		return n+1+len(m.Rel) == len(full) && full[n+1:] == m.Rel
 	}
 	return m.at(full)
 }
 
-// plainAbs reports whether s is "/" followed by a plainRel path: clean.
-func plainAbs(s string) bool { return len(s) > 1 && s[0] == '/' && plainRel(s[1:]) }
-
-// plainRel reports whether s is a relative path that cleaning leaves as
-// it is and that never climbs: one or more components, none of them empty,
-// "." or "..". One pass, no allocation (path.Clean costs several times
-// more, and at runs for every entry of a record at every step).
-func plainRel(s string) bool {
-	start := 0
-	for i := 0; i <= len(s); i++ {
-		if i == len(s) || s[i] == '/' {
-			if c := s[start:i]; c == "" || c == "." || c == ".." {
-				return false
-			}
-			start = i + 1
-		}
-	}
-	return true
-}
+// plainAbs reports whether s is "/" followed by a mount.PlainRel path: clean.
+func plainAbs(s string) bool { return len(s) > 1 && s[0] == '/' && mount.PlainRel(s[1:]) }
 
 // stateName maps a jail name to a file name: anything but letters, digits,
 // "-", "_" and "." becomes "_", so a name can never walk out of the state
