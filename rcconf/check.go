@@ -640,12 +640,24 @@ func nestingDepth(src string) (depth, line int) {
 	return nestScan(src)
 }
 
-// nestScan is nestingDepth's scan.
+// nestScan is nestingDepth's scan. Besides ( { and the keywords it counts
+// the arithmetic forms that nest once per operator: a run of prefix
+// operators (! ~ + -, blanks between them), as in $((- - - 1)), on which
+// the parser recurses, and every operator of one (( … )) or $(( … )):
+// $((1?1:1?1:…)) nests at each ?, and $((1+1+…)) parses into a tree as
+// deep as it is long, which the walks over it (syntax.Walk in check,
+// arith.go's evaluation) recurse on. Outside arithmetic a run of prefix
+// operators is a few characters, far from the limit.
 func nestScan(src string) (depth, line int) {
 	d, maxd, ln, maxLine := 0, 0, 1, 1
+	run, q := 0, 0 // the prefix run, the ?s of the arithmetic open
+	arith := -1    // d before the (( that opened arithmetic, or -1
 	wordStart := true
 	for i := 0; i < len(src); i++ {
 		c := src[i]
+		if !prefixOp[c] && c != ' ' && c != '\t' && c != '\n' {
+			run = 0
+		}
 		if !nestSpecial[c] {
 			if wordStart && kwFirst[c] {
 				d += keywordDelta(src[i:], d)
@@ -685,6 +697,9 @@ func nestScan(src string) (depth, line int) {
 				i--
 			}
 		case '(', '{':
+			if c == '(' && arith < 0 && i > 0 && src[i-1] == '(' {
+				arith = d - 1
+			}
 			d++
 			if d > maxd {
 				maxd, maxLine = d, ln
@@ -696,19 +711,49 @@ func nestScan(src string) (depth, line int) {
 			if d > 0 {
 				d--
 			}
+			if d <= arith {
+				arith, q = -1, 0
+			}
+		case '!', '~', '+', '-', '?', '*', '/', '%', '<', '>', '=', '^', ',', ':', '&', '|':
+			if prefixOp[c] {
+				run++
+			}
+			if arith >= 0 {
+				q++
+			}
+			if d+run+q > maxd {
+				maxd, maxLine = d+run+q, ln
+				if maxd > maxNesting {
+					return maxd, maxLine
+				}
+			}
 		}
-		wordStart = c != '\\' && c != '\'' && c != '#' && c != ')' && c != '}'
+		// An operator sits inside a word as far as keywords go.
+		wordStart = c != '\\' && c != '\'' && c != '#' && c != ')' && c != '}' && !inWord[c]
 	}
 	return maxd, maxLine
 }
 
 // nestSpecial marks the bytes nestingDepth acts on (or that start a word);
 // kwFirst the first letters of the keywords it counts.
-var nestSpecial, kwFirst [256]bool
+// prefixOp the prefix operators of arithmetic, arithOp every operator
+// character it counts inside arithmetic, inWord those of them that do not
+// end a word (a keyword right after one is not one).
+var nestSpecial, kwFirst, prefixOp, arithOp, inWord [256]bool
 
 func init() {
 	for _, c := range "\n\\'#(){} \t;&|`" {
 		nestSpecial[c] = true
+	}
+	for _, c := range "!~+-?*/%<>=^,:&|" {
+		nestSpecial[c] = true
+		arithOp[c] = true
+	}
+	for _, c := range "!~+-" {
+		prefixOp[c] = true
+	}
+	for _, c := range "!~+-?*/%<>=^,:" {
+		inWord[c] = true
 	}
 	for _, c := range "icfwued" {
 		kwFirst[c] = true

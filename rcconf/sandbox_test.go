@@ -253,6 +253,30 @@ func TestNestingCap(t *testing.T) {
 	wantErr(t, v, err, "/etc/rc.conf:10001:1: nesting deeper than 10000 levels refused")
 	v, err = loadRoot(t, rcTree(t, "s=; i=0\nwhile [ $i -lt 10010 ]; do s=\"$s( \"; i=$((i+1)); done\neval \"$s\"\n"), nil)
 	wantErr(t, v, err, "/etc/rc.conf:3:1: eval: nesting deeper than 10000 levels refused")
+	// Arithmetic: a chain of binary operators parses into a tree as deep
+	// as it is long (the walks over it recursed until a 4 MB one overflowed
+	// the stack, a crash); runs of prefix operators and the ?s of one
+	// expression make the parser itself recurse once per operator (a 10 MB
+	// run of "- " crashed it).
+	v, err = loadRoot(t, rcTree(t, "x=$(("+strings.Repeat("1+", n)+"1))\n"), nil)
+	wantErr(t, v, err, "/etc/rc.conf:1:1: nesting deeper than 10000 levels refused")
+	v, err = loadRoot(t, rcTree(t, ": ; x=$(("+strings.Repeat("a=", n)+"1))\n"), nil)
+	wantErr(t, v, err, "/etc/rc.conf:1:1: nesting deeper than 10000 levels refused")
+	v, err = loadRoot(t, rcTree(t, "x=$(("+strings.Repeat("- ", n)+"1))\n"), nil)
+	wantErr(t, v, err, "/etc/rc.conf:1:1: nesting deeper than 10000 levels refused")
+	v, err = loadRoot(t, rcTree(t, "x=1\ny=$(("+strings.Repeat("!", n)+"1))\n"), nil)
+	wantErr(t, v, err, "/etc/rc.conf:2:1: nesting deeper than 10000 levels refused")
+	v, err = loadRoot(t, rcTree(t, "x=$(("+strings.Repeat("1?", n)+"1"+strings.Repeat(":1", n)+"))\n"), nil)
+	wantErr(t, v, err, "/etc/rc.conf:1:1: nesting deeper than 10000 levels refused")
+	// Long but shallow: many arithmetic expansions with a ? each, many
+	// operators in a value, many ? in a pattern.
+	v, err = loadRoot(t, rcTree(t, "x="+strings.Repeat("$((0?1:2))", n)+"\ny=\"-"+strings.Repeat(" -a", n)+
+		"\"\ncase ab in "+strings.Repeat("?", n)+"|??) z=1;; esac\n"), nil)
+	if err != nil {
+		t.Errorf("%d shallow operators: %v", n, err)
+	} else if getOr(v, "x") != strings.Repeat("2", n) || getOr(v, "z") != "1" {
+		t.Errorf("x is %d bytes, z = %q", len(getOr(v, "x")), getOr(v, "z"))
+	}
 	// Deep but sane nesting still works.
 	v, err = loadRoot(t, rcTree(t, "x="+strings.Repeat("$(echo ", 200)+"y"+strings.Repeat(")", 200)+"\n"), nil)
 	if err != nil || getOr(v, "x") != "y" {
