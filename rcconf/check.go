@@ -626,7 +626,8 @@ func splitWordCheck(w *syntax.Word) string {
 const maxNesting = 10000
 
 // nestingDepth estimates (up to just past maxNesting) the deepest nesting
-// of ( { and if/case/for/while/until in src, skipping comments,
+// of ( { if/case/for/while/until and arithmetic operators (nestScan) in
+// src, skipping comments,
 // single-quoted text and escaped characters. It over-counts rather than
 // under-counts (parentheses in double quotes count too), which is harmless
 // at this limit. It returns the depth and the line where it was reached,
