@@ -170,21 +170,23 @@ type Session struct {
 
 // Mount is [Mount] sharing the session's directories.
 func (s *Session) Mount(req Request) (*Mounted, error) {
-	if err := req.validate(); err != nil {
-		return nil, err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := req.validate(); err != nil {
+		s.c.dropHint() // a refused call is a call: see fdCache.takeHint (Linux)
+		return nil, err
+	}
 	return s.c.mountRetry(req)
 }
 
 // Unmount is [Unmount] sharing the session's directories.
 func (s *Session) Unmount(e Expect) error {
-	if err := e.validate(); err != nil {
-		return err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := e.validate(); err != nil {
+		s.c.dropHint()
+		return err
+	}
 	return s.c.unmountRetry(e)
 }
 
@@ -192,11 +194,12 @@ func (s *Session) Unmount(e Expect) error {
 // already exists (a mount point made by rcjail prepare) costs one stat
 // without following it, in its cached parent.
 func (s *Session) MkdirAll(root, rel string, perm fs.FileMode) (created []string, err error) {
-	if err := checkRootRel("mkdir", root, rel, true); err != nil {
-		return nil, err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := checkRootRel("mkdir", root, rel, true); err != nil {
+		s.c.dropHint()
+		return nil, err
+	}
 	return s.c.mkdirAll(root, rel, perm)
 }
 

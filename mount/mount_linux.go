@@ -201,8 +201,9 @@ type targetStat struct {
 // takeHint returns the statx mkdirAll remembered and forgets it: it serves
 // at most the one operation that comes next, and only a mount of the same
 // root and rel through the same cached parent fd (lookTarget checks). Every
-// entry point takes or clears it first, so no other call of the session
-// can come between the statx and its use.
+// entry point takes or clears it first (a Session call whose arguments are
+// refused clears it too: dropHint), so no other call of the session can
+// come between the statx and its use.
 //
 // Using it is as safe as the mount's own statx was. Between the statx and
 // the attach, something could always be mounted on the target or swapped
@@ -222,6 +223,9 @@ func (c *fdCache) takeHint() targetStat {
 	c.hint = targetStat{}
 	return h
 }
+
+// dropHint forgets the statx mkdirAll remembered (see takeHint).
+func (c *fdCache) dropHint() { c.hint = targetStat{} }
 
 func (c *fdCache) useSources(s *Sources) { c.src = s }
 

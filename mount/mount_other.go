@@ -45,7 +45,8 @@ func (*fdCache) unmountRetry(e Expect) error            { return unmount(e) }
 func (*fdCache) mkdirAll(root, rel string, perm fs.FileMode) ([]string, error) {
 	return mkdirAll(root, rel, perm)
 }
-func (*fdCache) close() {}
+func (*fdCache) close()    {}
+func (*fdCache) dropHint() {}
 
 // useSources does nothing: sessions here share no source (see
 // [Session.ShareSources]), so a Sources stays empty.

@@ -129,6 +129,29 @@ func TestMkdirHintOnlyForTheNextMountOfTheSameTarget(t *testing.T) {
 			mountTmpfs(t, filepath.Join(tr.root, "usr/lib"))
 			return tr.roLib()
 		}},
+		// Calls whose arguments are refused before they reach the
+		// cache are calls all the same: the remembered statx goes.
+		{"a refused mount", func(t *testing.T, s *Session, tr tree) Request {
+			if _, err := s.Mount(Request{FSType: NullFS, Source: filepath.Join(tr.skel, "bin"), Root: tr.root, Target: "../bin"}); err == nil {
+				t.Fatal("mount of an unclean target succeeded")
+			}
+			mountTmpfs(t, filepath.Join(tr.root, "usr/lib"))
+			return tr.roLib()
+		}},
+		{"a refused unmount", func(t *testing.T, s *Session, tr tree) Request {
+			if err := s.Unmount(Expect{FSType: NullFS, Source: filepath.Join(tr.skel, "bin"), Root: tr.root, Target: "/bin"}); err == nil {
+				t.Fatal("unmount of an absolute target succeeded")
+			}
+			mountTmpfs(t, filepath.Join(tr.root, "usr/lib"))
+			return tr.roLib()
+		}},
+		{"a refused MkdirAll", func(t *testing.T, s *Session, tr tree) Request {
+			if _, err := s.MkdirAll(tr.root, "usr/../lib", 0o755); err == nil {
+				t.Fatal("MkdirAll of an unclean path succeeded")
+			}
+			mountTmpfs(t, filepath.Join(tr.root, "usr/lib"))
+			return tr.roLib()
+		}},
 		{"Close", func(t *testing.T, s *Session, tr tree) Request {
 			s.Close()
 			mountTmpfs(t, filepath.Join(tr.root, "usr/lib"))
