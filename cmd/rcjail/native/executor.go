@@ -424,9 +424,10 @@ func staleError(js *jailState, what []string) error {
 
 // join is joinPath for a step of this jail: the root's plainness is
 // checked once per root (the steps of a jail all name the same one), not at
-// every join.
+// every join. plainRoot starts empty, and "" is not plain: it never counts
+// as the remembered root.
 func (js *jailState) join(root, r string) string {
-	if root != js.plainRoot {
+	if root != js.plainRoot || root == "" {
 		if !plainAbs(root) {
 			return path.Join(root, r)
 		}

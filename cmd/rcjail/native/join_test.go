@@ -45,10 +45,11 @@ func TestRecMountAtIn(t *testing.T) {
 }
 
 // TestJailJoin: the per-jail join (root plainness remembered) gives
-// path.Join's answer whatever the order of roots, plain or not.
+// path.Join's answer whatever the order of roots, plain or not, an empty
+// one (a record's entry without a root) first of all.
 func TestJailJoin(t *testing.T) {
 	var js jailState
-	roots := []string{"/j", "/j/", "/j", "//j", "/j", "/k/../j", "/k", "/j"}
+	roots := []string{"", "/j", "/j/", "/j", "//j", "/j", "/k/../j", "/k", "/j", ""}
 	for _, root := range roots {
 		for _, r := range []string{"a", "a/b", "a/../b", "", ".", "../x"} {
 			if got, want := js.join(root, r), path.Join(root, r); got != want {
