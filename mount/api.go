@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"sort"
 	"strings"
@@ -245,28 +244,7 @@ func (s *Session) ShareSources(src *Sources) {
 // use; a closed one opens sources again when needed.
 type Sources struct {
 	mu   sync.Mutex
-	ents []sourceEnt
-}
-
-type sourceEnt struct {
-	source, root string   // Request.Source and Request.SourceRoot
-	at           string   // Linux, with root: where the directory is (read when first needed)
-	fd           int      // the open source directory
-	f            *os.File // owns fd (a portable Close)
-	// Linux: a detached copy of the source that binds are cloned from
-	// (-1: none), made once (triedTree), and the file that owns it.
-	tree      int
-	triedTree bool
-	tf        *os.File
-}
-
-func (e *sourceEnt) close() {
-	if e.f != nil { // nil: seen once, never opened (Linux)
-		e.f.Close()
-	}
-	if e.tf != nil {
-		e.tf.Close()
-	}
+	ents []sourceEnt // one per source (per OS: only Linux keeps any)
 }
 
 // Close closes every cached source.

@@ -337,6 +337,28 @@ func (c *fdCache) forget(p string) {
 	}
 }
 
+// sourceEnt is one source of a [Sources].
+type sourceEnt struct {
+	source, root string   // Request.Source and Request.SourceRoot
+	at           string   // with root: where the directory is (read when first needed)
+	fd           int      // the open source directory (-1: used once, not opened)
+	f            *os.File // owns fd
+	// A detached copy of the source that binds are cloned from (-1:
+	// none), made once (triedTree), and the file that owns it.
+	tree      int
+	triedTree bool
+	tf        *os.File
+}
+
+func (e *sourceEnt) close() {
+	if e.f != nil { // nil: seen once, never opened
+		e.f.Close()
+	}
+	if e.tf != nil {
+		e.tf.Close()
+	}
+}
+
 // lookupLocked returns the cached fd of the source (source, root), or -1,
 // and the fd of a detached copy of it to clone binds from (or -1). The
 // caller holds s.mu.

@@ -51,3 +51,8 @@ func (*fdCache) dropHint() {}
 // useSources does nothing: sessions here share no source (see
 // [Session.ShareSources]), so a Sources stays empty.
 func (*fdCache) useSources(*Sources) {}
+
+// sourceEnt is never made here: a Sources stays empty.
+type sourceEnt struct{}
+
+func (*sourceEnt) close() {}
