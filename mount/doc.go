@@ -94,9 +94,14 @@
 //     system at each bind (has_locked_children: with the skeleton on the
 //     same file system as the jail roots, that was a cost in proportion to
 //     all the mounts made so far). The bind is the same: same directory and
-//     file system, same flags, no submounts, same propagation peers. Kernels
-//     before 6.15 refuse to clone a detached mount; the copy is then dropped
-//     and binds go on from the source fd.
+//     file system, same flags, no submounts, same propagation peers. The
+//     copy keeps the flags and peers the source's mount had when it was
+//     made, so that mount is asked again (statmount) before each bind from
+//     the copy: remounted (say read-only), given other propagation, or
+//     unmounted since, the copy is dropped and the bind cloned from the
+//     source fd, as the mount is now (an unmounted one gives an error).
+//     Kernels before 6.15 refuse to clone a detached mount; the copy is
+//     then dropped and binds go on from the source fd.
 //
 // A session drops a kept source when it mounts on or above it or unmounts
 // there. Close the Sources (and the sessions) before any other program may

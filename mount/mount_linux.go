@@ -58,7 +58,8 @@ import (
 // one its MkdirAll of the same target just made), openat2 of the source
 // (none at a shared source's first use, which clones by name from the
 // source's parent; from the second use once per run, and binds are cloned
-// from a detached copy of it from the third), open_tree_attr, move_mount,
+// from a detached copy of it from the third, after a statmount that checks
+// the source's mount is as the copy has it), open_tree_attr, move_mount,
 // renameat2 onto itself (settle; a Session reads the parent instead,
 // cheaper), statx (before move_mount at a first use) and statmount
 // (verify), fstat of the source (the mount(2) fallback only),
@@ -348,6 +349,10 @@ type sourceEnt struct {
 	tree      int
 	triedTree bool
 	tf        *os.File
+	// The unique id of the mount fd is on, and what statmount said of it
+	// when the copy was made (see lookupLocked).
+	mnt    uint64
+	treeOf mountState
 }
 
 func (e *sourceEnt) close() {
@@ -363,8 +368,8 @@ func (e *sourceEnt) close() {
 // and the fd of a detached copy of it to clone binds from (or -1). The
 // caller holds s.mu.
 //
-// The detached copy is made at a source's second use, and only with the
-// new mount API. Why: cloning a directory (open_tree, or mount(2) with
+// The detached copy is made at a source's third use (the first clones by
+// name, the second opens the source), and only with the new mount API. Why: cloning a directory (open_tree, or mount(2) with
 // MS_BIND) makes the kernel look at every mount on the mount the
 // directory is on, to refuse revealing what a locked one covers; a
 // skeleton on the same file system as the jail roots has every jail's
@@ -373,11 +378,24 @@ func (e *sourceEnt) close() {
 // non-recursive clone of the source alone: it has no mounts on it, so a
 // bind cloned from it skips that scan (the scan was made, with the same
 // result, when the copy was cloned). What a bind from the copy shows is
-// what a bind from the source shows: the same directory of the same file
-// system, no submounts, the same mount flags and propagation peers (a
-// clone of a clone of a shared mount joins the same peer group). Linux
-// 6.15+ allows cloning a detached mount; on an older kernel the clone
-// fails and binds go on from the source fd (treeClone is cleared).
+// what a bind from the source showed when the copy was made: the same
+// directory of the same file system, no submounts, the same mount flags
+// and propagation peers (a clone of a clone of a shared mount joins the
+// same peer group). Linux 6.15+ allows cloning a detached mount; on an
+// older kernel the clone fails and binds go on from the source fd
+// (treeClone is cleared).
+//
+// The copy is a snapshot: a remount of the mount the source is on (made
+// read-only or nosuid), a change of its propagation, or its (lazy)
+// unmount, after the copy was made, is not seen by the copy, and a bind
+// cloned from it would keep the old flags and peers (a read-write bind of
+// a skeleton made read-only) or bind a skeleton that is gone. So before
+// each use the source's mount is asked again (one statmount: its
+// attributes, propagation, peer group and master, which the copy had when
+// it was made); if anything changed, or it is gone, the copy is dropped
+// and the bind is cloned from the source fd, which shows the mount as it
+// is now (or fails, as a bind of an unmounted source does), and the next
+// use makes a new copy.
 func (s *Sources) lookupLocked(source, root string) (fd, tree int) {
 	for i := range s.ents {
 		e := &s.ents[i]
@@ -387,15 +405,40 @@ func (s *Sources) lookupLocked(source, root string) (fd, tree int) {
 		if e.fd < 0 {
 			return -1, -1 // used once, not opened (firstUseLocked)
 		}
-		if e.tree < 0 && !e.triedTree && treeClone.Load() && useNewMountAPI.Load() {
-			e.triedTree = true
-			if t, err := unix.OpenTree(e.fd, "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH); err == nil {
-				e.tree, e.tf = t, os.NewFile(uintptr(t), source)
+		if e.tree >= 0 {
+			if st, err := statmountState(e.mnt); err == nil && st == e.treeOf {
+				return e.fd, e.tree
 			}
+			e.tf.Close()
+			e.tree, e.tf, e.triedTree = -1, nil, false
+			return e.fd, -1
+		}
+		if !e.triedTree && treeClone.Load() && useNewMountAPI.Load() {
+			e.triedTree = true
+			e.makeTree()
 		}
 		return e.fd, e.tree
 	}
 	return -1, -1
+}
+
+// makeTree makes e's detached copy, and notes the state of the source's
+// mount it copies (see lookupLocked). Without a way to ask for that state
+// again (no unique mount id, no statmount) it makes none.
+func (e *sourceEnt) makeTree() {
+	var stx unix.Statx_t
+	if err := unix.Statx(e.fd, "", unix.AT_EMPTY_PATH, unix.STATX_MNT_ID_UNIQUE, &stx); err != nil || stx.Mask&unix.STATX_MNT_ID_UNIQUE == 0 {
+		return
+	}
+	st, err := statmountState(stx.Mnt_id)
+	if err != nil {
+		return
+	}
+	t, err := unix.OpenTree(e.fd, "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH)
+	if err != nil {
+		return
+	}
+	e.tree, e.tf, e.mnt, e.treeOf = t, os.NewFile(uintptr(t), e.source), stx.Mnt_id, st
 }
 
 // dropTreeLocked closes the detached copy of the source whose fd is fd:
@@ -1277,21 +1320,48 @@ func statmountID(stx unix.Statx_t) (*Entry, error) {
 	return e, err
 }
 
-// statmountBuf is one statmount(2) of the mount with unique id id into buf.
-func statmountBuf(id uint64, buf []byte) (*Entry, error) {
+// statmountRaw is one statmount(2) of the mount with unique id id into
+// buf, asking for what mask names.
+func statmountRaw(id, mask uint64, buf []byte) error {
 	var req [24]byte // struct mnt_id_req, version 0
 	le := binary.LittleEndian
 	if !isLittleEndian {
-		return nil, unix.ENOSYS // the layout below is written for little-endian
+		return unix.ENOSYS // the layout is written for little-endian
 	}
 	le.PutUint32(req[0:], uint32(len(req)))
 	le.PutUint64(req[8:], id)
-	le.PutUint64(req[16:], statmountMntBasic|statmountMntPoint|statmountFSType)
+	le.PutUint64(req[16:], mask)
 	_, _, errno := unix.Syscall6(unix.SYS_STATMOUNT, uintptr(unsafe.Pointer(&req[0])),
 		uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0, 0, 0)
 	if errno != 0 {
-		return nil, errno
+		return errno
 	}
+	return nil
+}
+
+// mountState is what a bind inherits from the mount it is cloned from and
+// a copy of that mount keeps as it was: the per-mount attributes
+// (MOUNT_ATTR_*: read-only, nosuid, nodev, noexec, atime …) and the
+// propagation (type, peer group, master).
+type mountState struct{ attr, propagation, peerGroup, master uint64 }
+
+// statmountState asks statmount(2) for the mountState of the mount with
+// unique id id (ENOENT once it is unmounted).
+func statmountState(id uint64) (mountState, error) {
+	var buf [statmountHeader + 64]byte
+	if err := statmountRaw(id, statmountMntBasic, buf[:]); err != nil {
+		return mountState{}, err
+	}
+	le := binary.LittleEndian
+	return mountState{le.Uint64(buf[64:]), le.Uint64(buf[72:]), le.Uint64(buf[80:]), le.Uint64(buf[88:])}, nil
+}
+
+// statmountBuf is one statmount(2) of the mount with unique id id into buf.
+func statmountBuf(id uint64, buf []byte) (*Entry, error) {
+	if err := statmountRaw(id, statmountMntBasic|statmountMntPoint|statmountFSType, buf); err != nil {
+		return nil, err
+	}
+	le := binary.LittleEndian
 	str := func(off uint32) string {
 		if statmountHeader+int(off) >= len(buf) {
 			return ""

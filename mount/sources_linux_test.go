@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -648,5 +649,135 @@ func TestCloneByNameAttachesOnlyDirectories(t *testing.T) {
 	unix.Close(mfd)
 	if err := unix.Unmount(filepath.Join(tr.root, "bin"), 0); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// optionalFields returns the optional fields of mount id's line in
+// /proc/self/mountinfo (shared:N, master:N …: its propagation).
+func optionalFields(t *testing.T, id uint64) string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 7 || f[0] != strconv.FormatUint(id, 10) {
+			continue
+		}
+		var opt []string
+		for _, x := range f[6:] {
+			if x == "-" {
+				break
+			}
+			opt = append(opt, x)
+		}
+		return strings.Join(opt, " ")
+	}
+	t.Fatalf("mount %d not in mountinfo", id)
+	return ""
+}
+
+// A detached copy is a snapshot of the source's mount: remounted (now
+// read-only and nosuid), made private, or lazily unmounted after the copy
+// was made, the mount the source is on no longer looks like the copy, and
+// a bind cloned from the copy would keep the old flags and peers (a
+// read-write bind of a skeleton the admin made read-only) or bind a
+// skeleton that is gone. A bind through a shared source must be what a
+// bind of the source made now is: the same options and propagation as a
+// direct bind, or the same failure.
+func TestSourcesCopyFollowsTheSourceMount(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(skelfs string) error
+		gone   bool // the source's mount is detached: no bind at all
+	}{
+		{"remounted read-only and nosuid", func(p string) error {
+			return unix.Mount("", p, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY|unix.MS_NOSUID, "")
+		}, false},
+		{"made private", func(p string) error { return unix.Mount("", p, "", unix.MS_PRIVATE, "") }, false},
+		{"lazily unmounted", func(p string) error { return unix.Unmount(p, unix.MNT_DETACH) }, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if !mounttest.InNamespace(t) {
+				return
+			}
+			tr := newTree(t)
+			skelfs := filepath.Join(tr.dir, "skelfs")
+			if err := os.Mkdir(skelfs, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			mountTmpfs(t, skelfs)
+			t.Cleanup(func() { unix.Unmount(skelfs, unix.MNT_DETACH) })
+			if err := unix.Mount("", skelfs, "", unix.MS_SHARED, ""); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.MkdirAll(filepath.Join(skelfs, "usr/lib"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, filepath.Join(skelfs, "usr/lib/libc.so"), "libc")
+			var src Sources
+			defer src.Close()
+			var s Session
+			defer s.Close()
+			s.ShareSources(&src)
+			req := func(jail string) Request {
+				r := Request{FSType: NullFS, Source: filepath.Join(skelfs, "usr/lib"), Root: filepath.Join(tr.dir, jail), Target: "usr/lib"}
+				if err := os.MkdirAll(filepath.Join(r.Root, r.Target), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				return r
+			}
+			// Three uses: the third makes the copy.
+			for i := range 3 {
+				m, err := s.Mount(req("warm"))
+				if err != nil {
+					t.Fatalf("use %d: %v", i+1, err)
+				}
+				if err := s.Unmount(m.Expect()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(src.ents) != 1 || src.ents[0].tree < 0 {
+				if !treeClone.Load() {
+					t.Skip("kernel does not clone detached mounts")
+				}
+				t.Fatalf("no detached copy after three uses: %+v", src.ents)
+			}
+			if err := c.change(skelfs); err != nil {
+				t.Fatal(err)
+			}
+			m, err := s.Mount(req("shared"))
+			if c.gone {
+				if err == nil {
+					t.Fatalf("bound %+v from a source whose mount is gone", m)
+				}
+				if got := mountsUnder(t, tr.dir); len(got) != 0 {
+					t.Fatalf("mounts left: %v", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			direct, err := Mount(req("direct"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, want := entryByID(t, m.ID), entryByID(t, direct.ID)
+			if got.Options != want.Options || got.ReadOnly != want.ReadOnly {
+				t.Errorf("bind through the shared source: options %q, a direct bind's %q", got.Options, want.Options)
+			}
+			if g, w := optionalFields(t, m.ID), optionalFields(t, direct.ID); g != w {
+				t.Errorf("bind through the shared source: propagation %q, a direct bind's %q", g, w)
+			}
+			if err := s.Unmount(m.Expect()); err != nil {
+				t.Fatal(err)
+			}
+			if err := Unmount(direct.Expect()); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
