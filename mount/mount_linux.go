@@ -305,11 +305,6 @@ func joinedIs(p, root, rel string) bool {
 	return len(p) == n+1+len(rel) && p[n] == '/' && p[:n] == root && p[n+1:] == rel
 }
 
-// isWithin is within without building dir+"/".
-func isWithin(dir, p string) bool {
-	return p == dir || dir == "/" || len(p) > len(dir) && p[len(dir)] == '/' && p[:len(dir)] == dir
-}
-
 func (c *fdCache) lookup(p string) int {
 	for _, e := range c.ents {
 		if e.path == p {
@@ -325,7 +320,7 @@ func (c *fdCache) lookup(p string) int {
 func (c *fdCache) forget(p string) {
 	keep := c.ents[:0]
 	for _, e := range c.ents {
-		if isWithin(p, e.path) {
+		if within(p, e.path) {
 			unix.Close(e.fd)
 			continue
 		}
@@ -501,8 +496,8 @@ func (s *Sources) firstUseLocked(source, root string) bool {
 func (s *Sources) forgetLocked(p string) {
 	keep := s.ents[:0]
 	for _, e := range s.ents {
-		drop := isWithin(p, e.source) // also every p above SourceRoot
-		if !drop && e.root != "" && isWithin(e.root, p) && e.fd >= 0 {
+		drop := within(p, e.source) // also every p above SourceRoot
+		if !drop && e.root != "" && within(e.root, p) && e.fd >= 0 {
 			if e.at == "" {
 				at, err := os.Readlink(fdPath(e.fd))
 				if err == nil && path.IsAbs(at) {
@@ -511,7 +506,7 @@ func (s *Sources) forgetLocked(p string) {
 			}
 			// Unnamed: dropped. ("... (deleted)" is absolute too, and
 			// harmless: nothing is ever mounted on it.)
-			drop = e.at == "" || isWithin(p, e.at)
+			drop = e.at == "" || within(p, e.at)
 		}
 		if drop {
 			e.close()

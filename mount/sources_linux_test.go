@@ -374,12 +374,13 @@ func TestSourcesDroppedWhenCoveredOrUnmounted(t *testing.T) {
 	})
 }
 
-// From its second use on, a shared source is bound by cloning a detached
+// From its third use on, a shared source is bound by cloning a detached
 // copy of it (see Sources.lookupLocked). Such a bind must be what a bind
 // of the source itself is: the same directory and file system, read-only,
 // without the mount that sits inside the source in the skeleton
 // (non-recursive, as nullfs), and the kernel's table must say the same of
-// it as of the first bind, made from the source fd.
+// it as of the first bind (cloned by name) and the second (from the
+// source fd).
 func TestSourcesCloneFromCopyLikeDirectBind(t *testing.T) {
 	if !mounttest.InNamespace(t) {
 		return
