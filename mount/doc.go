@@ -55,8 +55,10 @@
 // (reading the parent takes the lock every rename there holds), and the
 // kernel's own record of the new mount (statmount(2),
 // or /proc/self/mountinfo before Linux 6.8) must put it exactly on Root/Target,
-// on the parent mount, with the right type and flags, and a bind's root must be
-// the source's inode; otherwise it is detached through its fd. A target that
+// on the parent mount, with the right type and flags (a bind's root is the
+// source's inode: by construction with open_tree, which clones the opened
+// source itself, and checked after mount(2), which resolves a path);
+// otherwise it is detached through its fd. A target that
 // is already a mount point is refused (never stacked). Mounted.ID is the
 // mountinfo mount id. Unmount walks the path again without symlinks, checks
 // id, type (file system magic) and, for a bind, that its root is the source

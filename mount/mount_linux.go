@@ -51,7 +51,9 @@ import (
 // parent is waited out (settle) and the result is checked afterwards: the
 // kernel's record of the new mount (statmount, or mountinfo) must put it
 // exactly on Root/Target, on the parent mount, with the right type and
-// flags, and a bind's root must be the source's inode.
+// flags; a bind's root is the source's inode (by construction with
+// open_tree, which clones the opened source or its name's dentry; checked
+// after mount(2), which resolves a path).
 //
 // System calls per read-only bind (new API, Linux 6.15+): openat2 of the
 // parent (shared by a Session), statx of the target (a Session reuses the
