@@ -67,9 +67,10 @@ import (
 // (verify), fstat of the source (the mount(2) fallback only),
 // and the closes; per unmount: openat2 of the parent (shared by a Session),
 // statx, stat of the source (skipped when the unique mount id matches),
-// umount2. The executor's steady state per skeleton entry: statx (its
-// Mkdir), open_tree_attr, move_mount, getdents64, statx, statmount, close
-// to mount; statx, umount2 to unmount.
+// umount2. The executor's steady state per skeleton entry (a first use:
+// cloned by name): statx (its Mkdir), open_tree_attr, statx (type check,
+// kept for verify), move_mount, getdents64, statmount, close to mount;
+// statx, umount2 to unmount.
 
 // useNewMountAPI is cleared the first time the kernel says ENOSYS; tests
 // clear it to exercise the mount(2) path.
