@@ -36,23 +36,3 @@ func openDir(p string) (int, error) { return -1, unsupported("open", "", "", p) 
 func mkdirAll(root, rel string, _ fs.FileMode) ([]string, error) {
 	return nil, unsupported("mkdir", "", "", path.Join(root, rel))
 }
-
-// fdCache shares nothing here: a [Session] call is the package function.
-type fdCache struct{}
-
-func (*fdCache) mountRetry(r Request) (*Mounted, error) { return mount(r) }
-func (*fdCache) unmountRetry(e Expect) error            { return unmount(e) }
-func (*fdCache) mkdirAll(root, rel string, perm fs.FileMode) ([]string, error) {
-	return mkdirAll(root, rel, perm)
-}
-func (*fdCache) close()    {}
-func (*fdCache) dropHint() {}
-
-// useSources does nothing: sessions here share no source (see
-// [Session.ShareSources]), so a Sources stays empty.
-func (*fdCache) useSources(*Sources) {}
-
-// sourceEnt is never made here: a Sources stays empty.
-type sourceEnt struct{}
-
-func (*sourceEnt) close() {}
