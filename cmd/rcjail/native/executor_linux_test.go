@@ -1041,3 +1041,13 @@ func TestStartCommandFails(t *testing.T) {
 		t.Error("a record claims a jail that never ran")
 	}
 }
+
+// readRecord is loadRecord for tests that only look: the journal it
+// opened is closed again.
+func readRecord(dir *os.File, jail string, warn func(string, ...any)) *Record {
+	r, _, j := loadRecord(dir, jail, warn)
+	if j != nil {
+		j.Close()
+	}
+	return r
+}

@@ -137,7 +137,7 @@ type event struct {
 // byte what json.Marshal(e) followed by "\n" gives, without reflection: a
 // line is written for every mount a start makes, and encoding/json's
 // reflective walk and allocations were a tenth of the executor's own cost
-// per mount. readRecord still decodes with encoding/json, and
+// per mount. loadRecord still decodes with encoding/json, and
 // TestEventEncoding holds the two encodings equal.
 func (e *event) appendJSON(b []byte) []byte {
 	b = append(b, `{"ev":`...)
@@ -283,20 +283,11 @@ func (r *Record) apply(e event) {
 	}
 }
 
-// readRecord returns the record of jail: the snapshot with the journal
+// loadRecord returns the record of jail: the snapshot with the journal
 // replayed on it; nil when there is neither. A corrupt snapshot is
 // reported through warn and ignored (the journal and the mount table
-// remain); the journal is replayed up to its first unparsable line.
-func readRecord(dir *os.File, jail string, warn func(string, ...any)) *Record {
-	r, _, j := loadRecord(dir, jail, warn)
-	if j != nil {
-		j.Close()
-	}
-	return r
-}
-
-// loadRecord is readRecord for the executor, which takes the jail's lock
-// first: it also says whether a snapshot file may exist (anything but
+// remain); the journal is replayed up to its first unparsable line. The
+// executor takes the jail's lock first; loadRecord also says whether a snapshot file may exist (anything but
 // "no such file": only a holder of the lock creates one, so a stop that
 // read none and wrote none has nothing to remove), and it returns the
 // journal it read, opened for appending (nil when that failed: the first
