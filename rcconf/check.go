@@ -164,8 +164,9 @@ func (r *runner) check(s *syntax.Stmt) bool {
 		return false
 	}
 	// The rewrites run after the whole statement is known to be acceptable.
-	// A ${x:-word} is swapped for a lazy parameter below; its word, kept
-	// aside for paramWord, is walked too (the walk no longer reaches it).
+	// A ${x:-word} is swapped for a lazy parameter (paramWord) and a trim
+	// ${x#pat} for one evalTrim computes byte by byte; the word each keeps
+	// aside is walked too (the walk no longer reaches it).
 	var rewrite func(n syntax.Node) bool
 	rewrite = func(n syntax.Node) bool {
 		switch n := n.(type) {
@@ -181,14 +182,20 @@ func (r *runner) check(s *syntax.Stmt) bool {
 			if n.Exp != nil && isTrim(n.Exp.Op) && n.Exp.Word != nil {
 				rewriteQuotedPattern(n.Exp.Word)
 			}
-			if n.Exp != nil && !isTrim(n.Exp.Op) && n.Param != nil && !strings.HasPrefix(n.Param.Value, "\x01") {
-				// Keep the original node for paramWord and expand a
-				// parameter whose value paramWord computes lazily.
+			if n.Exp != nil && n.Param != nil && !strings.HasPrefix(n.Param.Value, "\x01") {
+				// Keep the original node and expand a parameter whose
+				// value evalTrim or paramWord computes.
 				orig := *n
-				id := len(r.pexps)
-				r.pexps = append(r.pexps, &orig)
+				var name string
+				if isTrim(orig.Exp.Op) {
+					name = mangleTrim + strconv.Itoa(len(r.trims))
+					r.trims = append(r.trims, trimExp{pe: &orig})
+				} else {
+					name = mangleWord + strconv.Itoa(len(r.pexps))
+					r.pexps = append(r.pexps, &orig)
+				}
 				n.Exp = nil
-				n.Param = &syntax.Lit{ValuePos: orig.Param.ValuePos, ValueEnd: orig.Param.ValueEnd, Value: mangleWord + strconv.Itoa(id)}
+				n.Param = &syntax.Lit{ValuePos: orig.Param.ValuePos, ValueEnd: orig.Param.ValueEnd, Value: name}
 				if orig.Exp.Word != nil {
 					syntax.Walk(orig.Exp.Word, rewrite)
 				}

@@ -398,39 +398,10 @@ func (g *glob) trim(v string, suffix, longest bool) string {
 // evaluates: expand would match it per rune.
 const mangleTrim = "\x01t"
 
-// trimExp is a trim expansion taken out of the syntax tree.
+// trimExp is a trim expansion taken out of the syntax tree (by check's
+// rewrites, after the quoted parts of its pattern were escaped).
 type trimExp struct {
 	pe *syntax.ParamExp
-}
-
-// rewriteTrims replaces every trim expansion in node (and in the words of
-// lazily expanded ${p:-word} forms that check registered from pexpsFrom
-// on) by a parameter evaluated by evalTrim. It runs after check, so the
-// quoted parts of trim patterns are already escaped (check's rewrites
-// reach the words it takes out of the tree, too).
-func (r *runner) rewriteTrims(node syntax.Node, pexpsFrom int) {
-	var walk func(n syntax.Node) bool
-	walk = func(n syntax.Node) bool {
-		pe, ok := n.(*syntax.ParamExp)
-		if !ok || pe.Exp == nil || !isTrim(pe.Exp.Op) || pe.Param == nil || strings.HasPrefix(pe.Param.Value, "\x01") {
-			return true
-		}
-		orig := *pe
-		id := len(r.trims)
-		r.trims = append(r.trims, trimExp{pe: &orig})
-		pe.Exp = nil
-		pe.Param = &syntax.Lit{ValuePos: orig.Param.ValuePos, ValueEnd: orig.Param.ValueEnd, Value: mangleTrim + strconv.Itoa(id)}
-		if orig.Exp.Word != nil {
-			syntax.Walk(orig.Exp.Word, walk)
-		}
-		return false
-	}
-	syntax.Walk(node, walk)
-	for i := pexpsFrom; i < len(r.pexps); i++ {
-		if w := r.pexps[i].Exp.Word; w != nil {
-			syntax.Walk(w, walk)
-		}
-	}
 }
 
 // evalTrim evaluates trim expansion number id.

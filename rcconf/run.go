@@ -535,12 +535,10 @@ func (r *runner) parseRun(name string, src []byte, off, line int, fixed *srcPos)
 		if err != nil {
 			continue
 		}
-		pexps := len(r.pexps)
 		if !r.check(s) {
 			stopped = true
 			break
 		}
-		r.rewriteTrims(s, pexps)
 		r.stmt(s)
 		if r.stopped() {
 			stopped = true
