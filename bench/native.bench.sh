@@ -10,13 +10,17 @@
 #             mount_nullfs/umount shims (bench/native/shims) driving the real
 #             mount(8)/umount(8), jail/jls/killall shims that start nothing
 #   executor  the native Executor's mount path alone (Mkdir+Mount per entry,
-#             then Unmount, no jail process): what the floor compares with
+#             then Unmount, no jail process): what the floor compares with;
+#             every jail mounted in one sequence
+#   exstart   the same, each jail released right after its mounts, as a real
+#             start closes its sessions to run the jail's programs (the
+#             pattern rcjail start has)
 #   mountpkg  package mount alone (Mount/Unmount), to show which part of
 #             executor/floor is the mount layer's and which the executor's
 #   floor     only the system calls: bind, remount read-only, umount
 #
 # Prints ms per jail and the ratios command/native, executor/floor,
-# mountpkg/floor and native/floor, measured in the same run (best of ROUNDS
+# exstart/floor, mountpkg/floor and native/floor, measured in the same run (best of ROUNDS
 # rounds). Root on Linux only.
 #
 # Usage: sh bench/native.bench.sh [ROUNDS] [Ns]   (make bench: 3 "1 10 100")
@@ -68,7 +72,8 @@ cli() {
 	echo "$best"
 }
 
-# direct N MODE: best ns per jail from nativebench (floor, mount or executor).
+# direct N MODE: best ns per jail from nativebench (floor, mount, executor or
+# executor-start).
 direct() {
 	n=$1
 	before=$(wc -l </proc/self/mountinfo)
@@ -85,16 +90,17 @@ res=$tmp/results
 : >"$res"
 for n in $ns; do
 	setup "$n"
-	echo "$n $(cli "$n" native) $(cli "$n" command) $(direct "$n" executor) $(direct "$n" mount) $(direct "$n" floor)" >>"$res"
+	echo "$n $(cli "$n" native) $(cli "$n" command) $(direct "$n" executor) $(direct "$n" executor-start) $(direct "$n" mount) $(direct "$n" floor)" >>"$res"
 done
 
 echo "start+stop of N skeleton jails (11 read-only entries), best of $rounds rounds, ms per jail"
 awk '
 	BEGIN {
-		printf "%5s %9s %9s %9s %9s %9s %15s %15s %15s %13s\n", "N", "native", "command", "executor", "mountpkg", "floor", "command/native", "executor/floor", "mountpkg/floor", "native/floor"
+		printf "%5s %9s %9s %9s %9s %9s %9s %15s %15s %14s %15s %13s\n", "N", "native", "command", "executor", "exstart", "mountpkg", "floor", "command/native", "executor/floor", "exstart/floor", "mountpkg/floor", "native/floor"
 	}
 	{
-		printf "%5d %9.3f %9.3f %9.3f %9.3f %9.3f %14.1fx %14.2fx %14.2fx %12.1fx\n", $1, $2 / 1e6, $3 / 1e6, $4 / 1e6, $5 / 1e6, $6 / 1e6, $3 / $2, $4 / $6, $5 / $6, $2 / $6
+		printf "%5d %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f %14.1fx %14.2fx %13.2fx %14.2fx %12.1fx\n", $1, $2 / 1e6, $3 / 1e6, $4 / 1e6, $5 / 1e6, $6 / 1e6, $7 / 1e6, $3 / $2, $4 / $7, $5 / $7, $6 / $7, $2 / $7
 	}' "$res"
 echo "native = the whole rcjail start+stop, including one namespaced jail process per jail;"
-echo "executor = the native backend's mount path alone, the like-for-like comparison with the floor."
+echo "executor = the native backend's mount path alone, the like-for-like comparison with the floor;"
+echo "exstart = the same with each jail released after its mounts, as in a real start."

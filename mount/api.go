@@ -226,18 +226,24 @@ func (s *Session) ShareSources(src *Sources) {
 // [Mount] opens them (no symlink at all, or only inside SourceRoot), and kept
 // open for the sessions sharing it ([Session.ShareSources]).
 //
-// A cached source is the directory its path named when it was first opened:
-// a later mount through it binds that directory, whatever the path names by
-// then (a symlink or another directory put in its place is never seen, so a
-// swap cannot redirect a later mount; it cannot make the mount follow a
-// symlink either). The sessions drop a cached source when they mount on or
-// above it, or unmount there (its fd would name a covered directory, or keep
-// the mount busy); a mount made beside them is not seen, so, as for a
-// [Session], every mount and unmount that could cover a cached source must go
-// through the sessions sharing it while it is open, and Close it before any
-// other program may mount or unmount. On Linux a source's first use opens
+// A cached source is used only while its path still names it: at each use
+// the path is looked up again with the rules of a fresh open (on Linux, one
+// statx of the name in the session's strictly opened parent) and must show
+// the same directory on the same mount (inode, file system, unique mount
+// id); anything else (a mount over it or above it, a directory or a symlink
+// put in its place, a kernel without unique mount ids) drops it and the
+// bind is made from a fresh open, which refuses a symlink as any open does.
+// So a bind is always what a direct bind of the path gives at that moment,
+// and a Sources may stay open while other programs run and mount (the
+// executor keeps it across a start's hooks and jails); its sessions must
+// still be closed then (their parent directories are not re-checked). Its
+// fds are close-on-exec. The sessions also drop a cached source when they
+// mount on or above it, or unmount there (it would keep the unmount busy);
+// an open source keeps the mount it is on busy for others (umount(2)
+// without MNT_DETACH): [Sources.Forget] or Close it before handing such a
+// mount to someone else. On Linux a source's first 15 uses open
 // nothing (the bind is cloned from the source's name in its parent, with the
-// same rule), the second opens and keeps it, and from the third on binds are
+// same rule), the 16th opens and keeps it, and from the 17th on binds are
 // cloned from a detached copy of it (the same bind; the kernel then need not
 // look at every mount on the source's file system mount): see the package
 // documentation. The zero Sources is ready to use and safe for concurrent
@@ -245,6 +251,17 @@ func (s *Session) ShareSources(src *Sources) {
 type Sources struct {
 	mu   sync.Mutex
 	ents []sourceEnt // one per source (per OS: only Linux keeps any)
+}
+
+// Forget closes the cached sources at or below dir (or reached through a
+// symlink inside a SourceRoot at or below it): a caller that hands dir's
+// mounts to someone else (the executor releasing a jail's lock) keeps
+// nothing of its own there that would make their unmount busy. Nothing is
+// cached outside Linux, where it does nothing.
+func (s *Sources) Forget(dir string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.forgetLocked(path.Clean(dir))
 }
 
 // Close closes every cached source.

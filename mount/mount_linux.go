@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,19 +59,24 @@ import (
 // System calls per read-only bind (new API, Linux 6.15+): openat2 of the
 // parent (shared by a Session), statx of the target (a Session reuses the
 // one its MkdirAll of the same target just made), openat2 of the source
-// (none at a shared source's first use, which clones by name from the
-// source's parent; from the second use once per run, and binds are cloned
-// from a detached copy of it from the third, after a statmount that checks
-// the source's mount is as the copy has it), open_tree_attr, move_mount,
+// (none at a shared source's first byNameUses uses, which clone by name
+// from the source's parent; at the next once per run, and binds are cloned
+// from a detached copy of it from the one after, after a statx of its name
+// that checks the path still names it and a statmount that checks the
+// source's mount is as the copy has it), open_tree_attr, move_mount,
 // renameat2 onto itself (settle; a Session reads the parent instead,
-// cheaper), statx (before move_mount at a first use) and statmount
+// cheaper), statx (before move_mount at a use by name) and statmount
 // (verify), fstat of the source (the mount(2) fallback only),
 // and the closes; per unmount: openat2 of the parent (shared by a Session),
 // statx, stat of the source (skipped when the unique mount id matches),
-// umount2. The executor's steady state per skeleton entry (a first use:
-// cloned by name): statx (its Mkdir), open_tree_attr, statx (type check,
-// kept for verify), move_mount, getdents64, statmount, close to mount;
-// statx, umount2 to unmount.
+// umount2. The executor's steady state per skeleton entry of its first
+// byNameUses jails (cloned by name): statx (its Mkdir), open_tree_attr,
+// statx (type check, kept for verify), move_mount, getdents64, statmount,
+// close to mount; statx, umount2 to unmount. From two jails later on (its
+// sources are kept for the run): statx (its Mkdir), statx of the source's
+// name and statmount (the source and its mount unchanged),
+// open_tree_attr of the copy, statx, move_mount, getdents64, statmount,
+// close.
 
 // useNewMountAPI is cleared the first time the kernel says ENOSYS; tests
 // clear it to exercise the mount(2) path.
@@ -351,6 +357,34 @@ type sourceEnt struct {
 	// when the copy was made (see lookupLocked).
 	mnt    uint64
 	treeOf mountState
+	// uses counts the uses cloned by name (fd < 0, see byNameLocked).
+	uses int
+	// What fd is: its file system (dev), inode and the unique id of its
+	// mount, taken when it was opened (ok: the kernel gave all three;
+	// without them a cached fd is never reused, see sameAsFresh).
+	id sourceID
+}
+
+// sourceID is what tells one directory on one mount from any other: the
+// unique mount id (never reused, unlike the mountinfo id) and the inode on
+// that mount's file system.
+type sourceID struct {
+	ok                 bool
+	mnt                uint64
+	devMajor, devMinor uint32
+	ino                uint64
+}
+
+const sourceIDMask = unix.STATX_TYPE | unix.STATX_INO | unix.STATX_MNT_ID_UNIQUE
+
+// idOf is the sourceID of a statx made with sourceIDMask, or one with ok
+// false when it is not a directory or the kernel left out a field (the
+// unique mount id is Linux 6.8+).
+func idOf(stx *unix.Statx_t) sourceID {
+	if stx.Mask&sourceIDMask != sourceIDMask || stx.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return sourceID{}
+	}
+	return sourceID{true, stx.Mnt_id, stx.Dev_major, stx.Dev_minor, stx.Ino}
 }
 
 func (e *sourceEnt) close() {
@@ -366,8 +400,9 @@ func (e *sourceEnt) close() {
 // and the fd of a detached copy of it to clone binds from (or -1). The
 // caller holds s.mu.
 //
-// The detached copy is made at a source's third use (the first clones by
-// name, the second opens the source), and only with the new mount API. Why: cloning a directory (open_tree, or mount(2) with
+// The detached copy is made at the use after the one that opens the
+// source (the first byNameUses clone by name), and only with the new
+// mount API. Why: cloning a directory (open_tree, or mount(2) with
 // MS_BIND) makes the kernel look at every mount on the mount the
 // directory is on, to refuse revealing what a locked one covers; a
 // skeleton on the same file system as the jail roots has every jail's
@@ -394,14 +429,29 @@ func (e *sourceEnt) close() {
 // and the bind is cloned from the source fd, which shows the mount as it
 // is now (or fails, as a bind of an unmounted source does), and the next
 // use makes a new copy.
-func (s *Sources) lookupLocked(source, root string) (fd, tree int) {
+//
+// A cached source is reused only while the path still names it, as a
+// fresh open of the path would now (sameAsFresh): the Sources live across
+// the programs a start runs (hooks, the jails), and a program may have
+// mounted over the source or a directory above it, renamed it away and
+// put another directory or a symlink in its place. Any difference drops
+// the entry and returns -1: the caller opens the source afresh with the
+// full rules (refusing a symlink that leaves SourceRoot, or any symlink
+// without it) and binds from that, so a bind is always what a direct bind
+// of the path gives at that moment; the cache only saves work.
+func (s *Sources) lookupLocked(c *fdCache, r Request) (fd, tree int) {
 	for i := range s.ents {
 		e := &s.ents[i]
-		if e.source != source || e.root != root {
+		if e.source != r.Source || e.root != r.SourceRoot {
 			continue
 		}
 		if e.fd < 0 {
-			return -1, -1 // used once, not opened (firstUseLocked)
+			return -1, -1 // used by name so far, not opened (byNameLocked)
+		}
+		if !c.sameAsFresh(r, e.id) {
+			e.close()
+			s.ents = slices.Delete(s.ents, i, i+1)
+			return -1, -1
 		}
 		if e.tree >= 0 {
 			if st, err := statmountState(e.mnt); err == nil && st == e.treeOf {
@@ -457,9 +507,14 @@ var treeClone atomic.Bool
 func init() { treeClone.Store(true) }
 
 // addLocked caches fd, just opened for (source, root): s owns it now. It
-// takes the place of the source's first-use mark (see firstUseLocked).
+// takes the place of the source's by-name mark (see byNameLocked).
 func (s *Sources) addLocked(source, root string, fd int) {
 	e := sourceEnt{source: source, root: root, fd: fd, tree: -1, f: os.NewFile(uintptr(fd), source)}
+	// What the fd is, for sameAsFresh at each later use.
+	var stx unix.Statx_t
+	if unix.Statx(fd, "", unix.AT_EMPTY_PATH, sourceIDMask, &stx) == nil {
+		e.id = idOf(&stx)
+	}
 	for i := range s.ents {
 		if s.ents[i].source == source && s.ents[i].root == root && s.ents[i].fd < 0 {
 			s.ents[i] = e
@@ -469,22 +524,39 @@ func (s *Sources) addLocked(source, root string, fd int) {
 	s.ents = append(s.ents, e)
 }
 
-// firstUseLocked reports whether (source, root) is used for the first time
-// since s was last closed, and marks it used (an entry without an fd). The
-// first use clones the bind straight from the source's name (see
-// cloneByName): one jail's start uses each source once (its sessions are
-// closed before its jail runs), so opening and caching the source would be
-// three system calls (openat2, fcntl, close) per entry for nothing. The
-// second use opens and caches it, the third makes the detached copy.
-func (s *Sources) firstUseLocked(source, root string) bool {
+// byNameLocked reports whether this use of (source, root) is to be cloned
+// straight from the source's name (see cloneByName), and counts it: the
+// first byNameUses uses since the source was last dropped are (an entry
+// without an fd marks them), the next opens and caches it, the one after
+// makes the detached copy. Opening and caching a source costs three system
+// calls (openat2, fcntl, close), and each later use of the cache two more
+// (the statx of the source's name and the statmount of its mount, which
+// keep a bind from the cache equal to a direct one, see lookupLocked),
+// against what the copy saves: the kernel's scan of every mount on the
+// source's mount at each clone, which grows with the jails mounted there.
+// A start of a few jails never gets there; one of many does from its
+// byNameUses+2-th jail on.
+func (s *Sources) byNameLocked(source, root string) bool {
 	for i := range s.ents {
-		if s.ents[i].source == source && s.ents[i].root == root {
-			return false
+		e := &s.ents[i]
+		if e.source == source && e.root == root {
+			if e.fd >= 0 || e.uses >= byNameUses {
+				return false
+			}
+			e.uses++
+			return true
 		}
 	}
-	s.ents = append(s.ents, sourceEnt{source: source, root: root, fd: -1, tree: -1})
+	s.ents = append(s.ents, sourceEnt{source: source, root: root, fd: -1, tree: -1, uses: 1})
 	return true
 }
+
+// byNameUses is how many uses of a shared source are cloned by name before
+// it is opened and kept (see byNameLocked). Measured (BENCHMARKS.md, native
+// backend): at 10 jails of eleven entries, with the skeleton on the jail
+// roots' file system, binds by name are cheaper than the check and the
+// copy; at 100 the copy is, by far. Tests of the later tiers set it to 1.
+var byNameUses = 15
 
 // forgetLocked closes and drops the sources at or below p: a mount on p
 // covers them (a later bind through the fd would show the covered
@@ -707,7 +779,7 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 	checkSrc := -1 // the source fd verify compares the new mount's root with
 	var pre *unix.Statx_t
 	direct := false
-	if r.FSType == NullFS && useNewMountAPI.Load() && (c.src == nil || c.src.firstUseLocked(r.Source, r.SourceRoot)) {
+	if r.FSType == NullFS && useNewMountAPI.Load() && (c.src == nil || c.src.byNameLocked(r.Source, r.SourceRoot)) {
 		pre = new(unix.Statx_t)
 		if mfd, direct = c.cloneByName(r, pfd, name, pre); !direct {
 			pre = nil
@@ -777,8 +849,8 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 		Target: full, Created: created}, nil
 }
 
-// cloneByName makes a nullfs bind for the first use of its source (see
-// Sources.firstUseLocked) without opening the source: open_tree clones the
+// cloneByName makes a nullfs bind for an early use of its source (see
+// Sources.byNameLocked) without opening the source: open_tree clones the
 // source's last component straight from its parent, which is opened (and
 // cached by the session) with no symlink in any component, and
 // AT_SYMLINK_NOFOLLOW keeps the last component from being followed. That
@@ -848,7 +920,7 @@ func (c *fdCache) cloneByName(r Request, pfd int, name string, stx *unix.Statx_t
 // (see Sources.lookupLocked), or -1.
 func (c *fdCache) openSource(r Request) (fd, tree int, shared bool, err error) {
 	if c.src != nil {
-		if fd, tree := c.src.lookupLocked(r.Source, r.SourceRoot); fd >= 0 {
+		if fd, tree := c.src.lookupLocked(c, r); fd >= 0 {
 			return fd, tree, true, nil
 		}
 	}
@@ -860,6 +932,49 @@ func (c *fdCache) openSource(r Request) (fd, tree int, shared bool, err error) {
 	}
 	c.src.addLocked(r.Source, r.SourceRoot, fd)
 	return fd, -1, true, nil
+}
+
+// sameAsFresh reports whether the source of r, looked up now with the
+// rules a fresh open uses, is the directory id names, on the same mount
+// (unique mount id: a mount over it, or over a directory above it, shows
+// another; a directory renamed away and replaced shows another inode).
+// Without an id (a kernel before 6.8) it reports false: the cache is
+// then never trusted across a change it could not see.
+//
+// Without SourceRoot the source must be a directory reached with no
+// symlink at all: one statx of its name, not followed, in its parent
+// opened with no symlink in any component (the session's, so opened
+// again after any program ran, since the executor closes its sessions
+// before each) sees exactly what openStrict would open. A symlink there
+// is not a directory: no match, and the fresh open refuses it. With
+// SourceRoot a path without symlinks resolves the same way under both
+// rules, so the same statx answers when it matches; otherwise (bin ->
+// usr/bin inside the skeleton) the source is opened with the SourceRoot
+// rules, which follow only symlinks that stay below it, and that fd is
+// compared. The check and the clone that follows are not one step, as a
+// direct bind's open and clone are not: a change made between them is
+// what a direct bind would have missed as well.
+func (c *fdCache) sameAsFresh(r Request, id sourceID) bool {
+	if !id.ok {
+		return false
+	}
+	var stx unix.Statx_t
+	if dir, name := path.Split(r.Source); name != "" && dir != "" {
+		dir = path.Clean(dir)
+		if pfd, err := c.dir("open source", dir, "."); err == nil &&
+			unix.Statx(pfd, name, unix.AT_SYMLINK_NOFOLLOW, sourceIDMask, &stx) == nil && idOf(&stx) == id {
+			return true
+		}
+	}
+	if r.SourceRoot == "" {
+		return false
+	}
+	fd, err := c.openSourceFresh(r)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	return unix.Statx(fd, "", unix.AT_EMPTY_PATH, sourceIDMask, &stx) == nil && idOf(&stx) == id
 }
 
 func (c *fdCache) openSourceFresh(r Request) (int, error) {

@@ -24,3 +24,5 @@ func (*fdCache) useSources(*Sources) {}
 type sourceEnt struct{}
 
 func (*sourceEnt) close() {}
+
+func (*Sources) forgetLocked(string) {}

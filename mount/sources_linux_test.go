@@ -2,6 +2,7 @@ package mount
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +14,13 @@ import (
 
 	"rcjail/mount/mounttest"
 )
+
+// defaultByNameUses is byNameUses as the package has it; init sets it to 1
+// for the tests, which exercise each tier after the fewest uses
+// (TestSourcesByNameUntilThreshold checks the default).
+var defaultByNameUses = byNameUses
+
+func init() { byNameUses = 1 }
 
 // mountTmpfs mounts a tmpfs on p outside any session: someone else's mount.
 func mountTmpfs(t *testing.T, p string) {
@@ -217,12 +225,14 @@ func inode(t *testing.T, p string) uint64 {
 	return st.Ino
 }
 
-// A cached source is the directory the path named when it was first
-// opened: swapped for a symlink to a host directory afterwards, a later
-// mount through the cache still binds the original directory, never the
-// symlink's target; once the cache is closed, the next open sees the
-// symlink and refuses it. Both with and without SourceRoot.
-func TestSourcesPinnedAgainstSwap(t *testing.T) {
+// A cached source is used only while its path still names it: swapped for
+// a symlink to a host directory after it was cached, the next mount
+// through the sharing sessions sees the symlink, as a direct bind would,
+// and refuses it (outside SourceRoot, or any symlink at all); it never
+// binds the symlink's target, nor the renamed-away original. Both with and
+// without SourceRoot. (Before the Sources were kept across programs this
+// test asserted the opposite, that the cache pinned the original.)
+func TestSourcesSeeSwapForSymlink(t *testing.T) {
 	for _, withRoot := range []bool{false, true} {
 		name := "no SourceRoot"
 		if withRoot {
@@ -247,7 +257,7 @@ func TestSourcesPinnedAgainstSwap(t *testing.T) {
 				s1.ShareSources(&src)
 				s2.ShareSources(&src)
 				// The first use clones the source by name and caches
-				// nothing (Sources.firstUseLocked): the pinning starts
+				// nothing (Sources.byNameLocked): the caching starts
 				// with the second, which opens it.
 				warm := req
 				warm.Root = filepath.Join(tr.dir, "root0")
@@ -275,31 +285,14 @@ func TestSourcesPinnedAgainstSwap(t *testing.T) {
 				}
 				req2 := req
 				req2.Root = root2
-				m2, err := s2.Mount(req2)
-				if err != nil {
-					t.Fatalf("mount through the cached source: %v", err)
+				if m2, err := s2.Mount(req2); err == nil {
+					t.Fatalf("mount through the cached source of a path swapped for a symlink: %+v (inode %d; original %d)", m2, inode(t, filepath.Join(root2, "usr/lib")), orig)
 				}
-				got := filepath.Join(root2, "usr/lib")
-				if ino := inode(t, got); ino != orig {
-					t.Fatalf("bound inode %d, want the original source's %d", ino, orig)
-				}
-				if b, err := os.ReadFile(filepath.Join(got, "libc.so")); err != nil || string(b) != "libc" {
-					t.Fatalf("read through the second mount: %q, %v", b, err)
-				}
-				if _, err := os.Stat(filepath.Join(got, "secret")); err == nil {
-					t.Fatal("the second mount shows the symlink's target")
-				}
-				if err := s2.Unmount(m2.Expect()); err != nil {
-					t.Fatal(err)
+				if _, err := Mount(req2); err == nil {
+					t.Fatal("a direct bind of the symlink succeeded")
 				}
 				if err := s1.Unmount(m1.Expect()); err != nil {
 					t.Fatal(err)
-				}
-				// Closed, the cache opens the path again: the symlink is
-				// refused (outside SourceRoot, or any symlink at all).
-				src.Close()
-				if _, err := s2.Mount(req2); err == nil {
-					t.Fatal("mount through a fresh open of a swapped source succeeded")
 				}
 				if m := mountsUnder(t, tr.dir); len(m) != 0 {
 					t.Fatalf("mounts left: %v", m)
@@ -466,7 +459,7 @@ func TestSourcesCloneRefusedFallsBack(t *testing.T) {
 	defer s.Close()
 	s.ShareSources(&src)
 	// The first use clones by name and opens nothing (see
-	// Sources.firstUseLocked); the uses below are the second to fourth.
+	// Sources.byNameLocked); the uses below are the second to fourth.
 	m0, err := s.Mount(tr.roLib())
 	if err != nil {
 		t.Fatal(err)
@@ -525,7 +518,8 @@ func TestSourcesCloneRefusedFallsBack(t *testing.T) {
 }
 
 // A shared source's first use clones the bind by name from the source's
-// parent and keeps no fd (firstUseLocked); the second opens and caches it,
+// parent and keeps no fd (byNameLocked; byNameUses is 1 in these tests,
+// see init below); the second opens and caches it,
 // the third clones from a detached copy. Each bind is the skeleton's
 // directory, read-only, and the first is verified like any other (the
 // kernel's record puts it on the target).
@@ -780,5 +774,222 @@ func TestSourcesCopyFollowsTheSourceMount(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// detachUnder lazily unmounts everything at or below dir, deepest first.
+func detachUnder(dir string) {
+	tab, _ := Table()
+	for _, e := range Under(tab, dir) {
+		unix.Unmount(e.Target, unix.MNT_DETACH)
+	}
+}
+
+// bindSig is what tells two binds apart as a jail sees them: the kernel's
+// record of the mount (file system, root within it, per-mount options,
+// propagation) and the directory at its root (device and inode).
+func bindSig(t *testing.T, m *Mounted) string {
+	t.Helper()
+	e := entryByID(t, m.ID)
+	if e == nil {
+		t.Fatalf("mount %d of %s not in the table", m.ID, m.Target)
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(m.Target, &st); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("fs %s %s root %q options %q ro %v propagation %q dev %d ino %d",
+		e.FSType, e.Source, e.Root, e.Options, e.ReadOnly, optionalFields(t, m.ID), st.Dev, st.Ino)
+}
+
+// The Sources outlive the programs a start runs (the executor keeps them
+// across hooks and jails), so whatever such a program does to a skeleton
+// between two jails' mounts must be seen: after it, a bind through the
+// shared, cached source is exactly what a direct bind of the path gives
+// now (or refused when a direct bind is). Each change is tried at the
+// second tier (a cached fd) and the third (a detached copy), with and
+// without SourceRoot. Without the check of the path at each use, the
+// cached fd or copy binds the old directory (a tmpfs put over it or over
+// its parent, a replacement, a symlink swapped in are not seen) or keeps
+// the old mount flags.
+func TestSourcesSeeChangesBetweenUses(t *testing.T) {
+	changes := []struct {
+		name   string
+		change func(t *testing.T, skelfs string)
+		refuse bool // a direct bind fails: so must the shared one
+		cached bool // nothing changed: the cache must still serve
+	}{
+		{"nothing", func(*testing.T, string) {}, false, true},
+		{"tmpfs over the source", func(t *testing.T, p string) {
+			mountTmpfs(t, filepath.Join(p, "usr/lib"))
+			writeFile(t, filepath.Join(p, "usr/lib/libc.so"), "new")
+		}, false, false},
+		{"tmpfs over its parent", func(t *testing.T, p string) {
+			mountTmpfs(t, filepath.Join(p, "usr"))
+			if err := os.Mkdir(filepath.Join(p, "usr/lib"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, filepath.Join(p, "usr/lib/libc.so"), "new")
+		}, false, false},
+		{"renamed away and replaced", func(t *testing.T, p string) {
+			lib := filepath.Join(p, "usr/lib")
+			if err := os.Rename(lib, lib+".old"); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Mkdir(lib, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, filepath.Join(lib, "libc.so"), "new")
+		}, false, false},
+		{"swapped for a symlink out", func(t *testing.T, p string) {
+			lib := filepath.Join(p, "usr/lib")
+			if err := os.Rename(lib, lib+".old"); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink("/etc", lib); err != nil {
+				t.Fatal(err)
+			}
+		}, true, false},
+		{"remounted read-only, noexec", func(t *testing.T, p string) {
+			if err := unix.Mount("", p, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY|unix.MS_NOEXEC, ""); err != nil {
+				t.Fatal(err)
+			}
+		}, false, false},
+	}
+	for _, withRoot := range []bool{false, true} {
+		for _, uses := range []int{2, 3} {
+			for _, c := range changes {
+				name := fmt.Sprintf("%s/after %d uses/SourceRoot %v", c.name, uses, withRoot)
+				t.Run(name, func(t *testing.T) {
+					forEachAPI(t, func(t *testing.T) {
+						tr := newTree(t)
+						t.Cleanup(func() { detachUnder(tr.dir) })
+						skelfs := filepath.Join(tr.dir, "skelfs")
+						if err := os.Mkdir(skelfs, 0o755); err != nil {
+							t.Fatal(err)
+						}
+						mountTmpfs(t, skelfs)
+						if err := os.MkdirAll(filepath.Join(skelfs, "usr/lib"), 0o755); err != nil {
+							t.Fatal(err)
+						}
+						writeFile(t, filepath.Join(skelfs, "usr/lib/libc.so"), "orig")
+						req := func(jail string) Request {
+							r := Request{FSType: NullFS, Source: filepath.Join(skelfs, "usr/lib"), Root: filepath.Join(tr.dir, jail), Target: "usr/lib"}
+							if withRoot {
+								r.SourceRoot = skelfs
+							}
+							if err := os.MkdirAll(filepath.Join(r.Root, r.Target), 0o755); err != nil {
+								t.Fatal(err)
+							}
+							return r
+						}
+						var src Sources
+						defer src.Close()
+						// One session per jail, closed before the
+						// "program" runs, as the executor does.
+						for i := range uses {
+							var s Session
+							s.ShareSources(&src)
+							if _, err := s.Mount(req(fmt.Sprintf("warm%d", i))); err != nil {
+								t.Fatal(err)
+							}
+							s.Close()
+						}
+						if len(src.ents) != 1 || src.ents[0].fd < 0 {
+							t.Fatalf("after %d uses: %+v, want one cached source", uses, src.ents)
+						}
+						cachedFd := src.ents[0].fd
+						c.change(t, skelfs)
+						var s Session
+						defer s.Close()
+						s.ShareSources(&src)
+						m, err := s.Mount(req("next"))
+						direct, derr := Mount(req("direct"))
+						if c.refuse {
+							if derr == nil {
+								t.Fatalf("a direct bind succeeded: %+v", direct)
+							}
+							if err == nil {
+								t.Fatalf("the shared bind succeeded where a direct one fails (%v): %s", derr, bindSig(t, m))
+							}
+							return
+						}
+						if derr != nil {
+							t.Fatal(derr)
+						}
+						if err != nil {
+							t.Fatalf("shared bind: %v", err)
+						}
+						if got, want := bindSig(t, m), bindSig(t, direct); got != want {
+							t.Errorf("shared bind  %s\n\t\twant (direct) %s", got, want)
+						}
+						b, _ := os.ReadFile(filepath.Join(m.Target, "libc.so"))
+						want, _ := os.ReadFile(filepath.Join(direct.Target, "libc.so"))
+						if string(b) != string(want) {
+							t.Errorf("shared bind shows libc.so %q, a direct bind %q", b, want)
+						}
+						if c.cached && (len(src.ents) != 1 || src.ents[0].fd != cachedFd) {
+							t.Errorf("nothing changed, yet the cached source was dropped: %+v", src.ents)
+						}
+					})
+				})
+			}
+		}
+	}
+}
+
+// With the package's own threshold, the first byNameUses uses of a shared
+// source are cloned by name and keep no fd, the next opens and keeps it,
+// the one after makes the detached copy; every bind is the source's
+// directory, read-only.
+func TestSourcesByNameUntilThreshold(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	byNameUses = defaultByNameUses
+	defer func() { byNameUses = 1 }()
+	tr := newTree(t)
+	t.Cleanup(func() { detachUnder(tr.dir) })
+	var src Sources
+	defer src.Close()
+	orig := inode(t, filepath.Join(tr.skel, "usr/lib"))
+	n := defaultByNameUses + 2
+	for i := 1; i <= n; i++ {
+		var s Session
+		s.ShareSources(&src)
+		r := tr.roLib()
+		r.Root = filepath.Join(tr.dir, "j"+strconv.Itoa(i))
+		if err := os.MkdirAll(filepath.Join(r.Root, "usr/lib"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		m, err := s.Mount(r)
+		s.Close()
+		if err != nil {
+			t.Fatalf("use %d: %v", i, err)
+		}
+		if ino := inode(t, m.Target); ino != orig {
+			t.Errorf("use %d: bound inode %d, want the source's %d", i, ino, orig)
+		}
+		if e := entryByID(t, m.ID); e == nil || !e.ReadOnly {
+			t.Errorf("use %d: kernel entry %+v, want read-only", i, e)
+		}
+		if len(src.ents) != 1 {
+			t.Fatalf("use %d: %d sources, want 1", i, len(src.ents))
+		}
+		e := src.ents[0]
+		switch {
+		case i <= defaultByNameUses:
+			if e.fd >= 0 || e.uses != i {
+				t.Errorf("use %d: fd %d, %d uses by name; want none open, %d", i, e.fd, e.uses, i)
+			}
+		case i == defaultByNameUses+1:
+			if e.fd < 0 || e.tree >= 0 {
+				t.Errorf("use %d: fd %d, copy %d; want the source open, no copy yet", i, e.fd, e.tree)
+			}
+		default:
+			if e.fd < 0 || (e.tree < 0 && treeClone.Load()) {
+				t.Errorf("use %d: fd %d, copy %d; want the source open and its copy", i, e.fd, e.tree)
+			}
+		}
 	}
 }

@@ -5,7 +5,11 @@
 # other core's noise hits every column alike. Reports, per column, the best
 # wall time of a round and the CPU time (user + sys of the whole process,
 # from /usr/bin/time) per jail start+stop, best and mean over REPS
-# processes, and the ratios to the floor of the same run.
+# processes, and the ratios to the floor of the same run. MODES (default
+# "executor") lists the nativebench modes to compare, each a column per
+# build (old-MODE, new-MODE): "executor executor-start" adds the real-start
+# pattern (an old build without that mode: build the old tree with the
+# current bench/native/nativebench/main.go copied in).
 #
 # Usage (root, Linux):
 #   git worktree add /tmp/old <commit> && (cd /tmp/old && go build -o /tmp/nb-old ./bench/native/nativebench)
@@ -18,6 +22,7 @@ new=$2
 n=${3:-100}
 rounds=${4:-5}
 reps=${5:-6}
+modes=${MODES:-executor}
 ro="bin sbin lib libexec usr/bin usr/sbin usr/include usr/lib usr/libdata usr/libexec usr/share"
 
 if [ "$(id -u)" != 0 ] || [ "$(uname -s)" != Linux ]; then
@@ -62,14 +67,18 @@ one() {
 r=0
 while [ "$r" -lt "$reps" ]; do
 	one floor "$new" floor
-	one old "$old" executor
-	one new "$new" executor
+	for m in $modes; do
+		one "old-$m" "$old" "$m"
+		one "new-$m" "$new" "$m"
+	done
 	r=$((r + 1))
 done
 
 echo "N=$n, $rounds rounds per process, $reps processes per column, interleaved"
 echo "wall: best round, µs per jail; cpu: user+sys of a process / (rounds*N), µs per jail"
-awk -v n="$n" -v rounds="$rounds" '
+cols=floor
+for m in $modes; do cols="$cols old-$m new-$m"; done
+awk -v n="$n" -v rounds="$rounds" -v cols="$cols" '
 	{
 		w = $2 / n / 1000; c = $3 * 1e6 / (rounds * n)
 		if (!($1 in wb) || w < wb[$1]) wb[$1] = w
@@ -77,10 +86,10 @@ awk -v n="$n" -v rounds="$rounds" '
 		cs[$1] += c; k[$1]++
 	}
 	END {
-		printf "%-8s %10s %10s %10s %12s %12s\n", "column", "wall best", "cpu best", "cpu mean", "wall/floor", "cpu/floor"
-		split("floor old new", cols, " ")
-		for (i = 1; i <= 3; i++) {
-			c = cols[i]
-			printf "%-8s %10.1f %10.1f %10.1f %11.2fx %11.2fx\n", c, wb[c], cb[c], cs[c] / k[c], wb[c] / wb["floor"], (cs[c] / k[c]) / (cs["floor"] / k["floor"])
+		printf "%-19s %10s %10s %10s %12s %12s\n", "column", "wall best", "cpu best", "cpu mean", "wall/floor", "cpu/floor"
+		nc = split(cols, col, " ")
+		for (i = 1; i <= nc; i++) {
+			c = col[i]
+			printf "%-19s %10.1f %10.1f %10.1f %11.2fx %11.2fx\n", c, wb[c], cb[c], cs[c] / k[c], wb[c] / wb["floor"], (cs[c] / k[c]) / (cs["floor"] / k["floor"])
 		}
 	}' "$tmp/res"

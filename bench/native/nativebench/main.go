@@ -5,7 +5,13 @@
 //	floor:    only the system calls: bind, remount read-only, umount
 //	mount:    package mount alone (Mount, then Unmount of what it returned)
 //	executor: the native backend's Executor (lock, record, reconcile,
-//	          no-follow fd-based mounts with verification, checked unmounts)
+//	          no-follow fd-based mounts with verification, checked unmounts),
+//	          every jail mounted in one sequence, then every jail stopped
+//	executor-start: the same, but each jail is released (its session and
+//	          lock dropped, as when the program runs after its mounts in a
+//	          real start) right after its own mounts: the pattern of a real
+//	          rcjail start, where sources are reused across jails only if
+//	          they survive the programs run in between
 //
 // It prints the best wall time of ROUNDS rounds in nanoseconds.
 package main
@@ -26,7 +32,7 @@ import (
 )
 
 func main() {
-	mode := flag.String("mode", "floor", "floor, mount or executor")
+	mode := flag.String("mode", "floor", "floor, mount, executor or executor-start")
 	n := flag.Int("n", 1, "number of jails")
 	rounds := flag.Int("rounds", 3, "rounds (the best is printed)")
 	skel := flag.String("skel", "", "skeleton root")
@@ -58,8 +64,12 @@ func main() {
 			err = floor(*n, *skel, *jails, ents)
 		case "mount":
 			err = mountPkg(*n, *skel, *jails, ents)
+		case "executor":
+			err = executor(*n, *skel, *jails, *state, ents, false)
+		case "executor-start":
+			err = executor(*n, *skel, *jails, *state, ents, true)
 		default:
-			err = executor(*n, *skel, *jails, *state, ents)
+			err = fmt.Errorf("unknown mode %q", *mode)
 		}
 		d := time.Since(t0)
 		if err != nil {
@@ -93,7 +103,9 @@ func mountPkg(n int, skel, jails string, ents []string) error {
 	return nil
 }
 
-func executor(n int, skel, jails, state string, ents []string) error {
+// executor mounts every jail, then unmounts them; with release, each jail
+// is released right after its mounts (and taken again by its unmounts).
+func executor(n int, skel, jails, state string, ents []string, release bool) error {
 	ctx := context.Background()
 	x, err := native.New(native.Options{Root: state})
 	if err != nil {
@@ -110,6 +122,9 @@ func executor(n int, skel, jails, state string, ents []string) error {
 			if err := x.Mount(ctx, compat.Mount{Jail: name, FSType: compat.FSNullfs, Source: filepath.Join(skel, e), Target: t, ReadOnly: true, Root: r}); err != nil {
 				return err
 			}
+		}
+		if release {
+			x.Release(name)
 		}
 	}
 	for i := 1; i <= n; i++ {

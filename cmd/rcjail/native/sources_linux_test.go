@@ -1,21 +1,45 @@
 package native
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"rcjail/compat"
+	"rcjail/mount"
 	"rcjail/mount/mounttest"
 )
 
+// warmJails names enough jails for their skeleton sources to reach the
+// last tier: package mount clones a shared source by name for its first 15
+// uses (byNameUses), opens and keeps it at the 16th, and from the 17th
+// binds from a detached copy of it.
+func warmJails() []string {
+	var out []string
+	for i := 1; i <= 17; i++ {
+		out = append(out, fmt.Sprintf("w%02d", i))
+	}
+	return out
+}
+
 // TestSourcesSharedAcrossJails: the jails of one run take their skeleton
 // binds from one set of open sources (each skeleton directory held open
-// once, not once per jail), which is closed before any program runs (a
-// hook could mount over the skeleton, which an open source would not see)
-// and when a jail is released, like the jails' sessions.
+// once, not once per jail), which stays open across the programs the run
+// starts (hooks, jails), so that a real start, which runs each jail's
+// programs between its mounts and the next jail's, still reuses them; no
+// program is given any of them. Release keeps them (the next jail uses
+// them), Close closes them. (Before, the test asserted that they were
+// closed before every program and at Release; what a program may change
+// in the skeleton meanwhile is seen at each use:
+// TestSourcesSeeHookChanges.)
 func TestSourcesSharedAcrossJails(t *testing.T) {
 	if !mounttest.InNamespace(t) {
 		return
@@ -48,10 +72,11 @@ func TestSourcesSharedAcrossJails(t *testing.T) {
 		}
 		return root
 	}
-	for _, j := range []string{"a", "b", "c"} {
+	warm := warmJails()
+	for _, j := range warm {
 		start(j)
 	}
-	// Each entry's source held open exactly once for the three jails.
+	// Each entry's source held open exactly once for all those jails.
 	for _, d := range ents {
 		src := filepath.Join(skel, d)
 		n := 0
@@ -61,31 +86,55 @@ func TestSourcesSharedAcrossJails(t *testing.T) {
 			}
 		}
 		if n != 1 {
-			t.Errorf("after three jails %s is held open %d times, want once: %v", src, n, fdsUnder(t, skel))
+			t.Errorf("after %d jails %s is held open %d times, want once: %v", len(warm), src, n, fdsUnder(t, skel))
 		}
 	}
-	if mounts := mountsUnder(t, e.root); len(mounts) != 3*len(ents) {
+	if mounts := mountsUnder(t, e.root); len(mounts) != len(warm)*len(ents) {
 		t.Fatalf("mounts under the jail roots: %v", mounts)
 	}
 
-	// A hook runs: nothing of ours is open under the skeleton meanwhile.
-	if err := x.Exec(ctx, compat.Exec{Jail: "a", Var: "exec_prestart0", Argv: []string{"true"}}); err != nil {
+	// The source fds (the sessions' parent directories come and go).
+	sourceFds := func() []string {
+		var out []string
+		for _, f := range fdsUnder(t, skel) {
+			for _, d := range ents {
+				if strings.HasSuffix(f, " -> "+filepath.Join(skel, d)) {
+					out = append(out, f)
+				}
+			}
+		}
+		return out
+	}
+	held := sourceFds()
+
+	// A hook runs: it is given none of them, and they stay open.
+	out := filepath.Join(t.TempDir(), "fds")
+	if err := x.Exec(ctx, compat.Exec{Jail: warm[0], Var: "exec_prestart0", Argv: []string{"/bin/sh", "-c", `for f in /proc/$$/fd/*; do echo "$f -> $(readlink "$f")"; done > "$0"`, out}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := fdsUnder(t, skel); len(got) != 0 {
-		t.Fatalf("a program ran with the skeleton held open: %v", got)
+	b, err := os.ReadFile(out)
+	if err != nil || len(b) == 0 {
+		t.Fatalf("the hook's fd list: %q, %v", b, err)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if strings.HasSuffix(l, " -> "+skel) || strings.Contains(l, " -> "+skel+"/") {
+			t.Errorf("the hook was given a skeleton fd: %s\n%s", l, b)
+		}
+	}
+	if got := sourceFds(); !slices.Equal(got, held) {
+		t.Fatalf("after a hook the sources are %v, want still %v", got, held)
 	}
 
-	// The next jail opens them again; its release closes them.
+	// The next jail reuses them; its release keeps them, Close drops them.
 	start("d")
-	if got := fdsUnder(t, skel); len(got) == 0 {
-		t.Fatal("the sources are not held open while a jail is mounted: not shared")
+	if got := sourceFds(); !slices.Equal(got, held) {
+		t.Fatalf("the next jail's sources are %v, want the same %v", got, held)
 	}
 	x.Release("d")
-	if got := fdsUnder(t, skel); len(got) != 0 {
-		t.Fatalf("after Release the skeleton is still held open: %v", got)
+	if got := sourceFds(); !slices.Equal(got, held) {
+		t.Fatalf("after Release the sources are %v, want still %v", got, held)
 	}
-	for _, j := range []string{"a", "b", "c", "d"} {
+	for _, j := range append(warm, "d") {
 		root := filepath.Join(e.root, j)
 		for i := len(ents) - 1; i >= 0; i-- {
 			if err := x.Unmount(ctx, compat.Unmount{Jail: j, FSType: compat.FSNullfs, Target: filepath.Join(root, ents[i]), Root: root}); err != nil {
@@ -98,5 +147,188 @@ func TestSourcesSharedAcrossJails(t *testing.T) {
 	}
 	if mounts := mountsUnder(t, e.root); len(mounts) != 0 {
 		t.Fatalf("mounts left: %v", mounts)
+	}
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := fdsUnder(t, skel); len(got) != 0 {
+		t.Fatalf("after Close the skeleton is still held open: %v", got)
+	}
+}
+
+// mountSig is what tells the mount on target apart from another as a jail
+// sees it: the mountinfo line without the mount's own ids and mount point
+// (file system device, root within it, per-mount options, propagation,
+// type, source, super options), and the libc.so inside.
+func mountSig(t *testing.T, target string) string {
+	t.Helper()
+	sig := ""
+	for _, l := range strings.Split(mountinfo(t), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 10 || f[4] != target {
+			continue
+		}
+		sig = strings.Join(append(f[2:4:4], f[5:]...), " ") // the last one is on top
+	}
+	if sig == "" {
+		t.Fatalf("nothing mounted on %s", target)
+	}
+	b, _ := os.ReadFile(filepath.Join(target, "libc.so"))
+	return sig + " libc.so=" + string(b)
+}
+
+// TestSourcesSeeHookChanges: the executor keeps its sources across the
+// programs a start runs, so a hook that changes the skeleton between two
+// jails' mounts must be seen: the next jail's bind is exactly what a
+// direct bind of the path gives after the hook (or refused, as a direct
+// bind of a symlink leaving the skeleton is). Seventeen jails come first, so
+// the sources are at their last tier (binds cloned from a detached copy).
+// Without the check of the path at each use, the tmpfs put over the source
+// or its parent and the replacement directory are not seen (the old
+// directory is bound), the symlink is not refused.
+func TestSourcesSeeHookChanges(t *testing.T) {
+	changes := []struct {
+		name, sh string
+		refuse   bool
+	}{
+		{"nothing", `true`, false},
+		{"tmpfs over the source", `mount -t tmpfs -o size=64k tmpfs "$0/usr/lib" && echo new >"$0/usr/lib/libc.so"`, false},
+		{"tmpfs over its parent", `mount -t tmpfs -o size=64k tmpfs "$0/usr" && mkdir "$0/usr/lib" && echo new >"$0/usr/lib/libc.so"`, false},
+		{"renamed away and replaced", `mv "$0/usr/lib" "$0/usr/lib.old" && mkdir "$0/usr/lib" && echo new >"$0/usr/lib/libc.so"`, false},
+		{"swapped for a symlink out", `mv "$0/usr/lib" "$0/usr/lib.old" && ln -s /etc "$0/usr/lib"`, true},
+		{"skeleton remounted read-only", `mount -o remount,bind,ro,noexec "$0"`, false},
+	}
+	for _, c := range changes {
+		t.Run(c.name, func(t *testing.T) {
+			if !mounttest.InNamespace(t) {
+				return
+			}
+			ctx := context.Background()
+			e := newEnv(t)
+			skel := t.TempDir()
+			t.Cleanup(func() {
+				tbl, _ := mount.Table()
+				for _, d := range []string{e.root, skel} {
+					for _, m := range mount.Under(tbl, d) {
+						unix.Unmount(m.Target, unix.MNT_DETACH)
+					}
+				}
+			})
+			if err := unix.Mount("tmpfs", skel, "tmpfs", 0, "size=1m"); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.MkdirAll(filepath.Join(skel, "usr/lib"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(skel, "usr/lib/libc.so"), []byte("orig\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			x := e.executor(nil)
+			defer x.Close()
+			start := func(jail string) (string, error) {
+				t.Helper()
+				root := filepath.Join(e.root, jail)
+				p := filepath.Join(root, "usr/lib")
+				if err := os.MkdirAll(p, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				// Read-write: a skeleton remounted read-only must show.
+				return p, x.Mount(ctx, compat.Mount{Jail: jail, FSType: compat.FSNullfs, Source: filepath.Join(skel, "usr/lib"), Target: p, Root: root})
+			}
+			for _, j := range warmJails() {
+				if _, err := start(j); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := x.Exec(ctx, compat.Exec{Jail: "w01", Var: "exec_poststart0", Argv: []string{"/bin/sh", "-c", c.sh, skel}}); err != nil {
+				t.Fatal(err)
+			}
+			got, err := start("d")
+			direct := filepath.Join(e.root, "direct")
+			if err := os.MkdirAll(filepath.Join(direct, "usr/lib"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			_, derr := mount.Mount(mount.Request{FSType: mount.NullFS, Source: filepath.Join(skel, "usr/lib"), SourceRoot: skel, Root: direct, Target: "usr/lib"})
+			if c.refuse {
+				if derr == nil {
+					t.Fatal("a direct bind succeeded")
+				}
+				if err == nil {
+					t.Fatalf("the executor bound %s where a direct bind fails (%v)", mountSig(t, got), derr)
+				}
+				return
+			}
+			if derr != nil {
+				t.Fatal(derr)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, w := mountSig(t, got), mountSig(t, filepath.Join(direct, "usr/lib")); g != w {
+				t.Errorf("after the hook the next jail's bind is\n\t%s\nwant (a direct bind)\n\t%s", g, w)
+			}
+		})
+	}
+}
+
+// TestSourcesNotInJail: a real start of seventeen skeleton jails keeps the
+// sources open across the jails' programs (the last jails' binds come
+// from detached copies), and no jail process holds any of them: the jail
+// init and its daemon have no directory open at all.
+func TestSourcesNotInJail(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	e := newEnv(t)
+	var js []*compat.Jail
+	var names []string
+	for _, n := range warmJails() {
+		root := filepath.Join(e.root, n)
+		if err := os.MkdirAll(root, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		js = append(js, newJail(n, root))
+		names = append(names, n)
+	}
+	x := e.executor(nil)
+	var out bytes.Buffer
+	r := &compat.Runner{Config: config(js...), X: x, Stdout: &out, Stderr: &out, Name: "rcjail"}
+	if st := r.Run(context.Background(), "start", names); st != 0 {
+		x.Close()
+		t.Fatalf("start: %d\n%s", st, out.String())
+	}
+	// The sources (the host's /usr and friends, skel_root "/") are open
+	// in this process, between and after the jails' programs.
+	if got := fdsUnder(t, "/usr"); !slices.ContainsFunc(got, func(f string) bool { return strings.HasSuffix(f, " -> /usr") }) {
+		t.Errorf("after the start /usr is not held open: %v", got)
+	}
+	for _, j := range js {
+		pids := jailProcs(j.RootDir)
+		if len(pids) == 0 {
+			t.Errorf("jail %s: no process", j.Name)
+		}
+		for _, pid := range pids {
+			dir := "/proc/" + strconv.Itoa(pid) + "/fd"
+			ents, err := os.ReadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, fe := range ents {
+				if st, err := os.Stat(filepath.Join(dir, fe.Name())); err == nil && st.IsDir() {
+					l, _ := os.Readlink(filepath.Join(dir, fe.Name()))
+					t.Errorf("jail %s: process %d holds directory fd %s -> %s", j.Name, pid, fe.Name(), l)
+				}
+			}
+		}
+	}
+	st := r.Run(context.Background(), "stop", names)
+	if err := x.Close(); err != nil {
+		t.Error(err)
+	}
+	if st != 0 {
+		t.Fatalf("stop: %d\n%s", st, out.String())
+	}
+	if got := fdsUnder(t, "/usr"); slices.ContainsFunc(got, func(f string) bool { return strings.HasSuffix(f, " -> /usr") }) {
+		t.Errorf("after Close /usr is still held open: %v", got)
 	}
 }
