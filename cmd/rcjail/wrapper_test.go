@@ -64,7 +64,9 @@ func TestWrapperShellcheck(t *testing.T) {
 }
 
 // rcorder(8) orders boot by these lines, and rc.shutdown selects by the
-// "shutdown" keyword; they must be the legacy script's.
+// "shutdown" keyword; they must be the current (FreeBSD 12–14) script's:
+// no "nojail" keyword, so that a jail can run jails of its own, and
+// cleanvar is no longer named (FILESYSTEMS, which LOGIN follows, requires it).
 func TestWrapperRcorderHeader(t *testing.T) {
 	src := string(readWrapper(t))
 	var got []string
@@ -77,9 +79,9 @@ func TestWrapperRcorderHeader(t *testing.T) {
 	}
 	want := []string{
 		"# PROVIDE: jail",
-		"# REQUIRE: LOGIN FILESYSTEMS cleanvar",
+		"# REQUIRE: LOGIN FILESYSTEMS",
 		"# BEFORE: securelevel",
-		"# KEYWORD: nojail shutdown",
+		"# KEYWORD: shutdown",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("rcorder header (-want +got):\n%s", diff)
