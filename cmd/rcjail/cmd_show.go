@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"runtime"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -107,7 +108,7 @@ var hostKnobs = []struct{ name, def string }{
 	{"jail_set_hostname_allow", ""},
 	{"jail_socket_unixiproute_only", ""},
 	{"jail_sysvipc_allow", ""},
-	{"rcjail_backend", "native"},
+	{"rcjail_backend", ""}, // filled in by backendChoice: -b, rc.conf or the system's default
 }
 
 // showSetting is one line of show's output.
@@ -148,10 +149,21 @@ func runShow(ctx context.Context, g *Globals, args []string) int {
 			if v.Line > 0 {
 				s.Where += ":" + strconv.Itoa(v.Line)
 			}
+		} else if k.name == "rcjail_backend" {
+			s.Default = true
 		} else if k.def != "" {
 			s.Value, s.Where, s.Default = k.def, "default", true
 		} else {
 			s.Where = "unset"
+		}
+		if k.name == "rcjail_backend" {
+			// The backend a start would use, and why: -b beats
+			// rc.conf, which beats the system's default.
+			name, where := backendChoice(g, cfg, runtime.GOOS)
+			s.Value, s.Where, s.Default = name, where, where == "default"
+			if where == "-b" {
+				s.File, s.Line = "", 0
+			}
 		}
 		out.Host = append(out.Host, s)
 	}

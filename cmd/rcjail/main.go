@@ -16,7 +16,7 @@ import (
 type Globals struct {
 	Root    string // -R: every path is resolved under this directory
 	DryRun  bool   // -n: print the plan as sh commands and change nothing
-	Backend string // -b: "native" or "command"; "" means rc.conf's rcjail_backend, then native
+	Backend string // -b: "native" or "command"; "" means rc.conf's rcjail_backend, then the system's default (backendChoice)
 	Name    string // --name: the path to prefix diagnostics with (the wrapper passes /etc/rc.d/jail)
 
 	Stdout io.Writer
