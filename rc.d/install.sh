@@ -1,9 +1,13 @@
-#!/usr/bin/env bash
+#!/bin/sh
 # Installs or removes rcjail as a drop-in /etc/rc.d/jail. Called by the
-# Makefile:
+# Makefile (GNU make or FreeBSD's make):
 #
-#   bash rc.d/install.sh install   DESTDIR PREFIX BIN
-#   bash rc.d/install.sh uninstall DESTDIR PREFIX
+#   sh rc.d/install.sh install   DESTDIR PREFIX BIN
+#   sh rc.d/install.sh uninstall DESTDIR PREFIX
+#
+# POSIX sh only (FreeBSD's base has no bash): no "local", no ${x//a/b}, no
+# $'...', no pipefail; shellcheck -s sh checks it and the tests run it under
+# dash.
 #
 # Layout (under DESTDIR):
 #   PREFIX/sbin/rcjail                    the program, 0555
@@ -17,7 +21,7 @@
 # the wrapper: the wrapper carries the marker line "# rcjail-wrapper", and only
 # a file without it is ever moved to jail.orig. If a base-system upgrade put a
 # new original script in place, that newer script becomes jail.orig.
-set -euo pipefail
+set -eu
 
 marker='# rcjail-wrapper'
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,8 +36,12 @@ is_wrapper() {
 	[ -f "$1" ] && grep -q "^$marker" "$1"
 }
 
+# A newline, for case patterns ($'\n' is not POSIX).
+nl='
+'
+
 check_prefix() {
-	local p=$1
+	p=$1
 	case $p in
 	/*) ;;
 	*) die "PREFIX \"$p\": must be an absolute path" ;;
@@ -42,19 +50,25 @@ check_prefix() {
 	# double-quoted shell word: a quote, "$", backquote, backslash or "}"
 	# there would change what the boot-time script runs.
 	case $p in
-	*[\"\$\`\\\}\']* | *$'\n'*) die "PREFIX \"$p\": contains a character the rc.d wrapper cannot quote" ;;
+	*[\"\$\`\\\}\']* | *"$nl"*) die "PREFIX \"$p\": contains a character the rc.d wrapper cannot quote" ;;
 	esac
 }
 
+# sed_escape prints $1 escaped for the replacement of sed's s|...|...|.
+sed_escape() {
+	printf '%s\n' "$1" | sed 's/[\\&|]/\\&/g'
+}
+
+# The functions share the script's globals (POSIX sh has no "local"); each
+# sets every variable it uses before reading it.
 do_install() {
-	local destdir=$1 prefix=$2 bin=$3
+	destdir=$1 prefix=$2 bin=$3
 	check_prefix "$prefix"
 	[ -f "$bin" ] || die "$bin: no such program (run make build first)"
 
-	local sbin="$destdir$prefix/sbin" rcd="$destdir/etc/rc.d"
-	local man="$destdir$prefix/share/man/man8"
+	sbin="$destdir$prefix/sbin" rcd="$destdir/etc/rc.d"
+	man="$destdir$prefix/share/man/man8"
 	# Create what is missing (0755); an existing directory keeps its mode.
-	local d
 	for d in "$sbin" "$rcd" "$man"; do
 		[ -d "$d" ] || (umask 022 && mkdir -p "$d")
 	done
@@ -70,8 +84,7 @@ do_install() {
 		mv -f "$rcd/jail" "$rcd/jail.orig"
 	fi
 
-	local esc=${prefix//&/\\&}
-	esc=${esc//|/\\|}
+	esc=$(sed_escape "$prefix")
 	sed "s|@PREFIX@|$esc|g" "$top/rc.d/jail" >"$rcd/jail.new"
 	grep -q '@PREFIX@' "$rcd/jail.new" && die "rc.d/jail: @PREFIX@ left after substitution"
 	chmod 0555 "$rcd/jail.new"
@@ -83,9 +96,9 @@ do_install() {
 }
 
 do_uninstall() {
-	local destdir=$1 prefix=$2
+	destdir=$1 prefix=$2
 	check_prefix "$prefix"
-	local rcd="$destdir/etc/rc.d"
+	rcd="$destdir/etc/rc.d"
 	rm -f "$destdir$prefix/sbin/rcjail" "$destdir$prefix/share/man/man8/rcjail.8.gz"
 	if is_wrapper "$rcd/jail"; then
 		if [ -e "$rcd/jail.orig" ]; then

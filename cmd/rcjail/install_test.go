@@ -75,7 +75,8 @@ func gunzip(t *testing.T, p string) string {
 
 func runInstallScript(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	cmd := exec.Command(needTool(t, "bash"), append([]string{filepath.Join(repoTop, "rc.d", "install.sh")}, args...)...)
+	// dash: the script must be POSIX sh (FreeBSD's base has no bash).
+	cmd := exec.Command(needTool(t, "dash"), append([]string{filepath.Join(repoTop, "rc.d", "install.sh")}, args...)...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
@@ -275,6 +276,111 @@ func TestManualCoversVerbsAndKnobs(t *testing.T) {
 	for _, k := range hostKnobs {
 		if !strings.Contains(man, k.name) {
 			t.Errorf("doc/rcjail.8 does not document %s", k.name)
+		}
+	}
+}
+
+// makeCycle runs `make build`, `make install DESTDIR=…` and `make
+// uninstall` with the make program mk (GNU make or bmake) from a copy of the
+// repository's top whose PATH finds only dash as sh, and returns the
+// installed tree (modes and paths), the installed files' contents, what the
+// installed program says its version is, and the tree left by uninstall.
+func makeCycle(t *testing.T, mk string, args ...string) (tree []string, files map[string]string, version string, after []string) {
+	t.Helper()
+	dest := t.TempDir()
+	bin := filepath.Join(t.TempDir(), "rcjail")
+	run := func(target string, extra ...string) {
+		t.Helper()
+		cmd := exec.Command(mk, append(append([]string{"-C", repoTop, target}, args...), extra...)...)
+		cmd.Env = append(os.Environ(), "PATH="+shOnlyDashPath(t))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s %s: %v\n%s", filepath.Base(mk), target, err, out)
+		}
+	}
+	run("build", "BIN="+bin)
+	run("install", "BIN="+bin, "DESTDIR="+dest)
+	tree = treeOf(t, dest)
+	files = map[string]string{}
+	for _, l := range tree {
+		rel := l[strings.IndexByte(l, ' ')+1:]
+		files[rel] = mustRead(t, filepath.Join(dest, rel))
+	}
+	out, err := exec.Command(filepath.Join(dest, "usr/local/sbin/rcjail"), "version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("installed rcjail version: %v\n%s", err, out)
+	}
+	run("uninstall", "DESTDIR="+dest)
+	return tree, files, string(out), treeOf(t, dest)
+}
+
+// shOnlyDashPath returns a PATH whose first directory holds sh -> dash, and
+// then the rest of this process's PATH without bash: the Makefile's
+// recipes and rc.d/install.sh must work where sh is a plain POSIX shell and
+// bash does not exist (a stock FreeBSD host).
+func shOnlyDashPath(t *testing.T) string {
+	t.Helper()
+	dash := needTool(t, "dash")
+	dir := t.TempDir()
+	if err := os.Symlink(dash, filepath.Join(dir, "sh")); err != nil {
+		t.Fatal(err)
+	}
+	// Every tool of the host but bash, linked one by one.
+	for _, d := range filepath.SplitList(os.Getenv("PATH")) {
+		ents, err := os.ReadDir(d)
+		if err != nil {
+			continue
+		}
+		for _, e := range ents {
+			n := e.Name()
+			if n == "bash" || n == "sh" {
+				continue
+			}
+			if _, err := os.Lstat(filepath.Join(dir, n)); err == nil {
+				continue
+			}
+			os.Symlink(filepath.Join(d, n), filepath.Join(dir, n))
+		}
+	}
+	return dir
+}
+
+// FreeBSD's make (bmake) and GNU make build, install and uninstall the
+// same: the same files with the same modes and contents, the same version
+// string (from VERSION/COMMIT, or from git when they are not given), and
+// nothing left after uninstall. bmake expands $(shell ...) to nothing, so
+// a Makefile using it would install "rcjail  ()" here.
+func TestInstallBmakeMatchesGNUMake(t *testing.T) {
+	gmake := needTool(t, "make")
+	bmake := needTool(t, "bmake")
+	needTool(t, "gzip")
+	if out, err := exec.Command(gmake, "--version").CombinedOutput(); err != nil || !strings.Contains(string(out), "GNU Make") {
+		t.Skipf("make is not GNU make: %s", out)
+	}
+	for _, args := range [][]string{
+		{"VERSION=v9.8.7", "COMMIT=fedcba9"},
+		nil, // from git, as an administrator's `make install` in a clone
+	} {
+		gTree, gFiles, gVersion, gAfter := makeCycle(t, gmake, args...)
+		bTree, bFiles, bVersion, bAfter := makeCycle(t, bmake, args...)
+		if d := cmp.Diff(gTree, bTree); d != "" {
+			t.Errorf("%v: installed trees differ (-GNU make +bmake):\n%s", args, d)
+		}
+		for k, v := range gFiles {
+			if bFiles[k] != v {
+				t.Errorf("%v: %s differs between GNU make and bmake", args, k)
+			}
+		}
+		if gVersion != bVersion {
+			t.Errorf("%v: version: GNU make %q, bmake %q", args, gVersion, bVersion)
+		}
+		if args != nil && gVersion != "rcjail v9.8.7 (fedcba9)\n" {
+			t.Errorf("%v: version = %q", args, gVersion)
+		}
+		if args == nil && (!regexp.MustCompile(`^rcjail \S+ \(\S+\)\n$`).MatchString(gVersion) || strings.Contains(gVersion, "()")) {
+			t.Errorf("version from git = %q", gVersion)
+		}
+		if len(gAfter) != 0 || len(bAfter) != 0 {
+			t.Errorf("%v: left after uninstall: GNU make %q, bmake %q", args, gAfter, bAfter)
 		}
 	}
 }
