@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -26,8 +27,9 @@ type builder struct {
 // act on, in order; names given on the command line replace jail_list, as
 // the script does.
 //
-// The error is only for problems that concern the whole run (two names that
-// map to the same variables, an unknown rcjail_backend). A problem with one
+// The error is only for problems that concern the whole run (an unknown
+// rcjail_backend); two names that map to the same variables refuse those two
+// jails only. A problem with one
 // jail goes into that Jail's Errors: the jail is refused, the others go on.
 // fsys reads the files the configuration names (fstab, devfs.rules, jail.conf
 // candidates); it may be nil when there are none to read.
@@ -81,24 +83,39 @@ func NewConfig(v Vars, fsys FS, names []string) (*Config, error) {
 	}
 
 	// Two names whose variables are the same would silently share one
-	// configuration (and one id file): refuse the run.
-	byJV := map[string]string{}
+	// configuration (and one id file): refuse those jails, and only those
+	// (SPEC §3.1); the others still start.
+	byJV := map[string][]string{}
 	for _, n := range c.List {
 		if nameProblem(n) != "" {
 			continue
 		}
 		_, jv := jailNames(n)
-		if other, ok := byJV[jv]; ok && other != n {
-			return nil, fmt.Errorf("resolve configuration: jails %q and %q both map to variables jail_%s_*", other, n, jv)
+		if !slices.Contains(byJV[jv], n) {
+			byJV[jv] = append(byJV[jv], n)
 		}
-		byJV[jv] = n
 	}
 
 	for _, n := range c.List {
 		if _, ok := c.Jails[n]; ok {
 			continue
 		}
-		c.Jails[n] = b.jail(n)
+		_, jv := jailNames(n)
+		if len(byJV[jv]) < 2 {
+			c.Jails[n] = b.jail(n)
+			continue
+		}
+		// Which jail the variables were meant for cannot be known:
+		// nothing of them is resolved.
+		j := &Jail{Name: n, DevfsRulesetN: -1}
+		j.J, j.JV = jailNames(n)
+		for _, other := range byJV[jv] {
+			if other != n {
+				j.Errors = append(j.Errors, &ConfigError{Jail: n,
+					Msg: fmt.Sprintf("jails %q and %q both map to variables jail_%s_* (and one id file): both are refused", n, other, jv)})
+			}
+		}
+		c.Jails[n] = j
 	}
 	b.sharedRW()
 	return c, nil

@@ -112,17 +112,31 @@ func TestNameErrors(t *testing.T) {
 }
 
 func TestNameCollision(t *testing.T) {
-	_, err := NewConfig(rc("jail_list=a-b x a_b"), nil, nil)
-	if err == nil || err.Error() != `resolve configuration: jails "a-b" and "a_b" both map to variables jail_a_b_*` {
-		t.Errorf("err = %v", err)
+	// Only the colliding pair is refused (SPEC §3.1, issue 10 item 5).
+	c, err := NewConfig(with("jail_list=a-b www a_b"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	_, err = NewConfig(rc(), nil, []string{"a.b", "a/b"})
-	if err == nil || err.Error() != `resolve configuration: jails "a.b" and "a/b" both map to variables jail_a_b_*` {
-		t.Errorf("err = %v", err)
+	if d := cmp.Diff([]string{`jail a-b: jails "a-b" and "a_b" both map to variables jail_a_b_* (and one id file): both are refused`}, errStrings(c.Jails["a-b"])); d != "" {
+		t.Errorf("a-b (-want +got)\n%s", d)
+	}
+	if d := cmp.Diff([]string{`jail a_b: jails "a_b" and "a-b" both map to variables jail_a_b_* (and one id file): both are refused`}, errStrings(c.Jails["a_b"])); d != "" {
+		t.Errorf("a_b (-want +got)\n%s", d)
+	}
+	c, err = NewConfig(rc(base...), nil, []string{"a.b", "www", "a/b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Jails["a.b"].Errors) != 1 || len(c.Jails["a/b"].Errors) != 1 {
+		t.Errorf("a.b/a/b not refused: %v %v", errStrings(c.Jails["a.b"]), errStrings(c.Jails["a/b"]))
+	}
+	if len(c.Jails["www"].Errors) != 0 {
+		t.Errorf("www refused: %v", errStrings(c.Jails["www"]))
 	}
 	// The same name twice is not a collision.
-	if _, err := NewConfig(rc(base...), nil, []string{"www", "www"}); err != nil {
-		t.Errorf("same name twice: %v", err)
+	c, err = NewConfig(rc(base...), nil, []string{"www", "www"})
+	if err != nil || len(c.Jails["www"].Errors) != 0 {
+		t.Errorf("same name twice: %v %v", err, errStrings(c.Jails["www"]))
 	}
 }
 
