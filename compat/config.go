@@ -34,6 +34,11 @@ func (m MapVars) Get(name string) (string, bool) { v, ok := m[name]; return v, o
 // (per-jail → global → default, empty = unset) have been applied.
 type Config struct {
 	Enable        bool     // checkyesno jail_enable
+	EnableRaw     string   // jail_enable as set ("" when unset), for rcvar
+	// EnableWarning is checkyesno's warning for a jail_enable that is
+	// neither yes nor no ("" when there is none). rc.subr prints it at the
+	// gate, for every verb but rcvar, unless one/force set jail_enable=YES.
+	EnableWarning string
 	List          []string // jail_list, in order
 	ParallelStart bool     // jail_parallel_start
 	ReverseStop   bool     // jail_reverse_stop

@@ -47,7 +47,16 @@ func NewConfig(v Vars, fsys FS, names []string) (*Config, error) {
 		c.Host = append(c.Host, s)
 		return s
 	}
-	c.Enable = b.yes(host("jail_enable", ""))
+	en := host("jail_enable", "")
+	c.EnableRaw = en.Value
+	if val, ok := yesNo(en.Value); ok {
+		c.Enable = val
+	} else {
+		// checkyesno warns for anything but yes/no, the empty string
+		// included; the gate prints it (not the run's warnings, which
+		// only a run that passes the gate prints).
+		c.EnableWarning = notSetProperly("jail_enable")
+	}
 	host("jail_list", "")
 	c.ParallelStart = b.yes(host("jail_parallel_start", ""))
 	c.ReverseStop = b.yes(host("jail_reverse_stop", ""))

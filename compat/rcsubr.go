@@ -46,6 +46,19 @@ func UsageLine(name string) string {
 	return "Usage: " + name + " [fast|force|one|quiet](" + strings.Join(Verbs, "|") + ")"
 }
 
+// ScriptUsageLine is the usage line the 8.x script prints when it is run
+// with no verb at all (rc.subr's rc_usage with the script's keywords: jail
+// has no status verb there).
+func ScriptUsageLine(name string) string {
+	return "Usage: " + name + " [fast|force|one|quiet](start|stop|restart|rcvar)"
+}
+
+// RcvarText is what the 8.x rc.subr prints for `rcvar`: the name, the
+// variable with its raw value, quoted, and its (empty) default.
+func RcvarText(value string) string {
+	return "# jail\n#\njail_enable=\"" + value + "\"\n#   (default: \"\")\n\n"
+}
+
 // DisabledMessage is what rc.subr (8.x) prints on stdout when jail_enable is
 // off and the verb had no one/force prefix.
 func DisabledMessage(verb string) string {

@@ -64,13 +64,19 @@ func (r *Runner) errorf(format string, args ...any) {
 func (r *Runner) Run(ctx context.Context, arg string, names []string) int {
 	inv := ParseInvocation(arg)
 	if arg == "" {
-		fmt.Fprintln(r.Stderr, UsageLine(r.Name))
+		fmt.Fprintln(r.Stderr, ScriptUsageLine(r.Name))
 		return 1
 	}
 	if !isVerb(inv.Verb) {
 		fmt.Fprintf(r.Stderr, "%s: unknown directive '%s'.\n", r.Name, inv.Verb)
 		fmt.Fprintln(r.Stderr, UsageLine(r.Name))
 		return 1
+	}
+	if inv.Verb != "rcvar" && !inv.Forced() && r.Config.EnableWarning != "" {
+		// rc.subr's checkyesno of jail_enable, before the verb runs; the
+		// one and force prefixes set jail_enable=YES first, so they never
+		// see it (issue 10 item 9).
+		r.warnf("%s", r.Config.EnableWarning)
 	}
 	if inv.Verb != "rcvar" && !r.Config.Enable && !inv.Forced() {
 		if !inv.Quiet() {
@@ -98,11 +104,13 @@ func (r *Runner) Run(ctx context.Context, arg string, names []string) int {
 		st := r.Stop(ctx, names)
 		return max(st, r.Start(ctx, names))
 	case "rcvar":
-		v := "NO"
-		if r.Config.Enable {
+		// The raw value, as rc.subr's eval echo prints it; one/force set
+		// it to YES first.
+		v := r.Config.EnableRaw
+		if inv.Forced() {
 			v = "YES"
 		}
-		r.out("# jail\n$jail_enable=" + v + "\n")
+		r.out(RcvarText(v))
 		return 0
 	case "status":
 		if r.Status != nil {

@@ -530,13 +530,40 @@ func TestRunnerVerbsAndGate(t *testing.T) {
 		{"stop", 0, "Cannot 'stop' jail. Set jail_enable to YES in /etc/rc.conf or use 'onestop' instead of 'stop'.\n", ""},
 		{"quietstart", 0, "", ""},
 		{"faststop", 0, "", ""},
-		{"rcvar", 0, "# jail\n$jail_enable=NO\n", ""},
+		{"rcvar", 0, "# jail\n#\njail_enable=\"\"\n#   (default: \"\")\n\n", ""},
+		{"onercvar", 0, "# jail\n#\njail_enable=\"YES\"\n#   (default: \"\")\n\n", ""},
 		{"bogus", 1, "", "rcjail: unknown directive 'bogus'.\nUsage: rcjail [fast|force|one|quiet](start|stop|restart|rcvar|status)\n"},
 		{"onestop", 0, "Stopping jails: cannot stop jail www. No jail id in /var/run\n.\n", ""},
 	} {
 		st, out, e := runVerb(t, cfg, newModel(), tc.arg)
 		if st != tc.st || out != tc.out || e != tc.errText {
 			t.Errorf("%s: got %d %q %q, want %d %q %q", tc.arg, st, out, e, tc.st, tc.out, tc.errText)
+		}
+	}
+}
+
+// A garbage jail_enable (issue 10 item 9): rc.subr's checkyesno warns at the
+// gate for start, stop, restart and their fast/quiet forms, and then the
+// verb is refused as with NO; one/force set jail_enable=YES first and never
+// warn; rcvar prints the raw value.
+func TestEnableGarbageGate(t *testing.T) {
+	cfg := mustConfig(t, rc("jail_enable=maybe", "jail_list=www", "jail_www_rootdir=/jails/www", "jail_www_hostname=www.example.org"), nil)
+	const w = "rcjail: WARNING: $jail_enable is not set properly - see rc.conf(5).\n"
+	for _, tc := range []struct {
+		arg          string
+		out, errText string
+	}{
+		{"start", "Cannot 'start' jail. Set jail_enable to YES in /etc/rc.conf or use 'onestart' instead of 'start'.\n", w},
+		{"faststart", "", w},
+		{"quietstop", "", w},
+		{"restart", "Cannot 'restart' jail. Set jail_enable to YES in /etc/rc.conf or use 'onerestart' instead of 'restart'.\n", w},
+		{"forcestop", "Stopping jails: cannot stop jail www. No jail id in /var/run\n.\n", ""},
+		{"onestop", "Stopping jails: cannot stop jail www. No jail id in /var/run\n.\n", ""},
+		{"rcvar", "# jail\n#\njail_enable=\"maybe\"\n#   (default: \"\")\n\n", ""},
+	} {
+		_, out, e := runVerb(t, cfg, newModel(), tc.arg)
+		if out != tc.out || e != tc.errText {
+			t.Errorf("%s: got %q %q, want %q %q", tc.arg, out, e, tc.out, tc.errText)
 		}
 	}
 }

@@ -30,12 +30,16 @@ func TestCheckyesnoWarnings(t *testing.T) {
 		"jail_devfs_enable=sure", "jail_b_procfs_enable=yess", "jail_b_devfs_enable=YES")
 	c := mustConfig(t, v, mapFS{"/etc/defaults/devfs.rules": "[devfsrules_jail=4]\nadd hide\n"})
 	want := []string{
-		"$jail_enable is not set properly - see rc.conf(5).",
 		"$jail_devfs_enable is not set properly - see rc.conf(5).",
 		"$jail_b_procfs_enable is not set properly - see rc.conf(5).",
 	}
 	if d := cmp.Diff(want, c.Warnings); d != "" {
 		t.Errorf("warnings (-want +got)\n%s", d)
+	}
+	// jail_enable's warning is the gate's, printed only where rc.subr
+	// prints it (see TestEnableGarbageGate).
+	if c.EnableWarning != "$jail_enable is not set properly - see rc.conf(5)." || c.EnableRaw != "maybe" {
+		t.Errorf("EnableWarning %q EnableRaw %q", c.EnableWarning, c.EnableRaw)
 	}
 	if c.Enable || c.Jails["a"].Devfs || !c.Jails["b"].Devfs || c.Jails["b"].Procfs {
 		t.Errorf("values: enable %v a.devfs %v b.devfs %v b.procfs %v", c.Enable, c.Jails["a"].Devfs, c.Jails["b"].Devfs, c.Jails["b"].Procfs)

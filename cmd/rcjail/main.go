@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"rcjail/compat"
 	"rcjail/rcconf"
 )
 
@@ -81,6 +82,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
+		named := false
+		fs.Visit(func(f *flag.Flag) { named = named || f.Name == "name" })
+		if named {
+			// Run as /etc/rc.d/jail (the wrapper passes --name): no verb
+			// gets the script's usage line and status, not rcjail's.
+			fmt.Fprintln(stderr, compat.ScriptUsageLine(g.Name))
+			return 1
+		}
 		usage(stderr)
 		return 2
 	}
