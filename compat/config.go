@@ -106,6 +106,12 @@ type Jail struct {
 	Skel          Skel
 	JailConfFile  string // set when the jail is defined in a jail.conf file instead of rc.conf
 
+	// From the modern script (SPEC §1 "Modern additions"), see modern.go.
+	Params     []string // jail(8) name[=value] parameters, in the generated jail.conf's order
+	VNet       bool     // a VNET jail: no address and vnet_interface set
+	VNetIfaces []string // vnet_interface, moved into the jail's stack
+	ConsoleCmd string   // consolecmd; "" means DefaultConsoleCmd
+
 	// Problems that refuse this jail (SPEC §3.1). Empty means startable.
 	Errors []*ConfigError
 

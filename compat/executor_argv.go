@@ -117,8 +117,34 @@ func JailArgv(s StartJail) []string {
 	}
 	argv = append(argv, "jail")
 	argv = append(argv, s.Flags...)
-	argv = append(argv, "-i", s.Root, s.Hostname, strings.Join(s.IPs, ","))
-	return append(argv, s.Command...)
+	if len(s.Params) == 0 {
+		argv = append(argv, "-i", s.Root, s.Hostname, strings.Join(s.IPs, ","))
+		return append(argv, s.Command...)
+	}
+	// The legacy positional form has no room for parameters; the parameter
+	// form says the same (path, hostname, addresses, command) by name, and
+	// names the jail as the modern script's jail.conf does.
+	argv = append(argv, "-i", "-c", "name="+s.J, "path="+s.Root, "host.hostname="+s.Hostname)
+	var v4, v6 []string
+	for _, a := range s.IPs {
+		if strings.Contains(a, ":") {
+			v6 = append(v6, a)
+		} else {
+			v4 = append(v4, a)
+		}
+	}
+	if len(v4) > 0 {
+		argv = append(argv, "ip4.addr="+strings.Join(v4, ","))
+	}
+	if len(v6) > 0 {
+		argv = append(argv, "ip6.addr="+strings.Join(v6, ","))
+	}
+	argv = append(argv, s.Params...)
+	if len(s.Command) > 0 {
+		argv = append(argv, "command="+s.Command[0])
+		argv = append(argv, s.Command[1:]...)
+	}
+	return argv
 }
 
 // SysctlGetArgv is the query `sysctl -n MIB`.

@@ -283,6 +283,7 @@ func (b *builder) jail(name string) *Jail {
 	}
 
 	b.skel(j, rootOK)
+	b.modern(j)
 	return j
 }
 

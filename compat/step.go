@@ -174,6 +174,11 @@ type StartJail struct {
 	Hostname string
 	IPs      []string // addresses alone, joined with "," on jail(8)'s line
 	Command  []string
+	// Params are the modern script's jail(8) parameters (Jail.Params).
+	// When there are any, jail(8) is run in its parameter form:
+	// `jail FLAGS… -i -c name=J path=ROOT host.hostname=H ip4.addr=…
+	// ip6.addr=… PARAMS… command=COMMAND…`.
+	Params []string
 }
 
 // Jexec runs a command inside a running jail. Afterstart commands run as

@@ -126,7 +126,10 @@ type showJail struct {
 	Name     string        `json:"name"`
 	Jail     string        `json:"jail"` // _j
 	Settings []showSetting `json:"settings"`
-	Errors   []string      `json:"errors,omitempty"`
+	// Notes say where the 8.x and the modern script differ for this jail
+	// and which meaning rcjail took (compat.Choices).
+	Notes  []string `json:"notes,omitempty"`
+	Errors []string `json:"errors,omitempty"`
 }
 
 type showOutput struct {
@@ -177,6 +180,7 @@ func runShow(ctx context.Context, g *Globals, args []string) int {
 				File: s.File, Line: s.Line, Default: s.Default,
 			})
 		}
+		sj.Notes = compat.Choices(j)
 		for _, e := range j.Errors {
 			sj.Errors = append(sj.Errors, e.Error())
 			status = 1
@@ -224,6 +228,9 @@ func writeShowText(w io.Writer, out showOutput) {
 		tw.Flush()
 		fmt.Fprintln(tw)
 		block("jail "+j.Name, j.Settings)
+		for _, n := range j.Notes {
+			fmt.Fprintf(tw, "  note: %s\n", n)
+		}
 	}
 	tw.Flush()
 }
