@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"rcjail/cmd/rcjail/hostpath"
 	"rcjail/compat"
 	"rcjail/mount"
 )
@@ -106,13 +107,19 @@ func statusReport(g *Globals, cfg *compat.Config, names []string, asJSON bool) i
 }
 
 // hostPath is p, a file rcjail keeps as the script's own state (id files,
-// records), under -R. Jail filesystem paths (rootdir, mount targets) are used
-// as written, as everywhere else in rcjail.
+// records), under -R, its directories resolved as the backends resolve them
+// (SPEC §3.8: /var/run may be a symlink), so that status reads the files
+// start wrote. Jail filesystem paths (rootdir, mount targets) are used as
+// written, as everywhere else in rcjail.
 func hostPath(g *Globals, p string) string {
-	if g.Root == "" || g.Root == "/" {
-		return p
+	root := g.Root
+	if root == "" {
+		root = "/"
 	}
-	return path.Join(g.Root, p)
+	if r, err := hostpath.File(root, p); err == nil {
+		return r
+	}
+	return path.Join(root, p)
 }
 
 func jailStatusOf(g *Globals, cfg *compat.Config, name string, table []mount.Entry) jailStatus {

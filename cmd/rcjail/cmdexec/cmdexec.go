@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"rcjail/cmd/rcjail/hostpath"
 	"rcjail/compat"
 )
 
@@ -58,11 +59,11 @@ func (x *Executor) LockJail(ctx context.Context, j string) error {
 	if j == "" {
 		return fmt.Errorf("lock jail %q: not a jail name", j)
 	}
-	dir := x.state(LockDir)
+	dir := x.stateDir()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("lock jail %s: %w", j, err)
 	}
-	if st, err := os.Lstat(dir); err != nil || !st.IsDir() {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return fmt.Errorf("lock jail %s: %s is not a directory", j, dir)
 	}
 	name := path.Join(dir, lockName(j)+".lock")
@@ -100,6 +101,15 @@ func (x *Executor) LockJail(ctx context.Context, j string) error {
 	}
 	x.locks[j] = f
 	return nil
+}
+
+// stateDir is LockDir under the root, resolved: the state directory is a
+// root-owned host path and may itself be a symlink (SPEC §3.8).
+func (x *Executor) stateDir() string {
+	if r, err := hostpath.Dir(x.Root, LockDir); err == nil {
+		return r
+	}
+	return path.Join(x.Root, LockDir)
 }
 
 // lockName is the lock file's base name for jail j: the same mapping the
@@ -140,7 +150,17 @@ func New(root string) *Executor {
 
 func (x *Executor) resolve() compat.StateResolver { return compat.UnderRoot(x.Root) }
 
-func (x *Executor) state(p string) string { return path.Join(x.Root, p) }
+// state is the host path p under the root: /var/run, /var/log and the state
+// directory may be symlinks (/var/run -> /run) and are followed inside the
+// root (SPEC §3.8); the last component is left for the caller to open
+// without following it. A path that cannot be resolved (a link loop) is
+// joined as written, and the open that follows reports it.
+func (x *Executor) state(p string) string {
+	if r, err := hostpath.File(x.Root, p); err == nil {
+		return r
+	}
+	return path.Join(x.Root, p)
+}
 
 // cmdError is a failed command: its argv, its exit status or start error,
 // and the first line of what it printed.

@@ -260,3 +260,47 @@ func TestLockJailExcludesASecondRcjail(t *testing.T) {
 		t.Errorf("lock file of ../x: %v", err)
 	}
 }
+
+// TestStateThroughVarRunLink: /var/run a symlink to /run (systemd Linux,
+// SPEC §3.8): the lock, the id file's write, read and removal all go
+// through it, inside the -R root (an absolute target starts again at the
+// root), and the id file itself is still never followed.
+func TestStateThroughVarRunLink(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	for _, d := range []string{"run", "var"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("/run", filepath.Join(root, "var/run")); err != nil {
+		t.Fatal(err)
+	}
+	x := New(root)
+	defer x.Close()
+	if err := x.LockJail(ctx, "t1"); err != nil {
+		t.Fatalf("lock: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "run/rcjail/t1.lock")); err != nil {
+		t.Errorf("lock file not under run/: %v", err)
+	}
+	const id = "/var/run/jail_t1.id"
+	if err := x.WriteFile(ctx, compat.WriteFile{Jail: "t1", Path: id, Data: []byte("7\n"), IDFile: true}); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	if jid, ok, err := x.ReadIDFile(ctx, id); err != nil || !ok || jid != "7" {
+		t.Fatalf("read: %q, %v, %v", jid, ok, err)
+	}
+	if err := x.RemoveFile(ctx, compat.RemoveFile{Jail: "t1", Path: id}); err != nil {
+		t.Fatalf("remove: %v", err)
+	}
+	if _, err := os.Lstat(filepath.Join(root, "run/jail_t1.id")); !os.IsNotExist(err) {
+		t.Fatalf("id file left: %v", err)
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(root, "run/jail_t1.id")); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.WriteFile(ctx, compat.WriteFile{Jail: "t1", Path: id, Data: []byte("8\n"), IDFile: true}); err == nil {
+		t.Fatal("wrote through a symlinked id file")
+	}
+}

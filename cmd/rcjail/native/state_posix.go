@@ -11,12 +11,16 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"rcjail/cmd/rcjail/hostpath"
 )
 
-// openStateDir makes <root>/var/run/rcjail (mode 0700) and opens it. The
-// last component must be a real directory owned by us: a symlink planted
-// there by someone who can write /var/run would otherwise redirect our
-// locks and records (and the files we create) anywhere on the host.
+// openStateDir makes <root>/var/run/rcjail (mode 0700) and opens it.
+// /var/run and the state directory are root's host paths and may be
+// symlinks (/var/run -> /run on systemd Linux): they are followed, inside
+// the -R root (SPEC §3.8, package hostpath). What is found at the end must
+// be a directory owned by us, made 0700: a directory someone else owns
+// would let them plant files (or symlinks) beside our locks and records.
 //
 // It is opened first and made only when that says it is missing: every
 // executor opens it, and on all but the first run it exists (the stat and
@@ -24,7 +28,15 @@ import (
 // call and found nothing to do). The checks below apply to a directory
 // found as much as to one made.
 func openStateDir(root string) (*os.File, error) {
-	p := filepath.Join(root, StateDir)
+	if root == "" {
+		root = "/"
+	}
+	p, err := hostpath.Dir(root, "/"+StateDir)
+	if err != nil {
+		return nil, fmt.Errorf("state directory: %w", err)
+	}
+	// Resolved: the last component is no link unless one was put there
+	// since, and that is refused rather than followed a second time.
 	const flags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
 	fd, err := unix.Open(p, flags, 0)
 	if err == unix.ENOENT {
@@ -37,7 +49,7 @@ func openStateDir(root string) (*os.File, error) {
 		fd, err = unix.Open(p, flags, 0)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("state directory %s: open without following symlinks: %w", p, err)
+		return nil, fmt.Errorf("state directory %s: open: %w", p, err)
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {

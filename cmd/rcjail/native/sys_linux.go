@@ -404,7 +404,9 @@ const stateFlags = unix.O_NOFOLLOW | unix.O_CLOEXEC
 
 // openStateAt opens the host path p: below a known jail root with no
 // symlink at all; elsewhere resolved inside the -R root (symlinks such as
-// /var/run -> /run resolve within it) with the last component not followed.
+// /var/run -> /run resolve within it, as package hostpath resolves them for
+// the other backends and status) with the last component not followed,
+// unless p is opened as a directory (O_DIRECTORY: a state file's parent).
 func (x *Executor) openStateAt(p string, flags int, mode uint32) (int, error) {
 	p = path.Clean(p)
 	if !path.IsAbs(p) {
@@ -429,7 +431,14 @@ func (x *Executor) openStateAt(p string, flags int, mode uint32) (int, error) {
 	if rel == "" {
 		rel = "."
 	}
-	return unix.Openat2(rfd, rel, &unix.OpenHow{Flags: uint64(flags | stateFlags), Mode: uint64(mode), Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS})
+	f := flags | stateFlags
+	if flags&unix.O_DIRECTORY != 0 {
+		// A host directory (/var/run, which is a symlink to /run on
+		// systemd Linux) is followed, as every component before it is
+		// (SPEC §3.8): only the file itself is never followed.
+		f &^= unix.O_NOFOLLOW
+	}
+	return unix.Openat2(rfd, rel, &unix.OpenHow{Flags: uint64(f), Mode: uint64(mode), Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS})
 }
 
 func (x *Executor) openState(p string, create, appendTo bool) (*os.File, error) {

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"rcjail/cmd/rcjail/hostpath"
 	"rcjail/mount"
 )
 
@@ -142,8 +143,9 @@ func readlinkWalk(p string) (string, error) { return readlinkVia(openParentWalk,
 
 // openStateWalk opens the host path p for a state file (id file, console
 // log): below a jail root this run knows, with no symlink in any component
-// (the jail's root user owns that tree); elsewhere inside the -R root with
-// the last component never followed, and with beneath (FreeBSD:
+// (the jail's root user owns that tree); elsewhere resolved inside the -R
+// root by package hostpath (host directories such as /var/run -> /run are
+// followed, SPEC §3.8) with the last component never followed, and with beneath (FreeBSD:
 // O_RESOLVE_BENEATH) added when the -R root is not "/", so that a symlink
 // in the tree under -R cannot lead out of it.
 func (x *Executor) openStateWalk(p string, flags int, mode uint32, beneath int) (int, error) {
@@ -162,16 +164,28 @@ func (x *Executor) openStateWalk(p string, flags int, mode uint32, beneath int) 
 			return unix.Openat(pfd, name, flags, mode)
 		}
 	}
-	rfd, err := unix.Open(x.opts.Root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	// Host directories are followed inside the -R root (SPEC §3.8:
+	// /var/run may be a symlink); the file itself is not (O_NOFOLLOW), nor
+	// a directory asked for as such once resolved.
+	root := path.Clean(x.opts.Root)
+	resolve := hostpath.File
+	if flags&unix.O_DIRECTORY != 0 {
+		resolve = hostpath.Dir
+	}
+	full, err := resolve(root, p)
+	if err != nil {
+		return -1, err
+	}
+	rfd, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return -1, err
 	}
 	defer unix.Close(rfd)
-	rel := strings.TrimPrefix(p, "/")
+	rel := strings.TrimPrefix(strings.TrimPrefix(full, root), "/")
 	if rel == "" {
 		rel = "."
 	}
-	if path.Clean(x.opts.Root) != "/" {
+	if root != "/" {
 		flags |= beneath
 	}
 	return unix.Openat(rfd, rel, flags, mode)
