@@ -21,6 +21,7 @@ func init() {
 	register(&command{
 		name:  "show",
 		usage: "show [--json] [jail ...]       resolved settings and where each was set",
+		opts:  []opt{{name: "json"}},
 		run:   runShow,
 	})
 }

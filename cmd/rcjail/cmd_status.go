@@ -19,6 +19,7 @@ func init() {
 	register(&command{
 		name:  "status",
 		usage: "status [--json] [jail ...]     running or not, jid, mounts present/expected (exit 3 if one is not running)",
+		opts:  []opt{{name: "json"}},
 		run:   runStatus,
 	})
 	// The prefixed rc.d forms (onestatus, faststatus, …) reach the rc.d

@@ -15,6 +15,7 @@ func init() {
 	register(&command{
 		name:  "vars",
 		usage: "vars [--json] [PREFIX]   print rc.conf variables starting with PREFIX (default jail_) and where each was set",
+		opts:  []opt{{name: "json"}},
 		run:   runVars,
 	})
 }

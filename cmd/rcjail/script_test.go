@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"syscall"
 	"testing"
@@ -68,9 +70,34 @@ func waitFor(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Fatalf("%s: not written within 30s", args[0])
 }
 
+// exits N PROG ARGS... runs PROG like exec and fails unless it exits with
+// status N (testscript's "! exec" only knows "not 0"); stdout and stderr
+// are kept for the commands that follow.
+func exits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits status program [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exits: status %q is not a number", args[0])
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("exits: %v", err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("exit status %d, want %d", got, want)
+	}
+}
+
 // TestScript runs testdata/script/*.txtar: each is a user's session, with
 // its rc.conf tree in the archive and the exact output expected. Scripts call
-// "exec rcjail -R $WORK …". Conditions: [root] (euid 0; under
+// "exec rcjail -R $WORK …" (or "exits N rcjail …" to assert the exit
+// status). Conditions: [root] (euid 0; under
 // RCJAIL_REQUIRE_ROOT=1 a script that needs root fails rather than skips when
 // not root), and the usual [linux], [freebsd], [exec:prog].
 func TestScript(t *testing.T) {
@@ -79,7 +106,7 @@ func TestScript(t *testing.T) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		UpdateScripts:       *updateScripts,
-		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"waitfor": waitFor},
+		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"waitfor": waitFor, "exits": exits},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "root":
