@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -10,27 +11,55 @@ import (
 // parseIPList parses one jail_<jv>_ip / ip_multi<N> value like the 8.x
 // script's jail_handle_ips_option and jail_extract_address: a comma list of
 // [iface|]addr[/len | /a.b.c.d | " netmask a.b.c.d"]. The interface falls
-// back to iface (the interface knob). Unlike the script, which warned and
-// went on with half-parsed addresses (or dropped them), anything that is not
-// a well-formed address refuses the jail: the address list becomes jail(8)
-// and ifconfig(8) arguments, and a wrong alias on a host interface is hard
-// to undo.
-func parseIPList(val, iface string) ([]Addr, error) {
+// back to iface (the interface knob).
+//
+// What the script skips is skipped (SPEC §0, §3.1): an empty element (a
+// trailing comma, ",,"), and an element whose address part starts with a
+// blank (" 192.0.2.2": the script cuts the address at its first blank and
+// gets nothing). Blanks around an interface name are dropped, as the
+// script's unquoted ${_iface} loses them to word splitting (", em1|addr"),
+// and an empty interface before "|" falls back to the interface knob, as
+// in the script. Each skip is returned as a warning.
+//
+// Anything else that is not a well-formed address refuses the jail, where
+// the script warned and went on with half-parsed addresses: the address
+// list becomes jail(8) and ifconfig(8) arguments, and a wrong alias on a
+// host interface is hard to undo.
+func parseIPList(val, iface string) ([]Addr, []string, error) {
 	var out []Addr
-	for _, el := range strings.Split(val, ",") {
+	var warns []string
+	els := strings.Split(val, ",")
+	for i, el := range els {
+		if el == "" {
+			if i < len(els)-1 {
+				// The script's loop hands the empty element to
+				// jail_extract_address, which warns; a trailing comma ends
+				// the loop silently.
+				warns = append(warns, "jail_extract_address: called without input")
+			}
+			continue
+		}
 		a, err := parseAddr(el, iface)
+		if errors.Is(err, errBlankAddr) {
+			warns = append(warns, fmt.Sprintf("address %q in %q starts with a blank: skipped, as the 8.x script skips it", el, val))
+			continue
+		}
 		if err != nil {
-			return nil, fmt.Errorf("address %q: %w", el, err)
+			return nil, nil, fmt.Errorf("address %q: %w", el, err)
 		}
 		out = append(out, a)
 	}
-	return out, nil
+	return out, warns, nil
 }
 
+// errBlankAddr: the address part of an element starts with a blank.
+var errBlankAddr = errors.New("address starts with a blank")
+
+// ifsBlanks are the characters the script's word splitting (default IFS)
+// drops around a word.
+const ifsBlanks = " \t\n"
+
 func parseAddr(el, iface string) (Addr, error) {
-	if el == "" {
-		return Addr{}, fmt.Errorf("empty element in the address list")
-	}
 	rest := el
 	if i := strings.IndexByte(el, '|'); i >= 0 {
 		// The script takes the interface up to the first "|" and the
@@ -38,10 +67,13 @@ func parseAddr(el, iface string) (Addr, error) {
 		if strings.Count(el, "|") > 1 {
 			return Addr{}, fmt.Errorf("more than one %q", "|")
 		}
-		iface, rest = el[:i], el[i+1:]
-		if iface == "" {
-			return Addr{}, fmt.Errorf("empty interface before %q", "|")
+		if name := strings.Trim(el[:i], ifsBlanks); name != "" {
+			iface = name
 		}
+		rest = el[i+1:]
+	}
+	if rest != "" && strings.ContainsRune(ifsBlanks, rune(rest[0])) {
+		return Addr{}, errBlankAddr
 	}
 	if iface != "" {
 		if msg := ifaceProblem(iface); msg != "" {

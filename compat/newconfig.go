@@ -238,10 +238,13 @@ func (b *builder) jail(name string) *Jail {
 		ips = append(ips, b.record(j, s))
 	}
 	for _, s := range ips {
-		a, err := parseIPList(s.Value, j.Interface)
+		a, warns, err := parseIPList(s.Value, j.Interface)
 		if err != nil {
 			b.fail(j, s, err.Error())
 			continue
+		}
+		for _, w := range warns {
+			b.warn(w)
 		}
 		j.IPs = append(j.IPs, a...)
 	}
