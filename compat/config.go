@@ -71,6 +71,9 @@ type SysctlKnob struct {
 	// variable is unset or empty: then the sysctl is left alone (a modern
 	// defaults/rc.conf no longer sets these knobs).
 	Want string
+	// Warning is set_sysctl's checkyesno warning ("" when none), printed
+	// when start handles this knob.
+	Warning string
 }
 
 // Jail is one jail's resolved configuration.

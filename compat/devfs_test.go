@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -145,4 +146,18 @@ func FuzzLoadDevfsRules(f *testing.F) {
 			}
 		}
 	})
+}
+
+// devfs_rulesets set to "" over the defaults/rc.conf list reads no rules
+// file (issue 10 item 12): the default ruleset name is then unknown.
+func TestDevfsRulesetsSetEmpty(t *testing.T) {
+	fsys := mapFS{"/etc/defaults/devfs.rules": testRules}
+	j := mustConfig(t, with("jail_www_devfs_enable=YES"), fsys).Jails["www"]
+	if len(j.Errors) != 0 || j.DevfsRulesetN < 0 {
+		t.Fatalf("unset devfs_rulesets: %q %d", errStrings(j), j.DevfsRulesetN)
+	}
+	j = mustConfig(t, with("jail_www_devfs_enable=YES", "devfs_rulesets="), fsys).Jails["www"]
+	if len(j.Errors) != 1 || !strings.Contains(j.Errors[0].Error(), "devfsrules_jail") {
+		t.Errorf("devfs_rulesets=\"\": %q", errStrings(j))
+	}
 }

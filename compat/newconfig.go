@@ -74,14 +74,25 @@ func NewConfig(v Vars, fsys FS, names []string) (*Config, error) {
 		{"jail_sysvipc_allow", "security.jail.sysvipc_allowed", "sysvipc_allow"},
 	} {
 		s := host(k.v, "")
-		want := ""
-		if s.Value != "" {
+		want, warn := "", ""
+		_, set := v.Get(k.v)
+		if set {
+			// Set in a file of the chain, "" included (it is set over
+			// defaults/rc.conf's value): set_sysctl's checkyesno decides,
+			// and "" is neither yes nor no. Unset entirely (a modern
+			// defaults/rc.conf has no such line): the sysctl is left alone.
 			want = "0"
-			if b.yes(s) {
-				want = "1"
+			if val, ok := yesNo(s.Value); ok {
+				if val {
+					want = "1"
+				}
+			} else {
+				// Printed by the "Configuring jails:" block only: the
+				// script's checkyesno of these runs in set_sysctl.
+				warn = notSetProperly(k.v)
 			}
 		}
-		c.Sysctls = append(c.Sysctls, SysctlKnob{Label: k.label, MIB: k.mib, Var: k.v, Want: want})
+		c.Sysctls = append(c.Sysctls, SysctlKnob{Label: k.label, MIB: k.mib, Var: k.v, Want: want, Warning: warn})
 	}
 
 	if len(names) > 0 {
@@ -350,6 +361,11 @@ func (b *builder) commands(j *Jail) {
 func (b *builder) devfsFor(j *Jail, rsS Setting) {
 	if b.devfs == nil {
 		b.devfsS = b.r.host("devfs_rulesets", defaultDevfsRulesets)
+		if s, ok := b.r.setEmpty("devfs_rulesets", "devfs_rulesets"); ok {
+			// Set to "" over defaults/rc.conf's list: rc.subr reads no
+			// rules file at all (issue 10 item 12).
+			b.devfsS = s
+		}
 		if b.fsys == nil {
 			b.devfs = &devfsRules{names: map[string]int{}}
 		} else {
@@ -414,7 +430,10 @@ func (b *builder) skel(j *Jail, rootOK bool) {
 	r, jv := b.r, j.JV
 	enS := b.record(j, r.both(jv, "skel_enable", "NO"))
 	rootS := b.record(j, r.both(jv, "skel_root", "/"))
-	roS := b.record(j, r.both(jv, "skel_romounts", defaultSkelRO))
+	// skel_root, skel_mode and skel_basedir keep "" = default: an empty
+	// skel_root is "/" to the patched script's "${_skel_root}/${entry}"
+	// anyway, and the other two are rcjail's own.
+	roS := b.record(j, r.bothSetDefault(jv, "skel_romounts", defaultSkelRO))
 	rwS := b.record(j, r.both(jv, "skel_rwmounts", ""))
 	modeS := b.record(j, r.both(jv, "skel_mode", "nullfs"))
 	baseS := b.record(j, r.both(jv, "skel_basedir", "basejail"))

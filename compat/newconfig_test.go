@@ -51,6 +51,11 @@ func TestKnobPrecedence(t *testing.T) {
 		per    any // field value with the per-jail variable
 		gl     any // with the global only
 		dflt   any // with neither
+		// emptyGl is the value with the global set to "": the default,
+		// except for a knob whose default stands in for defaults/rc.conf's
+		// line (SPEC §1): then "" is empty (issue 10 item 12).
+		emptyGl    any
+		emptyGlSet bool
 	}
 	words := func(j *Jail) any { return j.Flags }
 	cases := []tc{
@@ -70,12 +75,16 @@ func TestKnobPrecedence(t *testing.T) {
 		{knob: "skel_mode", get: func(j *Jail) any { return j.Skel.Mode }, perVal: "symlink", glVal: "nullfs", per: "symlink", gl: "nullfs", dflt: "nullfs"},
 		{knob: "exec_stop", get: func(j *Jail) any { return j.ExecStop }, perVal: "/bin/a", glVal: "/bin/b x", per: []string{"/bin/a"}, gl: []string{"/bin/b", "x"}, dflt: []string{"/bin/sh", "/etc/rc.shutdown"}},
 		{knob: "skel_romounts", extra: []string{"jail_skel_enable=YES", "jail_skel_root=/skel"}, get: func(j *Jail) any { return j.Skel.RO },
-			perVal: "bin", glVal: "lib usr/lib", per: []string{"bin"}, gl: []string{"lib", "usr/lib"}, dflt: strings.Fields(defaultSkelRO)},
+			perVal: "bin", glVal: "lib usr/lib", per: []string{"bin"}, gl: []string{"lib", "usr/lib"}, dflt: strings.Fields(defaultSkelRO),
+			emptyGl: []string(nil), emptyGlSet: true},
 		{knob: "skel_rwmounts", extra: []string{"jail_skel_enable=YES", "jail_skel_root=/skel"}, get: func(j *Jail) any { return j.Skel.RW },
 			perVal: "home", glVal: "var/tmp", per: []string{"home"}, gl: []string{"var/tmp"}, dflt: []string(nil)},
 		{knob: "skel_basedir", get: func(j *Jail) any { return j.Skel.Basedir }, perVal: "b1", glVal: "b2", per: "b1", gl: "b2", dflt: "basejail"},
 	}
 	for _, c := range cases {
+		if !c.emptyGlSet {
+			c.emptyGl = c.dflt
+		}
 		t.Run(c.knob, func(t *testing.T) {
 			// mount_enable=1 needs an fstab; give every variant one.
 			fsys := mapFS{"/etc/fstab.www": "", "/etc/fstab.w": "", "/etc/fstab.g": "", "/etc/defaults/devfs.rules": testRules}
@@ -88,7 +97,8 @@ func TestKnobPrecedence(t *testing.T) {
 				{"global", []string{"jail_" + c.knob + "=" + c.glVal}, c.gl},
 				{"empty per-jail falls back", []string{"jail_www_" + c.knob + "=", "jail_" + c.knob + "=" + c.glVal}, c.gl},
 				{"default", nil, c.dflt},
-				{"empty both is default", []string{"jail_www_" + c.knob + "=", "jail_" + c.knob + "="}, c.dflt},
+				{"empty both", []string{"jail_www_" + c.knob + "=", "jail_" + c.knob + "="}, c.emptyGl},
+				{"empty global", []string{"jail_" + c.knob + "="}, c.emptyGl},
 			} {
 				j := mustConfig(t, with(append(append([]string(nil), c.extra...), v.assign...)...), fsys).Jails["www"]
 				if len(j.Errors) != 0 {

@@ -153,6 +153,9 @@ func (r *Runner) status(ctx context.Context, names []string) int {
 func (r *Runner) Start(ctx context.Context, names []string) int {
 	r.out("Configuring jails:")
 	for _, k := range r.Config.Sysctls {
+		if k.Warning != "" {
+			r.warnf("%s", k.Warning)
+		}
 		if k.Want == "" {
 			continue
 		}

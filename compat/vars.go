@@ -14,6 +14,9 @@ type Setting struct {
 	Line  int
 	// Default is true when no variable was set and the built-in default applies.
 	Default bool
+	// SetEmpty is true when Var is set to "" and that empty value is used
+	// (a knob whose default comes from defaults/rc.conf, set to "" over it).
+	SetEmpty bool
 }
 
 // Where says where the value came from: "file:line", "file", "default",
@@ -26,7 +29,7 @@ func (s Setting) Where() string {
 		return s.File + ":" + strconv.Itoa(s.Line)
 	case s.File != "":
 		return s.File
-	case s.Value != "":
+	case s.Value != "" || s.SetEmpty:
 		return "set"
 	}
 	return "unset"
@@ -92,6 +95,39 @@ func (r *resolver) both(jv, knob, def string) Setting {
 		s.Value, s.Default = def, true
 	}
 	return s
+}
+
+// bothSetDefault is [resolver.both] for a knob whose default lives in
+// /etc/defaults/rc.conf (the skeleton lists, SPEC §1): the built-in default
+// stands in for that file's line, so it applies only when no file of the
+// chain sets the global variable. A global set to "" is empty, not the
+// default (jail_skel_romounts="" mounts no read-only entries); an empty
+// per-jail value still falls back to the global, as ${a:-$b} does.
+func (r *resolver) bothSetDefault(jv, knob, def string) Setting {
+	s := r.both(jv, knob, def)
+	if !s.Default {
+		return s
+	}
+	if set, ok := r.setEmpty(knob, "jail_"+knob); ok {
+		return set
+	}
+	return s
+}
+
+// setEmpty returns the setting of a variable that is set to "" (ok false
+// when it is unset or not empty).
+func (r *resolver) setEmpty(knob, name string) (Setting, bool) {
+	val, ok := r.v.Get(name)
+	if !ok || val != "" {
+		return Setting{}, false
+	}
+	s := Setting{Knob: knob, Var: name, SetEmpty: true}
+	if r.o != nil {
+		if f, l, ok := r.o.Origin(name); ok {
+			s.File, s.Line = f, l
+		}
+	}
+	return s, true
 }
 
 // numbered reads a numbered list (exec_prestart0, exec_prestart1, …) from

@@ -52,14 +52,21 @@ func TestSysctls(t *testing.T) {
 	c := mustConfig(t, rc("jail_set_hostname_allow=NO", "jail_sysvipc_allow=YES", "jail_socket_unixiproute_only=perhaps"), nil)
 	want := []SysctlKnob{
 		{Label: "set_hostname_allow", MIB: "security.jail.set_hostname_allowed", Var: "jail_set_hostname_allow", Want: "0"},
-		{Label: "unixiproute_only", MIB: "security.jail.socket_unixiproute_only", Var: "jail_socket_unixiproute_only", Want: "0"},
+		{Label: "unixiproute_only", MIB: "security.jail.socket_unixiproute_only", Var: "jail_socket_unixiproute_only", Want: "0",
+			Warning: "$jail_socket_unixiproute_only is not set properly - see rc.conf(5)."},
 		{Label: "sysvipc_allow", MIB: "security.jail.sysvipc_allowed", Var: "jail_sysvipc_allow", Want: "1"},
 	}
 	if d := cmp.Diff(want, c.Sysctls); d != "" {
 		t.Errorf("(-want +got)\n%s", d)
 	}
-	if d := cmp.Diff([]string{"$jail_socket_unixiproute_only is not set properly - see rc.conf(5)."}, c.Warnings); d != "" {
-		t.Errorf("warnings (-want +got)\n%s", d)
+	if len(c.Warnings) != 0 {
+		t.Errorf("warnings %q: set_sysctl's warnings belong to start's block", c.Warnings)
+	}
+	// Set to "" over defaults/rc.conf's line (issue 10 item 12): checkyesno
+	// sees "", warns, and the sysctl goes to 0.
+	c = mustConfig(t, rc("jail_set_hostname_allow="), nil)
+	if k := c.Sysctls[0]; k.Want != "0" || k.Warning != "$jail_set_hostname_allow is not set properly - see rc.conf(5)." {
+		t.Errorf("set to empty: %+v", k)
 	}
 	c = mustConfig(t, rc(), nil)
 	for _, s := range c.Sysctls {
