@@ -20,10 +20,10 @@ import (
 //     stdout keeps the list order and stays deterministic.
 //   - jail_reverse_stop reverses jail_list on stop, only when no names were
 //     given on the command line (as the modern script).
-//   - A failing exec_prestart<N> hook fails the jail's start (and rolls it
-//     back); failing exec_afterstart/exec_poststart/exec_prestop/
-//     exec_poststop hooks are warnings, as their status was ignored by the
-//     script.
+//   - A failing hook (exec_prestart, exec_afterstart, exec_poststart,
+//     exec_prestop, exec_poststop) is a warning naming the hook and its
+//     status, and the start or stop goes on: the script ignores a hook's
+//     status (SPEC §3.3). The hook's own stderr goes to stderr as it runs.
 //   - `stop` of a jail without an id file prints the script's "cannot stop"
 //     line, and still unmounts what the jail's start would have mounted if it
 //     is mounted there now (SPEC §3.5); that is not a failure.
@@ -272,6 +272,10 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 	}
 	for _, s := range steps {
 		res, err := Apply(ctx, r.X, s)
+		if _, hook := s.(Exec); hook && err != nil {
+			r.hookFailed(err)
+			continue
+		}
 		if err != nil {
 			if sj, ok := s.(StartJail); ok {
 				return fail(fmt.Errorf("start jail %s: %s: %w", n, strings.Join(JailArgv(sj), " "), err), res.Output)
@@ -295,6 +299,13 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 	return true
 }
 
+// hookFailed reports a hook that failed; the caller goes on (SPEC §3.3).
+// The executor's error names the hook variable, the jail, the command and
+// its exit status.
+func (r *Runner) hookFailed(err error) {
+	r.warnf("%v (ignored: the 8.x script ignores a hook's status)", err)
+}
+
 func hostOrName(j *Jail) string {
 	if j.Hostname != "" {
 		return j.Hostname
@@ -315,7 +326,7 @@ func (r *Runner) afterJail(ctx context.Context, j *Jail, res Result, undo []Step
 		switch s := s.(type) {
 		case Jexec, Exec:
 			if err != nil {
-				r.warnf("jail %s: %v", j.Name, err)
+				r.hookFailed(err)
 			}
 		default:
 			if err != nil {
