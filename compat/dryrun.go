@@ -254,3 +254,32 @@ func (d *DryRun) RemoveFile(_ context.Context, s RemoveFile) error {
 	return nil
 }
 func (d *DryRun) JailConf(_ context.Context, s JailConf) error { return d.step(s) }
+
+// JailRoot prints `jls -j JID path` and asks Q when it can answer (a stop
+// from the id file, SPEC §3.5); a clean host knows no jail.
+func (d *DryRun) JailRoot(ctx context.Context, jid string) (string, error) {
+	d.print(JailRootArgv(jid))
+	if kq, ok := d.Q.(KernelQuerier); ok {
+		return kq.JailRoot(ctx, jid)
+	}
+	return "", fmt.Errorf("root of jid %s: not known to a dry run", jid)
+}
+
+// MountTable prints `mount -p` and asks Q when it can answer, without what
+// this run unmounted.
+func (d *DryRun) MountTable(ctx context.Context) ([]MountEntry, error) {
+	d.print(MountTableArgv())
+	kq, ok := d.Q.(KernelQuerier)
+	if !ok {
+		return nil, nil
+	}
+	tbl, err := kq.MountTable(ctx)
+	d.init()
+	out := tbl[:0:0]
+	for _, e := range tbl {
+		if !d.unmounted[e.Target] {
+			out = append(out, e)
+		}
+	}
+	return out, err
+}

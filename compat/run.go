@@ -27,9 +27,12 @@ import (
 //   - `stop` of a jail without an id file prints the script's "cannot stop"
 //     line, and still unmounts what the jail's start would have mounted if it
 //     is mounted there now (SPEC §3.5); that is not a failure.
-//   - A jail whose configuration is invalid is neither started nor stopped:
-//     start prints ` cannot start jail "x": `, stop ` cannot stop jail x.
-//     Invalid configuration`, the reasons go to stderr, exit status 1.
+//   - A jail whose configuration is invalid is not started: start prints
+//     ` cannot start jail "x": `, the reasons go to stderr, exit status 1.
+//     It is stopped all the same (SPEC §3.5), as is a jail named on the
+//     command line that is no longer configured but has an id file: from
+//     the id file, the executor's record and the kernel (see stoprec.go),
+//     the configuration's problems as warnings.
 //   - A stale id file (its jid is not running, SPEC §3.5) is not "already
 //     running": start starts the jail and replaces it; stop skips the stop
 //     command and the kill (the jid may be another jail's by now) but does
@@ -413,16 +416,10 @@ func (r *Runner) Stop(ctx context.Context, names []string) int {
 
 func (r *Runner) stopOne(ctx context.Context, n string) bool {
 	j := r.Config.Jails[n]
-	if j == nil {
-		r.errorf("jail %s: not in the configuration", n)
-		return false
-	}
-	if len(j.Errors) > 0 {
-		r.out(" cannot stop jail " + n + ". Invalid configuration\n")
-		for _, e := range j.Errors {
-			r.errorf("%v", e)
-		}
-		return false
+	if j == nil || len(j.Errors) > 0 {
+		// Stop always stops (SPEC §3.5): from the id file, the record and
+		// the kernel, the configuration's problems as warnings.
+		return r.stopRecorded(ctx, n, j)
 	}
 	if err := r.lock(ctx, j); err != nil {
 		r.errorf("%v", err)
@@ -456,9 +453,16 @@ func (r *Runner) stopOne(ctx context.Context, n string) bool {
 			}
 		}
 	}
-	steps := PlanStop(j, f)
+	return r.applyStop(ctx, j, PlanStop(j, f), f.JID)
+}
+
+// applyStop runs a stop's steps past errors, printing the jail's name on
+// stdout where the script prints it; false when one of rcjail's own steps
+// failed (a failing hook is a warning).
+func (r *Runner) applyStop(ctx context.Context, j *Jail, steps []Step, jid string) bool {
+	n := j.Name
 	ok := true
-	printed := f.JID == "" && j.JailConfFile == ""
+	printed := jid == "" && j.JailConfFile == ""
 	for _, s := range steps {
 		if !printed {
 			switch s := s.(type) {

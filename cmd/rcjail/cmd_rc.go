@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
+	"rcjail/cmd/rcjail/hostpath"
 	"rcjail/compat"
 	"rcjail/rcconf"
 )
@@ -45,11 +47,18 @@ func loadConfig(ctx context.Context, g *Globals, names []string) (*compat.Config
 // answers any other word with "unknown directive" and the usage line.
 func runRC(ctx context.Context, g *Globals, verb string, args []string) (int, bool) {
 	cfg, err := loadConfig(ctx, g, args)
-	if err != nil {
-		g.Errorf("%v", err)
-		return 1, true
-	}
 	inv := compat.ParseInvocation(verb)
+	if err != nil {
+		if inv.Verb != "stop" {
+			g.Errorf("%v", err)
+			return 1, true
+		}
+		// Stop always stops (SPEC §0, §3.5): with rc.conf unreadable, the
+		// jails named, or else every jail with an id file, are stopped
+		// from what start recorded; the error is a warning.
+		g.Warnf("%v; stopping from the id files", err)
+		cfg = recordedConfig(g, args)
+	}
 	acts := inv.Verb != "rcvar" && (cfg.Enable || inv.Forced())
 	switch inv.Verb {
 	case "start", "stop", "restart", "status":
@@ -93,4 +102,36 @@ func runRC(ctx context.Context, g *Globals, verb string, args []string) (int, bo
 		return 1, true
 	}
 	return st, true
+}
+
+// recordedConfig is the configuration of a stop whose rc.conf cannot be
+// evaluated: enabled, no jail configured (each is stopped from its id file
+// and record), the list the names given or else the jails whose id file
+// /var/run holds.
+func recordedConfig(g *Globals, names []string) *compat.Config {
+	cfg := &compat.Config{Enable: true, Jails: map[string]*compat.Jail{}, List: names}
+	if len(names) > 0 {
+		return cfg
+	}
+	root := g.Root
+	if root == "" {
+		root = "/"
+	}
+	dir, err := hostpath.Dir(root, "/var/run")
+	if err != nil {
+		g.Warnf("%v", err)
+		return cfg
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		g.Warnf("list id files: %v", err)
+		return cfg
+	}
+	for _, e := range ents {
+		n := e.Name()
+		if e.Type().IsRegular() && strings.HasPrefix(n, "jail_") && strings.HasSuffix(n, ".id") && len(n) > len("jail_.id") {
+			cfg.List = append(cfg.List, strings.TrimSuffix(strings.TrimPrefix(n, "jail_"), ".id"))
+		}
+	}
+	return cfg
 }

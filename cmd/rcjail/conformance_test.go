@@ -30,7 +30,7 @@ import (
 //	files/     more files copied under the -R root (fstab.www, …)
 //	setup      state before the first run, one directive a line:
 //	             mkdir PATH | file PATH TEXT | symlink TARGET PATH |
-//	             idfile J JID | running JID | mounted FSTYPE PATH |
+//	             idfile J JID | running JID [ROOT] | mounted FSTYPE PATH |
 //	             fail PROG [LASTARG] | sysctl MIB VALUE
 //	args       one rcjail invocation per line (after `-R root -b command`)
 //	want.txtar per run N: N/exit, N/stdout, N/stderr, N/trace (the commands
@@ -230,6 +230,10 @@ func cfSetup(t *testing.T, c *caseEnv, name string) {
 			cfMust(t, os.WriteFile(filepath.Join(c.root, "var/run/jail_"+f[1]+".id"), []byte(f[2]+"\n"), 0o600))
 		case "running":
 			cfAppend(t, filepath.Join(c.state, "jails"), f[1]+"\n")
+			if len(f) > 2 {
+				cfMust(t, os.MkdirAll(filepath.Join(c.state, "roots"), 0o755))
+				cfMust(t, os.WriteFile(filepath.Join(c.state, "roots", f[1]), []byte(f[2]+"\n"), 0o644))
+			}
 		case "mounted":
 			cfAppend(t, filepath.Join(c.state, "mounts"), f[1]+" "+f[2]+"\n")
 		case "fail":

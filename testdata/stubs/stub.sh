@@ -4,6 +4,7 @@
 #   mounts          "FSTYPE TARGET" per line, in mount order (mount, umount, df)
 #   sysctl/<mib>    a sysctl's value (defaults below when the file is absent)
 #   jails           running jids, one per line (jail adds, killall -KILL removes, jls reads)
+#   roots/<jid>     a running jail's root (jail writes it, `jls -j JID path` prints it)
 #   nextjid         the next jid jail(8) prints (default 7)
 #   fail/<prog>     makes <prog> fail (exit 1) when the file is empty or its
 #                   first line equals the last argument; fail/jail's content
@@ -90,6 +91,19 @@ _jail() {
 	_jid=$(cat "$_st/nextjid" 2>/dev/null || echo 7)
 	echo $((_jid + 1)) >"$_st/nextjid"
 	echo "$_jid" >>"$_st/jails"
+	# The root: the word after -i in the legacy form, or path=.
+	_prev= _root=
+	for _a in "$@"; do
+		case "$_prev,$_a" in
+		-i,/*) _root=$_a ;;
+		*,path=*) _root=${_a#path=} ;;
+		esac
+		_prev=$_a
+	done
+	if [ -n "$_root" ]; then
+		mkdir -p "$_st/roots"
+		printf '%s\n' "$_root" >"$_st/roots/$_jid"
+	fi
 	echo "$_jid"
 	echo "console line one"
 	echo "console line two"
@@ -115,6 +129,12 @@ mount)
 		done <"$3"
 	elif [ "$1" = "-t" ]; then
 		_addmount "$2" "$4"
+	elif [ "$1" = "-p" ]; then
+		# fstab format, as FreeBSD's mount -p prints the table.
+		[ -f "$_st/mounts" ] || exit 0
+		while read -r _t _m; do
+			printf '%s\t%s\t%s\trw\t0 0\n' "$_t" "$_m" "$_t"
+		done <"$_st/mounts"
 	else
 		echo "mount: unsupported by the stub: $*" >&2
 		exit 1
@@ -150,14 +170,19 @@ jail)
 	if [ "$1" = "-f" ]; then
 		exit 0
 	fi
-	_jail
+	_jail "$@"
 	;;
 setfib)
 	# setfib -F N jail ARGS…: run the jail emulation without a second trace line.
-	_jail
+	_jail "$@"
 	;;
 jls)
-	[ "$1" = "-j" ] && [ -f "$_st/jails" ] && grep -qx "$2" "$_st/jails" && exit 0
+	if [ "$1" = "-j" ] && [ -f "$_st/jails" ] && grep -qx "$2" "$_st/jails"; then
+		if [ "$3" = "path" ]; then
+			cat "$_st/roots/$2" 2>/dev/null || echo /
+		fi
+		exit 0
+	fi
 	echo "jls: jail \"$2\" not found" >&2
 	exit 1
 	;;

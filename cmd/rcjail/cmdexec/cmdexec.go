@@ -286,6 +286,53 @@ func (x *Executor) JailRunning(ctx context.Context, jid string) (bool, error) {
 	return true, nil
 }
 
+// JailRoot runs `jls -j JID path`: the root of a running jail whose
+// configuration no longer names it (a stop from the id file, SPEC §3.5).
+func (x *Executor) JailRoot(ctx context.Context, jid string) (string, error) {
+	out, err := x.run(ctx, compat.JailRootArgv(jid))
+	if err != nil {
+		return "", fmt.Errorf("root of jid %s: %w", jid, err)
+	}
+	return strings.TrimSpace(firstLine(string(out))), nil
+}
+
+// MountTable runs `mount -p` and parses its fstab-format lines (device,
+// mount point, type, …; blanks and tabs in a field are octal escapes).
+func (x *Executor) MountTable(ctx context.Context) ([]compat.MountEntry, error) {
+	out, err := x.run(ctx, compat.MountTableArgv())
+	if err != nil {
+		return nil, fmt.Errorf("mount table: %w", err)
+	}
+	var tbl []compat.MountEntry
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		tbl = append(tbl, compat.MountEntry{FSType: unescapeOctal(f[2]), Target: path.Clean(unescapeOctal(f[1]))})
+	}
+	return tbl, nil
+}
+
+// unescapeOctal undoes fstab's \ooo escapes (getfsent(3), mount -p).
+func unescapeOctal(s string) string {
+	if !strings.Contains(s, "\\") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) && isOctal(s[i+1]) && isOctal(s[i+2]) && isOctal(s[i+3]) {
+			b.WriteByte((s[i+1]-'0')<<6 | (s[i+2]-'0')<<3 | (s[i+3] - '0'))
+			i += 3
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func isOctal(c byte) bool { return c >= '0' && c <= '7' }
+
 // ReadIDFile reads the id file under the root, not following a symlink.
 func (x *Executor) ReadIDFile(_ context.Context, p string) (string, bool, error) {
 	name := x.state(p)

@@ -1152,6 +1152,20 @@ func (x *Executor) JailConf(ctx context.Context, s compat.JailConf) error {
 	return jailConf(ctx, x, s)
 }
 
+// RecordedRoot implements [compat.Recorder]: the jail root the jail's
+// record names (a stop whose configuration no longer names it, SPEC §3.5).
+// It takes the jail's lock, as every step does.
+func (x *Executor) RecordedRoot(ctx context.Context, jail string) (string, bool, error) {
+	js, err := x.jail(jail)
+	if err != nil {
+		return "", false, err
+	}
+	if js.rec == nil {
+		return "", false, nil
+	}
+	return js.rec.Root, true, nil
+}
+
 // FinishStop completes the stop of a jail from its record: every recorded
 // mount still present is unmounted (deepest first, only if it is still the
 // mount we made), recorded aliases are removed, and the directories we

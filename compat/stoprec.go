@@ -1,0 +1,202 @@
+package compat
+
+import (
+	"context"
+	"path"
+	"strings"
+)
+
+// Stop always stops (SPEC §0, §3.5): a running jail is stopped whatever its
+// configuration has become — invalid (fstab or devfs ruleset gone, a
+// spelling rcjail refuses), or its lines removed from rc.conf while it still
+// has an id file. Such a stop works from what start recorded (the id file,
+// the executor's own record) and what the kernel reports (the jail's root,
+// the mount table); what of the configuration is still valid (the stop
+// command, the stop hooks, the addresses) is used, and every configuration
+// problem is a warning.
+
+// Recorder is implemented by an executor that keeps its own record of what
+// each start did (the native backend). A stop from the record then needs
+// from the runner only the kill and the removal of the id file, after which
+// the executor undoes the rest from its record.
+type Recorder interface {
+	// RecordedRoot returns the jail root the jail's record names; ok is
+	// false when there is no record.
+	RecordedRoot(ctx context.Context, jail string) (root string, ok bool, err error)
+	// FinishStop undoes what the record still lists (mounts, aliases,
+	// directories made).
+	FinishStop(ctx context.Context, jail string) error
+}
+
+// KernelQuerier is implemented by an executor that can ask the kernel what
+// a stop needs when the configuration cannot say it.
+type KernelQuerier interface {
+	// JailRoot returns the root directory of the running jail jid
+	// (command backend: `jls -j JID path`).
+	JailRoot(ctx context.Context, jid string) (string, error)
+	// MountTable returns the kernel's mount table in mount order (command
+	// backend: `mount -p`).
+	MountTable(ctx context.Context) ([]MountEntry, error)
+}
+
+// MountEntry is one line of the kernel's mount table.
+type MountEntry struct {
+	FSType string
+	Target string
+}
+
+// JailRootArgv is the command that asks for a running jail's root.
+func JailRootArgv(jid string) []string { return []string{"jls", "-j", jid, "path"} }
+
+// MountTableArgv is the command that lists the mount table (fstab format).
+func MountTableArgv() []string { return []string{"mount", "-p"} }
+
+// stopJailOf returns the jail a stop from the record works with: the name
+// and what derives from it (the id file), and from the configuration cj (nil
+// when the jail is no longer in it) only the knobs that have no error and
+// that a stop uses: rootdir, hostname (for the line on stdout), the stop
+// command and its console log, the stop hooks, the addresses. No mount knob
+// is kept: what is mounted comes from the record or the mount table.
+func stopJailOf(n string, cj *Jail) *Jail {
+	j := &Jail{Name: n, DevfsRulesetN: -1}
+	j.J, j.JV = jailNames(n)
+	if cj == nil {
+		return j
+	}
+	bad := func(knobs ...string) bool {
+		for _, e := range cj.Errors {
+			for _, k := range knobs {
+				if strings.Contains(e.Var, "_"+k) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	j.Hostname = cj.Hostname
+	if r := cj.RootDir; !bad("rootdir") && cleanRoot(r) {
+		j.RootDir = r
+	}
+	if !bad("exec_stop") {
+		j.ExecStop = cj.ExecStop
+	}
+	if !bad("consolelog") {
+		j.ConsoleLog = cj.ConsoleLog
+	}
+	if !bad("exec_prestop") {
+		j.PreStop = cj.PreStop
+	}
+	if !bad("exec_poststop") {
+		j.PostStop = cj.PostStop
+	}
+	if !bad("ip", "interface") {
+		j.IPs = cj.IPs
+	}
+	return j
+}
+
+// cleanRoot: r can be a jail root to unmount under (absolute, clean, not
+// "/", no ".." component).
+func cleanRoot(r string) bool {
+	return path.IsAbs(r) && path.Clean(r) == r && r != "/" && !strings.Contains(r, "/../") && !strings.HasSuffix(r, "/..")
+}
+
+// stopRecorded is stopOne for a jail whose configuration is invalid or
+// gone (cj nil).
+func (r *Runner) stopRecorded(ctx context.Context, n string, cj *Jail) bool {
+	j := stopJailOf(n, cj)
+	if cj != nil {
+		for _, e := range cj.Errors {
+			r.warnf("%v (stopping from what start recorded)", e)
+		}
+	}
+	if err := r.lock(ctx, j); err != nil {
+		r.errorf("%v", err)
+		return false
+	}
+	jid, idOK, err := r.X.ReadIDFile(ctx, IDFile(j))
+	if err != nil {
+		r.errorf("jail %s: %v", n, err)
+		return false
+	}
+	rx, recorder := r.X.(Recorder)
+	hasRec := false
+	if recorder {
+		var root string
+		root, hasRec, err = rx.RecordedRoot(ctx, n)
+		if err != nil {
+			r.warnf("jail %s: %v", n, err)
+		}
+		if j.RootDir == "" && cleanRoot(root) {
+			j.RootDir = root
+		}
+	}
+	if !idOK && cj == nil && !hasRec {
+		r.errorf("jail %s: not in the configuration, and no id file %s", n, IDFile(j))
+		return false
+	}
+	var f StopFacts
+	if idOK {
+		f.IDFile, f.JID = true, jid
+		if jid != "" {
+			if f.Running, err = r.X.JailRunning(ctx, jid); err != nil {
+				r.errorf("jail %s: %v", n, err)
+				return false
+			}
+		}
+	}
+	kq, kernel := r.X.(KernelQuerier)
+	if j.RootDir == "" && f.Running && kernel {
+		root, err := kq.JailRoot(ctx, jid)
+		switch {
+		case err != nil:
+			r.warnf("jail %s: %v", n, err)
+		case cleanRoot(root):
+			j.RootDir = root
+		}
+	}
+	// The mounts: the recorder's record, else every mount the kernel has
+	// strictly under the jail's root, the latest first. The jail's own
+	// root may be a file system of its own and stays.
+	var unmounts []Step
+	if !recorder && kernel && j.RootDir != "" {
+		tbl, err := kq.MountTable(ctx)
+		if err != nil {
+			r.warnf("jail %s: %v", n, err)
+		}
+		for i := len(tbl) - 1; i >= 0; i-- {
+			if t := tbl[i].Target; strings.HasPrefix(t, j.RootDir+"/") {
+				unmounts = append(unmounts, Unmount{Jail: n, FSType: tbl[i].FSType, Target: t, Root: j.RootDir})
+			}
+		}
+	}
+	if j.RootDir == "" && !hasRec {
+		r.warnf("jail %s: its root directory is unknown (not in the configuration, not running); mounts it may have left are not looked for", n)
+	}
+	ok := true
+	if !idOK {
+		r.out(" cannot stop jail " + n + ". No jail id in /var/run\n")
+		for _, s := range unmounts {
+			if err := r.applyGuarded(ctx, s); err != nil {
+				r.warnf("jail %s: %v", n, err)
+				ok = false
+			}
+		}
+		if hasRec {
+			if err := rx.FinishStop(ctx, n); err != nil {
+				r.warnf("jail %s: %v", n, err)
+				ok = false
+			}
+		}
+		return ok
+	}
+	steps := PlanStop(j, f)
+	at := 0
+	for i, s := range steps {
+		if _, kill := s.(KillJail); kill {
+			at = i + 1
+		}
+	}
+	steps = append(steps[:at:at], append(unmounts, steps[at:]...)...)
+	return r.applyStop(ctx, j, steps, f.JID)
+}
