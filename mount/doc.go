@@ -130,16 +130,57 @@
 // # FreeBSD
 //
 // nmount(2) with an errmsg buffer (the kernel's text lands in Error.Errmsg),
-// "nocover" (13.0+) and "ro"; nullfs passes its lower directory as "target".
-// nmount takes paths and follows symlinks, so this is detect-and-undo: the
-// target is walked with O_NOFOLLOW|O_DIRECTORY per component before, and
-// again after the mount, where fstatfs must show a new fsid, the type,
-// f_mntonname == Root/Target and f_mntfromname == the source; otherwise every
-// new mount of ours in getfsstat is unmounted by fsid and ErrEscaped returned.
+// "nocover" (13.0+) and "ro"; nullfs passes its lower directory as "target";
+// extra options (devfs's "ruleset") go along as name=value pairs.
+//
+// The mount point is walked from "/" one component at a time with
+// O_NOFOLLOW|O_DIRECTORY and the final directory is held open. The mount is
+// made on that very directory: fchdir to it, nmount with fspath ".", fchdir
+// back. The working directory belongs to the process, so this is
+// serialised process-wide, and syscall.ForkLock is held so that no child
+// starts with its working directory inside a jail root. What makes it safe
+// (FreeBSD 13–15, sys/kern):
+//
+//   - vfs_domount (vfs_mount.c) looks fspath up with namei; "." names the
+//     working directory, the held vnode, and no symlink is followed on the
+//     way: there is no way left to swap one in.
+//   - nocover: vfs_domount refuses (EBUSY) a covered vnode that is the root
+//     of a mount (VV_ROOT). The lookup of "." crosses a mount already on the
+//     directory (vfs_lookup crosses v_mountedhere after every component), so
+//     a mount someone put there first is refused, never stacked on.
+//   - vn_path_to_global_path (vfs_cache.c) turns "." into the vnode's global
+//     path (vn_fullpath_global) for f_mntonname, then looks fspath (".") up
+//     again and refuses (ENOENT) if it no longer names the same vnode.
+//     vfs_domount_first then mounts on the vnode itself.
+//
+// The new mount is then found through the held directory (a lookup of "."
+// through it crosses into the mount on it; if a kernel does not cross there,
+// the table's only new mount of that type and source on the path) and its
+// statfs must show a new fsid, the type, f_mntfromname == the source and
+// f_mntonname == Root/Target (a different global path means the directory
+// was moved in between); otherwise exactly that fsid is unmounted and
+// ErrEscaped returned. A kernel that records "." itself (no global path) has
+// its mount undone by fsid, and from then on this process mounts by path,
+// detect-and-undo as before: nmount resolves the path again, following
+// symlinks, the target is walked again and what is there compared; a mount
+// that landed where the walk cannot see it is undone only when it is the
+// only new mount of its type and source (devfs, fdescfs, procfs and tmpfs
+// show their type as f_mntfromname, so another process's mount made in the
+// same instant looks the same, and is never touched). [DotMountRefused]
+// says whether, and why, that fallback is in use (`rcjail selftest`
+// prints it).
+//
 // Mounted.ID is the fsid packed as uint64(uint32(val[0]))<<32|uint32(val[1]).
-// Unmount re-walks, checks fsid, type and source, confirms in getfsstat that
-// the fsid is still mounted on the path, and unmounts by fsid (MNT_BYFSID,
-// "FSID:a:b"): no path is resolved. None of this has run on a FreeBSD kernel
-// yet; it builds and vets for freebsd/amd64 and arm64, and its pure parts are
-// tested on Linux.
+// Unmount of a recorded mount finds its fsid in getfsstat (type and, for
+// nullfs, source must still match: a reused fsid is never taken) and
+// unmounts by fsid (MNT_BYFSID, "FSID:a:b"): no path is resolved, and a
+// mount whose mount point was renamed since (FreeBSD never updates
+// f_mntonname; a jail's root can rename <root>/usr while <root>/usr/bin is
+// mounted) is still found, unmounted, and reported with [ErrMoved]. Without
+// a recorded fsid (a crashed start's mount) Unmount re-walks the path,
+// checks type and source, confirms in getfsstat that the fsid is mounted on
+// the path, and unmounts by fsid. None of this has run on a FreeBSD kernel
+// in rcjail's own tests; it builds and vets for freebsd/amd64 and arm64, its
+// pure parts (option lists, the checks above) are tested on Linux, and
+// `rcjail selftest -b native` proves it on a FreeBSD host.
 package mount

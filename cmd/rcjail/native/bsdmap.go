@@ -30,14 +30,28 @@ func mountedAt(tbl []mount.Entry, dir, fstype string) bool {
 // path exactly as it was passed, which is what the mount package passes
 // (and checks after mounting); a crashed start's leftover of this very
 // step matches, an admin's mount of something else does not.
-func adoptableFreeBSD(e mount.Entry, req mount.Request) bool {
-	if e.FSType != req.FSType || e.ReadOnly != req.ReadOnly {
+//
+// A nullfs mount's statfs flags are its own ORed with its lower file
+// system's (nullfs_statfs), so a read-write nullfs over a read-only lower
+// file system shows MNT_RDONLY. What is compared is the flag rcjail sets:
+// lowerRO says the lower file system (req.Source's) is read-only, and then
+// the read-only bit says nothing about the mount itself: a read-write
+// request adopts it (issue 13 item 4). A read-only request over a
+// read-only lower file system cannot tell the two apart either; it adopts
+// what the jail sees read-only today.
+func adoptableFreeBSD(e mount.Entry, req mount.Request, lowerRO bool) bool {
+	if e.FSType != req.FSType {
 		return false
 	}
 	if req.FSType == mount.NullFS {
-		return e.Source == req.Source
+		if e.Source != req.Source {
+			return false
+		}
+		if lowerRO && !req.ReadOnly {
+			return true
+		}
 	}
-	return true
+	return e.ReadOnly == req.ReadOnly
 }
 
 // ifaceHas reports whether addrs (an interface's addresses) hold ip.

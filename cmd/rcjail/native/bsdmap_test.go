@@ -54,7 +54,37 @@ func TestAdoptableFreeBSD(t *testing.T) {
 		{"devfs", mount.Entry{FSType: "devfs", Source: "devfs", Target: "/j/dev"}, mount.Request{FSType: mount.DevFS, Root: "/j", Target: "dev"}, true},
 		{"procfs where devfs is wanted", mount.Entry{FSType: "procfs", Source: "procfs", Target: "/j/dev"}, mount.Request{FSType: mount.DevFS, Root: "/j", Target: "dev"}, false},
 	} {
-		if got := adoptableFreeBSD(tc.e, tc.req); got != tc.want {
+		if got := adoptableFreeBSD(tc.e, tc.req, false); got != tc.want {
+			t.Errorf("%s: adoptableFreeBSD = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// A read-write nullfs over a read-only lower file system shows MNT_RDONLY
+// (nullfs ORs the lower flags into its own): adopting the leftover of a
+// read-write skeleton mount compares the flag rcjail set, not the union
+// (issue 13 item 4).
+func TestAdoptableFreeBSDLowerReadOnly(t *testing.T) {
+	rw := mount.Request{FSType: mount.NullFS, Source: "/skel/etc", Root: "/j", Target: "etc"}
+	ro := rw
+	ro.ReadOnly = true
+	union := mount.Entry{FSType: "nullfs", Source: "/skel/etc", Target: "/j/etc", ReadOnly: true}
+	own := mount.Entry{FSType: "nullfs", Source: "/skel/etc", Target: "/j/etc"}
+	for _, tc := range []struct {
+		name    string
+		e       mount.Entry
+		req     mount.Request
+		lowerRO bool
+		want    bool
+	}{
+		{"rw request, read-only lower: union shows ro", union, rw, true, true},
+		{"rw request, rw lower: the mount itself is ro", union, rw, false, false},
+		{"ro request, rw lower, mount rw", own, ro, false, false},
+		{"ro request, read-only lower", union, ro, true, true},
+		{"rw request, read-only lower, another source", mount.Entry{FSType: "nullfs", Source: "/", ReadOnly: true}, rw, true, false},
+		{"devfs ignores lowerRO", mount.Entry{FSType: "devfs", Source: "devfs", ReadOnly: true}, mount.Request{FSType: mount.DevFS}, true, false},
+	} {
+		if got := adoptableFreeBSD(tc.e, tc.req, tc.lowerRO); got != tc.want {
 			t.Errorf("%s: adoptableFreeBSD = %v, want %v", tc.name, got, tc.want)
 		}
 	}

@@ -860,6 +860,13 @@ func (x *Executor) unmountRetry(js *jailState, exp mount.Expect, full string, in
 			x.forgetMount(js, full, inRec)
 			return nil
 		}
+		if errors.Is(err, mount.ErrMoved) {
+			// Unmounted by its recorded fsid where it had been moved
+			// to (FreeBSD): done, and worth telling.
+			x.warnf("jail %s: %v", js.name, err)
+			x.forgetMount(js, full, inRec)
+			return nil
+		}
 		if !errors.Is(err, syscall.EBUSY) {
 			break
 		}

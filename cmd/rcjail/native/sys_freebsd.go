@@ -63,7 +63,21 @@ func isMounted(dir, fstype string) (bool, error) {
 // kernelFSType: FreeBSD's type names are the steps' own.
 func kernelFSType(e mount.Entry) string { return e.FSType }
 
-func adoptable(e mount.Entry, req mount.Request) bool { return adoptableFreeBSD(e, req) }
+func adoptable(e mount.Entry, req mount.Request) bool {
+	return adoptableFreeBSD(e, req, req.FSType == mount.NullFS && lowerReadOnly(req.Source))
+}
+
+// lowerReadOnly reports whether the file system holding the nullfs source
+// src is mounted read-only (opened with no symlink; unknown counts as not).
+func lowerReadOnly(src string) bool {
+	fd, err := mount.OpenDir(src)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	var st unix.Statfs_t
+	return unix.Fstatfs(fd, &st) == nil && st.Flags&unix.MNT_RDONLY != 0
+}
 
 // fdescfsIsLink: FreeBSD mounts a real fdescfs on dev/fd.
 func fdescfsIsLink() bool          { return false }

@@ -115,7 +115,24 @@ func symlinkVia(open parentOpener, target, p string) error {
 		return fmt.Errorf("symlink %s: %w", p, err)
 	}
 	defer unix.Close(pfd)
-	if err := unix.Symlinkat(target, pfd, name); err != nil {
+	err = unix.Symlinkat(target, pfd, name)
+	if errors.Is(err, unix.EEXIST) {
+		// A crashed start's devfs, adopted, already holds dev/log: the
+		// same link is what the script's `ln -sf` leaves, so it is
+		// accepted; anything else there (another target, a file, a
+		// device) is refused, never replaced.
+		buf := make([]byte, len(target)+1)
+		n, rerr := unix.Readlinkat(pfd, name, buf)
+		switch {
+		case rerr == nil && string(buf[:n]) == target:
+			return nil
+		case rerr == nil:
+			return fmt.Errorf("symlink %s -> %s: a link to %q is already there: %w", p, target, buf[:n], err)
+		default:
+			return fmt.Errorf("symlink %s -> %s: something that is not a symbolic link is already there: %w", p, target, err)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("symlink %s -> %s: %w", p, target, err)
 	}
 	return nil

@@ -124,6 +124,45 @@ func TestSymlinkReadlinkWalk(t *testing.T) {
 	}
 }
 
+// dev/log after a crashed start: the adopted devfs already holds the link.
+// The same link is accepted (as the script's `ln -sf` leaves it); another
+// target, or something that is not a link, is refused and left as it was
+// (issue 13 item 1).
+func TestSymlinkWalkExisting(t *testing.T) {
+	root, _ := tree(t)
+	p := root + "/a/log"
+	if err := symlinkWalk("../var/run/log", p); err != nil {
+		t.Fatal(err)
+	}
+	if err := symlinkWalk("../var/run/log", p); err != nil {
+		t.Errorf("the same link again: %v", err)
+	}
+	// A target that shares a prefix with the wanted one, longer and shorter.
+	for _, other := range []string{"../var/run/log2", "../var/run/lo", "/etc/passwd"} {
+		q := root + "/a/other"
+		os.Remove(q)
+		if err := os.Symlink(other, q); err != nil {
+			t.Fatal(err)
+		}
+		err := symlinkWalk("../var/run/log", q)
+		if !errors.Is(err, unix.EEXIST) || !strings.Contains(err.Error(), other) {
+			t.Errorf("link to %q: err = %v, want EEXIST naming it", other, err)
+		}
+		if got, _ := os.Readlink(q); got != other {
+			t.Errorf("link to %q was replaced by %q", other, got)
+		}
+	}
+	if err := os.WriteFile(root+"/a/file", []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := symlinkWalk("../var/run/log", root+"/a/file"); !errors.Is(err, unix.EEXIST) || !strings.Contains(err.Error(), "not a symbolic link") {
+		t.Errorf("over a file: %v", err)
+	}
+	if err := symlinkWalk("../var/run/log", root+"/a/b"); !errors.Is(err, unix.EEXIST) {
+		t.Errorf("over a directory: %v", err)
+	}
+}
+
 func TestStateWalk(t *testing.T) {
 	state := t.TempDir()
 	jroot, host := tree(t)

@@ -24,12 +24,27 @@ func closeExtraSlow() error {
 		return nil
 	}
 	var lim syscall.Rlimit
-	n := uint64(1024)
-	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil && lim.Cur < 1<<16 {
-		n = uint64(lim.Cur)
-	}
-	for fd := 3; uint64(fd) < n; fd++ {
+	err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	n := slowScanLimit(uint64(lim.Cur), err == nil)
+	for fd := 3; fd < n; fd++ {
 		syscall.CloseOnExec(fd)
 	}
 	return nil
+}
+
+// slowScanLimit is how many descriptor numbers closeExtraSlow tries when no
+// directory lists them: every number below the soft limit (a descriptor
+// cannot be opened at or above it), up to 1<<20 tries when the limit is
+// huge or unlimited (FreeBSD's default is in the hundreds of thousands: a
+// cap of 1024 would leave every inherited descriptor above it open to
+// children), and 1<<16 when the limit cannot be read.
+func slowScanLimit(cur uint64, ok bool) int {
+	const most = 1 << 20
+	switch {
+	case !ok:
+		return 1 << 16
+	case cur > most:
+		return most
+	}
+	return int(cur)
 }
