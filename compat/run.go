@@ -319,13 +319,16 @@ func hostOrName(j *Jail) string {
 // afterJail runs exec_afterstart*, prints the hostname, writes the console
 // log and the id file, and runs exec_poststart*.
 func (r *Runner) afterJail(ctx context.Context, j *Jail, res Result, undo []Step, fail func(error, []byte) bool) bool {
-	printed := false
 	for _, s := range PlanAfterJail(j, res.JID, res.Output) {
-		if _, ok := s.(WriteFile); ok && !printed {
-			r.out(" " + j.Hostname)
-			printed = true
-		}
 		_, err := Apply(ctx, r.X, s)
+		if w, ok := s.(WriteFile); ok && w.IDFile && err == nil {
+			// The script prints the hostname before it writes the
+			// console log and the id file; here either can still refuse
+			// the jail (SPEC §3.3, §3.4), so the name is printed once
+			// both are written: a refused jail shows only ` cannot start
+			// jail "x": ` (issue 10 item 10).
+			r.out(" " + j.Hostname)
+		}
 		switch s := s.(type) {
 		case Jexec, Exec:
 			if err != nil {
