@@ -84,7 +84,7 @@ func (r *runner) arith(e syntax.ArithmExpr) (int64, bool) {
 				}
 			}
 			if !validName(name) {
-				r.fail(e.Pos(), nil, "arithmetic: assignment to a non-variable")
+				r.unsup(e.Pos(), "arithmetic: assignment to a non-variable")
 				return 0, false
 			}
 			y, ok := r.arith(e.Y)
@@ -116,7 +116,7 @@ func (r *runner) arith(e syntax.ArithmExpr) (int64, bool) {
 		}
 		return r.binop(e.Pos(), e.Op, x, y)
 	}
-	r.fail(e.Pos(), nil, "arithmetic: expression not supported by /bin/sh")
+	r.unsup(e.Pos(), "arithmetic: expression not supported")
 	return 0, false
 }
 
@@ -167,7 +167,7 @@ func (r *runner) binop(pos syntax.Pos, op syntax.BinAritOperator, x, y int64) (i
 	case syntax.Xor:
 		return x ^ y, true
 	}
-	r.fail(pos, nil, "arithmetic operator %s is not /bin/sh", op)
+	r.unsup(pos, "arithmetic operator %s is not /bin/sh", op)
 	return 0, false
 }
 
@@ -180,6 +180,13 @@ func b2i(b bool) int64 {
 
 func (r *runner) arithVar(pos syntax.Pos, name string) (int64, bool) {
 	v, ok := r.vars[name]
+	if !ok && r.poison != nil {
+		r.noteTaint(r.poison)
+	}
+	if v.unk != nil {
+		r.noteTaint(v.unk)
+		return 0, true
+	}
 	if !ok {
 		if r.nounset {
 			r.fail(pos, nil, "%s: parameter not set (/bin/sh exits here)", name)

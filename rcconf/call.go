@@ -51,12 +51,18 @@ func (r *runner) call(ce *syntax.CallExpr) {
 		r.assignAll(ce.Assigns)
 		return
 	}
-	r.substStatus = 0
+	r.substStatus, r.substUnk = 0, nil
 	args := r.fields(ce.Args[0].Pos(), ce.Args...)
 	if r.stopped() {
 		return
 	}
 	if len(args) == 0 {
+		if r.taint != nil {
+			// A computed command name that depends on a program.
+			r.poisonAll(r.taint)
+			r.statusUnk = r.taint
+			return
+		}
 		r.assignAll(ce.Assigns)
 		return
 	}
@@ -65,38 +71,82 @@ func (r *runner) call(ce *syntax.CallExpr) {
 	name := args[0]
 	kind := builtins[name]
 	fn := r.funcs[name]
+	argTaint := r.taint
+	if argTaint != nil {
+		if _, ok := plainWord(ce.Args[0]); !ok {
+			// Which command runs depends on a program.
+			r.poisonAll(argTaint)
+			r.statusUnk = argTaint
+			return
+		}
+	}
+	events := r.unkEvents
+	r.prevUnk, r.statusUnk = r.statusUnk, nil
 	switch {
 	case kind == special:
 		// POSIX: assignments before a special builtin persist.
 		if !r.assignPersist(ce.Assigns) {
 			return
 		}
+		r.taint = argTaint
 		r.builtin(pos, args)
 	case fn != nil:
-		r.withTemp(ce.Assigns, func() { r.callFunc(pos, fn, args) })
+		r.withTemp(ce.Assigns, func() {
+			r.taint = argTaint
+			r.callFunc(pos, fn, args)
+		})
+		return
 	case kind == regular:
-		r.withTemp(ce.Assigns, func() { r.builtin(pos, args) })
+		r.withTemp(ce.Assigns, func() {
+			r.taint = argTaint
+			r.builtin(pos, args)
+		})
 	case kind == refused:
 		why := refusedWhy[name]
 		if why == "" {
 			why = "not supported in rc.conf evaluation"
 		}
-		r.fail(pos, nil, "builtin %q refused: %s", name, why)
+		r.unsup(pos, "builtin %q: %s", name, why)
+		return
 	default:
-		r.fail(pos, nil, "external command %q refused", name)
+		// A program (or a name /bin/sh does not find: status 127 and a
+		// message). Prefix assignments go to its environment only; its
+		// status and output are unknown.
+		r.statusUnk = r.unknownAt(pos, fmt.Sprintf("command %q", strings.Join(args, " ")))
+		r.status = 0
+		return
+	}
+	if r.err == nil && r.statusUnk == nil && (argTaint != nil || r.unkEvents != events) && !knownStatus[name] {
+		// The builtin worked on unknown values: its status is unknown
+		// (and its output, through unkEvents).
+		u := argTaint
+		if u == nil {
+			u = r.taint
+		}
+		if u == nil {
+			u = r.unknownAt(pos, name)
+		}
+		r.statusUnk = u
 	}
 }
 
+// knownStatus are builtins whose status does not depend on the values of
+// their arguments here.
+var knownStatus = map[string]bool{":": true, "true": true, "false": true, "export": true,
+	"readonly": true, "local": true, "set": true, "setvar": true, "unset": true,
+	".": true, "eval": true, "return": true, "exit": true, "break": true, "continue": true}
+
 func (r *runner) assignAll(as []*syntax.Assign) {
-	r.substStatus = 0
+	r.substStatus, r.substUnk = 0, nil
 	if r.assignPersist(as) {
-		r.status = r.substStatus
+		r.status, r.statusUnk = r.substStatus, r.substUnk
 	}
 }
 
 func (r *runner) assignPersist(as []*syntax.Assign) bool {
 	for _, a := range as {
 		r.cur = a.Pos()
+		r.taint = nil
 		v := r.literal(a.Value)
 		if r.stopped() {
 			return false
@@ -122,6 +172,7 @@ func (r *runner) withTemp(as []*syntax.Assign, f func()) {
 	}
 	var olds []saved
 	for _, a := range as {
+		r.taint = nil
 		v := r.literal(a.Value)
 		if r.stopped() {
 			return
@@ -144,8 +195,9 @@ func (r *runner) callFunc(pos syntax.Pos, fd *funcDef, args []string) {
 		return
 	}
 	r.depth++
-	params, file, fixed, fr, loops, lineOff := r.params, r.file, r.fixed, r.frame, r.loopDepth, r.lineOff
+	params, file, fixed, fr, loops, lineOff, paramsUnk := r.params, r.file, r.fixed, r.frame, r.loopDepth, r.lineOff, r.paramsUnk
 	r.params = args[1:]
+	r.paramsUnk = r.taint
 	r.file, r.fixed, r.lineOff = fd.file, fd.fixed, fd.lineOff
 	r.frame = &frame{}
 	r.loopDepth = 0
@@ -157,7 +209,7 @@ func (r *runner) callFunc(pos syntax.Pos, fd *funcDef, args []string) {
 	for i := len(saved) - 1; i >= 0; i-- {
 		r.restore(saved[i].name, saved[i].prev, saved[i].existed)
 	}
-	r.params, r.file, r.fixed, r.frame, r.loopDepth, r.lineOff = params, file, fixed, fr, loops, lineOff
+	r.params, r.file, r.fixed, r.frame, r.loopDepth, r.lineOff, r.paramsUnk = params, file, fixed, fr, loops, lineOff, paramsUnk
 	r.depth--
 }
 
@@ -177,11 +229,18 @@ func (r *runner) builtin(pos syntax.Pos, args []string) {
 	case ":", "true":
 	case "false":
 		st = 1
-	case ".":
-		r.dot(pos, a)
-		return
-	case "eval":
-		r.eval(pos, a)
+	case ".", "eval":
+		if u := r.taint; u != nil {
+			// Which file, or what text: unknown, so anything may change.
+			r.poisonAll(&unknown{why: fmt.Sprintf("%s of a computed argument (%s)", name, u.why), file: u.file, line: u.line})
+			r.status, r.statusUnk = 0, u
+			return
+		}
+		if name == "." {
+			r.dot(pos, a)
+		} else {
+			r.eval(pos, a)
+		}
 		return
 	case "break", "continue":
 		n := 1
@@ -207,6 +266,9 @@ func (r *runner) builtin(pos syntax.Pos, args []string) {
 		return
 	case "return", "exit":
 		st = r.status
+		if len(a) == 0 {
+			r.statusUnk = r.prevUnk
+		}
 		if len(a) > 0 {
 			v, err := strconv.Atoi(a[0])
 			if err != nil || v < 0 {
@@ -231,7 +293,11 @@ func (r *runner) builtin(pos syntax.Pos, args []string) {
 	case "unset":
 		st = r.unset(pos, a)
 	case "set":
+		u := r.taint
 		st = r.set(pos, a)
+		if len(a) > 0 && r.err == nil && u != nil {
+			r.paramsUnk = u
+		}
 	case "shift":
 		n := 1
 		if len(a) > 0 {
@@ -273,6 +339,10 @@ func (r *runner) builtin(pos syntax.Pos, args []string) {
 		}
 	case "setvar":
 		// FreeBSD sh's setvar: assign a variable whose name is computed.
+		if u := r.taint; u != nil {
+			r.poisonAll(u)
+			return
+		}
 		if len(a) != 2 && len(a) != 1 {
 			r.fail(pos, nil, "setvar: want NAME [VALUE], got %d arguments", len(a))
 			return
@@ -289,7 +359,7 @@ func (r *runner) builtin(pos syntax.Pos, args []string) {
 			return
 		}
 	default:
-		r.fail(pos, nil, "builtin %q not supported", name)
+		r.unsup(pos, "builtin %q not supported", name)
 		return
 	}
 	if r.err == nil {
@@ -344,7 +414,7 @@ func (r *runner) decl(c *syntax.DeclClause) {
 func (r *runner) declArgs(pos syntax.Pos, name string, args []string) int {
 	for _, arg := range args {
 		if strings.HasPrefix(arg, "-") {
-			r.fail(pos, nil, "%s %s: options are not supported", name, arg)
+			r.unsup(pos, "%s %s: options are not supported", name, arg)
 			return 2
 		}
 		n, v, hasV := strings.Cut(arg, "=")
@@ -425,7 +495,7 @@ func (r *runner) unset(pos syntax.Pos, a []string) int {
 
 func (r *runner) set(pos syntax.Pos, a []string) int {
 	if len(a) == 0 {
-		r.fail(pos, nil, "set with no arguments (listing variables) is not supported")
+		r.unsup(pos, "set with no arguments (listing variables) is not supported")
 		return 2
 	}
 	for len(a) > 0 {
@@ -447,7 +517,7 @@ func (r *runner) set(pos syntax.Pos, a []string) int {
 			case 'x', 'v':
 				// Tracing only writes to stderr, which is discarded.
 			default:
-				r.fail(pos, nil, "set %s: option not supported", arg)
+				r.unsup(pos, "set %s: option not supported", arg)
 				return 2
 			}
 		}
@@ -467,12 +537,12 @@ func (r *runner) echo(pos syntax.Pos, a []string) int {
 		a = a[1:]
 	}
 	if len(a) > 0 && (a[0] == "-e" || a[0] == "-E") {
-		r.fail(pos, nil, "echo %s: dash and FreeBSD sh differ here; use printf", a[0])
+		r.unsup(pos, "echo %s: dash and FreeBSD sh differ here", a[0])
 		return 2
 	}
 	for _, s := range a {
 		if strings.Contains(s, `\`) {
-			r.fail(pos, nil, "echo with a backslash in %q: dash and FreeBSD sh differ here; use printf", s)
+			r.unsup(pos, "echo with a backslash in %q: dash and FreeBSD sh differ here", s)
 			return 2
 		}
 	}
@@ -488,7 +558,7 @@ func (r *runner) read(pos syntax.Pos, a []string) int {
 	raw := false
 	for len(a) > 0 && strings.HasPrefix(a[0], "-") {
 		if a[0] != "-r" {
-			r.fail(pos, nil, "read %s: option not supported", a[0])
+			r.unsup(pos, "read %s: option not supported", a[0])
 			return 2
 		}
 		raw = true
@@ -497,6 +567,9 @@ func (r *runner) read(pos syntax.Pos, a []string) int {
 	if len(a) == 0 {
 		r.fail(pos, nil, "read: no variable name")
 		return 2
+	}
+	if r.io.inUnk != nil {
+		r.noteTaint(r.io.inUnk)
 	}
 	var line strings.Builder
 	st := 1
@@ -527,14 +600,22 @@ func (r *runner) read(pos syntax.Pos, a []string) int {
 		// dash drops what follows a backslash after a blank ("a \b"
 		// reads as "a"), bash keeps it; both drop an escaped trailing
 		// blank. No one reading is /bin/sh's.
-		r.fail(pos, nil, "read without -r of a line with a backslash escape: shells split it differently; use read -r")
+		r.unsup(pos, "read without -r of a line with a backslash escape: shells split it differently")
 		return 2
 	}
-	ifs := " \t\n"
-	if v, ok := r.vars["IFS"]; ok {
-		ifs = v.value
+	ifs, _ := r.ifs()
+	var fields []string
+	if strings.Trim(ifs, " \t\n") != "" {
+		// Non-white-space IFS characters delimit empty fields too
+		// (ifsSplit); when there are more fields than names, shells
+		// differ on what the last name keeps of the delimiters.
+		fields = ifsSplit(line.String(), nil, ifs)
+		if len(fields) > len(a) {
+			r.noteTaint(r.unknownAt(pos, "read with IFS="+strconv.Quote(ifs)+" and more fields than names"))
+		}
+	} else {
+		fields = readFields(ifs, line.String(), len(a))
 	}
-	fields := readFields(ifs, line.String(), len(a))
 	for i, n := range a {
 		v := ""
 		if i < len(fields) {
@@ -642,7 +723,11 @@ func (r *runner) typeCmd(a []string, short bool) int {
 				r.out(n + " is a shell builtin\n")
 			}
 		default:
-			st = 127
+			// /bin/sh would search PATH: the answer (and the output)
+			// depends on the host's programs.
+			r.noteTaint(r.unknownAt(r.cur, fmt.Sprintf("command -v %q", n)))
+			r.statusUnk = r.taint
+			st = 0
 		}
 	}
 	return st
@@ -660,16 +745,17 @@ func (r *runner) command(pos syntax.Pos, a []string) int {
 		return r.typeCmd(a[1:], false)
 	}
 	if strings.HasPrefix(a[0], "-") {
-		r.fail(pos, nil, "command %s: option not supported", a[0])
+		r.unsup(pos, "command %s: option not supported", a[0])
 		return -1
 	}
 	switch builtins[a[0]] {
 	case special, regular:
 		r.builtin(pos, a)
 	case refused:
-		r.fail(pos, nil, "builtin %q refused: not supported in rc.conf evaluation", a[0])
+		r.unsup(pos, "builtin %q: not supported in rc.conf evaluation", a[0])
 	default:
-		r.fail(pos, nil, "external command %q refused", a[0])
+		r.statusUnk = r.unknownAt(pos, fmt.Sprintf("command %q", strings.Join(a, " ")))
+		r.status = 0
 	}
 	return -1
 }
@@ -682,7 +768,7 @@ func (r *runner) dot(pos syntax.Pos, a []string) {
 	name := a[0]
 	if !strings.Contains(name, "/") {
 		// /bin/sh would search PATH for it; that would be a host lookup.
-		r.fail(pos, nil, ". %s: a file name without a slash would be searched in PATH; refused", name)
+		r.unsup(pos, ". %s: a file name without a slash is searched in PATH", name)
 		return
 	}
 	if r.depth >= r.opts.MaxDepth {
@@ -740,5 +826,3 @@ func (r *runner) eval(pos syntax.Pos, a []string) {
 	r.fixed = fixed
 	r.depth--
 }
-
-var _ = fmt.Sprint

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,50 +66,20 @@ type confirmRefusal struct {
 
 // confirmRefusals is the expected-refusal table, one entry per refuse-* tree.
 var confirmRefusals = map[string]confirmRefusal{
-	// dash runs uname(1); rcconf never starts a process (SPEC §2).
-	"refuse-external-cmdsubst": {file: "/etc/rc.conf", line: 5, want: []string{"uname"}},
-	// dash runs /bin/test; rcconf refuses even a harmless external.
-	"refuse-external-plain": {file: "/etc/rc.conf.local", line: 2, want: []string{"/bin/test"}},
 	// dash exits on the violation; rcconf must stop too, not go on.
 	"refuse-readonly-violation": {file: "/etc/rc.conf", line: 5, want: []string{"jail_rr_rootdir"}, dashFails: true},
 	// ${x:?msg} on an unset variable aborts dash with msg.
 	"refuse-unset-required": {file: "/etc/rc.conf", line: 4, want: []string{"jail_ru_name must be set"}, dashFails: true},
 	// A syntax error in a sourced file aborts dash at that file.
 	"refuse-syntax-error": {file: "/etc/rc.conf.local", line: 4, want: nil, dashFails: true},
-	// Aliases change how later lines parse; rcconf does not support them.
-	"refuse-alias": {file: "/etc/rc.conf", line: 5, want: []string{"alias"}},
-	// Non-white-space IFS splitting is refused outright (mvdan-sh.md §4:
-	// the empty-field rules are where evaluators go wrong), with or without
-	// empty fields.
-	"refuse-ifs-colon":        {file: "/etc/rc.conf", line: 8, want: []string{"IFS"}},
-	"refuse-ifs-empty-fields": {file: "/etc/rc.conf", line: 8, want: []string{"IFS"}},
-	// A pipeline needs concurrent subshells; rcconf starts nothing.
-	"refuse-pipeline-cmdsubst": {file: "/etc/rc.conf", line: 5, want: []string{"pipeline"}},
-	"refuse-pipeline":          {file: "/etc/rc.conf", line: 7, want: []string{"pipeline"}},
-	// A quoted ${...} inside a trim pattern is not supported.
-	"refuse-quoted-pattern-expansion": {file: "/etc/rc.conf", line: 8, want: []string{"pattern"}},
 	// . of a missing file is an error of a special builtin: dash exits.
 	"refuse-dot-missing": {file: "/etc/rc.conf", line: 5, want: []string{"/etc/rc.conf.missing"}, dashFails: true},
 	// exit in rc.conf ends the rc.d script; rcconf reports it instead.
 	"refuse-exit": {file: "/etc/rc.conf.local", line: 3, want: []string{"exit"}, dashFails: true},
-	// An unquoted ${x:-word} whose word has quoted parts, in a place where
-	// it is field-split, is refused (quote the whole expansion instead).
-	"refuse-quoted-word-split-arg": {file: "/etc/rc.conf", line: 7, want: []string{"${unset_var:-", "field splitting"}},
-	"refuse-quoted-word-split-for": {file: "/etc/rc.conf", line: 6, want: []string{"${jail_enable:+", "field splitting"}},
-	// printf's %* (width from an argument) is not supported.
-	"refuse-printf-star": {file: "/etc/rc.conf", line: 6, want: []string{"printf", "%*"}},
-	// [^…] is negation in FreeBSD sh but a literal ^ in dash: refused,
-	// naming the bracket expression and the expansion.
-	"refuse-pattern-caret": {file: "/etc/rc.conf", line: 7, want: []string{`"[^a-z]"`, "${v%%…}", "[^…]"}},
 	// $((n)) with n=" 3 ": dash reads 3, FreeBSD sh stops on the trailing
-	// blank; rcconf stops too, naming the arithmetic and the variable.
+	// blank; -R follows FreeBSD sh and stops, naming the arithmetic and the
+	// variable; live mode takes the host shell's answer (dash's here).
 	"refuse-arith-trailing-space": {file: "/etc/rc.conf", line: 8, want: []string{"arithmetic", `n: illegal number " 3 "`}},
-	// ${#*}: the length of "$*" in dash, the number of parameters in other
-	// shells; refused by name.
-	"refuse-length-star": {file: "/etc/rc.conf", line: 8, want: []string{"${#@} / ${#*}"}},
-	// ? in a pathname pattern over a directory with a non-ASCII file name:
-	// dash matches per byte, expand per character; refused.
-	"refuse-glob-nonascii": {file: "/etc/rc.conf", line: 8, want: []string{"pathname expansion in /etc/jailparts", `"é"`, "not ASCII"}},
 }
 
 // confirmTree is one fixture root and the environment both shells get.
@@ -351,7 +322,11 @@ func confirmEqual(t *testing.T, tr confirmTree) {
 	if err != nil {
 		t.Fatalf("dash on %s: %v\nstderr:\n%s", tr.name, err, stderr)
 	}
-	if stderr != "" {
+	unk, all, needShell, err := readUnknown(tr.root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stderr != "" && !needShell {
 		t.Errorf("dash on %s wrote to stderr (a broken fixture):\n%s", tr.name, stderr)
 	}
 	dash, err := parseDashSet(out)
@@ -370,8 +345,102 @@ func confirmEqual(t *testing.T, tr confirmTree) {
 		t.Errorf("rcconf set no jail_ variable for %s", tr.name)
 	}
 	checkVarsConsistent(t, vars)
+	// Inspection (-R): equal to dash where nothing ran, unknown exactly
+	// where something would have (the tree's "unknown" file).
+	known := map[string]string{}
+	for n, v := range got {
+		why, isUnk := vars.Unknown(n)
+		switch {
+		case isUnk && !unk[n] && !all && !shellInternal[n]:
+			t.Errorf("tree %s: %s is unknown (%s) under -R, but the tree lists it as known", tr.name, n, why)
+		case isUnk:
+		default:
+			known[n] = v
+		}
+	}
+	for n := range unk {
+		if _, isUnk := vars.Unknown(n); !isUnk {
+			v, _ := vars.Get(n)
+			t.Errorf("tree %s: %s = %q under -R, want unknown", tr.name, n, v)
+		}
+	}
+	if _, poisoned := vars.UnknownAll(); poisoned != all {
+		t.Errorf("tree %s: UnknownAll = %v, the tree says %v", tr.name, poisoned, all)
+	}
+	dashKnown := map[string]string{}
+	for n, v := range dash {
+		if _, isUnk := vars.Unknown(n); !isUnk {
+			dashKnown[n] = v
+		}
+	}
+	if d := confirmDiff(dashKnown, known); d != "" {
+		t.Errorf("tree %s: rcconf -R and dash disagree on known values (-dash +rcconf):\n%s", tr.name, d)
+	}
+	confirmLive(t, tr, dash, stderr, needShell)
+}
+
+// readUnknown reads the tree's optional "unknown" file: the variables -R
+// must report unknown, one a line; a line "*" says that anything may be
+// (Vars.UnknownAll). A tree with the file needs /bin/sh in live mode (it
+// runs something), even when no variable ends up unknown.
+func readUnknown(root string) (unk map[string]bool, all, exists bool, err error) {
+	b, err := os.ReadFile(filepath.Join(root, "unknown"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false, false, nil
+	}
+	if err != nil {
+		return nil, false, false, err
+	}
+	m := map[string]bool{}
+	all = false
+	for _, l := range strings.Split(string(b), "\n") {
+		switch l = strings.TrimSpace(l); {
+		case l == "" || strings.HasPrefix(l, "#"):
+		case l == "*":
+			all = true
+		default:
+			m[l] = true
+		}
+	}
+	return m, all, true, nil
+}
+
+// confirmLive loads the tree in live mode (Root "/", the tree bound on /etc
+// by runDash) with dash as /bin/sh: every value must be dash's, byte for
+// byte, and what the chain's commands print on stderr must be what dash
+// printed. A tree that needs no program must not start the shell at all:
+// its Shell is a canary.
+func confirmLive(t *testing.T, tr confirmTree, dash map[string]string, dashErr string, needShell bool) {
+	t.Helper()
+	shell := rcconf.DashPath(t)
+	marker := filepath.Join(t.TempDir(), "ran")
+	if !needShell {
+		shell = filepath.Join(t.TempDir(), "canary")
+		if err := os.WriteFile(shell, []byte("#!/bin/sh\ntouch '"+marker+"'\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stderr strings.Builder
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	vars, err := rcconf.Load(ctx, rcconf.Options{Root: "/", Env: tr.env, Timeout: time.Minute, Shell: shell, Stderr: &stderr})
+	if err != nil {
+		t.Fatalf("live rcconf.Load(%s): %v", tr.name, err)
+	}
+	if _, err := os.Stat(marker); err == nil || vars.Shell() != needShell {
+		t.Errorf("tree %s: live mode used the shell: %v, want %v", tr.name, vars.Shell(), needShell)
+	}
+	got := varsMap(vars)
 	if d := confirmDiff(dash, got); d != "" {
-		t.Errorf("tree %s: rcconf and dash disagree (-dash +rcconf):\n%s", tr.name, d)
+		t.Errorf("tree %s: live rcconf and dash disagree (-dash +rcconf):\n%s", tr.name, d)
+	}
+	for _, n := range vars.Names() {
+		if why, ok := vars.Unknown(n); ok {
+			t.Errorf("tree %s: %s unknown in live mode: %s", tr.name, n, why)
+		}
+	}
+	if stderr.String() != dashErr {
+		t.Errorf("tree %s: live stderr\n%q\nwant dash's\n%q", tr.name, stderr.String(), dashErr)
 	}
 }
 
@@ -425,6 +494,14 @@ func TestConfirmRefusals(t *testing.T) {
 				dash, perr := parseDashSet(out)
 				if perr != nil || countJail(dash) == 0 {
 					t.Errorf("dash output for %s unusable (%v)", tr.name, perr)
+				}
+				// Live mode: the host's shell decides.
+				confirmLive(t, tr, dash, stderr, true)
+			default:
+				// Live mode stops where the shell stops, naming it.
+				v, err := rcconf.Load(context.Background(), rcconf.Options{Root: "/", Env: tr.env, Shell: rcconf.DashPath(t), Stderr: io.Discard})
+				if err == nil {
+					t.Errorf("live rcconf.Load(%s) accepted it: %v", tr.name, v.Names())
 				}
 			}
 			vars, err := loadTree(tr)

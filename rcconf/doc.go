@@ -17,21 +17,48 @@
 //
 //   - provenance is exact: the single variable store records FILE:LINE on
 //     every write (code from eval text is attributed to the eval command);
-//   - no program can run: there is no exec path at all; a command that is
-//     neither a builtin nor a function is the error
-//     FILE:LINE:COL: external command "NAME" refused, also inside $(…);
+//   - the evaluator itself never starts a program: a command that is
+//     neither a builtin nor a function, $(…) that runs one, a pipeline, a
+//     background job, and every construct whose /bin/sh result it cannot
+//     reproduce exactly (aliases, [^…], ${#*}, echo with backslashes,
+//     printf %*, $$, bashisms…) make UNKNOWN only what depends on them
+//     (unknown.go): the variable assigned from them, what a branch, loop
+//     or && / || list controlled by a program's status or output assigns
+//     (its branches run "speculatively" and are rolled back, every name
+//     they would change becoming unknown), and everything computed from
+//     those. A command whose status nothing uses changes nothing (the
+//     stray "name = value" line). What may assign names not written in
+//     the text (. or eval of a computed argument, an alias) makes every
+//     variable unknown from there on (Vars.UnknownAll). Real errors where
+//     /bin/sh itself stops (a syntax error in a sourced file, readonly
+//     violations, ${x?}, exit, . of a missing file) stay an *Error;
+//   - live mode (Root "/", the rc.d/jail of the host): the result must be
+//     exactly what the host's /bin/sh computes, so a chain that needs
+//     anything the evaluator does not do (anything unknown above, or an
+//     error the host's shell may not share, since dash and FreeBSD sh
+//     differ on some) is handed whole to Options.Shell (/bin/sh) running
+//     the same Driver text under a time limit, in the process environment
+//     (nothing of rcjail's), and the shell's values are taken, dumped as
+//     NUL-terminated NAME=VALUE records (shell.go), byte for byte. Whole
+//     chain rather than command by command, because a program's effects
+//     (files it writes, what it prints to stderr, the order of everything)
+//     are only right when the shell runs it in place; the in-process pass
+//     before it stays the fast path (no process at all for a chain that
+//     needs none) and keeps FILE:LINE for every value it placed equal to
+//     the shell's; the rest say "sh". A hang ends at the time limit with an
+//     error naming the places that run programs;
+//   - inspection (any other Root) runs nothing, reads nothing outside the
+//     root and writes nothing: output redirected to a file is dropped;
 //   - files are read only below Options.Root, opened relative to a
 //     descriptor of it (Linux: one openat2 with RESOLVE_IN_ROOT; FreeBSD
 //     and older kernels: a component-by-component no-follow walk), with
 //     absolute symlinks re-rooted at it and FIFOs and devices refused
-//     without blocking; nothing is ever written (output redirections other
-//     than to /dev/null are refused);
+//     without blocking;
 //   - a deadline, a command budget, a nesting cap, a file size cap and a
-//     value size cap stop runaway input with FILE:LINE;
-//   - constructs whose /bin/sh result the evaluator cannot reproduce
-//     exactly are refused with an error naming them (pipelines, background
-//     jobs, aliases, non-white-space IFS, bashisms…), never evaluated to a
-//     different value.
+//     value size cap stop runaway input with FILE:LINE (in live mode too:
+//     these are not handed to the shell);
+//   - field splitting is /bin/sh's for any IFS (ifs.go: non-white-space
+//     IFS characters delimit empty fields too, which expand drops).
 //
 // Plain top-level assignment lines (NAME=literal, NAME="…$other…",
 // ${x:-y} and ${x#pattern} forms) skip the parser entirely (fast.go); a

@@ -35,6 +35,7 @@ func (r *runner) fastLine(s string, off, line int, run bool) (int, bool) {
 	}
 	if run {
 		r.expanded = 0
+		r.taint = nil
 	}
 	i := off
 	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
@@ -182,13 +183,15 @@ end:
 			val = strings.Join(parts, "")
 		}
 		col := nameStart - off + 1
+		taint := r.taint
 		if !r.tickAt(r.file, line, col) {
 			return 0, false
 		}
+		r.taint = taint
 		if !r.setVarAt(name, val, r.file, line, col) {
 			return 0, false
 		}
-		r.status = 0
+		r.status, r.statusUnk = 0, nil
 	}
 	return i - off, true
 }
@@ -232,7 +235,7 @@ func (r *runner) fastParam(s string, i int, run bool) (string, int, bool) {
 		}
 		v := ""
 		if run {
-			v = r.vars[s[i:j]].value
+			v = r.fastGet(s[i:j]).value
 			if !r.countExpansion(len(v)) {
 				return "", 0, false
 			}
@@ -254,7 +257,7 @@ func (r *runner) fastParam(s string, i int, run bool) (string, int, bool) {
 	if s[j] == '}' {
 		v := ""
 		if run {
-			v = r.vars[name].value
+			v = r.fastGet(name).value
 			if !r.countExpansion(len(v)) {
 				return "", 0, false
 			}
@@ -301,6 +304,7 @@ func (r *runner) fastParam(s string, i int, run bool) (string, int, bool) {
 		return "", n, true
 	}
 	v, set := r.vars[name]
+	r.fastGet(name)
 	val := v.value
 	if !r.countExpansion(len(val)) {
 		return "", 0, false
@@ -532,4 +536,17 @@ func (r *runner) appendTo(name, cur string, rest []string) string {
 // shellMaintained names the variables check refuses to expand.
 func shellMaintained(name string) bool {
 	return name == "LINENO" || name == "PPID" || name == "OPTIND"
+}
+
+// fastGet looks a variable up for the fast path, noting an unknown value
+// (its value reads empty) or a lookup after poisonAll.
+func (r *runner) fastGet(name string) variable {
+	v, ok := r.vars[name]
+	switch {
+	case v.unk != nil:
+		r.noteTaint(v.unk)
+	case !ok && r.poison != nil:
+		r.noteTaint(r.poison)
+	}
+	return v
 }

@@ -157,3 +157,49 @@ func getOr(v *Vars, name string) string {
 	}
 	return s
 }
+
+// wantUnknown checks that Load succeeded and that name is unknown, with a
+// reason that holds every part (the construct, file:line).
+func wantUnknown(t *testing.T, v *Vars, err error, name string, parts ...string) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("Load: %v; want %s unknown", err, name)
+	}
+	why, ok := v.Unknown(name)
+	if !ok {
+		val, set := v.Get(name)
+		t.Fatalf("%s = %q (set: %v), want it unknown", name, val, set)
+	}
+	for _, p := range parts {
+		if !strings.Contains(why, p) {
+			t.Errorf("%s is unknown because %q, which does not name %q", name, why, p)
+		}
+	}
+}
+
+// wantSoft checks that Load succeeded and met, at FILE:LINE:COL, a construct
+// only /bin/sh evaluates (what live mode hands to the shell and inspection
+// reports as unknown), whose text starts with prefix ("FILE:LINE:COL: msg")
+// and holds every part. It returns that place as an *Error.
+func wantSoft(t *testing.T, v *Vars, err error, prefix string, parts ...string) *Error {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("Load: %v; want it to go on past %q", err, prefix)
+	}
+	var seen []string
+	for _, r := range v.runs {
+		e := &Error{File: r.file, Line: r.line, Col: r.col, Msg: r.what}
+		if !strings.HasPrefix(e.Error(), prefix) {
+			seen = append(seen, e.Error())
+			continue
+		}
+		for _, p := range parts {
+			if !strings.Contains(e.Error(), p) {
+				t.Errorf("%q does not contain %q", e, p)
+			}
+		}
+		return e
+	}
+	t.Errorf("no construct for /bin/sh at %q; met: %q", prefix, seen)
+	return nil
+}

@@ -2,8 +2,10 @@ package rcconf
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -30,13 +32,49 @@ func (e *Error) Unwrap() error { return e.Err }
 type Vars struct {
 	m     map[string]variable
 	files []string
+	// poison is set when any variable, set or not, may have been changed
+	// by something unknown (inspection mode).
+	poison *unknown
+	// shell is set when the values are /bin/sh's (live mode fallback).
+	shell bool
+	// runs are the places the evaluator met what only /bin/sh does.
+	runs []shellRun
 }
 
-// Get returns the value of name and whether it is set.
+// Get returns the value of name and whether it is set. An unknown value
+// (see [Vars.Unknown]) reads as set and empty.
 func (v *Vars) Get(name string) (string, bool) {
 	x, ok := v.m[name]
 	return x.value, ok
 }
+
+// Unknown reports whether name's value cannot be known without running
+// something, and why (the construct and its file:line). Only inspection
+// mode has unknown values.
+func (v *Vars) Unknown(name string) (string, bool) {
+	x, ok := v.m[name]
+	if ok && x.unk != nil {
+		return x.unk.why, true
+	}
+	if !ok && v.poison != nil {
+		return v.poison.why, true
+	}
+	return "", false
+}
+
+// UnknownAll is set when every variable not listed by Names may also be
+// set, to values not known (a file sourced by a computed name, eval of
+// computed text).
+func (v *Vars) UnknownAll() (string, bool) {
+	if v.poison == nil {
+		return "", false
+	}
+	return v.poison.why, true
+}
+
+// Shell reports whether the values were computed by /bin/sh (live mode,
+// for a chain that needs what the in-process evaluator does not do).
+func (v *Vars) Shell() bool { return v.shell }
 
 // Lookup returns name with its value and origin.
 func (v *Vars) Lookup(name string) (Var, bool) {
@@ -44,7 +82,11 @@ func (v *Vars) Lookup(name string) (Var, bool) {
 	if !ok {
 		return Var{}, false
 	}
-	return Var{Name: name, Value: x.value, File: x.file, Line: int(x.line)}, true
+	out := Var{Name: name, Value: x.value, File: x.file, Line: int(x.line)}
+	if x.unk != nil {
+		out.Unknown = x.unk.why
+	}
+	return out, true
 }
 
 // Origin returns the file and line of the assignment that produced name's
@@ -113,6 +155,13 @@ func Load(ctx context.Context, opts Options) (*Vars, error) {
 	if opts.MaxValueLen <= 0 {
 		opts.MaxValueLen = 4 << 20
 	}
+	if opts.Shell == "" {
+		opts.Shell = "/bin/sh"
+	}
+	if opts.ShellTimeout <= 0 {
+		opts.ShellTimeout = 60 * time.Second
+	}
+	live := !opts.Inspect && filepath.Clean(opts.Root) == "/"
 	env := opts.Env
 	if env == nil {
 		env = os.Environ()
@@ -139,10 +188,19 @@ func Load(ctx context.Context, opts Options) (*Vars, error) {
 	r.vars["IFS"] = variable{value: " \t\n", file: "sh"}
 	r.file = driverName
 	r.sourceText(driverName, []byte(Driver(opts.Service)), nil)
+	if live && (r.needShell || r.err != nil && !isLimitError(r.err)) {
+		// The chain needs what only /bin/sh does (a program, a construct
+		// the evaluator cannot reproduce exactly, text its parser cannot
+		// read), or stops where the host's shell may not (dash and FreeBSD
+		// sh differ on some fatal errors): /bin/sh evaluates it, as
+		// rc.subr has it do, and decides. Only the evaluator's own limits
+		// (time, commands, nesting, sizes) stand.
+		return runShell(ctx, opts, env, r)
+	}
 	if r.err != nil {
 		return nil, r.err
 	}
-	return &Vars{m: r.vars, files: r.files}, nil
+	return &Vars{m: r.vars, files: r.files, poison: r.poison, runs: r.runs}, nil
 }
 
 // deadline is the time limit of an evaluation, checked by reading the
@@ -195,6 +253,21 @@ func growStack(n int) byte {
 
 //go:noinline
 func keep(b []byte) byte { return b[0] }
+
+// isLimitError reports whether e is one of the evaluator's own limits, which
+// stand in live mode too (handing a runaway chain to /bin/sh would only hang
+// longer).
+func isLimitError(e *Error) bool {
+	if errors.Is(e, context.DeadlineExceeded) || errors.Is(e, context.Canceled) {
+		return true
+	}
+	for _, s := range []string{"evaluation stopped", "-byte limit", "expands over", "would hold over", "nesting deeper", "over the value size limit", "cannot open"} {
+		if strings.Contains(e.Msg, s) {
+			return true
+		}
+	}
+	return false
+}
 
 func validServiceName(s string) bool {
 	// rc.d service names may contain '-' and '.'; they become a path element

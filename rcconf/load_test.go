@@ -58,28 +58,28 @@ pe=${pe_unset:-dflt}
 	}
 	const rcf, dj = "/etc/rc.conf", "/etc/rc.conf.d/jail"
 	want := []Var{
-		{"plain", "one", rcf, 2},
-		{"ev", "two", rcf, 3},
-		{"fn", "three", rcf, 5}, // in a function of rc.conf, called from rc.conf.d/jail
-		{"glob", "x", rcf, 7},
-		{"lp", "c", rcf, 9},
-		{"inloop", "c", rcf, 10},
-		{"dflt", "four", rcf, 12},
-		{"rd", "five", rcf, 13},
-		{"ex", "six", rcf, 16},
-		{"sv", "seven", rcf, 17},
-		{"over", "second", rcf, 20},
-		{"pfx", "1", rcf, 22},
-		{"sub", "outer", rcf, 23},
-		{"ai", "7", rcf, 24},
-		{"multi", "a\nb", rcf, 25},
-		{"ENVOVER", "file", rcf, 27},
-		{"cs", "x", rcf, 28},
-		{"pe", "dflt", rcf, 29},
-		{"late", "x", dj, 2},
-		{"FROMENV", "e", "env", 0},
-		{"PATH", "/nonexistent", "env", 0},
-		{"TMPDIR", "/nowhere", "env", 0},
+		{"plain", "one", rcf, 2, ""},
+		{"ev", "two", rcf, 3, ""},
+		{"fn", "three", rcf, 5, ""}, // in a function of rc.conf, called from rc.conf.d/jail
+		{"glob", "x", rcf, 7, ""},
+		{"lp", "c", rcf, 9, ""},
+		{"inloop", "c", rcf, 10, ""},
+		{"dflt", "four", rcf, 12, ""},
+		{"rd", "five", rcf, 13, ""},
+		{"ex", "six", rcf, 16, ""},
+		{"sv", "seven", rcf, 17, ""},
+		{"over", "second", rcf, 20, ""},
+		{"pfx", "1", rcf, 22, ""},
+		{"sub", "outer", rcf, 23, ""},
+		{"ai", "7", rcf, 24, ""},
+		{"multi", "a\nb", rcf, 25, ""},
+		{"ENVOVER", "file", rcf, 27, ""},
+		{"cs", "x", rcf, 28, ""},
+		{"pe", "dflt", rcf, 29, ""},
+		{"late", "x", dj, 2, ""},
+		{"FROMENV", "e", "env", 0, ""},
+		{"PATH", "/nonexistent", "env", 0, ""},
+		{"TMPDIR", "/nowhere", "env", 0, ""},
 	}
 	for _, w := range want {
 		got, ok := v.Lookup(w.Name)
@@ -127,10 +127,10 @@ func TestProvenanceDefaultsChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, w := range []Var{
-		{"jail_enable", "YES", "/etc/rc.conf", 1},
-		{"jail_list", " a b", "/etc/rc.conf.local", 1},
-		{"jail_a_ip", "10.0.0.2", "/usr/local/etc/rc.conf.d/jail/2", 1},
-		{"rc_conf_files", "/etc/rc.conf /etc/rc.conf.local", "/etc/defaults/rc.conf", 1},
+		{"jail_enable", "YES", "/etc/rc.conf", 1, ""},
+		{"jail_list", " a b", "/etc/rc.conf.local", 1, ""},
+		{"jail_a_ip", "10.0.0.2", "/usr/local/etc/rc.conf.d/jail/2", 1, ""},
+		{"rc_conf_files", "/etc/rc.conf /etc/rc.conf.local", "/etc/defaults/rc.conf", 1, ""},
 	} {
 		if got, _ := v.Lookup(w.Name); got != w {
 			t.Errorf("Lookup(%s) = %+v, want %+v", w.Name, got, w)
@@ -250,7 +250,7 @@ func TestEnvironmentLayer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := v.Lookup("RCCONF_TEST_FROM_PROCESS"); got != (Var{"RCCONF_TEST_FROM_PROCESS", "proc", "env", 0}) {
+	if got, _ := v.Lookup("RCCONF_TEST_FROM_PROCESS"); got != (Var{"RCCONF_TEST_FROM_PROCESS", "proc", "env", 0, ""}) {
 		t.Errorf("nil Env: process variable = %+v", got)
 	}
 	v, err = loadRoot(t, root, []string{"jail_x=fromenv", "IFS=:", "1bad=x", "noequals"})
@@ -260,7 +260,7 @@ func TestEnvironmentLayer(t *testing.T) {
 	if _, ok := v.Get("RCCONF_TEST_FROM_PROCESS"); ok {
 		t.Errorf("explicit Env: the process environment leaked in")
 	}
-	if got, _ := v.Lookup("jail_x"); got != (Var{"jail_x", "fromenv", "/etc/rc.conf", 1}) {
+	if got, _ := v.Lookup("jail_x"); got != (Var{"jail_x", "fromenv", "/etc/rc.conf", 1, ""}) {
 		t.Errorf("jail_x = %+v: the rc.conf line keeps the env value and is its origin", got)
 	}
 	if got, _ := v.Get("jail_y"); got != "fromrc" {
@@ -275,9 +275,9 @@ func TestEnvironmentLayer(t *testing.T) {
 }
 
 func TestErrorType(t *testing.T) {
-	v, err := loadRoot(t, rcTree(t, "a=1\n  nosuchcmd x\n"), nil)
-	e := wantErr(t, v, err, `/etc/rc.conf:2:3: external command "nosuchcmd" refused`)
-	if e.File != "/etc/rc.conf" || e.Line != 2 || e.Col != 3 || e.Msg != `external command "nosuchcmd" refused` {
+	v, err := loadRoot(t, rcTree(t, "a=1\n  exit 3\n"), nil)
+	e := wantErr(t, v, err, `/etc/rc.conf:2:3: exit 3`)
+	if e.File != "/etc/rc.conf" || e.Line != 2 || e.Col != 3 || e.Msg != `exit 3: rc.conf exits the shell (rc.d/jail would stop here)` {
 		t.Errorf("Error fields = %+v", e)
 	}
 	_, err = Load(context.Background(), Options{Root: "/nonexistent-rcconf-root", Env: []string{}})

@@ -482,7 +482,7 @@ func (r *runner) glob(pos syntax.Pos, pat string, what func() string) (*glob, bo
 		return nil, false
 	}
 	if err != nil {
-		r.fail(pos, err, "pattern %q in %s: %v", pat, what(), err)
+		r.unsup(pos, "pattern %q in %s: %v", pat, what(), err)
 		return nil, false
 	}
 	g.spend = r.spendGlob
@@ -569,7 +569,7 @@ func (r *runner) readDirGlob(name string) ([]fs.DirEntry, error) {
 		return nil, errGlobRefused
 	}
 	if r.globQuoted {
-		r.fail(r.fieldsAt, nil, "pathname expansion: [^…], or a quoted part that may stand inside [...], is not supported (expand would read ^, or a quoted - ] or !, as a negation, a range or an end)")
+		r.unsup(r.fieldsAt, "pathname expansion: [^…], or a quoted part that may stand inside [...], is not supported (expand would read ^, or a quoted - ] or !, as a negation, a range or an end)")
 		return nil, errGlobRefused
 	}
 	ents, err := r.fs.readDir(name)
@@ -578,7 +578,7 @@ func (r *runner) readDirGlob(name string) ([]fs.DirEntry, error) {
 	}
 	for _, e := range ents {
 		if n := e.Name(); !isASCII(n) {
-			r.fail(r.fieldsAt, nil, "pathname expansion in %s: file name %q is not ASCII and the pattern may hold ? or [...], which /bin/sh matches byte by byte: not supported", name, n)
+			r.unsup(r.fieldsAt, "pathname expansion in %s: file name %q is not ASCII and the pattern may hold ? or [...], which /bin/sh matches byte by byte: not supported", name, n)
 			return nil, errGlobRefused
 		}
 	}

@@ -14,13 +14,13 @@ import (
 // refused rather than guessed.
 func (r *runner) printf(pos syntax.Pos, a []string) int {
 	if len(a) == 0 {
-		r.fail(pos, nil, "printf: usage: printf format [arguments]")
+		r.unsup(pos, "printf: usage: printf format [arguments]")
 		return 2
 	}
 	if a[0] == "--" {
 		a = a[1:]
 		if len(a) == 0 {
-			r.fail(pos, nil, "printf: usage: printf format [arguments]")
+			r.unsup(pos, "printf: usage: printf format [arguments]")
 			return 2
 		}
 	}
@@ -78,18 +78,18 @@ func (r *runner) printfOnce(pos syntax.Pos, sb *strings.Builder, format string, 
 			}
 		}
 		if j >= len(format) {
-			r.fail(pos, nil, "printf: format %q: incomplete conversion", format)
+			r.unsup(pos, "printf: format %q: incomplete conversion", format)
 			return 0, 2
 		}
 		spec, conv := format[i:j], format[j]
 		i = j
 		if digitsOver(spec, 5) {
 			// A width like %999999999s would allocate gigabytes.
-			r.fail(pos, nil, "printf: format %q: width or precision over 99999 refused", format)
+			r.unsup(pos, "printf: format %q: width or precision over 99999 refused", format)
 			return 0, 2
 		}
 		if strings.Contains(spec, "*") {
-			r.fail(pos, nil, "printf: format %q: * width is not supported", format)
+			r.unsup(pos, "printf: format %q: * width is not supported", format)
 			return 0, 2
 		}
 		switch conv {
@@ -137,7 +137,7 @@ func (r *runner) printfOnce(pos syntax.Pos, sb *strings.Builder, format string, 
 				var err error
 				f, err = strconv.ParseFloat(strings.TrimSpace(s), 64)
 				if err != nil {
-					r.fail(pos, err, "printf: %q: not a number", s)
+					r.unsup(pos, "printf: %q: not a number", s)
 					return 0, 1
 				}
 			}
@@ -151,7 +151,7 @@ func (r *runner) printfOnce(pos syntax.Pos, sb *strings.Builder, format string, 
 			}
 			fmt.Fprintf(sb, sp+string(v), f)
 		default:
-			r.fail(pos, nil, "printf: format %q: conversion %%%c not supported", format, conv)
+			r.unsup(pos, "printf: format %q: conversion %%%c not supported", format, conv)
 			return 0, 2
 		}
 	}
@@ -172,7 +172,7 @@ func (r *runner) printfInt(pos syntax.Pos, s string) (int64, bool) {
 	}
 	n, err := strconv.ParseInt(strings.TrimLeft(s, " \t"), 0, 64)
 	if err != nil {
-		r.fail(pos, err, "printf: %q: not a number", s)
+		r.unsup(pos, "printf: %q: not a number", s)
 		return 0, false
 	}
 	return n, true

@@ -24,8 +24,10 @@ func (r *runner) redirect(rs []*syntax.Redirect) bool {
 			case "2":
 				fd = 2
 			default:
-				r.fail(rd.Pos(), nil, "redirection of file descriptor %s refused", rd.N.Value)
-				return false
+				// A descriptor above 2: /bin/sh opens it; the evaluator
+				// ignores the redirection.
+				r.unknownAt(rd.Pos(), "redirection "+nodeText(rd))
+				continue
 			}
 		}
 		switch rd.Op {
@@ -35,8 +37,9 @@ func (r *runner) redirect(rs []*syntax.Redirect) bool {
 				return false
 			}
 			if target != devNull {
-				r.fail(rd.Pos(), nil, "redirection to %q refused: files are never written", target)
-				return false
+				// Nothing is ever written here: the output is dropped, and
+				// live mode hands the chain to /bin/sh, which writes it.
+				r.unknownAt(rd.Pos(), "redirection "+nodeText(rd))
 			}
 			if fd == -1 {
 				fd = 1
@@ -57,7 +60,7 @@ func (r *runner) redirect(rs []*syntax.Redirect) bool {
 			if target != devNull {
 				b, err := r.fs.readFile(target)
 				if err != nil {
-					r.fail(rd.Pos(), err, "redirection from %q: cannot open: %v", target, err)
+					r.unsup(rd.Pos(), "redirection from %q: cannot open: %v", target, err)
 					return false
 				}
 				data = b
@@ -84,8 +87,8 @@ func (r *runner) redirect(rs []*syntax.Redirect) bool {
 			case "2":
 				r.setFd(fd, r.io.errw, strings.NewReader(""))
 			default:
-				r.fail(rd.Pos(), nil, "redirection to file descriptor %q refused", target)
-				return false
+				r.unknownAt(rd.Pos(), "redirection "+nodeText(rd))
+				r.setFd(fd, io.Discard, strings.NewReader(""))
 			}
 		case syntax.Hdoc, syntax.DashHdoc:
 			if fd == -1 {
@@ -103,6 +106,7 @@ func (r *runner) redirect(rs []*syntax.Redirect) bool {
 					body = sb.String()
 				}
 			} else if rd.Hdoc != nil {
+				r.taint = nil
 				s, err := expand.Document(r.cfg(), rd.Hdoc)
 				if err != nil {
 					r.expandErr(rd.Pos(), err)
@@ -111,8 +115,11 @@ func (r *runner) redirect(rs []*syntax.Redirect) bool {
 				body = s
 			}
 			r.setFd(fd, io.Discard, strings.NewReader(body))
+			if fd == 0 {
+				r.io.inUnk = r.taint
+			}
 		default:
-			r.fail(rd.Pos(), nil, "redirection %s refused: not /bin/sh", rd.Op)
+			r.unsup(rd.Pos(), "redirection %s: not /bin/sh", rd.Op)
 			return false
 		}
 	}
@@ -122,7 +129,7 @@ func (r *runner) redirect(rs []*syntax.Redirect) bool {
 func (r *runner) setFd(fd int, w io.Writer, in *strings.Reader) {
 	switch fd {
 	case 0:
-		r.io.in = in
+		r.io.in, r.io.inUnk = in, nil
 	case 1:
 		r.io.out = w
 	case 2:

@@ -23,6 +23,9 @@ type variable struct {
 	line     int32
 	exported bool
 	readonly bool
+	// unk is set when the value cannot be known without running something
+	// (then value is empty).
+	unk *unknown
 }
 
 // srcPos is a fixed position every node maps to: code from eval text is
@@ -66,9 +69,11 @@ type localSave struct {
 type frame struct{ saved []localSave }
 
 type ioState struct {
-	in   *strings.Reader
-	out  io.Writer
-	errw io.Writer
+	// inUnk is set when the input's text is not known.
+	inUnk *unknown
+	in    *strings.Reader
+	out   io.Writer
+	errw  io.Writer
 }
 
 // runner executes shell statements itself: mvdan.cc/sh/v3/syntax parses and
@@ -86,8 +91,11 @@ type runner struct {
 	params []string
 	status int
 	// substStatus is the status of the last command substitution, which
-	// becomes $? of an assignment-only command.
+	// becomes $? of an assignment-only command (substUnk: not known).
 	substStatus int
+	substUnk    *unknown
+	// prevUnk is statusUnk before the current command ($? of return).
+	prevUnk *unknown
 
 	file  string
 	fixed *srcPos
@@ -144,6 +152,25 @@ type runner struct {
 	files    []string
 	seenFile map[string]bool
 	err      *Error
+	// errSoft marks err as a construct /bin/sh runs but the evaluator
+	// cannot reproduce exactly (unsup): stmt turns it into unknowns.
+	errSoft bool
+
+	// taint is the first unknown the value being computed depends on;
+	// statusUnk is set when $? is not known (a program's status),
+	// paramsUnk when the positional parameters are not, poison when any
+	// variable may have been changed by something unknown (unknown.go).
+	taint, statusUnk, paramsUnk, poison *unknown
+	// unkEvents counts unknowns met, so that a command substitution can
+	// tell whether its output is known.
+	unkEvents int
+	// needShell is set once anything was met that /bin/sh would run and
+	// the evaluator did not; runs lists where (for diagnostics).
+	needShell bool
+	runs      []shellRun
+	// specLoops is the loop depth at the start of each speculation under
+	// way (unknown.go).
+	specLoops []int
 }
 
 func newRunner(ctx context.Context, opts Options, fs *vfs) *runner {
@@ -188,6 +215,7 @@ func (r *runner) tick(pos syntax.Pos) bool {
 
 func (r *runner) tickAt(file string, line, col int) bool {
 	r.cmds++
+	r.taint = nil
 	r.expanded = 0
 	if r.cmds > r.opts.MaxCommands {
 		r.failAt(file, line, col, "evaluation stopped: command budget of %d exceeded", r.opts.MaxCommands)
@@ -236,14 +264,23 @@ func (r *runner) Get(name string) expand.Variable {
 	switch c := name[0]; {
 	case c == '?':
 		if name == "?" {
+			if r.statusUnk != nil {
+				r.noteTaint(r.statusUnk)
+			}
 			return strVar(strconv.Itoa(r.status))
 		}
 	case c == '#':
 		if name == "#" {
+			if r.paramsUnk != nil {
+				r.noteTaint(r.paramsUnk)
+			}
 			return strVar(strconv.Itoa(len(r.params)))
 		}
 	case c == '@' || c == '*':
 		if len(name) == 1 {
+			if r.paramsUnk != nil {
+				r.noteTaint(r.paramsUnk)
+			}
 			// Never a nil list: expand would make "$@" one empty field.
 			list := r.params
 			if list == nil {
@@ -259,6 +296,9 @@ func (r *runner) Get(name string) expand.Variable {
 		if n == 0 {
 			return strVar(driverName)
 		}
+		if r.paramsUnk != nil {
+			r.noteTaint(r.paramsUnk)
+		}
 		if n <= len(r.params) {
 			return strVar(r.params[n-1])
 		}
@@ -268,7 +308,14 @@ func (r *runner) Get(name string) expand.Variable {
 	}
 	v, ok := r.vars[name]
 	if !ok {
+		if r.poison != nil {
+			r.noteTaint(r.poison)
+		}
 		return expand.Variable{}
+	}
+	if v.unk != nil {
+		r.noteTaint(v.unk)
+		return expand.Variable{Set: true, Kind: expand.String, Exported: v.exported, ReadOnly: v.readonly}
 	}
 	if !r.countExpansion(len(v.value)) {
 		return strVar("")
@@ -424,11 +471,9 @@ func (r *runner) setVarAt(name, value, file string, line, col int) bool {
 		r.failAt(file, line, col, "variables would hold over %d bytes in total", 64*r.opts.MaxValueLen)
 		return false
 	}
-	if name == "IFS" && strings.Trim(value, " \t\n") != "" {
-		// expand drops empty fields when splitting on non-white-space IFS
-		// characters, where /bin/sh keeps them.
-		r.failAt(file, line, col, "IFS=%q refused: splitting on non-white-space IFS characters is not supported", value)
-		return false
+	if r.taint != nil {
+		r.putPrev(name, variable{file: file, line: int32(line), exported: prev.exported, unk: r.taint}, prev, ok)
+		return true
 	}
 	r.putPrev(name, variable{value: value, file: file, line: int32(line), exported: prev.exported}, prev, ok)
 	return true
@@ -536,10 +581,16 @@ func (r *runner) parseRun(name string, src []byte, off, line int, fixed *srcPos)
 			continue
 		}
 		if !r.check(s) {
-			stopped = true
-			break
+			if !r.errSoft {
+				stopped = true
+				break
+			}
+			// A construct /bin/sh runs but the evaluator cannot: what it
+			// may assign is unknown, and evaluation goes on.
+			r.softRecover(s)
+		} else {
+			r.stmt(s)
 		}
-		r.stmt(s)
 		if r.stopped() {
 			stopped = true
 			break
@@ -622,6 +673,24 @@ func (r *runner) stmt(s *syntax.Stmt) {
 	if r.stopped() {
 		return
 	}
+	if s.Background {
+		// An asynchronous list runs in a subshell: it changes no variable
+		// here, and its status is 0. /bin/sh starts it; the evaluator
+		// does not.
+		if !r.tick(s.Pos()) {
+			return
+		}
+		r.unknownAt(s.Pos(), "background job "+nodeText(s))
+		r.status, r.statusUnk = 0, nil
+		return
+	}
+	r.stmtIn(s)
+	if r.err != nil && r.errSoft {
+		r.softRecover(s)
+	}
+}
+
+func (r *runner) stmtIn(s *syntax.Stmt) {
 	if len(s.Redirs) > 0 {
 		saved := r.io
 		defer func() { r.io = saved }()
@@ -630,7 +699,7 @@ func (r *runner) stmt(s *syntax.Stmt) {
 		}
 	}
 	if s.Cmd == nil {
-		r.status = 0
+		r.status, r.statusUnk = 0, nil
 	} else {
 		r.cmd(s.Cmd)
 	}
@@ -670,8 +739,23 @@ func (r *runner) cmd(c syntax.Command) {
 		r.funcs[name] = &funcDef{body: c.Body, file: r.file, fixed: r.fixed, lineOff: r.lineOff}
 		r.status = 0
 	case *syntax.BinaryCmd:
+		if c.Op == syntax.Pipe || c.Op == syntax.PipeAll {
+			// Every stage of a pipeline runs in a subshell (dash and
+			// FreeBSD sh): it changes no variable here; only its status
+			// and output are unknown.
+			if !r.tick(c.Pos()) {
+				return
+			}
+			r.statusUnk = r.unknownAt(c.Pos(), "pipeline "+nodeText(c))
+			r.status = 0
+			return
+		}
 		r.stmt(c.X)
 		if r.stopped() {
+			return
+		}
+		if u := r.statusUnk; u != nil {
+			r.speculate(c.Pos(), c.Op.String()+" list", u, func() { r.stmt(c.Y) })
 			return
 		}
 		if (c.Op == syntax.AndStmt) == (r.status == 0) {
@@ -681,7 +765,7 @@ func (r *runner) cmd(c syntax.Command) {
 		r.decl(c)
 	default:
 		// check refuses every other command kind before it can run.
-		r.fail(c.Pos(), nil, "%T not supported", c)
+		r.unsup(c.Pos(), "%s not supported", nodeText(c))
 	}
 }
 
@@ -695,12 +779,24 @@ func (r *runner) ifClause(c *syntax.IfClause) {
 		if r.stopped() {
 			return
 		}
+		if u := r.statusUnk; u != nil {
+			// The branch taken depends on a program: run none, and what
+			// any remaining branch assigns is unknown.
+			r.speculate(ic.Pos(), "if", u, func() {
+				r.stmts(ic.Then)
+				for e := ic.Else; e != nil && !r.stopped(); e = e.Else {
+					r.stmts(e.Cond)
+					r.stmts(e.Then)
+				}
+			})
+			return
+		}
 		if r.status == 0 {
 			r.stmts(ic.Then)
 			return
 		}
 	}
-	r.status = 0
+	r.status, r.statusUnk = 0, nil
 }
 
 // loopCtl consumes a break or continue aimed at this loop; it reports whether
@@ -736,6 +832,16 @@ func (r *runner) whileClause(c *syntax.WhileClause) {
 			}
 			continue
 		}
+		if u := r.statusUnk; u != nil {
+			r.speculate(c.Pos(), "loop", u, func() {
+				r.loopDepth++
+				r.stmts(c.Do)
+				r.loopCtl()
+				r.stmts(c.Cond)
+				r.loopDepth--
+			})
+			return
+		}
 		if (r.status == 0) == c.Until {
 			break
 		}
@@ -753,16 +859,33 @@ func (r *runner) whileClause(c *syntax.WhileClause) {
 func (r *runner) forClause(c *syntax.ForClause) {
 	wi, ok := c.Loop.(*syntax.WordIter)
 	if !ok {
-		r.fail(c.Pos(), nil, "C-style for loop is not /bin/sh")
+		r.unsup(c.Pos(), "C-style for loop is not /bin/sh")
 		return
 	}
 	var items []string
+	r.taint = nil
 	if wi.InPos.IsValid() {
 		items = r.fields(c.Pos(), wi.Items...)
 	} else {
 		items = append([]string(nil), r.params...)
+		r.taint = r.paramsUnk
 	}
 	if r.stopped() {
+		return
+	}
+	if u := r.taint; u != nil {
+		// The list depends on a program: neither the number of
+		// iterations nor the values are known.
+		r.speculate(c.Pos(), "for loop", u, func() {
+			r.taint = u
+			if !r.setVar(wi.Name.Value, "", wi.Name.Pos()) {
+				return
+			}
+			r.loopDepth++
+			r.stmts(c.Do)
+			r.loopCtl()
+			r.loopDepth--
+		})
 		return
 	}
 	r.loopDepth++
@@ -790,6 +913,14 @@ func (r *runner) caseClause(c *syntax.CaseClause) {
 	if r.stopped() {
 		return
 	}
+	if u := r.taint; u != nil {
+		r.speculate(c.Pos(), "case", u, func() {
+			for _, ci := range c.Items {
+				r.stmts(ci.Stmts)
+			}
+		})
+		return
+	}
 	for _, ci := range c.Items {
 		for _, pw := range ci.Patterns {
 			pat, err := expand.Pattern(r.cfg(), pw)
@@ -808,14 +939,23 @@ func (r *runner) caseClause(c *syntax.CaseClause) {
 			if !r.scanDone(pw.Pos()) {
 				return
 			}
+			if u := r.taint; u != nil {
+				// The pattern depends on a program.
+				r.speculate(c.Pos(), "case", u, func() {
+					for _, ci := range c.Items {
+						r.stmts(ci.Stmts)
+					}
+				})
+				return
+			}
 			if m {
-				r.status = 0
+				r.status, r.statusUnk = 0, nil
 				r.stmts(ci.Stmts)
 				return
 			}
 		}
 	}
-	r.status = 0
+	r.status, r.statusUnk = 0, nil
 }
 
 // --- expansion helpers ---
@@ -829,7 +969,7 @@ func (r *runner) expandErr(pos syntax.Pos, err error) {
 		r.fail(pos, err, "%s (/bin/sh exits here)", err.Error())
 		return
 	}
-	r.fail(pos, err, "expansion: %v", err)
+	r.unsup(pos, "expansion: %v", err)
 }
 
 func (r *runner) literal(w *syntax.Word) string {
@@ -887,6 +1027,9 @@ func (r *runner) fields(pos syntax.Pos, words ...*syntax.Word) []string {
 				return []string{s}
 			}
 		}
+	}
+	if ifs, ok := r.ifs(); ok && strings.Trim(ifs, " \t\n") != "" {
+		return r.fieldsIFS(pos, ifs, words)
 	}
 	at, risk, quoted := r.fieldsAt, r.globRisk, r.globQuoted
 	r.fieldsAt, r.globRisk, r.globQuoted = pos, globByteRisk(words), globQuoteRisk(words)
@@ -951,10 +1094,23 @@ func (r *runner) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {
 	r.level++
 	saved := r.io
 	r.io.out = &capWriter{w: w, left: r.opts.MaxValueLen}
-	status := r.status
+	status, statusUnk, taint, events, poison, runs := r.status, r.statusUnk, r.taint, r.unkEvents, r.poison, len(r.runs)
 	r.inSubshell(func() { r.stmts(cs.Stmts) })
-	r.substStatus = r.status
-	r.status = status
+	r.substStatus, r.substUnk = r.status, r.statusUnk
+	r.status, r.statusUnk, r.taint, r.poison = status, statusUnk, taint, poison
+	if r.unkEvents != events && r.err == nil {
+		// Something in it ran a program or met an unknown: its output
+		// (and so the value being computed) is unknown.
+		what := "command substitution " + nodeText(cs)
+		if len(r.runs) > runs {
+			what += " (" + r.runs[runs].String() + ")"
+		}
+		u := r.unknownAt(cs.Pos(), what)
+		r.noteTaint(u)
+		if r.substUnk == nil {
+			r.substUnk = u
+		}
+	}
 	r.io = saved
 	r.level--
 	r.depth--
@@ -1028,7 +1184,7 @@ func (r *runner) paramWord(pe *syntax.ParamExp) (string, bool) {
 		}
 		return val, true
 	}
-	r.fail(pe.Pos(), nil, "${%s%s…} not supported", name, pe.Exp.Op)
+	r.unsup(pe.Pos(), "${%s%s…} not supported", name, pe.Exp.Op)
 	return "", false
 }
 

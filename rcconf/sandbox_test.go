@@ -16,29 +16,30 @@ func TestNoProgramRuns(t *testing.T) {
 	c.selfTest(t)
 	p := c.prog
 	for _, tc := range []struct {
-		name   string
-		files  map[string]string
-		prefix string
+		name  string
+		files map[string]string
+		unk   string // the variable that must be unknown
+		why   string // what its reason must name
 	}{
-		{"plain", map[string]string{"etc/rc.conf": "a=1\n" + p + " x\n"}, "/etc/rc.conf:2:1: external command \"" + p + "\" refused"},
-		{"cmdsubst", map[string]string{"etc/rc.conf": "x=$(" + p + ")\ny=2\n"}, "/etc/rc.conf:1:5: external command \"" + p + "\" refused"},
-		{"backquote", map[string]string{"etc/rc.conf": "x=`" + p + "`\n"}, "/etc/rc.conf:1:4: external command \"" + p + "\" refused"},
-		{"nested-subst", map[string]string{"etc/rc.conf": "x=\"$(echo $(" + p + "))\"\n"}, "/etc/rc.conf:1:13: external command"},
-		{"in-word-default", map[string]string{"etc/rc.conf": "x=${unset:-$(" + p + ")}\n"}, "/etc/rc.conf:1:14: external command"},
+		{"plain", map[string]string{"etc/rc.conf": "a=1\n" + p + " x\nif [ $? = 0 ]; then ok=1; fi\n"}, "ok", "/etc/rc.conf:2"},
+		{"cmdsubst", map[string]string{"etc/rc.conf": "x=$(" + p + ")\ny=2\n"}, "x", "/etc/rc.conf:1"},
+		{"backquote", map[string]string{"etc/rc.conf": "x=`" + p + "`\n"}, "x", "/etc/rc.conf:1"},
+		{"nested-subst", map[string]string{"etc/rc.conf": "x=\"$(echo $(" + p + "))\"\n"}, "x", "/etc/rc.conf:1"},
+		{"in-word-default", map[string]string{"etc/rc.conf": "x=${unset:-$(" + p + ")}\n"}, "x", "/etc/rc.conf:1"},
 		{"function-called-from-another-file", map[string]string{
-			"etc/rc.conf":        "f() {\n\t: ok\n\t" + p + "\n}\n",
+			"etc/rc.conf":        "f() {\n\t: ok\n\tx=$(" + p + ")\n}\n",
 			"etc/rc.conf.d/jail": "f\n",
-		}, "/etc/rc.conf:3:2: external command \"" + p + "\" refused"},
-		{"eval", map[string]string{"etc/rc.conf": "\neval \"" + p + "\"\n"}, "/etc/rc.conf:2:1: external command"},
-		{"command", map[string]string{"etc/rc.conf": "command " + p + "\n"}, "/etc/rc.conf:1:1: external command"},
-		{"exec", map[string]string{"etc/rc.conf": "exec " + p + "\n"}, "/etc/rc.conf:1:1: builtin \"exec\" refused"},
-		{"subshell", map[string]string{"etc/rc.conf": "(" + p + ")\n"}, "/etc/rc.conf:1:2: external command"},
-		{"by-name", map[string]string{"etc/rc.conf": "h=$(hostname)\n"}, "/etc/rc.conf:1:5: external command \"hostname\" refused"},
-		{"if-condition", map[string]string{"etc/rc.conf": "if " + p + "; then :; fi\n"}, "/etc/rc.conf:1:4: external command"},
+		}, "x", "/etc/rc.conf:3"},
+		{"eval", map[string]string{"etc/rc.conf": "\neval \"x=\\$(" + p + ")\"\n"}, "x", "/etc/rc.conf:2"},
+		{"command", map[string]string{"etc/rc.conf": "command " + p + " && x=1\n"}, "x", "/etc/rc.conf:1"},
+		{"exec", map[string]string{"etc/rc.conf": "x=1\nexec " + p + "\n"}, "x", "exec"},
+		{"subshell", map[string]string{"etc/rc.conf": "x=$(" + p + ")\n"}, "x", "/etc/rc.conf:1"},
+		{"by-name", map[string]string{"etc/rc.conf": "h=$(hostname)\n"}, "h", "hostname"},
+		{"if-condition", map[string]string{"etc/rc.conf": "if " + p + "; then x=1; fi\n"}, "x", "/etc/rc.conf:1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v, err := loadRoot(t, tree(t, tc.files), []string{"PATH=" + filepath.Dir(p)})
-			wantErr(t, v, err, tc.prefix)
+			wantUnknown(t, v, err, tc.unk, tc.why)
 			c.check(t)
 		})
 	}
@@ -58,6 +59,7 @@ func TestPathAndTmpdirClosed(t *testing.T) {
 	rc := `f() { :; }
 if type rcconf-canary >/dev/null 2>&1; then t=found; else t=no; fi
 if command -v rcconf-canary >/dev/null; then cv=found; else cv=no; fi
+x=$(type rcconf-canary)
 if type f >/dev/null; then tf=found; fi
 if command -v echo >/dev/null; then ce=found; fi
 `
@@ -65,20 +67,25 @@ if command -v echo >/dev/null; then ce=found; fi
 	if err != nil {
 		t.Fatal(err)
 	}
-	for n, want := range map[string]string{"t": "no", "cv": "no", "tf": "found", "ce": "found", "PATH": filepath.Dir(c.prog), "TMPDIR": tmp} {
+	// Whether a program is in PATH is the host's business: unknown, never
+	// looked up.
+	wantUnknown(t, v, err, "t", "rcconf-canary")
+	wantUnknown(t, v, err, "cv", "rcconf-canary")
+	wantUnknown(t, v, err, "x", "rcconf-canary")
+	for n, want := range map[string]string{"tf": "found", "ce": "found", "PATH": filepath.Dir(c.prog), "TMPDIR": tmp} {
 		if got := getOr(v, n); got != want {
 			t.Errorf("%s = %q, want %q", n, got, want)
 		}
 	}
-	v, err = loadRoot(t, rcTree(t, "rcconf-canary\n"), env)
-	wantErr(t, v, err, `/etc/rc.conf:1:1: external command "rcconf-canary" refused`)
+	v, err = loadRoot(t, rcTree(t, "rcconf-canary\nif [ $? = 0 ]; then y=1; fi\n"), env)
+	wantUnknown(t, v, err, "y", `command "rcconf-canary" at /etc/rc.conf:1`)
 	v, err = loadRoot(t, rcTree(t, ". $TMPDIR/sh-interp-x\n"), env)
 	e := wantErr(t, v, err, "/etc/rc.conf:1:1: . "+tmp+"/sh-interp-x: cannot open")
 	if e != nil && strings.Contains(e.Error(), "LEAKED") {
 		t.Errorf("host file content leaked: %v", e)
 	}
-	v, err = loadRoot(t, rcTree(t, "echo x > $TMPDIR/sh-interp-y\n"), env)
-	wantErr(t, v, err, "/etc/rc.conf:1:8: redirection to \""+tmp+"/sh-interp-y\" refused")
+	v, err = loadRoot(t, rcTree(t, "echo x > $TMPDIR/sh-interp-y\nw=$(echo x > $TMPDIR/sh-interp-y)\n"), env)
+	wantUnknown(t, v, err, "w", "command substitution", "/etc/rc.conf:2")
 	if _, err := os.Stat(filepath.Join(tmp, "sh-interp-y")); err == nil {
 		t.Errorf("a host file was written")
 	}
@@ -123,10 +130,13 @@ func TestReadsStayInRoot(t *testing.T) {
 	if got := getOr(v, "list"); got != "/etc " {
 		t.Errorf("glob /* = %q, want the root's entries only", got)
 	}
+	v, err = loadRoot(t, rcTree(t, "read x < "+secret+"\n"), nil)
+	if e := wantSoft(t, v, err, "/etc/rc.conf:1:", "cannot open"); e != nil && strings.Contains(e.Error(), "LEAKED") {
+		t.Errorf("host file content leaked: %v", e)
+	}
 	for _, rc := range []string{
 		". " + secret + "\n",
 		". ../../../../../../../.." + secret + "\n",
-		"read x < " + secret + "\n",
 	} {
 		v, err := loadRoot(t, rcTree(t, rc), nil)
 		e := wantErr(t, v, err, "/etc/rc.conf:1:", "cannot open")
@@ -142,16 +152,24 @@ func TestReadsStayInRoot(t *testing.T) {
 func TestNothingWritten(t *testing.T) {
 	dir := t.TempDir()
 	target := filepath.Join(dir, "written")
-	for _, tc := range []struct{ rc, prefix string }{
-		{"echo hi > " + target + "\n", "/etc/rc.conf:1:9: redirection to \"" + target + "\" refused"},
-		{"echo hi >> " + target + "\n", "/etc/rc.conf:1:9: redirection to"},
-		{"echo hi >| " + target + "\n", "/etc/rc.conf:1:9: redirection to"},
-		{": <> " + target + "\n", "/etc/rc.conf:1:3: redirection to"},
-		{"x=$(echo hi > " + target + ")\n", "/etc/rc.conf:1:13: redirection to"},
-		{"exec 3> " + target + "\n", "/etc/rc.conf:1:6: redirection of file descriptor 3 refused"},
+	// The output of a command redirected to a file is dropped (live mode
+	// hands such a chain to /bin/sh, which writes it); what reads it back
+	// is unknown.
+	for _, tc := range []struct{ rc, why string }{
+		{"echo hi > " + target + "\n", ""},
+		{"echo hi >> " + target + "\n", ""},
+		{"echo hi >| " + target + "\n", ""},
+		{": <> " + target + "\n", ""},
+		{"x=$(echo hi > " + target + ")\n", "/etc/rc.conf:1"},
+		{"exec 3> " + target + "\n", ""},
+		{"x=$(echo hi 3> " + target + ")\n", "/etc/rc.conf:1"},
 	} {
 		v, err := loadRoot(t, rcTree(t, tc.rc), nil)
-		wantErr(t, v, err, tc.prefix)
+		if tc.why != "" {
+			wantUnknown(t, v, err, "x", tc.why)
+		} else if err != nil {
+			t.Errorf("%q: %v", tc.rc, err)
+		}
 		if _, err := os.Stat(target); err == nil {
 			t.Fatalf("%q wrote a host file", tc.rc)
 		}
@@ -164,33 +182,48 @@ func TestNothingWritten(t *testing.T) {
 	}
 }
 
-// TestRefusedConstructs: constructs that would start processes or that are
-// not /bin/sh are refused by name.
+// TestRefusedConstructs: constructs that start processes, or that the
+// evaluator does not reproduce exactly, make unknown what they assign
+// (naming the construct and file:line) and evaluation goes on; what /bin/sh
+// itself stops on stays an error.
 func TestRefusedConstructs(t *testing.T) {
+	for _, tc := range []struct{ rc, unk, why string }{
+		{"x=$(echo a | cat)\n", "x", "pipeline"},
+		{". <(echo x=1)\n", "x", "process substitution"},
+		{"[[ a = a ]] && x=1\n", "x", "[[ … ]] is not /bin/sh at /etc/rc.conf:1"},
+		{"((x=1))\n", "x", "((…))"},
+		{"a=(1 2)\n", "a", "array assignment"},
+		{"x=${y/a/b}\n", "x", "${x/a/b}"},
+		{"x=$((2**3))\n", "x", "**"},
+		{"function f { :; }\n", "x", "function keyword"},
+		{"x=$$\n", "x", "$$"},
+		{"x=\"line $LINENO\"\n", "x", "$LINENO"},
+		{"x=${PPID}\n", "x", "$PPID"},
+		{"x=~root\n", "x", "tilde expansion"},
+		{"alias ll=ls\n", "x", "alias"},
+		{"x=$'a'\n", "x", "$'…' quoting"},
+		{"x=$(echo -e x)\n", "x", "echo -e"},
+		{"[ a == a ] && x=1\n", "x", "test: =="},
+		{"x=$(printf '%*d' 3 4)\n", "x", "printf: format"},
+		{"set -e\n", "x", "set -e"},
+		{"count() { :; }; count ${x:-\"a b\"}\n", "x", "unquoted ${x:-…} with a quoted word"},
+	} {
+		t.Run(tc.rc, func(t *testing.T) {
+			v, err := loadRoot(t, rcTree(t, tc.rc), nil)
+			wantUnknown(t, v, err, tc.unk, tc.why, "/etc/rc.conf:1")
+		})
+	}
+	// A pipeline and a background job run in subshells: they change no
+	// variable.
+	v := mustLoad(t, "x=1\nsleep 1 &\necho a | read b\nb=$b.\n")
+	for n, want := range map[string]string{"x": "1", "b": "."} {
+		if got := getOr(v, n); got != want {
+			t.Errorf("%s = %q, want %q", n, got, want)
+		}
+	}
 	for _, tc := range []struct{ rc, prefix string }{
-		{"x=1\nsleep 1 &\n", "/etc/rc.conf:2:1: background job (&) refused"},
-		{"echo a | read b\n", "/etc/rc.conf:1:1: pipeline (|) refused"},
-		{"x=$(echo a | cat)\n", "/etc/rc.conf:1:5: pipeline (|) refused"},
-		{". <(echo x=1)\n", "/etc/rc.conf:1:3: process substitution refused"},
-		{"[[ a = a ]]\n", "/etc/rc.conf:1:1: [[ … ]] is not /bin/sh"},
-		{"((x=1))\n", "/etc/rc.conf:1:1: ((…)) arithmetic command is not /bin/sh"},
-		{"a=(1 2)\n", "/etc/rc.conf:1:1: array assignment is not /bin/sh"},
-		{"x=${y/a/b}\n", "/etc/rc.conf:1:3: ${x/a/b} is not /bin/sh"},
-		{"x=$((2**3))\n", "/etc/rc.conf:1:3: arithmetic ** is not /bin/sh"},
-		{"function f { :; }\n", "/etc/rc.conf:1:1: function keyword is not /bin/sh"},
-		{"x=$$\n", "/etc/rc.conf:1:3: $$ refused"},
-		{"x=\"line $LINENO\"\n", "/etc/rc.conf:1:9: $LINENO refused"},
-		{"x=${PPID}\n", "/etc/rc.conf:1:3: $PPID refused"},
-		{"x=~root\n", "/etc/rc.conf:1:1: tilde expansion refused"},
-		{"alias ll=ls\n", "/etc/rc.conf:1:1: builtin \"alias\" refused: aliases are not supported"},
-		{"x=$'a'\n", "/etc/rc.conf:1:3: $'…' quoting"},
-		{"echo -e x\n", "/etc/rc.conf:1:1: echo -e"},
-		{"[ a == a ]\n", "/etc/rc.conf:1:1: test: =="},
-		{"printf '%*d' 3 4\n", "/etc/rc.conf:1:1: printf: format"},
 		{"exit 3\n", "/etc/rc.conf:1:1: exit 3"},
 		{"x=${u?must be set}\n", "/etc/rc.conf:1:3: u: must be set"},
-		{"set -e\n", "/etc/rc.conf:1:1: set -e: option not supported"},
-		{"count() { :; }; count ${x:-\"a b\"}\n", "/etc/rc.conf:1:23: unquoted ${x:-…} with a quoted word"},
 	} {
 		v, err := loadRoot(t, rcTree(t, tc.rc), nil)
 		wantErr(t, v, err, tc.prefix)

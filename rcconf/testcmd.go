@@ -230,11 +230,11 @@ func (t *tester) binary(a, op, b string) bool {
 	case ">":
 		return a > b
 	case "==":
-		t.r.fail(t.pos, nil, "test: == is not in dash's test; use =")
+		t.r.unsup(t.pos, "test: == is not in dash's test; use =")
 		t.bad = true
 		return false
 	case "-nt", "-ot", "-ef":
-		t.r.fail(t.pos, nil, "test: %s is not supported", op)
+		t.r.unsup(t.pos, "test: %s is not supported", op)
 		t.bad = true
 		return false
 	}

@@ -25,6 +25,9 @@ type varOut struct {
 	Value string `json:"value"`
 	File  string `json:"file"`
 	Line  int    `json:"line"`
+	// Unknown is set (and Value empty) when the value cannot be known
+	// without running something (-R another root): why, with file:line.
+	Unknown string `json:"unknown,omitempty"`
 }
 
 func runVars(ctx context.Context, g *Globals, args []string) int {
@@ -54,12 +57,15 @@ func runVars(ctx context.Context, g *Globals, args []string) int {
 			names = append(names, n)
 		}
 	}
+	if why, ok := vars.UnknownAll(); ok {
+		fmt.Fprintf(g.Stderr, "%s: vars: warning: any variable may also be set, to a value not known without running the chain: %s\n", g.Name, why)
+	}
 	w := bufio.NewWriter(g.Stdout)
 	if *asJSON {
 		m := make(map[string]varOut, len(names))
 		for _, n := range names {
 			v, _ := vars.Lookup(n)
-			m[n] = varOut{Value: v.Value, File: v.File, Line: v.Line}
+			m[n] = varOut{Value: v.Value, File: v.File, Line: v.Line, Unknown: v.Unknown}
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -71,6 +77,11 @@ func runVars(ctx context.Context, g *Globals, args []string) int {
 		// Plain writes, not fmt: one line per variable, in every run.
 		for _, n := range names {
 			v, _ := vars.Get(n)
+			if why, ok := vars.Unknown(n); ok {
+				// A comment: the output stays text sh can read back.
+				w.WriteString("# " + n + ": unknown (" + why + ")\n")
+				continue
+			}
 			w.WriteString(n)
 			w.WriteByte('=')
 			w.WriteString(shQuote(v))

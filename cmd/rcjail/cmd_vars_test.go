@@ -97,16 +97,40 @@ func TestVarsJSON(t *testing.T) {
 // TestVarsErrors: an evaluation error goes to stderr, prefixed with the
 // program name, with status 1 and nothing on stdout.
 func TestVarsErrors(t *testing.T) {
-	root := varsRoot(t, "jail_a=1\njail_b=$(uname -r)\n")
+	root := varsRoot(t, "jail_a=1\n  exit 3\n")
 	st, out, errs := runVarsCmd(t, "-R", root, "--name", "/etc/rc.d/jail", "vars")
 	if st != 1 || out != "" {
 		t.Errorf("status %d, stdout %q", st, out)
 	}
-	if want := "/etc/rc.d/jail: vars: /etc/rc.conf:2:10: external command \"uname\" refused\n"; errs != want {
+	if want := "/etc/rc.d/jail: vars: /etc/rc.conf:2:3: exit 3: rc.conf exits the shell (rc.d/jail would stop here)\n"; errs != want {
 		t.Errorf("stderr %q, want %q", errs, want)
 	}
 	st, _, errs = runVarsCmd(t, "-R", root, "vars", "a", "b")
 	if st != 2 || !strings.Contains(errs, "at most one PREFIX") {
 		t.Errorf("two prefixes: status %d, stderr %q", st, errs)
+	}
+}
+
+// TestVarsUnknown: under -R a value that needs a program is reported
+// unknown with the reason and file:line (a comment in plain output,
+// "unknown" in JSON), and the rest resolves.
+func TestVarsUnknown(t *testing.T) {
+	root := varsRoot(t, "jail_a=1\njail_b=$(uname -r)\njail_c=\"$jail_b.x\"\n")
+	st, out, errs := runVarsCmd(t, "-R", root, "vars")
+	want := "jail_a=1\n# jail_b: unknown (command substitution $(uname -r) (/etc/rc.conf:2: command \"uname -r\") at /etc/rc.conf:2)\n" +
+		"# jail_c: unknown (command substitution $(uname -r) (/etc/rc.conf:2: command \"uname -r\") at /etc/rc.conf:2)\n"
+	if st != 0 || out != want || errs != "" {
+		t.Errorf("status %d, stdout\n%s\nwant\n%s\nstderr %q", st, out, want, errs)
+	}
+	st, out, _ = runVarsCmd(t, "-R", root, "vars", "--json")
+	var got map[string]varOut
+	if err := json.Unmarshal([]byte(out), &got); err != nil || st != 0 {
+		t.Fatalf("status %d, output %q: %v", st, out, err)
+	}
+	if b := got["jail_b"]; b.Value != "" || !strings.Contains(b.Unknown, "$(uname -r)") || !strings.Contains(b.Unknown, "/etc/rc.conf:2") {
+		t.Errorf("jail_b = %+v", b)
+	}
+	if a := got["jail_a"]; a.Value != "1" || a.Unknown != "" {
+		t.Errorf("jail_a = %+v", a)
 	}
 }
