@@ -33,8 +33,8 @@ func (m MapVars) Get(name string) (string, bool) { v, ok := m[name]; return v, o
 // Config is the whole rc.d/jail configuration after the rules of the 8.x script
 // (per-jail → global → default, empty = unset) have been applied.
 type Config struct {
-	Enable        bool     // checkyesno jail_enable
-	EnableRaw     string   // jail_enable as set ("" when unset), for rcvar
+	Enable    bool   // checkyesno jail_enable
+	EnableRaw string // jail_enable as set ("" when unset), for rcvar
 	// EnableWarning is checkyesno's warning for a jail_enable that is
 	// neither yes nor no ("" when there is none). rc.subr prints it at the
 	// gate, for every verb but rcvar, unless one/force set jail_enable=YES.
@@ -43,7 +43,11 @@ type Config struct {
 	ParallelStart bool     // jail_parallel_start
 	ReverseStop   bool     // jail_reverse_stop
 	JailConf      string   // jail_conf (default /etc/jail.conf)
-	Backend       string   // rcjail_backend ("native", "command" or "")
+	// AllConf is jail_conf when the modern script's _ALL path applies: no
+	// names given, jail_list empty, and jail_conf readable (see all.go).
+	AllConf  string
+	AllFlags []string // jail_flags as rc.conf sets it, for the _ALL path
+	Backend  string   // rcjail_backend ("native", "command" or "")
 
 	// Sysctls is the "Configuring jails:" block, in the script's order.
 	Sysctls []SysctlKnob

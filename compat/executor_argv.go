@@ -105,6 +105,9 @@ func StepArgv(s Step, r StateResolver) [][]string {
 		}
 		return [][]string{{"jail", "-f", r.res(s.File), op, s.J}}
 	}
+	if s, ok := s.(JailConfAll); ok {
+		return [][]string{JailConfAllArgv(s, r)}
+	}
 	return nil
 }
 

@@ -100,6 +100,7 @@ func NewConfig(v Vars, fsys FS, names []string) (*Config, error) {
 	} else {
 		list, _ := v.Get("jail_list")
 		c.List = strings.Fields(list)
+		b.all()
 	}
 
 	// Two names whose variables are the same would silently share one

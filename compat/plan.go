@@ -206,7 +206,8 @@ func PlanAfterJail(j *Jail, jid string, output []byte) []Step {
 // stop after a crash cleans up what is left, SPEC §3.5).
 func PlanStop(j *Jail, f StopFacts) []Step {
 	if j.JailConfFile != "" {
-		return []Step{JailConf{Jail: j.Name, File: j.JailConfFile, J: j.J, Remove: true}}
+		// The modern script removes the id file it wrote at start.
+		return []Step{JailConf{Jail: j.Name, File: j.JailConfFile, J: j.J, Remove: true}, RemoveFile{Jail: j.Name, Path: IDFile(j)}}
 	}
 	steps := make([]Step, 0, 8+len(j.Skel.RO)+len(j.Skel.RW)+len(j.FstabEntries))
 	if f.Running {

@@ -94,16 +94,29 @@ func (r *Runner) Run(ctx context.Context, arg string, names []string) int {
 	if !given {
 		names = r.Config.List
 	}
+	all := !given && r.Config.AllConf != "" // the modern script's _ALL (all.go)
 	switch inv.Verb {
 	case "start":
+		if all {
+			r.configure(ctx)
+			return r.startAll(ctx)
+		}
 		return r.Start(ctx, names)
 	case "stop":
+		if all {
+			return r.stopAll(ctx)
+		}
 		if !given && r.Config.ReverseStop {
 			names = slices.Clone(names)
 			slices.Reverse(names)
 		}
 		return r.Stop(ctx, names)
 	case "restart":
+		if all {
+			st := r.stopAll(ctx)
+			r.configure(ctx)
+			return max(st, r.startAll(ctx))
+		}
 		st := r.Stop(ctx, names)
 		return max(st, r.Start(ctx, names))
 	case "rcvar":
@@ -154,6 +167,12 @@ func (r *Runner) status(ctx context.Context, names []string) int {
 // Start is the script's jail_start: the "Configuring jails:" sysctl block,
 // then "Starting jails:" and each jail in order.
 func (r *Runner) Start(ctx context.Context, names []string) int {
+	r.configure(ctx)
+	return r.each(ctx, "Starting jails:", names, r.startOne)
+}
+
+// configure is the "Configuring jails:" sysctl block.
+func (r *Runner) configure(ctx context.Context) {
 	r.out("Configuring jails:")
 	for _, k := range r.Config.Sysctls {
 		if k.Warning != "" {
@@ -181,7 +200,6 @@ func (r *Runner) Start(ctx context.Context, names []string) int {
 		}
 	}
 	r.out(".\n")
-	return r.each(ctx, "Starting jails:", names, r.startOne)
 }
 
 // each prints title, runs one for every name in order, then the closing
@@ -299,6 +317,7 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 	}
 	// A jail.conf jail: jail(8) did everything.
 	r.out(" " + hostOrName(j))
+	r.jailConfIDFile(ctx, j)
 	return true
 }
 

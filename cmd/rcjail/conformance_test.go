@@ -200,6 +200,9 @@ func cfSnapshot(t *testing.T, c *caseEnv) string {
 		data, _ := os.ReadFile(filepath.Join(c.state, f))
 		fmt.Fprintf(&b, "stub %s:\n%s", f, data)
 	}
+	if data, err := os.ReadFile(filepath.Join(c.state, "names")); err == nil {
+		fmt.Fprintf(&b, "stub names:\n%s", data)
+	}
 	if ents, err := os.ReadDir(filepath.Join(c.state, "sysctl")); err == nil {
 		for _, e := range ents {
 			data, _ := os.ReadFile(filepath.Join(c.state, "sysctl", e.Name()))

@@ -6,6 +6,8 @@
 #   jails           running jids, one per line (jail adds, killall -KILL removes, jls reads)
 #   roots/<jid>     a running jail's root (jail writes it, `jls -j JID path` prints it)
 #   nextjid         the next jid jail(8) prints (default 7)
+#   names           "JID NAME" of jails created from a jail.conf (jail -f),
+#                   listed by `jls jid name`, found by `jls -j NAME`
 #   fail/<prog>     makes <prog> fail (exit 1) when the file is empty or its
 #                   first line equals the last argument; fail/jail's content
 #                   is the error jail(8) prints
@@ -109,6 +111,44 @@ _jail() {
 	echo "console line two"
 }
 
+# _jailconf [FLAGS] -f FILE -c|-r [-p1] [NAME]: create (every jail the file
+# defines, "NAME {" lines, or only NAME) or remove NAME.
+_jailconf() {
+	_file='' _op='' _one=''
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		-f) _file=$2; shift ;;
+		-c | -r) _op=$1 ;;
+		-p1 | -l | -q | -U | -u) [ "$1" = -U ] || [ "$1" = -u ] && shift ;;
+		*) _one=$1 ;;
+		esac
+		shift
+	done
+	[ -f "$_file" ] || { echo "jail: $_file: No such file or directory"; exit 1; }
+	if [ "$_op" = -r ]; then
+		_line=$(grep " $_one\$" "$_st/names" 2>/dev/null | head -n 1)
+		[ -n "$_line" ] || { echo "jail: \"$_one\" not found"; exit 1; }
+		grep -v " $_one\$" "$_st/names" >"$_st/names.tmp" || :
+		mv "$_st/names.tmp" "$_st/names"
+		grep -vx "${_line%% *}" "$_st/jails" >"$_st/jails.tmp" || :
+		mv "$_st/jails.tmp" "$_st/jails"
+		echo "$_one: removed"
+		return 0
+	fi
+	if [ -f "$_st/fail/jail" ]; then
+		echo "jail: $(head -n 1 "$_st/fail/jail")"
+		exit 1
+	fi
+	sed -n 's/^[[:space:]]*\([A-Za-z0-9_]*\)[[:space:]]*{.*/\1/p' "$_file" | while read -r _n; do
+		[ -z "$_one" ] || [ "$_n" = "$_one" ] || continue
+		_jid=$(cat "$_st/nextjid" 2>/dev/null || echo 7)
+		echo $((_jid + 1)) >"$_st/nextjid"
+		echo "$_jid" >>"$_st/jails"
+		echo "$_jid $_n" >>"$_st/names"
+		echo "$_n: created"
+	done
+}
+
 _trace "$@"
 mkdir -p "$_st"
 if _fails "$_name" "$@"; then
@@ -167,22 +207,29 @@ sysctl)
 	fi
 	;;
 jail)
-	if [ "$1" = "-f" ]; then
-		exit 0
-	fi
-	_jail "$@"
+	# rcjail's own starts always pass -i; jail.conf operations never do.
+	case " $* " in
+	*" -i "*) _jail "$@" ;;
+	*" -f "*) _jailconf "$@" ;;
+	*) _jail "$@" ;;
+	esac
 	;;
 setfib)
 	# setfib -F N jail ARGS…: run the jail emulation without a second trace line.
 	_jail "$@"
 	;;
 jls)
+	if [ "$1 $2" = "jid name" ]; then
+		[ -f "$_st/names" ] && cat "$_st/names"
+		exit 0
+	fi
 	if [ "$1" = "-j" ] && [ -f "$_st/jails" ] && grep -qx "$2" "$_st/jails"; then
 		if [ "$3" = "path" ]; then
 			cat "$_st/roots/$2" 2>/dev/null || echo /
 		fi
 		exit 0
 	fi
+	[ "$1" = "-j" ] && [ -f "$_st/names" ] && grep -q " $2\$" "$_st/names" && exit 0
 	echo "jls: jail \"$2\" not found" >&2
 	exit 1
 	;;
