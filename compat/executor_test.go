@@ -79,7 +79,8 @@ func TestJailConfJailPlans(t *testing.T) {
 	if got := planText(PlanStart(j, StartFacts{})); got != "jail -f /etc/jail.conf -c www\n" {
 		t.Errorf("start: %q", got)
 	}
-	if got := planText(PlanStop(j, StopFacts{})); got != "jail -f /etc/jail.conf -r www\n" {
+	// The id file the start wrote (from jls) goes with the jail.
+	if got := planText(PlanStop(j, StopFacts{})); got != "jail -f /etc/jail.conf -r www\n# compat.RemoveFile {www /var/run/jail_www.id}\n" {
 		t.Errorf("stop: %q", got)
 	}
 }
