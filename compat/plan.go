@@ -145,7 +145,7 @@ func PlanStart(j *Jail, f StartFacts) []Step {
 	if j.Devfs && !f.DevfsMounted {
 		steps = append(steps,
 			Mkdir{Jail: j.Name, Root: root, Path: dev},
-			Mount{Jail: j.Name, FSType: FSDevfs, Target: dev, Root: root})
+			Mount{Jail: j.Name, FSType: FSDevfs, Target: dev, Root: root, DevfsRuleset: max(j.DevfsRulesetN, 0)})
 		if j.DevfsRulesetN >= 0 {
 			steps = append(steps, DevfsRuleset{Jail: j.Name, Dir: dev, Ruleset: j.DevfsRulesetN})
 		}

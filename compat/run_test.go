@@ -462,6 +462,27 @@ jail -l -U root -i /jails/www www.example.org 192.0.2.10 /bin/sh /etc/rc
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("start plan (-want +got):\n%s", d)
 	}
+	// The devfs mount carries the ruleset (the native backend mounts with
+	// it; the command backend's text above is the script's).
+	rulesets := 0
+	for _, s := range PlanStart(plainJail(), StartFacts{}) {
+		if m, ok := s.(Mount); ok && m.FSType == FSDevfs {
+			rulesets++
+			if m.DevfsRuleset != 4 {
+				t.Errorf("devfs mount step has ruleset %d, want 4", m.DevfsRuleset)
+			}
+		}
+	}
+	j := plainJail()
+	j.DevfsRulesetN = -1
+	for _, s := range PlanStart(j, StartFacts{}) {
+		if m, ok := s.(Mount); ok && m.FSType == FSDevfs && m.DevfsRuleset != 0 {
+			t.Errorf("no ruleset configured: devfs mount step has ruleset %d", m.DevfsRuleset)
+		}
+	}
+	if rulesets != 1 {
+		t.Errorf("%d devfs mount steps, want 1", rulesets)
+	}
 	// devfs already mounted: no devfs block at all (the script's df -t devfs).
 	got = planText(PlanStart(plainJail(), StartFacts{DevfsMounted: true}))
 	if strings.Contains(got, "devfs") {

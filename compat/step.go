@@ -89,6 +89,12 @@ type Mount struct {
 	Target   string
 	ReadOnly bool
 	Root     string
+	// DevfsRuleset (devfs only; 0: none) is the jail's ruleset. The
+	// native backend mounts devfs with it (nmount's "ruleset" option, as
+	// jail(8) does), so /dev is never visible unfiltered; the command
+	// backend mounts plainly and runs devfs(8) as the script does (the
+	// [DevfsRuleset] step that follows).
+	DevfsRuleset int
 }
 
 // Unmount unmounts Target. The runner asks [Executor.Mounted] first and

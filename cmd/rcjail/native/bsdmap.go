@@ -3,8 +3,11 @@ package native
 import (
 	"fmt"
 	"net"
+	"path"
+	"strconv"
 	"strings"
 
+	"rcjail/compat"
 	"rcjail/mount"
 )
 
@@ -97,4 +100,34 @@ func mountPkgType(fstype string) bool {
 		return true
 	}
 	return false
+}
+
+// devfsOptions is the mount option list of a Mount step: a devfs with the
+// jail's ruleset mounts with "ruleset=N" (issue 13 item 6; jail(8) does the
+// same), so that the kernel sets the ruleset before /dev is populated and
+// no unfiltered node is ever visible. Linux's devfs stand-in ignores it.
+func devfsOptions(s compat.Mount) map[string]string {
+	if s.FSType != compat.FSDevfs || s.DevfsRuleset <= 0 {
+		return nil
+	}
+	return map[string]string{"ruleset": strconv.Itoa(s.DevfsRuleset)}
+}
+
+// devfsByProgram reports whether a devfs step must still run devfs(8) under
+// the native backend on FreeBSD. mountedWith maps each devfs this run
+// mounted itself to the ruleset it was mounted with: for those, setting
+// that ruleset and applying it (`devfs -m DIR ruleset N`, `devfs -m DIR
+// rule applyset`) is what the kernel already did at mount time. Rule
+// definitions (`devfs rule -s N ...`, loaded before the mount), another
+// ruleset, and a devfs adopted from a crashed start still go to devfs(8).
+func devfsByProgram(s compat.Step, mountedWith map[string]int) bool {
+	switch s := s.(type) {
+	case compat.DevfsRuleset:
+		n, ok := mountedWith[path.Clean(s.Dir)]
+		return !ok || n != s.Ruleset
+	case compat.DevfsApply:
+		_, ok := mountedWith[path.Clean(s.Dir)]
+		return !ok
+	}
+	return true
 }

@@ -4,6 +4,7 @@ import (
 	"net"
 	"testing"
 
+	"rcjail/compat"
 	"rcjail/mount"
 )
 
@@ -161,6 +162,46 @@ func TestMountPkgType(t *testing.T) {
 	for _, typ := range []string{"ufs", "zfs", "nfs", "", "proc"} {
 		if mountPkgType(typ) {
 			t.Errorf("mountPkgType(%q) = true", typ)
+		}
+	}
+}
+
+// A devfs with the jail's ruleset is mounted with "ruleset=N" (issue 13
+// item 6), nothing else carries options.
+func TestDevfsOptions(t *testing.T) {
+	if got := devfsOptions(compat.Mount{FSType: compat.FSDevfs, DevfsRuleset: 4}); len(got) != 1 || got["ruleset"] != "4" {
+		t.Errorf("devfs ruleset 4: %v", got)
+	}
+	for _, m := range []compat.Mount{
+		{FSType: compat.FSDevfs},                   // no ruleset configured
+		{FSType: compat.FSNullfs, DevfsRuleset: 4}, // not a devfs
+		{FSType: compat.FSProcfs, DevfsRuleset: 4},
+	} {
+		if got := devfsOptions(m); got != nil {
+			t.Errorf("%+v: options %v, want none", m, got)
+		}
+	}
+}
+
+// The native backend keeps devfs(8) only for what the kernel did not do
+// at mount time: rule definitions, another ruleset, a devfs it did not
+// mount itself (adopted from a crashed start, or no ruleset).
+func TestDevfsByProgram(t *testing.T) {
+	mounted := map[string]int{"/j/a/dev": 4}
+	for _, tc := range []struct {
+		s    compat.Step
+		want bool
+	}{
+		{compat.DevfsRuleset{Dir: "/j/a/dev", Ruleset: 4}, false},
+		{compat.DevfsApply{Dir: "/j/a/dev"}, false},
+		{compat.DevfsRuleset{Dir: "/j/a/dev/", Ruleset: 4}, false},
+		{compat.DevfsRuleset{Dir: "/j/a/dev", Ruleset: 5}, true},
+		{compat.DevfsRuleset{Dir: "/j/b/dev", Ruleset: 4}, true},
+		{compat.DevfsApply{Dir: "/j/b/dev"}, true},
+		{compat.DevfsRule{Ruleset: 4, Args: []string{"add", "hide"}}, true},
+	} {
+		if got := devfsByProgram(tc.s, mounted); got != tc.want {
+			t.Errorf("%#v: devfsByProgram = %v, want %v", tc.s, got, tc.want)
 		}
 	}
 }

@@ -669,9 +669,17 @@ func (x *Executor) Mount(ctx context.Context, s compat.Mount) error {
 		return fmt.Errorf("jail %s: mount %s: %w", s.Jail, s.FSType, err)
 	}
 	req := mount.Request{FSType: s.FSType, Source: s.Source, SourceRoot: sourceRoot(s.Source, r),
-		Root: s.Root, Target: r, ReadOnly: s.ReadOnly}
+		Root: s.Root, Target: r, ReadOnly: s.ReadOnly, Options: devfsOptions(s)}
+	full := js.join(req.Root, req.Target)
+	_, adopted := js.stale[full]
 	if err := x.mountOne(js, req); err != nil {
 		return fmt.Errorf("jail %s: %w", s.Jail, err)
+	}
+	if req.Options != nil && !adopted {
+		// Mounted here with the jail's ruleset (FreeBSD): the kernel
+		// applied it before /dev held a node; an adopted devfs was
+		// mounted with whatever it was, and gets devfs(8) as before.
+		devfsMountedWith(x, full, s.DevfsRuleset)
 	}
 	x.effect()
 	return nil

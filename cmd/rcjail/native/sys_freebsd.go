@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -23,10 +25,28 @@ import (
 
 func supported() error { return nil }
 
-// sysState holds the program runners (progs.go).
-type sysState struct{ progs *freebsdProgs }
+// sysState holds the program runners (progs.go) and the devfs mounts this
+// run made with their ruleset.
+type sysState struct {
+	progs *freebsdProgs
+	devfs *devfsRulesets
+}
 
-func newSysState(o Options) sysState { return sysState{progs: newFreeBSDProgs(o)} }
+type devfsRulesets struct {
+	mu sync.Mutex
+	at map[string]int // mount point -> ruleset it was mounted with
+}
+
+func newSysState(o Options) sysState {
+	return sysState{progs: newFreeBSDProgs(o), devfs: &devfsRulesets{at: map[string]int{}}}
+}
+
+// devfsMountedWith records that dir was mounted here with ruleset n.
+func devfsMountedWith(x *Executor, dir string, n int) {
+	x.sys.devfs.mu.Lock()
+	defer x.sys.devfs.mu.Unlock()
+	x.sys.devfs.at[path.Clean(dir)] = n
+}
 
 // defaultStartTimeout is the command backend's: jail(8) returns only after
 // the jail's /etc/rc has run.
@@ -129,9 +149,16 @@ func jexec(ctx context.Context, x *Executor, s compat.Jexec, jid int) error {
 	return x.sys.progs.jexec(ctx, s, jid)
 }
 
+// devfsStep runs devfs(8), except where the kernel already did the work:
+// a devfs this run mounted with the jail's ruleset (devfsByProgram).
 func devfsStep(ctx context.Context, x *Executor, s compat.Step) error {
-	if err := x.sys.progs.devfs(ctx, s); err != nil {
-		return err
+	x.sys.devfs.mu.Lock()
+	byProgram := devfsByProgram(s, x.sys.devfs.at)
+	x.sys.devfs.mu.Unlock()
+	if byProgram {
+		if err := x.sys.progs.devfs(ctx, s); err != nil {
+			return err
+		}
 	}
 	x.effect()
 	return nil

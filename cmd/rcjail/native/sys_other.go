@@ -64,3 +64,5 @@ func fstabRequest(root, r string, e compat.FstabEntry) (mount.Request, error) {
 func (x *Executor) openState(p string, create, appendTo bool) (*os.File, error) { return nil, errNo }
 func (x *Executor) readState(p string) ([]byte, bool, error)                    { return nil, false, errNo }
 func (x *Executor) removeState(p string) error                                  { return errNo }
+
+func devfsMountedWith(*Executor, string, int) {}
