@@ -27,6 +27,7 @@ func runArgs(args ...string) (int, string, string) {
 
 func TestCheckReportsEveryErrorWithFileAndLine(t *testing.T) {
 	jails := t.TempDir()
+	cfMust(t, os.Mkdir(filepath.Join(jails, "www"), 0o755))
 	root := checkRoot(t, `jail_enable="YES"
 jail_list="www bad"
 jail_www_rootdir="`+jails+`/www"
@@ -39,7 +40,7 @@ jail_bad_rootdir="/"
 	if st != 1 {
 		t.Errorf("status %d, want 1", st)
 	}
-	if out != "jail www: ok\n" {
+	if out != "jail www: ok\njail bad: cannot start, 2 errors\n" {
 		t.Errorf("stdout %q", out)
 	}
 	for _, want := range []string{

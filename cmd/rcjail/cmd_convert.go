@@ -28,8 +28,7 @@ func runConvert(ctx context.Context, g *Globals, args []string) int {
 	}
 	cfg, _, err := adminConfig(ctx, g, args)
 	if err != nil {
-		g.Errorf("%v", err)
-		return 1
+		return configFailed(g, err)
 	}
 	status := 0
 	fmt.Fprintln(g.Stdout, "# jail.conf(5) written by rcjail convert from rc.conf.")

@@ -51,8 +51,7 @@ func runPrepare(ctx context.Context, g *Globals, args []string) int {
 	}
 	cfg, err := loadConfig(ctx, g, args)
 	if err != nil {
-		g.Errorf("%v", err)
-		return 1
+		return configFailed(g, err)
 	}
 	return prepareJails(g, cfg, args)
 }

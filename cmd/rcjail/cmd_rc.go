@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,33 +21,48 @@ func init() { rcVerb = runRC }
 var rcStatusHook func(ctx context.Context, g *Globals, cfg *compat.Config, x compat.Executor, names []string) int
 
 // loadConfig evaluates rc.conf under -R and resolves the named jails (all of
-// jail_list when names is empty).
+// jail_list when names is empty). On rcjail's own command line a name that
+// nothing defines is a *usageError (see [checkJailNames]).
 func loadConfig(ctx context.Context, g *Globals, names []string) (*compat.Config, error) {
+	cfg, _, err := loadConfigVars(ctx, g, names)
+	return cfg, err
+}
+
+// loadConfigVars is loadConfig that also returns the evaluated rc.conf.
+func loadConfigVars(ctx context.Context, g *Globals, names []string) (*compat.Config, *rcconf.Vars, error) {
 	root := g.Root
 	if root == "" {
 		root = "/"
 	}
 	v, err := rcconf.Load(ctx, rcconf.Options{Root: root, Service: "jail"})
 	if err != nil {
-		return nil, fmt.Errorf("load rc.conf under %s: %w", root, err)
+		return nil, nil, fmt.Errorf("load rc.conf under %s: %w", root, err)
 	}
 	r, err := os.OpenRoot(root)
 	if err != nil {
-		return nil, fmt.Errorf("open root %s: %w", root, err)
+		return nil, nil, fmt.Errorf("open root %s: %w", root, err)
 	}
 	defer r.Close()
 	// rootFS (cmd_show.go) confines every read to the root.
 	cfg, err := compat.NewConfig(v, rootFS{r}, names)
 	if err != nil {
-		return nil, fmt.Errorf("resolve configuration under %s: %w", root, err)
+		return nil, nil, fmt.Errorf("resolve configuration under %s: %w", root, err)
 	}
-	return cfg, nil
+	if err := checkJailNames(g, cfg, v, names); err != nil {
+		return nil, nil, err
+	}
+	return cfg, v, nil
 }
 
 // runRC handles every rc.d verb (with its prefix) and, as rc.subr does,
 // answers any other word with "unknown directive" and the usage line.
 func runRC(ctx context.Context, g *Globals, verb string, args []string) (int, bool) {
 	cfg, err := loadConfig(ctx, g, args)
+	if ue := (*usageError)(nil); errors.As(err, &ue) {
+		// A jail named that nothing defines, not even an id file: a
+		// usage error before anything is done (checkJailNames).
+		return configFailed(g, err), true
+	}
 	inv := compat.ParseInvocation(verb)
 	if err != nil {
 		if inv.Verb != "stop" {

@@ -43,6 +43,9 @@ func adminConfig(ctx context.Context, g *Globals, names []string) (*compat.Confi
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := checkJailNames(g, cfg, v, names); err != nil {
+		return nil, nil, err
+	}
 	for _, w := range cfg.Warnings {
 		g.Warnf("%s", w)
 	}
@@ -92,8 +95,7 @@ func loadAdminVerb(ctx context.Context, g *Globals, verb string, args []string) 
 	}
 	cfg, vars, err := adminConfig(ctx, g, names)
 	if err != nil {
-		g.Errorf("%v", err)
-		return adminVerb{}, 1
+		return adminVerb{}, configFailed(g, err)
 	}
 	return adminVerb{json: asJSON, names: names, cfg: cfg, vars: vars}, 0
 }
