@@ -102,7 +102,11 @@ func cfRunCase(t *testing.T, dir string) {
 	for i, line := range strings.Split(strings.TrimSpace(string(argsText)), "\n") {
 		n := i + 1
 		args := strings.Fields(line)
-		base := []string{"-R", c.root, "-b", "command"}
+		// --name: the cases are the 8.x script's behaviour, which rcjail
+		// keeps when run as /etc/rc.d/jail (every word after the verb is a
+		// jail, an unknown verb is "unknown directive"); rcjail's own
+		// stricter command line is tested in testdata/script.
+		base := []string{"-R", c.root, "-b", "command", "--name", "rcjail"}
 
 		// -n first, from the same state: it changes nothing, and prints
 		// the commands the real run then runs.
