@@ -152,7 +152,7 @@ func (r *Runner) status(ctx context.Context, names []string) int {
 			running, err = r.X.JailRunning(ctx, jid)
 		}
 		if err != nil {
-			r.warnf("jail %s: %v", n, err)
+			r.warnf("%v", inJail(n, err))
 		}
 		if running {
 			r.out(fmt.Sprintf("jail %s is running as jid %s.\n", n, jid))
@@ -246,14 +246,14 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 		jid, ok, err := r.X.ReadIDFile(ctx, idf)
 		if err != nil {
 			r.cannotStart(n)
-			r.errorf("jail %s: %v", n, err)
+			r.errorf("%v", inJail(n, err))
 			return false
 		}
 		if ok && jid != "" {
 			running, err := r.X.JailRunning(ctx, jid)
 			if err != nil {
 				r.cannotStart(n)
-				r.errorf("jail %s: %v", n, err)
+				r.errorf("%v", inJail(n, err))
 				return false
 			}
 			if running {
@@ -269,7 +269,7 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 		m, err := r.X.Mounted(ctx, path.Join(j.RootDir, "dev"), FSDevfs)
 		if err != nil {
 			r.cannotStart(n)
-			r.errorf("jail %s: %v", n, err)
+			r.errorf("%v", inJail(n, err))
 			return false
 		}
 		facts.DevfsMounted = m
@@ -287,7 +287,7 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 			r.errorf("%v", err)
 		}
 		for _, e := range r.rollback(ctx, undo) {
-			r.errorf("%v", e)
+			r.errorf("%v", inJail(n, e))
 		}
 		return false
 	}
@@ -299,9 +299,13 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 		}
 		if err != nil {
 			if sj, ok := s.(StartJail); ok {
-				return fail(fmt.Errorf("start jail %s: %s: %w", n, strings.Join(JailArgv(sj), " "), err), res.Output)
+				argv := strings.Join(JailArgv(sj), " ")
+				if NamesJail(err.Error(), n) {
+					return fail(fmt.Errorf("%s: %w", argv, err), res.Output)
+				}
+				return fail(fmt.Errorf("start jail %s: %s: %w", n, argv, err), res.Output)
 			}
-			return fail(fmt.Errorf("start jail %s: %w", n, err), nil)
+			return fail(inJail(n, err), nil)
 		}
 		switch s := s.(type) {
 		case Mkdir:
@@ -387,7 +391,7 @@ func (r *Runner) withRules(j *Jail, steps []Step) []Step {
 func (r *Runner) lock(ctx context.Context, j *Jail) error {
 	if l, ok := r.X.(Locker); ok {
 		if err := l.LockJail(ctx, j.Name); err != nil {
-			return fmt.Errorf("jail %s: %w", j.Name, err)
+			return inJail(j.Name, err)
 		}
 	}
 	return nil
@@ -451,7 +455,7 @@ func (r *Runner) stopOne(ctx context.Context, n string) bool {
 	if j.JailConfFile == "" {
 		jid, ok, err := r.X.ReadIDFile(ctx, IDFile(j))
 		if err != nil {
-			r.errorf("jail %s: %v", n, err)
+			r.errorf("%v", inJail(n, err))
 			return false
 		}
 		if !ok {
@@ -460,7 +464,7 @@ func (r *Runner) stopOne(ctx context.Context, n string) bool {
 			ok := true
 			for _, s := range PlanStop(j, StopFacts{}) {
 				if err := r.applyGuarded(ctx, s); err != nil {
-					r.warnf("jail %s: %v", n, err)
+					r.warnf("%v", inJail(n, err))
 					ok = false
 				}
 			}
@@ -470,7 +474,7 @@ func (r *Runner) stopOne(ctx context.Context, n string) bool {
 		if jid != "" {
 			f.Running, err = r.X.JailRunning(ctx, jid)
 			if err != nil {
-				r.errorf("jail %s: %v", n, err)
+				r.errorf("%v", inJail(n, err))
 				return false
 			}
 		}
@@ -506,10 +510,10 @@ func (r *Runner) applyStop(ctx context.Context, j *Jail, steps []Step, jid strin
 				hook = true
 			}
 			if hook {
-				r.warnf("jail %s: %v", n, err)
+				r.warnf("%v", inJail(n, err))
 				continue
 			}
-			r.errorf("jail %s: %v", n, err)
+			r.errorf("%v", inJail(n, err))
 			ok = false
 		}
 	}
@@ -531,3 +535,33 @@ func SplitJailOutput(out []byte) (jid string, rest []byte) {
 
 // ErrJailFailed is wrapped by executors when jail(8) itself failed.
 var ErrJailFailed = errors.New("jail(8) failed")
+
+// inJail names jail n in err once (issue 10 item 13: one jail name per
+// message, each layer adding only what its caller does not know). The
+// executors name the jail of a step in their errors (the step carries it);
+// queries (id file, jls, df) do not, and the runner adds it.
+func inJail(n string, err error) error {
+	if NamesJail(err.Error(), n) {
+		return err
+	}
+	return fmt.Errorf("jail %s: %w", n, err)
+}
+
+// NamesJail reports whether msg already names jail n: "jail n" or
+// `jail "n"` followed by the end or a character no jail name ends with
+// here (":", " ", ",", ")", ";").
+func NamesJail(msg, n string) bool {
+	for _, w := range []string{"jail " + n, `jail "` + n + `"`} {
+		for rest := msg; ; {
+			i := strings.Index(rest, w)
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(w):]
+			if rest == "" || strings.IndexByte(": ,);", rest[0]) >= 0 {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -713,3 +713,20 @@ func TestDryRunChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestNamesJailOnce: the runner names the jail only when the executor's
+// error does not (issue 10 item 13: `jail t1: jail t1: remove …`).
+func TestNamesJailOnce(t *testing.T) {
+	for _, c := range []struct{ msg, want string }{
+		{"jail t1: remove /var/run/jail_t1.id: not a directory", "jail t1: remove /var/run/jail_t1.id: not a directory"},
+		{"mount point of jail t1: check /j/lib: a symlink", "mount point of jail t1: check /j/lib: a symlink"},
+		{"run umount -f /j/t1/dev: exit status 1", "jail t1: run umount -f /j/t1/dev: exit status 1"},
+		{"jail t10: busy", "jail t1: jail t10: busy"}, // another jail's name is not this one's
+		{`cannot start jail "t1"`, `cannot start jail "t1"`},
+		{"kill jail t1", "kill jail t1"},
+	} {
+		if got := inJail("t1", errors.New(c.msg)).Error(); got != c.want {
+			t.Errorf("inJail(%q) = %q, want %q", c.msg, got, c.want)
+		}
+	}
+}

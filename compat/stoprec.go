@@ -116,7 +116,7 @@ func (r *Runner) stopRecorded(ctx context.Context, n string, cj *Jail) bool {
 	}
 	jid, idOK, err := r.X.ReadIDFile(ctx, IDFile(j))
 	if err != nil {
-		r.errorf("jail %s: %v", n, err)
+		r.errorf("%v", inJail(n, err))
 		return false
 	}
 	rx, recorder := r.X.(Recorder)
@@ -125,7 +125,7 @@ func (r *Runner) stopRecorded(ctx context.Context, n string, cj *Jail) bool {
 		var root string
 		root, hasRec, err = rx.RecordedRoot(ctx, n)
 		if err != nil {
-			r.warnf("jail %s: %v", n, err)
+			r.warnf("%v", inJail(n, err))
 		}
 		if j.RootDir == "" && cleanRoot(root) {
 			j.RootDir = root
@@ -140,7 +140,7 @@ func (r *Runner) stopRecorded(ctx context.Context, n string, cj *Jail) bool {
 		f.IDFile, f.JID = true, jid
 		if jid != "" {
 			if f.Running, err = r.X.JailRunning(ctx, jid); err != nil {
-				r.errorf("jail %s: %v", n, err)
+				r.errorf("%v", inJail(n, err))
 				return false
 			}
 		}
@@ -150,7 +150,7 @@ func (r *Runner) stopRecorded(ctx context.Context, n string, cj *Jail) bool {
 		root, err := kq.JailRoot(ctx, jid)
 		switch {
 		case err != nil:
-			r.warnf("jail %s: %v", n, err)
+			r.warnf("%v", inJail(n, err))
 		case cleanRoot(root):
 			j.RootDir = root
 		}
@@ -162,7 +162,7 @@ func (r *Runner) stopRecorded(ctx context.Context, n string, cj *Jail) bool {
 	if !recorder && kernel && j.RootDir != "" {
 		tbl, err := kq.MountTable(ctx)
 		if err != nil {
-			r.warnf("jail %s: %v", n, err)
+			r.warnf("%v", inJail(n, err))
 		}
 		for i := len(tbl) - 1; i >= 0; i-- {
 			if t := tbl[i].Target; strings.HasPrefix(t, j.RootDir+"/") {
@@ -178,13 +178,13 @@ func (r *Runner) stopRecorded(ctx context.Context, n string, cj *Jail) bool {
 		r.out(" cannot stop jail " + n + ". No jail id in /var/run\n")
 		for _, s := range unmounts {
 			if err := r.applyGuarded(ctx, s); err != nil {
-				r.warnf("jail %s: %v", n, err)
+				r.warnf("%v", inJail(n, err))
 				ok = false
 			}
 		}
 		if hasRec {
 			if err := rx.FinishStop(ctx, n); err != nil {
-				r.warnf("jail %s: %v", n, err)
+				r.warnf("%v", inJail(n, err))
 				ok = false
 			}
 		}
