@@ -173,8 +173,13 @@ func (b *builder) warn(msg string) {
 
 // fail refuses jail j because of setting s.
 func (b *builder) fail(j *Jail, s Setting, msg string) {
+	val := s.Value
+	if s.Written != "" {
+		// The offending value as the administrator wrote it.
+		val = s.Written
+	}
 	j.Errors = append(j.Errors, &ConfigError{
-		Jail: j.Name, Var: s.Var, Value: s.Value, File: s.File, Line: s.Line,
+		Jail: j.Name, Var: s.Var, Value: val, File: s.File, Line: s.Line,
 		Default: s.Default, Msg: msg,
 	})
 }
@@ -194,7 +199,11 @@ func (b *builder) jail(name string) *Jail {
 	r := b.r
 	jv := j.JV
 
-	rootS := b.record(j, r.perJail(jv, "rootdir"))
+	rootS := r.perJail(jv, "rootdir")
+	if rootdirProblem(rootS.Value) == "" && rootS.Value != "" {
+		rootS = cleaned(rootS)
+	}
+	b.record(j, rootS)
 	hostS := b.record(j, r.perJail(jv, "hostname"))
 	j.Hostname = hostS.Value
 	rootOK := false
@@ -269,8 +278,13 @@ func (b *builder) jail(name string) *Jail {
 	} else {
 		j.Flags = w
 	}
-	logS := b.record(j, r.both(jv, "consolelog", "/var/log/jail_"+j.J+"_console.log"))
-	if msg := hostPathProblem(logS.Value, "console log"); msg != "" {
+	logS := r.both(jv, "consolelog", "/var/log/jail_"+j.J+"_console.log")
+	msg := hostPathProblem(logS.Value, "console log")
+	if msg == "" {
+		logS = cleaned(logS)
+	}
+	b.record(j, logS)
+	if msg != "" {
 		b.fail(j, logS, msg)
 	} else if rootOK && within(logS.Value, j.RootDir) {
 		// SA-07:01: inside the jail root, the jail's root user can replace
@@ -291,7 +305,11 @@ func (b *builder) jail(name string) *Jail {
 	}
 
 	j.MountEnable = b.yes(b.record(j, r.both(jv, "mount_enable", "NO")))
-	fstabS := b.record(j, r.both(jv, "fstab", "/etc/fstab."+j.J))
+	fstabS := r.both(jv, "fstab", "/etc/fstab."+j.J)
+	if hostPathProblem(fstabS.Value, "fstab") == "" {
+		fstabS = cleaned(fstabS)
+	}
+	b.record(j, fstabS)
 	j.Fstab = fstabS.Value
 	if j.MountEnable {
 		b.fstab(j, fstabS, rootOK)
@@ -430,7 +448,11 @@ func (b *builder) fstab(j *Jail, s Setting, rootOK bool) {
 func (b *builder) skel(j *Jail, rootOK bool) {
 	r, jv := b.r, j.JV
 	enS := b.record(j, r.both(jv, "skel_enable", "NO"))
-	rootS := b.record(j, r.both(jv, "skel_root", "/"))
+	rootS := r.both(jv, "skel_root", "/")
+	if hostPathProblem(rootS.Value, "skel_root") == "" {
+		rootS = cleaned(rootS)
+	}
+	b.record(j, rootS)
 	// skel_root, skel_mode and skel_basedir keep "" = default: an empty
 	// skel_root is "/" to the patched script's "${_skel_root}/${entry}"
 	// anyway, and the other two are rcjail's own.

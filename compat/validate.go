@@ -26,10 +26,13 @@ func controlChar(s string) (string, bool) {
 const shellSpecial = " \t\"'`$;&|<>()*?[]\\#~!{}"
 
 // rootdirProblem checks jail_<jv>_rootdir (security.md §4.1 rows 1–3). Each
-// case has its own message. An unclean spelling such as /jails//www is
-// refused, not cleaned: mount-table and string-prefix comparisons (jail(8)'s
-// own symlink check among them) would treat the two spellings as different
-// directories, and every later step must use the one canonical path.
+// case has its own message. An unclean spelling (/jails//www/, /jails/./www)
+// is not a problem: the kernel and mount(8) accept it, so the caller cleans
+// it lexically and uses only the clean form from then on (SPEC §3.1), which
+// keeps mount-table and string-prefix comparisons (jail(8)'s own symlink
+// check among them) on one canonical path. A ".." component is refused: it
+// cannot be cleaned lexically without changing its meaning when a component
+// before it is a symlink.
 func rootdirProblem(v string) string {
 	if c, ok := controlChar(v); ok {
 		return fmt.Sprintf("root directory contains control character %q", c)
@@ -39,21 +42,42 @@ func rootdirProblem(v string) string {
 		// against whatever directory rcjail runs in.
 		return "root directory is not an absolute path"
 	}
-	if path.Clean(v) == "/" {
+	if hasDotDot(v) {
+		return "root directory has a \"..\" component"
+	}
+	clean := path.Clean(v)
+	if clean == "/" {
 		// Skeleton entries, devfs, procfs would be mounted over the host's
 		// own /bin, /dev, /proc.
 		return "root directory is the host's / (" + v + " names /)"
 	}
-	if path.Clean(v) != v {
-		return fmt.Sprintf("root directory is not a clean path (write %s): two spellings of one directory defeat path comparisons", path.Clean(v))
-	}
 	if i := strings.IndexAny(v, shellSpecial); i >= 0 {
 		return fmt.Sprintf("root directory contains %q, which a shell would interpret", v[i:i+1])
 	}
-	if len(v) > maxPath {
+	if len(clean) > maxPath {
 		return "root directory is longer than the mount path limit"
 	}
 	return ""
+}
+
+// hasDotDot reports whether p has a ".." component.
+func hasDotDot(p string) bool {
+	for _, c := range strings.Split(p, "/") {
+		if c == ".." {
+			return true
+		}
+	}
+	return false
+}
+
+// cleaned returns s with its value cleaned lexically (path.Clean) and the
+// value as written kept in Written when the two differ (SPEC §3.1: cleaned
+// before any use, shown as written and as cleaned).
+func cleaned(s Setting) Setting {
+	if c := path.Clean(s.Value); s.Value != "" && c != s.Value {
+		s.Written, s.Value = s.Value, c
+	}
+	return s
 }
 
 // hostnameProblem checks jail_<jv>_hostname. jail(8) accepts nearly anything,
@@ -84,7 +108,9 @@ func within(p, dir string) bool {
 }
 
 // hostPathProblem checks a host path knob (fstab, consolelog, skel_root):
-// absolute, clean, no control characters.
+// absolute, no ".." component, no control characters. An unclean spelling
+// is cleaned by the caller ([cleaned]); the length is checked on the clean
+// form.
 func hostPathProblem(v, what string) string {
 	if c, ok := controlChar(v); ok {
 		return fmt.Sprintf("%s contains control character %q", what, c)
@@ -92,10 +118,10 @@ func hostPathProblem(v, what string) string {
 	if !strings.HasPrefix(v, "/") {
 		return what + " is not an absolute path"
 	}
-	if path.Clean(v) != v {
-		return fmt.Sprintf("%s is not a clean path (write %s)", what, path.Clean(v))
+	if hasDotDot(v) {
+		return what + " has a \"..\" component"
 	}
-	if len(v) > maxPath {
+	if len(path.Clean(v)) > maxPath {
 		return what + " is longer than the mount path limit"
 	}
 	return ""

@@ -20,9 +20,8 @@ func TestRootdirHostnameErrors(t *testing.T) {
 		{[]string{"jail_www_rootdir=/"}, `/etc/rc.conf:6: jail www: jail_www_rootdir="/": root directory is the host's / (/ names /)`},
 		{[]string{"jail_www_rootdir=//"}, `/etc/rc.conf:6: jail www: jail_www_rootdir="//": root directory is the host's / (// names /)`},
 		{[]string{"jail_www_rootdir=/./"}, `/etc/rc.conf:6: jail www: jail_www_rootdir="/./": root directory is the host's / (/./ names /)`},
-		{[]string{"jail_www_rootdir=/usr/.."}, `/etc/rc.conf:6: jail www: jail_www_rootdir="/usr/..": root directory is the host's / (/usr/.. names /)`},
-		{[]string{"jail_www_rootdir=/jails//www"}, `/etc/rc.conf:6: jail www: jail_www_rootdir="/jails//www": root directory is not a clean path (write /jails/www): two spellings of one directory defeat path comparisons`},
-		{[]string{"jail_www_rootdir=/jails/www/"}, `/etc/rc.conf:6: jail www: jail_www_rootdir="/jails/www/": root directory is not a clean path (write /jails/www): two spellings of one directory defeat path comparisons`},
+		{[]string{"jail_www_rootdir=/usr/.."}, `/etc/rc.conf:6: jail www: jail_www_rootdir="/usr/..": root directory has a ".." component`},
+		{[]string{"jail_www_rootdir=/jails/x/../www"}, `/etc/rc.conf:6: jail www: jail_www_rootdir="/jails/x/../www": root directory has a ".." component`},
 		{[]string{"jail_www_rootdir=/jails/w\nw"}, `/etc/rc.conf:6: jail www: jail_www_rootdir="/jails/w\nw": root directory contains control character "\n"`},
 		{[]string{"jail_www_rootdir=/jails/w w"}, `/etc/rc.conf:6: jail www: jail_www_rootdir="/jails/w w": root directory contains " ", which a shell would interpret`},
 		{[]string{"jail_www_rootdir=/jails/$(id)"}, `/etc/rc.conf:6: jail www: jail_www_rootdir="/jails/$(id)": root directory contains "$", which a shell would interpret`},
@@ -53,6 +52,46 @@ func TestRootdirHostnameErrors(t *testing.T) {
 		if d := cmp.Diff([]string{tc.want}, errStrings(j)); d != "" {
 			t.Errorf("%q (-want +got)\n%s", tc.assign, d)
 		}
+	}
+}
+
+// Unclean spellings of path knobs are cleaned lexically and used clean,
+// with the written value kept for show (issue 10 item 2, SPEC §3.1).
+func TestUncleanPathsCleaned(t *testing.T) {
+	fsys := mapFS{"/etc/fstab.www": "/data /jails/www/usr/ports/ nullfs ro\n/db /jails//www/./var/db nullfs rw\n"}
+	v := with("jail_www_rootdir=/jails//www/", "jail_www_mount_enable=YES", "jail_www_fstab=/etc//fstab.www",
+		"jail_www_consolelog=/var/log/./www.log", "jail_skel_enable=YES", "jail_skel_root=/usr/skel/", "jail_skel_romounts=bin/ usr//lib")
+	j := mustConfig(t, v, fsys).Jails["www"]
+	if len(j.Errors) != 0 {
+		t.Fatalf("refused: %q", errStrings(j))
+	}
+	if j.RootDir != "/jails/www" || j.Fstab != "/etc/fstab.www" || j.ConsoleLog != "/var/log/www.log" || j.Skel.Root != "/usr/skel" {
+		t.Errorf("not cleaned: root %q fstab %q log %q skel %q", j.RootDir, j.Fstab, j.ConsoleLog, j.Skel.Root)
+	}
+	var mps []string
+	for _, e := range j.FstabEntries {
+		mps = append(mps, e.MountPoint)
+	}
+	if d := cmp.Diff([]string{"/jails/www/usr/ports", "/jails/www/var/db"}, mps); d != "" {
+		t.Errorf("fstab mount points (-want +got)\n%s", d)
+	}
+	if d := cmp.Diff([]string{"bin", "usr/lib"}, j.Skel.RO); d != "" {
+		t.Errorf("skel entries (-want +got)\n%s", d)
+	}
+	written := map[string]string{}
+	for _, s := range j.Settings {
+		if s.Written != "" {
+			written[s.Knob] = s.Written + " -> " + s.Value
+		}
+	}
+	want := map[string]string{
+		"rootdir":    "/jails//www/ -> /jails/www",
+		"fstab":      "/etc//fstab.www -> /etc/fstab.www",
+		"consolelog": "/var/log/./www.log -> /var/log/www.log",
+		"skel_root":  "/usr/skel/ -> /usr/skel",
+	}
+	if d := cmp.Diff(want, written); d != "" {
+		t.Errorf("written values (-want +got)\n%s", d)
 	}
 }
 

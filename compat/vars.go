@@ -14,6 +14,9 @@ type Setting struct {
 	Line  int
 	// Default is true when no variable was set and the built-in default applies.
 	Default bool
+	// Written is the value as written when Value is its lexically cleaned
+	// form and the two differ ("/jails//www/" for "/jails/www"); "" otherwise.
+	Written string
 	// SetEmpty is true when Var is set to "" and that empty value is used
 	// (a knob whose default comes from defaults/rc.conf, set to "" over it).
 	SetEmpty bool

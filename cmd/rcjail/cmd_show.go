@@ -123,6 +123,9 @@ type showSetting struct {
 	File    string `json:"file,omitempty"`
 	Line    int    `json:"line,omitempty"`
 	Default bool   `json:"default,omitempty"`
+	// Written is the value as written when Value is its lexically cleaned
+	// form (SPEC §3.1: "/jails//www/" is used as "/jails/www").
+	Written string `json:"written,omitempty"`
 }
 
 type showJail struct {
@@ -180,7 +183,7 @@ func runShow(ctx context.Context, g *Globals, args []string) int {
 		for _, s := range cfg.Describe(name) {
 			sj.Settings = append(sj.Settings, showSetting{
 				Knob: s.Knob, Var: s.Var, Value: s.Value, Where: s.Where(),
-				File: s.File, Line: s.Line, Default: s.Default,
+				File: s.File, Line: s.Line, Default: s.Default, Written: s.Written,
 			})
 		}
 		sj.Notes = compat.Choices(j)
@@ -223,7 +226,11 @@ func writeShowText(w io.Writer, out showOutput) {
 			if (s.File != "" || s.Where == "set") && s.Var != s.Knob {
 				where += " (" + s.Var + ")"
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Knob, where, strconv.Quote(s.Value))
+			val := strconv.Quote(s.Value)
+			if s.Written != "" {
+				val += " (written " + strconv.Quote(s.Written) + ")"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Knob, where, val)
 		}
 	}
 	block("host", out.Host)

@@ -46,7 +46,12 @@ _fails() {
 	[ "$(head -n 1 "$_f")" = "$(_last "$@")" ]
 }
 
-_addmount() { printf '%s %s\n' "$1" "$2" >>"$_st/mounts"; }
+# _addmount FSTYPE TARGET: the kernel names a mount by the clean path
+# (mount(8) realpaths it), so "/j//www/./usr/" is recorded as "/j/www/usr".
+_addmount() {
+	_c=$(printf '%s\n' "$2" | sed -e 's#//*#/#g' -e 's#/\./#/#g' -e 's#/\./#/#g' -e 's#/\.$##' -e 's#\(.\)/$#\1#')
+	printf '%s %s\n' "$1" "$_c" >>"$_st/mounts"
+}
 
 # _delmount TARGET: remove the last mount on TARGET; fail if none.
 _delmount() {
