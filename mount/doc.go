@@ -150,8 +150,13 @@
 //     a mount someone put there first is refused, never stacked on.
 //   - vn_path_to_global_path (vfs_cache.c) turns "." into the vnode's global
 //     path (vn_fullpath_global) for f_mntonname, then looks fspath (".") up
-//     again and refuses (ENOENT) if it no longer names the same vnode.
-//     vfs_domount_first then mounts on the vnode itself.
+//     again and refuses (ENOENT) if it no longer names the same vnode (with
+//     ".", when something was mounted on the directory meanwhile).
+//     vfs_domount_first then mounts on the vnode itself. A rename of the
+//     directory (or of one above it) between the walk and the mount shows
+//     as a global path other than Root/Target, which the check below
+//     catches; one after the mount leaves f_mntonname stale, which is why
+//     stop goes by fsid.
 //
 // The new mount is then found through the held directory (a lookup of "."
 // through it crosses into the mount on it; if a kernel does not cross there,
