@@ -304,3 +304,43 @@ func TestStateThroughVarRunLink(t *testing.T) {
 		t.Fatal("wrote through a symlinked id file")
 	}
 }
+
+// TestKernelQueries: a stop whose configuration no longer names the jail's
+// root asks `jls -j JID path`, and the mount table comes from `mount -p`
+// (fstab format; octal escapes for blanks undone), in mount order.
+func TestKernelQueries(t *testing.T) {
+	ctx := context.Background()
+	state, trace := withStubs(t)
+	if err := os.MkdirAll(filepath.Join(state, "roots"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string]string{
+		"jails":   "7\n",
+		"roots/7": "/jails/www\n",
+		"mounts":  "nullfs /jails/www/usr/ports\ndevfs /jails/www/dev\nnullfs /jails/www/my\\040dir\n",
+	} {
+		if err := os.WriteFile(filepath.Join(state, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x := New("/")
+	if root, err := x.JailRoot(ctx, "7"); err != nil || root != "/jails/www" {
+		t.Errorf("JailRoot = %q, %v", root, err)
+	}
+	if _, err := x.JailRoot(ctx, "8"); err == nil {
+		t.Error("JailRoot of a jid that does not run succeeded")
+	}
+	tbl, err := x.MountTable(ctx)
+	want := []compat.MountEntry{{"nullfs", "/jails/www/usr/ports"}, {"devfs", "/jails/www/dev"}, {"nullfs", "/jails/www/my dir"}}
+	if err != nil || len(tbl) != len(want) {
+		t.Fatalf("MountTable = %v, %v; want %v", tbl, err, want)
+	}
+	for i := range want {
+		if tbl[i] != want[i] {
+			t.Errorf("entry %d = %v, want %v", i, tbl[i], want[i])
+		}
+	}
+	if got := trace(); got != "jls -j 7 path\njls -j 8 path\nmount -p\n" {
+		t.Errorf("trace:\n%s", got)
+	}
+}
