@@ -331,7 +331,7 @@ func TestKernelQueries(t *testing.T) {
 		t.Error("JailRoot of a jid that does not run succeeded")
 	}
 	tbl, err := x.MountTable(ctx)
-	want := []compat.MountEntry{{"nullfs", "/jails/www/usr/ports"}, {"devfs", "/jails/www/dev"}, {"nullfs", "/jails/www/my dir"}}
+	want := []compat.MountEntry{{FSType: "nullfs", Target: "/jails/www/usr/ports"}, {FSType: "devfs", Target: "/jails/www/dev"}, {FSType: "nullfs", Target: "/jails/www/my dir"}}
 	if err != nil || len(tbl) != len(want) {
 		t.Fatalf("MountTable = %v, %v; want %v", tbl, err, want)
 	}
