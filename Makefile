@@ -10,7 +10,7 @@
 GO        ?= go
 PREFIX    ?= /usr/local
 DESTDIR   ?=
-BIN       ?= bin/rcjail
+BIN       = bin/rcjail
 # Empty: taken from git at build time (git describe / rev-parse), else
 # "dev" / "unknown".
 VERSION   ?=
