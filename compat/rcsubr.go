@@ -1,6 +1,9 @@
 package compat
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Invocation is an rc.d argument split the way rc.subr's run_rc_command
 // splits it: an optional prefix (fast, force, one, quiet) and the verb.
@@ -32,13 +35,23 @@ func ParseInvocation(arg string) Invocation {
 	return Invocation{Arg: arg, Verb: arg}
 }
 
+// ModernVerbs are the verbs the modern rc.subr (enable … extracommands) and
+// the modern rc.d/jail (config, console) add; cmd/rcjail runs them. The
+// usage line keeps the 8.x verbs (SPEC §1: 8.x output).
+var ModernVerbs = []string{"enable", "disable", "delete", "enabled", "describe", "extracommands", "config", "console"}
+
+// IsModernVerb reports whether s is one of [ModernVerbs].
+func IsModernVerb(s string) bool { return slices.Contains(ModernVerbs, s) }
+
+// IsRCVerb reports whether s is an rc.d verb rcjail runs (with or without
+// a prefix).
+func IsRCVerb(s string) bool {
+	v := ParseInvocation(s).Verb
+	return isVerb(v)
+}
+
 func isVerb(s string) bool {
-	for _, v := range Verbs {
-		if s == v {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(Verbs, s) || IsModernVerb(s)
 }
 
 // UsageLine is rc.subr's rc_usage line for the program invoked as name.

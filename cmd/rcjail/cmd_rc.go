@@ -57,6 +57,9 @@ func loadConfigVars(ctx context.Context, g *Globals, names []string) (*compat.Co
 // runRC handles every rc.d verb (with its prefix) and, as rc.subr does,
 // answers any other word with "unknown directive" and the usage line.
 func runRC(ctx context.Context, g *Globals, verb string, args []string) (int, bool) {
+	if inv := compat.ParseInvocation(verb); compat.IsModernVerb(inv.Verb) {
+		return runModern(ctx, g, inv, args), true
+	}
 	cfg, err := loadConfig(ctx, g, args)
 	if ue := (*usageError)(nil); errors.As(err, &ue) {
 		// A jail named that nothing defines, not even an id file: a

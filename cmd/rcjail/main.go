@@ -95,6 +95,16 @@ var rcVerbHelp = map[string]string{
 	"restart": "restart [jail ...]   stop, then start",
 	"rcvar":   "rcvar   print the variable that enables the service",
 	"status":  "status [jail ...]   running or not (exit 3 if one is not running)",
+
+	// The modern rc.subr's and rc.d/jail's (cmd_modern.go).
+	"enable":        "enable   set jail_enable=YES in rc.conf (as sysrc)",
+	"disable":       "disable   set jail_enable=NO in rc.conf (as sysrc)",
+	"delete":        "delete   remove jail_enable from the rc.conf files",
+	"enabled":       "enabled   exit 0 if jail_enable is YES, else 1",
+	"describe":      "describe   print the service's description",
+	"extracommands": "extracommands   print the script's extra verbs",
+	"config":        "config [jail ...]   print where each jail's parameters are",
+	"console":       "console jail [command ...]   run the console command in the jail (jexec)",
 }
 
 // exitUsage is the exit status of a command line rcjail cannot take.
@@ -168,7 +178,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			// rcjail's own command line: an option after the verb ("start -n
 			// www") is refused before anything happens, where the script
 			// would have taken "-n" for a jail name and gone on with www.
-			for _, a := range args {
+			for i, a := range args {
+				if compat.ParseInvocation(verb).Verb == "console" && i > 0 {
+					break // the words after the jail are its command
+				}
 				if strings.HasPrefix(a, "-") {
 					fmt.Fprintf(stderr, "%s %s: unknown option %q (rcjail's options go before the verb: rcjail %s %s ...)\n", g.Name, verb, a, a, verb)
 					return exitUsage
@@ -254,7 +267,7 @@ func description(u string) string {
 // isRCInvocation reports whether w is an rc.d verb, with or without its
 // prefix (start, onestart, quietstatus).
 func isRCInvocation(w string) bool {
-	return slices.Contains(compat.Verbs, compat.ParseInvocation(w).Verb)
+	return compat.IsRCVerb(w)
 }
 
 // verbNames is every verb the command line takes, for suggestions.
@@ -263,7 +276,7 @@ func verbNames() []string {
 	for n := range commands {
 		out = append(out, n)
 	}
-	for _, v := range compat.Verbs {
+	for _, v := range append(slices.Clone(compat.Verbs), compat.ModernVerbs...) {
 		out = append(out, v)
 		for _, p := range []string{"fast", "force", "one", "quiet"} {
 			out = append(out, p+v)
@@ -284,6 +297,9 @@ func usage(w io.Writer) {
 		if _, own := commands[v]; own {
 			continue // the richer verb of the same name is listed below
 		}
+		line(rcVerbHelp[v])
+	}
+	for _, v := range compat.ModernVerbs {
 		line(rcVerbHelp[v])
 	}
 	names := make([]string, 0, len(commands))
