@@ -18,6 +18,14 @@ type Origins interface {
 	Origin(name string) (file string, line int, ok bool)
 }
 
+// Unknowns is optionally implemented by a [Vars] that may hold values not
+// known without running something (rcconf under rcjail -R): a jail that
+// needs one is refused, naming the variable and the reason; the others go
+// on.
+type Unknowns interface {
+	Unknown(name string) (why string, ok bool)
+}
+
 // FS reads the few files the configuration names (fstab, devfs.rules), by the
 // path the host sees ("/etc/fstab.www"). The caller confines it to the root.
 type FS interface {

@@ -58,6 +58,11 @@ func NewConfig(v Vars, fsys FS, names []string) (*Config, error) {
 		c.EnableWarning = notSetProperly("jail_enable")
 	}
 	host("jail_list", "")
+	for _, s := range b.r.unknowns {
+		// Which jails there are, or whether the gate opens, is not known
+		// (rcjail -R): jails named on the command line still go on.
+		b.warn(fmt.Sprintf("%s: value unknown without running the rc.conf chain: %s", s.Var, s.Unknown))
+	}
 	c.ParallelStart = b.yes(host("jail_parallel_start", ""))
 	c.ReverseStop = b.yes(host("jail_reverse_stop", ""))
 	c.JailConf = host("jail_conf", "/etc/jail.conf").Value
@@ -190,6 +195,20 @@ func (b *builder) record(j *Jail, s Setting) Setting {
 }
 
 func (b *builder) jail(name string) *Jail {
+	b.r.unknowns = b.r.unknowns[:0]
+	j := b.jailKnobs(name)
+	seen := map[string]bool{}
+	for _, s := range b.r.unknowns {
+		if seen[s.Var] {
+			continue
+		}
+		seen[s.Var] = true
+		b.fail(j, s, "value unknown without running the rc.conf chain: "+s.Unknown)
+	}
+	return j
+}
+
+func (b *builder) jailKnobs(name string) *Jail {
 	j := &Jail{Name: name, DevfsRulesetN: -1}
 	j.J, j.JV = jailNames(name)
 	if msg := nameProblem(name); msg != "" {

@@ -20,12 +20,18 @@ type Setting struct {
 	// SetEmpty is true when Var is set to "" and that empty value is used
 	// (a knob whose default comes from defaults/rc.conf, set to "" over it).
 	SetEmpty bool
+	// Unknown is set (and Value empty) when the variable's value cannot be
+	// known without running something (rcjail -R): the reason, with the
+	// file:line of what would run.
+	Unknown string
 }
 
 // Where says where the value came from: "file:line", "file", "default",
 // "set" (set, origin unknown) or "unset".
 func (s Setting) Where() string {
 	switch {
+	case s.Unknown != "":
+		return "unknown (" + s.Unknown + ")"
 	case s.Default:
 		return "default"
 	case s.File != "" && s.Line > 0:
@@ -41,7 +47,11 @@ func (s Setting) Where() string {
 // resolver reads rc.conf variables with the 8.x rules: empty means unset.
 type resolver struct {
 	v Vars
-	o Origins // nil when v does not know origins
+	o Origins  // nil when v does not know origins
+	u Unknowns // nil when v has no unknown values
+	// unknowns collects every unknown setting read since the builder last
+	// took them (a jail needing one is refused).
+	unknowns []Setting
 }
 
 func newResolver(v Vars) *resolver {
@@ -49,12 +59,28 @@ func newResolver(v Vars) *resolver {
 	if o, ok := v.(Origins); ok {
 		r.o = o
 	}
+	if u, ok := v.(Unknowns); ok {
+		r.u = u
+	}
 	return r
 }
 
 // lookup returns the setting of one variable, or ok=false when it is unset or
-// empty.
+// empty. An unknown value (rcjail -R, something would have to run) counts as
+// set: its Setting carries the reason and no value.
 func (r *resolver) lookup(knob, name string) (Setting, bool) {
+	if r.u != nil {
+		if why, ok := r.u.Unknown(name); ok {
+			s := Setting{Knob: knob, Var: name, Unknown: why}
+			if r.o != nil {
+				if f, l, ok := r.o.Origin(name); ok {
+					s.File, s.Line = f, l
+				}
+			}
+			r.unknowns = append(r.unknowns, s)
+			return s, true
+		}
+	}
 	val, ok := r.v.Get(name)
 	if !ok || val == "" {
 		return Setting{Knob: knob, Var: name}, false
@@ -146,7 +172,7 @@ func (r *resolver) numbered(jv, knob string, first int, global bool) []Setting {
 		} else {
 			s = r.perJail(jv, k)
 		}
-		if s.Value == "" {
+		if s.Value == "" && s.Unknown == "" {
 			return out
 		}
 		out = append(out, s)

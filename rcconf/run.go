@@ -1102,8 +1102,16 @@ func (r *runner) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {
 		// Something in it ran a program or met an unknown: its output
 		// (and so the value being computed) is unknown.
 		what := "command substitution " + nodeText(cs)
+		f, l, _ := r.where(cs.Pos())
+		if r.fastAt.line > 0 {
+			f, l = r.fastAt.file, r.fastAt.line
+		}
 		if len(r.runs) > runs {
-			what += " (" + r.runs[runs].String() + ")"
+			if in := r.runs[runs]; in.file != f || in.line != l {
+				what += " (" + in.String() + ")"
+			} else {
+				what += " (" + in.what + ")"
+			}
 		}
 		u := r.unknownAt(cs.Pos(), what)
 		r.noteTaint(u)

@@ -117,8 +117,8 @@ func TestVarsErrors(t *testing.T) {
 func TestVarsUnknown(t *testing.T) {
 	root := varsRoot(t, "jail_a=1\njail_b=$(uname -r)\njail_c=\"$jail_b.x\"\n")
 	st, out, errs := runVarsCmd(t, "-R", root, "vars")
-	want := "jail_a=1\n# jail_b: unknown (command substitution $(uname -r) (/etc/rc.conf:2: command \"uname -r\") at /etc/rc.conf:2)\n" +
-		"# jail_c: unknown (command substitution $(uname -r) (/etc/rc.conf:2: command \"uname -r\") at /etc/rc.conf:2)\n"
+	want := "jail_a=1\n# jail_b: unknown (command substitution $(uname -r) (command \"uname -r\") at /etc/rc.conf:2)\n" +
+		"# jail_c: unknown (command substitution $(uname -r) (command \"uname -r\") at /etc/rc.conf:2)\n"
 	if st != 0 || out != want || errs != "" {
 		t.Errorf("status %d, stdout\n%s\nwant\n%s\nstderr %q", st, out, want, errs)
 	}
