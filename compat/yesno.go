@@ -19,3 +19,10 @@ func yesNo(v string) (val, ok bool) {
 func notSetProperly(varName string) string {
 	return "$" + varName + " is not set properly - see rc.conf(5)."
 }
+
+// YesNo is checkyesno for callers outside compat (show prints the meaning
+// a value takes): ok is false when the script would warn and take "no".
+func YesNo(v string) (val, ok bool) { return yesNo(v) }
+
+// NotSetProperly is checkyesno's warning for varName.
+func NotSetProperly(varName string) string { return notSetProperly(varName) }

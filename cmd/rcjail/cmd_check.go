@@ -15,16 +15,32 @@ import (
 func init() {
 	register(&command{
 		name:  "check",
-		usage: "check [--strict] [jail ...]   validate the configuration, one verdict per jail (exit 1 on an error; on a warning too with --strict)",
-		opts:  []opt{{name: "strict"}},
+		usage: "check [--strict] [--json] [jail ...]   validate the configuration, one verdict per jail (exit 1 on an error; on a warning too with --strict)",
+		opts:  []opt{{name: "strict"}, {name: "json"}},
 		run:   runCheck,
 	})
 }
 
-// checkJail is what check found for one jail.
+// checkJail is what check found for one jail (and, in --json, its shape:
+// schema 1, jsonout.go).
 type checkJail struct {
-	errs  []string
-	warns []string
+	Name     string   `json:"name"`
+	Jail     string   `json:"jail"`
+	Verdict  string   `json:"verdict"`
+	OK       bool     `json:"ok"` // the verdict counts as a pass (under --strict: no warning either)
+	Errors   []string `json:"errors"`
+	Warnings []string `json:"warnings"`
+}
+
+// checkOutput is check's whole report.
+type checkOutput struct {
+	jsonHeader
+	Strict bool `json:"strict"`
+	OK     bool `json:"ok"` // exit status 0
+	// Warnings concern the whole configuration (checkyesno on a host knob,
+	// a shared writable skeleton directory, a variable of no listed jail).
+	Warnings []string    `json:"warnings"`
+	Jails    []checkJail `json:"jails"`
 }
 
 // runCheck resolves the configuration and reports every problem start would
@@ -38,13 +54,14 @@ type checkJail struct {
 //	jail db: cannot start, 2 errors
 //	jail db: 1 warning, an error under --strict
 //
-// The exit status agrees with the verdicts: 1 when a jail cannot start, a
-// finding concerns the whole run, or (with --strict) anything was warned
-// about; 0 otherwise.
+// The exit status agrees with the verdicts: 1 when a jail cannot start or
+// (with --strict) anything was warned about; 0 otherwise. --json prints the
+// same report as one JSON document on stdout, and nothing on stderr.
 func runCheck(ctx context.Context, g *Globals, args []string) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(g.Stderr)
 	strict := fs.Bool("strict", false, "warnings are errors")
+	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -53,75 +70,80 @@ func runCheck(ctx context.Context, g *Globals, args []string) int {
 	if err != nil {
 		return configFailed(g, err)
 	}
+	out := checkReport(cfg, compat.Lint(v, v.Names(), names), *strict)
+	st := 0
+	if !out.OK {
+		st = 1
+	}
+	if *asJSON {
+		return max(st, writeJSON(g, out))
+	}
 	warnf := g.Warnf
 	if *strict {
 		warnf = g.Errorf
 	}
-	st := 0
-	warned := func() {
-		if *strict {
-			st = 1
-		}
+	for _, w := range out.Warnings {
+		warnf("%s", w)
 	}
+	for _, j := range out.Jails {
+		for _, e := range j.Errors {
+			g.Errorf("%s", e)
+		}
+		for _, w := range j.Warnings {
+			warnf("%s", w)
+		}
+		fmt.Fprintf(g.Stdout, "jail %s: %s\n", printable(j.Name), j.Verdict)
+	}
+	return st
+}
 
+// checkReport gathers every finding of check by jail.
+func checkReport(cfg *compat.Config, lint []compat.LintFinding, strict bool) checkOutput {
+	out := checkOutput{jsonHeader: header("check"), Strict: strict, OK: true, Warnings: []string{}, Jails: []checkJail{}}
 	per := map[string]*checkJail{}
 	var order []string
 	for _, n := range cfg.List {
 		if per[n] == nil {
-			per[n] = &checkJail{}
+			per[n] = &checkJail{Name: n, Jail: cfg.Jails[n].J, Errors: []string{}, Warnings: []string{}}
 			order = append(order, n) // jail_list="www www" is one jail
 		}
 	}
-	// Findings of the whole configuration (checkyesno on a host knob, a
-	// shared writable skeleton directory, a typo naming no listed jail).
-	for _, w := range cfg.Warnings {
-		warnf("%s", w)
-		warned()
-	}
-	for _, f := range compat.Lint(v, v.Names(), names) {
+	out.Warnings = append(out.Warnings, cfg.Warnings...)
+	for _, f := range lint {
 		if c := per[f.Jail]; c != nil {
-			c.warns = append(c.warns, f.String())
-			continue
-		}
-		warnf("%s", f)
-		warned()
-	}
-	for _, f := range checkSkeletons(cfg) {
-		c := per[f.Jail]
-		if c == nil {
-			continue
-		}
-		if f.Warning {
-			c.warns = append(c.warns, f.String())
+			c.Warnings = append(c.Warnings, f.String())
 		} else {
-			c.errs = append(c.errs, f.String())
+			out.Warnings = append(out.Warnings, f.String())
 		}
+	}
+	skel := map[string][]string{} // errors first, then warnings, by jail
+	for _, f := range checkSkeletons(cfg) {
+		if c := per[f.Jail]; c != nil && f.Warning {
+			c.Warnings = append(c.Warnings, f.String())
+		} else if c != nil {
+			skel[f.Jail] = append(skel[f.Jail], f.String())
+		}
+	}
+	if strict && len(out.Warnings) > 0 {
+		out.OK = false
 	}
 	for _, n := range order {
 		j, c := cfg.Jails[n], per[n]
-		var errs []string
 		for _, e := range j.Errors {
-			errs = append(errs, e.Error())
+			c.Errors = append(c.Errors, e.Error())
 		}
 		if e := rootdirMissing(j); e != nil {
-			errs = append(errs, e.Error())
+			c.Errors = append(c.Errors, e.Error())
 		}
-		errs = append(errs, c.errs...)
-		for _, e := range errs {
-			g.Errorf("%s", e)
+		c.Errors = append(c.Errors, skel[n]...)
+		c.Verdict = verdict(len(c.Errors), len(c.Warnings), strict)
+		c.OK = len(c.Errors) == 0 && !(strict && len(c.Warnings) > 0)
+		if !c.OK {
+			out.OK = false
 		}
-		for _, w := range c.warns {
-			warnf("%s", w)
-		}
-		fmt.Fprintf(g.Stdout, "jail %s: %s\n", printable(n), verdict(len(errs), len(c.warns), *strict))
-		if len(errs) > 0 {
-			st = 1
-		}
-		if len(c.warns) > 0 {
-			warned()
-		}
+		out.Jails = append(out.Jails, *c)
 	}
-	return st
+	return out
 }
 
 // verdict is one jail's line of check.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -114,7 +113,7 @@ var hostKnobs = []struct{ name, def string }{
 	{"rcjail_backend", ""}, // filled in by backendChoice: -b, rc.conf or the system's default
 }
 
-// showSetting is one line of show's output.
+// showSetting is one line of show's output (schema 1, jsonout.go).
 type showSetting struct {
 	Knob    string `json:"knob"`
 	Var     string `json:"var"`
@@ -126,6 +125,34 @@ type showSetting struct {
 	// Written is the value as written when Value is its lexically cleaned
 	// form (SPEC §3.1: "/jails//www/" is used as "/jails/www").
 	Written string `json:"written,omitempty"`
+	// Effective is what a yes/no knob means ("YES" or "NO") when it is set:
+	// checkyesno takes "yes please" as NO, with Warning.
+	Effective string `json:"effective,omitempty"`
+	Warning   string `json:"warning,omitempty"`
+}
+
+// yesNoKnobs are the knobs checkyesno reads besides every *_enable.
+var yesNoKnobs = map[string]bool{
+	"jail_parallel_start": true, "jail_reverse_stop": true,
+	"jail_set_hostname_allow": true, "jail_socket_unixiproute_only": true, "jail_sysvipc_allow": true,
+	"set_hostname_allow": true, "socket_unixiproute_only": true, "sysvipc_allow": true,
+}
+
+// withEffective fills in what a set yes/no knob means, as checkyesno reads
+// it (issue 16: "yes please" was shown as if it were set).
+func withEffective(s showSetting) showSetting {
+	if s.Value == "" || !(strings.HasSuffix(s.Knob, "_enable") || yesNoKnobs[s.Knob]) {
+		return s
+	}
+	val, ok := compat.YesNo(s.Value)
+	s.Effective = "NO"
+	if val {
+		s.Effective = "YES"
+	}
+	if !ok {
+		s.Warning = compat.NotSetProperly(s.Var)
+	}
+	return s
 }
 
 type showJail struct {
@@ -139,6 +166,7 @@ type showJail struct {
 }
 
 type showOutput struct {
+	jsonHeader
 	Host  []showSetting `json:"host"`
 	Jails []showJail    `json:"jails"`
 }
@@ -149,7 +177,7 @@ func runShow(ctx context.Context, g *Globals, args []string) int {
 		return code
 	}
 	cfg := a.cfg
-	var out showOutput
+	out := showOutput{jsonHeader: header("show")}
 	for _, k := range hostKnobs {
 		s := showSetting{Knob: k.name, Var: k.name}
 		if v, ok := a.vars.Lookup(k.name); ok && v.Value != "" {
@@ -174,17 +202,17 @@ func runShow(ctx context.Context, g *Globals, args []string) int {
 				s.File, s.Line = "", 0
 			}
 		}
-		out.Host = append(out.Host, s)
+		out.Host = append(out.Host, withEffective(s))
 	}
 	status := 0
 	for _, name := range cfg.List {
 		j := cfg.Jails[name]
 		sj := showJail{Name: name, Jail: j.J, Settings: []showSetting{}}
 		for _, s := range cfg.Describe(name) {
-			sj.Settings = append(sj.Settings, showSetting{
+			sj.Settings = append(sj.Settings, withEffective(showSetting{
 				Knob: s.Knob, Var: s.Var, Value: s.Value, Where: s.Where(),
 				File: s.File, Line: s.Line, Default: s.Default, Written: s.Written,
-			})
+			}))
 		}
 		sj.Notes = compat.Choices(j)
 		for _, e := range j.Errors {
@@ -197,13 +225,7 @@ func runShow(ctx context.Context, g *Globals, args []string) int {
 		if out.Jails == nil {
 			out.Jails = []showJail{}
 		}
-		enc := json.NewEncoder(g.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
-			g.Errorf("write JSON: %v", err)
-			return 1
-		}
-		return status
+		return max(status, writeJSON(g, out))
 	}
 	writeShowText(g.Stdout, out)
 	for _, j := range out.Jails {
@@ -230,7 +252,15 @@ func writeShowText(w io.Writer, out showOutput) {
 			if s.Written != "" {
 				val += " (written " + strconv.Quote(s.Written) + ")"
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Knob, where, val)
+			meaning := ""
+			switch {
+			case s.Warning != "":
+				// What the script does with it, beside what was written.
+				meaning = "\t-> " + s.Effective + " (" + s.Warning + ")"
+			case s.Effective != "" && s.Value != s.Effective:
+				meaning = "\t-> " + s.Effective
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s%s\n", s.Knob, where, val, meaning)
 		}
 	}
 	block("host", out.Host)

@@ -91,13 +91,11 @@ func statusReport(g *Globals, cfg *compat.Config, names []string, asJSON bool) i
 		if all == nil {
 			all = []jailStatus{}
 		}
-		enc := json.NewEncoder(g.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(struct {
+		if c := writeJSON(g, struct {
+			jsonHeader
 			Jails []jailStatus `json:"jails"`
-		}{all}); err != nil {
-			g.Errorf("write JSON: %v", err)
-			return 1
+		}{header("status"), all}); c != 0 {
+			return c
 		}
 		return st
 	}

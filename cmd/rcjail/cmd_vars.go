@@ -20,11 +20,12 @@ func init() {
 	})
 }
 
-// varOut is one variable in vars --json output.
+// varOut is one variable in vars --json output (schema 1, jsonout.go).
 type varOut struct {
+	Var   string `json:"var"`
 	Value string `json:"value"`
-	File  string `json:"file"`
-	Line  int    `json:"line"`
+	File  string `json:"file,omitempty"`
+	Line  int    `json:"line,omitempty"`
 	// Unknown is set (and Value empty) when the value cannot be known
 	// without running something (-R another root): why, with file:line.
 	Unknown string `json:"unknown,omitempty"`
@@ -33,7 +34,7 @@ type varOut struct {
 func runVars(ctx context.Context, g *Globals, args []string) int {
 	fs := flag.NewFlagSet("vars", flag.ContinueOnError)
 	fs.SetOutput(g.Stderr)
-	asJSON := fs.Bool("json", false, "print a JSON object of name -> {value, file, line}")
+	asJSON := fs.Bool("json", false, "print JSON (schema 1: {schema, command, vars: [{var, value, file, line, unknown}]})")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -62,10 +63,13 @@ func runVars(ctx context.Context, g *Globals, args []string) int {
 	}
 	w := bufio.NewWriter(g.Stdout)
 	if *asJSON {
-		m := make(map[string]varOut, len(names))
+		m := struct {
+			jsonHeader
+			Vars []varOut `json:"vars"`
+		}{header("vars"), make([]varOut, 0, len(names))}
 		for _, n := range names {
 			v, _ := vars.Lookup(n)
-			m[n] = varOut{Value: v.Value, File: v.File, Line: v.Line, Unknown: v.Unknown}
+			m.Vars = append(m.Vars, varOut{Var: n, Value: v.Value, File: v.File, Line: v.Line, Unknown: v.Unknown})
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,13 +77,13 @@ func TestVarsJSON(t *testing.T) {
 	if st != 0 {
 		t.Fatalf("status %d: %s", st, errs)
 	}
-	var got map[string]varOut
-	if err := json.Unmarshal([]byte(out), &got); err != nil {
+	got, err := varsJSON(out)
+	if err != nil {
 		t.Fatalf("output is not JSON: %v\n%s", err, out)
 	}
 	want := map[string]varOut{
-		"jail_a": {Value: "1", File: "/etc/rc.conf", Line: 1},
-		"jail_b": {Value: "x y", File: "/etc/rc.conf", Line: 2},
+		"jail_a": {Var: "jail_a", Value: "1", File: "/etc/rc.conf", Line: 1},
+		"jail_b": {Var: "jail_b", Value: "x y", File: "/etc/rc.conf", Line: 2},
 	}
 	if len(got) != len(want) {
 		t.Errorf("got %v, want %v", got, want)
@@ -123,8 +124,8 @@ func TestVarsUnknown(t *testing.T) {
 		t.Errorf("status %d, stdout\n%s\nwant\n%s\nstderr %q", st, out, want, errs)
 	}
 	st, out, _ = runVarsCmd(t, "-R", root, "vars", "--json")
-	var got map[string]varOut
-	if err := json.Unmarshal([]byte(out), &got); err != nil || st != 0 {
+	got, err := varsJSON(out)
+	if err != nil || st != 0 {
 		t.Fatalf("status %d, output %q: %v", st, out, err)
 	}
 	if b := got["jail_b"]; b.Value != "" || !strings.Contains(b.Unknown, "$(uname -r)") || !strings.Contains(b.Unknown, "/etc/rc.conf:2") {
@@ -133,4 +134,24 @@ func TestVarsUnknown(t *testing.T) {
 	if a := got["jail_a"]; a.Value != "1" || a.Unknown != "" {
 		t.Errorf("jail_a = %+v", a)
 	}
+}
+
+// varsJSON reads vars --json (schema 1) into a map by variable name.
+func varsJSON(out string) (map[string]varOut, error) {
+	var doc struct {
+		Schema  int      `json:"schema"`
+		Command string   `json:"command"`
+		Vars    []varOut `json:"vars"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		return nil, err
+	}
+	if doc.Schema != 1 || doc.Command != "vars" {
+		return nil, fmt.Errorf("schema %d, command %q; want 1, vars", doc.Schema, doc.Command)
+	}
+	m := map[string]varOut{}
+	for _, v := range doc.Vars {
+		m[v.Var] = v
+	}
+	return m, nil
 }
