@@ -384,3 +384,26 @@ func TestInstallBmakeMatchesGNUMake(t *testing.T) {
 		}
 	}
 }
+
+// A prefix with the characters sed's replacement treats specially (& and
+// the | delimiter) is written into the wrapper as it is: the POSIX
+// rewrite of install.sh escapes them itself (bash's ${x//} did before).
+func TestInstallPrefixSedSpecials(t *testing.T) {
+	needTool(t, "gzip")
+	dest := t.TempDir()
+	bin := filepath.Join(t.TempDir(), "rcjail")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const prefix = `/opt/a&b|c`
+	if out, err := runInstallScript(t, "install", dest, prefix, bin); err != nil {
+		t.Fatalf("install: %v\n%s", err, out)
+	}
+	got := mustRead(t, filepath.Join(dest, "etc/rc.d/jail"))
+	if want := strings.ReplaceAll(mustRead(t, wrapperPath), "@PREFIX@", prefix); got != want {
+		t.Errorf("wrapper with PREFIX %q differs from rc.d/jail with it substituted:\n%s", prefix, got)
+	}
+	if _, err := os.Stat(filepath.Join(dest, prefix, "sbin/rcjail")); err != nil {
+		t.Error(err)
+	}
+}
