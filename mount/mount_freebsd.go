@@ -303,9 +303,10 @@ func nmountAt(dirfd int, opts []nmountOpt, flags uint64) (string, error) {
 	}
 	msg, merr := nmount(opts, flags)
 	if err := unix.Fchdir(cwd); err != nil {
-		// Never stay inside a jail root.
+		// Never stay inside a jail root. rcjail names every path
+		// absolutely, so "/" serves as well; the mount's own result
+		// stands (failing here would leave a mount nobody checks).
 		_ = unix.Chdir("/")
-		merr = errors.Join(merr, fmt.Errorf("fchdir back: %w (working directory is now /)", err))
 	}
 	return msg, merr
 }
