@@ -91,6 +91,16 @@ type Locker interface {
 	LockJail(ctx context.Context, j string) error
 }
 
+// StateChecker is implemented by executors that can tell, before a start
+// does anything, whether the jail's state files can be written: the console
+// log (console true) may be a regular file or a character device such as
+// /dev/null, the id file only a regular file, and either may be missing. A
+// FIFO there would hang the write, a symlink is never followed (SPEC §3.4):
+// such a file refuses the jail before it is created, not after.
+type StateChecker interface {
+	CheckStateFile(ctx context.Context, path string, console bool) error
+}
+
 // Result is what applying one step produced, for the runner's bookkeeping.
 type Result struct {
 	Created bool   // Mkdir made the directory

@@ -264,6 +264,21 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 			// replaced on success.
 		}
 	}
+	if c, ok := r.X.(StateChecker); ok && j.JailConfFile == "" {
+		for _, f := range []struct {
+			path    string
+			console bool
+		}{{j.ConsoleLog, true}, {IDFile(j), false}} {
+			if f.path == "" {
+				continue
+			}
+			if err := c.CheckStateFile(ctx, f.path, f.console); err != nil {
+				r.cannotStart(n)
+				r.errorf("jail %s: %v", n, err)
+				return false
+			}
+		}
+	}
 	var facts StartFacts
 	if j.Devfs && j.JailConfFile == "" {
 		m, err := r.X.Mounted(ctx, path.Join(j.RootDir, "dev"), FSDevfs)

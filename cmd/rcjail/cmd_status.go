@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"rcjail/cmd/rcjail/hostpath"
+	"rcjail/cmd/rcjail/statefile"
 	"rcjail/compat"
 	"rcjail/mount"
 )
@@ -225,23 +226,12 @@ func expectedMounts(j *compat.Jail) []mountStatus {
 	return out
 }
 
-// readIDFile returns the first line of an id file, refusing anything but a
-// regular file: a symlink planted there must not make status read (and
-// print) another file.
+// readIDFile returns the first line of an id file, read through a short
+// prefix and refusing anything but a regular file (package statefile): a
+// symlink planted there must not make status read (and print) another
+// file, a FIFO must not hang it, a 1 GiB file must not fill memory.
 func readIDFile(p string) (string, error) {
-	fi, err := os.Lstat(p)
-	if err != nil {
-		return "", err
-	}
-	if !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("read id file %s: not a regular file (%s)", p, fi.Mode().Type())
-	}
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return "", fmt.Errorf("read id file: %w", err)
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	return strings.TrimSpace(line), nil
+	return statefile.ReadIDFile(p)
 }
 
 // stateRecords lists the records in /var/run/rcjail that belong to j.
@@ -256,21 +246,50 @@ func stateRecords(g *Globals, j *compat.Jail) []string {
 		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".json") {
 			continue
 		}
-		b, err := os.ReadFile(path.Join(dir, e.Name()))
-		if err != nil {
+		jail, ok := recordJail(path.Join(dir, e.Name()))
+		if !ok {
 			continue
 		}
-		var rec struct {
-			Jail string `json:"jail"`
-		}
-		if json.Unmarshal(b, &rec) != nil {
-			continue
-		}
-		if rec.Jail == j.J || rec.Jail == j.Name {
+		if jail == j.J || jail == j.Name {
 			out = append(out, "/var/run/rcjail/"+e.Name())
 		}
 	}
 	return out
+}
+
+// recordJail returns the "jail" member of the record file p, which the
+// native backend writes first: only a short prefix is read (a record of
+// thousands of mounts, or a planted huge file, costs one small read), the
+// file is opened as any state file (no symlink, no FIFO; package
+// statefile).
+func recordJail(p string) (string, bool) {
+	f, err := statefile.Open(p, os.O_RDONLY, 0, statefile.Regular)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	d := json.NewDecoder(io.LimitReader(f, 4096))
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return "", false
+	}
+	for d.More() {
+		k, err := d.Token()
+		if err != nil {
+			return "", false
+		}
+		if k == "jail" {
+			var v string
+			if d.Decode(&v) != nil {
+				return "", false
+			}
+			return v, true
+		}
+		var skip json.RawMessage
+		if d.Decode(&skip) != nil {
+			return "", false
+		}
+	}
+	return "", false
 }
 
 // writeStatusText prints one line per jail and an indented line per finding:
@@ -313,11 +332,15 @@ func writeStatusText(w io.Writer, js jailStatus) {
 }
 
 // printable leaves s alone when it is plain text and Go-quotes it otherwise,
-// so that a hostile host name or path (a newline, an escape sequence) cannot
-// forge lines of the report or drive the terminal.
+// so that a hostile host name or path cannot forge lines of the report or
+// drive the terminal: control characters (a newline, an escape sequence),
+// invalid UTF-8, and every rune Go does not call printable, among them the
+// Unicode bidi overrides and isolates (U+202A–U+202E, U+2066–U+2069, which
+// make a terminal show text in another order than it is) and the line and
+// paragraph separators (U+2028, U+2029).
 func printable(s string) string {
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f || r == '\uFFFD' || (r >= 0x80 && r < 0xa0) {
+		if r == '\uFFFD' || !strconv.IsPrint(r) {
 			return strconv.Quote(s)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"rcjail/cmd/rcjail/hostpath"
+	"rcjail/cmd/rcjail/statefile"
 	"rcjail/compat"
 )
 
@@ -37,7 +38,7 @@ type Executor struct {
 	// jail; zero means DefaultLockWait.
 	LockWait time.Duration
 
-	locks map[string]*os.File
+	locks map[string]func() error // LockJail's: each removes the lock file and releases the lock
 }
 
 // DefaultLockWait bounds the wait for another rcjail working on a jail.
@@ -47,7 +48,7 @@ const DefaultLockWait = 5 * time.Minute
 const LockDir = "/var/run/rcjail"
 
 // LockJail takes an exclusive lock on <root>/var/run/rcjail/<j>.lock and
-// keeps it until Close or the end of the process (SPEC §3.7): two rcjail
+// keeps it until Close (which removes the file) or the end of the process (SPEC §3.7): two rcjail
 // processes never start or stop the same jail at once, so neither sees the
 // other's half-done mounts. The directory is created 0700 and must not be a
 // symlink; the lock file is opened without following one, so a planted
@@ -66,40 +67,18 @@ func (x *Executor) LockJail(ctx context.Context, j string) error {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return fmt.Errorf("lock jail %s: %s is not a directory", j, dir)
 	}
-	name := path.Join(dir, lockName(j)+".lock")
-	f, err := openNoFollow(name, os.O_RDWR|os.O_CREATE)
-	if err != nil {
-		return fmt.Errorf("lock jail %s: %w", j, err)
-	}
 	wait := x.LockWait
 	if wait <= 0 {
 		wait = DefaultLockWait
 	}
-	deadline := time.Now().Add(wait)
-	for {
-		ok, err := tryLock(f)
-		if err != nil {
-			f.Close()
-			return fmt.Errorf("lock jail %s: %s: %w", j, name, err)
-		}
-		if ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			f.Close()
-			return fmt.Errorf("lock jail %s: another rcjail holds %s (waited %s)", j, name, wait)
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return fmt.Errorf("lock jail %s: %w", j, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
+	unlock, err := lockAt(ctx, dir, lockName(j)+".lock", wait)
+	if err != nil {
+		return fmt.Errorf("lock jail %s: %w", j, err)
 	}
 	if x.locks == nil {
-		x.locks = map[string]*os.File{}
+		x.locks = map[string]func() error{}
 	}
-	x.locks[j] = f
+	x.locks[j] = unlock
 	return nil
 }
 
@@ -126,13 +105,17 @@ func lockName(j string) string {
 	}, j)
 }
 
-// Close releases the jail locks.
+// Close releases the jail locks, removing each lock file while it is still
+// held (locks exist only while held; see statefile.Lock).
 func (x *Executor) Close() error {
-	for j, f := range x.locks {
-		f.Close()
+	var errs []error
+	for j, unlock := range x.locks {
+		if err := unlock(); err != nil {
+			errs = append(errs, fmt.Errorf("unlock jail %s: %w", j, err))
+		}
 		delete(x.locks, j)
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 var (
@@ -333,30 +316,35 @@ func unescapeOctal(s string) string {
 
 func isOctal(c byte) bool { return c >= '0' && c <= '7' }
 
-// ReadIDFile reads the id file under the root, not following a symlink.
+// ReadIDFile reads the id file under the root: never through a symlink,
+// never blocking on a FIFO, through a short prefix (package statefile). A
+// missing file or one that is not a regular file is "no id file" (stop
+// goes on; start refuses such a file earlier, see CheckStateFile).
 func (x *Executor) ReadIDFile(_ context.Context, p string) (string, bool, error) {
 	name := x.state(p)
-	st, err := os.Lstat(name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", false, nil
-	}
+	f, err := openNoFollow(name, os.O_RDONLY, statefile.Regular)
 	if err != nil {
-		return "", false, fmt.Errorf("read id file %s: %w", name, err)
-	}
-	if !st.Mode().IsRegular() {
-		return "", false, nil
-	}
-	f, err := openNoFollow(name, os.O_RDONLY)
-	if err != nil {
+		var te *statefile.TypeError
+		if errors.Is(err, fs.ErrNotExist) || errors.As(err, &te) {
+			return "", false, nil
+		}
 		return "", false, fmt.Errorf("read id file %s: %w", name, err)
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, 4096))
+	id, err := statefile.ReadID(f)
 	if err != nil {
 		return "", false, fmt.Errorf("read id file %s: %w", name, err)
 	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	return strings.TrimSpace(line), true, nil
+	return id, true, nil
+}
+
+// CheckStateFile implements [compat.StateChecker] (see statefile.Check).
+func (x *Executor) CheckStateFile(_ context.Context, p string, console bool) error {
+	kind := statefile.Regular
+	if console {
+		kind = statefile.Console
+	}
+	return checkState(x.state(p), kind)
 }
 
 // IsSymlink lstats p.
@@ -585,7 +573,7 @@ func (x *Executor) Jexec(ctx context.Context, s compat.Jexec) error {
 	argv := compat.StepArgv(s, x.resolve())[0]
 	w := x.HookOutput
 	if s.AppendLog != "" {
-		f, err := openNoFollow(x.state(s.AppendLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND)
+		f, err := openNoFollow(x.state(s.AppendLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, statefile.Console)
 		if err != nil {
 			return fmt.Errorf("open console log of jail %s: %w", s.Jail, err)
 		}
@@ -618,7 +606,11 @@ func (x *Executor) WriteFile(_ context.Context, s compat.WriteFile) error {
 		flag = os.O_WRONLY | os.O_CREATE | os.O_APPEND
 	}
 	name := x.state(s.Path)
-	f, err := openNoFollow(name, flag)
+	kind := statefile.Console
+	if s.IDFile {
+		kind = statefile.Regular
+	}
+	f, err := openNoFollow(name, flag, kind)
 	if err != nil {
 		return fmt.Errorf("write %s for jail %s: %w", name, s.Jail, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"rcjail/cmd/rcjail/native/proc"
+	"rcjail/cmd/rcjail/statefile"
 	"rcjail/compat"
 	"rcjail/mount"
 )
@@ -149,6 +150,7 @@ func (x *Executor) release(js *jailState) {
 		x.warnf("%v", err)
 	}
 	if js.journal != nil {
+		removeJournal(x.dir, js.name, js.journal)
 		js.journal.Close()
 		js.journal = nil
 	}
@@ -159,7 +161,10 @@ func (x *Executor) release(js *jailState) {
 		x.src.Forget(js.root)
 	}
 	if js.lock != nil {
-		js.lock.Close()
+		// Locks exist only while held: the file goes with the lock.
+		if err := unlockJail(x.dir, js.name, js.lock); err != nil {
+			x.warnf("%v", err)
+		}
 		js.lock = nil
 	}
 	delete(x.jails, js.name)
@@ -492,12 +497,21 @@ func (x *Executor) JailRunning(ctx context.Context, jid string) (bool, error) {
 
 // ReadIDFile implements [compat.Executor].
 func (x *Executor) ReadIDFile(ctx context.Context, p string) (string, bool, error) {
-	b, ok, err := x.readState(p)
-	if err != nil || !ok {
-		return "", ok, err
+	return x.readID(p)
+}
+
+// CheckStateFile implements [compat.StateChecker]: before anything of a
+// start is done, the console log may be a regular file or a character
+// device (/dev/null), the id file only a regular file; either may be
+// missing (it is created). A FIFO, socket, directory, block device or
+// symlink there refuses the start before the jail is created, instead of
+// hanging the start or undoing a jail that already ran.
+func (x *Executor) CheckStateFile(ctx context.Context, p string, console bool) error {
+	kind := statefile.Regular
+	if console {
+		kind = statefile.Console
 	}
-	first, _, _ := strings.Cut(string(b), "\n")
-	return strings.TrimSpace(first), true, nil
+	return x.checkState(p, kind)
 }
 
 // IsSymlink implements [compat.Executor].
@@ -1128,7 +1142,11 @@ func (x *Executor) WriteFile(ctx context.Context, s compat.WriteFile) error {
 	if _, err := x.jail(s.Jail); err != nil {
 		return err
 	}
-	f, err := x.openState(s.Path, true, s.Append)
+	kind := statefile.Console
+	if s.IDFile {
+		kind = statefile.Regular
+	}
+	f, err := x.openState(s.Path, true, s.Append, kind)
 	if err != nil {
 		return fmt.Errorf("jail %s: write %s: %w", s.Jail, s.Path, err)
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -12,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"rcjail/cmd/rcjail/statefile"
 	"rcjail/compat"
 	"rcjail/mount"
 )
@@ -104,6 +104,11 @@ func (m *RecMount) atIn(full string, plain bool) bool {
 
 // plainAbs reports whether s is "/" followed by a mount.PlainRel path: clean.
 func plainAbs(s string) bool { return len(s) > 1 && s[0] == '/' && mount.PlainRel(s[1:]) }
+
+// maxRecord bounds what is read of a record or journal: a start of ten
+// thousand mounts writes about 3 MB; anything far beyond is not ours, and
+// is refused (the mount table remains) instead of filling memory.
+const maxRecord = 64 << 20
 
 // stateName maps a jail name to a file name: anything but letters, digits,
 // "-", "_" and "." becomes "_", so a name can never walk out of the state
@@ -312,7 +317,7 @@ func loadRecord(dir *os.File, jail string, warn func(string, ...any)) (r *Record
 		warn("%v", err)
 		return r, snap, nil
 	}
-	j, err := io.ReadAll(journal)
+	j, err := statefile.ReadAll(journal, maxRecord)
 	if err != nil {
 		warn("jail %s: read journal: %v", jail, err)
 		return r, snap, journal

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"rcjail/cmd/rcjail/statefile"
 )
 
 // TestJournalSymlinkRefused: a symlink planted at the journal's name is
@@ -114,7 +116,7 @@ func TestStateThroughVarRunLink(t *testing.T) {
 	}{{"openat2", x.openStateAt}, {"walk", x.walkOpener(0)}} {
 		t.Run(o.name, func(t *testing.T) {
 			const id = "/var/run/jail_t1.id"
-			f, err := openStateVia(o.open, id, true, false)
+			f, err := openStateVia(o.open, id, true, false, statefile.Regular)
 			if err != nil {
 				t.Fatalf("write: %v", err)
 			}
@@ -123,7 +125,7 @@ func TestStateThroughVarRunLink(t *testing.T) {
 			if b, err := os.ReadFile(filepath.Join(root, "run/jail_t1.id")); err != nil || string(b) != "7\n" {
 				t.Fatalf("id file under run/: %q, %v", b, err)
 			}
-			if b, ok, err := readStateVia(o.open, id); err != nil || !ok || string(b) != "7\n" {
+			if b, ok, err := readIDVia(o.open, id); err != nil || !ok || b != "7" {
 				t.Fatalf("read: %q, %v, %v", b, ok, err)
 			}
 			if err := removeStateVia(o.open, id); err != nil {
@@ -137,7 +139,7 @@ func TestStateThroughVarRunLink(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer os.Remove(filepath.Join(root, "run/jail_t1.id"))
-			if f, err := openStateVia(o.open, id, true, false); err == nil {
+			if f, err := openStateVia(o.open, id, true, false, statefile.Regular); err == nil {
 				f.Close()
 				t.Fatal("a symlinked id file was opened")
 			}

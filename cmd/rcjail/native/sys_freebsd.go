@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"rcjail/cmd/rcjail/cmdexec"
+	"rcjail/cmd/rcjail/statefile"
 	"rcjail/compat"
 	"rcjail/mount"
 )
@@ -107,11 +108,14 @@ func rmdirStrict(root, r string) error         { return rmdirWalk(root, r) }
 func symlinkStrict(target, p string) error     { return symlinkWalk(target, p) }
 func readlinkStrict(p string) (string, error)  { return readlinkWalk(p) }
 func (x *Executor) removeState(p string) error { return x.removeStateWith(p, unix.O_RESOLVE_BENEATH) }
-func (x *Executor) readState(p string) ([]byte, bool, error) {
-	return x.readStateWith(p, unix.O_RESOLVE_BENEATH)
+func (x *Executor) readID(p string) (string, bool, error) {
+	return x.readIDWith(p, unix.O_RESOLVE_BENEATH)
 }
-func (x *Executor) openState(p string, create, appendTo bool) (*os.File, error) {
-	return x.openStateWith(p, create, appendTo, unix.O_RESOLVE_BENEATH)
+func (x *Executor) openState(p string, create, appendTo bool, kind statefile.Kind) (*os.File, error) {
+	return x.openStateWith(p, create, appendTo, kind, unix.O_RESOLVE_BENEATH)
+}
+func (x *Executor) checkState(p string, kind statefile.Kind) error {
+	return x.checkStateWith(p, kind, unix.O_RESOLVE_BENEATH)
 }
 
 // holders: FreeBSD has no /proc to scan by default; a busy unmount is

@@ -17,6 +17,7 @@ import (
 
 	"rcjail/cmd/rcjail/native/linuxjail"
 	"rcjail/cmd/rcjail/native/proc"
+	"rcjail/cmd/rcjail/statefile"
 	"rcjail/compat"
 	"rcjail/mount"
 )
@@ -58,7 +59,7 @@ func jexec(ctx context.Context, x *Executor, s compat.Jexec, jid int) error {
 	}
 	c := proc.Cmd{Argv: linuxjail.ExecCmd(jid, s.Argv), Timeout: x.opts.CommandTimeout}
 	if s.AppendLog != "" {
-		f, err := x.openState(s.AppendLog, true, true)
+		f, err := x.openState(s.AppendLog, true, true, statefile.Console)
 		if err != nil {
 			return fmt.Errorf("jail %s: jexec: %w", s.Jail, err)
 		}
@@ -104,11 +105,17 @@ var jailSysctls = map[string]string{
 func sysctlGet(_ context.Context, x *Executor, mib string) (string, error) {
 	if def, ok := jailSysctls[mib]; ok {
 		// Read without creating the state directory (a query).
-		b, err := os.ReadFile(path.Join(x.opts.Root, StateDir, "sysctl."+mib))
+		// A state file like any other: no FIFO or huge file stalls it.
+		f, err := statefile.Open(path.Join(x.opts.Root, StateDir, "sysctl."+mib), unix.O_RDONLY, 0, statefile.Regular)
 		if err != nil {
 			return def, nil
 		}
-		return strings.TrimSpace(string(b)), nil
+		defer f.Close()
+		v, err := statefile.ReadID(f)
+		if err != nil {
+			return def, nil
+		}
+		return v, nil
 	}
 	if strings.ContainsAny(mib, "/") || mib == "" {
 		return "", fmt.Errorf("sysctl %q: unknown oid", mib)
@@ -441,11 +448,15 @@ func (x *Executor) openStateAt(p string, flags int, mode uint32) (int, error) {
 	return unix.Openat2(rfd, rel, &unix.OpenHow{Flags: uint64(f), Mode: uint64(mode), Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS})
 }
 
-func (x *Executor) openState(p string, create, appendTo bool) (*os.File, error) {
-	return openStateVia(x.openStateAt, p, create, appendTo)
+func (x *Executor) openState(p string, create, appendTo bool, kind statefile.Kind) (*os.File, error) {
+	return openStateVia(x.openStateAt, p, create, appendTo, kind)
 }
 
-func (x *Executor) readState(p string) ([]byte, bool, error) { return readStateVia(x.openStateAt, p) }
+func (x *Executor) readID(p string) (string, bool, error) { return readIDVia(x.openStateAt, p) }
+
+func (x *Executor) checkState(p string, kind statefile.Kind) error {
+	return checkStateVia(x.openStateAt, p, kind)
+}
 
 func (x *Executor) removeState(p string) error { return removeStateVia(x.openStateAt, p) }
 

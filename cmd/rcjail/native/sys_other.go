@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"time"
 
+	"rcjail/cmd/rcjail/statefile"
 	"rcjail/compat"
 	"rcjail/mount"
 )
@@ -61,8 +62,11 @@ func fstabRequest(root, r string, e compat.FstabEntry) (mount.Request, error) {
 	return mount.Request{}, errNo
 }
 
-func (x *Executor) openState(p string, create, appendTo bool) (*os.File, error) { return nil, errNo }
-func (x *Executor) readState(p string) ([]byte, bool, error)                    { return nil, false, errNo }
-func (x *Executor) removeState(p string) error                                  { return errNo }
+func (x *Executor) openState(p string, create, appendTo bool, kind statefile.Kind) (*os.File, error) {
+	return nil, errNo
+}
+func (x *Executor) readID(p string) (string, bool, error)          { return "", false, errNo }
+func (x *Executor) checkState(p string, kind statefile.Kind) error { return errNo }
+func (x *Executor) removeState(p string) error                     { return errNo }
 
 func devfsMountedWith(*Executor, string, int) {}

@@ -5,7 +5,6 @@ package native
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"rcjail/cmd/rcjail/hostpath"
+	"rcjail/cmd/rcjail/statefile"
 	"rcjail/mount"
 )
 
@@ -214,9 +214,12 @@ func (x *Executor) openStateWalk(p string, flags int, mode uint32, beneath int) 
 type stateOpener func(p string, flags int, mode uint32) (int, error)
 
 // openStateVia opens the state file p for writing (truncating, or appending
-// with appendTo) and refuses anything but a regular file, so an id file or
-// console log replaced by a FIFO or a device is never written to.
-func openStateVia(open stateOpener, p string, create, appendTo bool) (*os.File, error) {
+// with appendTo) through its directory, opened by open, and refuses anything
+// but a regular file (a console log may also be a character device, kind
+// statefile.Console): an id file or console log replaced by a FIFO, a
+// socket or a block device is never written to, and a FIFO cannot hang the
+// open (package statefile).
+func openStateVia(open stateOpener, p string, create, appendTo bool, kind statefile.Kind) (*os.File, error) {
 	flags := unix.O_WRONLY
 	if create {
 		flags |= unix.O_CREAT
@@ -226,39 +229,57 @@ func openStateVia(open stateOpener, p string, create, appendTo bool) (*os.File, 
 	} else {
 		flags |= unix.O_TRUNC
 	}
-	fd, err := open(p, flags, 0o600)
+	dir, name := path.Split(path.Clean(p))
+	dfd, err := open(path.Clean(dir), unix.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: p, Err: err}
 	}
-	f := os.NewFile(uintptr(fd), p)
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, &os.PathError{Op: "open", Path: p, Err: errors.New("not a regular file")}
-	}
-	return f, nil
+	defer unix.Close(dfd)
+	return statefile.OpenAt(dfd, path.Clean(dir), name, flags, 0o600, kind)
 }
 
-// readStateVia reads the state file p: a missing file, a symlink or anything
-// but a regular file is "not there" (O_NONBLOCK: a planted FIFO cannot hang
-// the read).
-func readStateVia(open stateOpener, p string) ([]byte, bool, error) {
-	fd, err := open(p, unix.O_RDONLY|unix.O_NONBLOCK, 0)
+// checkStateVia reports whether the state file p may be written as kind,
+// without opening it (a missing file may: it will be created; a missing
+// directory may not).
+func checkStateVia(open stateOpener, p string, kind statefile.Kind) error {
+	dir, name := path.Split(path.Clean(p))
+	dfd, err := open(path.Clean(dir), unix.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
-		if errors.Is(err, unix.ENOENT) || isLinkRefusal(err) {
-			return nil, false, nil
+		return &os.PathError{Op: "check", Path: p, Err: err}
+	}
+	defer unix.Close(dfd)
+	return statefile.CheckAt(dfd, path.Clean(dir), name, kind)
+}
+
+// readIDVia reads the id file p: its first line, from at most
+// statefile.MaxID bytes (a 1 GiB id file costs one short read). A missing
+// file, a symlink or anything but a regular file is "not there": stop goes
+// on without a jid (start refuses such a file earlier, see CheckStateFile),
+// and nothing blocks on a FIFO.
+func readIDVia(open stateOpener, p string) (string, bool, error) {
+	dir, name := path.Split(path.Clean(p))
+	dfd, err := open(path.Clean(dir), unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return "", false, nil
 		}
-		return nil, false, &os.PathError{Op: "open", Path: p, Err: err}
+		return "", false, &os.PathError{Op: "open", Path: p, Err: err}
 	}
-	f := os.NewFile(uintptr(fd), p)
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return nil, false, nil
-	}
-	b, err := io.ReadAll(io.LimitReader(f, 1<<16))
+	defer unix.Close(dfd)
+	f, err := statefile.OpenAt(dfd, path.Clean(dir), name, unix.O_RDONLY, 0, statefile.Regular)
 	if err != nil {
-		return nil, false, &os.PathError{Op: "read", Path: p, Err: err}
+		var te *statefile.TypeError
+		if errors.Is(err, unix.ENOENT) || isLinkRefusal(err) || errors.As(err, &te) {
+			return "", false, nil
+		}
+		return "", false, err
 	}
-	return b, true, nil
+	defer f.Close()
+	id, err := statefile.ReadID(f)
+	if err != nil {
+		return "", false, &os.PathError{Op: "read", Path: p, Err: err}
+	}
+	return id, true, nil
 }
 
 // removeStateVia unlinks the state file p through its directory; a missing
@@ -285,12 +306,16 @@ func (x *Executor) walkOpener(beneath int) stateOpener {
 	return func(p string, flags int, mode uint32) (int, error) { return x.openStateWalk(p, flags, mode, beneath) }
 }
 
-func (x *Executor) openStateWith(p string, create, appendTo bool, beneath int) (*os.File, error) {
-	return openStateVia(x.walkOpener(beneath), p, create, appendTo)
+func (x *Executor) openStateWith(p string, create, appendTo bool, kind statefile.Kind, beneath int) (*os.File, error) {
+	return openStateVia(x.walkOpener(beneath), p, create, appendTo, kind)
 }
 
-func (x *Executor) readStateWith(p string, beneath int) ([]byte, bool, error) {
-	return readStateVia(x.walkOpener(beneath), p)
+func (x *Executor) readIDWith(p string, beneath int) (string, bool, error) {
+	return readIDVia(x.walkOpener(beneath), p)
+}
+
+func (x *Executor) checkStateWith(p string, kind statefile.Kind, beneath int) error {
+	return checkStateVia(x.walkOpener(beneath), p, kind)
 }
 
 func (x *Executor) removeStateWith(p string, beneath int) error {

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"rcjail/cmd/rcjail/statefile"
 )
 
 // tree makes <tmp>/root/{a/b,empty} and <tmp>/host/{secret,dir}, and
@@ -173,20 +175,20 @@ func TestStateWalk(t *testing.T) {
 	if err := os.MkdirAll(state+"/var/run", 0o755); err != nil {
 		t.Fatal(err)
 	}
-	f, err := x.openStateWith("/var/run/jail_www.id", true, false, 0)
+	f, err := x.openStateWith("/var/run/jail_www.id", true, false, statefile.Regular, 0)
 	if err != nil {
 		t.Fatalf("openStateWith: %v", err)
 	}
 	f.WriteString("12\n")
 	f.Close()
-	if f, err = x.openStateWith("/var/run/jail_www.id", true, true, 0); err != nil {
+	if f, err = x.openStateWith("/var/run/jail_www.id", true, true, statefile.Regular, 0); err != nil {
 		t.Fatalf("openStateWith(append): %v", err)
 	}
 	f.WriteString("more\n")
 	f.Close()
-	b, ok, err := x.readStateWith("/var/run/jail_www.id", 0)
-	if err != nil || !ok || string(b) != "12\nmore\n" {
-		t.Fatalf("readStateWith = %q, %v, %v", b, ok, err)
+	b, ok, err := x.readIDWith("/var/run/jail_www.id", 0)
+	if err != nil || !ok || b != "12" {
+		t.Fatalf("readIDWith = %q, %v, %v; want the first line", b, ok, err)
 	}
 	if fi, _ := os.Stat(state + "/var/run/jail_www.id"); fi.Mode().Perm() != 0o600 {
 		t.Errorf("id file mode %v, want 0600", fi.Mode().Perm())
@@ -194,14 +196,14 @@ func TestStateWalk(t *testing.T) {
 	if err := x.removeStateWith("/var/run/jail_www.id", 0); err != nil {
 		t.Fatalf("removeStateWith: %v", err)
 	}
-	if _, ok, _ := x.readStateWith("/var/run/jail_www.id", 0); ok {
+	if _, ok, _ := x.readIDWith("/var/run/jail_www.id", 0); ok {
 		t.Error("state file still there after removeStateWith")
 	}
 	if err := x.removeStateWith("/var/run/jail_www.id", 0); err != nil {
 		t.Errorf("removeStateWith(missing) = %v, want nil", err)
 	}
-	if _, ok, err := x.readStateWith("/var/run/missing.id", 0); ok || err != nil {
-		t.Errorf("readStateWith(missing) = %v, %v; want not there", ok, err)
+	if _, ok, err := x.readIDWith("/var/run/missing.id", 0); ok || err != nil {
+		t.Errorf("readIDWith(missing) = %v, %v; want not there", ok, err)
 	}
 
 	// A console log that is a symlink to a host file (FreeBSD-SA-07:01):
@@ -209,24 +211,24 @@ func TestStateWalk(t *testing.T) {
 	if err := os.Symlink(host+"/secret", state+"/var/run/console.log"); err != nil {
 		t.Fatal(err)
 	}
-	if f, err := x.openStateWith("/var/run/console.log", true, true, 0); err == nil {
+	if f, err := x.openStateWith("/var/run/console.log", true, true, statefile.Regular, 0); err == nil {
 		f.Close()
 		t.Error("openStateWith followed a final symlink")
 	}
-	if _, ok, err := x.readStateWith("/var/run/console.log", 0); ok || err != nil {
-		t.Errorf("readStateWith(symlink) = %v, %v; want not there", ok, err)
+	if _, ok, err := x.readIDWith("/var/run/console.log", 0); ok || err != nil {
+		t.Errorf("readIDWith(symlink) = %v, %v; want not there", ok, err)
 	}
 	if b, _ := os.ReadFile(host + "/secret"); string(b) != "host file\n" {
 		t.Errorf("host file changed: %q", b)
 	}
 
 	// Under the jail root, a symlink in a middle component is refused too.
-	f, err = x.openStateWith(jroot+"/a/b/log", true, false, 0)
+	f, err = x.openStateWith(jroot+"/a/b/log", true, false, statefile.Regular, 0)
 	if err != nil {
 		t.Fatalf("openStateWith(under the jail root): %v", err)
 	}
 	f.Close()
-	if f, err := x.openStateWith(jroot+"/link/dir/log", true, false, 0); err == nil {
+	if f, err := x.openStateWith(jroot+"/link/dir/log", true, false, statefile.Regular, 0); err == nil {
 		f.Close()
 		t.Error("openStateWith under the jail root went through a symlink")
 	}
@@ -243,10 +245,16 @@ func TestStateWalk(t *testing.T) {
 	if err := unix.Mkfifo(state+"/var/run/fifo", 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, err := x.readStateWith("/var/run/fifo", 0); ok || err != nil {
-		t.Errorf("readStateWith(fifo) = %v, %v; want not there", ok, err)
+	if _, ok, err := x.readIDWith("/var/run/fifo", 0); ok || err != nil {
+		t.Errorf("readIDWith(fifo) = %v, %v; want not there", ok, err)
 	}
-	if f, err := x.openStateWith("/var/run", true, false, 0); err == nil {
+	if err := x.checkStateWith("/var/run/fifo", statefile.Console, 0); err == nil || err.Error() != "check /var/run/fifo: is a named pipe, not a regular file or character device" {
+		t.Errorf("checkStateWith(fifo) = %v", err)
+	}
+	if err := x.checkStateWith("/var/run/new.log", statefile.Console, 0); err != nil {
+		t.Errorf("checkStateWith(missing) = %v, want nil", err)
+	}
+	if f, err := x.openStateWith("/var/run", true, false, statefile.Regular, 0); err == nil {
 		f.Close()
 		t.Error("openStateWith(directory) succeeded")
 	}
