@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"rcjail/cmd/rcjail/hostpath"
 	"rcjail/compat"
 )
 
@@ -31,7 +32,8 @@ import (
 //	setup      state before the first run, one directive a line:
 //	             mkdir PATH | file PATH TEXT | symlink TARGET PATH |
 //	             idfile J JID | running JID [ROOT] | mounted FSTYPE PATH |
-//	             fail PROG [LASTARG] | sysctl MIB VALUE
+//	             fail PROG [LASTARG] | sysctl MIB VALUE |
+//	             hostlink DIR TARGET (DIR under the root becomes a symlink)
 //	args       one rcjail invocation per line (after `-R root -b command`)
 //	want.txtar per run N: N/exit, N/stdout, N/stderr, N/trace (the commands
 //	           run, quoted for sh), N/files (id files, console logs, the
@@ -190,7 +192,13 @@ func cfReadTrace(t *testing.T, name string) string {
 func cfSnapshot(t *testing.T, c *caseEnv) string {
 	var b strings.Builder
 	for _, d := range []string{"var/run", "var/log"} {
-		filepath.WalkDir(filepath.Join(c.root, d), func(p string, e fs.DirEntry, err error) error {
+		// Through a symlinked var/run (setup's hostlink), named where the
+		// files really are: the golden shows which way they went.
+		base, err := hostpath.Dir(c.root, "/"+d)
+		if err != nil {
+			base = filepath.Join(c.root, d)
+		}
+		filepath.WalkDir(base, func(p string, e fs.DirEntry, err error) error {
 			if err != nil || e.IsDir() {
 				return nil
 			}
@@ -243,6 +251,14 @@ func cfSetup(t *testing.T, c *caseEnv, name string) {
 			}
 		case "mounted":
 			cfAppend(t, filepath.Join(c.state, "mounts"), f[1]+" "+f[2]+"\n")
+		case "hostlink":
+			// hostlink DIR TARGET: the -R root's DIR (var/run, var/log)
+			// becomes a symlink to TARGET, as /var/run -> /run on systemd
+			// Linux; an absolute TARGET is resolved inside the root.
+			d := filepath.Join(c.root, f[1])
+			cfMust(t, os.RemoveAll(d))
+			cfMust(t, os.MkdirAll(filepath.Join(c.root, f[2]), 0o755))
+			cfMust(t, os.Symlink(f[2], d))
 		case "fail":
 			cfMust(t, os.MkdirAll(filepath.Join(c.state, "fail"), 0o755))
 			cfMust(t, os.WriteFile(filepath.Join(c.state, "fail", f[1]), []byte(strings.Join(f[2:], " ")), 0o644))
