@@ -708,11 +708,60 @@ func runCommand(t *testing.T, dash string, env []string, dir, script string) (st
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, dash, "-c", script)
+	// $0 is the rc.d script's name, as in live mode and in rc(8): the shell
+	// prefixes its messages with it.
+	cmd := exec.CommandContext(ctx, dash, "-c", script, "/etc/rc.d/jail")
 	cmd.Env = append([]string{}, env...) // non-nil even when empty
 	cmd.Dir = dir
 	var o, e strings.Builder
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err = cmd.Run()
 	return o.String(), e.String(), err
+}
+
+// TestConfirmLiveHang: in live mode a chain whose program hangs
+// ($(sleep 1001)) ends at the shell's time limit with an error naming the
+// file:line and the command, well within the limit's order of magnitude,
+// and leaves no process behind (the whole process group is killed).
+func TestConfirmLiveHang(t *testing.T) {
+	mounttest.RequireRoot(t)
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	root := t.TempDir()
+	if err := rcconftest.WriteFiles(root, map[string]string{
+		"etc/rc.conf": "jail_enable=YES\njail_list=w\njail_w_ip=$(sleep 1001)\n",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tr := confirmTree{name: "hang", root: root, env: []string{}}
+	if _, stderr, err := runDash(t, tr, "true"); err != nil {
+		t.Fatalf("dash: %v %s", err, stderr)
+	}
+	start := time.Now()
+	v, err := rcconf.Load(context.Background(), rcconf.Options{Root: "/", Env: []string{"PATH=/usr/bin:/bin"},
+		Shell: rcconf.DashPath(t), ShellTimeout: time.Second, Stderr: io.Discard})
+	took := time.Since(start)
+	if err == nil {
+		t.Fatalf("a hanging chain evaluated: %v", v.Names())
+	}
+	var rerr *rcconf.Error
+	if !errors.As(err, &rerr) || rerr.File != "/etc/rc.conf" || rerr.Line != 3 {
+		t.Errorf("error %v is not an *rcconf.Error at /etc/rc.conf:3", err)
+	}
+	for _, w := range []string{"within 1s", "/etc/rc.conf:3", "sleep 1001"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not name %q", err, w)
+		}
+	}
+	if took > 10*time.Second {
+		t.Errorf("the hang took %v to end, limit 1s", took)
+	}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && strings.Contains(string(b), "sleep\x001001") {
+			t.Errorf("process %s (%q) survived the time limit", e.Name(), b)
+		}
+	}
 }

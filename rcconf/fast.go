@@ -3,7 +3,6 @@ package rcconf
 import (
 	"strconv"
 	"strings"
-	"unicode/utf8"
 	"unsafe"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -153,11 +152,6 @@ func (r *runner) fastLine(s string, off, line int, run bool) (int, bool) {
 		}
 	}
 end:
-	if !utf8.ValidString(s[nameStart:i]) {
-		// The parser refuses invalid UTF-8; so does the fast path, for the
-		// same line to mean the same on both (comments stay lenient).
-		return 0, false
-	}
 	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
 		i++
 	}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"mvdan.cc/sh/v3/expand"
@@ -568,7 +569,19 @@ func (r *runner) parseRun(name string, src []byte, off, line int, fixed *srcPos)
 		}
 	}()
 	var err error
-	for s, perr := range p.StmtsSeq(bytes.NewReader(src[off:])) {
+	text := src[off:]
+	mapped := false
+	if !utf8.Valid(text) {
+		// The parser refuses bytes that are not UTF-8, where /bin/sh reads
+		// bytes (a Latin-1 comment or value): each such byte is read as a
+		// private-use character and turned back into the byte in the
+		// syntax tree (mapBytes). Offsets then no longer match src, so the
+		// rest of the text is parsed here, without the fast path.
+		if m, ok := mapBytes(text); ok {
+			text, mapped = m, true
+		}
+	}
+	for s, perr := range p.StmtsSeq(bytes.NewReader(text)) {
 		if perr != nil {
 			// Keep going: the parser yields its error once more at the
 			// end, and breaking here would make that second yield panic.
@@ -579,6 +592,9 @@ func (r *runner) parseRun(name string, src []byte, off, line int, fixed *srcPos)
 		}
 		if err != nil {
 			continue
+		}
+		if mapped {
+			unmapBytes(s)
 		}
 		if !r.check(s) {
 			if !r.errSoft {
@@ -595,7 +611,7 @@ func (r *runner) parseRun(name string, src []byte, off, line int, fixed *srcPos)
 			stopped = true
 			break
 		}
-		if fixed != nil {
+		if fixed != nil || mapped {
 			continue
 		}
 		next, ok := lineEnd(src, off+int(s.End().Offset()))
@@ -1053,7 +1069,7 @@ func (r *runner) fields(pos syntax.Pos, words ...*syntax.Word) []string {
 func (r *runner) inSubshell(f func()) {
 	mark := len(r.undo)
 	r.subshell++
-	params, nounset, noglob, fr, loops := r.params, r.nounset, r.noglob, r.frame, r.loopDepth
+	params, nounset, noglob, fr, loops, paramsUnk, poison := r.params, r.nounset, r.noglob, r.frame, r.loopDepth, r.paramsUnk, r.poison
 	r.loopDepth = 0
 	f()
 	if r.ctl == ctlExit || r.ctl == ctlReturn || r.ctl == ctlBreak || r.ctl == ctlContinue {
@@ -1079,7 +1095,7 @@ func (r *runner) inSubshell(f func()) {
 	}
 	r.undo = r.undo[:mark]
 	r.subshell--
-	r.params, r.nounset, r.noglob, r.frame, r.loopDepth = params, nounset, noglob, fr, loops
+	r.params, r.nounset, r.noglob, r.frame, r.loopDepth, r.paramsUnk, r.poison = params, nounset, noglob, fr, loops, paramsUnk, poison
 }
 
 func (r *runner) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {

@@ -164,7 +164,6 @@ func (r *runner) poisonAll(u *unknown) {
 		if v.unk != nil || v.file == "sh" || v.readonly {
 			continue
 		}
-		v.unk = u
 		r.putPrev(name, variable{file: v.file, line: v.line, unk: u, exported: v.exported}, v, true)
 	}
 	r.paramsUnk = u
