@@ -56,6 +56,7 @@ type Config struct {
 	AllConf  string
 	AllFlags []string // jail_flags as rc.conf sets it, for the _ALL path
 	Backend  string   // rcjail_backend ("native", "command" or "")
+	Info     bool     // rc_info: print rc.subr's INFO lines on stdout
 
 	// Sysctls is the "Configuring jails:" block, in the script's order.
 	Sysctls []SysctlKnob

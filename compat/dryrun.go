@@ -159,6 +159,14 @@ func (d *DryRun) IsSymlink(ctx context.Context, path string) (bool, error) {
 	return false, nil
 }
 
+// IsDir asks Q when it can; a clean host has every mount point.
+func (d *DryRun) IsDir(ctx context.Context, path string) (bool, error) {
+	if q, ok := d.Q.(DirQuerier); ok {
+		return q.IsDir(ctx, path)
+	}
+	return true, nil
+}
+
 func (d *DryRun) SysctlSet(_ context.Context, s SysctlSet) error     { return d.step(s) }
 func (d *DryRun) AliasAdd(_ context.Context, s AliasAdd) error       { return d.step(s) }
 func (d *DryRun) AliasRemove(_ context.Context, s AliasRemove) error { return d.step(s) }

@@ -81,6 +81,15 @@ type Executor interface {
 	JailConf(ctx context.Context, s JailConf) error
 }
 
+// DirQuerier is optionally implemented by an executor (and by the dry run
+// through its [Querier]): IsDir reports, without following a symlink in the
+// last component, whether path is a directory. The runner asks it about the
+// devfs, fdescfs and procfs mount points, which the 8.x script never
+// creates (SPEC §0). An executor without it is taken to answer yes.
+type DirQuerier interface {
+	IsDir(ctx context.Context, path string) (bool, error)
+}
+
 // Locker is optionally implemented by an executor that can keep two rcjail
 // processes from working on the same jail at once (SPEC §3.7). The runner
 // calls LockJail before it looks at a jail (id file, jls, mounts) and keeps

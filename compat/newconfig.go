@@ -63,6 +63,10 @@ func NewConfig(v Vars, fsys FS, names []string) (*Config, error) {
 		// (rcjail -R): jails named on the command line still go on.
 		b.warn(fmt.Sprintf("%s: value unknown without running the rc.conf chain: %s", s.Var, s.Unknown))
 	}
+	if v, ok := v.Get("rc_info"); ok {
+		// rc.subr's info matches yes/true/on/1 without checkyesno's warning.
+		c.Info, _ = yesNo(v)
+	}
 	c.ParallelStart = b.yes(host("jail_parallel_start", ""))
 	c.ReverseStop = b.yes(host("jail_reverse_stop", ""))
 	c.JailConf = host("jail_conf", "/etc/jail.conf").Value

@@ -20,6 +20,14 @@ type StartFacts struct {
 	// succeeded), so the whole devfs block, rules and dev/log link included,
 	// is skipped, as the script does.
 	DevfsMounted bool
+
+	// DevSkip, FdescSkip and ProcSkip, when set, replace the devfs block,
+	// the fdescfs mount and the procfs mount with a [Skip]: the mount
+	// point is missing (the script's procfs test skips the mount, its
+	// devfs and fdescfs mounts fail, and the jail starts without them) or,
+	// for fdescfs and procfs, has a symlink in its path (the script warns
+	// and does not mount). The runner finds these facts with lstat.
+	DevSkip, FdescSkip, ProcSkip *Skip
 }
 
 // StopFacts are what stop knows before it plans.
@@ -142,7 +150,9 @@ func PlanStart(j *Jail, f StartFacts) []Step {
 		steps = append(steps, FstabMount{Jail: j.Name, Fstab: j.Fstab, Entries: j.FstabEntries, Root: root})
 	}
 	dev := under(root, "dev")
-	if j.Devfs && !f.DevfsMounted {
+	if j.Devfs && !f.DevfsMounted && f.DevSkip != nil {
+		steps = append(steps, *f.DevSkip)
+	} else if j.Devfs && !f.DevfsMounted {
 		steps = append(steps,
 			Mkdir{Jail: j.Name, Root: root, Path: dev},
 			Mount{Jail: j.Name, FSType: FSDevfs, Target: dev, Root: root, DevfsRuleset: max(j.DevfsRulesetN, 0)})
@@ -153,13 +163,17 @@ func PlanStart(j *Jail, f StartFacts) []Step {
 			DevfsApply{Jail: j.Name, Dir: dev},
 			Symlink{Jail: j.Name, Target: "../var/run/log", Path: under(dev, "log")})
 	}
-	if j.Fdescfs {
+	if j.Fdescfs && f.FdescSkip != nil {
+		steps = append(steps, *f.FdescSkip)
+	} else if j.Fdescfs {
 		fd := under(dev, "fd")
 		steps = append(steps,
 			Mkdir{Jail: j.Name, Root: root, Path: fd},
 			Mount{Jail: j.Name, FSType: FSFdescfs, Target: fd, Root: root})
 	}
-	if j.Procfs {
+	if j.Procfs && f.ProcSkip != nil {
+		steps = append(steps, *f.ProcSkip)
+	} else if j.Procfs {
 		p := under(root, "proc")
 		steps = append(steps,
 			Mkdir{Jail: j.Name, Root: root, Path: p},

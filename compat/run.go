@@ -289,8 +289,16 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 		}
 		facts.DevfsMounted = m
 	}
+	if j.JailConfFile == "" {
+		if err := r.pseudoFacts(ctx, j, &facts); err != nil {
+			r.cannotStart(n)
+			r.errorf("%v", inJail(n, err))
+			return false
+		}
+	}
 	steps := PlanStart(j, facts)
 	steps = r.withRules(j, steps)
+	devInfo := false
 
 	var undo []Step
 	fail := func(err error, jailOutput []byte) bool {
@@ -307,6 +315,14 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 		return false
 	}
 	for _, s := range steps {
+		if sk, ok := s.(Skip); ok {
+			if sk.Info != "" {
+				r.info(sk.Info)
+			}
+			r.warnf("%s", sk.Warn)
+			continue
+		}
+		r.infoFor(j, s, &devInfo)
 		res, err := Apply(ctx, r.X, s)
 		if _, hook := s.(Exec); hook && err != nil {
 			r.hookFailed(err)
@@ -338,6 +354,130 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 	r.out(" " + hostOrName(j))
 	r.jailConfIDFile(ctx, j)
 	return true
+}
+
+// info prints rc.subr's info line on stdout when rc_info is on (issue 10
+// item 7): "<prog>: INFO: <msg>", in the middle of "Starting jails:" as
+// the script prints it.
+func (r *Runner) info(msg string) {
+	if r.Config.Info {
+		r.out(r.Name + ": INFO: " + msg + "\n")
+	}
+}
+
+// infoFor prints the info line the script prints before step s: the fstab
+// mount, the devfs block (before its rules are loaded, once), the fdescfs
+// and procfs mounts. The texts are the 8.x script's, the jail named as
+// given.
+func (r *Runner) infoFor(j *Jail, s Step, devInfo *bool) {
+	if !r.Config.Info {
+		return
+	}
+	devfs := func(dir string) {
+		if !*devInfo {
+			*devInfo = true
+			r.info("Mounting devfs on " + dir)
+		}
+	}
+	switch s := s.(type) {
+	case FstabMount:
+		r.info("Mounting fstab for jail " + j.Name + " (" + j.Fstab + ")")
+	case DevfsRule:
+		devfs(under(j.RootDir, "dev"))
+	case Mount:
+		switch s.FSType {
+		case FSDevfs:
+			devfs(s.Target)
+		case FSFdescfs:
+			r.info("Mounting fdescfs on " + s.Target)
+		case FSProcfs:
+			r.info("Mounting procfs onto " + s.Target)
+		}
+	}
+}
+
+// pseudoFacts decides, as the 8.x script does, which of the devfs, fdescfs
+// and procfs mounts are skipped (issue 10 item 6): a mount point that is
+// missing is never created (the script skips procfs on `[ -d ]`, and its
+// devfs and fdescfs mounts fail, the jail starting without them); an
+// fdescfs or procfs mount point with a symlink on its path below the jail
+// root gets the script's "has symlink as parent, not mounting". A symlink
+// on the devfs mount point still refuses the start (Mkdir's check), as the
+// script refuses to start that jail. dev/fd on a devfs this start mounts
+// is the devfs's own and is not looked at.
+func (r *Runner) pseudoFacts(ctx context.Context, j *Jail, f *StartFacts) error {
+	root := j.RootDir
+	dev := under(root, "dev")
+	missing := func(fs, dir string) string {
+		return fmt.Sprintf("jail %s: %s does not exist: %s is not mounted and the jail starts without it, as with the 8.x script", j.Name, dir, fs)
+	}
+	devByUs := false
+	if j.Devfs && !f.DevfsMounted {
+		link, err := r.symlinkBelow(ctx, root, dev)
+		if err != nil {
+			return err
+		}
+		ok, err := r.isDir(ctx, dev)
+		if err != nil {
+			return err
+		}
+		if !link && !ok {
+			f.DevSkip = &Skip{Jail: j.Name, FSType: FSDevfs, Target: dev, Info: "Mounting devfs on " + dev, Warn: missing("devfs", dev)}
+		} else {
+			devByUs = true
+		}
+	}
+	if j.Fdescfs && !devByUs {
+		fd := under(dev, "fd")
+		link, err := r.symlinkBelow(ctx, root, fd)
+		if err != nil {
+			return err
+		}
+		if link {
+			f.FdescSkip = &Skip{Jail: j.Name, FSType: FSFdescfs, Target: fd, Warn: fd + " has symlink as parent, not mounting"}
+		} else if ok, err := r.isDir(ctx, fd); err != nil {
+			return err
+		} else if !ok {
+			f.FdescSkip = &Skip{Jail: j.Name, FSType: FSFdescfs, Target: fd, Info: "Mounting fdescfs on " + fd, Warn: missing("fdescfs", fd)}
+		}
+	}
+	if j.Procfs {
+		p := under(root, "proc")
+		link, err := r.symlinkBelow(ctx, root, p)
+		if err != nil {
+			return err
+		}
+		if link {
+			f.ProcSkip = &Skip{Jail: j.Name, FSType: FSProcfs, Target: p, Warn: p + " has symlink as parent, not mounting"}
+		} else if ok, err := r.isDir(ctx, p); err != nil {
+			return err
+		} else if !ok {
+			f.ProcSkip = &Skip{Jail: j.Name, FSType: FSProcfs, Target: p, Info: "Mounting procfs onto " + p, Warn: missing("procfs", p)}
+		}
+	}
+	return nil
+}
+
+// symlinkBelow reports whether a component of p below root (p included)
+// is a symlink. Above the jail root the host's own layout is trusted.
+func (r *Runner) symlinkBelow(ctx context.Context, root, p string) (bool, error) {
+	rel := strings.TrimPrefix(strings.TrimPrefix(p, root), "/")
+	cur := root
+	for _, c := range strings.Split(rel, "/") {
+		cur = under(cur, c)
+		link, err := r.X.IsSymlink(ctx, cur)
+		if err != nil || link {
+			return link, err
+		}
+	}
+	return false, nil
+}
+
+func (r *Runner) isDir(ctx context.Context, p string) (bool, error) {
+	if q, ok := r.X.(DirQuerier); ok {
+		return q.IsDir(ctx, p)
+	}
+	return true, nil
 }
 
 // hookFailed reports a hook that failed; the caller goes on (SPEC §3.3).

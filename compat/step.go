@@ -166,6 +166,18 @@ type Exec struct {
 	Argv []string
 }
 
+// Skip stands where a devfs, fdescfs or procfs mount would be when the 8.x
+// script would not mount it (see [StartFacts]). It is not an effect: the
+// runner prints Info (rc.subr's info line, "" for none) when rc_info is on
+// and Warn on stderr, and hands nothing to the executor.
+type Skip struct {
+	Jail   string
+	FSType string
+	Target string
+	Info   string
+	Warn   string
+}
+
 // StartJail creates and starts the jail (command backend: `[setfib -F FIB]
 // jail FLAGS… -i ROOT HOSTNAME IPS COMMAND…`). The executor returns the jid
 // (jail(8)'s first output line; Linux native: the pid of the jail's init)
@@ -250,6 +262,7 @@ func (s Symlink) JailName() string      { return s.Jail }
 func (s CheckLink) JailName() string    { return s.Jail }
 func (s Exec) JailName() string         { return s.Jail }
 func (s StartJail) JailName() string    { return s.Jail }
+func (s Skip) JailName() string         { return s.Jail }
 func (s Jexec) JailName() string        { return s.Jail }
 func (s KillJail) JailName() string     { return s.Jail }
 func (s WriteFile) JailName() string    { return s.Jail }
@@ -283,6 +296,7 @@ func (DevfsApply) Undo() []Step   { return nil }
 func (Symlink) Undo() []Step      { return nil }
 func (CheckLink) Undo() []Step    { return nil }
 func (Exec) Undo() []Step         { return nil }
+func (Skip) Undo() []Step         { return nil }
 
 // Undo of StartJail needs the jid; the runner records a KillJail itself.
 func (StartJail) Undo() []Step { return nil }

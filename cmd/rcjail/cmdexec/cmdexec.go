@@ -347,6 +347,19 @@ func (x *Executor) CheckStateFile(_ context.Context, p string, console bool) err
 	return checkState(x.state(p), kind)
 }
 
+// IsDir implements [compat.DirQuerier]: lstat, a directory and not a
+// symlink.
+func (x *Executor) IsDir(_ context.Context, p string) (bool, error) {
+	st, err := os.Lstat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("lstat %s: %w", p, err)
+	}
+	return st.Mode().IsDir(), nil
+}
+
 // IsSymlink lstats p.
 func (x *Executor) IsSymlink(_ context.Context, p string) (bool, error) {
 	st, err := os.Lstat(p)

@@ -514,6 +514,19 @@ func (x *Executor) CheckStateFile(ctx context.Context, p string, console bool) e
 	return x.checkState(p, kind)
 }
 
+// IsDir implements [compat.DirQuerier]: lstat, a directory and not a
+// symlink.
+func (x *Executor) IsDir(_ context.Context, p string) (bool, error) {
+	st, err := os.Lstat(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("lstat %s: %w", p, err)
+	}
+	return st.Mode().IsDir(), nil
+}
+
 // IsSymlink implements [compat.Executor].
 func (x *Executor) IsSymlink(ctx context.Context, p string) (bool, error) {
 	fi, err := os.Lstat(p)

@@ -112,7 +112,9 @@ func newEnv(t *testing.T) *env {
 	// A test that fails half way must not leave its jail running: the
 	// jail's init (and with it its PID namespace) goes.
 	t.Cleanup(func() { killJails(e.root) })
-	for _, d := range []string{filepath.Join(e.state, "var/run"), filepath.Join(e.state, "var/log"), filepath.Join(e.root, "tmp")} {
+	// A jail root has its dev directory (make distribution creates it):
+	// the devfs mount point is never created (issue 10 item 6).
+	for _, d := range []string{filepath.Join(e.state, "var/run"), filepath.Join(e.state, "var/log"), filepath.Join(e.root, "tmp"), filepath.Join(e.root, "dev")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -773,6 +775,7 @@ func TestSymlinkTargets(t *testing.T) {
 			if err := os.MkdirAll(filepath.Dir(filepath.Join(e.root, c.link)), 0o755); err != nil {
 				t.Fatal(err)
 			}
+			os.Remove(filepath.Join(e.root, c.link)) // newEnv's dev directory
 			if err := os.Symlink(c.target, filepath.Join(e.root, c.link)); err != nil {
 				t.Fatal(err)
 			}

@@ -284,7 +284,7 @@ func TestSourcesNotInJail(t *testing.T) {
 	var names []string
 	for _, n := range warmJails() {
 		root := filepath.Join(e.root, n)
-		if err := os.MkdirAll(root, 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(root, "dev"), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		js = append(js, newJail(n, root))
