@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"rcjail/cmd/rcjail/hostpath"
 	"rcjail/cmd/rcjail/native/linuxjail"
 	"rcjail/cmd/rcjail/native/proc"
 	"rcjail/cmd/rcjail/statefile"
@@ -106,7 +107,13 @@ func sysctlGet(_ context.Context, x *Executor, mib string) (string, error) {
 	if def, ok := jailSysctls[mib]; ok {
 		// Read without creating the state directory (a query).
 		// A state file like any other: no FIFO or huge file stalls it.
-		f, err := statefile.Open(path.Join(x.opts.Root, StateDir, "sysctl."+mib), unix.O_RDONLY, 0, statefile.Regular)
+		// The state directory as openStateDir finds it (SPEC §3.8:
+		// /var/run may be a symlink, resolved inside the -R root).
+		dir, err := hostpath.Dir(x.opts.Root, "/"+StateDir)
+		if err != nil {
+			return def, nil
+		}
+		f, err := statefile.Open(path.Join(dir, "sysctl."+mib), unix.O_RDONLY, 0, statefile.Regular)
 		if err != nil {
 			return def, nil
 		}
