@@ -110,8 +110,12 @@ func (r *runner) call(ce *syntax.CallExpr) {
 		return
 	default:
 		// A program (or a name /bin/sh does not find: status 127 and a
-		// message). Prefix assignments go to its environment only; its
-		// status and output are unknown.
+		// message). Live mode runs it when it can (exec.go); otherwise
+		// its status and output are unknown. Prefix assignments go to its
+		// environment only.
+		if argTaint == nil && r.execProgram(pos, ce.Assigns, args) {
+			return
+		}
 		r.statusUnk = r.unknownAt(pos, fmt.Sprintf("command %q", strings.Join(args, " ")))
 		r.status = 0
 		return

@@ -175,6 +175,16 @@ func Load(ctx context.Context, opts Options) (*Vars, error) {
 
 	growStack(0)
 	r := newRunner(ctx, opts, fsys)
+	if live {
+		r.liveMode = true
+		r.stderr = opts.Stderr
+		if r.stderr == nil {
+			r.stderr = os.Stderr
+		}
+		// What the chain prints goes where the shell's output would
+		// (rcjail's stderr: its stdout is the command's own).
+		r.io.out, r.io.errw = r.stderr, r.stderr
+	}
 	for _, kv := range env {
 		name, val, ok := strings.Cut(kv, "=")
 		// IFS is never imported (as in dash and FreeBSD sh); names that are

@@ -169,6 +169,10 @@ type runner struct {
 	// the evaluator did not; runs lists where (for diagnostics).
 	needShell bool
 	runs      []shellRun
+	// live is set in live mode (programs may run, exec.go); stderr is
+	// where they write their diagnostics.
+	liveMode bool
+	stderr   io.Writer
 	// specLoops is the loop depth at the start of each speculation under
 	// way (unknown.go).
 	specLoops []int
