@@ -143,4 +143,3 @@ func (r *runner) exportedEnv() ([]string, bool) {
 	}
 	return env, true
 }
-
