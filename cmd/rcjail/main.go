@@ -135,6 +135,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	fs.Visit(func(f *flag.Flag) { g.Wrapped = g.Wrapped || f.Name == "name" })
+	// Diagnostics also go to syslog, as rc.subr's warn/err/info (syslog.go).
+	defer startSyslog(g)()
+	stdout, stderr = g.Stdout, g.Stderr
 	switch g.Backend {
 	case "", "native", "command":
 	default:

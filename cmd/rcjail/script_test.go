@@ -5,8 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"syscall"
 	"testing"
@@ -21,11 +23,17 @@ var updateScripts = flag.Bool("update-scripts", false, "rewrite the cmp goldens 
 // program "rcjail" (a subprocess, so exit status, stdout and stderr are the
 // real ones), with run from main.go as its entry point.
 func TestMain(m *testing.M) {
+	// No test sends to this machine's syslog; the syslog tests name their
+	// own socket (syslog.go).
+	if _, ok := os.LookupEnv(syslogSocketEnv); !ok {
+		os.Setenv(syslogSocketEnv, "none")
+	}
 	testscript.Main(m, map[string]func(){
 		"rcjail": func() {
 			os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 		},
-		"fakejail": fakeJail,
+		"fakejail":    fakeJail,
+		"fakesyslogd": fakeSyslogd,
 	})
 }
 
@@ -55,6 +63,37 @@ func fakeJail() {
 	time.Sleep(time.Hour)
 }
 
+// fakeSyslogd SOCKET OUT stands in for syslogd: it binds a datagram socket
+// at SOCKET, writes "ready" to OUT.ready, then appends every datagram it
+// receives to OUT, one per line, until killed.
+func fakeSyslogd() {
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: fakesyslogd SOCKET OUT")
+		os.Exit(2)
+	}
+	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: os.Args[1], Net: "unixgram"})
+	if err == nil {
+		err = os.WriteFile(os.Args[2]+".ready", []byte("ready\n"), 0o644)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fakesyslogd:", err)
+		os.Exit(1)
+	}
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := c.Read(buf)
+		if err != nil {
+			os.Exit(1)
+		}
+		f, err := os.OpenFile(os.Args[2], os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			os.Exit(1)
+		}
+		f.Write(append(buf[:n:n], '\n'))
+		f.Close()
+	}
+}
+
 // waitFor FILE waits (up to 30 s) until FILE exists and is not empty: a
 // background command has written it.
 func waitFor(ts *testscript.TestScript, neg bool, args []string) {
@@ -68,6 +107,30 @@ func waitFor(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Fatalf("%s: not written within 30s", args[0])
+}
+
+// waitLines N PATTERN FILE waits (up to 30 s) until FILE has at least N
+// lines matching the regular expression PATTERN: a background process
+// (fakesyslogd) has written them.
+func waitLines(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: waitlines n pattern file")
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("waitlines: %q is not a number", args[0])
+	}
+	re, err := regexp.Compile("(?m)" + args[1])
+	if err != nil {
+		ts.Fatalf("waitlines: %v", err)
+	}
+	p := ts.MkAbs(args[2])
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if b, err := os.ReadFile(p); err == nil && len(re.FindAllIndex(b, -1)) >= n {
+			return
+		}
+	}
+	ts.Fatalf("%s: fewer than %d lines match %q within 30s", args[2], n, args[1])
 }
 
 // exits N PROG ARGS... runs PROG like exec and fails unless it exits with
@@ -106,7 +169,7 @@ func TestScript(t *testing.T) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		UpdateScripts:       *updateScripts,
-		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"waitfor": waitFor, "exits": exits},
+		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"waitfor": waitFor, "exits": exits, "waitlines": waitLines},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "root":
