@@ -82,6 +82,44 @@ for n in ${RCCONF_BENCH_SIZES:-10 100 1000 5000}; do
 	}'
 	rm -rf "$tree"
 done
+
+# Live mode (no -R): "rcjail vars" with the tree on /etc, against dash
+# sourcing the same chain, for the plain tree and for the same tree with one
+# $(...) line a jail knob depends on (jail_web1_ip="$(cat /etc/web1.ip)"),
+# which the evaluator runs itself (rcconf/exec.go).
+printf '\n%s\n' "live mode (no -R): rcjail vars vs dash, plain tree and with one \$(cat ...) line"
+printf '%-6s %-9s %9s %9s %11s %10s\n' jails tree "dash ms" "rcjail ms" "rcjail/dash" "rcjail MiB"
+for n in ${RCCONF_BENCH_LIVE_SIZES:-10 1000}; do
+	for variant in plain subst; do
+		tree="$work/live$n-$variant"
+		"$work/gen" "$tree" "$n"
+		[ -f /etc/ld.so.cache ] && cp /etc/ld.so.cache "$tree/etc/"
+		if [ "$variant" = subst ]; then
+			echo 192.0.2.201 >"$tree/etc/web1.ip"
+			echo 'jail_web1_ip="$(cat /etc/web1.ip)"' >>"$tree/etc/rc.conf"
+		fi
+		case $n in
+		10) runs=200 warm=20 ;;
+		100) runs=60 warm=5 ;;
+		*) runs=10 warm=2 ;;
+		esac
+		json="$work/live$n-$variant.json"
+		# shellcheck disable=SC2016 # expanded by the inner sh
+		unshare -m sh -c '
+			set -eu
+			mount --bind "$1/etc" /etc
+			hyperfine -N --style none --warmup "$3" --runs "$4" --export-json "$5" "dash $2/driver.sh" "$2/rcjail vars" >/dev/null
+			/usr/bin/time -f %M -o "$2/rss-live" "$2/rcjail" vars >/dev/null
+		' sh "$tree" "$work" "$warm" "$runs" "$json"
+		dash_s=$(jq '.results[0].median' "$json")
+		rc_s=$(jq '.results[1].median' "$json")
+		rc_kb=$(tail -n 1 "$work/rss-live")
+		awk -v n="$n" -v t="$variant" -v d="$dash_s" -v r="$rc_s" -v rk="$rc_kb" 'BEGIN {
+			printf "%-6d %-9s %9.2f %9.2f %10.2fx %10.1f\n", n, t, d * 1000, r * 1000, r / d, rk / 1024
+		}'
+		rm -rf "$tree"
+	done
+done
 echo "rcjail/dash = rcjail time / dash time (lower is better); go-empty/dash = an empty static Go program's time / dash time, the floor under rcjail/dash"
 echo "times are hyperfine medians; rcjail/base = rcjail time / the RCCONF_BENCH_BASE build's time in the same run"
-echo "targets: rcjail/dash <= 0.5x at 1000 jails, <= 1.5x at 10; rcjail <= 64 MiB at 5000"
+echo "targets: rcjail/dash <= 0.5x at 1000 jails (-R and live, with or without the \$(...) line), <= 1.5x at 10; rcjail <= 64 MiB at 5000"
