@@ -23,7 +23,7 @@ import (
 // Each case but "valid" breaks the configuration between start and stop
 // (issue 10 item 1, SPEC §3.5): stop must still stop, exit 0, and warn.
 func TestNativeLifecycleVarRunLink(t *testing.T) {
-	for _, brk := range []string{"valid", "fstab", "lines", "evalerror", "ruleset"} {
+	for _, brk := range []string{"valid", "fstab", "lines", "evalerror", "ruleset", "rootdir"} {
 		t.Run(brk, func(t *testing.T) {
 			if !mounttest.InNamespace(t) {
 				return
@@ -107,6 +107,9 @@ func nativeLifecycle(t *testing.T, brk string) {
 		cfMust(t, os.WriteFile(rcPath, []byte(rc+"if true; then\n"), 0o644))
 	case "ruleset":
 		cfMust(t, os.WriteFile(rcPath, []byte(rc+"jail_t1_devfs_ruleset=\"devfsrules_gone\"\n"), 0o644))
+	case "rootdir":
+		// A spelling rcjail refuses: the root comes from the record.
+		cfMust(t, os.WriteFile(rcPath, []byte(rc+"jail_t1_rootdir=\""+work+"/jails/../jails/t1\"\n"), 0o644))
 	}
 	st, out, errs = e.rcjail(t, stopArgs...)
 	if st != 0 || !strings.Contains(out, "Stopping jails: ") || !strings.Contains(out, "t1") {
