@@ -6,9 +6,11 @@ import (
 	"os"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 
 	"rcjail/compat"
+	"rcjail/mount"
 )
 
 // Host-side skeleton checks for `rcjail check` (issue 5). compat's NewConfig
@@ -405,6 +407,8 @@ func checkSkeleton(j *compat.Jail) []skelFinding {
 			c.add(false, "skel_basedir", "", "%s does not exist (rcjail prepare %s creates it)", base, j.Name)
 		} else if !fi.IsDir() {
 			c.add(false, "skel_basedir", "", "%s is not a directory", base)
+		} else {
+			c.hidden("skel_basedir", "", base, s.Root)
 		}
 	}
 	for _, e := range ents {
@@ -440,7 +444,43 @@ func checkSkeleton(j *compat.Jail) []skelFinding {
 			// Created (0755, without following links) at start.
 		case !fi.IsDir():
 			c.add(false, knob(e.rw), e.path, "mount point %s is not a directory; start refuses it", p)
+		default:
+			c.hidden(knob(e.rw), e.path, p, path.Join(s.Root, e.path))
 		}
 	}
 	return c.out
+}
+
+// hidden warns when the mount point p is a directory with something in it
+// and nothing mounted on it now: the skeleton's src, mounted over it at
+// start, hides the jail's own files there while it runs. That is the case
+// of a full jail turned into a skeleton jail, whose own bin, lib, usr/lib
+// would silently be shadowed (and come back, stale, at the next stop).
+func (c *skelChecker) hidden(knob, entry, p, src string) {
+	ents, err := os.ReadDir(p)
+	if err != nil || len(ents) == 0 || mountedNow(p) {
+		return
+	}
+	n := "1 entry"
+	if len(ents) > 1 {
+		n = strconv.Itoa(len(ents)) + " entries"
+	}
+	c.add(true, knob, entry, "mount point %s is not empty (%s, e.g. %s): the skeleton's %s hides them while the jail runs; if this was a full jail, move them away while it is stopped", p, n, ents[0].Name(), src)
+}
+
+// mountedNow reports whether something is mounted on p at this moment (a
+// running jail's mount point shows the skeleton, not the jail's own files).
+// An unreadable mount table counts as mounted: no warning rather than a
+// false one.
+func mountedNow(p string) bool {
+	tbl, err := mount.Table()
+	if err != nil {
+		return true
+	}
+	for _, e := range tbl {
+		if e.Target == p {
+			return true
+		}
+	}
+	return false
 }

@@ -411,3 +411,30 @@ func TestSkelCheckRootdirMissing(t *testing.T) {
 	st, errs = f.check(f.config())
 	skelWantOne(t, st, errs, 1, jails+" does not exist (create it first: rcjail prepare skeltest creates only the jail root itself)")
 }
+
+// A full jail turned into a skeleton jail keeps its own bin, lib, usr/lib:
+// the skeleton mounted over them hides them while it runs. check warns
+// (issue 16 item 10), once per non-empty mount point, and an empty one is
+// fine.
+func TestSkelCheckFullJailMountPointNotEmpty(t *testing.T) {
+	f := newSkelFixture(t)
+	f.mkdir(filepath.Join(f.root, "bin"))
+	f.mkdir(filepath.Join(f.root, "usr", "lib"))
+	if err := os.WriteFile(filepath.Join(f.root, "bin", "sh"), []byte("old"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	st, errs := f.check(f.config())
+	skelWantOne(t, st, errs, 0, "rcjail: WARNING: /etc/rc.conf:7: jail skeltest: jail_skeltest_skel_romounts: entry bin: mount point "+f.root+"/bin is not empty (1 entry, e.g. sh): the skeleton's "+f.skel+"/bin hides them while the jail runs; if this was a full jail, move them away while it is stopped")
+
+	t.Run("symlink mode basedir", func(t *testing.T) {
+		f := newSkelFixture(t)
+		cfg := f.config("jail_skeltest_skel_mode", "symlink")
+		var out bytes.Buffer
+		if st := prepareJails(&Globals{Name: "rcjail", Stdout: &out, Stderr: &out}, cfg, []string{"skeltest"}); st != 0 {
+			t.Fatalf("prepare: %s", out.String())
+		}
+		f.mkdir(filepath.Join(f.root, "basejail", "bin"))
+		st, errs := f.check(cfg)
+		skelWantOne(t, st, errs, 0, "jail_skeltest_skel_basedir (default): mount point "+f.root+"/basejail is not empty (1 entry, e.g. bin)")
+	})
+}
