@@ -16,8 +16,8 @@ import (
 // byte, and every effect through its [Executor].
 //
 // Decisions where the script leaves room:
-//   - jail_parallel_start is accepted but jails start one after another, so
-//     stdout keeps the list order and stays deterministic.
+//   - jail_parallel_start starts the jails in parallel, stdout in list
+//     order (parallel.go).
 //   - jail_reverse_stop reverses jail_list on stop, only when no names were
 //     given on the command line (as the modern script).
 //   - A failing hook (exec_prestart, exec_afterstart, exec_poststart,
@@ -48,7 +48,15 @@ type Runner struct {
 	// in cmd/rcjail); nil means the minimal rc.subr-like status below.
 	Status func(ctx context.Context, names []string) int
 
+	// NewX, if set, returns a fresh executor for one jail of a parallel
+	// start (jail_parallel_start, parallel.go); nil starts jails one after
+	// another. ParallelLimit bounds how many start at once (0: the
+	// default).
+	NewX          func() (Executor, error)
+	ParallelLimit int
+
 	rulesLoaded bool
+	rulesErr    error // the devfs rules a parallel start preloaded failed
 }
 
 func (r *Runner) out(s string) { io.WriteString(r.Stdout, s) }
@@ -168,6 +176,9 @@ func (r *Runner) status(ctx context.Context, names []string) int {
 // then "Starting jails:" and each jail in order.
 func (r *Runner) Start(ctx context.Context, names []string) int {
 	r.configure(ctx)
+	if r.Config.ParallelStart && r.NewX != nil && len(names) > 1 {
+		return r.startParallel(ctx, names)
+	}
 	return r.each(ctx, "Starting jails:", names, r.startOne)
 }
 

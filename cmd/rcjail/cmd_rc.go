@@ -94,6 +94,10 @@ func runRC(ctx context.Context, g *Globals, verb string, args []string) (int, bo
 		defer c.Close()
 	}
 	r := &compat.Runner{Config: cfg, X: x, Stdout: g.Stdout, Stderr: g.Stderr, Name: g.Name}
+	if xerr == nil && !g.DryRun {
+		// jail_parallel_start: each jail starts on an executor of its own.
+		r.NewX = func() (compat.Executor, error) { return newBackend(g, cfg) }
+	}
 	var dry *compat.DryRun
 	if g.DryRun {
 		// -n prints commands only; the script's own lines are not part of

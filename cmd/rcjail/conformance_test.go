@@ -101,6 +101,17 @@ func cfRunCase(t *testing.T, dir string) {
 	cfMust(t, err)
 	var got cfArchive
 	skipDry := strings.TrimSpace(cfReadOpt(t, filepath.Join(dir, "nodryrun")))
+	// parallel: the jails start at the same time, so the programs of one
+	// interleave with another's; the trace and the stub's lists are
+	// compared sorted (stdout, in jail_list order, is not).
+	_, err = os.Stat(filepath.Join(dir, "parallel"))
+	parallel := err == nil
+	snap := func(s string) string {
+		if parallel {
+			return sortStubBlocks(s)
+		}
+		return s
+	}
 	for i, line := range strings.Split(strings.TrimSpace(string(argsText)), "\n") {
 		n := i + 1
 		args := strings.Fields(line)
@@ -126,8 +137,12 @@ func cfRunCase(t *testing.T, dir string) {
 		var out, errb bytes.Buffer
 		st := run(context.Background(), append(base, args...), &out, &errb)
 		trace := cfReadTrace(t, c.trace)
+		dry := dout.String()
+		if parallel {
+			trace, dry = sortLines(trace), sortLines(dry)
+		}
 		if skipDry == "" {
-			if d := cmp.Diff(cfJidNorm(trace), cfJidNorm(dout.String())); d != "" {
+			if d := cmp.Diff(cfJidNorm(trace), cfJidNorm(dry)); d != "" {
 				t.Errorf("run %d (%s): -n differs from the command trace (-trace +dry run):\n%s", n, line, d)
 			}
 		}
@@ -138,7 +153,7 @@ func cfRunCase(t *testing.T, dir string) {
 			cfFile{Name: p + "stdout", Data: []byte(c.norm(out.String()))},
 			cfFile{Name: p + "stderr", Data: []byte(c.norm(errb.String()))},
 			cfFile{Name: p + "trace", Data: []byte(c.norm(trace))},
-			cfFile{Name: p + "files", Data: []byte(c.norm(cfSnapshot(t, c)))},
+			cfFile{Name: p + "files", Data: []byte(c.norm(snap(cfSnapshot(t, c))))},
 		)
 	}
 	wantPath := filepath.Join(dir, "want.txtar")
@@ -222,6 +237,42 @@ func cfSnapshot(t *testing.T, c *caseEnv) string {
 		}
 	}
 	return b.String()
+}
+
+// sortLines sorts the lines of s.
+func sortLines(s string) string {
+	if s == "" {
+		return s
+	}
+	l := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	sort.Strings(l)
+	return strings.Join(l, "\n") + "\n"
+}
+
+// sortStubBlocks sorts the lines of each "stub …:" block of a snapshot.
+func sortStubBlocks(s string) string {
+	var out, block []string
+	flush := func() {
+		sort.Strings(block)
+		out = append(out, block...)
+		block = nil
+	}
+	in := false
+	for _, l := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
+		if strings.HasPrefix(l, "stub ") {
+			flush()
+			out = append(out, l)
+			in = strings.HasSuffix(l, ":")
+			continue
+		}
+		if in {
+			block = append(block, l)
+		} else {
+			out = append(out, l)
+		}
+	}
+	flush()
+	return strings.Join(out, "\n") + "\n"
 }
 
 func cfSetup(t *testing.T, c *caseEnv, name string) {

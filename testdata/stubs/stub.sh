@@ -6,6 +6,7 @@
 #   jails           running jids, one per line (jail adds, killall -KILL removes, jls reads)
 #   roots/<jid>     a running jail's root (jail writes it, `jls -j JID path` prints it)
 #   nextjid         the next jid jail(8) prints (default 7)
+#   jid/<hostname>  the jid jail(8) prints for that hostname (parallel starts)
 #   names           "JID NAME" of jails created from a jail.conf (jail -f),
 #                   listed by `jls jid name`, found by `jls -j NAME`
 #   fail/<prog>     makes <prog> fail (exit 1) when the file is empty or its
@@ -22,13 +23,12 @@ _name=${0##*/}
 _st=${RCJAIL_STUBSTATE:?RCJAIL_STUBSTATE not set}
 
 _trace() {
-	{
-		printf '%s' "$_name"
-		for _a in "$@"; do
-			printf '\t%s' "$_a"
-		done
-		printf '\n'
-	} >>"${RCJAIL_TRACE:?RCJAIL_TRACE not set}"
+	# One write per line: parallel starts append to the trace together.
+	_line=$_name
+	for _a in "$@"; do
+		_line=$(printf '%s\t%s' "$_line" "$_a")
+	done
+	printf '%s\n' "$_line" >>"${RCJAIL_TRACE:?RCJAIL_TRACE not set}"
 }
 
 _last() {
@@ -95,8 +95,20 @@ _jail() {
 		echo "jail: second line of the failure"
 		exit 1
 	fi
-	_jid=$(cat "$_st/nextjid" 2>/dev/null || echo 7)
-	echo $((_jid + 1)) >"$_st/nextjid"
+	_jid=
+	if [ -d "$_st/jid" ]; then
+		# Parallel starts: a fixed jid per hostname (jid/<hostname>), so
+		# that the order jail(8) runs in does not decide it.
+		for _a in "$@"; do
+			if [ -f "$_st/jid/${_a#host.hostname=}" ]; then
+				_jid=$(cat "$_st/jid/${_a#host.hostname=}")
+			fi
+		done
+	fi
+	if [ -z "$_jid" ]; then
+		_jid=$(cat "$_st/nextjid" 2>/dev/null || echo 7)
+		echo $((_jid + 1)) >"$_st/nextjid"
+	fi
 	echo "$_jid" >>"$_st/jails"
 	# The root: the word after -i in the legacy form, or path=.
 	_prev= _root=
