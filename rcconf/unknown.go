@@ -46,6 +46,11 @@ func (r *runner) unknownFL(f string, l, c int, what string) *unknown {
 	if len(r.runs) < maxRuns {
 		r.runs = append(r.runs, shellRun{file: f, line: l, col: c, what: what})
 	}
+	if r.liveMode && r.err == nil {
+		// Live mode: /bin/sh evaluates the chain from the start; going
+		// on here would only run more programs twice.
+		r.failAt(f, l, c, "needs /bin/sh: %s", what)
+	}
 	return &unknown{why: fmt.Sprintf("%s at %s:%d", what, f, l), file: f, line: l}
 }
 
