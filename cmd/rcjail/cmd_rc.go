@@ -85,6 +85,9 @@ func runRC(ctx context.Context, g *Globals, verb string, args []string) (int, bo
 		acts = false
 	}
 	x, xerr := newBackend(g, cfg)
+	if xerr == nil && backendWrap != nil {
+		x = backendWrap(x)
+	}
 	if xerr != nil && acts && !g.DryRun {
 		g.Errorf("%v", xerr)
 		return 1, true

@@ -1,0 +1,393 @@
+package selftest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"rcjail/cmd/rcjail/native/linuxjail"
+	"rcjail/mount"
+)
+
+// ScratchDir is selftest's well-known directory: its lock, the ids of the
+// jails a run started (for the next run to stop when this one was killed),
+// the rows handed from the namespaced child, and the mount point of the
+// scratch tmpfs (world), which exists only inside the private namespace.
+const ScratchDir = "/run/rcjail-selftest"
+
+// envInside marks the re-executed child; its value is the parent's mount
+// namespace, which the child checks it has left.
+const envInside = "RCJAIL_SELFTEST_INSIDE"
+
+// Main runs selftest: in the host's namespace it takes the lock, cleans up
+// after an earlier run, re-executes rcjail in a private mount namespace and
+// prints the table; in that child it does the work.
+func Main(ctx context.Context, o Options) int {
+	if v := os.Getenv(envInside); v != "" {
+		return insideMain(ctx, o, v)
+	}
+	return parentMain(ctx, o)
+}
+
+func mntNS() string {
+	l, err := os.Readlink("/proc/self/ns/mnt")
+	if err != nil {
+		return ""
+	}
+	return l
+}
+
+func parentMain(ctx context.Context, o Options) int {
+	errf := func(format string, args ...any) int {
+		fmt.Fprintf(o.Stderr, "rcjail: selftest: "+format+"\n", args...)
+		return 1
+	}
+	if o.Backend != "native" && o.Backend != "command" {
+		return errf("backend %q: want native or command", o.Backend)
+	}
+	if os.Geteuid() != 0 {
+		return errf("needs root: it mounts a tmpfs in a private mount namespace")
+	}
+	if names := sameName(o.Root); len(names) > 0 {
+		return errf("refused: the host knows a jail of a selftest jail's name: %s", strings.Join(names, ", "))
+	}
+	if err := os.Mkdir(ScratchDir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+		return errf("create %s: %v", ScratchDir, err)
+	}
+	// A planted symlink or someone else's directory must not become the
+	// place we mount on and remove from.
+	if st, err := os.Lstat(ScratchDir); err != nil || !st.IsDir() || st.Sys().(*syscall.Stat_t).Uid != 0 {
+		return errf("%s: not a directory owned by root", ScratchDir)
+	}
+	lock, err := os.OpenFile(filepath.Join(ScratchDir, "lock"), os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
+	if err != nil {
+		return errf("lock: %v", err)
+	}
+	defer lock.Close()
+	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		return errf("refused: another selftest holds %s", lock.Name())
+	}
+	rep := &Report{Log: o.Stderr}
+	left := cleanLeftovers()
+	rep.add("leftovers of an earlier run", "none left", left, !strings.HasPrefix(left, "error"))
+	if strings.HasPrefix(left, "error") {
+		rep.Print(o.Stdout)
+		return 1
+	}
+	world := filepath.Join(ScratchDir, "world")
+	if err := os.Mkdir(world, 0o700); err != nil {
+		return errf("create %s: %v", world, err)
+	}
+	hostBefore, _ := os.ReadFile("/proc/self/mountinfo")
+
+	cmd := exec.Command("/proc/self/exe")
+	cmd.Args = append([]string{o.Argv0}, o.Args...)
+	cmd.Env = append(os.Environ(), envInside+"="+mntNS())
+	cmd.Stdout, cmd.Stderr = o.Stderr, o.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		// Go makes / recursively private in the new namespace before
+		// exec: nothing mounted there propagates to the host.
+		Unshareflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWNET,
+		// If we die the child cleans up and exits.
+		Pdeathsig: syscall.SIGTERM,
+	}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	runErr := cmd.Start()
+	if runErr == nil {
+		done := make(chan struct{})
+		go func() {
+			for {
+				select {
+				case <-sigs:
+					_ = cmd.Process.Signal(syscall.SIGTERM)
+				case <-done:
+					return
+				}
+			}
+		}()
+		runErr = cmd.Wait()
+		close(done)
+	}
+	if b, err := os.ReadFile(filepath.Join(ScratchDir, "rows")); err == nil {
+		rows, _ := readRows(b)
+		rep.Rows = append(rep.Rows, rows...)
+	}
+	rep.add("selftest in a private mount namespace", "exit 0", firstErr(runErr, "exit 0"), runErr == nil)
+	left = cleanLeftovers()
+	rep.add("cleanup", "done", left, !strings.HasPrefix(left, "error"))
+	hostAfter, _ := os.ReadFile("/proc/self/mountinfo")
+	rep.check("host mount table (outside the namespace)", "unchanged", unchanged(hostBefore, hostAfter))
+	_ = os.Remove(lock.Name())
+	_ = os.Remove(ScratchDir)
+	rep.Print(o.Stdout)
+	if !rep.OK() {
+		return 1
+	}
+	return 0
+}
+
+func unchanged(a, b []byte) string {
+	if bytes.Equal(a, b) {
+		return "unchanged"
+	}
+	return diffTables(string(a), string(b))
+}
+
+// sameName lists what the host (under root) knows of a jail named like one
+// of ours: an id file of the script, a record of the native backend.
+func sameName(root string) []string {
+	if root == "" {
+		root = "/"
+	}
+	var found []string
+	for _, j := range []string{JailNullfs, JailSymlink} {
+		for _, p := range []string{"var/run/jail_" + j + ".id", "var/run/rcjail/" + j + ".json"} {
+			if _, err := os.Lstat(filepath.Join(root, p)); err == nil {
+				found = append(found, filepath.Join(root, p))
+			}
+		}
+	}
+	return found
+}
+
+// cleanLeftovers stops the jails an earlier (killed) run left and removes
+// its files. On Linux no mount can be left: they lived in the private
+// namespace, which the kernel tears down with its last process — the
+// jails, killed here, were the only ones that could have kept it.
+func cleanLeftovers() string {
+	var did []string
+	world := filepath.Join(ScratchDir, "world")
+	if b, err := os.ReadFile(filepath.Join(ScratchDir, "jids")); err == nil {
+		for _, f := range strings.Fields(string(b)) {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				continue
+			}
+			// Only a jail rooted in our world: a recycled pid is left alone.
+			if r, ok := linuxjail.Root(n); ok && strings.HasPrefix(r, world+"/") {
+				if err := linuxjail.Stop(n, r, time.Second); err != nil {
+					return "error: " + err.Error()
+				}
+				did = append(did, "stopped jail "+f)
+			}
+		}
+		os.Remove(filepath.Join(ScratchDir, "jids"))
+	}
+	if t, err := mount.Table(); err == nil {
+		if u := mount.Under(t, ScratchDir); len(u) > 0 {
+			return "error: mounted under " + ScratchDir + " in the host namespace: " + u[0].Target
+		}
+	}
+	for _, n := range []string{"rows", "world"} {
+		// Remove, not RemoveAll: outside the namespace world is the
+		// empty directory the tmpfs was mounted on.
+		if err := os.Remove(filepath.Join(ScratchDir, n)); err == nil {
+			did = append(did, "removed "+n)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return "error: " + err.Error()
+		}
+	}
+	if len(did) == 0 {
+		return "none"
+	}
+	return strings.Join(did, ", ")
+}
+
+func insideMain(ctx context.Context, o Options, parentNS string) int {
+	if ns := mntNS(); ns == "" || ns == parentNS {
+		fmt.Fprintln(o.Stderr, "rcjail: selftest: not in a private mount namespace; refusing to mount")
+		return 1
+	}
+	ctx, cancel := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer cancel()
+	rows, err := os.OpenFile(filepath.Join(ScratchDir, "rows"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		fmt.Fprintf(o.Stderr, "rcjail: selftest: %v\n", err)
+		return 1
+	}
+	defer rows.Close()
+	rep := &Report{Log: o.Stderr, sink: func(r Row) { _ = writeRows(rows, []Row{r}) }}
+	dir := filepath.Join(ScratchDir, "world")
+	err = unix.Mount("rcjail-selftest", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755,size=512m")
+	if !rep.add("scratch tmpfs", "mounted in a private namespace", firstErr(err, "tmpfs on "+dir), err == nil) {
+		return 1
+	}
+	w := newWorld(o, rep, dir, filepath.Join(ScratchDir, "jids"))
+	defer func() {
+		// Whatever happened: no jail of ours survives, and the whole
+		// scratch tree leaves this namespace (it dies with us anyway).
+		stopJailsUnder(dir)
+		_ = unix.Unmount(dir, unix.MNT_DETACH)
+	}()
+	ro, err := linuxSkeleton(w.skel)
+	if !rep.add("skeleton", "probe and its libraries", firstErr(err, strings.Join(ro, " ")), err == nil) {
+		return 1
+	}
+	w.ro = ro
+	if err := w.writeConf(); !rep.add("rc.conf", "written", firstErr(err, path.Join(w.conf, "etc/rc.conf")), err == nil) {
+		return 1
+	}
+	if o.Backend == "command" {
+		kit, err := installKit(filepath.Join(dir, "kit"))
+		if !rep.add("command kit", "FreeBSD program stand-ins first on PATH", firstErr(err, kit), err == nil) {
+			return 1
+		}
+		os.Setenv("PATH", kit+":"+os.Getenv("PATH"))
+		os.Setenv(KitEnv, "1")
+	}
+	w.exercise(ctx)
+	if !rep.OK() {
+		return 1
+	}
+	return 0
+}
+
+// stopJailsUnder kills every jail init rooted under dir.
+func stopJailsUnder(dir string) {
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if r, ok := linuxjail.Root(n); ok && strings.HasPrefix(r, dir+"/") {
+			_ = linuxjail.Stop(n, r, time.Second)
+		}
+	}
+}
+
+// linuxSkeleton fills skel: bin/ProbeName, a copy of this binary, and the
+// dynamic loader and libraries it needs, each where the loader looks for
+// it (with a leading /usr dropped: the jail mounts lib and lib64). It
+// returns the skeleton's read-only entries.
+func linuxSkeleton(skel string) ([]string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	if err := copyFile(exe, filepath.Join(skel, "bin", ProbeName), 0o555); err != nil {
+		return nil, err
+	}
+	ro := []string{"bin"}
+	need, err := elfNeeds(exe)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range need {
+		dst := strings.TrimPrefix(p, "/usr")
+		if err := copyFile(p, filepath.Join(skel, dst), 0o555); err != nil {
+			return nil, err
+		}
+		top, _, _ := strings.Cut(strings.TrimPrefix(dst, "/"), "/")
+		if !slices.Contains(ro, top) {
+			ro = append(ro, top)
+		}
+	}
+	return ro, nil
+}
+
+// libDirs are where a library named by DT_NEEDED is looked for.
+var libDirs = []string{"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu",
+	"/usr/lib/aarch64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib"}
+
+// jexecArgv runs argv inside jail jid, as the Linux native backend's jexec.
+func jexecArgv(jid string, argv []string) []string {
+	n, _ := strconv.Atoi(jid)
+	return linuxjail.ExecCmd(n, argv)
+}
+
+func runProbe(ctx context.Context, argv []string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var errb bytes.Buffer
+	c := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	c.Stderr = &errb
+	out, err := c.Output()
+	if err != nil {
+		return out, fmt.Errorf("%s: %w: %s", strings.Join(argv, " "), err, strings.TrimSpace(errb.String()))
+	}
+	if len(out) == 0 {
+		return nil, errNoProbe
+	}
+	return out, nil
+}
+
+func jailAlive(jid, root string) bool {
+	n, err := strconv.Atoi(jid)
+	if err != nil {
+		return false
+	}
+	r, ok := linuxjail.Root(n)
+	return ok && r == root
+}
+
+// jailProcs lists the processes whose root directory is root or below.
+func jailProcs(root string) []int {
+	var out []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		r, err := os.Readlink("/proc/" + e.Name() + "/root")
+		if err == nil && (r == root || strings.HasPrefix(r, root+"/")) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// describe renders a mount table entry as the Linux kernel shows it: a bind
+// mount by the directory of the scratch file system it shows.
+func describe(e mount.Entry, _ string) string {
+	s := e.FSType
+	if e.Root != "/" && e.Root != "" {
+		s = "bind:" + e.Root
+	}
+	if e.ReadOnly {
+		s += ",ro"
+	}
+	return s
+}
+
+// wantMounts is what the Linux mapping must show under jail j's root:
+// nullfs is a read-only bind of the skeleton directory, devfs a tmpfs,
+// procfs proc; fdescfs is nothing under the native backend (its devfs has
+// dev/fd -> /proc/self/fd) and the command kit's read-only tmpfs.
+func wantMounts(w *world, j string) []string {
+	var out []string
+	if j == JailSymlink {
+		out = append(out, "basejail=bind:/skel,ro")
+	} else {
+		for _, r := range w.ro {
+			out = append(out, r+"=bind:"+w.srcRel(r)+",ro")
+		}
+	}
+	out = append(out, "dev=tmpfs", "proc=proc")
+	if w.o.Backend == "command" {
+		out = append(out, "dev/fd=tmpfs,ro")
+	}
+	return out
+}
+
+// devAllowed is the Linux devfs stand-in's whole /dev (plus the script's
+// dev/log link): nothing of the host's /dev may show.
+var devAllowed = []string{"fd", "full", "log", "null", "random", "stderr", "stdin", "stdout", "tty", "urandom", "zero"}
+
+func escapeChecks() []escapeCheck { return nil }
