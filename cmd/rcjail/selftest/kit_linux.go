@@ -242,7 +242,7 @@ func kitJail(args []string) int {
 		args = args[1:]
 	}
 	if len(args) < 5 {
-		return kitFail("jail", fmt.Errorf("usage: jail [-l] [-U user] -i path hostname ip command ..."))
+		return kitFail("jail", fmt.Errorf("usage: jail [-l] [-U user] -i path hostname ip command…"))
 	}
 	root, host, cmd := args[1], args[2], args[4:]
 	fd, err := unix.MemfdCreate("rcjail-console", unix.MFD_CLOEXEC)
@@ -291,7 +291,7 @@ func kitJls(args []string) int {
 // jexec JID COMMAND...: nsenter into the jail, as the Linux native backend.
 func kitJexec(args []string) int {
 	if len(args) < 2 {
-		return kitFail("jexec", fmt.Errorf("usage: jexec jid command ..."))
+		return kitFail("jexec", fmt.Errorf("usage: jexec jid command…"))
 	}
 	n, _, ok := jailArg(args[0])
 	if !ok {
