@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"rcjail/cmd/rcjail/selftest"
 )
 
 var updateScripts = flag.Bool("update-scripts", false, "rewrite the cmp goldens of testdata/script/*.txtar")
@@ -34,6 +36,16 @@ func TestMain(m *testing.M) {
 		},
 		"fakejail":    fakeJail,
 		"fakesyslogd": fakeSyslogd,
+		// selftest with a broken backend (selftest_linux_test.go).
+		"rcjail-selftest-broken": func() {
+			selftest.BreakUndo = true
+			os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+		},
+		// selftest killed -9 right after its jails started.
+		"rcjail-selftest-crash": func() {
+			selftest.CrashAfterStart = true
+			os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+		},
 	})
 }
 

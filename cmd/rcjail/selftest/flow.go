@@ -173,6 +173,9 @@ func (w *world) exercise(ctx context.Context) {
 		w.inside(ctx, j, jid)
 		w.outside(j)
 	}
+	if CrashAfterStart {
+		crash()
+	}
 	st, out, errs = w.rcjail(ctx, nil, "stop")
 	rep.add("stop", "exit 0", status(st, errs), st == 0)
 	// The 8.x script stops in jail_list order, as it starts.

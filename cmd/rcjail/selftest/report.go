@@ -46,6 +46,11 @@ type Options struct {
 // test binary); selftest must then fail.
 var BreakUndo bool
 
+// CrashAfterStart, when true, makes the run SIGKILL its parent and itself
+// right after both jails started: the crash a later run must clean up
+// after. Test-only, like BreakUndo.
+var CrashAfterStart bool
+
 // Row is one line of the result table.
 type Row struct {
 	Step     string `json:"step"`

@@ -28,6 +28,9 @@ import (
 // scratch tmpfs (world), which exists only inside the private namespace.
 const ScratchDir = "/run/rcjail-selftest"
 
+// scratchSource is the scratch tmpfs's source name in the mount table.
+const scratchSource = "rcjail-selftest"
+
 // envInside marks the re-executed child; its value is the parent's mount
 // namespace, which the child checks it has left.
 const envInside = "RCJAIL_SELFTEST_INSIDE"
@@ -58,11 +61,11 @@ func parentMain(ctx context.Context, o Options) int {
 	if o.Backend != "native" && o.Backend != "command" {
 		return errf("backend %q: want native or command", o.Backend)
 	}
-	if os.Geteuid() != 0 {
-		return errf("needs root: it mounts a tmpfs in a private mount namespace")
-	}
 	if names := sameName(o.Root); len(names) > 0 {
 		return errf("refused: the host knows a jail of a selftest jail's name: %s", strings.Join(names, ", "))
+	}
+	if os.Geteuid() != 0 {
+		return errf("needs root: it mounts a tmpfs in a private mount namespace")
 	}
 	if err := os.Mkdir(ScratchDir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 		return errf("create %s: %v", ScratchDir, err)
@@ -178,9 +181,10 @@ func cleanLeftovers() string {
 			if err != nil {
 				continue
 			}
-			// Only a jail rooted in our world: a recycled pid is left alone.
-			if r, ok := linuxjail.Root(n); ok && strings.HasPrefix(r, world+"/") {
-				if err := linuxjail.Stop(n, r, time.Second); err != nil {
+			// Only a jail init that sees our scratch tmpfs: a recycled
+			// pid is left alone.
+			if ourJail(n, world) {
+				if err := killWait(n); err != nil {
 					return "error: " + err.Error()
 				}
 				did = append(did, "stopped jail "+f)
@@ -223,7 +227,7 @@ func insideMain(ctx context.Context, o Options, parentNS string) int {
 	defer rows.Close()
 	rep := &Report{Log: o.Stderr, sink: func(r Row) { _ = writeRows(rows, []Row{r}) }}
 	dir := filepath.Join(ScratchDir, "world")
-	err = unix.Mount("rcjail-selftest", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755,size=512m")
+	err = unix.Mount(scratchSource, dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755,size=512m")
 	if !rep.add("scratch tmpfs", "mounted in a private namespace", firstErr(err, "tmpfs on "+dir), err == nil) {
 		return 1
 	}
@@ -255,6 +259,64 @@ func insideMain(ctx context.Context, o Options, parentNS string) int {
 		return 1
 	}
 	return 0
+}
+
+// crash is a kill -9 of the whole run: parent first, so that nobody
+// cleans up.
+func crash() {
+	_ = syscall.Kill(os.Getppid(), syscall.SIGKILL)
+	_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+	select {}
+}
+
+// ourJail reports whether pid (read from our jids file) is a jail init of
+// a selftest run: linuxjail's init, with one of our jails' hostnames, whose
+// root is one of our jail roots on a tmpfs. Once the run that started it is
+// gone, the scratch tmpfs exists only in the jail's own namespace, and /proc
+// shows its root relative to that tmpfs ("/jails/nullfs"), so both spellings
+// count.
+func ourJail(pid int, world string) bool {
+	p := "/proc/" + strconv.Itoa(pid)
+	cl, err := os.ReadFile(p + "/cmdline")
+	if err != nil {
+		return false
+	}
+	argv := strings.Split(string(cl), "\x00")
+	if len(argv) < 2 || argv[0] != linuxjail.InitArg0 {
+		return false
+	}
+	root, err := os.Readlink(p + "/root")
+	if err != nil {
+		return false
+	}
+	var st unix.Statfs_t
+	if unix.Statfs(p+"/root", &st) != nil || st.Type != unix.TMPFS_MAGIC {
+		return false
+	}
+	for _, j := range []string{"nullfs", "symlink"} {
+		rel := "/jails/" + j
+		if argv[1] == j+".selftest.invalid" && (root == rel || root == world+rel) {
+			return true
+		}
+	}
+	return false
+}
+
+// killWait SIGKILLs a jail init (its PID namespace dies with it) and waits
+// until it is gone.
+func killWait(pid int) error {
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	for i := 0; i < 500; i++ {
+		st, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			return nil
+		}
+		if i := bytes.LastIndexByte(st, ')'); i > 0 && i+2 < len(st) && (st[i+2] == 'Z' || st[i+2] == 'X') {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return fmt.Errorf("jail init %d still running after SIGKILL", pid)
 }
 
 // stopJailsUnder kills every jail init rooted under dir.
