@@ -86,6 +86,7 @@ func Main(ctx context.Context, o Options) int {
 			err := w.writeConf()
 			if rep.add("rc.conf", "written", firstErr(err, path.Join(w.conf, "etc/rc.conf")), err == nil) {
 				w.exercise(ctx)
+				dotRow(rep, o.Backend)
 			}
 		}
 	}
@@ -99,6 +100,22 @@ func Main(ctx context.Context, o Options) int {
 		return 1
 	}
 	return 0
+}
+
+// dotRow says whether this kernel took the race-free mount (fchdir to the
+// held mount point, nmount with fspath ".") or made the mount package fall
+// back to mounting by path with detect-and-undo. Either is correct; the
+// row informs.
+func dotRow(rep *Report, backend string) {
+	if backend != "native" {
+		rep.add(`nmount at fspath "."`, "native backend only", "n/a: -b "+backend+" mounts with mount(8) programs", true)
+		return
+	}
+	if refused, why := mount.DotMountRefused(); refused {
+		rep.add(`nmount at fspath "."`, "used (race-free)", "refused, fell back to detect-and-undo: "+why, true)
+		return
+	}
+	rep.add(`nmount at fspath "."`, "used (race-free)", "used", true)
 }
 
 // crash is a kill -9 of the run.
