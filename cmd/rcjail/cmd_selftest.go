@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"strings"
 
 	"rcjail/cmd/rcjail/selftest"
 	"rcjail/compat"
@@ -17,18 +18,29 @@ var backendWrap func(compat.Executor) compat.Executor
 func init() {
 	register(&command{
 		name:  "selftest",
-		usage: "selftest        prove the backend (-b) on this kernel in a throwaway world; exit 0 if all held",
-		run:   runSelftest,
+		usage: "selftest [-b native|command]  prove a backend on this kernel in a throwaway world; exit 0 if all held",
+		// -b after the verb, as the issue spells it; -b before it works too.
+		opts: []opt{{name: "b", arg: "backend"}},
+		run:  runSelftest,
 	})
 }
 
 func runSelftest(ctx context.Context, g *Globals, args []string) int {
-	if len(args) != 0 {
-		g.Errorf("selftest: takes no arguments (the backend is chosen with -b)")
-		return 2
+	backend := backendName(g, nil)
+	for _, a := range args {
+		b, ok := strings.CutPrefix(a, "--b=")
+		if !ok {
+			g.Errorf("selftest: unexpected argument %q (usage: rcjail selftest [-b native|command])", a)
+			return 2
+		}
+		if b != "native" && b != "command" {
+			g.Errorf("selftest: -b %q: unknown backend (want native or command)", b)
+			return 2
+		}
+		backend = b
 	}
 	return selftest.Main(ctx, selftest.Options{
-		Backend: backendName(g, nil),
+		Backend: backend,
 		Root:    g.Root,
 		Argv0:   os.Args[0],
 		Args:    os.Args[1:],

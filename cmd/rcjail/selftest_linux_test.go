@@ -90,7 +90,12 @@ func TestSelftest(t *testing.T) {
 				t.Fatalf("selftest runs its probe in the jails with nsenter (util-linux): %v", err)
 			}
 			before := readMountinfo(t)
-			out, errs, st := selftestExec(t, "rcjail", "-b", backend, "selftest")
+			// Both spellings: -b before the verb and after it.
+			args := []string{"-b", backend, "selftest"}
+			if backend == "command" {
+				args = []string{"selftest", "-b", backend}
+			}
+			out, errs, st := selftestExec(t, "rcjail", args...)
 			if st != 0 {
 				t.Fatalf("selftest -b %s: exit %d\n%s\n%s", backend, st, out, errs)
 			}
