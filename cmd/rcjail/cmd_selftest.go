@@ -18,9 +18,9 @@ var backendWrap func(compat.Executor) compat.Executor
 func init() {
 	register(&command{
 		name:  "selftest",
-		usage: "selftest [-b native|command]  prove a backend on this kernel in a throwaway world; exit 0 if all held",
+		usage: "selftest [-b|--backend native|command]  prove a backend on this kernel in a throwaway world; exit 0 if all held",
 		// -b after the verb, as the issue spells it; -b before it works too.
-		opts: []opt{{name: "b", arg: "backend"}},
+		opts: []opt{{name: "b", arg: "backend"}, {name: "backend", arg: "backend"}},
 		run:  runSelftest,
 	})
 }
@@ -29,6 +29,9 @@ func runSelftest(ctx context.Context, g *Globals, args []string) int {
 	backend := backendName(g, nil)
 	for _, a := range args {
 		b, ok := strings.CutPrefix(a, "--b=")
+		if !ok {
+			b, ok = strings.CutPrefix(a, "--backend=")
+		}
 		if !ok {
 			g.Errorf("selftest: unexpected argument %q (usage: rcjail selftest [-b native|command])", a)
 			return 2
