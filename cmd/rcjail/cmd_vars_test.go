@@ -155,3 +155,26 @@ func varsJSON(out string) (map[string]varOut, error) {
 	}
 	return m, nil
 }
+
+// TestUnknownKnobRefusesOneJail: under -R, a jail whose knob comes from a
+// program is refused by check and by start -n, naming the variable, the
+// reason and the file:line; the other jail of the same chain goes on, and
+// show gives the knob's origin as unknown (…).
+func TestUnknownKnobRefusesOneJail(t *testing.T) {
+	ja, jb := t.TempDir(), t.TempDir()
+	root := varsRoot(t, "jail_enable=YES\njail_list=\"a b\"\njail_a_rootdir="+ja+"\njail_a_hostname=a.example.org\n"+
+		"jail_a_ip=\"$(cat /etc/ip.a)\"\njail_b_rootdir="+jb+"\njail_b_hostname=b.example.org\njail_test_ip = \"10.0.0.6\"\n")
+	const why = `jail_a_ip="": value unknown without running the rc.conf chain: command substitution $(cat /etc/ip.a) (command "cat /etc/ip.a") at /etc/rc.conf:5`
+	st, out, errs := runVarsCmd(t, "-R", root, "check")
+	if st == 0 || !strings.Contains(errs, why) || !strings.Contains(out, "jail b: ok") || strings.Contains(out, "jail a: ok") {
+		t.Errorf("check: status %d, stdout %q, stderr %q", st, out, errs)
+	}
+	st, out, errs = runVarsCmd(t, "-R", root, "-n", "start")
+	if !strings.Contains(errs, why) || !strings.Contains(out, "b.example.org") || strings.Contains(out, "a.example.org") {
+		t.Errorf("start -n: status %d, stdout %q, stderr %q", st, out, errs)
+	}
+	_, out, _ = runVarsCmd(t, "-R", root, "show", "a")
+	if !strings.Contains(out, `unknown (command substitution $(cat /etc/ip.a)`) {
+		t.Errorf("show a does not say the ip is unknown:\n%s", out)
+	}
+}
