@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"rcjail/cmd/rcjail/native"
 	"rcjail/cmd/rcjail/selftest"
 	"rcjail/compat"
 )
@@ -14,6 +15,12 @@ import (
 // runs. Only selftest sets it, in its own namespaced process, to inject
 // faults; it is never set from the command line.
 var backendWrap func(compat.Executor) compat.Executor
+
+// selftestNativeFault, when set, is the native backend's own fault seam
+// (native.Fault: a failure inside a step, such as the read-only remount of
+// a fresh mount). Like backendWrap, only selftest's namespaced process sets
+// it.
+var selftestNativeFault *native.Fault
 
 func init() {
 	register(&command{
@@ -49,6 +56,12 @@ func runSelftest(ctx context.Context, g *Globals, args []string) int {
 		Args:    os.Args[1:],
 		Stdout:  g.Stdout,
 		Stderr:  g.Stderr,
+		NativeFault: func(op string, at int) {
+			selftestNativeFault = nil
+			if op != "" {
+				selftestNativeFault = &native.Fault{Op: op, At: at}
+			}
+		},
 		RCJail: func(ctx context.Context, args []string, wrap func(compat.Executor) compat.Executor, stdout, stderr io.Writer) int {
 			backendWrap = wrap
 			defer func() { backendWrap = nil }()

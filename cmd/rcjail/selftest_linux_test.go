@@ -126,6 +126,15 @@ func TestSelftest(t *testing.T) {
 					t.Errorf("no row %q", want)
 				}
 			}
+			if backend == "native" {
+				// The native backend's own seam: failures inside a step.
+				for _, want := range []string{"nullfs: native mount fault 1", "nullfs: native remount fault 1",
+					"nullfs: native remount faults", "symlink: native remount faults"} {
+					if _, ok := got[want]; !ok {
+						t.Errorf("no row %q", want)
+					}
+				}
+			}
 			if r := got["nullfs: write /bin (inside)"]; r.seen != "EROFS" {
 				t.Errorf("write to /bin: %+v", r)
 			}

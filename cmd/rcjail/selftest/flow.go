@@ -192,6 +192,55 @@ func (w *world) exercise(ctx context.Context) {
 			return
 		}
 		w.faults(ctx, j, before)
+		if w.o.Backend == "native" && w.o.NativeFault != nil {
+			for _, op := range []string{"mount", "remount"} {
+				w.nativeFaults(ctx, j, op, before)
+			}
+		}
+	}
+}
+
+// nativeFaults fails, in turn, each call of op inside the native backend's
+// steps of a start of j (its own fault seam: "mount" fails the mount
+// itself, "remount" the read-only part of a read-only mount, after the
+// mount was made), until a start runs through with no call left to fail.
+func (w *world) nativeFaults(ctx context.Context, j, op, before string) {
+	for at := 1; at <= 64 && ctx.Err() == nil; at++ {
+		w.o.NativeFault(op, at)
+		st, _, errs := w.rcjail(ctx, nil, "start", j)
+		w.o.NativeFault("", 0)
+		if jid, ok := w.jid(j); ok {
+			w.remember(jid)
+		}
+		if st == 0 {
+			// No call left to fail: the start ran clean; stop it.
+			st, _, errs = w.rcjail(ctx, nil, "stop", j)
+			d := diffTables(before, mountTable())
+			w.rep.add(fmt.Sprintf("%s: native %s faults", short(j), op), "each failed call undone",
+				fmt.Sprintf("%d calls failed in turn; then a clean start and %s, mount table %s", at-1, status(st, errs), d), at > 1 && st == 0 && d == same)
+			return
+		}
+		var seen []string
+		good := true
+		if !strings.Contains(errs, "injected fault") {
+			seen = append(seen, status(st, errs))
+			good = false
+		}
+		if g := w.gone(j); g != "no process, no id file" {
+			seen = append(seen, g)
+			good = false
+		}
+		if d := diffTables(before, mountTable()); d != same {
+			seen = append(seen, "mounts: "+d)
+			good = false
+		}
+		if good {
+			seen = append(seen, "exit "+strconv.Itoa(st)+", mount table as before, no jail")
+		}
+		w.rep.add(fmt.Sprintf("%s: native %s fault %d", short(j), op, at), "start fails, all undone", strings.Join(seen, "; "), good)
+		if !good {
+			w.rcjail(ctx, nil, "stop", j)
+		}
 	}
 }
 

@@ -38,6 +38,10 @@ type Options struct {
 	Stderr io.Writer // progress and diagnostics
 
 	RCJail RunFunc
+	// NativeFault sets the native backend's own fault seam for the rc.d
+	// runs that follow: call at of op ("mount", "remount") fails inside
+	// the step; op "" clears it.
+	NativeFault func(op string, at int)
 }
 
 // BreakUndo, when true, makes the fault-injection wrapper report every
