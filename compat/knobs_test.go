@@ -1,6 +1,10 @@
 package compat
 
-import "testing"
+import (
+	"os"
+	"strings"
+	"testing"
+)
 
 func TestLookupKnob(t *testing.T) {
 	for _, c := range []struct {
@@ -48,6 +52,33 @@ func TestKnobsCoverSettings(t *testing.T) {
 	for _, s := range c.Jails["www"].Settings {
 		if _, _, ok := LookupKnob(s.Var); !ok {
 			t.Errorf("jail setting %s is not in Knobs", s.Var)
+		}
+	}
+}
+
+// doc/rcjail.8 says, for every knob of the table, which script it comes
+// from: a knob added to the table must be added there too.
+func TestKnobsDocumented(t *testing.T) {
+	data, err := os.ReadFile("../doc/rcjail.8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(data)
+	i := strings.Index(doc, ".Ss Where each knob comes from")
+	if i < 0 {
+		t.Fatal("doc/rcjail.8 has no section \"Where each knob comes from\"")
+	}
+	sec := doc[i:]
+	if k := strings.Index(sec[1:], "\n.S"); k >= 0 {
+		sec = sec[:k+1]
+	}
+	words := map[string]bool{}
+	for _, w := range strings.FieldsFunc(sec, func(r rune) bool { return r == ' ' || r == '\n' || r == ',' }) {
+		words[w] = true
+	}
+	for _, k := range Knobs {
+		if !words[k.Name] {
+			t.Errorf("knob %s (%s) is not in doc/rcjail.8's \"Where each knob comes from\"", k.Name, k.From)
 		}
 	}
 }
