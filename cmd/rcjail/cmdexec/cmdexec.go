@@ -374,6 +374,15 @@ func (x *Executor) IsSymlink(_ context.Context, p string) (bool, error) {
 
 // ---- path checks ----
 
+// culprit says what is wrong with cur on the way to p, naming p only when
+// cur is not p itself (issue 10 item 13: no path said twice).
+func culprit(p, cur, what string) error {
+	if cur == p {
+		return fmt.Errorf("%s is %s", p, what)
+	}
+	return fmt.Errorf("check %s: %s is %s", p, cur, what)
+}
+
 // checkBelow walks p from root one component at a time with lstat and
 // refuses a symlink or a non-directory on the way (SPEC §3.4: a jail's
 // root user can plant a symlink to send a mount or a write onto the host).
@@ -399,10 +408,10 @@ func checkBelow(root, p string) (bool, error) {
 			return false, fmt.Errorf("check %s: %w", cur, err)
 		}
 		if st.Mode()&fs.ModeSymlink != 0 {
-			return false, fmt.Errorf("check %s: %s is a symlink", p, cur)
+			return false, culprit(p, cur, "a symlink")
 		}
 		if !st.IsDir() {
-			return false, fmt.Errorf("check %s: %s is not a directory", p, cur)
+			return false, culprit(p, cur, "not a directory")
 		}
 	}
 	return true, nil
