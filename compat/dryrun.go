@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"strings"
 
@@ -53,6 +54,7 @@ type DryRun struct {
 	killed    map[string]bool
 	written   map[string]string // id files written: path → jid
 	removed   map[string]bool
+	hooked    map[string]bool // jails whose hooks ran before their start
 }
 
 func (d *DryRun) init() {
@@ -62,6 +64,7 @@ func (d *DryRun) init() {
 		d.killed = map[string]bool{}
 		d.written = map[string]string{}
 		d.removed = map[string]bool{}
+		d.hooked = map[string]bool{}
 	}
 }
 
@@ -131,6 +134,12 @@ func (d *DryRun) JailRunning(ctx context.Context, jid string) (bool, error) {
 	d.init()
 	if d.killed[jid] {
 		return false, nil
+	}
+	if jid == DryJID {
+		// A jail this dry run started runs ("www www" in jail_list: the
+		// second start finds it running, as the real run does), and Q
+		// must not be asked about a jid that is not a number.
+		return true, nil
 	}
 	if d.Q != nil {
 		return d.Q.JailRunning(ctx, jid)
@@ -233,9 +242,26 @@ func (d *DryRun) CheckLink(ctx context.Context, s CheckLink) error {
 	}
 	return nil
 }
-func (d *DryRun) Exec(_ context.Context, s Exec) error { return d.step(s) }
+func (d *DryRun) Exec(_ context.Context, s Exec) error {
+	d.init()
+	d.hooked[s.Jail] = true
+	return d.step(s)
+}
+
+// StartJail prints jail(8)'s line and "starts" the jail, except when its
+// root directory does not exist and no hook of this start ran that could
+// create it: jail(8) then fails in the real run, and the dry run fails the
+// same way (the start's undo follows, as in the real run) instead of
+// printing a plan for a start that cannot happen. With Q nil (a clean host)
+// every root exists.
 func (d *DryRun) StartJail(_ context.Context, s StartJail) (string, []byte, error) {
+	d.init()
 	d.step(s)
+	if d.Q != nil && s.Root != "" && !d.hooked[s.Jail] {
+		if _, err := os.Stat(s.Root); errors.Is(err, fs.ErrNotExist) {
+			return "", nil, fmt.Errorf("root directory %s does not exist, so jail(8) would fail (rcjail prepare %s creates it)", s.Root, s.Jail)
+		}
+	}
 	return DryJID, nil, nil
 }
 func (d *DryRun) Jexec(_ context.Context, s Jexec) error { return d.step(s) }

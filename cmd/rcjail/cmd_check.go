@@ -102,13 +102,21 @@ func checkReport(cfg *compat.Config, lint []compat.LintFinding, strict bool) che
 	out := checkOutput{jsonHeader: header("check"), Strict: strict, OK: true, Warnings: []string{}, Jails: []checkJail{}}
 	per := map[string]*checkJail{}
 	var order []string
+	var dups []string
 	for _, n := range cfg.List {
 		if per[n] == nil {
 			per[n] = &checkJail{Name: n, Jail: cfg.Jails[n].J, Errors: []string{}, Warnings: []string{}}
 			order = append(order, n) // jail_list="www www" is one jail
+		} else if !slices.Contains(dups, n) {
+			dups = append(dups, n)
 		}
 	}
 	out.Warnings = append(out.Warnings, cfg.Warnings...)
+	for _, n := range dups {
+		// The script starts it once and then finds it running; stop runs
+		// twice on it. Harmless, and most likely a slip.
+		out.Warnings = append(out.Warnings, fmt.Sprintf("jail %s is named more than once; start starts it once and then reports it already running", printable(n)))
+	}
 	for _, f := range lint {
 		if c := per[f.Jail]; c != nil {
 			c.Warnings = append(c.Warnings, f.String())
