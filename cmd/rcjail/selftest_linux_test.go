@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"rcjail/cmd/rcjail/selftest"
 	"rcjail/mount/mounttest"
@@ -246,5 +248,79 @@ func TestSelftestRefusesSameName(t *testing.T) {
 	}
 	if _, err := os.Lstat(selftest.ScratchDir); err == nil && os.Geteuid() != 0 {
 		t.Errorf("%s created by a refused run", selftest.ScratchDir)
+	}
+}
+
+// SIGTERM to a run with its jails up (as a service manager or ^C would
+// send): it stops, leaves no jail, no mount and no scratch directory.
+func TestSelftestTerminated(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	before := readMountinfo(t)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "rcjail")
+	if err := os.Symlink(exe, bin); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-b", "command", "selftest")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait for the row that says the first jail runs.
+	for i := 0; ; i++ {
+		b, _ := os.ReadFile(filepath.Join(selftest.ScratchDir, "rows"))
+		if bytes.Contains(b, []byte(`"step":"nullfs: running"`)) {
+			break
+		}
+		if i == 3000 {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("no jail started within 30 s:\n%s", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Errorf("terminated run: %v, want exit 1\n%s", err, out.String())
+	}
+	if _, err := os.Lstat(selftest.ScratchDir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s left behind: %v", selftest.ScratchDir, err)
+	}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		if b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline"); err == nil && bytes.Contains(b, []byte(".selftest.invalid")) {
+			t.Errorf("a selftest jail survived: pid %s: %q", e.Name(), b)
+		}
+	}
+	if after := readMountinfo(t); after != before {
+		t.Errorf("mount table changed:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+// A symlink planted at the scratch directory's path is refused, not
+// followed: nothing is created or mounted through it.
+func TestSelftestRefusesSymlinkedScratch(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	target := t.TempDir()
+	if err := os.Symlink(target, selftest.ScratchDir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(selftest.ScratchDir)
+	out, errs, st := selftestExec(t, "rcjail", "-b", "native", "selftest")
+	if st != 1 || !strings.Contains(errs, "not a directory owned by root") {
+		t.Errorf("exit %d\n%s\n%s", st, out, errs)
+	}
+	if ents, _ := os.ReadDir(target); len(ents) != 0 {
+		t.Errorf("selftest wrote through the symlink: %v", ents)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"rcjail/compat"
 	"rcjail/mount"
@@ -142,7 +143,7 @@ func (w *world) jid(j string) (string, bool) {
 // remember appends a jid to the host file a later run reads to stop jails
 // this run could not stop (it was killed).
 func (w *world) remember(jid string) {
-	f, err := os.OpenFile(w.jids, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(w.jids, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return
 	}

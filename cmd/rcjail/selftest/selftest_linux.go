@@ -175,23 +175,23 @@ func sameName(root string) []string {
 func cleanLeftovers() string {
 	var did []string
 	world := filepath.Join(ScratchDir, "world")
+	// The jids file names what the run started; a scan finds as well a
+	// jail whose id never reached it (killed while jail(8) ran).
+	pids := ourJails(world)
 	if b, err := os.ReadFile(filepath.Join(ScratchDir, "jids")); err == nil {
 		for _, f := range strings.Fields(string(b)) {
-			n, err := strconv.Atoi(f)
-			if err != nil {
-				continue
-			}
-			// Only a jail init that sees our scratch tmpfs: a recycled
-			// pid is left alone.
-			if ourJail(n, world) {
-				if err := killWait(n); err != nil {
-					return "error: " + err.Error()
-				}
-				did = append(did, "stopped jail "+f)
+			if n, err := strconv.Atoi(f); err == nil && ourJail(n, world) && !slices.Contains(pids, n) {
+				pids = append(pids, n)
 			}
 		}
-		os.Remove(filepath.Join(ScratchDir, "jids"))
 	}
+	for _, n := range pids {
+		if err := killWait(n); err != nil {
+			return "error: " + err.Error()
+		}
+		did = append(did, "stopped jail "+strconv.Itoa(n))
+	}
+	os.Remove(filepath.Join(ScratchDir, "jids"))
 	if t, err := mount.Table(); err == nil {
 		if u := mount.Under(t, ScratchDir); len(u) > 0 {
 			return "error: mounted under " + ScratchDir + " in the host namespace: " + u[0].Target
@@ -289,6 +289,13 @@ func ourJail(pid int, world string) bool {
 	if err != nil {
 		return false
 	}
+	if root == "/" {
+		// An init of ours that has not chrooted yet (a run killed while
+		// jail(8) ran): named by our hostname, in a mount namespace of
+		// its own.
+		own, _ := os.Readlink(p + "/ns/mnt")
+		return (argv[1] == "nullfs.selftest.invalid" || argv[1] == "symlink.selftest.invalid") && own != "" && own != mntNS()
+	}
 	var st unix.Statfs_t
 	if unix.Statfs(p+"/root", &st) != nil || st.Type != unix.TMPFS_MAGIC {
 		return false
@@ -319,17 +326,26 @@ func killWait(pid int) error {
 	return fmt.Errorf("jail init %d still running after SIGKILL", pid)
 }
 
-// stopJailsUnder kills every jail init rooted under dir.
-func stopJailsUnder(dir string) {
+// ourJails lists the jail inits of selftest runs (see ourJail).
+func ourJails(world string) []int {
+	var out []int
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
-		n, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
+		if n, err := strconv.Atoi(e.Name()); err == nil && ourJail(n, world) {
+			out = append(out, n)
 		}
-		if r, ok := linuxjail.Root(n); ok && strings.HasPrefix(r, dir+"/") {
-			_ = linuxjail.Stop(n, r, time.Second)
+	}
+	return out
+}
+
+// stopJailsUnder kills every jail of ours; it looks three times, so that
+// a jail init caught between its start and its chroot is not missed.
+func stopJailsUnder(dir string) {
+	for i := 0; i < 3; i++ {
+		for _, n := range ourJails(dir) {
+			_ = killWait(n)
 		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
