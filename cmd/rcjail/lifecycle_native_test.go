@@ -68,7 +68,7 @@ func nativeLifecycle(t *testing.T, brk string) {
 			cfMust(t, os.Symlink("usr/"+l, filepath.Join(e.jail, l)))
 		}
 	}
-	cfMust(t, os.WriteFile(filepath.Join(e.jail, "etc", "rc"), []byte("echo started\n"), 0o644))
+	cfMust(t, os.WriteFile(filepath.Join(e.jail, "etc", "rc"), []byte("echo started\nsetsid -f sleep 3600\n"), 0o644))
 	cfMust(t, os.WriteFile(filepath.Join(e.jail, "etc", "rc.shutdown"), []byte("echo stopping\n"), 0o644))
 	before := skelReadFile(t, "/proc/self/mountinfo")
 
@@ -78,8 +78,8 @@ func nativeLifecycle(t *testing.T, brk string) {
 	}
 	// Through the links, inside the root: run/ and log/ hold the state.
 	jid := strings.TrimSpace(skelReadFile(t, filepath.Join(e.root, "run/jail_t1.id")))
-	if r, _ := os.Readlink("/proc/" + jid + "/root"); r != e.jail {
-		t.Fatalf("jid %q is rooted at %q, want %s", jid, r, e.jail)
+	if !rootedAt("/proc/"+jid+"/root", e.jail) {
+		t.Fatalf("jid %q is not rooted at %s", jid, e.jail)
 	}
 	if b := skelReadFile(t, filepath.Join(e.root, "log/jail_t1_console.log")); !strings.Contains(b, "started") {
 		t.Errorf("console log: %q", b)
@@ -127,7 +127,7 @@ func nativeLifecycle(t *testing.T, brk string) {
 	if after := skelReadFile(t, "/proc/self/mountinfo"); after != before {
 		t.Errorf("mount table after stop differs from before start:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
-	if r, err := os.Readlink("/proc/" + jid + "/root"); err == nil && r == e.jail {
+	if rootedAt("/proc/"+jid+"/root", e.jail) {
 		t.Errorf("jail %s still running after stop", jid)
 	}
 	for _, f := range []string{"run/jail_t1.id", "run/rcjail/t1.json"} {

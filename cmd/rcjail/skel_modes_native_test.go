@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"rcjail/mount/mounttest"
@@ -95,7 +96,7 @@ func skelModeNative(t *testing.T, mode string) {
 			}
 		}
 	}
-	if err := os.WriteFile(filepath.Join(e.jail, "etc", "rc"), []byte("echo started > /tmp/rc-ran\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(e.jail, "etc", "rc"), []byte("echo started > /tmp/rc-ran\nsetsid -f sleep 3600\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	before := skelReadFile(t, "/proc/self/mountinfo")
@@ -122,8 +123,8 @@ func skelModeNative(t *testing.T, mode string) {
 	if err != nil {
 		t.Fatalf("id file: %q", jidText)
 	}
-	if r, _ := os.Readlink("/proc/" + jidText + "/root"); r != e.jail {
-		t.Errorf("jail %d is rooted at %q, want %s", jid, r, e.jail)
+	if !rootedAt("/proc/"+jidText+"/root", e.jail) {
+		t.Errorf("jail %d is not rooted at %s", jid, e.jail)
 	}
 	if b, err := os.ReadFile(filepath.Join(e.jail, "tmp", "rc-ran")); err != nil || string(b) != "started\n" {
 		t.Errorf("the jail's /etc/rc did not run through the skeleton's /bin/sh: %q %v", b, err)
@@ -150,7 +151,7 @@ func skelModeNative(t *testing.T, mode string) {
 		t.Errorf("mount table after stop differs from before start:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 	if _, err := os.Stat("/proc/" + jidText + "/root"); err == nil {
-		if r, _ := os.Readlink("/proc/" + jidText + "/root"); r == e.jail {
+		if rootedAt("/proc/"+jidText+"/root", e.jail) {
 			t.Errorf("jail %d still running after stop", jid)
 		}
 	}
@@ -163,4 +164,15 @@ func skelReadFile(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// rootedAt reports whether the process root link (/proc/PID/root) is the
+// directory root: compared by device and inode, since a jail pivoted into
+// its own mount namespace reads as "/" from the host.
+func rootedAt(link, root string) bool {
+	var a, b syscall.Stat_t
+	if syscall.Stat(link, &a) != nil || syscall.Stat(root, &b) != nil {
+		return false
+	}
+	return a.Dev == b.Dev && a.Ino == b.Ino
 }

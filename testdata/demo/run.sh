@@ -91,8 +91,9 @@ one_mode() {
 	echo "\$ rcjail prepare skeltest"
 	"$rcjail" -R "$conf" prepare skeltest
 	# What `make distribution` would do on FreeBSD, reduced to the two
-	# scripts the jail runs at start and stop.
-	printf '#!/bin/sh\necho "skeltest: /etc/rc ran"\n' >"$root/etc/rc"
+	# scripts the jail runs at start and stop; /etc/rc leaves a daemon, as
+	# a real one does (a jail with no process left goes away by itself).
+	printf '#!/bin/sh\necho "skeltest: /etc/rc ran"\n# a daemon (without & : the jail has no /dev/null for a background job)\nsetsid -f sleep 3600\n' >"$root/etc/rc"
 	printf '#!/bin/sh\necho "skeltest: /etc/rc.shutdown ran"\n' >"$root/etc/rc.shutdown"
 	if [ "$mode" = nullfs ]; then
 		for l in bin sbin lib lib64; do

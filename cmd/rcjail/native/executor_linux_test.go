@@ -183,7 +183,7 @@ func jailProcs(root string) []int {
 			continue
 		}
 		l, err := os.Readlink("/proc/" + e.Name() + "/root")
-		if err != nil || (l != root && !strings.HasPrefix(l, root+"/")) {
+		if err != nil || (l != root && !strings.HasPrefix(l, root+"/") && !sameDir("/proc/"+e.Name()+"/root", root)) {
 			continue
 		}
 		st, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
@@ -202,6 +202,17 @@ func loAddrs(t *testing.T) string {
 		t.Fatalf("ip addr: %v\n%s", err, out)
 	}
 	return string(out)
+}
+
+// sameDir reports whether a and b (followed) are one directory: a jail
+// process's root reads as "/" from the host once it pivoted into its own
+// mount namespace.
+func sameDir(a, b string) bool {
+	var sa, sb unix.Stat_t
+	if unix.Stat(a, &sa) != nil || unix.Stat(b, &sb) != nil {
+		return false
+	}
+	return sa.Dev == sb.Dev && sa.Ino == sb.Ino
 }
 
 // killJails SIGKILLs the init of every jail rooted at root.

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -403,7 +404,12 @@ func startJail(ctx context.Context, x *Executor, s compat.StartJail) (int, []byt
 	}
 	f := os.NewFile(uintptr(fd), "console")
 	defer f.Close()
-	jid, err := linuxjail.Start(ctx, linuxjail.Spec{Root: s.Root, Hostname: s.Hostname, Command: s.Command, Output: f, Timeout: x.opts.StartTimeout})
+	params := append(slices.Clone(s.Flags), s.Params...)
+	_, unmapped := linuxjail.Caps(params)
+	for _, u := range unmapped {
+		x.warnf("jail %s: %s not granted on Linux (%s)", s.Jail, strings.SplitN(u, ":", 2)[0], strings.TrimSpace(strings.SplitN(u, ":", 2)[1]))
+	}
+	jid, err := linuxjail.Start(ctx, linuxjail.Spec{Root: s.Root, Hostname: s.Hostname, Command: s.Command, Params: params, Output: f, Timeout: x.opts.StartTimeout})
 	out, _ := io.ReadAll(io.NewSectionReader(f, 0, 1<<20))
 	if err != nil {
 		return 0, out, fmt.Errorf("start jail %s: %w", s.Jail, err)

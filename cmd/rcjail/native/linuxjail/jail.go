@@ -19,6 +19,11 @@ type Spec struct {
 	// other writer is fed through a pipe.
 	Output io.Writer
 
+	// Params are the jail(8) flags and parameters of the configuration
+	// (jail_<j>_flags, parameters): the allow.* among them that have a
+	// Linux equivalent keep its capability (see [Caps]).
+	Params []string
+
 	// Timeout bounds the start command; on expiry the whole jail is
 	// killed and Start fails. 0 means 60 s.
 	Timeout time.Duration

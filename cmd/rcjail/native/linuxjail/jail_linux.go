@@ -3,13 +3,12 @@ package linuxjail
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,8 +27,19 @@ const (
 )
 
 func init() {
-	if len(os.Args) > 0 && os.Args[0] == InitArg0 {
+	if len(os.Args) == 0 {
+		return
+	}
+	switch filepath.Base(os.Args[0]) {
+	case InitArg0:
+		// Credentials are per thread on Linux: the init sets up the jail
+		// and drops its capabilities on this thread, and forks the start
+		// command from it, so it must not move to another.
+		runtime.LockOSThread()
 		os.Exit(initMain(os.Args[1:]))
+	case probeArg0:
+		runtime.LockOSThread()
+		os.Exit(probeMain(os.Args[1:]))
 	}
 }
 
@@ -73,9 +83,10 @@ func Start(ctx context.Context, s Spec) (jid int, err error) {
 	if out == nil {
 		out = io.Discard
 	}
+	keep, _ := Caps(s.Params)
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/exe",
-		Args:       append([]string{InitArg0, s.Hostname, "--"}, s.Command...),
+		Args:       append([]string{InitArg0, s.Hostname, s.Root, strconv.FormatUint(capMask(keep), 16), "--"}, s.Command...),
 		Env:        []string{proc.CleanPath},
 		Dir:        "/",
 		Stdin:      devnull,
@@ -139,14 +150,19 @@ func kill(pid int, waited <-chan struct{}) {
 
 // Running reports whether jid is the init of a jail rooted at root: the
 // process exists, is not a zombie, and its root directory is root (which
-// stops a recycled pid from being mistaken for the jail).
+// stops a recycled pid from being mistaken for the jail). The init's root is
+// the jail root entered by pivot_root in the jail's own mount namespace, so
+// /proc/<jid>/root reads "/" from the host: it is compared by device and
+// inode with root. A jail started before pivot_root (chroot: the link
+// reads as root) is recognised too.
 func Running(jid int, root string) bool {
 	if jid <= 1 {
 		return false
 	}
 	p := "/proc/" + strconv.Itoa(jid)
-	link, err := os.Readlink(p + "/root")
-	if err != nil || link != root {
+	if link, err := os.Readlink(p + "/root"); err != nil {
+		return false
+	} else if link != root && !sameFile(p+"/root", root) {
 		return false
 	}
 	st, err := os.ReadFile(p + "/stat")
@@ -159,6 +175,15 @@ func Running(jid int, root string) bool {
 		return false
 	}
 	return st[i+2] != 'Z' && st[i+2] != 'X'
+}
+
+// sameFile reports whether a and b (both followed) are one directory.
+func sameFile(a, b string) bool {
+	var sa, sb unix.Stat_t
+	if unix.Stat(a, &sa) != nil || unix.Stat(b, &sb) != nil {
+		return false
+	}
+	return sa.Dev == sb.Dev && sa.Ino == sb.Ino
 }
 
 // Stop sends TERM to everything in the jail (the init forwards it to every
@@ -222,134 +247,13 @@ func ExecCmd(jid int, argv []string) []string {
 	return append([]string{"nsenter", "--target", strconv.Itoa(jid), "--uts", "--ipc", "--mount", "--pid", "-r", "-w", "--"}, argv...)
 }
 
-// initMain is the jail's init: argv is HOSTNAME -- COMMAND...
-func initMain(argv []string) int {
-	report := os.NewFile(fdStatus, "status")
-	fail := func(format string, args ...any) int {
-		fmt.Fprintf(report, format+"\n", args...)
-		return 1
-	}
-	if len(argv) < 3 || argv[1] != "--" {
-		return fail("jail init: bad arguments %q", argv)
-	}
-	hostname, command := argv[0], argv[2:]
-	// Everything above 2 — our two fds and whatever the host process
-	// inherited — is closed when the start command executes.
-	if err := proc.CloseExtraOnExec(); err != nil {
-		return fail("jail init: close inherited fds: %v", err)
-	}
-	// Our mounts must not propagate back to the host, and the host's
-	// unmounts should reach us: make the new namespace a slave.
-	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_SLAVE, ""); err != nil {
-		return fail("jail init: make mounts private: %v", err)
-	}
-	if err := unix.Sethostname([]byte(hostname)); err != nil {
-		return fail("jail init: sethostname %q: %v", hostname, err)
-	}
-	if err := unix.Fchdir(fdRoot); err != nil {
-		return fail("jail init: fchdir to jail root: %v", err)
-	}
-	if err := unix.Chroot("."); err != nil {
-		return fail("jail init: chroot: %v", err)
-	}
-	if err := unix.Chdir("/"); err != nil {
-		return fail("jail init: chdir /: %v", err)
-	}
-	unix.Close(fdRoot)
-
-	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, syscall.SIGCHLD, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
-
-	path := command[0]
-	if !strings.Contains(path, "/") {
-		p, err := exec.LookPath(path)
-		if err != nil {
-			return fail("jail start command %q: %v", command[0], err)
-		}
-		path = p
-	}
-	pid, err := syscall.ForkExec(path, command, &syscall.ProcAttr{
-		Dir:   "/",
-		Env:   []string{proc.CleanPath},
-		Files: []uintptr{0, 1, 2},
-		Sys:   &syscall.SysProcAttr{Setpgid: true},
-	})
-	if err != nil {
-		return fail("jail start command %q: %v", strings.Join(command, " "), err)
-	}
-	// Reap until the start command is done; orphans are reaped too.
-	for {
-		var ws syscall.WaitStatus
-		p, err := syscall.Wait4(-1, &ws, 0, nil)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return fail("jail start command %q: wait: %v", strings.Join(command, " "), err)
-		}
-		if p != pid {
-			continue
-		}
-		switch {
-		case ws.Exited() && ws.ExitStatus() == 0:
-		case ws.Exited():
-			return fail("jail start command %q: exit status %d", strings.Join(command, " "), ws.ExitStatus())
-		default:
-			return fail("jail start command %q: %v", strings.Join(command, " "), ws.Signal())
-		}
-		break
-	}
-	fmt.Fprintln(report, "ok")
-	report.Close()
-
-	// Persistent-jail phase: reap orphans until told to stop.
-	for sig := range sigs {
-		if sig == syscall.SIGCHLD {
-			reapAll()
-			continue
-		}
-		shutdown()
-		return 0
-	}
-	return 0
-}
-
-func reapAll() {
-	for {
-		var ws syscall.WaitStatus
-		p, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
-		if err == syscall.EINTR {
-			continue
-		}
-		if p <= 0 || err != nil {
-			return
-		}
-	}
-}
-
-// shutdown TERMs every other process of the namespace (kill(-1) from a
-// PID namespace's init reaches exactly its namespace), waits for them for
-// a bounded time, then KILLs what is left. Our own exit kills anything
-// after that.
-func shutdown() {
-	_ = syscall.Kill(-1, syscall.SIGTERM)
-	deadline := time.Now().Add(DefaultStopTimeout - time.Second)
-	for time.Now().Before(deadline) {
-		var ws syscall.WaitStatus
-		_, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
-		if errors.Is(err, syscall.ECHILD) {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	_ = syscall.Kill(-1, syscall.SIGKILL)
-}
-
 // Root returns the root directory of the jail whose init is jid, and false
 // when jid is not a live rcjail jail init (no such process, a zombie, a
 // recycled pid now used by something else, or a process not chrooted).
 // Every jexec and kill checks this first: a stale id file must never make
-// rcjail enter or signal an unrelated host process.
+// rcjail enter or signal an unrelated host process. The init's command
+// line names its root (argv[2]; "--" there is the older form, whose root is
+// read from /proc/<jid>/root), and Running checks it is really there.
 func Root(jid int) (string, bool) {
 	if jid <= 1 {
 		return "", false
@@ -359,8 +263,16 @@ func Root(jid int) (string, bool) {
 	if err != nil || !bytes.HasPrefix(cl, []byte(InitArg0+"\x00")) {
 		return "", false
 	}
-	root, err := os.Readlink(p + "/root")
-	if err != nil || root == "/" || !Running(jid, root) {
+	args := strings.Split(string(cl), "\x00")
+	var root string
+	if len(args) > 2 && args[2] == "--" {
+		if root, err = os.Readlink(p + "/root"); err != nil {
+			return "", false
+		}
+	} else if len(args) > 3 {
+		root = args[2]
+	}
+	if root == "" || root == "/" || !Running(jid, root) {
 		return "", false
 	}
 	return root, true

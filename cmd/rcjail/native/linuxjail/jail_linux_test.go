@@ -161,7 +161,9 @@ func jailPids(t *testing.T, root string) []int {
 		if err != nil {
 			continue
 		}
-		if l, err := os.Readlink("/proc/" + e.Name() + "/root"); err == nil && l == root {
+		// Pivoted into its own namespace, a jail process's root reads
+		// as "/" from the host: compare the directory itself.
+		if l, err := os.Readlink("/proc/" + e.Name() + "/root"); err == nil && (l == root || sameFile("/proc/"+e.Name()+"/root", root)) {
 			st, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
 			if i := bytes.LastIndexByte(st, ')'); i > 0 && i+2 < len(st) && st[i+2] == 'Z' {
 				continue

@@ -1,0 +1,290 @@
+package linuxjail
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// probeArg0 is the base name of argv[0] of the escape probe: this package's
+// init runs probeMain instead of the program when a binary that links it is
+// executed under that name (EscapeChecks binds the running executable into
+// a scratch jail as /rcjail-escape-probe and starts it as the jail's start
+// command).
+const probeArg0 = "rcjail-escape-probe"
+
+// EscapeResult is one escape attempt made from inside a running jail.
+type EscapeResult struct {
+	Name string // what was tried
+	Want string // the error the kernel must give (an errno name)
+	Got  string // what it gave: an errno name, or "ok" when it succeeded
+}
+
+// OK reports whether the attempt failed as it must.
+func (r EscapeResult) OK() bool { return r.Got == r.Want }
+
+func (r EscapeResult) String() string {
+	if r.OK() && strings.HasPrefix(r.Got, "E") {
+		return fmt.Sprintf("%s: refused (%s)", r.Name, r.Got)
+	}
+	if r.OK() {
+		return fmt.Sprintf("%s: %s", r.Name, r.Got)
+	}
+	return fmt.Sprintf("%s: got %s, want %s", r.Name, r.Got, r.Want)
+}
+
+// escapes lists the attempts and the errno each must end with.
+var escapes = []struct{ name, want string }{
+	{"chroot breakout (mkdir x; chroot x; cd .. x64; chroot .; open a host file)", "ENOENT"},
+	{"/proc/<host pid>/root of a host process", "ENOENT"},
+	{"mknod of a block device", "EPERM"},
+	{"mount a tmpfs", "EPERM"},
+	{"umount the jail's skeleton mount /usr", "EPERM"},
+	{"sethostname", "EPERM"},
+	{"kill a host process", "ESRCH"},
+	{"init_module", "EPERM"},
+	{"finit_module", "EPERM"},
+	{"ptrace a host process", "ESRCH"},
+	{"ptrace the jail's init", "EPERM"},
+	{"write /proc/sys/kernel/hostname", "EROFS"},
+	{"write /proc/sysrq-trigger", "EROFS"},
+	{"write /sys/kernel/uevent_helper", "ENOENT"},
+	{"settimeofday", "EPERM"},
+	{"reboot (Ctrl-Alt-Del off)", "EPERM"},
+}
+
+// probeMain runs inside the jail: argv is HOSTPID HOSTFILE. It prints one
+// line per attempt of escapes: "<index> <errno name or ok>".
+func probeMain(argv []string) int {
+	if len(argv) != 2 {
+		fmt.Println("usage: " + probeArg0 + " HOSTPID HOSTFILE")
+		return 2
+	}
+	hostPid, _ := strconv.Atoi(argv[0])
+	hostFile := argv[1]
+	res := func(err error) string {
+		if err == nil {
+			return "ok"
+		}
+		if e, ok := err.(unix.Errno); ok {
+			if n := unix.ErrnoName(e); n != "" {
+				return n
+			}
+		}
+		return strings.ReplaceAll(err.Error(), " ", "_")
+	}
+	openW := func(p string) error {
+		fd, err := unix.Open(p, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+		if err == nil {
+			unix.Close(fd)
+		}
+		return err
+	}
+	// Never on a host by mistake: the attempts below would mount, unmount,
+	// set the clock. Only a process that lacks the capabilities they need
+	// tries them.
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var caps [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &caps[0]); err != nil || caps[0].Effective&(1<<21|1<<25|1<<22|1<<27|1<<16) != 0 {
+		for i := range escapes {
+			fmt.Printf("%d not_confined\n", i)
+		}
+		return 0
+	}
+	attempts := []func() error{
+		func() error {
+			if err := unix.Mkdir("/tmp/x", 0o700); err != nil && err != unix.EEXIST {
+				return err
+			}
+			if err := unix.Chroot("/tmp/x"); err != nil {
+				return err
+			}
+			for i := 0; i < 64; i++ {
+				_ = unix.Chdir("..")
+			}
+			if err := unix.Chroot("."); err != nil {
+				return err
+			}
+			fd, err := unix.Open(hostFile, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			if err == nil {
+				unix.Close(fd)
+			}
+			return err
+		},
+		func() error {
+			fd, err := unix.Open("/proc/"+strconv.Itoa(hostPid)+"/root"+hostFile, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			if err == nil {
+				unix.Close(fd)
+			}
+			return err
+		},
+		func() error { return unix.Mknod("/tmp/sda", unix.S_IFBLK|0o600, int(unix.Mkdev(8, 0))) },
+		func() error { return unix.Mount("tmpfs", "/tmp", "tmpfs", 0, "") },
+		func() error { return unix.Unmount("/usr", 0) },
+		func() error { return unix.Sethostname([]byte("escaped")) },
+		func() error { return unix.Kill(hostPid, 0) },
+		func() error { return unix.InitModule(nil, "") },
+		func() error {
+			fd, err := unix.Open("/"+probeArg0, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				return err
+			}
+			defer unix.Close(fd)
+			return unix.FinitModule(fd, "", 0)
+		},
+		func() error { return unix.PtraceAttach(hostPid) },
+		func() error { return unix.PtraceAttach(1) },
+		func() error { return openW("/proc/sys/kernel/hostname") },
+		func() error { return openW("/proc/sysrq-trigger") },
+		func() error { return openW("/sys/kernel/uevent_helper") },
+		func() error { tv := unix.Timeval{Sec: 0}; return unix.Settimeofday(&tv) },
+		func() error { return unix.Reboot(unix.LINUX_REBOOT_CMD_CAD_OFF) },
+	}
+	for i, f := range attempts {
+		fmt.Printf("%d %s\n", i, res(f()))
+	}
+	return 0
+}
+
+// EscapeChecks starts a scratch jail under dir and tries, from inside it as
+// the jail's root user, every escape of the list above (the chroot breakout,
+// a host process's /proc/<pid>/root, mknod of a block device, mount, umount
+// of its skeleton mount, sethostname, kill and ptrace of a host process,
+// loading a module, writing /proc/sys, /proc/sysrq-trigger and /sys, setting
+// the clock, reboot); each result says whether the kernel refused it with
+// the expected errno. It also checks that the host's hostname did not
+// change, and that the jail went away by itself once its only process
+// exited (a non-persistent jail).
+//
+// It needs root, and must run in a private mount namespace (it mounts under
+// dir: binds of the host's /usr, /bin, /lib, /lib64 and /sbin, read-only, a
+// proc and a tmpfs /dev, as a skeleton jail with procfs_enable and
+// devfs_enable has); it unmounts them before it returns. The probe is the
+// running executable (any binary that links this package), bound into the
+// jail. `rcjail selftest` runs it.
+func EscapeChecks(ctx context.Context, dir string) ([]EscapeResult, error) {
+	root := filepath.Join(dir, "jail")
+	hostFile := filepath.Join(dir, "host-only")
+	if err := os.WriteFile(hostFile, []byte("host\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("escape checks: %w", err)
+	}
+	var mounted []string
+	defer func() {
+		for i := len(mounted) - 1; i >= 0; i-- {
+			_ = unix.Unmount(mounted[i], unix.MNT_DETACH)
+		}
+	}()
+	mnt := func(src, dst, fstype string, flags uintptr, ro bool) error {
+		if err := unix.Mount(src, dst, fstype, flags, ""); err != nil {
+			return fmt.Errorf("escape checks: mount %s on %s: %w", src, dst, err)
+		}
+		mounted = append(mounted, dst)
+		if ro {
+			if err := unix.Mount("", dst, "", flags|unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
+				return fmt.Errorf("escape checks: remount %s read-only: %w", dst, err)
+			}
+		}
+		return nil
+	}
+	for _, d := range []string{"", "usr", "tmp", "proc", "dev"} {
+		if err := os.Mkdir(filepath.Join(root, d), 0o755); err != nil {
+			return nil, fmt.Errorf("escape checks: %w", err)
+		}
+	}
+	if err := mnt("/usr", filepath.Join(root, "usr"), "", unix.MS_BIND|unix.MS_REC, true); err != nil {
+		return nil, err
+	}
+	for _, l := range []string{"bin", "lib", "lib64", "sbin"} {
+		if target, err := os.Readlink("/" + l); err == nil {
+			if err := os.Symlink(target, filepath.Join(root, l)); err != nil {
+				return nil, fmt.Errorf("escape checks: %w", err)
+			}
+		} else if fi, err := os.Stat("/" + l); err == nil && fi.IsDir() {
+			if err := os.Mkdir(filepath.Join(root, l), 0o755); err != nil {
+				return nil, fmt.Errorf("escape checks: %w", err)
+			}
+			if err := mnt("/"+l, filepath.Join(root, l), "", unix.MS_BIND|unix.MS_REC, true); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := mnt("proc", filepath.Join(root, "proc"), "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, false); err != nil {
+		return nil, err
+	}
+	if err := mnt("tmpfs", filepath.Join(root, "dev"), "tmpfs", unix.MS_NOSUID|unix.MS_NOEXEC, false); err != nil {
+		return nil, err
+	}
+	if err := unix.Mknod(filepath.Join(root, "dev/null"), unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))); err != nil {
+		return nil, fmt.Errorf("escape checks: %w", err)
+	}
+	probe := filepath.Join(root, probeArg0)
+	if err := os.WriteFile(probe, nil, 0o755); err != nil {
+		return nil, fmt.Errorf("escape checks: %w", err)
+	}
+	if err := mnt("/proc/self/exe", probe, "", unix.MS_BIND, true); err != nil {
+		return nil, err
+	}
+	hostname, _ := os.Hostname()
+
+	// A file, not a buffer: the jail writes to it directly, so all of the
+	// probe's output is there when Start returns (a buffer is fed by a
+	// copier that may lag behind the init's report).
+	outf, err := os.CreateTemp(dir, "probe-output")
+	if err != nil {
+		return nil, fmt.Errorf("escape checks: %w", err)
+	}
+	defer outf.Close()
+	jid, err := Start(ctx, Spec{Root: root, Hostname: "escape-probe.invalid",
+		Command: []string{"/" + probeArg0, strconv.Itoa(os.Getpid()), hostFile}, Output: outf})
+	out, _ := os.ReadFile(outf.Name())
+	if err != nil {
+		return nil, fmt.Errorf("escape checks: %w\n%s", err, out)
+	}
+	got := map[int]string{}
+	for _, line := range strings.Split(string(out), "\n") {
+		i, v, ok := strings.Cut(line, " ")
+		if n, err := strconv.Atoi(i); ok && err == nil {
+			got[n] = v
+		}
+	}
+	var res []EscapeResult
+	// A kernel built without module support has no init_module at all:
+	// ENOSYS is its refusal.
+	modWant := "EPERM"
+	if _, err := os.Stat("/proc/modules"); err != nil {
+		modWant = "ENOSYS"
+	}
+	for i, e := range escapes {
+		if strings.Contains(e.name, "init_module") {
+			e.want = modWant
+		}
+		// Likewise a kernel without magic SysRq has no trigger file.
+		if _, err := os.Stat("/proc/sysrq-trigger"); err != nil && strings.Contains(e.name, "sysrq") {
+			e.want = "ENOENT"
+		}
+		g, ok := got[i]
+		if !ok {
+			g = "no result"
+		}
+		res = append(res, EscapeResult{Name: e.name, Want: e.want, Got: g})
+	}
+	after, _ := os.Hostname()
+	hn := EscapeResult{Name: "the host's hostname is unchanged", Want: "unchanged", Got: "unchanged"}
+	if after != hostname {
+		hn.Got = "changed to " + after
+	}
+	res = append(res, hn)
+	// Its only process exited: the jail must go by itself.
+	gone := EscapeResult{Name: "the jail is removed once its last process exits", Want: "gone", Got: "gone"}
+	if !waitGone(jid, root, DefaultStopTimeout) {
+		gone.Got = "still running"
+		_ = Stop(jid, root, DefaultStopTimeout)
+	}
+	res = append(res, gone)
+	return res, nil
+}
