@@ -96,6 +96,7 @@ for n in ${RCCONF_BENCH_LIVE_SIZES:-10 1000}; do
 		[ -f /etc/ld.so.cache ] && cp /etc/ld.so.cache "$tree/etc/"
 		if [ "$variant" = subst ]; then
 			echo 192.0.2.201 >"$tree/etc/web1.ip"
+			# shellcheck disable=SC2016 # the line is shell text for the chain
 			echo 'jail_web1_ip="$(cat /etc/web1.ip)"' >>"$tree/etc/rc.conf"
 		fi
 		case $n in

@@ -514,12 +514,15 @@ func (r *runner) sourceText(name string, src []byte, fixed *srcPos) {
 		return
 	}
 	if fixed != nil {
-		r.parseRun(name, src, 0, 1, fixed)
+		r.parseRun(name, src, 0, 1, fixed, utf8.Valid(src))
 		return
 	}
 	// src is never modified once read, so the string can share its bytes.
 	text := unsafe.String(unsafe.SliceData(src), len(src))
 	off, line := 0, 1
+	// Checked once per file: the parser pieces between fast-path lines
+	// would otherwise scan the rest of the file each time.
+	valid := utf8.Valid(src)
 	for off < len(text) && !r.stopped() {
 		n, ok := r.fastLine(text, off, line, true)
 		r.fastAt.line = 0
@@ -531,7 +534,7 @@ func (r *runner) sourceText(name string, src []byte, fixed *srcPos) {
 			line++
 			continue
 		}
-		end := r.parseRun(name, src, off, line, nil)
+		end := r.parseRun(name, src, off, line, nil, valid)
 		line += strings.Count(text[off:end], "\n")
 		off = end
 	}
@@ -540,7 +543,7 @@ func (r *runner) sourceText(name string, src []byte, fixed *srcPos) {
 // parseRun parses and runs statements of src from off (at line), stopping
 // after a statement that ends its line when the next line suits the fast
 // path; it returns the offset it stopped at.
-func (r *runner) parseRun(name string, src []byte, off, line int, fixed *srcPos) (end int) {
+func (r *runner) parseRun(name string, src []byte, off, line int, fixed *srcPos, valid bool) (end int) {
 	// Parsers are reused (one per nesting level: a "." inside a statement
 	// parses while the outer parser is suspended); each is large.
 	var p *syntax.Parser
@@ -575,7 +578,7 @@ func (r *runner) parseRun(name string, src []byte, off, line int, fixed *srcPos)
 	var err error
 	text := src[off:]
 	mapped := false
-	if !utf8.Valid(text) {
+	if !valid && !utf8.Valid(text) {
 		// The parser refuses bytes that are not UTF-8, where /bin/sh reads
 		// bytes (a Latin-1 comment or value): each such byte is read as a
 		// private-use character and turned back into the byte in the
