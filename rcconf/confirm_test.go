@@ -733,9 +733,17 @@ func TestConfirmLiveHang(t *testing.T) {
 	if !mounttest.InNamespace(t) {
 		return
 	}
+	// The first program runs in-process (exec.go), the pipeline makes the
+	// chain go to /bin/sh (runShell): both paths must stop.
+	for _, rc := range []string{"jail_w_ip=$(sleep 1001)\n", "jail_w_ip=$(sleep 1001 | cat)\n"} {
+		t.Run(rc, func(t *testing.T) { liveHang(t, rc) })
+	}
+}
+
+func liveHang(t *testing.T, line string) {
 	root := t.TempDir()
 	if err := rcconftest.WriteFiles(root, map[string]string{
-		"etc/rc.conf": "jail_enable=YES\njail_list=w\njail_w_ip=$(sleep 1001)\n",
+		"etc/rc.conf": "jail_enable=YES\njail_list=w\n" + line,
 	}); err != nil {
 		t.Fatal(err)
 	}
