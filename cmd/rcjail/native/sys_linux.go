@@ -398,18 +398,30 @@ func startJail(ctx context.Context, x *Executor, s compat.StartJail) (int, []byt
 	if s.Fib != "" {
 		x.warnf("jail %s: fib %s ignored: Linux has no FIBs", s.Jail, s.Fib)
 	}
+	vnet, ifaces, rest := vnetParams(s.Params)
+	var netns *os.File
+	if vnet {
+		ns, err := vnetSetup(s, ifaces)
+		if err != nil {
+			return 0, nil, err
+		}
+		// The jail's processes keep the namespace; ours goes after the start.
+		defer ns.Close()
+		netns = ns
+	}
 	fd, err := unix.MemfdCreate("rcjail-console", unix.MFD_CLOEXEC)
 	if err != nil {
 		return 0, nil, fmt.Errorf("start jail %s: console buffer: %w", s.Jail, err)
 	}
 	f := os.NewFile(uintptr(fd), "console")
 	defer f.Close()
-	params := append(slices.Clone(s.Flags), s.Params...)
+	// vnet and vnet.interface are done above; the rest map to capabilities.
+	params := append(slices.Clone(s.Flags), rest...)
 	_, unmapped := linuxjail.Caps(params)
 	for _, u := range unmapped {
 		x.warnf("jail %s: %s not granted on Linux (%s)", s.Jail, strings.SplitN(u, ":", 2)[0], strings.TrimSpace(strings.SplitN(u, ":", 2)[1]))
 	}
-	jid, err := linuxjail.Start(ctx, linuxjail.Spec{Root: s.Root, Hostname: s.Hostname, Command: s.Command, Params: params, Output: f, Timeout: x.opts.StartTimeout})
+	jid, err := linuxjail.Start(ctx, linuxjail.Spec{Root: s.Root, Hostname: s.Hostname, Command: s.Command, Params: params, Output: f, Timeout: x.opts.StartTimeout, NetNS: netns})
 	out, _ := io.ReadAll(io.NewSectionReader(f, 0, 1<<20))
 	if err != nil {
 		return 0, out, fmt.Errorf("start jail %s: %w", s.Jail, err)

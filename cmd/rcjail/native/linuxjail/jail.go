@@ -2,6 +2,7 @@ package linuxjail
 
 import (
 	"io"
+	"os"
 	"time"
 )
 
@@ -27,6 +28,10 @@ type Spec struct {
 	// Timeout bounds the start command; on expiry the whole jail is
 	// killed and Start fails. 0 means 60 s.
 	Timeout time.Duration
+
+	// NetNS, if set, is the network namespace the jail starts in (a VNET
+	// jail); nil leaves it on the host's network.
+	NetNS *os.File
 }
 
 // Defaults.

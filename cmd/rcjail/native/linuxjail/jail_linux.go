@@ -100,7 +100,7 @@ func Start(ctx context.Context, s Spec) (jid int, err error) {
 			Setsid: true,
 		},
 	}
-	if err := cmd.Start(); err != nil {
+	if err := startIn(cmd, s.NetNS); err != nil {
 		pw.Close()
 		return 0, fmt.Errorf("start jail in %q: %w", s.Root, err)
 	}
@@ -136,6 +136,34 @@ func Start(ctx context.Context, s Spec) (jid int, err error) {
 		return 0, fmt.Errorf("start jail in %q: %s", s.Root, msg)
 	}
 	return jid, nil
+}
+
+// startIn starts cmd, in the network namespace ns when it is not nil: the
+// child is cloned from this thread, so it inherits the namespace the
+// thread has entered for the moment.
+func startIn(cmd *exec.Cmd, ns *os.File) error {
+	if ns == nil {
+		return cmd.Start()
+	}
+	runtime.LockOSThread()
+	host, err := os.Open("/proc/thread-self/ns/net")
+	if err != nil {
+		runtime.UnlockOSThread()
+		return fmt.Errorf("open this thread's network namespace: %w", err)
+	}
+	defer host.Close()
+	if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
+		runtime.UnlockOSThread()
+		return fmt.Errorf("enter the jail's network namespace: %w", err)
+	}
+	err = cmd.Start()
+	if serr := unix.Setns(int(host.Fd()), unix.CLONE_NEWNET); serr != nil {
+		// The thread stays locked in the jail's namespace and exits with
+		// this goroutine instead of serving others from the wrong network.
+		return fmt.Errorf("return to the host network namespace: %w (start: %v)", serr, err)
+	}
+	runtime.UnlockOSThread()
+	return err
 }
 
 // kill ends a jail whose init we started ourselves: SIGKILL to the init
