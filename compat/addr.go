@@ -63,14 +63,12 @@ func parseAddr(el, iface string) (Addr, error) {
 	rest := el
 	if i := strings.IndexByte(el, '|'); i >= 0 {
 		// The script takes the interface up to the first "|" and the
-		// address after the last one; more than one "|" is nonsense.
-		if strings.Count(el, "|") > 1 {
-			return Addr{}, fmt.Errorf("more than one %q", "|")
-		}
+		// address after the last one (${_i%%|*}, ${_i##*|}); whatever is
+		// between is ignored, as there.
 		if name := strings.Trim(el[:i], ifsBlanks); name != "" {
 			iface = name
 		}
-		rest = el[i+1:]
+		rest = el[strings.LastIndexByte(el, '|')+1:]
 	}
 	if rest != "" && strings.ContainsRune(ifsBlanks, rune(rest[0])) {
 		return Addr{}, errBlankAddr
