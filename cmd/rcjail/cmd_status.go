@@ -214,16 +214,29 @@ func expectedMounts(j *compat.Jail) []mountStatus {
 			out = append(out, mountStatus{Type: f.FSType, Source: f.Device, Target: path.Clean(f.MountPoint)})
 		}
 	}
-	if j.Devfs {
+	// Start skips a devfs, fdescfs or procfs mount whose mount point in an
+	// existing jail root is not a real directory (missing, or a symlink),
+	// as the 8.x script skips it (issue 10 item 6): it is not expected
+	// either. dev/fd on a mounted devfs is the devfs's own directory.
+	rootThere := realDir(j.RootDir)
+	expect := func(rel string) bool { return !rootThere || realDir(path.Join(j.RootDir, rel)) }
+	if j.Devfs && expect("dev") {
 		out = append(out, mountStatus{Type: "devfs", Target: path.Join(j.RootDir, "dev")})
 	}
-	if j.Fdescfs {
+	if j.Fdescfs && (j.Devfs && expect("dev") || expect("dev/fd")) {
 		out = append(out, mountStatus{Type: "fdescfs", Target: path.Join(j.RootDir, "dev/fd")})
 	}
-	if j.Procfs {
+	if j.Procfs && expect("proc") {
 		out = append(out, mountStatus{Type: "procfs", Target: path.Join(j.RootDir, "proc")})
 	}
 	return out
+}
+
+// realDir reports whether p is a directory, without following a symlink in
+// its last component.
+func realDir(p string) bool {
+	st, err := os.Lstat(p)
+	return err == nil && st.IsDir()
 }
 
 // readIDFile returns the first line of an id file, read through a short

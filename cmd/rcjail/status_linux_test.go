@@ -43,6 +43,11 @@ jail_www_procfs_enable="YES"
 	if err := os.MkdirAll(dev, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// The jail root has its proc directory, so procfs is expected (start
+	// skips a missing one, and status does not expect it then).
+	if err := os.MkdirAll(filepath.Join(root, "jails/www/proc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := unix.Mount("tmpfs", dev, "tmpfs", 0, "size=64k"); err != nil {
 		t.Fatalf("mount tmpfs on %s: %v", dev, err)
 	}
