@@ -146,13 +146,20 @@ func (r *Runner) stopRecorded(ctx context.Context, n string, cj *Jail) bool {
 		}
 	}
 	kq, kernel := r.X.(KernelQuerier)
-	if j.RootDir == "" && f.Running && kernel {
+	if f.Running && kernel && !recorder {
+		// The kernel names the running jail's root. Without a valid
+		// rootdir it is the root; with one, it must agree: an id file
+		// whose jid now runs under another root is stale (the jid was
+		// reused), and that other jail is neither killed nor unmounted.
 		root, err := kq.JailRoot(ctx, jid)
 		switch {
 		case err != nil:
 			r.warnf("%v", inJail(n, err))
-		case cleanRoot(root):
+		case j.RootDir == "" && cleanRoot(root):
 			j.RootDir = root
+		case j.RootDir != "" && root != j.RootDir:
+			r.warnf("jail %s: jid %s runs under %s, not %s: the id file is stale and that jail is left alone", n, jid, root, j.RootDir)
+			f.Running = false
 		}
 	}
 	// The mounts: the recorder's record, else every mount the kernel has
