@@ -55,6 +55,7 @@ type Config struct {
 	// names given, jail_list empty, and jail_conf readable (see all.go).
 	AllConf  string
 	AllFlags []string // jail_flags as rc.conf sets it, for the _ALL path
+	ConfWarn bool     // jail_confwarn set to yes (see modern.go)
 	Backend  string   // rcjail_backend ("native", "command" or "")
 	Info     bool     // rc_info: print rc.subr's INFO lines on stdout
 

@@ -154,3 +154,19 @@ func paramProblem(p, jv string) string {
 	}
 	return ""
 }
+
+// confWarn is the modern script's jail_confwarn: after a start of jails
+// configured through jail_* variables, a warning that a jail.conf is the
+// way forward. The modern script warned unless jail_confwarn was NO; the
+// 8.x script never did, so rcjail warns only when it is set to YES.
+func (r *Runner) confWarn(names []string) {
+	if !r.Config.ConfWarn {
+		return
+	}
+	for _, n := range names {
+		if j := r.Config.Jails[n]; j != nil && j.JailConfFile == "" {
+			r.warnf("jail_confwarn: the jails are configured through jail_* variables in rc.conf; the modern way is %s (rcjail convert writes one)", r.Config.JailConf)
+			return
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package compat
 
 import (
+	"context"
+	"io"
 	"strings"
 	"testing"
 
@@ -100,5 +102,24 @@ func TestChoices(t *testing.T) {
 	j = modernJail(t, MapVars{"jail_www_vnet_interface": "e0", "jail_www_exec_stop": "/bin/true"})
 	if got := Choices(j); len(got) != 0 {
 		t.Errorf("Choices of a VNET jail with its own exec_stop = %q, want none", got)
+	}
+}
+
+func TestConfWarn(t *testing.T) {
+	for _, c := range []struct {
+		v    string
+		warn bool
+	}{{"", false}, {"NO", false}, {"YES", true}} {
+		v := MapVars{"jail_enable": "YES", "jail_list": "www", "jail_www_rootdir": "/j/www", "jail_www_hostname": "www", "jail_confwarn": c.v}
+		cfg, err := NewConfig(v, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var errb strings.Builder
+		r := &Runner{Config: cfg, X: &DryRun{W: io.Discard}, Stdout: io.Discard, Stderr: &errb, Name: "rcjail"}
+		r.Run(context.Background(), "start", nil)
+		if got := strings.Contains(errb.String(), "jail_confwarn"); got != c.warn {
+			t.Errorf("jail_confwarn=%q: warned %v, want %v:\n%s", c.v, got, c.warn, errb.String())
+		}
 	}
 }

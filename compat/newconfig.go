@@ -70,6 +70,7 @@ func NewConfig(v Vars, fsys FS, names []string) (*Config, error) {
 	c.ParallelStart = b.yes(host("jail_parallel_start", ""))
 	c.ReverseStop = b.yes(host("jail_reverse_stop", ""))
 	c.JailConf = host("jail_conf", "/etc/jail.conf").Value
+	c.ConfWarn = b.yes(b.r.host("jail_confwarn", ""))
 	backend := host("rcjail_backend", "")
 	switch backend.Value {
 	case "", "native", "command":

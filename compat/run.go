@@ -109,7 +109,9 @@ func (r *Runner) Run(ctx context.Context, arg string, names []string) int {
 			r.configure(ctx)
 			return r.startAll(ctx)
 		}
-		return r.Start(ctx, names)
+		st := r.Start(ctx, names)
+		r.confWarn(names)
+		return st
 	case "stop":
 		if all {
 			return r.stopAll(ctx)
