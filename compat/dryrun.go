@@ -55,6 +55,7 @@ type DryRun struct {
 	written   map[string]string // id files written: path → jid
 	removed   map[string]bool
 	hooked    map[string]bool // jails whose hooks ran before their start
+	made      map[string]bool // mount points this dry run "created"
 }
 
 func (d *DryRun) init() {
@@ -65,6 +66,7 @@ func (d *DryRun) init() {
 		d.written = map[string]string{}
 		d.removed = map[string]bool{}
 		d.hooked = map[string]bool{}
+		d.made = map[string]bool{}
 	}
 }
 
@@ -181,12 +183,42 @@ func (d *DryRun) AliasAdd(_ context.Context, s AliasAdd) error       { return d.
 func (d *DryRun) AliasRemove(_ context.Context, s AliasRemove) error { return d.step(s) }
 
 // Mkdir asks Q to check the mount point when Q can (read-only), so that a
-// refused mount point refuses the dry run too.
+// refused mount point refuses the dry run too. A mount point that does not
+// exist on this host is shown as the `mkdir -m 0755 DIR` start would do
+// (each missing component, parents first; the backends make them without a
+// program, so a real run's command trace has no such line).
 func (d *DryRun) Mkdir(ctx context.Context, s Mkdir) (bool, error) {
 	if c, ok := d.Q.(interface {
 		CheckMkdir(context.Context, Mkdir) error
 	}); ok {
-		return false, dryCheck(c.CheckMkdir(ctx, s))
+		if err := dryCheck(c.CheckMkdir(ctx, s)); err != nil {
+			return false, err
+		}
+	}
+	if d.Q == nil {
+		return false, nil // a clean host has every mount point
+	}
+	d.init()
+	if _, err := os.Lstat(s.Root); err != nil {
+		return false, nil // the start fails at jail(8) (see StartJail)
+	}
+	rel, ok := strings.CutPrefix(s.Path, strings.TrimSuffix(s.Root, "/")+"/")
+	if !ok {
+		return false, nil // not under the root: the executor refuses it
+	}
+	cur := s.Root
+	for _, c := range strings.Split(rel, "/") {
+		if c == "" || c == "." {
+			continue
+		}
+		cur = path.Join(cur, c)
+		if d.made[cur] {
+			continue
+		}
+		if _, err := os.Lstat(cur); errors.Is(err, fs.ErrNotExist) {
+			d.made[cur] = true
+			d.print([]string{"mkdir", "-m", "0755", cur})
+		}
 	}
 	return false, nil
 }
