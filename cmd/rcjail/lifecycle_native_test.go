@@ -3,6 +3,8 @@
 package main
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,12 +30,41 @@ func TestNativeLifecycleVarRunLink(t *testing.T) {
 			if !mounttest.InNamespace(t) {
 				return
 			}
-			nativeLifecycle(t, brk)
+			nativeLifecycle(t, brk, lifeKnobs{devfs: true, fstab: true})
 		})
 	}
 }
 
-func nativeLifecycle(t *testing.T, brk string) {
+// TestNativeStopAlwaysStops is the "stop always stops" property on the
+// native backend (issue 10 item 1): seeded random knobs (devfs, fstab,
+// procfs), a real start, one of the breaks that apply to those knobs, and
+// the same assertions as the lifecycle test (stop exits 0, warns, leaves no
+// mount, process, id file or record; status agrees).
+func TestNativeStopAlwaysStops(t *testing.T) {
+	for seed := uint64(1); seed <= 8; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		k := lifeKnobs{devfs: rng.IntN(2) == 0, fstab: rng.IntN(2) == 0, procfs: rng.IntN(2) == 0}
+		breaks := []string{"lines", "evalerror", "rootdir"}
+		if k.fstab {
+			breaks = append(breaks, "fstab")
+		}
+		if k.devfs {
+			breaks = append(breaks, "ruleset")
+		}
+		brk := breaks[rng.IntN(len(breaks))]
+		t.Run(fmt.Sprintf("seed%d-%s", seed, brk), func(t *testing.T) {
+			if !mounttest.InNamespace(t) {
+				return
+			}
+			nativeLifecycle(t, brk, k)
+		})
+	}
+}
+
+// lifeKnobs are the optional mounts of the lifecycle jail.
+type lifeKnobs struct{ devfs, fstab, procfs bool }
+
+func nativeLifecycle(t *testing.T, brk string, k lifeKnobs) {
 	work := t.TempDir()
 	e := &skelModeEnv{work: work, root: filepath.Join(work, "root"), jail: filepath.Join(work, "jails", "t1")}
 	data := filepath.Join(work, "data")
@@ -53,8 +84,20 @@ func nativeLifecycle(t *testing.T, brk string) {
 		"jail_t1_skel_enable=\"YES\"\n" +
 		"jail_t1_skel_root=\"/\"\n" +
 		"jail_t1_skel_romounts=\"" + strings.Join(ro, " ") + "\"\n" +
-		"jail_t1_devfs_enable=\"YES\"\n" +
-		"jail_t1_mount_enable=\"YES\"\n"
+		""
+	extra := 0
+	if k.devfs {
+		rc += "jail_t1_devfs_enable=\"YES\"\n"
+		extra++
+	}
+	if k.fstab {
+		rc += "jail_t1_mount_enable=\"YES\"\n"
+		extra++
+	}
+	if k.procfs {
+		rc += "jail_t1_procfs_enable=\"YES\"\n"
+		extra++
+	}
 	rcPath := filepath.Join(e.root, "etc/rc.conf")
 	cfMust(t, os.WriteFile(rcPath, []byte(rc), 0o644))
 	fstab := filepath.Join(e.root, "etc/fstab.t1")
@@ -88,8 +131,8 @@ func nativeLifecycle(t *testing.T, brk string) {
 		t.Errorf("record: %v", err)
 	}
 	mounted := skelJailMounts(t, e.jail)
-	if len(mounted) < len(ro)+2 {
-		t.Errorf("%d mounts under the jail root, want the skeleton's %d, devfs and the fstab's:\n%s", len(mounted), len(ro), strings.Join(mounted, "\n"))
+	if len(mounted) < len(ro)+extra {
+		t.Errorf("%d mounts under the jail root, want the skeleton's %d and %d more (%+v):\n%s", len(mounted), len(ro), extra, k, strings.Join(mounted, "\n"))
 	}
 	st, out, errs = e.rcjail(t, "-b", "native", "status", "t1")
 	if st != 0 || !strings.HasPrefix(out, "t1: running, jid "+jid+",") || strings.Contains(out, "missing:") || strings.Contains(out, "error:") {
