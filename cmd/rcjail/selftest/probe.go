@@ -32,9 +32,22 @@ func probeMain(args []string) int {
 		return 2
 	}
 	switch args[0] {
-	case "start", "stop":
+	case "start":
+		// Leave a daemon, as a jail's /etc/rc does: a jail with no
+		// process left goes away by itself (FreeBSD's non-persistent
+		// jail; Linux's init does the same).
+		if _, err := os.StartProcess("/bin/"+ProbeName, []string{ProbeName, "hold"}, &os.ProcAttr{Dir: "/", Sys: &syscall.SysProcAttr{Setsid: true}}); err != nil {
+			fmt.Fprintln(os.Stderr, "rcjail selftest probe: start the daemon:", err)
+			return 1
+		}
 		fmt.Println("rcjail selftest probe: " + args[0])
 		return 0
+	case "stop":
+		fmt.Println("rcjail selftest probe: " + args[0])
+		return 0
+	case "hold":
+		// The daemon: until the jail's stop kills it.
+		select {}
 	case "check":
 	default:
 		fmt.Fprintln(os.Stderr, "usage: "+ProbeName+" start|stop|check")

@@ -465,7 +465,8 @@ func wantMounts(w *world, j string) []string {
 }
 
 // devAllowed is the Linux devfs stand-in's whole /dev (plus the script's
-// dev/log link): nothing of the host's /dev may show.
-var devAllowed = []string{"fd", "full", "log", "null", "random", "stderr", "stdin", "stdout", "tty", "urandom", "zero"}
+// dev/log link, and the jail's own devpts and ptmx, which its init adds):
+// nothing of the host's /dev may show.
+var devAllowed = []string{"fd", "full", "log", "null", "ptmx", "pts", "random", "stderr", "stdin", "stdout", "tty", "urandom", "zero"}
 
 func escapeChecks() []escapeCheck { return nil }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -245,6 +246,42 @@ func EscapeChecks(ctx context.Context, dir string) ([]EscapeResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("escape checks: %w\n%s", err, out)
 	}
+	res := results("", out)
+	after, _ := os.Hostname()
+	hn := EscapeResult{Name: "the host's hostname is unchanged", Want: "unchanged", Got: "unchanged"}
+	if after != hostname {
+		hn.Got = "changed to " + after
+	}
+	res = append(res, hn)
+	// Its only process exited: the jail must go by itself.
+	gone := EscapeResult{Name: "the jail is removed once its last process exits", Want: "gone", Got: "gone"}
+	if !waitGone(jid, root, DefaultStopTimeout) {
+		gone.Got = "still running"
+		_ = Stop(jid, root, DefaultStopTimeout)
+	}
+	res = append(res, gone)
+
+	// The same attempts from a process jexec put into a running jail
+	// (exec_stop runs the jail's own /etc/rc.shutdown that way).
+	jid, err = Start(ctx, Spec{Root: root, Hostname: "escape-probe.invalid",
+		Command: []string{"/bin/sh", "-c", "sleep 60 </dev/null >/dev/null 2>&1 &"}})
+	if err != nil {
+		return res, fmt.Errorf("escape checks: second jail: %w", err)
+	}
+	defer Stop(jid, root, DefaultStopTimeout)
+	argv := ExecCmd(jid, []string{"/" + probeArg0, strconv.Itoa(os.Getpid()), hostFile})
+	c := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	c.Env = []string{"PATH=/sbin:/bin:/usr/sbin:/usr/bin"}
+	jout, err := c.CombinedOutput()
+	if err != nil {
+		return res, fmt.Errorf("escape checks: jexec the probe: %w\n%s", err, jout)
+	}
+	res = append(res, results("jexec: ", jout)...)
+	return res, nil
+}
+
+// results parses the probe's output against escapes.
+func results(prefix string, out []byte) []EscapeResult {
 	got := map[int]string{}
 	for _, line := range strings.Split(string(out), "\n") {
 		i, v, ok := strings.Cut(line, " ")
@@ -271,20 +308,7 @@ func EscapeChecks(ctx context.Context, dir string) ([]EscapeResult, error) {
 		if !ok {
 			g = "no result"
 		}
-		res = append(res, EscapeResult{Name: e.name, Want: e.want, Got: g})
+		res = append(res, EscapeResult{Name: prefix + e.name, Want: e.want, Got: g})
 	}
-	after, _ := os.Hostname()
-	hn := EscapeResult{Name: "the host's hostname is unchanged", Want: "unchanged", Got: "unchanged"}
-	if after != hostname {
-		hn.Got = "changed to " + after
-	}
-	res = append(res, hn)
-	// Its only process exited: the jail must go by itself.
-	gone := EscapeResult{Name: "the jail is removed once its last process exits", Want: "gone", Got: "gone"}
-	if !waitGone(jid, root, DefaultStopTimeout) {
-		gone.Got = "still running"
-		_ = Stop(jid, root, DefaultStopTimeout)
-	}
-	res = append(res, gone)
-	return res, nil
+	return res
 }

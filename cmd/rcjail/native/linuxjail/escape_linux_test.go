@@ -22,8 +22,8 @@ func TestEscapeSuite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res) != len(escapes)+2 {
-		t.Errorf("%d results, want %d", len(res), len(escapes)+2)
+	if len(res) != 2*len(escapes)+2 {
+		t.Errorf("%d results, want %d", len(res), 2*len(escapes)+2)
 	}
 	for _, r := range res {
 		if !r.OK() {

@@ -9,6 +9,10 @@ import (
 // InitArg0 is argv[0] of the re-executed binary when it is a jail's init.
 const InitArg0 = "rcjail-jail-init"
 
+// ExecArg0 is argv[0] of the re-executed binary when it runs a command
+// inside a jail (jexec).
+const ExecArg0 = "rcjail-jail-exec"
+
 // Spec is one jail to start.
 type Spec struct {
 	Root     string   // the jail root, absolute and clean; must be a real directory

@@ -37,6 +37,12 @@ func init() {
 		// command from it, so it must not move to another.
 		runtime.LockOSThread()
 		os.Exit(initMain(os.Args[1:]))
+	case "exe":
+		// ExecCmd's form: /proc/self/exe rcjail-jail-exec JID -- ...
+		if len(os.Args) > 1 && os.Args[1] == ExecArg0 {
+			runtime.LockOSThread()
+			os.Exit(jexecMain(os.Args[2:]))
+		}
 	case probeArg0:
 		runtime.LockOSThread()
 		os.Exit(probeMain(os.Args[1:]))
@@ -267,12 +273,16 @@ func waitGone(jid int, root string, d time.Duration) bool {
 	}
 }
 
-// ExecCmd returns the command that runs argv inside the jail: nsenter from
-// util-linux enters its UTS, IPC, mount and PID namespaces and its root. A
-// Go program cannot setns into a mount namespace itself (it is always
-// multi-threaded), hence the helper program.
+// ExecCmd returns the command that runs argv inside the jail: this binary
+// (/proc/self/exe, as the process that executes the command sees it)
+// re-executed as the jexec helper (argv[1] "rcjail-jail-exec", see
+// jexecMain), which enters the jail's UTS, IPC and PID namespaces and its
+// root, with the jail's capabilities only and no_new_privs, exactly as the
+// jail's own processes: a command the jail's root controls (the jail's
+// /etc/rc.shutdown, run by exec_stop) gets nothing more than the jail's
+// root has. (util-linux nsenter, used before, kept every capability.)
 func ExecCmd(jid int, argv []string) []string {
-	return append([]string{"nsenter", "--target", strconv.Itoa(jid), "--uts", "--ipc", "--mount", "--pid", "-r", "-w", "--"}, argv...)
+	return append([]string{"/proc/self/exe", ExecArg0, strconv.Itoa(jid), "--"}, argv...)
 }
 
 // Root returns the root directory of the jail whose init is jid, and false

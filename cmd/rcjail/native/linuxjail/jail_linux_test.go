@@ -79,7 +79,8 @@ func TestStartExecStop(t *testing.T) {
 		t.Errorf("console log = %q, want %q", b, "started\n")
 	}
 	var out bytes.Buffer
-	cmd := exec.Command("/usr/bin/nsenter", ExecCmd(jid, []string{"/bin/sh", "-c", "hostname; echo $$; ls /proc/self/fd; ls -d /home 2>&1; env"})[1:]...)
+	argv := ExecCmd(jid, []string{"/bin/sh", "-c", "hostname; echo $$; ls /proc/self/fd; ls -d /home 2>&1; env"})
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr, cmd.Env = &out, &out, []string{"PATH=/bin:/usr/bin"}
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("jexec: %v\n%s", err, out.String())
