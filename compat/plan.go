@@ -28,6 +28,12 @@ type StartFacts struct {
 	// for fdescfs and procfs, has a symlink in its path (the script warns
 	// and does not mount). The runner finds these facts with lstat.
 	DevSkip, FdescSkip, ProcSkip *Skip
+
+	// FstabSkip, when set, replaces the fstab mount with a [Skip]: a mount
+	// point of the fstab has a symlink on its path (the script's
+	// jail_mount_fstab warns, mounts nothing from that fstab, and the jail
+	// starts).
+	FstabSkip *Skip
 }
 
 // StopFacts are what stop knows before it plans.
@@ -146,7 +152,9 @@ func PlanStart(j *Jail, f StartFacts) []Step {
 				Mount{Jail: j.Name, FSType: FSNullfs, Source: under(j.Skel.Root, e.Path), Target: t, ReadOnly: !e.RW, Root: root})
 		}
 	}
-	if j.MountEnable {
+	if j.MountEnable && f.FstabSkip != nil {
+		steps = append(steps, *f.FstabSkip)
+	} else if j.MountEnable {
 		steps = append(steps, FstabMount{Jail: j.Name, Fstab: j.Fstab, Entries: j.FstabEntries, Root: root})
 	}
 	dev := under(root, "dev")

@@ -303,6 +303,11 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 		facts.DevfsMounted = m
 	}
 	if j.JailConfFile == "" {
+		if err := r.fstabFacts(ctx, j, &facts); err != nil {
+			r.cannotStart(n)
+			r.errorf("%v", inJail(n, err))
+			return false
+		}
 		if err := r.pseudoFacts(ctx, j, &facts); err != nil {
 			r.cannotStart(n)
 			r.errorf("%v", inJail(n, err))
@@ -466,6 +471,32 @@ func (r *Runner) pseudoFacts(ctx context.Context, j *Jail, f *StartFacts) error 
 			return err
 		} else if !ok {
 			f.ProcSkip = &Skip{Jail: j.Name, FSType: FSProcfs, Target: p, Info: "Mounting procfs onto " + p, Warn: missing("procfs", p)}
+		}
+	}
+	return nil
+}
+
+// fstabFacts decides, as the 8.x script's jail_mount_fstab, whether the
+// fstab is mounted at all: when a mount point of it, or a parent up to
+// "/", is a symlink, the script warns "<mp> has symlink as parent - not
+// mounting from <fstab>", mounts nothing from that fstab, and starts the
+// jail. Skipping is as safe as refusing (no mount follows the symlink),
+// and refusing would break SPEC §0 (a root under FreeBSD's /home ->
+// /usr/home is common).
+func (r *Runner) fstabFacts(ctx context.Context, j *Jail, f *StartFacts) error {
+	if !j.MountEnable {
+		return nil
+	}
+	for _, e := range j.FstabEntries {
+		link, err := r.symlinkBelow(ctx, "/", path.Clean(e.MountPoint))
+		if err != nil {
+			return err
+		}
+		if link {
+			f.FstabSkip = &Skip{Jail: j.Name, FSType: "fstab", Target: e.MountPoint,
+				Info: "Mounting fstab for jail " + j.Name + " (" + j.Fstab + ")",
+				Warn: e.MountPoint + " has symlink as parent - not mounting from " + j.Fstab}
+			return nil
 		}
 	}
 	return nil
