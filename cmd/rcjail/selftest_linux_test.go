@@ -137,6 +137,17 @@ func TestSelftest(t *testing.T) {
 					}
 				}
 			}
+			// The Linux jail's escape suite (package linuxjail) is part of
+			// the table.
+			escapes := 0
+			for step := range got {
+				if strings.HasPrefix(step, "escape: ") {
+					escapes++
+				}
+			}
+			if escapes < 10 {
+				t.Errorf("%d escape rows, want the linuxjail suite (>= 10)", escapes)
+			}
 			if r := got["nullfs: write /bin (inside)"]; r.seen != "EROFS" {
 				t.Errorf("write to /bin: %+v", r)
 			}

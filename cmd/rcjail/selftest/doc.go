@@ -20,13 +20,16 @@
 // executor injects the failure before the step acts) and each rollback must
 // leave the mount table exactly as before, no id file and no jail process.
 //
+// On Linux the table ends with package linuxjail's escape suite
+// (EscapeChecks), run in a jail of its own under the scratch tmpfs.
+//
 // The result is a table (step, expected, seen, ok); the exit status is 0
 // only if every row held.
 //
 // Safety: selftest refuses to run when a jail of its jails' names is known
 // to the host (an id file or a native-backend record under the -R root, or
-// on FreeBSD a running jail of that name), and when another selftest holds
-// its lock. Its state lives in one well-known directory ([ScratchDir]); a
+// on FreeBSD a running jail of that name); runs are serialized by a lock
+// (a second one waits, up to LockWait). Its state lives in one well-known directory ([ScratchDir]); a
 // run killed half-way leaves its jails' ids there, and the next run stops
 // those jails and removes what is left before it starts. On Linux nothing
 // can stay mounted on the host even after a kill -9: the mounts exist only

@@ -50,20 +50,11 @@ func Main(ctx context.Context, o Options) int {
 	if len(names) > 0 {
 		return errf("refused: the host knows a jail of a selftest jail's name: %s", strings.Join(names, ", "))
 	}
-	if err := os.Mkdir(ScratchDir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
-		return errf("create %s: %v", ScratchDir, err)
-	}
-	if st, err := os.Lstat(ScratchDir); err != nil || !st.IsDir() || st.Sys().(*syscall.Stat_t).Uid != 0 {
-		return errf("%s: not a directory owned by root", ScratchDir)
-	}
-	lock, err := os.OpenFile(filepath.Join(ScratchDir, "lock"), os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
+	lock, err := takeLock(ctx, o.Stderr)
 	if err != nil {
-		return errf("lock: %v", err)
+		return errf("%v", err)
 	}
 	defer lock.Close()
-	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		return errf("refused: another selftest holds %s", lock.Name())
-	}
 	ctx, cancel := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer cancel()
 	rep := &Report{Log: o.Stderr}
@@ -297,5 +288,3 @@ func wantMounts(w *world, j string) []string {
 // devAllowed is what devfsrules_jail (ruleset 4) unhides, plus the script's
 // dev/log link.
 var devAllowed = []string{"crypto", "fd", "log", "null", "ptmx", "pts", "random", "stderr", "stdin", "stdout", "urandom", "zero", "zfs"}
-
-func escapeChecks() []escapeCheck { return nil }

@@ -67,22 +67,11 @@ func parentMain(ctx context.Context, o Options) int {
 	if os.Geteuid() != 0 {
 		return errf("needs root: it mounts a tmpfs in a private mount namespace")
 	}
-	if err := os.Mkdir(ScratchDir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
-		return errf("create %s: %v", ScratchDir, err)
-	}
-	// A planted symlink or someone else's directory must not become the
-	// place we mount on and remove from.
-	if st, err := os.Lstat(ScratchDir); err != nil || !st.IsDir() || st.Sys().(*syscall.Stat_t).Uid != 0 {
-		return errf("%s: not a directory owned by root", ScratchDir)
-	}
-	lock, err := os.OpenFile(filepath.Join(ScratchDir, "lock"), os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
+	lock, err := takeLock(ctx, o.Stderr)
 	if err != nil {
-		return errf("lock: %v", err)
+		return errf("%v", err)
 	}
 	defer lock.Close()
-	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		return errf("refused: another selftest holds %s", lock.Name())
-	}
 	rep := &Report{Log: o.Stderr}
 	left := cleanLeftovers()
 	rep.add("leftovers of an earlier run", "none left", left, !strings.HasPrefix(left, "error"))
@@ -96,7 +85,14 @@ func parentMain(ctx context.Context, o Options) int {
 	}
 	hostBefore, _ := os.ReadFile("/proc/self/mountinfo")
 
-	cmd := exec.Command("/proc/self/exe")
+	// By path, not /proc/self/exe: that magic link would make the child's
+	// executable a file on a mount of the host's namespace (the fork's
+	// exe_file), which cannot be bound in the child's (EINVAL).
+	exe, err := os.Executable()
+	if err != nil {
+		return errf("%v", err)
+	}
+	cmd := exec.Command(exe)
 	cmd.Args = append([]string{o.Argv0}, o.Args...)
 	cmd.Env = append(os.Environ(), envInside+"="+mntNS())
 	cmd.Stdout, cmd.Stderr = o.Stderr, o.Stderr
@@ -255,10 +251,31 @@ func insideMain(ctx context.Context, o Options, parentNS string) int {
 		os.Setenv(KitEnv, "1")
 	}
 	w.exercise(ctx)
+	escapes(ctx, rep, dir)
 	if !rep.OK() {
 		return 1
 	}
 	return 0
+}
+
+// escapes runs package linuxjail's escape suite (a scratch jail of its
+// own, under the scratch tmpfs) and adds a row per attempt.
+func escapes(ctx context.Context, rep *Report, dir string) {
+	if ctx.Err() != nil {
+		return
+	}
+	d := filepath.Join(dir, "escape")
+	if err := os.Mkdir(d, 0o755); err != nil {
+		rep.add("escape checks", "run", err.Error(), false)
+		return
+	}
+	res, err := linuxjail.EscapeChecks(ctx, d)
+	for _, r := range res {
+		rep.add("escape: "+r.Name, r.Want, r.Got, r.OK())
+	}
+	if err != nil || len(res) == 0 {
+		rep.add("escape checks", "run", firstErr(err, "no result"), false)
+	}
 }
 
 // crash is a kill -9 of the whole run: parent first, so that nobody
@@ -465,8 +482,6 @@ func wantMounts(w *world, j string) []string {
 }
 
 // devAllowed is the Linux devfs stand-in's whole /dev (plus the script's
-// dev/log link, and the jail's own devpts and ptmx, which its init adds):
-// nothing of the host's /dev may show.
+// dev/log link, and the jail's own devpts with its ptmx, which its init
+// adds): nothing of the host's /dev may show.
 var devAllowed = []string{"fd", "full", "log", "null", "ptmx", "pts", "random", "stderr", "stdin", "stdout", "tty", "urandom", "zero"}
-
-func escapeChecks() []escapeCheck { return nil }
