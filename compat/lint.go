@@ -89,7 +89,7 @@ func Lint(v Vars, names []string, listed []string) []LintFinding {
 				f.Msg = rest + " has no global form; set jail_<jail>_" + rest
 			}
 			f.Jail = jailOfPrefix(n, jails)
-			if s := Closest(n, lintCandidates(n, jvs)); s != "" {
+			if s := Closest(n, lintCandidates(n, jvs, f.Jail)); s != "" {
 				f.Msg += " (did you mean " + s + "?)"
 			}
 		case k.Ignored != "":
@@ -164,30 +164,46 @@ func jailOfPrefix(n string, jails map[string]string) string {
 	return best
 }
 
-// lintCandidates is every variable name a typo of n could have meant: the
-// host knobs, the global forms, and every per-jail knob of the listed jails.
-// A numbered knob is offered with n's own trailing index (or its first).
-func lintCandidates(n string, jvs []string) []string {
+// lintCandidates is the variable names a typo n could have meant, kept
+// few so that a huge rc.conf full of typos stays cheap (each candidate
+// costs an edit distance): for a variable of a listed jail (jail, its
+// jail_<jv>_ prefix) that jail's knobs; for a per-jail knob written
+// without a jail, that knob of each listed jail; otherwise the host knobs
+// and the global forms. A numbered knob is offered with n's own trailing
+// index (or its first).
+func lintCandidates(n string, jvs []string, jail string) []string {
 	idx := n[len(strings.TrimRight(n, "0123456789")):]
+	named := func(k Knob) string {
+		switch {
+		case !k.Numbered:
+			return k.Name
+		case idx != "":
+			return k.Name + idx
+		}
+		return k.Name + strconv.Itoa(k.First)
+	}
 	var out []string
-	for _, k := range Knobs {
-		name := k.Name
-		if k.Numbered {
-			if idx != "" {
-				name += idx
-			} else {
-				name += strconv.Itoa(k.First)
+	if jail != "" {
+		_, jv := jailNames(jail)
+		for _, k := range Knobs {
+			if k.Scope != Host {
+				out = append(out, "jail_"+jv+"_"+named(k))
 			}
 		}
+		return out
+	}
+	if rest, ok := strings.CutPrefix(n, "jail_"); ok && knownPerJail(rest) {
+		for _, jv := range jvs {
+			out = append(out, "jail_"+jv+"_"+rest)
+		}
+		return out
+	}
+	for _, k := range Knobs {
 		switch k.Scope {
 		case Host:
-			out = append(out, name)
-			continue
+			out = append(out, named(k))
 		case Both:
-			out = append(out, "jail_"+name)
-		}
-		for _, jv := range jvs {
-			out = append(out, "jail_"+jv+"_"+name)
+			out = append(out, "jail_"+named(k))
 		}
 	}
 	return out
