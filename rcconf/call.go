@@ -116,7 +116,9 @@ func (r *runner) call(ce *syntax.CallExpr) {
 		if argTaint == nil && r.execProgram(pos, ce.Assigns, args) {
 			return
 		}
+		r.execOK = r.dryLive && argTaint == nil && r.canExec(args[0])
 		r.statusUnk = r.unknownAt(pos, fmt.Sprintf("command %q", strings.Join(args, " ")))
+		r.execOK = false
 		r.status = 0
 		return
 	}

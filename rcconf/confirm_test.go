@@ -778,3 +778,53 @@ func liveHang(t *testing.T, line string) {
 		}
 	}
 }
+
+// TestConfirmLiveNoProgramTwice: live mode never runs a program and then
+// hands the chain to /bin/sh, which would run it again: a first pass that
+// runs nothing sees the pipeline further down, and the whole chain goes to
+// the shell, which runs the program once. A chain with programs only runs
+// each once, from the evaluator.
+func TestConfirmLiveNoProgramTwice(t *testing.T) {
+	mounttest.RequireRoot(t)
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	dir := t.TempDir()
+	count := filepath.Join(dir, "count")
+	prog := filepath.Join(dir, "tick")
+	if err := os.WriteFile(prog, []byte("#!/bin/sh\necho x >> '"+count+"'\necho v\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i, tc := range []struct {
+		rc    string
+		shell bool
+		runs  int
+	}{
+		{"a=$(" + prog + ")\nb=$(echo y | cat)\n", true, 1},
+		{"a=$(" + prog + ")\nif " + prog + " >/dev/null; then b=1; fi\n", false, 2},
+	} {
+		root := filepath.Join(dir, fmt.Sprint(i))
+		if err := rcconftest.WriteFiles(root, map[string]string{"etc/rc.conf": "jail_enable=YES\n" + tc.rc}); err != nil {
+			t.Fatal(err)
+		}
+		tr := confirmTree{name: "twice", root: root, env: []string{"PATH=/usr/bin:/bin"}}
+		if _, stderr, err := runDash(t, tr, "true"); err != nil {
+			t.Fatalf("dash: %v %s", err, stderr)
+		}
+		os.Remove(count)
+		v, err := rcconf.Load(context.Background(), rcconf.Options{Root: "/", Env: tr.env, Shell: rcconf.DashPath(t), Stderr: io.Discard})
+		if err != nil {
+			t.Fatalf("%q: %v", tc.rc, err)
+		}
+		if v.Shell() != tc.shell {
+			t.Errorf("%q: went to the shell: %v, want %v", tc.rc, v.Shell(), tc.shell)
+		}
+		b, _ := os.ReadFile(count)
+		if n := strings.Count(string(b), "x"); n != tc.runs {
+			t.Errorf("%q: the program ran %d times, want %d", tc.rc, n, tc.runs)
+		}
+		if got, _ := v.Get("a"); got != "v" {
+			t.Errorf("%q: a = %q", tc.rc, got)
+		}
+	}
+}

@@ -46,7 +46,13 @@
 //     before it stays the fast path (no process at all for a chain that
 //     needs none) and keeps FILE:LINE for every value it placed equal to
 //     the shell's; the rest say "sh". A hang ends at the time limit with an
-//     error naming the places that run programs;
+//     error naming the places that run programs. A simple program found in
+//     the shell's PATH is run by the evaluator itself (exec.go), so a
+//     hostname=$(hostname) line keeps the fast path; and so that no
+//     program ever runs twice (once here, once in /bin/sh), a chain with
+//     programs is first evaluated without running anything: if any
+//     construct in it (in any branch) needs /bin/sh, the shell gets the
+//     chain before a program has run;
 //   - inspection (any other Root) runs nothing, reads nothing outside the
 //     root and writes nothing: output redirected to a file is dropped;
 //   - files are read only below Options.Root, opened relative to a

@@ -143,3 +143,18 @@ func (r *runner) exportedEnv() ([]string, bool) {
 	}
 	return env, true
 }
+
+// canExec reports whether live mode's second pass could run name itself
+// (execProgram's conditions that do not depend on running anything).
+func (r *runner) canExec(name string) bool {
+	// Inside a speculated branch too: the second pass takes the branch
+	// for real (or not), with the program's status known.
+	if r.poison != nil {
+		return false
+	}
+	if _, ok := r.lookPath(name); !ok {
+		return false
+	}
+	_, ok := r.exportedEnv()
+	return ok
+}

@@ -174,8 +174,42 @@ func Load(ctx context.Context, opts Options) (*Vars, error) {
 	ctx = &deadline{Context: ctx, at: time.Now().Add(opts.Timeout)}
 
 	growStack(0)
+	// Live mode evaluates twice only when the chain runs programs: first
+	// without running anything (as -R does, every program-controlled
+	// branch explored), to learn whether anything in the chain needs
+	// /bin/sh itself. If something does, /bin/sh evaluates the chain from
+	// the start and no program has run twice; if only programs the
+	// evaluator can run exactly are in the way, a second pass runs them
+	// (exec.go); if there are none, the first pass is the result.
+	r := evalChain(ctx, opts, fsys, env, live, false)
+	if live && (r.shellOnly || r.err != nil && !isLimitError(r.err)) {
+		// The chain needs what only /bin/sh does (a pipeline, a construct
+		// the evaluator cannot reproduce exactly, text its parser cannot
+		// read, a name not found), or stops where the host's shell may
+		// not (dash and FreeBSD sh differ on some fatal errors): /bin/sh
+		// evaluates it, as rc.subr has it do, and decides. Only the
+		// evaluator's own limits (time, commands, nesting, sizes) stand.
+		return runShell(ctx, opts, env, r)
+	}
+	if live && r.err == nil && r.needShell {
+		r = evalChain(ctx, opts, fsys, env, live, true)
+		if r.needShell || r.err != nil && !isLimitError(r.err) {
+			return runShell(ctx, opts, env, r)
+		}
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	return &Vars{m: r.vars, files: r.files, poison: r.poison, runs: r.runs}, nil
+}
+
+// evalChain runs the loader text in a new runner. In live mode, exec says
+// whether programs run (the second pass); the first pass only tells the
+// programs it could run (dryLive) from what needs /bin/sh (shellOnly).
+func evalChain(ctx context.Context, opts Options, fsys *vfs, env []string, live, exec bool) *runner {
 	r := newRunner(ctx, opts, fsys)
-	if live {
+	r.dryLive = live && !exec
+	if live && exec {
 		r.liveMode = true
 		r.stderr = opts.Stderr
 		if r.stderr == nil {
@@ -198,19 +232,7 @@ func Load(ctx context.Context, opts Options) (*Vars, error) {
 	r.vars["IFS"] = variable{value: " \t\n", file: "sh"}
 	r.file = driverName
 	r.sourceText(driverName, []byte(Driver(opts.Service)), nil)
-	if live && (r.needShell || r.err != nil && !isLimitError(r.err)) {
-		// The chain needs what only /bin/sh does (a program, a construct
-		// the evaluator cannot reproduce exactly, text its parser cannot
-		// read), or stops where the host's shell may not (dash and FreeBSD
-		// sh differ on some fatal errors): /bin/sh evaluates it, as
-		// rc.subr has it do, and decides. Only the evaluator's own limits
-		// (time, commands, nesting, sizes) stand.
-		return runShell(ctx, opts, env, r)
-	}
-	if r.err != nil {
-		return nil, r.err
-	}
-	return &Vars{m: r.vars, files: r.files, poison: r.poison, runs: r.runs}, nil
+	return r
 }
 
 // deadline is the time limit of an evaluation, checked by reading the

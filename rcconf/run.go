@@ -173,6 +173,10 @@ type runner struct {
 	// where they write their diagnostics.
 	liveMode bool
 	stderr   io.Writer
+	// dryLive is set in live mode's first pass; there execOK marks an
+	// unknown that the second pass can compute by running a program
+	// itself, and shellOnly records any other (which needs /bin/sh).
+	dryLive, execOK, shellOnly bool
 	// specLoops is the loop depth at the start of each speculation under
 	// way (unknown.go).
 	specLoops []int
@@ -1136,7 +1140,11 @@ func (r *runner) cmdSubst(w io.Writer, cs *syntax.CmdSubst) error {
 				what += " (" + in.what + ")"
 			}
 		}
+		// Derived from what its body met (already recorded).
+		execOK := r.execOK
+		r.execOK = true
 		u := r.unknownAt(cs.Pos(), what)
+		r.execOK = execOK
 		r.noteTaint(u)
 		if r.substUnk == nil {
 			r.substUnk = u

@@ -46,6 +46,9 @@ func (r *runner) unknownFL(f string, l, c int, what string) *unknown {
 	if len(r.runs) < maxRuns {
 		r.runs = append(r.runs, shellRun{file: f, line: l, col: c, what: what})
 	}
+	if !r.execOK {
+		r.shellOnly = true
+	}
 	if r.liveMode && r.err == nil {
 		// Live mode: /bin/sh evaluates the chain from the start; going
 		// on here would only run more programs twice.
