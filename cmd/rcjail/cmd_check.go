@@ -143,6 +143,9 @@ func checkReport(cfg *compat.Config, lint []compat.LintFinding, strict bool) che
 		if e := rootdirMissing(j); e != nil {
 			c.Errors = append(c.Errors, e.Error())
 		}
+		for _, e := range linuxLimits(j) {
+			c.Errors = append(c.Errors, "jail "+printable(n)+": "+e)
+		}
 		c.Errors = append(c.Errors, skel[n]...)
 		c.Verdict = verdict(len(c.Errors), len(c.Warnings), strict)
 		c.OK = len(c.Errors) == 0 && !(strict && len(c.Warnings) > 0)

@@ -2,12 +2,14 @@ package native
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
 
+	"rcjail/compat"
 	"rcjail/mount/mounttest"
 )
 
@@ -84,5 +86,30 @@ func cfMkdir(t *testing.T, p string) {
 	t.Helper()
 	if err := os.MkdirAll(p, 0o755); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAliasAlreadyPresent: an address already on the interface is found
+// in the kernel's address list (not from ip(8)'s error text, which differs
+// between iproute2 versions), left alone by start and kept by stop.
+func TestAliasAlreadyPresent(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	if out, err := exec.Command("ip", "addr", "add", "192.0.2.31/24", "dev", "lo").CombinedOutput(); err != nil {
+		t.Fatalf("ip addr add: %v\n%s", err, out)
+	}
+	e := newEnv(t)
+	j := newJail("present", e.root)
+	j.IPs = []compat.Addr{{Iface: "lo", Family: "inet", Addr: "192.0.2.31", Mask: "/24"}}
+	if st, out := e.run("onestart", nil, j); st != 0 {
+		t.Fatalf("start with the address already there: %d\n%s", st, out)
+	}
+	if st, out := e.run("onestop", nil, j); st != 0 {
+		t.Fatalf("stop: %d\n%s", st, out)
+	}
+	waitNoProcs(t, e.root)
+	if a := loAddrs(t); !strings.Contains(a, "192.0.2.31/24") {
+		t.Errorf("stop removed an address it did not add:\n%s", a)
 	}
 }

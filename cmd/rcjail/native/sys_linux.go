@@ -323,12 +323,18 @@ func aliasAdd(ctx context.Context, x *Executor, a compat.Addr) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	// Already there: asked of the kernel (the interface's address list,
+	// RTM_GETADDR), not guessed from ip(8)'s error text, which changes
+	// between iproute2 versions ("File exists", "Address already
+	// assigned").
+	if has, err := ifaceHasAddr(a); err != nil {
+		return false, fmt.Errorf("add alias %s to %s: %w", cidr, a.Iface, err)
+	} else if has {
+		return false, nil
+	}
 	var stderr bytes.Buffer
 	err = proc.Run(ctx, proc.Cmd{Argv: []string{"ip", fam, "addr", "add", cidr, "dev", a.Iface}, Stderr: &stderr, Timeout: x.opts.CommandTimeout})
 	if err != nil {
-		if strings.Contains(stderr.String(), "File exists") {
-			return false, nil
-		}
 		return false, fmt.Errorf("add alias %s to %s: %w: %s", cidr, a.Iface, err, strings.TrimSpace(stderr.String()))
 	}
 	return true, nil

@@ -56,6 +56,10 @@ func Start(ctx context.Context, s Spec) (jid int, err error) {
 	if len(s.Command) == 0 {
 		return 0, fmt.Errorf("start jail in %q: empty start command", s.Root)
 	}
+	if len(s.Hostname) > HostNameMax {
+		// check says so first; the kernel's own EINVAL names nothing.
+		return 0, fmt.Errorf("start jail in %q: host name %q is %d bytes; Linux allows at most %d (HOST_NAME_MAX)", s.Root, s.Hostname, len(s.Hostname), HostNameMax)
+	}
 	// Host descriptors rcjail inherited must not reach the init either.
 	if err := proc.CloseExtraOnExec(); err != nil {
 		return 0, fmt.Errorf("start jail in %q: %w", s.Root, err)

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+
+	"rcjail/cmd/rcjail/native/linuxjail"
+)
+
+// TestCheckLinuxLimits: on Linux, check finds a host name over 64 bytes and
+// a start command over the kernel's argument limits, in Linux's terms.
+func TestCheckLinuxLimits(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("Linux limits")
+	}
+	jails := t.TempDir()
+	cfMust(t, os.Mkdir(jails+"/www", 0o755))
+	cfMust(t, os.Mkdir(jails+"/ok", 0o755))
+	long := strings.Repeat("h", 65)
+	word := strings.Repeat("x", linuxjail.MaxArgStrlen)
+	root := checkRoot(t, `jail_enable="YES"
+jail_list="www ok"
+jail_www_rootdir="`+jails+`/www"
+jail_www_hostname="`+long+`"
+jail_www_exec_start="/bin/echo `+word+`"
+jail_ok_rootdir="`+jails+`/ok"
+jail_ok_hostname="`+strings.Repeat("h", 64)+`"
+`)
+	st, out, e := runArgs("-R", root, "check")
+	if st != 1 {
+		t.Errorf("status %d, want 1", st)
+	}
+	for _, want := range []string{
+		"jail www: jail_www_hostname is 65 bytes; Linux allows a host name of at most 64 (HOST_NAME_MAX): sethostname(2) would refuse it",
+		"jail www: jail_www_exec_start: word 2 is 131072 bytes; Linux allows a single argument of at most 131071 (MAX_ARG_STRLEN): execve(2) would refuse it",
+	} {
+		if !strings.Contains(e, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, e)
+		}
+	}
+	if strings.Contains(e, "jail ok:") || !strings.Contains(out, "jail ok: ok\n") || !strings.Contains(out, "jail www: cannot start, 2 errors\n") {
+		t.Errorf("a 64-byte host name is fine:\n%s%s", out, e)
+	}
+}
+
+func TestArgMax(t *testing.T) {
+	for _, c := range []struct{ stack, want int64 }{
+		{8 << 20, 2 << 20}, {0, 6 << 20}, {64 << 20, 6 << 20}, {64 << 10, 128 << 10},
+	} {
+		if got := linuxjail.ArgMax(c.stack); got != c.want {
+			t.Errorf("ArgMax(%d) = %d, want %d", c.stack, got, c.want)
+		}
+	}
+	many := make([]string, 0, 30000)
+	for i := 0; i < 30000; i++ {
+		many = append(many, strings.Repeat("a", 100))
+	}
+	got := linuxjail.Limits("h", "x", map[string][]string{"jail_a_exec_start": many}, nil, 2<<20)
+	if len(got) != 1 || !strings.Contains(got[0], "jail_a_exec_start: its arguments and environment take 3270000 bytes; Linux allows 2097152 here (ARG_MAX)") {
+		t.Errorf("Limits = %q", got)
+	}
+}
