@@ -457,15 +457,23 @@ func checkSkeleton(j *compat.Jail) []skelFinding {
 // of a full jail turned into a skeleton jail, whose own bin, lib, usr/lib
 // would silently be shadowed (and come back, stale, at the next stop).
 func (c *skelChecker) hidden(knob, entry, p, src string) {
-	ents, err := os.ReadDir(p)
-	if err != nil || len(ents) == 0 || mountedNow(p) {
+	// Two names at most: the directory is the jail's own, and a jail's
+	// root user could fill it with millions of entries to slow check down.
+	f, err := os.Open(p)
+	if err != nil {
 		return
 	}
-	n := "1 entry"
-	if len(ents) > 1 {
-		n = strconv.Itoa(len(ents)) + " entries"
+	names, _ := f.Readdirnames(2)
+	f.Close()
+	if len(names) == 0 || mountedNow(p) {
+		return
 	}
-	c.add(true, knob, entry, "mount point %s is not empty (%s, e.g. %s): the skeleton's %s hides them while the jail runs; if this was a full jail, move them away while it is stopped", p, n, ents[0].Name(), src)
+	sort.Strings(names)
+	held := strconv.Quote(names[0])
+	if len(names) > 1 {
+		held += ", …"
+	}
+	c.add(true, knob, entry, "mount point %s is not empty (it holds %s): the skeleton's %s hides that while the jail runs; if this was a full jail, move it away while the jail is stopped", p, held, src)
 }
 
 // mountedNow reports whether something is mounted on p at this moment (a
