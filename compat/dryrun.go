@@ -331,6 +331,16 @@ func (d *DryRun) JailRoot(ctx context.Context, jid string) (string, error) {
 	return "", fmt.Errorf("root of jid %s: not known to a dry run", jid)
 }
 
+// JailAt prints `jls jid path` and asks Q when it can answer; a clean host
+// runs no jail.
+func (d *DryRun) JailAt(ctx context.Context, root string) (string, bool, error) {
+	d.print(JailListArgv())
+	if rf, ok := d.Q.(RootFinder); ok {
+		return rf.JailAt(ctx, root)
+	}
+	return "", false, nil
+}
+
 // MountTable prints `mount -p` and asks Q when it can answer, without what
 // this run unmounted.
 func (d *DryRun) MountTable(ctx context.Context) ([]MountEntry, error) {

@@ -658,7 +658,14 @@ func (r *Runner) stopOne(ctx context.Context, n string) bool {
 			return false
 		}
 		if !ok {
+			jid, found, unsure := r.runningAt(ctx, j)
+			if found {
+				return r.stopUnrecorded(ctx, j, jid)
+			}
 			r.out(" cannot stop jail " + n + ". No jail id in /var/run\n")
+			if unsure {
+				return false
+			}
 			// Clean what a crashed start or an earlier failed stop left.
 			ok := true
 			for _, s := range PlanStop(j, StopFacts{}) {

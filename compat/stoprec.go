@@ -39,6 +39,44 @@ type KernelQuerier interface {
 	MountTable(ctx context.Context) ([]MountEntry, error)
 }
 
+// RootFinder is implemented by an executor that can find a running jail by
+// its root directory, for a stop without an id file (rcjail killed between
+// jail(8) and the id file, or the file removed): stop always stops (SPEC
+// §3.5), and the mounts of a jail that still runs are never pulled from
+// under it.
+type RootFinder interface {
+	// JailAt returns the jid of a running jail whose root is root
+	// (command backend: `jls jid path`).
+	JailAt(ctx context.Context, root string) (jid string, ok bool, err error)
+}
+
+// JailListArgv lists the running jails with their roots, one "JID PATH" a
+// line.
+func JailListArgv() []string { return []string{"jls", "jid", "path"} }
+
+// runningAt asks the executor, when it can, for a jail running in j's root
+// though no id file names it. A failed query is a warning and counts as
+// found: nothing is unmounted under a jail that may run.
+func (r *Runner) runningAt(ctx context.Context, j *Jail) (jid string, found, unsure bool) {
+	rf, ok := r.X.(RootFinder)
+	if !ok || j.RootDir == "" {
+		return "", false, false
+	}
+	jid, found, err := rf.JailAt(ctx, j.RootDir)
+	if err != nil {
+		r.warnf("%v", inJail(j.Name, err))
+		return "", false, true
+	}
+	return jid, found, false
+}
+
+// stopUnrecorded stops jail jid, found running in j's root by the kernel
+// while no id file names it, as a stop from an id file would.
+func (r *Runner) stopUnrecorded(ctx context.Context, j *Jail, jid string) bool {
+	r.warnf("jail %s: no id file %s, but jail %s runs in %s: stopping it", j.Name, IDFile(j), jid, j.RootDir)
+	return r.applyStop(ctx, j, PlanStop(j, StopFacts{IDFile: true, JID: jid, Running: true}), jid)
+}
+
 // MountEntry is one line of the kernel's mount table.
 type MountEntry struct {
 	FSType string
@@ -181,6 +219,15 @@ func (r *Runner) stopRecorded(ctx context.Context, n string, cj *Jail) bool {
 		r.warnf("jail %s: its root directory is unknown (not in the configuration, not running); mounts it may have left are not looked for", n)
 	}
 	ok := true
+	if !idOK && !hasRec {
+		jid, found, unsure := r.runningAt(ctx, j)
+		if found {
+			return r.stopUnrecorded(ctx, j, jid)
+		}
+		if unsure {
+			unmounts = nil
+		}
+	}
 	if !idOK {
 		r.out(" cannot stop jail " + n + ". No jail id in /var/run\n")
 		for _, s := range unmounts {

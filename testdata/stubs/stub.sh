@@ -4,7 +4,8 @@
 #   mounts          "FSTYPE TARGET" per line, in mount order (mount, umount, df)
 #   sysctl/<mib>    a sysctl's value (defaults below when the file is absent)
 #   jails           running jids, one per line (jail adds, killall -KILL removes, jls reads)
-#   roots/<jid>     a running jail's root (jail writes it, `jls -j JID path` prints it)
+#   roots/<jid>     a running jail's root (jail writes it, `jls -j JID path` prints
+#                   it, `jls jid path` lists "JID ROOT" of every running jail)
 #   nextjid         the next jid jail(8) prints (default 7)
 #   jid/<hostname>  the jid jail(8) prints for that hostname (parallel starts)
 #   names           "JID NAME" of jails created from a jail.conf (jail -f),
@@ -236,6 +237,12 @@ setfib)
 	_jail "$@"
 	;;
 jls)
+	if [ "$1 $2" = "jid path" ]; then
+		[ -f "$_st/jails" ] && while read -r _j; do
+			printf '%s %s\n' "$_j" "$(cat "$_st/roots/$_j" 2>/dev/null || echo /)"
+		done <"$_st/jails"
+		exit 0
+	fi
 	if [ "$1 $2" = "jid name" ]; then
 		[ -f "$_st/names" ] && cat "$_st/names"
 		exit 0

@@ -279,6 +279,22 @@ func (x *Executor) JailRoot(ctx context.Context, jid string) (string, error) {
 	return strings.TrimSpace(firstLine(string(out))), nil
 }
 
+// JailAt runs `jls jid path` and returns the jid of a running jail whose
+// root is root (compared clean, as the kernel names it).
+func (x *Executor) JailAt(ctx context.Context, root string) (string, bool, error) {
+	out, err := x.run(ctx, compat.JailListArgv())
+	if err != nil {
+		return "", false, fmt.Errorf("running jails: %w", err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		jid, p, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if ok && path.Clean(strings.TrimSpace(p)) == path.Clean(root) {
+			return jid, true, nil
+		}
+	}
+	return "", false, nil
+}
+
 // MountTable runs `mount -p` and parses its fstab-format lines (device,
 // mount point, type, …; blanks and tabs in a field are octal escapes).
 func (x *Executor) MountTable(ctx context.Context) ([]compat.MountEntry, error) {
