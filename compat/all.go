@@ -31,8 +31,9 @@ type RunningJail struct {
 }
 
 // AllJails is implemented by executors that drive FreeBSD's jail(8) and
-// jls(8): the command backend and the dry run. The runner needs it for the
-// _ALL path and for the id files of jail.conf jails.
+// jls(8): the command backend, the native backend (on FreeBSD; on Linux its
+// methods fail) and the dry run. The runner needs it for the _ALL path and
+// for the id files of jail.conf jails.
 type AllJails interface {
 	// JailConfAll runs the step and returns jail(8)'s combined output.
 	JailConfAll(ctx context.Context, s JailConfAll) ([]byte, error)
@@ -218,7 +219,9 @@ func (d *DryRun) JailConfAll(_ context.Context, s JailConfAll) ([]byte, error) {
 func (d *DryRun) ListJails(ctx context.Context) ([]RunningJail, error) {
 	d.print(ListJailsArgv())
 	if a, ok := d.Q.(AllJails); ok {
-		return a.ListJails(ctx)
+		if js, err := a.ListJails(ctx); err == nil {
+			return js, nil
+		}
 	}
 	return nil, nil
 }

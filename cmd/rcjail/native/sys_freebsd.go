@@ -222,3 +222,17 @@ func fstabRequest(root, r string, e compat.FstabEntry) (mount.Request, error) {
 	}
 	return req, nil
 }
+
+// jailConfAll runs `jail -f FILE -c [-p1]` (the _ALL path); jail(8) mounts
+// what jail.conf says, beside the sessions.
+func jailConfAll(ctx context.Context, x *Executor, s compat.JailConfAll) ([]byte, error) {
+	x.closeSessions()
+	out, err := x.sys.progs.start.JailConfAll(ctx, s)
+	x.effect()
+	return out, err
+}
+
+// listJails runs `jls jid name`.
+func listJails(ctx context.Context, x *Executor) ([]compat.RunningJail, error) {
+	return x.sys.progs.cmd.ListJails(ctx)
+}

@@ -493,3 +493,13 @@ func (x *Executor) removeState(p string) error { return removeStateVia(x.openSta
 
 // devfsMountedWith: the devfs stand-in has no rulesets.
 func devfsMountedWith(*Executor, string, int) {}
+
+// jailConfAll: jail.conf files are jail(8)'s; Linux has none.
+func jailConfAll(_ context.Context, _ *Executor, s compat.JailConfAll) ([]byte, error) {
+	return nil, fmt.Errorf("jail.conf %s: jail.conf files are FreeBSD jail(8)'s: %w", s.File, errors.ErrUnsupported)
+}
+
+// listJails: Linux jails have no names to list (jls(8) is FreeBSD's).
+func listJails(context.Context, *Executor) ([]compat.RunningJail, error) {
+	return nil, fmt.Errorf("list jails by name: %w", errors.ErrUnsupported)
+}

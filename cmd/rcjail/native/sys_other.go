@@ -70,3 +70,6 @@ func (x *Executor) checkState(p string, kind statefile.Kind) error { return errN
 func (x *Executor) removeState(p string) error                     { return errNo }
 
 func devfsMountedWith(*Executor, string, int) {}
+
+func jailConfAll(context.Context, *Executor, compat.JailConfAll) ([]byte, error) { return nil, errNo }
+func listJails(context.Context, *Executor) ([]compat.RunningJail, error)         { return nil, errNo }

@@ -1,0 +1,22 @@
+package native
+
+import (
+	"context"
+
+	"rcjail/compat"
+)
+
+// The modern script's _ALL path (compat/all.go) is jail(8)'s and jls(8)'s:
+// on FreeBSD the native backend runs them as the command backend does; on
+// Linux there is no jail.conf to read, and they fail.
+var _ compat.AllJails = (*Executor)(nil)
+
+// JailConfAll implements [compat.AllJails].
+func (x *Executor) JailConfAll(ctx context.Context, s compat.JailConfAll) ([]byte, error) {
+	return jailConfAll(ctx, x, s)
+}
+
+// ListJails implements [compat.AllJails].
+func (x *Executor) ListJails(ctx context.Context) ([]compat.RunningJail, error) {
+	return listJails(ctx, x)
+}
