@@ -331,14 +331,14 @@ func (d *DryRun) JailRoot(ctx context.Context, jid string) (string, error) {
 	return "", fmt.Errorf("root of jid %s: not known to a dry run", jid)
 }
 
-// JailAt prints `jls jid path` and asks Q when it can answer; a clean host
+// JailsAt prints `jls jid path` and asks Q when it can answer; a clean host
 // runs no jail.
-func (d *DryRun) JailAt(ctx context.Context, root string) (string, bool, error) {
+func (d *DryRun) JailsAt(ctx context.Context, root string) ([]string, error) {
 	d.print(JailListArgv())
 	if rf, ok := d.Q.(RootFinder); ok {
-		return rf.JailAt(ctx, root)
+		return rf.JailsAt(ctx, root)
 	}
-	return "", false, nil
+	return nil, nil
 }
 
 // MountTable prints `mount -p` and asks Q when it can answer, without what

@@ -45,9 +45,10 @@ type KernelQuerier interface {
 // §3.5), and the mounts of a jail that still runs are never pulled from
 // under it.
 type RootFinder interface {
-	// JailAt returns the jid of a running jail whose root is root
-	// (command backend: `jls jid path`).
-	JailAt(ctx context.Context, root string) (jid string, ok bool, err error)
+	// JailsAt returns the jids of the running jails whose root is root
+	// and that no id file names (another jail sharing the root, as the
+	// script allows, owns those); command backend: `jls jid path`.
+	JailsAt(ctx context.Context, root string) (jids []string, err error)
 }
 
 // JailListArgv lists the running jails with their roots, one "JID PATH" a
@@ -62,12 +63,15 @@ func (r *Runner) runningAt(ctx context.Context, j *Jail) (jid string, found, uns
 	if !ok || j.RootDir == "" {
 		return "", false, false
 	}
-	jid, found, err := rf.JailAt(ctx, j.RootDir)
+	jids, err := rf.JailsAt(ctx, j.RootDir)
 	if err != nil {
 		r.warnf("%v", inJail(j.Name, err))
 		return "", false, true
 	}
-	return jid, found, false
+	if len(jids) > 0 {
+		return jids[0], true, false
+	}
+	return "", false, false
 }
 
 // stopUnrecorded stops jail jid, found running in j's root by the kernel

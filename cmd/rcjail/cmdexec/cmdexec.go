@@ -279,20 +279,35 @@ func (x *Executor) JailRoot(ctx context.Context, jid string) (string, error) {
 	return strings.TrimSpace(firstLine(string(out))), nil
 }
 
-// JailAt runs `jls jid path` and returns the jid of a running jail whose
-// root is root (compared clean, as the kernel names it).
-func (x *Executor) JailAt(ctx context.Context, root string) (string, bool, error) {
+// JailsAt runs `jls jid path` and returns the jids of the running jails
+// whose root is root (compared clean, as the kernel names it) and that no
+// id file in /var/run names.
+func (x *Executor) JailsAt(ctx context.Context, root string) ([]string, error) {
 	out, err := x.run(ctx, compat.JailListArgv())
 	if err != nil {
-		return "", false, fmt.Errorf("running jails: %w", err)
+		return nil, fmt.Errorf("running jails: %w", err)
 	}
-	for _, line := range strings.Split(string(out), "\n") {
-		jid, p, ok := strings.Cut(strings.TrimSpace(line), " ")
-		if ok && path.Clean(strings.TrimSpace(p)) == path.Clean(root) {
-			return jid, true, nil
+	// A jid an id file names belongs to that jail (two jails may share
+	// a root, as the script allows): it is not this jail's.
+	owned := map[string]bool{}
+	ents, _ := os.ReadDir(path.Dir(x.state("/var/run/jail_.id")))
+	for _, e := range ents {
+		n := e.Name()
+		if !strings.HasPrefix(n, "jail_") || !strings.HasSuffix(n, ".id") {
+			continue
+		}
+		if id, ok, err := x.ReadIDFile(ctx, "/var/run/"+n); err == nil && ok {
+			owned[id] = true
 		}
 	}
-	return "", false, nil
+	var jids []string
+	for _, line := range strings.Split(string(out), "\n") {
+		jid, p, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if ok && !owned[jid] && path.Clean(strings.TrimSpace(p)) == path.Clean(root) {
+			jids = append(jids, jid)
+		}
+	}
+	return jids, nil
 }
 
 // MountTable runs `mount -p` and parses its fstab-format lines (device,
