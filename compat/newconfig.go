@@ -244,6 +244,9 @@ func (b *builder) jailKnobs(name string) *Jail {
 	}
 	if j.JailConfFile == "" {
 		switch {
+		case rootS.Unknown != "":
+			// Defined by what -R does not run: one error, the unknown
+			// value's (builder.jail), not also "no root directory".
 		case rootS.Value == "":
 			// Without this check "${rootdir}/bin" would become the host's /bin.
 			b.fail(j, rootS, "no root directory has been defined")
@@ -255,7 +258,9 @@ func (b *builder) jailKnobs(name string) *Jail {
 				rootOK = true
 			}
 		}
-		if hostS.Value == "" {
+		if hostS.Unknown != "" {
+			// One error, the unknown value's (builder.jail).
+		} else if hostS.Value == "" {
 			b.fail(j, hostS, "no hostname has been defined")
 		} else if msg := hostnameProblem(hostS.Value); msg != "" {
 			b.fail(j, hostS, msg)

@@ -58,3 +58,26 @@ func TestUnknownKnobRefusesOnlyThatJail(t *testing.T) {
 		t.Errorf("an unknown jail_list gives no warning: %q", c.Warnings)
 	}
 }
+
+// TestUnknownRequiredKnobOneError: an unknown rootdir or hostname is one
+// error, the unknown one; it is not also "no … has been defined" (it is
+// defined, by something -R does not run) nor a path problem of "".
+func TestUnknownRequiredKnobOneError(t *testing.T) {
+	v := unknownVars{
+		MapVars: MapVars{"jail_enable": "YES", "jail_list": "a b",
+			"jail_a_rootdir": "/j/a", "jail_a_hostname": "", "jail_a_ip": "192.0.2.1",
+			"jail_b_rootdir": "", "jail_b_hostname": "b", "jail_b_ip": "192.0.2.2"},
+		unk: map[string]string{"jail_a_hostname": "command substitution $(hostname -s) at /etc/rc.conf:3",
+			"jail_b_rootdir": "command substitution $(zfs get -H -o value mountpoint z/b) at /etc/rc.conf:6"},
+	}
+	c, err := NewConfig(v, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"a", "b"} {
+		j := c.Jails[n]
+		if len(j.Errors) != 1 || !strings.Contains(j.Errors[0].Error(), "value unknown without running the rc.conf chain") {
+			t.Errorf("jail %s: errors %v, want exactly the unknown value's", n, j.Errors)
+		}
+	}
+}
