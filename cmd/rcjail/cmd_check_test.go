@@ -97,3 +97,27 @@ jail_www_ip="192.0.2.10"
 		t.Errorf("-n stop removed the id file: %v", err)
 	}
 }
+
+// TestCheckWarnsFstabSymlink: a jail whose fstab has a mount point with a
+// symlink on its path starts without any of that fstab's mounts (the 8.x
+// script's jail_mount_fstab, conformance A01); check says so before a boot
+// does, as a warning (the start is not refused).
+func TestCheckWarnsFstabSymlink(t *testing.T) {
+	dir := t.TempDir()
+	cfMust(t, os.MkdirAll(filepath.Join(dir, "usr/home/jails/db/usr/ports"), 0o755))
+	cfMust(t, os.Symlink("usr/home", filepath.Join(dir, "home")))
+	root := checkRoot(t, `jail_enable="YES"
+jail_list="db"
+jail_db_rootdir="`+dir+`/home/jails/db"
+jail_db_hostname="db.example.org"
+jail_db_mount_enable="YES"
+`)
+	cfMust(t, os.WriteFile(filepath.Join(root, "etc/fstab.db"), []byte("/usr/ports "+dir+"/home/jails/db/usr/ports nullfs ro 0 0\n"), 0o644))
+	st, out, e := runArgs("-R", root, "check")
+	if st != 0 || out != "jail db: ok, 1 warning\n" {
+		t.Errorf("check: status %d, stdout %q, want 0 and one warning", st, out)
+	}
+	if want := dir + "/home is a symlink: start mounts nothing from /etc/fstab.db"; !strings.Contains(e, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, e)
+	}
+}

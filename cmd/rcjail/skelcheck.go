@@ -95,11 +95,38 @@ func checkSkeletons(cfg *compat.Config) []skelFinding {
 	sort.Strings(rest)
 	var out []skelFinding
 	for _, n := range append(names, rest...) {
-		if j := cfg.Jails[n]; j != nil && j.Skel.Enable {
-			out = append(out, checkSkeleton(j)...)
+		j := cfg.Jails[n]
+		refused := false // start refuses it anyway: no warning about a skip
+		if j != nil && j.Skel.Enable {
+			found := checkSkeleton(j)
+			for _, f := range found {
+				refused = refused || !f.Warning
+			}
+			out = append(out, found...)
+		}
+		if j != nil && !refused && j.MountEnable && len(j.Errors) == 0 && j.JailConfFile == "" {
+			out = append(out, checkFstabSymlink(j)...)
 		}
 	}
 	return out
+}
+
+// checkFstabSymlink warns where start will mount nothing from a jail's
+// fstab: a mount point with a symlink on its path, at or above the jail
+// root (the 8.x script's jail_mount_fstab skips the whole fstab then and
+// starts the jail, and so does rcjail).
+func checkFstabSymlink(j *compat.Jail) []skelFinding {
+	for _, e := range j.FstabEntries {
+		p := "/"
+		for _, c := range strings.Split(strings.Trim(path.Clean(e.MountPoint), "/"), "/") {
+			p = path.Join(p, c)
+			if fi, err := os.Lstat(p); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+				return []skelFinding{{Warning: true, Jail: j.Name, Var: "jail_" + j.JV + "_fstab",
+					Msg: fmt.Sprintf("line %d: mount point %s: %s is a symlink: start mounts nothing from %s, as the 8.x script", e.Line, e.MountPoint, p, j.Fstab)}}
+			}
+		}
+	}
+	return nil
 }
 
 // skelChecker gathers the findings of one jail.
