@@ -1,7 +1,6 @@
 package selftest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -71,7 +69,7 @@ func Main(ctx context.Context, o Options) int {
 	_, err = mount.Mount(mount.Request{FSType: mount.TmpFS, Root: ScratchDir, Target: "world"})
 	if rep.add("scratch tmpfs", "mounted on a fresh directory", firstErr(err, "tmpfs on "+dir), err == nil) {
 		w := newWorld(o, rep, dir, filepath.Join(ScratchDir, "jids"))
-		ro, err := skeleton(w.skel)
+		ro, err := skeleton(w.skel, func(p string) string { return p })
 		if rep.add("skeleton", "probe (and its libraries)", firstErr(err, strings.Join(ro, " ")), err == nil) {
 			w.ro = ro
 			err := w.writeConf()
@@ -113,23 +111,6 @@ func dotRow(rep *Report, backend string) {
 func crash() {
 	_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 	select {}
-}
-
-// sameName lists what the host (under root) knows of a jail named like one
-// of ours: an id file of the script, a record of the native backend.
-func sameName(root string) []string {
-	if root == "" {
-		root = "/"
-	}
-	var found []string
-	for _, j := range []string{JailNullfs, JailSymlink} {
-		for _, p := range []string{"var/run/jail_" + j + ".id", "var/run/rcjail/" + j + ".json"} {
-			if _, err := os.Lstat(filepath.Join(root, p)); err == nil {
-				found = append(found, filepath.Join(root, p))
-			}
-		}
-	}
-	return found
 }
 
 // cleanLeftovers removes the jails (jail -r) and the mounts (deepest first)
@@ -180,60 +161,8 @@ func cleanLeftovers() string {
 // built with cgo; `make build` makes a static one).
 var libDirs = []string{"/lib", "/usr/lib", "/libexec"}
 
-// skeleton fills skel with the probe (a copy of this binary) and, when it
-// is dynamic, its loader and libraries.
-func skeleton(skel string) ([]string, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
-	if err := copyFile(exe, filepath.Join(skel, "bin", ProbeName), 0o555); err != nil {
-		return nil, err
-	}
-	ro := []string{"bin"}
-	need, err := elfNeeds(exe)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range need {
-		if err := copyFile(p, filepath.Join(skel, p), 0o555); err != nil {
-			return nil, err
-		}
-		top, _, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
-		if !containsStr(ro, top) {
-			ro = append(ro, top)
-		}
-	}
-	return ro, nil
-}
-
-func containsStr(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func jexecArgv(jid string, argv []string) []string {
 	return append([]string{"jexec", jid}, argv...)
-}
-
-func runProbe(ctx context.Context, argv []string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	var errb bytes.Buffer
-	c := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	c.Stderr = &errb
-	out, err := c.Output()
-	if err != nil {
-		return out, fmt.Errorf("%s: %w: %s", strings.Join(argv, " "), err, strings.TrimSpace(errb.String()))
-	}
-	if len(out) == 0 {
-		return nil, errNoProbe
-	}
-	return out, nil
 }
 
 func jailAlive(jid, root string) bool {

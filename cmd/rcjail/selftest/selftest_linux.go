@@ -147,23 +147,6 @@ func unchanged(a, b []byte) string {
 	return diffTables(string(a), string(b))
 }
 
-// sameName lists what the host (under root) knows of a jail named like one
-// of ours: an id file of the script, a record of the native backend.
-func sameName(root string) []string {
-	if root == "" {
-		root = "/"
-	}
-	var found []string
-	for _, j := range []string{JailNullfs, JailSymlink} {
-		for _, p := range []string{"var/run/jail_" + j + ".id", "var/run/rcjail/" + j + ".json"} {
-			if _, err := os.Lstat(filepath.Join(root, p)); err == nil {
-				found = append(found, filepath.Join(root, p))
-			}
-		}
-	}
-	return found
-}
-
 // cleanLeftovers stops the jails an earlier (killed) run left and removes
 // its files. On Linux no mount can be left: they lived in the private
 // namespace, which the kernel tears down with its last process — the
@@ -234,7 +217,8 @@ func insideMain(ctx context.Context, o Options, parentNS string) int {
 		stopJailsUnder(dir)
 		_ = unix.Unmount(dir, unix.MNT_DETACH)
 	}()
-	ro, err := linuxSkeleton(w.skel)
+	// A leading /usr is dropped: the jail mounts lib and lib64.
+	ro, err := skeleton(w.skel, func(p string) string { return strings.TrimPrefix(p, "/usr") })
 	if !rep.add("skeleton", "probe and its libraries", firstErr(err, strings.Join(ro, " ")), err == nil) {
 		return 1
 	}
@@ -366,36 +350,6 @@ func stopJailsUnder(dir string) {
 	}
 }
 
-// linuxSkeleton fills skel: bin/ProbeName, a copy of this binary, and the
-// dynamic loader and libraries it needs, each where the loader looks for
-// it (with a leading /usr dropped: the jail mounts lib and lib64). It
-// returns the skeleton's read-only entries.
-func linuxSkeleton(skel string) ([]string, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
-	if err := copyFile(exe, filepath.Join(skel, "bin", ProbeName), 0o555); err != nil {
-		return nil, err
-	}
-	ro := []string{"bin"}
-	need, err := elfNeeds(exe)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range need {
-		dst := strings.TrimPrefix(p, "/usr")
-		if err := copyFile(p, filepath.Join(skel, dst), 0o555); err != nil {
-			return nil, err
-		}
-		top, _, _ := strings.Cut(strings.TrimPrefix(dst, "/"), "/")
-		if !slices.Contains(ro, top) {
-			ro = append(ro, top)
-		}
-	}
-	return ro, nil
-}
-
 // libDirs are where a library named by DT_NEEDED is looked for.
 var libDirs = []string{"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu",
 	"/usr/lib/aarch64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib"}
@@ -404,22 +358,6 @@ var libDirs = []string{"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/l
 func jexecArgv(jid string, argv []string) []string {
 	n, _ := strconv.Atoi(jid)
 	return linuxjail.ExecCmd(n, argv)
-}
-
-func runProbe(ctx context.Context, argv []string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	var errb bytes.Buffer
-	c := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	c.Stderr = &errb
-	out, err := c.Output()
-	if err != nil {
-		return out, fmt.Errorf("%s: %w: %s", strings.Join(argv, " "), err, strings.TrimSpace(errb.String()))
-	}
-	if len(out) == 0 {
-		return nil, errNoProbe
-	}
-	return out, nil
 }
 
 func jailAlive(jid, root string) bool {

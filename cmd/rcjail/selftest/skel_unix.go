@@ -3,13 +3,17 @@
 package selftest
 
 import (
+	"bytes"
+	"context"
 	"debug/elf"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 // elfNeeds returns the interpreter and the libraries (transitively) a
@@ -89,4 +93,69 @@ func copyFile(src, dst string, mode os.FileMode) error {
 		return fmt.Errorf("copy %s to %s: %w", src, dst, err)
 	}
 	return out.Close()
+}
+
+// sameName lists what the host (under root) knows of a jail named like one
+// of ours: an id file of the script, a record of the native backend.
+func sameName(root string) []string {
+	if root == "" {
+		root = "/"
+	}
+	var found []string
+	for _, j := range []string{JailNullfs, JailSymlink} {
+		for _, p := range []string{"var/run/jail_" + j + ".id", "var/run/rcjail/" + j + ".json"} {
+			if _, err := os.Lstat(filepath.Join(root, p)); err == nil {
+				found = append(found, filepath.Join(root, p))
+			}
+		}
+	}
+	return found
+}
+
+// runProbe runs argv (a probe, in a jail) with a deadline and returns its
+// output; errNoProbe when it printed nothing.
+func runProbe(ctx context.Context, argv []string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var errb bytes.Buffer
+	c := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	c.Stderr = &errb
+	out, err := c.Output()
+	if err != nil {
+		return out, fmt.Errorf("%s: %w: %s", strings.Join(argv, " "), err, strings.TrimSpace(errb.String()))
+	}
+	if len(out) == 0 {
+		return nil, errNoProbe
+	}
+	return out, nil
+}
+
+// skeleton fills skel: bin/ProbeName, a copy of this binary, and, when it
+// is dynamic, the loader and libraries it needs, each at dst(its host path)
+// (where the jail's loader looks for it). It returns the skeleton's
+// read-only entries.
+func skeleton(skel string, dst func(string) string) ([]string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	if err := copyFile(exe, filepath.Join(skel, "bin", ProbeName), 0o555); err != nil {
+		return nil, err
+	}
+	ro := []string{"bin"}
+	need, err := elfNeeds(exe)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range need {
+		d := dst(p)
+		if err := copyFile(p, filepath.Join(skel, d), 0o555); err != nil {
+			return nil, err
+		}
+		top, _, _ := strings.Cut(strings.TrimPrefix(d, "/"), "/")
+		if !slices.Contains(ro, top) {
+			ro = append(ro, top)
+		}
+	}
+	return ro, nil
 }
