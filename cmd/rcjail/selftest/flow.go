@@ -227,17 +227,7 @@ func (w *world) nativeFaults(ctx context.Context, j, op, before string) {
 			seen = append(seen, status(st, errs))
 			good = false
 		}
-		if g := w.gone(j); g != "no process, no id file" {
-			seen = append(seen, g)
-			good = false
-		}
-		if d := diffTables(before, mountTable()); d != same {
-			seen = append(seen, "mounts: "+d)
-			good = false
-		}
-		if good {
-			seen = append(seen, "exit "+strconv.Itoa(st)+", mount table as before, no jail")
-		}
+		seen, good = w.undone(j, before, st, seen, good)
 		w.rep.add(fmt.Sprintf("%s: native %s fault %d", short(j), op, at), "start fails, all undone", strings.Join(seen, "; "), good)
 		if !good {
 			w.rcjail(ctx, nil, "stop", j)
@@ -279,6 +269,24 @@ func (w *world) gone(j string) string {
 	return strings.Join(left, ", ")
 }
 
+// undone adds to seen what a failed start of j (exit status st) left
+// behind: a process or id file, a change of the mount table since before.
+// When nothing is left and good still holds, it adds the line that says so.
+func (w *world) undone(j, before string, st int, seen []string, good bool) ([]string, bool) {
+	if g := w.gone(j); g != "no process, no id file" {
+		seen = append(seen, g)
+		good = false
+	}
+	if d := diffTables(before, mountTable()); d != same {
+		seen = append(seen, "mounts: "+d)
+		good = false
+	}
+	if good {
+		seen = append(seen, "exit "+strconv.Itoa(st)+", mount table as before, no jail")
+	}
+	return seen, good
+}
+
 // faults counts the effect steps of a clean start of j, then fails each in
 // turn and checks the rollback.
 func (w *world) faults(ctx context.Context, j string, before string) {
@@ -317,17 +325,7 @@ func (w *world) faults(ctx context.Context, j string, before string) {
 			seen = append(seen, "exit "+strconv.Itoa(st)+" without naming the fault")
 			good = false
 		}
-		if g := w.gone(j); g != "no process, no id file" {
-			seen = append(seen, g)
-			good = false
-		}
-		if d := diffTables(before, mountTable()); d != same {
-			seen = append(seen, "mounts: "+d)
-			good = false
-		}
-		if good {
-			seen = append(seen, "exit "+strconv.Itoa(st)+", mount table as before, no jail")
-		}
+		seen, good = w.undone(j, before, st, seen, good)
 		step := strings.ReplaceAll(f.fired, w.roots[j]+"/", "")
 		rep.add(fmt.Sprintf("%s: fault %d/%d: %s", short(j), k, count.n, step), "start fails, all undone", strings.Join(seen, "; "), good)
 		if !good {
