@@ -1077,6 +1077,20 @@ func (r *runner) fields(pos syntax.Pos, words ...*syntax.Word) []string {
 // inSubshell runs f so that nothing it changes survives: variables and
 // functions are rolled back from an undo log, as a forked shell would lose
 // them.
+// undoFunc restores the function definition an undo entry saved (none:
+// the function did not exist) and reports whether u was a function's.
+func (r *runner) undoFunc(u undoEnt) bool {
+	if !u.isFunc {
+		return false
+	}
+	if u.prevFn == nil {
+		delete(r.funcs, u.name)
+	} else {
+		r.funcs[u.name] = u.prevFn
+	}
+	return true
+}
+
 func (r *runner) inSubshell(f func()) {
 	mark := len(r.undo)
 	r.subshell++
@@ -1088,12 +1102,7 @@ func (r *runner) inSubshell(f func()) {
 	}
 	for i := len(r.undo) - 1; i >= mark; i-- {
 		u := r.undo[i]
-		if u.isFunc {
-			if u.prevFn == nil {
-				delete(r.funcs, u.name)
-			} else {
-				r.funcs[u.name] = u.prevFn
-			}
+		if r.undoFunc(u) {
 			continue
 		}
 		r.live -= len(r.vars[u.name].value)

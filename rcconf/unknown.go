@@ -114,12 +114,7 @@ func (r *runner) speculate(pos syntax.Pos, kind string, why *unknown, f func()) 
 	first := map[string]prev{}
 	for i := len(r.undo) - 1; i >= mark; i-- {
 		u := r.undo[i]
-		if u.isFunc {
-			if u.prevFn == nil {
-				delete(r.funcs, u.name)
-			} else {
-				r.funcs[u.name] = u.prevFn
-			}
+		if r.undoFunc(u) {
 			continue
 		}
 		first[u.name] = prev{u.prev, u.existed}
