@@ -258,6 +258,21 @@ func waitNoProcs(t *testing.T, root string) {
 	}
 }
 
+// startFault runs onestart for j with fault f and a short command time
+// limit (a hung hook is killed quickly) and returns the status and output.
+func (e *env) startFault(t *testing.T, f *Fault, j *compat.Jail) (int, *bytes.Buffer) {
+	t.Helper()
+	x, err := New(Options{Root: e.state, Fault: f, StopTimeout: 2 * time.Second, CommandTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	r := &compat.Runner{Config: config(j), X: x, Stdout: &out, Stderr: &out, Name: "rcjail"}
+	st := r.Run(context.Background(), "onestart", []string{j.Name})
+	x.Close()
+	return st, &out
+}
+
 // startRefused runs onestart for j, which must fail, and checks what every
 // refused start must leave: the mount table as it was just before, and no
 // process in the jail. It returns the output for the caller's own checks.
@@ -418,14 +433,7 @@ func TestStartFaults(t *testing.T) {
 	base := mountinfo(t)
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%s%d", c.f.Op, c.f.At), func(t *testing.T) {
-			x, err := New(Options{Root: e.state, Fault: &c.f, StopTimeout: 2 * time.Second, CommandTimeout: 300 * time.Millisecond})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out bytes.Buffer
-			r := &compat.Runner{Config: config(j), X: x, Stdout: &out, Stderr: &out, Name: "rcjail"}
-			st := r.Run(context.Background(), "onestart", []string{j.Name})
-			x.Close()
+			st, out := e.startFault(t, &c.f, j)
 			if st == 0 {
 				t.Fatalf("start succeeded despite %+v:\n%s", c.f, out.String())
 			}
@@ -464,14 +472,7 @@ func TestStartFaults(t *testing.T) {
 	// hung hook is killed at its time limit, and stop leaves nothing.
 	for _, c := range []tc{{Fault{Op: "hook", At: 2}, "exec_prestart1"}, {Fault{Op: "hang", At: 1}, "timed out"}} {
 		t.Run(fmt.Sprintf("%s%d", c.f.Op, c.f.At), func(t *testing.T) {
-			x, err := New(Options{Root: e.state, Fault: &c.f, StopTimeout: 2 * time.Second, CommandTimeout: 300 * time.Millisecond})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out bytes.Buffer
-			r := &compat.Runner{Config: config(j), X: x, Stdout: &out, Stderr: &out, Name: "rcjail"}
-			st := r.Run(context.Background(), "onestart", []string{j.Name})
-			x.Close()
+			st, out := e.startFault(t, &c.f, j)
 			if st != 0 || !strings.Contains(out.String(), "WARNING") || !strings.Contains(out.String(), c.want) {
 				t.Errorf("start with %+v: status %d, want 0 and a warning naming %q:\n%s", c.f, st, c.want, out.String())
 			}
