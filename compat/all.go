@@ -101,6 +101,18 @@ func (r *Runner) allJails() (AllJails, bool) {
 	return a, ok
 }
 
+// listAll lists the running jails for startAll and stopAll; a failure is
+// an error that ends the title line.
+func (r *Runner) listAll(ctx context.Context, a AllJails) ([]RunningJail, bool) {
+	js, err := a.ListJails(ctx)
+	if err != nil {
+		r.out(".\n")
+		r.errorf("list the running jails: %v", err)
+		return nil, false
+	}
+	return js, true
+}
+
 // jailConfIDFile writes the id file of a jail jail(8) created from a
 // jail.conf file, as the modern script does (`jls -j NAME jid`), when the
 // executor can list jails; a failure is a warning, the jail runs.
@@ -142,10 +154,8 @@ func (r *Runner) startAll(ctx context.Context) int {
 		r.errorf("start the jails of %s: %v", s.File, err)
 		return 1
 	}
-	js, err := a.ListJails(ctx)
-	if err != nil {
-		r.out(".\n")
-		r.errorf("list the running jails: %v", err)
+	js, ok := r.listAll(ctx, a)
+	if !ok {
 		return 1
 	}
 	st := 0
@@ -174,10 +184,8 @@ func (r *Runner) stopAll(ctx context.Context) int {
 		r.out(".\n")
 		return 1
 	}
-	js, err := a.ListJails(ctx)
-	if err != nil {
-		r.out(".\n")
-		r.errorf("list the running jails: %v", err)
+	js, ok := r.listAll(ctx, a)
+	if !ok {
 		return 1
 	}
 	if r.Config.ReverseStop {
