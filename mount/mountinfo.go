@@ -61,11 +61,11 @@ func parseMountinfoLine(line string) (Entry, error) {
 	e := Entry{
 		ID:      id,
 		Parent:  parent,
-		Root:    unescapeOctal(f[3]),
-		Target:  unescapeOctal(f[4]),
+		Root:    UnescapeOctal(f[3]),
+		Target:  UnescapeOctal(f[4]),
 		Options: f[5],
-		FSType:  unescapeOctal(f[sep+1]),
-		Source:  unescapeOctal(f[sep+2]),
+		FSType:  UnescapeOctal(f[sep+1]),
+		Source:  UnescapeOctal(f[sep+2]),
 	}
 	for _, o := range strings.Split(f[5], ",") {
 		if o == "ro" {
@@ -75,9 +75,11 @@ func parseMountinfoLine(line string) (Entry, error) {
 	return e, nil
 }
 
-// unescapeOctal decodes the kernel's \ooo escapes (space \040, tab \011,
-// newline \012, backslash \134). Anything else is kept as it is.
-func unescapeOctal(s string) string {
+// UnescapeOctal decodes the \ooo escapes of the kernel's mountinfo and of
+// fstab and mount -p (getfsent(3)): space \040, tab \011, newline \012,
+// backslash \134. Anything else, an escape beyond a byte included, is kept
+// as it is.
+func UnescapeOctal(s string) string {
 	if !strings.Contains(s, `\`) {
 		return s
 	}

@@ -54,8 +54,8 @@ func TestUnescapeOctal(t *testing.T) {
 		`\400`:         `\400`,     // beyond a byte: kept
 		`x\134040y`:    `x\040y`,   // an escaped backslash is not re-decoded
 	} {
-		if got := unescapeOctal(in); got != want {
-			t.Errorf("unescapeOctal(%q) = %q, want %q", in, got, want)
+		if got := UnescapeOctal(in); got != want {
+			t.Errorf("UnescapeOctal(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"rcjail/cmd/rcjail/hostpath"
 	"rcjail/cmd/rcjail/statefile"
 	"rcjail/compat"
+	"rcjail/mount"
 )
 
 // DefaultTimeout bounds every command. jail(8) runs the jail's /etc/rc
@@ -323,29 +324,10 @@ func (x *Executor) MountTable(ctx context.Context) ([]compat.MountEntry, error) 
 		if len(f) < 3 || strings.HasPrefix(f[0], "#") {
 			continue
 		}
-		tbl = append(tbl, compat.MountEntry{FSType: unescapeOctal(f[2]), Target: path.Clean(unescapeOctal(f[1]))})
+		tbl = append(tbl, compat.MountEntry{FSType: mount.UnescapeOctal(f[2]), Target: path.Clean(mount.UnescapeOctal(f[1]))})
 	}
 	return tbl, nil
 }
-
-// unescapeOctal undoes fstab's \ooo escapes (getfsent(3), mount -p).
-func unescapeOctal(s string) string {
-	if !strings.Contains(s, "\\") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) && isOctal(s[i+1]) && isOctal(s[i+2]) && isOctal(s[i+3]) {
-			b.WriteByte((s[i+1]-'0')<<6 | (s[i+2]-'0')<<3 | (s[i+3] - '0'))
-			i += 3
-			continue
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
-func isOctal(c byte) bool { return c >= '0' && c <= '7' }
 
 // ReadIDFile reads the id file under the root: never through a symlink,
 // never blocking on a FIFO, through a short prefix (package statefile). A
