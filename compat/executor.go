@@ -3,6 +3,7 @@ package compat
 import (
 	"context"
 	"fmt"
+	"io"
 )
 
 // Executor is what every backend implements: the dry run ([DryRun]), the
@@ -88,6 +89,19 @@ type Executor interface {
 // creates (SPEC §0). An executor without it is taken to answer yes.
 type DirQuerier interface {
 	IsDir(ctx context.Context, path string) (bool, error)
+}
+
+// HookOutputter is optionally implemented by an executor that runs hooks.
+// The 8.x script runs exec_prestart*, exec_afterstart* (through jexec),
+// exec_poststart*, exec_prestop* and exec_poststop* in its own shell with
+// stdout and stderr inherited, so a hook's output lands on the script's
+// stdout where the hook ran: in the middle of "Starting jails:", before
+// the jail's " hostname" for prestart, afterstart and prestop, after it
+// for poststart and poststop. The runner hands the executor its own stdout
+// and stderr before each jail's start or stop (in a parallel start, that
+// jail's buffers), and the executor gives them to the hooks it runs.
+type HookOutputter interface {
+	SetHookOutput(stdout, stderr io.Writer)
 }
 
 // Locker is optionally implemented by an executor that can keep two rcjail

@@ -23,7 +23,9 @@ import (
 //   - A failing hook (exec_prestart, exec_afterstart, exec_poststart,
 //     exec_prestop, exec_poststop) is a warning naming the hook and its
 //     status, and the start or stop goes on: the script ignores a hook's
-//     status (SPEC §3.3). The hook's own stderr goes to stderr as it runs.
+//     status (SPEC §3.3). The hook's own stdout goes to stdout and its
+//     stderr to stderr as it runs, where the script's inherited ones put
+//     them ([HookOutputter]).
 //   - `stop` of a jail without an id file prints the script's "cannot stop"
 //     line, and still unmounts what the jail's start would have mounted if it
 //     is mounted there now (SPEC §3.5); that is not a failure.
@@ -235,6 +237,7 @@ func (r *Runner) cannotStart(n string) {
 
 // startOne starts one jail; false when it could not.
 func (r *Runner) startOne(ctx context.Context, n string) bool {
+	r.hookOutput()
 	j := r.Config.Jails[n]
 	if j == nil {
 		r.cannotStart(n)
@@ -372,6 +375,14 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 	r.out(" " + hostOrName(j))
 	r.jailConfIDFile(ctx, j)
 	return true
+}
+
+// hookOutput points the executor's hooks at this runner's stdout and
+// stderr (see [HookOutputter]).
+func (r *Runner) hookOutput() {
+	if h, ok := r.X.(HookOutputter); ok {
+		h.SetHookOutput(r.Stdout, r.Stderr)
+	}
 }
 
 // info prints rc.subr's info line on stdout when rc_info is on (issue 10
@@ -640,6 +651,7 @@ func (r *Runner) Stop(ctx context.Context, names []string) int {
 }
 
 func (r *Runner) stopOne(ctx context.Context, n string) bool {
+	r.hookOutput()
 	j := r.Config.Jails[n]
 	if j == nil || len(j.Errors) > 0 {
 		// Stop always stops (SPEC §3.5): from the id file, the record and

@@ -208,7 +208,7 @@ type Jexec struct {
 	JID       string // filled in by the runner when planned before the jail ran
 	Argv      []string
 	CleanEnv  bool
-	AppendLog string // "" discards the output
+	AppendLog string // "" : the output goes to the hooks' stdout and stderr ([HookOutputter])
 }
 
 // KillJail kills every process of the jail (command backend: `killall -j JID

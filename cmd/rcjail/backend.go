@@ -72,7 +72,9 @@ func newBackend(g *Globals, cfg *compat.Config) (compat.Executor, error) {
 	switch name := backendName(g, cfg); name {
 	case "command":
 		x := cmdexec.New(g.Root)
-		x.HookOutput = g.Stderr
+		// The runner points the hooks at its stdout before each jail;
+		// this is for a caller without a runner.
+		x.SetHookOutput(g.Stdout, g.Stderr)
 		return x, nil
 	case "native":
 		if newNativeBackend == nil {

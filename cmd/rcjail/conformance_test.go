@@ -33,7 +33,8 @@ import (
 //	             mkdir PATH | file PATH TEXT | symlink TARGET PATH |
 //	             idfile J JID | running JID [ROOT] | mounted FSTYPE PATH |
 //	             fail PROG [LASTARG] | sysctl MIB VALUE |
-//	             hostlink DIR TARGET (DIR under the root becomes a symlink)
+//	             hostlink DIR TARGET (DIR under the root becomes a symlink) |
+//	             say (hooks and jexec print on stdout and stderr)
 //	args       one rcjail invocation per line (after `-R root -b command`)
 //	want.txtar per run N: N/exit, N/stdout, N/stderr, N/trace (the commands
 //	           run, quoted for sh), N/files (id files, console logs, the
@@ -313,6 +314,8 @@ func cfSetup(t *testing.T, c *caseEnv, name string) {
 			cfMust(t, os.RemoveAll(d))
 			cfMust(t, os.MkdirAll(filepath.Join(c.root, f[2]), 0o755))
 			cfMust(t, os.Symlink(f[2], d))
+		case "say":
+			cfMust(t, os.WriteFile(filepath.Join(c.state, "say"), nil, 0o644))
 		case "fail":
 			cfMust(t, os.MkdirAll(filepath.Join(c.state, "fail"), 0o755))
 			cfMust(t, os.WriteFile(filepath.Join(c.state, "fail", f[1]), []byte(strings.Join(f[2:], " ")), 0o644))

@@ -10,6 +10,9 @@
 #   jid/<hostname>  the jid jail(8) prints for that hostname (parallel starts)
 #   names           "JID NAME" of jails created from a jail.conf (jail -f),
 #                   listed by `jls jid name`, found by `jls -j NAME`
+#   say             when present, hook and jexec print "<prog> ARGS…" on stdout
+#                   and "<prog> ARGS… (stderr)" on stderr, to show where
+#                   their output lands
 #   fail/<prog>     makes <prog> fail (exit 1) when the file is empty or its
 #                   first line equals the last argument; fail/jail's content
 #                   is the error jail(8) prints
@@ -266,8 +269,14 @@ killall)
 env)
 	echo "stop command output"
 	;;
+hook | jexec)
+	if [ -f "$_st/say" ]; then
+		echo "$_name $*"
+		echo "$_name $* (stderr)" >&2
+	fi
+	;;
 *)
-	# ifconfig, devfs, ln, jexec, sleep, hooks: the trace is all.
+	# ifconfig, devfs, ln, sleep: the trace is all.
 	;;
 esac
 exit 0

@@ -32,9 +32,11 @@ type Executor struct {
 	Timeout time.Duration
 	// Env is the environment of every command (nil: the process's).
 	Env []string
-	// HookOutput receives what host hooks and jexec'd afterstart commands
-	// print, so that stdout stays the script's own (nil: discarded).
-	HookOutput io.Writer
+	// HookStdout and HookStderr receive what host hooks and jexec'd
+	// afterstart commands print on their stdout and stderr: the script's
+	// own stdout and stderr, as the 8.x script's hooks inherit them
+	// (compat.HookOutputter; nil: discarded).
+	HookStdout, HookStderr io.Writer
 	// LockWait is how long LockJail waits for another rcjail's lock on a
 	// jail; zero means DefaultLockWait.
 	LockWait time.Duration
@@ -191,14 +193,22 @@ func (x *Executor) run(ctx context.Context, argv []string) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// runTo runs argv with stdout and stderr both going to w.
-func (x *Executor) runTo(ctx context.Context, argv []string, w io.Writer) error {
+// SetHookOutput implements compat.HookOutputter.
+func (x *Executor) SetHookOutput(stdout, stderr io.Writer) {
+	x.HookStdout, x.HookStderr = stdout, stderr
+}
+
+// runTo runs argv with its stdout going to stdout and its stderr to stderr.
+func (x *Executor) runTo(ctx context.Context, argv []string, stdout, stderr io.Writer) error {
 	c, cancel := x.command(ctx, argv)
 	defer cancel()
-	if w == nil {
-		w = io.Discard
+	if stdout == nil {
+		stdout = io.Discard
 	}
-	c.Stdout, c.Stderr = w, w
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	c.Stdout, c.Stderr = stdout, stderr
 	if err := c.Run(); err != nil {
 		return &cmdError{argv: argv, err: err}
 	}
@@ -575,7 +585,7 @@ func (x *Executor) Exec(ctx context.Context, s compat.Exec) error {
 	if len(s.Argv) == 0 {
 		return nil
 	}
-	if err := x.runTo(ctx, s.Argv, x.HookOutput); err != nil {
+	if err := x.runTo(ctx, s.Argv, x.HookStdout, x.HookStderr); err != nil {
 		return fmt.Errorf("%s of jail %s: %w", s.Var, s.Jail, err)
 	}
 	return nil
@@ -606,16 +616,16 @@ func (x *Executor) StartJail(ctx context.Context, s compat.StartJail) (string, [
 // to the console log.
 func (x *Executor) Jexec(ctx context.Context, s compat.Jexec) error {
 	argv := compat.StepArgv(s, x.resolve())[0]
-	w := x.HookOutput
+	w, ew := x.HookStdout, x.HookStderr
 	if s.AppendLog != "" {
 		f, err := openNoFollow(x.state(s.AppendLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, statefile.Console)
 		if err != nil {
 			return fmt.Errorf("open console log of jail %s: %w", s.Jail, err)
 		}
 		defer f.Close()
-		w = f
+		w, ew = f, f
 	}
-	if err := x.runTo(ctx, argv, w); err != nil {
+	if err := x.runTo(ctx, argv, w, ew); err != nil {
 		return fmt.Errorf("jexec in jail %s: %w", s.Jail, err)
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"slices"
@@ -1030,6 +1031,19 @@ func (x *Executor) CheckLink(ctx context.Context, s compat.CheckLink) error {
 		return fmt.Errorf("jail %s: check link %s: points to %q, want %q", s.Jail, s.Path, got, s.Target)
 	}
 	return nil
+}
+
+// SetHookOutput implements [compat.HookOutputter]: hooks, afterstart
+// commands and this executor's warnings go to the runner's stdout and
+// stderr (nil: discarded).
+func (x *Executor) SetHookOutput(stdout, stderr io.Writer) {
+	if stdout == nil {
+		stdout = io.Discard
+	}
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	x.opts.Stdout, x.opts.Stderr = stdout, stderr
 }
 
 // Exec implements [compat.Executor]: a host hook, run with the hygiene of

@@ -1095,3 +1095,48 @@ func readRecord(dir *os.File, jail string, warn func(string, ...any)) *Record {
 	}
 	return r
 }
+
+// TestHookOutputInLine: a hook's stdout lands on the runner's stdout where
+// the 8.x script's inherited stdout puts it (issue 10, SPEC §0): prestart
+// and afterstart output after "Starting jails:" and before the hostname,
+// poststart after it; prestop before the hostname on stop, poststop after.
+// Their stderr goes to the runner's stderr.
+func TestHookOutputInLine(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	e := newEnv(t)
+	j := newJail("hooks", e.root)
+	say := func(w string) []string { return []string{"/bin/sh", "-c", "echo " + w + "; echo " + w + "-err >&2"} }
+	j.PreStart = [][]string{say("pre0"), say("pre1")}
+	j.AfterStart = [][]string{say("after1")}
+	j.PostStart = [][]string{say("post0")}
+	j.PreStop = [][]string{say("prestop0")}
+	j.PostStop = [][]string{say("poststop0")}
+	run := func(verb string) (string, string) {
+		t.Helper()
+		x := e.executor(nil)
+		defer x.Close()
+		var out, errb bytes.Buffer
+		r := &compat.Runner{Config: config(j), X: x, Stdout: &out, Stderr: &errb, Name: "rcjail"}
+		if st := r.Run(context.Background(), verb, []string{j.Name}); st != 0 {
+			t.Fatalf("%s: status %d\nstdout:\n%s\nstderr:\n%s", verb, st, out.String(), errb.String())
+		}
+		return out.String(), errb.String()
+	}
+	out, errs := run("onestart")
+	if want := "Configuring jails:.\nStarting jails:pre0\npre1\nafter1\n hooks.example.orgpost0\n.\n"; out != want {
+		t.Errorf("start stdout = %q, want %q", out, want)
+	}
+	if want := "pre0-err\npre1-err\nafter1-err\npost0-err\n"; errs != want {
+		t.Errorf("start stderr = %q, want %q", errs, want)
+	}
+	out, errs = run("onestop")
+	if want := "Stopping jails:prestop0\n hooks.example.orgpoststop0\n.\n"; out != want {
+		t.Errorf("stop stdout = %q, want %q", out, want)
+	}
+	if want := "prestop0-err\npoststop0-err\n"; errs != want {
+		t.Errorf("stop stderr = %q, want %q", errs, want)
+	}
+	waitNoProcs(t, e.root)
+}

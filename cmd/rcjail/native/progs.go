@@ -34,8 +34,8 @@ func newFreeBSDProgs(o Options) *freebsdProgs {
 	c.Timeout = o.CommandTimeout
 	st := cmdexec.New(o.Root)
 	st.Timeout = o.StartTimeout
-	// HookOutput stays nil: afterstart commands' output is discarded, as
-	// the step contract (compat.Jexec) and the Linux backend have it.
+	// The hook output is set per jexec (sys_freebsd.go's jexec) from the
+	// native executor's, which the runner sets.
 	return &freebsdProgs{cmd: c, start: st, present: ifaceHasAddr}
 }
 

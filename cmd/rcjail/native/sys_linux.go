@@ -59,7 +59,9 @@ func jexec(ctx context.Context, x *Executor, s compat.Jexec, jid int) error {
 	if _, ok := linuxjail.Root(jid); !ok {
 		return fmt.Errorf("jail %s: jexec %s: jid %d is not a running jail", s.Jail, strings.Join(s.Argv, " "), jid)
 	}
-	c := proc.Cmd{Argv: linuxjail.ExecCmd(jid, s.Argv), Timeout: x.opts.CommandTimeout}
+	// An afterstart command's output goes where the script's jexec puts
+	// it: the script's stdout and stderr (compat.HookOutputter).
+	c := proc.Cmd{Argv: linuxjail.ExecCmd(jid, s.Argv), Timeout: x.opts.CommandTimeout, Stdout: x.opts.Stdout, Stderr: x.opts.Stderr}
 	if s.AppendLog != "" {
 		f, err := x.openState(s.AppendLog, true, true, statefile.Console)
 		if err != nil {
