@@ -22,14 +22,7 @@ func demoRun(t *testing.T, env ...string) (string, error) {
 	if err != nil {
 		t.Skip("no sh")
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(t.TempDir(), "rcjail")
-	if err := os.Symlink(exe, bin); err != nil {
-		t.Fatal(err)
-	}
+	bin := testBinAs(t, "rcjail")
 	script, err := filepath.Abs("../../testdata/demo/run.sh")
 	if err != nil {
 		t.Fatal(err)

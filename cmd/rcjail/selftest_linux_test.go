@@ -19,10 +19,10 @@ import (
 	"rcjail/mount/mounttest"
 )
 
-// selftestExec runs this test binary as rcjail under the name given (see
-// TestMain: "rcjail", or a variant with a test-only hook set) and returns
-// stdout, stderr and the exit status.
-func selftestExec(t *testing.T, name string, args ...string) (string, string, int) {
+// testBinAs links this test binary into a fresh directory under name, the
+// name TestMain dispatches on (rcjail runs it as the command), and returns
+// the link.
+func testBinAs(t *testing.T, name string) string {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -32,10 +32,19 @@ func selftestExec(t *testing.T, name string, args ...string) (string, string, in
 	if err := os.Symlink(exe, bin); err != nil {
 		t.Fatal(err)
 	}
+	return bin
+}
+
+// selftestExec runs this test binary as rcjail under the name given (see
+// TestMain: "rcjail", or a variant with a test-only hook set) and returns
+// stdout, stderr and the exit status.
+func selftestExec(t *testing.T, name string, args ...string) (string, string, int) {
+	t.Helper()
+	bin := testBinAs(t, name)
 	cmd := exec.Command(bin, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	err = cmd.Run()
+	err := cmd.Run()
 	st := 0
 	if err != nil {
 		var ee *exec.ExitError
@@ -269,14 +278,7 @@ func TestSelftestTerminated(t *testing.T) {
 		return
 	}
 	before := readMountinfo(t)
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(t.TempDir(), "rcjail")
-	if err := os.Symlink(exe, bin); err != nil {
-		t.Fatal(err)
-	}
+	bin := testBinAs(t, "rcjail")
 	cmd := exec.Command(bin, "-b", "command", "selftest")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -297,7 +299,7 @@ func TestSelftestTerminated(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
-	err = cmd.Wait()
+	err := cmd.Wait()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
 		t.Errorf("terminated run: %v, want exit 1\n%s", err, out.String())
