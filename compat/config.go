@@ -191,15 +191,20 @@ type ConfigError struct {
 	Msg     string
 }
 
-func (e *ConfigError) Error() string {
-	s := ""
-	if e.File != "" {
-		s = e.File
-		if e.Line > 0 {
-			s += ":" + strconv.Itoa(e.Line)
-		}
-		s += ": "
+// filePrefix is "FILE:LINE: " (":LINE" only for a known line), or
+// nothing when the file is unknown, to begin a message.
+func filePrefix(file string, line int) string {
+	if file == "" {
+		return ""
 	}
+	if line > 0 {
+		file += ":" + strconv.Itoa(line)
+	}
+	return file + ": "
+}
+
+func (e *ConfigError) Error() string {
+	s := filePrefix(e.File, e.Line)
 	s += "jail " + jailLabel(e.Jail)
 	if e.Var != "" {
 		s += ": " + e.Var + "=" + strconv.Quote(e.Value)

@@ -22,14 +22,7 @@ type LintFinding struct {
 }
 
 func (f LintFinding) String() string {
-	s := ""
-	if f.File != "" {
-		s = f.File
-		if f.Line > 0 {
-			s += ":" + strconv.Itoa(f.Line)
-		}
-		s += ": "
-	}
+	s := filePrefix(f.File, f.Line)
 	return s + f.Var + ": " + f.Msg
 }
 
