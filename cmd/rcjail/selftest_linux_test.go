@@ -35,6 +35,18 @@ func testBinAs(t *testing.T, name string) string {
 	return bin
 }
 
+// hostUntouched checks what every selftest run must leave: the mount
+// table as it was before the run, and no scratch directory.
+func hostUntouched(t *testing.T, before string) {
+	t.Helper()
+	if after := readMountinfo(t); after != before {
+		t.Errorf("mount table changed:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	if _, err := os.Lstat(selftest.ScratchDir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s left behind: %v", selftest.ScratchDir, err)
+	}
+}
+
 // selftestExec runs this test binary as rcjail under the name given (see
 // TestMain: "rcjail", or a variant with a test-only hook set) and returns
 // stdout, stderr and the exit status.
@@ -172,12 +184,7 @@ func TestSelftest(t *testing.T) {
 					t.Errorf("%s: %d fault rows, want one per step (>= 10)", mode, faults[mode])
 				}
 			}
-			if after := readMountinfo(t); after != before {
-				t.Errorf("mount table changed:\nbefore:\n%s\nafter:\n%s", before, after)
-			}
-			if _, err := os.Lstat(selftest.ScratchDir); !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("%s left behind: %v", selftest.ScratchDir, err)
-			}
+			hostUntouched(t, before)
 		})
 	}
 }
@@ -206,12 +213,7 @@ func TestSelftestBrokenBackend(t *testing.T) {
 	if failed == 0 {
 		t.Errorf("no fault row failed for a mount left behind:\n%s", out)
 	}
-	if after := readMountinfo(t); after != before {
-		t.Errorf("mount table changed:\nbefore:\n%s\nafter:\n%s", before, after)
-	}
-	if _, err := os.Lstat(selftest.ScratchDir); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("%s left behind: %v", selftest.ScratchDir, err)
-	}
+	hostUntouched(t, before)
 }
 
 // kill -9 of a run with both jails up: the jails outlive it (in their own
@@ -304,17 +306,12 @@ func TestSelftestTerminated(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
 		t.Errorf("terminated run: %v, want exit 1\n%s", err, out.String())
 	}
-	if _, err := os.Lstat(selftest.ScratchDir); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("%s left behind: %v", selftest.ScratchDir, err)
-	}
+	hostUntouched(t, before)
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
 		if b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline"); err == nil && bytes.Contains(b, []byte(".selftest.invalid")) {
 			t.Errorf("a selftest jail survived: pid %s: %q", e.Name(), b)
 		}
-	}
-	if after := readMountinfo(t); after != before {
-		t.Errorf("mount table changed:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }
 
