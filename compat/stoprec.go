@@ -137,6 +137,15 @@ func stopJailOf(n string, cj *Jail) *Jail {
 	return j
 }
 
+// sweepable are the file system types a stop from the record unmounts
+// from the kernel's mount table under the jail's root: those rcjail and the
+// script mount themselves (skeleton and fstab nullfs, devfs, fdescfs,
+// procfs), whose unmount loses no data. A ZFS dataset or a UFS or tmpfs
+// file system under the root is most often the host's own (zroot/jails/
+// www/var mounted at boot); unmounting it by force would take the jail's
+// data away from its next start, or destroy it.
+var sweepable = map[string]bool{FSNullfs: true, FSDevfs: true, FSFdescfs: true, FSProcfs: true}
+
 // cleanRoot: r can be a jail root to unmount under (absolute, clean, not
 // "/", no ".." component).
 func cleanRoot(r string) bool {
@@ -214,7 +223,7 @@ func (r *Runner) stopRecorded(ctx context.Context, n string, cj *Jail) bool {
 			r.warnf("%v", inJail(n, err))
 		}
 		for i := len(tbl) - 1; i >= 0; i-- {
-			if t := tbl[i].Target; strings.HasPrefix(t, j.RootDir+"/") {
+			if t := tbl[i].Target; strings.HasPrefix(t, j.RootDir+"/") && sweepable[tbl[i].FSType] {
 				unmounts = append(unmounts, Unmount{Jail: n, FSType: tbl[i].FSType, Target: t, Root: j.RootDir})
 			}
 		}
