@@ -8,16 +8,24 @@ import (
 	"testing"
 )
 
-// A syslogd that stops reading must not hold up the run: once the socket's
-// queue is full, the next write fails at the run's deadline and logging is
-// off for the rest of the run. (Were a write blocking, this test would hang.)
-func TestSyslogNeverBlocks(t *testing.T) {
+// listenLog binds a datagram socket, syslogd's /var/run/log, in a fresh
+// directory (closed when the test ends) and returns its path and the socket.
+func listenLog(t *testing.T) (string, *net.UnixConn) {
+	t.Helper()
 	sock := filepath.Join(t.TempDir(), "log.sock")
 	l, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close() // bound, never read
+	t.Cleanup(func() { l.Close() })
+	return sock, l
+}
+
+// A syslogd that stops reading must not hold up the run: once the socket's
+// queue is full, the next write fails at the run's deadline and logging is
+// off for the rest of the run. (Were a write blocking, this test would hang.)
+func TestSyslogNeverBlocks(t *testing.T) {
+	sock, _ := listenLog(t) // bound, never read
 	s := openSyslog(sock)
 	if s == nil {
 		t.Fatal("openSyslog: nil with a listener there")
@@ -36,12 +44,7 @@ func TestSyslogNeverBlocks(t *testing.T) {
 // Which runs log: the live host (-R /) does; -R another root or -n does not
 // unless a socket is named; "none" turns it off.
 func TestSyslogWhen(t *testing.T) {
-	sock := filepath.Join(t.TempDir(), "log.sock")
-	l, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	sock, _ := listenLog(t)
 	for _, c := range []struct {
 		env  string
 		set  bool
@@ -74,12 +77,7 @@ func TestSyslogWhen(t *testing.T) {
 // The tee passes every byte through and logs only whole diagnostic lines
 // of this program's name.
 func TestSyslogTee(t *testing.T) {
-	sock := filepath.Join(t.TempDir(), "log.sock")
-	l, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	sock, l := listenLog(t)
 	s := openSyslog(sock)
 	s.tag = "root"
 	var w bytes.Buffer
