@@ -14,12 +14,7 @@ import (
 // re-checked, removed), in the same run; on tmpfs /var/run the difference is
 // what "locks exist only while held" costs per jail per run.
 func BenchmarkLockCycle(b *testing.B) {
-	dir := b.TempDir()
-	dfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer unix.Close(dfd)
+	dir, dfd := tempDirFD(b)
 	b.Run("kept", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			fd, err := unix.Openat(dfd, "k.lock", unix.O_RDWR|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)

@@ -174,15 +174,23 @@ func TestHugeIDFile(t *testing.T) {
 	}
 }
 
+// tempDirFD makes a fresh directory and opens it (closed when the test
+// ends) for the *at calls Lock takes.
+func tempDirFD(tb testing.TB) (string, int) {
+	tb.Helper()
+	dir := tb.TempDir()
+	dfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { unix.Close(dfd) })
+	return dir, dfd
+}
+
 // TestLockFileExistsOnlyWhileHeld: Unlock removes the file, and waiters
 // blocked on a removed file never share the lock with the next holder.
 func TestLockFileExistsOnlyWhileHeld(t *testing.T) {
-	dir := t.TempDir()
-	dfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(dfd)
+	dir, dfd := tempDirFD(t)
 	f, err := Lock(context.Background(), dfd, dir, "j.lock", 0)
 	if err != nil {
 		t.Fatal(err)
