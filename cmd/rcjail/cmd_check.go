@@ -30,6 +30,11 @@ type checkJail struct {
 	OK       bool     `json:"ok"` // the verdict counts as a pass (under --strict: no warning either)
 	Errors   []string `json:"errors"`
 	Warnings []string `json:"warnings"`
+	// Notes say where the 8.x and the modern script differ for this jail
+	// and which meaning rcjail took: the same texts as show's
+	// (compat.Choices). They change neither the verdict nor the exit
+	// status, --strict or not.
+	Notes []string `json:"notes"`
 }
 
 // checkOutput is check's whole report.
@@ -47,7 +52,10 @@ type checkOutput struct {
 // hit, and the variables no knob reads (typos, [compat.Lint]), without
 // mounting, starting or writing anything. Each finding goes to stderr
 // ("<prog>: ERROR: …" or "WARNING: …", naming the jail, the variable, the
-// file and line and the value); then one verdict per jail on stdout:
+// file and line and the value), and "<prog>: NOTE: jail J: …" where the 8.x
+// and the modern script give the jail's knobs different meanings (the note
+// show prints, compat.Choices; not a finding: it changes no verdict and no
+// exit status); then one verdict per jail on stdout:
 //
 //	jail www: ok
 //	jail www: ok, 1 warning
@@ -92,6 +100,9 @@ func runCheck(ctx context.Context, g *Globals, args []string) int {
 		for _, w := range j.Warnings {
 			warnf("%s", w)
 		}
+		for _, n := range j.Notes {
+			fmt.Fprintf(g.Stderr, "%s: NOTE: jail %s: %s\n", g.Name, printable(j.Name), n)
+		}
 		fmt.Fprintf(g.Stdout, "jail %s: %s\n", printable(j.Name), j.Verdict)
 	}
 	return st
@@ -105,7 +116,11 @@ func checkReport(cfg *compat.Config, lint []compat.LintFinding, strict bool) che
 	var dups []string
 	for _, n := range cfg.List {
 		if per[n] == nil {
-			per[n] = &checkJail{Name: n, Jail: cfg.Jails[n].J, Errors: []string{}, Warnings: []string{}}
+			notes := compat.Choices(cfg.Jails[n])
+			if notes == nil {
+				notes = []string{}
+			}
+			per[n] = &checkJail{Name: n, Jail: cfg.Jails[n].J, Errors: []string{}, Warnings: []string{}, Notes: notes}
 			order = append(order, n) // jail_list="www www" is one jail
 		} else if !slices.Contains(dups, n) {
 			dups = append(dups, n)

@@ -53,8 +53,65 @@ jail_bad_rootdir="/"
 	}
 	// Only the valid jail asked for: exit 0.
 	st, out, e = runArgs("-R", root, "check", "www")
-	if st != 0 || out != "jail www: ok\n" || e != "" {
+	if st != 0 || out != "jail www: ok\n" || strings.Contains(e, "ERROR") || strings.Contains(e, "WARNING") {
 		t.Errorf("check www: %d %q %q", st, out, e)
+	}
+}
+
+// TestCheckNotes: check prints, as NOTE lines on stderr, the notes show
+// prints where the 8.x and the modern script differ (issue 15): the same
+// texts, in the same order, per jail; they change neither the verdict nor
+// the exit status, --strict or not, and --json carries them as "notes".
+func TestCheckNotes(t *testing.T) {
+	jails := t.TempDir()
+	cfMust(t, os.Mkdir(filepath.Join(jails, "www"), 0o755))
+	cfMust(t, os.Mkdir(filepath.Join(jails, "db"), 0o755))
+	root := checkRoot(t, `jail_enable="YES"
+jail_list="www db"
+jail_www_rootdir="`+jails+`/www"
+jail_www_hostname="www.example.org"
+jail_www_mount_enable="YES"
+jail_db_rootdir="`+jails+`/db"
+jail_db_hostname="db.example.org"
+jail_db_ip="192.0.2.11"
+jail_db_exec_stop="/bin/sh /etc/rc.shutdown"
+`)
+	cfMust(t, os.WriteFile(filepath.Join(root, "etc/fstab.www"), nil, 0o644))
+	_, showOut, _ := runArgs("-R", root, "show")
+	var want []string
+	jail := ""
+	for _, l := range strings.Split(showOut, "\n") {
+		if n, ok := strings.CutPrefix(l, "jail "); ok {
+			jail = strings.TrimSuffix(n, ":")
+		}
+		if n, ok := strings.CutPrefix(strings.TrimSpace(l), "note: "); ok {
+			want = append(want, "rcjail: NOTE: jail "+jail+": "+n)
+		}
+	}
+	if len(want) != 3 {
+		t.Fatalf("show printed %d notes, want 3 (www: no ip, mount_enable, exec_stop):\n%s", len(want), showOut)
+	}
+	for _, strict := range []bool{false, true} {
+		args := []string{"-R", root, "check"}
+		if strict {
+			args = append(args, "--strict")
+		}
+		st, out, e := runArgs(args...)
+		if st != 0 || out != "jail www: ok\njail db: ok\n" {
+			t.Errorf("%v: status %d, stdout %q (notes must not change the verdict)", args, st, out)
+		}
+		got := strings.Split(strings.TrimSuffix(e, "\n"), "\n")
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%v: stderr\n%s\nwant\n%s", args, e, strings.Join(want, "\n"))
+		}
+	}
+	_, out, _ := runArgs("-R", root, "check", "--json", "db")
+	if !strings.Contains(out, `"notes": []`) {
+		t.Errorf("check --json db: want an empty notes member:\n%s", out)
+	}
+	_, out, _ = runArgs("-R", root, "check", "--json", "www")
+	if !strings.Contains(out, `"notes": [`+"\n"+`        "no jail_www_ip: `) {
+		t.Errorf("check --json www: want the notes:\n%s", out)
 	}
 }
 

@@ -40,7 +40,7 @@ jail_ok_hostname="`+strings.Repeat("h", 64)+`"
 			t.Errorf("stderr lacks %q:\n%s", want, e)
 		}
 	}
-	if strings.Contains(e, "jail ok:") || !strings.Contains(out, "jail ok: ok\n") || !strings.Contains(out, "jail www: cannot start, 2 errors\n") {
+	if strings.Contains(e, "ERROR: jail ok:") || strings.Contains(e, "WARNING: jail ok:") || !strings.Contains(out, "jail ok: ok\n") || !strings.Contains(out, "jail www: cannot start, 2 errors\n") {
 		t.Errorf("a 64-byte host name is fine:\n%s%s", out, e)
 	}
 }
