@@ -73,6 +73,17 @@ func gunzip(t *testing.T, p string) string {
 	return string(b)
 }
 
+// stubProgram writes script as an executable named rcjail in a fresh
+// directory, the program install.sh installs, and returns its path.
+func stubProgram(t *testing.T, script string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "rcjail")
+	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
 func runInstallScript(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	// dash: the script must be POSIX sh (FreeBSD's base has no bash).
@@ -180,10 +191,7 @@ func TestInstallUninstall(t *testing.T) {
 func TestInstallFreshPrefix(t *testing.T) {
 	needTool(t, "gzip")
 	dest := t.TempDir()
-	bin := filepath.Join(t.TempDir(), "rcjail")
-	if err := os.WriteFile(bin, []byte("#!/bin/sh\necho stub\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	bin := stubProgram(t, "#!/bin/sh\necho stub\n")
 	if out, err := runInstallScript(t, "install", dest, "/opt/rc jail", bin); err != nil {
 		t.Fatalf("install: %v\n%s", err, out)
 	}
@@ -220,10 +228,7 @@ func TestInstallFreshPrefix(t *testing.T) {
 // A prefix the wrapper could not quote is refused before anything is written:
 // it would change the command the boot-time script runs.
 func TestInstallRefusesBadPrefix(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "rcjail")
-	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	bin := stubProgram(t, "#!/bin/sh\n")
 	for _, prefix := range []string{`/opt/a"b`, "/opt/$(id)", "/opt/`id`", `/opt/a\b`, "/opt/x}", "relative", "/opt/new\nline"} {
 		dest := t.TempDir()
 		out, err := runInstallScript(t, "install", dest, prefix, bin)
@@ -391,10 +396,7 @@ func TestInstallBmakeMatchesGNUMake(t *testing.T) {
 func TestInstallPrefixSedSpecials(t *testing.T) {
 	needTool(t, "gzip")
 	dest := t.TempDir()
-	bin := filepath.Join(t.TempDir(), "rcjail")
-	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	bin := stubProgram(t, "#!/bin/sh\n")
 	const prefix = `/opt/a&b|c`
 	if out, err := runInstallScript(t, "install", dest, prefix, bin); err != nil {
 		t.Fatalf("install: %v\n%s", err, out)
