@@ -55,6 +55,12 @@ const maxLinks = 40
 // result has no symlinks left except possibly a missing last component, and
 // is opened through the root again, so a link swapped in meanwhile still
 // cannot leave it. With follow false the last component is not followed.
+//
+// The component walk is alike to cmd/rcjail/hostpath.Dir's and is kept
+// apart on purpose: rcconf may not import cmd/..., this walk goes through
+// the os.Root (hostpath lstats host paths), and its rules differ — a
+// missing component before the last is an error here (hostpath appends
+// the rest unresolved), and follow=false leaves the last one unread.
 func (v *vfs) resolve(name string, follow bool) (string, error) {
 	clean := strings.TrimPrefix(path.Clean("/"+name), "/")
 	if clean == "" {
