@@ -69,3 +69,22 @@ func takeLock(ctx context.Context, stderr io.Writer) (*os.File, error) {
 		}
 	}
 }
+
+// failf prints a refusal of the run and returns its exit status.
+func failf(o Options, format string, args ...any) int {
+	fmt.Fprintf(o.Stderr, "rcjail: selftest: "+format+"\n", args...)
+	return 1
+}
+
+// finish ends a run that took the lock: it removes the lock file and the
+// (by now empty) scratch directory, prints the table and returns the exit
+// status.
+func finish(rep *Report, lock *os.File, o Options) int {
+	_ = os.Remove(lock.Name())
+	_ = os.Remove(ScratchDir)
+	rep.Print(o.Stdout)
+	if !rep.OK() {
+		return 1
+	}
+	return 0
+}

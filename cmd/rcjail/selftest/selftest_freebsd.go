@@ -3,7 +3,6 @@ package selftest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -29,10 +28,7 @@ const ScratchDir = "/var/run/rcjail-selftest"
 // mounted on ScratchDir/world. Written against the FreeBSD sources, not yet
 // run on a FreeBSD kernel.
 func Main(ctx context.Context, o Options) int {
-	errf := func(format string, args ...any) int {
-		fmt.Fprintf(o.Stderr, "rcjail: selftest: "+format+"\n", args...)
-		return 1
-	}
+	errf := func(format string, args ...any) int { return failf(o, format, args...) }
 	if o.Backend != "native" && o.Backend != "command" {
 		return errf("backend %q: want native or command", o.Backend)
 	}
@@ -82,13 +78,7 @@ func Main(ctx context.Context, o Options) int {
 	left = cleanLeftovers()
 	rep.add("cleanup", "done", left, !strings.HasPrefix(left, "error"))
 	rep.check("mount table after cleanup", same, diffTables(hostBefore, mountTable()))
-	_ = os.Remove(lock.Name())
-	_ = os.Remove(ScratchDir)
-	rep.Print(o.Stdout)
-	if !rep.OK() {
-		return 1
-	}
-	return 0
+	return finish(rep, lock, o)
 }
 
 // dotRow says whether this kernel took the race-free mount (fchdir to the

@@ -54,10 +54,7 @@ func mntNS() string {
 }
 
 func parentMain(ctx context.Context, o Options) int {
-	errf := func(format string, args ...any) int {
-		fmt.Fprintf(o.Stderr, "rcjail: selftest: "+format+"\n", args...)
-		return 1
-	}
+	errf := func(format string, args ...any) int { return failf(o, format, args...) }
 	if o.Backend != "native" && o.Backend != "command" {
 		return errf("backend %q: want native or command", o.Backend)
 	}
@@ -131,13 +128,7 @@ func parentMain(ctx context.Context, o Options) int {
 	rep.add("cleanup", "done", left, !strings.HasPrefix(left, "error"))
 	hostAfter, _ := os.ReadFile("/proc/self/mountinfo")
 	rep.check("host mount table (outside the namespace)", "unchanged", unchanged(hostBefore, hostAfter))
-	_ = os.Remove(lock.Name())
-	_ = os.Remove(ScratchDir)
-	rep.Print(o.Stdout)
-	if !rep.OK() {
-		return 1
-	}
-	return 0
+	return finish(rep, lock, o)
 }
 
 func unchanged(a, b []byte) string {
