@@ -25,26 +25,59 @@ type Querier interface {
 // DryJID is the jid a dry run's jail(8) "returns"; it prints as '$jid'.
 const DryJID = "$jid"
 
+// FileQuerier is what a dry run may ask the host: questions that reading
+// files answers (an id file, whether a path is a symlink). Nothing of it
+// runs a program or asks the kernel (issue 16 item 7: -n queries no state
+// beyond reading files).
+type FileQuerier interface {
+	ReadIDFile(ctx context.Context, path string) (jid string, ok bool, err error)
+	IsSymlink(ctx context.Context, path string) (bool, error)
+}
+
+// BootSysctls are the values FreeBSD's kernel boots with for the knobs of
+// the "Configuring jails:" block: what a dry run answers for `sysctl -n`,
+// as rc.d/jail start meets them at boot.
+var BootSysctls = map[string]string{
+	"security.jail.set_hostname_allowed":    "1",
+	"security.jail.socket_unixiproute_only": "1",
+	"security.jail.sysvipc_allowed":         "0",
+}
+
 // DryRun is the `-n` executor: it prints, one per line and quoted for sh,
 // every command the command backend would run, and changes nothing.
 //
-// Queries are printed too (`sysctl -n MIB`, `df DIR`, `jls -j JID`), so
-// that `-n` prints exactly the command trace of a real `-b command` run in
-// the same state. Their answers come from Q, the chosen backend, which only
-// reads; with Q nil they describe a clean host: nothing mounted, no id file,
-// no jail running, and each sysctl already at the value in Sysctls (so
-// nothing needs to change). Steps that are not commands (creating a mount
-// point, writing the id file or the console log) print nothing. jail(8)
-// "returns" the jid [DryJID]. What the dry run "did" is remembered and
-// answers later queries of the same run (restart, rollback). What it cannot
-// foresee is a command failing: a failed mount or jail(8) shows only in a
-// real run.
+// Queries are printed too (`sysctl -n MIB`, `df DIR`, `jls -j JID`,
+// `jls jid path`, `mount -p`), as commands start would run, but none of
+// them runs, with either backend: a dry run reads files and nothing else
+// (Q, which only reads files), so the default backend's `-n` and
+// `-b command -n` print the same plan. The answers are those of a freshly
+// booted host as its files describe it:
+//
+//   - `sysctl -n MIB` answers Sysctls[MIB] (the caller passes
+//     [BootSysctls]); an unknown MIB answers "", so its set is shown;
+//   - a jail runs when its id file names a jid (the id file is the record
+//     that start wrote; a stale one after a crash is not told apart, since
+//     that takes the kernel), and its root is its configured root (Roots);
+//   - a jail that runs has its mounts mounted: a guarded unmount of its
+//     stop is shown; nothing else is mounted, and no jail runs that no id
+//     file names (`jls jid path` finds none, `mount -p` lists nothing).
+//
+// Steps that are not commands (writing the id file or the console log)
+// print nothing; a missing mount point shows as the `mkdir` start does.
+// jail(8) "returns" the jid [DryJID]. What the dry run "did" is remembered
+// and answers later queries of the same run (restart, rollback). What it
+// cannot foresee is a command failing: a failed mount or jail(8) shows only
+// in a real run.
 type DryRun struct {
 	W       io.Writer
-	Q       Querier
+	Q       FileQuerier
 	Resolve StateResolver
-	Sysctls map[string]string // clean-state answers for SysctlGet when Q is nil
-	err     error
+	Sysctls map[string]string // answers for SysctlGet: [BootSysctls], or the wanted values
+	// Roots maps an id file's path to its jail's root directory: a jid
+	// read from that file runs there (`jls -j JID path`), and the mounts
+	// under it are those of a running jail.
+	Roots map[string]string
+	err   error
 
 	// The dry run's own effects, laid over Q's answers, so that a later
 	// query in the same run (restart's start after its stop, a rollback's
@@ -54,8 +87,10 @@ type DryRun struct {
 	killed    map[string]bool
 	written   map[string]string // id files written: path → jid
 	removed   map[string]bool
-	hooked    map[string]bool // jails whose hooks ran before their start
-	made      map[string]bool // mount points this dry run "created"
+	hooked    map[string]bool   // jails whose hooks ran before their start
+	made      map[string]bool   // mount points this dry run "created"
+	jidRoot   map[string]string // jid read from an id file → its jail's root
+	stopped   map[string]bool   // roots of jails this run killed
 }
 
 func (d *DryRun) init() {
@@ -67,6 +102,8 @@ func (d *DryRun) init() {
 		d.removed = map[string]bool{}
 		d.hooked = map[string]bool{}
 		d.made = map[string]bool{}
+		d.jidRoot = map[string]string{}
+		d.stopped = map[string]bool{}
 	}
 }
 
@@ -110,9 +147,6 @@ func (d *DryRun) step(s Step) error {
 
 func (d *DryRun) SysctlGet(ctx context.Context, mib string) (string, error) {
 	d.print(SysctlGetArgv(mib))
-	if d.Q != nil {
-		return d.Q.SysctlGet(ctx, mib)
-	}
 	return d.Sysctls[mib], nil
 }
 
@@ -125,8 +159,12 @@ func (d *DryRun) Mounted(ctx context.Context, dir, fstype string) (bool, error) 
 	if d.unmounted[dir] {
 		return false, nil
 	}
-	if d.Q != nil {
-		return d.Q.Mounted(ctx, dir, fstype)
+	// The mounts of a jail this run stopped (its id file said it runs)
+	// are mounted; nothing else is.
+	for root := range d.stopped {
+		if root != "/" && strings.HasPrefix(dir, strings.TrimSuffix(root, "/")+"/") {
+			return true, nil
+		}
 	}
 	return false, nil
 }
@@ -143,10 +181,10 @@ func (d *DryRun) JailRunning(ctx context.Context, jid string) (bool, error) {
 		// must not be asked about a jid that is not a number.
 		return true, nil
 	}
-	if d.Q != nil {
-		return d.Q.JailRunning(ctx, jid)
-	}
-	return false, nil
+	// Only an id file (a file read) names a jid: it records a jail that
+	// runs.
+	_, named := d.jidRoot[jid]
+	return named, nil
 }
 
 func (d *DryRun) ReadIDFile(ctx context.Context, path string) (string, bool, error) {
@@ -157,10 +195,14 @@ func (d *DryRun) ReadIDFile(ctx context.Context, path string) (string, bool, err
 	if d.removed[path] {
 		return "", false, nil
 	}
-	if d.Q != nil {
-		return d.Q.ReadIDFile(ctx, path)
+	if d.Q == nil {
+		return "", false, nil
 	}
-	return "", false, nil
+	jid, ok, err := d.Q.ReadIDFile(ctx, path)
+	if err == nil && ok && jid != "" {
+		d.jidRoot[jid] = d.Roots[path]
+	}
+	return jid, ok, err
 }
 
 func (d *DryRun) IsSymlink(ctx context.Context, path string) (bool, error) {
@@ -300,6 +342,9 @@ func (d *DryRun) Jexec(_ context.Context, s Jexec) error { return d.step(s) }
 func (d *DryRun) KillJail(_ context.Context, s KillJail) error {
 	d.init()
 	d.killed[s.JID] = true
+	if root := d.jidRoot[s.JID]; root != "" {
+		d.stopped[root] = true
+	}
 	return d.step(s)
 }
 
@@ -321,41 +366,27 @@ func (d *DryRun) RemoveFile(_ context.Context, s RemoveFile) error {
 }
 func (d *DryRun) JailConf(_ context.Context, s JailConf) error { return d.step(s) }
 
-// JailRoot prints `jls -j JID path` and asks Q when it can answer (a stop
-// from the id file, SPEC §3.5); a clean host knows no jail.
-func (d *DryRun) JailRoot(ctx context.Context, jid string) (string, error) {
+// JailRoot prints `jls -j JID path` and answers the root of the jail whose
+// id file named jid (SPEC §3.5's check then agrees); a jid no id file named
+// is not known without the kernel.
+func (d *DryRun) JailRoot(_ context.Context, jid string) (string, error) {
 	d.print(JailRootArgv(jid))
-	if kq, ok := d.Q.(KernelQuerier); ok {
-		return kq.JailRoot(ctx, jid)
+	d.init()
+	if root := d.jidRoot[jid]; root != "" {
+		return root, nil
 	}
 	return "", fmt.Errorf("root of jid %s: not known to a dry run", jid)
 }
 
-// JailsAt prints `jls jid path` and asks Q when it can answer; a clean host
-// runs no jail.
-func (d *DryRun) JailsAt(ctx context.Context, root string) ([]string, error) {
+// JailsAt prints `jls jid path`; no jail runs that no id file names.
+func (d *DryRun) JailsAt(context.Context, string) ([]string, error) {
 	d.print(JailListArgv())
-	if rf, ok := d.Q.(RootFinder); ok {
-		return rf.JailsAt(ctx, root)
-	}
 	return nil, nil
 }
 
-// MountTable prints `mount -p` and asks Q when it can answer, without what
-// this run unmounted.
-func (d *DryRun) MountTable(ctx context.Context) ([]MountEntry, error) {
+// MountTable prints `mount -p`; a dry run knows no mount it did not make
+// (its own are in the mounted set, unmounted by the stop's own plan).
+func (d *DryRun) MountTable(context.Context) ([]MountEntry, error) {
 	d.print(MountTableArgv())
-	kq, ok := d.Q.(KernelQuerier)
-	if !ok {
-		return nil, nil
-	}
-	tbl, err := kq.MountTable(ctx)
-	d.init()
-	out := tbl[:0:0]
-	for _, e := range tbl {
-		if !d.unmounted[e.Target] {
-			out = append(out, e)
-		}
-	}
-	return out, err
+	return nil, nil
 }

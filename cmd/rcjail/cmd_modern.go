@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 
+	"rcjail/cmd/rcjail/cmdexec"
 	"rcjail/compat"
 	"rcjail/rcconf"
 )
@@ -156,15 +157,16 @@ func jailConsole(ctx context.Context, g *Globals, cfg *compat.Config, args []str
 	// start recorded, when that jail still runs.
 	if j != nil && j.JailConfFile == "" {
 		var q compat.Querier
-		if x, err := newBackend(g, cfg); err == nil {
+		if g.DryRun {
+			// The queries are part of the plan -n prints; files alone
+			// answer them (see DryRun).
+			q = &compat.DryRun{W: g.Stdout, Q: cmdexec.New(g.Root), Resolve: compat.UnderRoot(g.Root),
+				Roots: map[string]string{compat.IDFile(j): j.RootDir}}
+		} else if x, err := newBackend(g, cfg); err == nil {
 			if c, ok := x.(io.Closer); ok {
 				defer c.Close()
 			}
 			q = x
-		}
-		if g.DryRun {
-			// The queries are part of the plan -n prints.
-			q = &compat.DryRun{W: g.Stdout, Q: q, Resolve: compat.UnderRoot(g.Root)}
 		}
 		if q != nil {
 			if jid, ok, err := q.ReadIDFile(ctx, compat.IDFile(j)); err == nil && ok && jid != "" {

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"strings"
 
+	"rcjail/cmd/rcjail/cmdexec"
 	"rcjail/cmd/rcjail/hostpath"
 	"rcjail/compat"
 	"rcjail/rcconf"
@@ -104,14 +106,16 @@ func runRC(ctx context.Context, g *Globals, verb string, args []string) (int, bo
 	var dry *compat.DryRun
 	if g.DryRun {
 		// -n prints commands only; the script's own lines are not part of
-		// the plan. Queries are answered by the backend when there is one
-		// (it only reads), else as on a clean host.
-		dry = &compat.DryRun{W: g.Stdout, Resolve: compat.UnderRoot(g.Root), Sysctls: map[string]string{}}
-		if xerr == nil {
-			dry.Q = x
-		}
-		for _, k := range cfg.Sysctls {
-			dry.Sysctls[k.MIB] = k.Want
+		// the plan. Whatever the backend, the queries are answered from
+		// files alone (the command backend's file reads: id files, lstat),
+		// never by running a program or asking the kernel, so the default
+		// -n and -b command -n print the same plan (issue 16 item 7).
+		dry = &compat.DryRun{W: g.Stdout, Q: cmdexec.New(g.Root), Resolve: compat.UnderRoot(g.Root),
+			Sysctls: maps.Clone(compat.BootSysctls), Roots: map[string]string{}}
+		for _, j := range cfg.Jails {
+			if j.RootDir != "" {
+				dry.Roots[compat.IDFile(j)] = j.RootDir
+			}
 		}
 		r.X, r.Stdout = dry, io.Discard
 	}
