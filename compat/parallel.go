@@ -84,7 +84,7 @@ func (r *Runner) startParallel(ctx context.Context, names []string) int {
 // startOneOwn starts one jail on an executor of its own, writing to the
 // given buffers.
 func (r *Runner) startOneOwn(ctx context.Context, n string, out, errb io.Writer) bool {
-	sub := &Runner{Config: r.Config, Stdout: out, Stderr: errb, Name: r.Name, rulesLoaded: true}
+	sub := &Runner{Config: r.Config, Stdout: out, Stderr: errb, Name: r.Name, Limits: r.Limits, rulesLoaded: true}
 	if j := r.Config.Jails[n]; r.rulesErr != nil && j != nil && j.Devfs && j.JailConfFile == "" {
 		// A sequential start fails the jail whose devfs rules did not
 		// load; here every jail that mounts a devfs.

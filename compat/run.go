@@ -57,6 +57,14 @@ type Runner struct {
 	NewX          func() (Executor, error)
 	ParallelLimit int
 
+	// Limits, if set, lists what this host's kernel cannot take of a jail
+	// (cmd/rcjail: on Linux with the native backend, a host name over
+	// HOST_NAME_MAX, a start command over ARG_MAX), in the host's terms,
+	// the messages check prints. A jail with any is refused before its
+	// start does anything, instead of failing in the kernel behind a
+	// jail(8) command line that this host never runs.
+	Limits func(j *Jail) []string
+
 	rulesLoaded bool
 	rulesErr    error // the devfs rules a parallel start preloaded failed
 }
@@ -278,6 +286,15 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 			}
 			// A stale id file (SPEC §3.5): start the jail, the id file is
 			// replaced on success.
+		}
+	}
+	if r.Limits != nil && j.JailConfFile == "" {
+		if errs := r.Limits(j); len(errs) > 0 {
+			r.cannotStart(n)
+			for _, e := range errs {
+				r.errorf("jail %s: %s", n, e)
+			}
+			return false
 		}
 	}
 	if c, ok := r.X.(StateChecker); ok && j.JailConfFile == "" {

@@ -99,6 +99,11 @@ func runRC(ctx context.Context, g *Globals, verb string, args []string) (int, bo
 		defer c.Close()
 	}
 	r := &compat.Runner{Config: cfg, X: x, Stdout: g.Stdout, Stderr: g.Stderr, Name: g.Name}
+	if backendName(g, cfg) == "native" {
+		// Linux: a value the kernel cannot take refuses the jail with
+		// check's message, not a jail(8) line (issue 14).
+		r.Limits = linuxStartLimits
+	}
 	if xerr == nil && !g.DryRun {
 		// jail_parallel_start: each jail starts on an executor of its own.
 		r.NewX = func() (compat.Executor, error) { return newBackend(g, cfg) }

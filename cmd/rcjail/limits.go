@@ -35,5 +35,27 @@ func linuxLimits(j *compat.Jail) []string {
 	for i, a := range j.AfterStart {
 		add(fmt.Sprintf("exec_afterstart%d", i+1), a)
 	}
+	return jailLimits(j, cmds)
+}
+
+// linuxStartLimits is the part of linuxLimits that makes the jail's own
+// start fail on Linux: its host name and its start command. A hook over
+// a limit fails alone, and a failing hook is a warning (SPEC §3.3), so it
+// does not refuse the start. The runner (compat.Runner.Limits) refuses
+// such a jail with check's message before doing anything.
+func linuxStartLimits(j *compat.Jail) []string {
+	if runtime.GOOS != "linux" {
+		return nil
+	}
+	cmds := map[string][]string{}
+	if len(j.ExecStart) > 0 {
+		cmds[fmt.Sprintf("jail_%s_exec_start", j.JV)] = j.ExecStart
+	}
+	return jailLimits(j, cmds)
+}
+
+// jailLimits checks j's host name and the commands cmds (by variable)
+// against this Linux host's limits.
+func jailLimits(j *compat.Jail, cmds map[string][]string) []string {
 	return linuxjail.Limits("jail_"+j.JV+"_hostname", j.Hostname, cmds, []string{"PATH=/sbin:/bin:/usr/sbin:/usr/bin"}, linuxjail.ArgMax(stackLimit()))
 }
