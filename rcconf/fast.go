@@ -229,7 +229,8 @@ func (r *runner) fastParam(s string, i int, run bool) (string, int, bool) {
 		}
 		v := ""
 		if run {
-			v = r.fastGet(s[i:j]).value
+			x, _ := r.fastGet(s[i:j])
+			v = x.value
 			if !r.countExpansion(len(v)) {
 				return "", 0, false
 			}
@@ -251,7 +252,8 @@ func (r *runner) fastParam(s string, i int, run bool) (string, int, bool) {
 	if s[j] == '}' {
 		v := ""
 		if run {
-			v = r.fastGet(name).value
+			x, _ := r.fastGet(name)
+			v = x.value
 			if !r.countExpansion(len(v)) {
 				return "", 0, false
 			}
@@ -297,8 +299,7 @@ func (r *runner) fastParam(s string, i int, run bool) (string, int, bool) {
 	if !run {
 		return "", n, true
 	}
-	v, set := r.vars[name]
-	r.fastGet(name)
+	v, set := r.fastGet(name)
 	val := v.value
 	if !r.countExpansion(len(val)) {
 		return "", 0, false
@@ -533,14 +534,15 @@ func shellMaintained(name string) bool {
 }
 
 // fastGet looks a variable up for the fast path, noting an unknown value
-// (its value reads empty) or a lookup after poisonAll.
-func (r *runner) fastGet(name string) variable {
-	v, ok := r.vars[name]
+// (its value reads empty) or a lookup after poisonAll; set is whether name
+// is set, so that the caller needs no second lookup.
+func (r *runner) fastGet(name string) (v variable, set bool) {
+	v, set = r.vars[name]
 	switch {
 	case v.unk != nil:
 		r.noteTaint(v.unk)
-	case !ok && r.poison != nil:
+	case !set && r.poison != nil:
 		r.noteTaint(r.poison)
 	}
-	return v
+	return v, set
 }
