@@ -144,6 +144,17 @@ func (r *runner) exportedEnv() ([]string, bool) {
 	return env, true
 }
 
+// exportedKnown reports whether every exported variable is known, building
+// no environment (the first pass only asks).
+func (r *runner) exportedKnown() bool {
+	for _, v := range r.vars {
+		if v.exported && v.unk != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // canExec reports whether live mode's second pass could run name itself
 // (execProgram's conditions that do not depend on running anything).
 func (r *runner) canExec(name string) bool {
@@ -155,6 +166,5 @@ func (r *runner) canExec(name string) bool {
 	if _, ok := r.lookPath(name); !ok {
 		return false
 	}
-	_, ok := r.exportedEnv()
-	return ok
+	return r.exportedKnown()
 }
