@@ -252,6 +252,13 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 		r.errorf("jail %s: not in the configuration", n)
 		return false
 	}
+	// refuse prints the script's " cannot start" and err, the jail named
+	// once: the jail is refused before its start has done anything.
+	refuse := func(err error) bool {
+		r.cannotStart(n)
+		r.errorf("%v", inJail(n, err))
+		return false
+	}
 	if len(j.Errors) > 0 {
 		// SPEC §3.1: the jail is refused, the others still start.
 		r.cannotStart(n)
@@ -261,24 +268,18 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 		return false
 	}
 	if err := r.lock(ctx, j); err != nil {
-		r.cannotStart(n)
-		r.errorf("%v", err)
-		return false
+		return refuse(err)
 	}
 	if j.JailConfFile == "" {
 		idf := IDFile(j)
 		jid, ok, err := r.X.ReadIDFile(ctx, idf)
 		if err != nil {
-			r.cannotStart(n)
-			r.errorf("%v", inJail(n, err))
-			return false
+			return refuse(err)
 		}
 		if ok && jid != "" {
 			running, err := r.X.JailRunning(ctx, jid)
 			if err != nil {
-				r.cannotStart(n)
-				r.errorf("%v", inJail(n, err))
-				return false
+				return refuse(err)
 			}
 			if running {
 				r.out(" [" + j.Hostname + " already running (" + idf + " exists)]")
@@ -306,9 +307,7 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 				continue
 			}
 			if err := c.CheckStateFile(ctx, f.path, f.console); err != nil {
-				r.cannotStart(n)
-				r.errorf("jail %s: %v", n, err)
-				return false
+				return refuse(err)
 			}
 		}
 	}
@@ -316,22 +315,16 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 	if j.Devfs && j.JailConfFile == "" {
 		m, err := r.X.Mounted(ctx, path.Join(j.RootDir, "dev"), FSDevfs)
 		if err != nil {
-			r.cannotStart(n)
-			r.errorf("%v", inJail(n, err))
-			return false
+			return refuse(err)
 		}
 		facts.DevfsMounted = m
 	}
 	if j.JailConfFile == "" {
 		if err := r.fstabFacts(ctx, j, &facts); err != nil {
-			r.cannotStart(n)
-			r.errorf("%v", inJail(n, err))
-			return false
+			return refuse(err)
 		}
 		if err := r.pseudoFacts(ctx, j, &facts); err != nil {
-			r.cannotStart(n)
-			r.errorf("%v", inJail(n, err))
-			return false
+			return refuse(err)
 		}
 	}
 	steps := PlanStart(j, facts)
