@@ -51,11 +51,13 @@ const DefaultLockWait = 5 * time.Minute
 const LockDir = "/var/run/rcjail"
 
 // LockJail takes an exclusive lock on <root>/var/run/rcjail/<j>.lock and
-// keeps it until Close (which removes the file) or the end of the process (SPEC §3.7): two rcjail
-// processes never start or stop the same jail at once, so neither sees the
-// other's half-done mounts. The directory is created 0700 and must not be a
-// symlink; the lock file is opened without following one, so a planted
-// link cannot make rcjail create or lock another file.
+// keeps it until Close (which removes the file) or the end of the process
+// (SPEC §3.7): two rcjail processes never start or stop the same jail at
+// once, so neither sees the other's half-done mounts. The directory is
+// created 0700; it is a root-owned host path and may be reached through a
+// symlink (stateDir, SPEC §3.8); the lock file itself is opened without
+// following one (lockAt), so a planted link cannot make rcjail create or
+// lock another file.
 func (x *Executor) LockJail(ctx context.Context, j string) error {
 	if _, held := x.locks[j]; held {
 		return nil
