@@ -37,12 +37,23 @@ func vnetParams(params []string) (vnet bool, ifaces, rest []string) {
 // vnetSetup makes the jail's network namespace and moves ifaces into it.
 // The caller starts the jail in it (linuxjail.Spec.NetNS) and closes it.
 func vnetSetup(s compat.StartJail, ifaces []string) (*os.File, error) {
+	// Every name is looked up before any interface moves: a misspelt
+	// second name must not leave the first in a namespace that dies with
+	// the failed start (a veth or vlan is destroyed with it, not returned).
+	idx := make([]int, len(ifaces))
+	for k, i := range ifaces {
+		ifi, err := net.InterfaceByName(i)
+		if err != nil {
+			return nil, fmt.Errorf("start jail %s: vnet.interface %s: %w", s.Jail, i, err)
+		}
+		idx[k] = ifi.Index
+	}
 	ns, err := newNetNS()
 	if err != nil {
 		return nil, fmt.Errorf("start jail %s: vnet: %w", s.Jail, err)
 	}
-	for _, i := range ifaces {
-		if err := moveLink(i, ns); err != nil {
+	for k, i := range ifaces {
+		if err := moveLink(idx[k], ns); err != nil {
 			ns.Close()
 			return nil, fmt.Errorf("start jail %s: vnet.interface %s: %w", s.Jail, i, err)
 		}
@@ -80,13 +91,9 @@ func newNetNS() (*os.File, error) {
 	return ns, nil
 }
 
-// moveLink moves the interface named name into the network namespace ns,
+// moveLink moves the interface of index into the network namespace ns,
 // as `ip link set NAME netns FD`: an RTM_NEWLINK with IFLA_NET_NS_FD.
-func moveLink(name string, ns *os.File) error {
-	ifi, err := net.InterfaceByName(name)
-	if err != nil {
-		return err
-	}
+func moveLink(index int, ns *os.File) error {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
 	if err != nil {
 		return fmt.Errorf("netlink socket: %w", err)
@@ -105,7 +112,7 @@ func moveLink(name string, ns *os.File) error {
 	ne.PutUint32(b[8:], 1) // sequence
 	o := unix.SizeofNlMsghdr
 	b[o] = unix.AF_UNSPEC
-	ne.PutUint32(b[o+4:], uint32(ifi.Index))
+	ne.PutUint32(b[o+4:], uint32(index))
 	o += unix.SizeofIfInfomsg
 	ne.PutUint16(b[o:], 8)
 	ne.PutUint16(b[o+2:], unix.IFLA_NET_NS_FD)
