@@ -401,4 +401,19 @@ func (w *world) outside(j string) {
 // scratch file system.
 func (w *world) srcRel(rel string) string { return path.Join("/skel", rel) }
 
+// skelMounts is the part of wantMounts both systems share: the symlink
+// jail's one read-only basejail, every other jail's read-only directories,
+// each a read-only mount of the skeleton shown as kind ("nullfs" on
+// FreeBSD, "bind" on Linux).
+func (w *world) skelMounts(j, kind string) []string {
+	if j == JailSymlink {
+		return []string{"basejail=" + kind + ":/skel,ro"}
+	}
+	var out []string
+	for _, r := range w.ro {
+		out = append(out, r+"="+kind+":"+w.srcRel(r)+",ro")
+	}
+	return out
+}
+
 var errNoProbe = errors.New("probe printed nothing")

@@ -193,15 +193,7 @@ func describe(e mount.Entry, scratch string) string {
 }
 
 func wantMounts(w *world, j string) []string {
-	var out []string
-	if j == JailSymlink {
-		out = append(out, "basejail=nullfs:/skel,ro")
-	} else {
-		for _, r := range w.ro {
-			out = append(out, r+"=nullfs:"+w.srcRel(r)+",ro")
-		}
-	}
-	return append(out, "dev=devfs", "dev/fd=fdescfs", "proc=procfs")
+	return append(w.skelMounts(j, "nullfs"), "dev=devfs", "dev/fd=fdescfs", "proc=procfs")
 }
 
 // devAllowed is what devfsrules_jail (ruleset 4) unhides, plus the script's

@@ -395,15 +395,7 @@ func describe(e mount.Entry, _ string) string {
 // procfs proc; fdescfs is nothing under the native backend (its devfs has
 // dev/fd -> /proc/self/fd) and the command kit's read-only tmpfs.
 func wantMounts(w *world, j string) []string {
-	var out []string
-	if j == JailSymlink {
-		out = append(out, "basejail=bind:/skel,ro")
-	} else {
-		for _, r := range w.ro {
-			out = append(out, r+"=bind:"+w.srcRel(r)+",ro")
-		}
-	}
-	out = append(out, "dev=tmpfs", "proc=proc")
+	out := append(w.skelMounts(j, "bind"), "dev=tmpfs", "proc=proc")
 	if w.o.Backend == "command" {
 		out = append(out, "dev/fd=tmpfs,ro")
 	}
