@@ -2,7 +2,6 @@ package selftest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -130,29 +129,4 @@ func cell(s string) string {
 		s = s[:157] + "..."
 	}
 	return s
-}
-
-// writeRows and readRows carry the rows from the namespaced child to the
-// parent, one JSON object per line.
-func writeRows(w io.Writer, rows []Row) error {
-	enc := json.NewEncoder(w)
-	for _, x := range rows {
-		if err := enc.Encode(x); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func readRows(b []byte) ([]Row, error) {
-	var out []Row
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	for dec.More() {
-		var x Row
-		if err := dec.Decode(&x); err != nil {
-			return out, err
-		}
-		out = append(out, x)
-	}
-	return out, nil
 }

@@ -3,8 +3,10 @@ package selftest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -406,3 +408,28 @@ func wantMounts(w *world, j string) []string {
 // dev/log link, and the jail's own devpts with its ptmx, which its init
 // adds): nothing of the host's /dev may show.
 var devAllowed = []string{"fd", "full", "log", "null", "ptmx", "pts", "random", "stderr", "stdin", "stdout", "tty", "urandom", "zero"}
+
+// writeRows and readRows carry (on Linux only) the rows from the namespaced child to the
+// parent, one JSON object per line.
+func writeRows(w io.Writer, rows []Row) error {
+	enc := json.NewEncoder(w)
+	for _, x := range rows {
+		if err := enc.Encode(x); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readRows(b []byte) ([]Row, error) {
+	var out []Row
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	for dec.More() {
+		var x Row
+		if err := dec.Decode(&x); err != nil {
+			return out, err
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}
