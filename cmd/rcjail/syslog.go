@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -102,7 +103,10 @@ func (t *syslogTee) Write(p []byte) (int, error) {
 	n, err := t.w.Write(p)
 	t.buf = append(t.buf, p[:n]...)
 	for {
-		i := strings.IndexByte(string(t.buf), '\n')
+		// bytes, not strings.IndexByte(string(t.buf)): that copies the
+		// whole rest of the buffer per line, quadratic in a large write
+		// (show --json of many jails is one Write).
+		i := bytes.IndexByte(t.buf, '\n')
 		if i < 0 {
 			break
 		}
