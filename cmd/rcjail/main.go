@@ -176,13 +176,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return c.run(ctx, g, args)
 	}
-	if rcVerb != nil && (g.Wrapped || isRCInvocation(verb)) {
+	if rcVerb != nil && (g.Wrapped || compat.IsRCVerb(verb)) {
 		if !g.Wrapped {
 			// rcjail's own command line: an option after the verb ("start -n
 			// www") is refused before anything happens, where the script
 			// would have taken "-n" for a jail name and gone on with www.
+			console := compat.ParseInvocation(verb).Verb == "console"
 			for i, a := range args {
-				if compat.ParseInvocation(verb).Verb == "console" && i > 0 {
+				if console && i > 0 {
 					break // the words after the jail are its command
 				}
 				if strings.HasPrefix(a, "-") {
@@ -267,12 +268,6 @@ func description(u string) string {
 	return strings.TrimSpace(d)
 }
 
-// isRCInvocation reports whether w is an rc.d verb, with or without its
-// prefix (start, onestart, quietstatus).
-func isRCInvocation(w string) bool {
-	return compat.IsRCVerb(w)
-}
-
 // verbNames is every verb the command line takes, for suggestions.
 func verbNames() []string {
 	var out []string
@@ -339,7 +334,7 @@ func runHelp(_ context.Context, g *Globals, args []string) int {
 		fmt.Fprintf(g.Stdout, "usage: rcjail [global options] %s\n\n  %s\n", synopsis(c.usage), description(c.usage))
 		return 0
 	}
-	if inv := compat.ParseInvocation(args[0]); isRCInvocation(args[0]) {
+	if inv := compat.ParseInvocation(args[0]); compat.IsRCVerb(args[0]) {
 		u := rcVerbHelp[inv.Verb]
 		fmt.Fprintf(g.Stdout, "usage: rcjail [global options] %s%s\n\n  %s\n", inv.Prefix, synopsis(u), description(u))
 		return 0
