@@ -6,8 +6,8 @@ import (
 	"runtime"
 	"strconv"
 
-	"rcjail/cmd/rcjail/cmdexec"
 	"rcjail/compat"
+	"rcjail/compat/cmdexec"
 )
 
 // newNativeBackend constructs the native backend (cmd/rcjail/native). It is

@@ -1,8 +1,8 @@
 package main
 
 import (
-	"rcjail/cmd/rcjail/native"
 	"rcjail/compat"
+	"rcjail/compat/native"
 )
 
 // The native backend's wiring (see newNativeBackend in backend.go): its

@@ -12,8 +12,8 @@ import (
 	"regexp"
 	"strings"
 
-	"rcjail/cmd/rcjail/cmdexec"
 	"rcjail/compat"
+	"rcjail/compat/cmdexec"
 	"rcjail/rcconf"
 )
 

@@ -9,9 +9,9 @@ import (
 	"os"
 	"strings"
 
-	"rcjail/cmd/rcjail/cmdexec"
-	"rcjail/cmd/rcjail/hostpath"
 	"rcjail/compat"
+	"rcjail/compat/cmdexec"
+	"rcjail/compat/hostpath"
 	"rcjail/rcconf"
 )
 

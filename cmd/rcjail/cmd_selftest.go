@@ -6,9 +6,9 @@ import (
 	"os"
 	"strings"
 
-	"rcjail/cmd/rcjail/native"
 	"rcjail/cmd/rcjail/selftest"
 	"rcjail/compat"
+	"rcjail/compat/native"
 )
 
 // backendWrap, when set, wraps the executor of every rc.d verb this process

@@ -10,9 +10,9 @@ import (
 	"strconv"
 	"strings"
 
-	"rcjail/cmd/rcjail/hostpath"
-	"rcjail/cmd/rcjail/statefile"
 	"rcjail/compat"
+	"rcjail/compat/hostpath"
+	"rcjail/compat/statefile"
 	"rcjail/mount"
 )
 

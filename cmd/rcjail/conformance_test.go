@@ -19,8 +19,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"rcjail/cmd/rcjail/hostpath"
 	"rcjail/compat"
+	"rcjail/compat/hostpath"
 )
 
 // The conformance suite runs `rcjail -b command` in-process against the stub

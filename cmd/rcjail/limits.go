@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"runtime"
 
-	"rcjail/cmd/rcjail/native/linuxjail"
 	"rcjail/compat"
+	"rcjail/compat/native/linuxjail"
 )
 
 // linuxLimits lists what a Linux host cannot take of jail j (a host name

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"rcjail/cmd/rcjail/native/linuxjail"
+	"rcjail/compat/native/linuxjail"
 )
 
 // TestCheckLinuxLimits: on Linux, check finds a host name over 64 bytes and

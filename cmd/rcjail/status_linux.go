@@ -1,6 +1,6 @@
 package main
 
-import "rcjail/cmd/rcjail/native/linuxjail"
+import "rcjail/compat/native/linuxjail"
 
 // jidAlive reports whether jid is a running jail rooted at root (the host
 // path). On Linux a jid is the pid of the jail's init; the native package

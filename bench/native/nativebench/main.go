@@ -26,8 +26,8 @@ import (
 	"strings"
 	"time"
 
-	"rcjail/cmd/rcjail/native"
 	"rcjail/compat"
+	"rcjail/compat/native"
 	"rcjail/mount"
 )
 

@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"rcjail/cmd/rcjail/native/linuxjail"
+	"rcjail/compat/native/linuxjail"
 	"rcjail/mount"
 )
 

@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"rcjail/cmd/rcjail/statefile"
+	"rcjail/compat/statefile"
 )
 
 // setGroup puts the command in its own process group and makes the time

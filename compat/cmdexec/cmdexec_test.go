@@ -16,7 +16,7 @@ import (
 // and returns a function reading the trace (one "prog arg…" per line).
 func withStubs(t *testing.T) (state string, trace func() string) {
 	t.Helper()
-	bin, err := filepath.Abs("../../../testdata/stubs/bin")
+	bin, err := filepath.Abs("../../testdata/stubs/bin")
 	if err != nil {
 		t.Fatal(err)
 	}

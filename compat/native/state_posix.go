@@ -12,8 +12,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"rcjail/cmd/rcjail/hostpath"
-	"rcjail/cmd/rcjail/statefile"
+	"rcjail/compat/hostpath"
+	"rcjail/compat/statefile"
 )
 
 // openStateDir makes <root>/var/run/rcjail (mode 0700) and opens it.

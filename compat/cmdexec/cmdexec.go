@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"rcjail/cmd/rcjail/hostpath"
-	"rcjail/cmd/rcjail/statefile"
 	"rcjail/compat"
+	"rcjail/compat/hostpath"
+	"rcjail/compat/statefile"
 	"rcjail/mount"
 )
 

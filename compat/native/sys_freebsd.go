@@ -10,9 +10,9 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"rcjail/cmd/rcjail/cmdexec"
-	"rcjail/cmd/rcjail/statefile"
 	"rcjail/compat"
+	"rcjail/compat/cmdexec"
+	"rcjail/compat/statefile"
 	"rcjail/mount"
 )
 

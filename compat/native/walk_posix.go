@@ -11,8 +11,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"rcjail/cmd/rcjail/hostpath"
-	"rcjail/cmd/rcjail/statefile"
+	"rcjail/compat/hostpath"
+	"rcjail/compat/statefile"
 	"rcjail/mount"
 )
 

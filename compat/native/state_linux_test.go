@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"rcjail/cmd/rcjail/statefile"
+	"rcjail/compat/statefile"
 )
 
 // TestJournalSymlinkRefused: a symlink planted at the journal's name is

@@ -16,11 +16,11 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"rcjail/cmd/rcjail/hostpath"
-	"rcjail/cmd/rcjail/native/linuxjail"
-	"rcjail/cmd/rcjail/native/proc"
-	"rcjail/cmd/rcjail/statefile"
 	"rcjail/compat"
+	"rcjail/compat/hostpath"
+	"rcjail/compat/native/linuxjail"
+	"rcjail/compat/native/proc"
+	"rcjail/compat/statefile"
 	"rcjail/mount"
 )
 

@@ -11,8 +11,8 @@ import (
 	"strconv"
 	"strings"
 
-	"rcjail/cmd/rcjail/statefile"
 	"rcjail/compat"
+	"rcjail/compat/statefile"
 	"rcjail/mount"
 )
 

@@ -16,7 +16,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"rcjail/cmd/rcjail/native/proc"
+	"rcjail/compat/native/proc"
 )
 
 // The fds the init gets besides 0–2; it closes both before the start command

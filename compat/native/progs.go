@@ -6,8 +6,8 @@ import (
 	"net"
 	"strconv"
 
-	"rcjail/cmd/rcjail/cmdexec"
 	"rcjail/compat"
+	"rcjail/compat/cmdexec"
 )
 
 // freebsdProgs runs the programs FreeBSD's native backend keeps (SPEC §5):

@@ -10,8 +10,8 @@ import (
 	"runtime"
 	"time"
 
-	"rcjail/cmd/rcjail/statefile"
 	"rcjail/compat"
+	"rcjail/compat/statefile"
 	"rcjail/mount"
 )
 

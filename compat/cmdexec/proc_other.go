@@ -10,7 +10,7 @@ import (
 	"os/exec"
 	"time"
 
-	"rcjail/cmd/rcjail/statefile"
+	"rcjail/compat/statefile"
 )
 
 func setGroup(*exec.Cmd) {}

@@ -15,9 +15,9 @@ import (
 	"syscall"
 	"time"
 
-	"rcjail/cmd/rcjail/native/proc"
-	"rcjail/cmd/rcjail/statefile"
 	"rcjail/compat"
+	"rcjail/compat/native/proc"
+	"rcjail/compat/statefile"
 	"rcjail/mount"
 )
 

@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"rcjail/cmd/rcjail/native/proc"
+	"rcjail/compat/native/proc"
 )
 
 // initMain is the jail's init: argv is HOSTNAME ROOT CAPMASK -- COMMAND...

@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"rcjail/cmd/rcjail/statefile"
+	"rcjail/compat/statefile"
 )
 
 // tree makes <tmp>/root/{a/b,empty} and <tmp>/host/{secret,dir}, and
