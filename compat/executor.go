@@ -7,7 +7,7 @@ import (
 )
 
 // Executor is what every backend implements: the dry run ([DryRun]), the
-// command backend (cmd/rcjail/cmdexec: each step as the external program the
+// command backend (compat/cmdexec: each step as the external program the
 // 8.x script runs) and the native backend (system calls). The interface is
 // semantic, not FreeBSD-argv-shaped: a Linux backend maps nullfs to a bind
 // mount, devfs to a tmpfs, and a jail to a namespaced process whose "jid" is

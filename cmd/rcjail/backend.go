@@ -10,7 +10,7 @@ import (
 	"rcjail/compat/cmdexec"
 )
 
-// newNativeBackend constructs the native backend (cmd/rcjail/native). It is
+// newNativeBackend constructs the native backend (compat/native). It is
 // set from the native backend's own wiring file in this package; nil means
 // the native backend is not built into this binary yet.
 var newNativeBackend func(g *Globals, cfg *compat.Config) (compat.Executor, error)
