@@ -151,7 +151,7 @@ type Skel struct {
 	Root    string   // skel_root
 	RO      []string // skel_romounts, cleaned, in mount order (parents first)
 	RW      []string // skel_rwmounts, cleaned, in mount order
-	Mode    string   // "nullfs" or "symlink"
+	Mode    SkelMode // skel_mode as set (only SkelNullfs and SkelSymlink start)
 	Basedir string   // skel_basedir (symlink mode)
 
 	// Order is RO and RW combined in the one order they are mounted (or, in
@@ -159,6 +159,20 @@ type Skel struct {
 	// the romounts list then the rwmounts list. Unmounting is its reverse.
 	Order []SkelEntry
 }
+
+// SkelMode is how a skeleton reaches a jail (skel_mode).
+type SkelMode string
+
+// The skeleton modes (SPEC §4).
+const (
+	// SkelNullfs mounts every skel_romounts and skel_rwmounts entry from
+	// skel_root on the same path in the jail root.
+	SkelNullfs SkelMode = "nullfs"
+	// SkelSymlink mounts skel_root once, read-only, on skel_basedir; each
+	// skel_romounts entry is a relative link into it and only the
+	// skel_rwmounts entries are mounted one by one.
+	SkelSymlink SkelMode = "symlink"
+)
 
 // SkelEntry is one skeleton entry in mount order.
 type SkelEntry struct {

@@ -83,7 +83,7 @@ func ConvertJail(c *Config, name string) (string, error) {
 				order = append(order, SkelEntry{Path: e, RW: true})
 			}
 		}
-		if j.Skel.Mode == "symlink" {
+		if j.Skel.Mode == SkelSymlink {
 			line, err := mountLine(j.Skel.Root, path.Join(j.RootDir, j.Skel.Basedir), false)
 			if err != nil {
 				return "", fmt.Errorf("convert jail %q: skeleton: %w", name, err)
@@ -91,7 +91,7 @@ func ConvertJail(c *Config, name string) (string, error) {
 			add("mount", line)
 		}
 		for _, e := range order {
-			if j.Skel.Mode == "symlink" && !e.RW {
+			if j.Skel.Mode == SkelSymlink && !e.RW {
 				continue // a link made by rcjail prepare, not a mount
 			}
 			line, err := mountLine(path.Join(j.Skel.Root, e.Path), path.Join(j.RootDir, e.Path), e.RW)

@@ -72,7 +72,7 @@ func TestKnobPrecedence(t *testing.T) {
 		{knob: "fstab", get: func(j *Jail) any { return j.Fstab }, perVal: "/etc/fstab.w", glVal: "/etc/fstab.g", per: "/etc/fstab.w", gl: "/etc/fstab.g", dflt: "/etc/fstab.www"},
 		{knob: "skel_enable", get: func(j *Jail) any { return j.Skel.Enable }, perVal: "NO", glVal: "YES", per: false, gl: true, dflt: false},
 		{knob: "skel_root", get: func(j *Jail) any { return j.Skel.Root }, perVal: "/skel/a", glVal: "/skel/g", per: "/skel/a", gl: "/skel/g", dflt: "/"},
-		{knob: "skel_mode", get: func(j *Jail) any { return j.Skel.Mode }, perVal: "symlink", glVal: "nullfs", per: "symlink", gl: "nullfs", dflt: "nullfs"},
+		{knob: "skel_mode", get: func(j *Jail) any { return string(j.Skel.Mode) }, perVal: "symlink", glVal: "nullfs", per: "symlink", gl: "nullfs", dflt: "nullfs"},
 		{knob: "exec_stop", get: func(j *Jail) any { return j.ExecStop }, perVal: "/bin/a", glVal: "/bin/b x", per: []string{"/bin/a"}, gl: []string{"/bin/b", "x"}, dflt: []string{"/bin/sh", "/etc/rc.shutdown"}},
 		{knob: "skel_romounts", extra: []string{"jail_skel_enable=YES", "jail_skel_root=/skel"}, get: func(j *Jail) any { return j.Skel.RO },
 			perVal: "bin", glVal: "lib usr/lib", per: []string{"bin"}, gl: []string{"lib", "usr/lib"}, dflt: strings.Fields(defaultSkelRO),

@@ -94,7 +94,7 @@ func SkelMountOrder(s Skel) []SkelEntry {
 		}
 		order = mountOrder(ents)
 	}
-	if s.Mode != "symlink" {
+	if s.Mode != SkelSymlink {
 		return order
 	}
 	rw := make([]SkelEntry, 0, len(s.RW))
@@ -136,7 +136,7 @@ func PlanStart(j *Jail, f StartFacts) []Step {
 	}
 	root := j.RootDir
 	if j.Skel.Enable {
-		if j.Skel.Mode == "symlink" {
+		if j.Skel.Mode == SkelSymlink {
 			for _, e := range j.Skel.RO {
 				steps = append(steps, CheckLink{Jail: j.Name, Root: root, Path: under(root, e), Target: SymlinkTarget(e, j.Skel.Basedir)})
 			}
@@ -262,7 +262,7 @@ func PlanStop(j *Jail, f StopFacts) []Step {
 		for i := len(order) - 1; i >= 0; i-- {
 			steps = append(steps, Unmount{Jail: j.Name, FSType: FSNullfs, Target: under(root, order[i].Path), Root: root})
 		}
-		if j.Skel.Mode == "symlink" {
+		if j.Skel.Mode == SkelSymlink {
 			steps = append(steps, Unmount{Jail: j.Name, FSType: FSNullfs, Target: under(root, j.Skel.Basedir), Root: root})
 		}
 	}

@@ -100,7 +100,7 @@ func PrepareTree(j *Jail) ([]PrepItem, error) {
 			return nil, prepErr(j, e.rw, e.path, "is not a clean relative path")
 		}
 	}
-	symlink := s.Enable && s.Mode == "symlink"
+	symlink := s.Enable && s.Mode == SkelSymlink
 	basedir := s.Basedir
 	if basedir == "" {
 		basedir = "basejail"

@@ -396,7 +396,7 @@ func TestFailureAtAnyStepLeavesNothing(t *testing.T) {
 func TestSkelMountOrderParentsFirst(t *testing.T) {
 	for _, tc := range []struct {
 		ro, rw []string
-		mode   string
+		mode   SkelMode
 		want   string
 	}{
 		{[]string{"usr/share", "bin", "usr"}, []string{"usr/local"}, "nullfs", "usr usr/share bin usr/local"},

@@ -3,6 +3,7 @@ package compat
 import (
 	"fmt"
 	"path"
+	"sort"
 	"strings"
 )
 
@@ -81,4 +82,196 @@ func mountOrder(ents []SkelEntry) []SkelEntry {
 		place(i)
 	}
 	return out
+}
+
+// skel resolves and checks the skeleton knobs (SPEC §1, §4).
+func (b *builder) skel(j *Jail, rootOK bool) {
+	r, jv := b.r, j.JV
+	enS := b.record(j, r.both(jv, "skel_enable", "NO"))
+	rootS := r.both(jv, "skel_root", "/")
+	if hostPathProblem(rootS.Value, "skel_root") == "" {
+		rootS = cleaned(rootS)
+	}
+	b.record(j, rootS)
+	// skel_root, skel_mode and skel_basedir keep "" = default: an empty
+	// skel_root is "/" to the patched script's "${_skel_root}/${entry}"
+	// anyway, and the other two are rcjail's own.
+	roS := b.record(j, r.bothSetDefault(jv, "skel_romounts", defaultSkelRO))
+	rwS := b.record(j, r.both(jv, "skel_rwmounts", ""))
+	modeS := b.record(j, r.both(jv, "skel_mode", string(SkelNullfs)))
+	baseS := b.record(j, r.both(jv, "skel_basedir", "basejail"))
+	sk := &j.Skel
+	sk.Enable = b.yes(enS)
+	sk.Root, sk.Mode, sk.Basedir = rootS.Value, SkelMode(modeS.Value), baseS.Value
+	if !sk.Enable {
+		// Unused knobs do not refuse a jail.
+		return
+	}
+	nerr := len(j.Errors)
+	symlink := false
+	switch sk.Mode {
+	case SkelNullfs:
+	case SkelSymlink:
+		symlink = true
+	default:
+		b.fail(j, modeS, "skel_mode is neither \"nullfs\" nor \"symlink\"")
+	}
+	rootGood := true
+	if msg := hostPathProblem(sk.Root, "skel_root"); msg != "" {
+		b.fail(j, rootS, msg)
+		rootGood = false
+	} else if i := strings.IndexAny(sk.Root, shellSpecial); i >= 0 {
+		b.fail(j, rootS, fmt.Sprintf("skel_root contains %q, which a shell would interpret", sk.Root[i:i+1]))
+		rootGood = false
+	} else if rootOK {
+		switch {
+		case within(sk.Root, j.RootDir):
+			// The jail could write its own (and its siblings') skeleton,
+			// and the mount would loop onto itself.
+			b.fail(j, rootS, "skel_root is or is inside the jail's root directory "+j.RootDir)
+			rootGood = false
+		case symlink && within(j.RootDir, sk.Root):
+			// The one read-only mount of skel_root would show the jail the
+			// whole tree above its root, host files included.
+			b.fail(j, rootS, "skel_root contains the jail's root directory "+j.RootDir+" (symlink mode mounts all of skel_root)")
+			rootGood = false
+		}
+	}
+	if symlink {
+		if msg := skelEntryProblem(sk.Basedir); msg != "" {
+			b.fail(j, baseS, "skel_basedir "+msg)
+		} else {
+			sk.Basedir = path.Clean(sk.Basedir)
+		}
+	}
+
+	var ents []SkelEntry
+	seen := map[string]bool{} // cleaned entry → rw
+	check := func(s Setting, rw bool) {
+		for _, e := range strings.Fields(s.Value) {
+			if msg := skelEntryProblem(e); msg != "" {
+				b.fail(j, s, fmt.Sprintf("entry %q %s", e, msg))
+				continue
+			}
+			clean := path.Clean(e)
+			if prevRW, ok := seen[clean]; ok {
+				// The same directory twice would stack two mounts.
+				if prevRW == rw {
+					b.fail(j, s, fmt.Sprintf("entry %q is listed twice (after cleaning: %s)", e, clean))
+				} else {
+					b.fail(j, s, fmt.Sprintf("entry %q is in both skel_romounts and skel_rwmounts", e))
+				}
+				continue
+			}
+			seen[clean] = rw
+			if rootOK {
+				target := j.RootDir + "/" + clean
+				if len(target) > maxPath {
+					b.fail(j, s, fmt.Sprintf("entry %q: %s is longer than the mount path limit", e, target))
+					continue
+				}
+				if rootGood && !symlink {
+					src := path.Join(sk.Root, clean)
+					if within(src, j.RootDir) || within(j.RootDir, src) {
+						b.fail(j, s, fmt.Sprintf("entry %q: source %s is, is inside or contains the jail's root directory %s", e, src, j.RootDir))
+						continue
+					}
+				}
+				bad := false
+				for _, fe := range j.FstabEntries {
+					if within(target, fe.MountPoint) {
+						// The fstab mount would cover (or be covered by)
+						// the skeleton mount; the unmount order breaks.
+						b.fail(j, s, fmt.Sprintf("entry %q: %s is or is under the fstab mount point %s (%s line %d)", e, target, fe.MountPoint, j.Fstab, fe.Line))
+						bad = true
+						break
+					}
+				}
+				if bad {
+					continue
+				}
+			}
+			if symlink && (clean == sk.Basedir || isUnder(clean, sk.Basedir) || isUnder(sk.Basedir, clean)) {
+				b.fail(j, s, fmt.Sprintf("entry %q is, is inside or contains skel_basedir %s", e, sk.Basedir))
+				continue
+			}
+			ents = append(ents, SkelEntry{Path: clean, RW: rw})
+		}
+	}
+	check(roS, false)
+	check(rwS, true)
+	if symlink {
+		// In symlink mode a romounts entry is a symlink: nothing can be
+		// linked or mounted through it without following it.
+		for _, p := range ents {
+			if p.RW {
+				continue
+			}
+			for _, c := range ents {
+				if isUnder(c.Path, p.Path) {
+					s := roS
+					if c.RW {
+						s = rwS
+					}
+					b.fail(j, s, fmt.Sprintf("entry %q is under %q, a symlink in symlink mode", c.Path, p.Path))
+				}
+			}
+		}
+	}
+	if len(j.Errors) > nerr {
+		return
+	}
+	sk.Order = mountOrder(ents)
+	for _, e := range sk.Order {
+		if e.RW {
+			sk.RW = append(sk.RW, e.Path)
+		} else {
+			sk.RO = append(sk.RO, e.Path)
+		}
+	}
+}
+
+// sharedRW warns when a writable skeleton directory is also mounted into
+// another jail of this configuration: two jails sharing a writable directory
+// can pass directory descriptors and escape (CVE-2025-15576).
+func (b *builder) sharedRW() {
+	type src struct {
+		jail, path string
+		rw         bool
+	}
+	var all []src
+	names := make([]string, 0, len(b.c.Jails))
+	for n := range b.c.Jails {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		sk := b.c.Jails[n].Skel
+		if !sk.Enable {
+			continue
+		}
+		if sk.Mode == SkelSymlink {
+			all = append(all, src{n, sk.Root, false})
+		}
+		for _, e := range sk.Order {
+			if sk.Mode == SkelSymlink && !e.RW {
+				continue
+			}
+			all = append(all, src{n, path.Join(sk.Root, e.Path), e.RW})
+		}
+	}
+	for i, a := range all {
+		if !a.rw {
+			continue
+		}
+		for k, o := range all {
+			if k == i || o.jail == a.jail || (o.rw && k < i) {
+				continue
+			}
+			if within(a.path, o.path) || within(o.path, a.path) {
+				b.warn(fmt.Sprintf("jails %q and %q share the skeleton directory %s, writable in %q: sibling jails sharing a writable directory can escape (CVE-2025-15576)",
+					a.jail, o.jail, a.path, a.jail))
+			}
+		}
+	}
 }

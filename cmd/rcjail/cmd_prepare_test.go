@@ -22,7 +22,7 @@ import (
 
 var prepTestRO = strings.Fields("bin sbin lib libexec usr/bin usr/sbin usr/include usr/lib usr/libdata usr/libexec usr/share")
 
-func prepTestConfig(root, mode string) *compat.Config {
+func prepTestConfig(root string, mode compat.SkelMode) *compat.Config {
 	return &compat.Config{Jails: map[string]*compat.Jail{
 		"skeltest": {Name: "skeltest", RootDir: root, Hostname: "skeltest.example.org",
 			Skel: compat.Skel{Enable: true, Root: "/", RO: prepTestRO, RW: []string{"usr/ports"}, Mode: mode, Basedir: "basejail"}},
@@ -96,8 +96,8 @@ func prepWant(t *testing.T, j *compat.Jail) []string {
 }
 
 func TestPrepareCreatesExactlyTheTreeAndIsIdempotent(t *testing.T) {
-	for _, mode := range []string{"nullfs", "symlink"} {
-		t.Run(mode, func(t *testing.T) {
+	for _, mode := range []compat.SkelMode{compat.SkelNullfs, compat.SkelSymlink} {
+		t.Run(string(mode), func(t *testing.T) {
 			root := filepath.Join(t.TempDir(), "skeltest")
 			if err := os.Mkdir(root, 0o755); err != nil {
 				t.Fatal(err)
@@ -184,10 +184,10 @@ func TestPrepareRefusesSymlinkedParent(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, run := range []struct {
-		mode string
+		mode compat.SkelMode
 		dry  bool
 	}{{"nullfs", false}, {"symlink", false}, {"nullfs", true}, {"symlink", true}} {
-		mode := run.mode
+		mode := string(run.mode)
 		if run.dry {
 			mode += " -n"
 		}

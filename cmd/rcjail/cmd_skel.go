@@ -31,9 +31,9 @@ type skelRootReport struct {
 }
 
 type skelJailReport struct {
-	Name string `json:"name"`
-	Jail string `json:"jail"`
-	Mode string `json:"mode"`
+	Name string          `json:"name"`
+	Jail string          `json:"jail"`
+	Mode compat.SkelMode `json:"mode"`
 	// EtcOlder: the jail's etc/rc is older than the skeleton's, so its /etc
 	// was not merged since the skeleton was last upgraded.
 	EtcOlder bool   `json:"etc_older"`

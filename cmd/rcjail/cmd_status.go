@@ -199,11 +199,11 @@ func expectedMounts(j *compat.Jail) []mountStatus {
 				order = append(order, compat.SkelEntry{Path: e, RW: true})
 			}
 		}
-		if j.Skel.Mode == "symlink" {
+		if j.Skel.Mode == compat.SkelSymlink {
 			out = append(out, mountStatus{Type: "nullfs", Source: j.Skel.Root, Target: path.Join(j.RootDir, j.Skel.Basedir)})
 		}
 		for _, e := range order {
-			if j.Skel.Mode == "symlink" && !e.RW {
+			if j.Skel.Mode == compat.SkelSymlink && !e.RW {
 				continue
 			}
 			out = append(out, mountStatus{Type: "nullfs", Source: path.Join(j.Skel.Root, e.Path), Target: path.Join(j.RootDir, e.Path)})

@@ -313,7 +313,7 @@ func skelRootdirRefused(j *compat.Jail) bool {
 func checkSkeleton(j *compat.Jail) []skelFinding {
 	c := &skelChecker{j: j}
 	s := j.Skel
-	symlink := s.Mode == "symlink"
+	symlink := s.Mode == compat.SkelSymlink
 	done := map[string]bool{}
 	rootOK := c.checkTrustedPath("skel_root", s.Root, done)
 	dirOK := false
