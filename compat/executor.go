@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+
+	"rcjail/compat/fault"
 )
 
 // Executor is what every backend implements: the dry run ([DryRun]), the
@@ -132,7 +134,14 @@ type Result struct {
 }
 
 // Apply hands one step to the executor method that implements it.
+//
+// Each step is a pair of crash points of the rcjailfault test seam.
 func Apply(ctx context.Context, x Executor, s Step) (Result, error) {
+	if fault.Enabled {
+		what := fmt.Sprintf("%T", s)
+		fault.Before(what)
+		defer fault.After(what)
+	}
 	var r Result
 	var err error
 	switch s := s.(type) {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"rcjail/compat"
+	"rcjail/compat/fault"
 	"rcjail/compat/native/proc"
 	"rcjail/compat/statefile"
 	"rcjail/mount"
@@ -373,9 +374,11 @@ func (x *Executor) writeJournal(js *jailState, b []byte) error {
 		}
 		js.journal = f
 	}
+	fault.Before("journal")
 	if _, err := js.journal.Write(b); err != nil {
 		return fmt.Errorf("jail %s: journal %s: %w", js.name, js.journal.Name(), err)
 	}
+	fault.After("journal")
 	return nil
 }
 
@@ -400,9 +403,11 @@ func (x *Executor) truncateJournal(js *jailState) error {
 		}
 		js.journal = f
 	}
+	fault.Before("truncate journal")
 	if err := js.journal.Truncate(0); err != nil {
 		return fmt.Errorf("jail %s: truncate journal: %w", js.name, err)
 	}
+	fault.After("truncate journal")
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"rcjail/compat/fault"
 	"rcjail/compat/hostpath"
 	"rcjail/compat/statefile"
 )
@@ -112,11 +113,14 @@ func removeJournal(dir *os.File, jail string, journal *os.File) {
 	if fi, err := journal.Stat(); err != nil || fi.Size() != 0 {
 		return
 	}
+	fault.Before("remove journal")
 	_ = unix.Unlinkat(int(dir.Fd()), stateName(jail)+".journal", 0)
+	fault.After("remove journal")
 }
 
 func writeAtomic(dir *os.File, name string, data []byte, sync bool) error {
 	tmp := name + ".tmp" + strconv.Itoa(os.Getpid())
+	fault.Before("write state file")
 	fd, err := unix.Openat(int(dir.Fd()), tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return err
@@ -130,6 +134,7 @@ func writeAtomic(dir *os.File, name string, data []byte, sync bool) error {
 		err = cerr
 	}
 	if err == nil {
+		fault.Before("rename state file") // the temporary file is complete
 		err = unix.Renameat(int(dir.Fd()), tmp, int(dir.Fd()), name)
 	}
 	if err != nil {
@@ -137,15 +142,18 @@ func writeAtomic(dir *os.File, name string, data []byte, sync bool) error {
 		return err
 	}
 	if sync {
-		return dir.Sync()
+		err = dir.Sync()
 	}
-	return nil
+	fault.After("write state file")
+	return err
 }
 
 func removeAt(dir *os.File, name string) error {
+	fault.Before("remove state file")
 	if err := unix.Unlinkat(int(dir.Fd()), name, 0); err != nil {
 		return &os.PathError{Op: "remove", Path: dir.Name() + "/" + name, Err: err}
 	}
+	fault.After("remove state file")
 	return nil
 }
 
