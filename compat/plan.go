@@ -149,7 +149,7 @@ func PlanStart(j *Jail, f StartFacts) []Step {
 			t := under(root, e.Path)
 			steps = append(steps,
 				Mkdir{Jail: j.Name, Root: root, Path: t},
-				Mount{Jail: j.Name, FSType: FSNullfs, Source: under(j.Skel.Root, e.Path), Target: t, ReadOnly: !e.RW, Root: root})
+				Mount{Jail: j.Name, FSType: FSNullfs, Source: under(j.Skel.Root, e.Path), SourceRoot: j.Skel.Root, Target: t, ReadOnly: !e.RW, Root: root})
 		}
 	}
 	if j.MountEnable && f.FstabSkip != nil {

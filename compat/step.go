@@ -83,12 +83,18 @@ const (
 // executor refuses a target with a symlink in any component below Root
 // (SPEC §3.4). Undo: [Unmount] of Target with FSType.
 type Mount struct {
-	Jail     string
-	FSType   string // FSNullfs, FSDevfs, FSFdescfs, FSProcfs
-	Source   string // nullfs: the directory mounted; others: ""
-	Target   string
-	ReadOnly bool
-	Root     string
+	Jail   string
+	FSType string // FSNullfs, FSDevfs, FSFdescfs, FSProcfs
+	Source string // nullfs: the directory mounted; others: ""
+	// SourceRoot (a skeleton entry's mount only) is skel_root, the tree
+	// Source lies in: the planner knows it, so no host has to recover it
+	// from Source. A host may follow relative symlinks inside it (a
+	// host-"/" skeleton on a merged-/usr system has bin -> usr/bin), never
+	// out of it. "" for every other mount: no symlink in Source at all.
+	SourceRoot string
+	Target     string
+	ReadOnly   bool
+	Root       string
 	// DevfsRuleset (devfs only; 0: none) is the jail's ruleset. The
 	// native backend mounts devfs with it (nmount's "ruleset" option, as
 	// jail(8) does), so /dev is never visible unfiltered; the command

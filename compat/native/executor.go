@@ -701,7 +701,7 @@ func (x *Executor) Mount(ctx context.Context, s compat.Mount) error {
 	if err != nil {
 		return fmt.Errorf("jail %s: mount %s: %w", s.Jail, s.FSType, err)
 	}
-	req := mount.Request{FSType: s.FSType, Source: s.Source, SourceRoot: sourceRoot(s.Source, r),
+	req := mount.Request{FSType: s.FSType, Source: s.Source, SourceRoot: s.SourceRoot,
 		Root: s.Root, Target: r, ReadOnly: s.ReadOnly, Options: devfsOptions(s)}
 	full := js.join(req.Root, req.Target)
 	_, adopted := js.stale[full]
@@ -716,23 +716,6 @@ func (x *Executor) Mount(ctx context.Context, s compat.Mount) error {
 	}
 	x.effect()
 	return nil
-}
-
-// sourceRoot infers skel_root from a skeleton mount (source <skel>/<entry>
-// onto <root>/<entry>): relative symlinks that stay inside it are then
-// followed in the source (a host-"/" skeleton on a merged-/usr system has
-// bin -> usr/bin). Any other source is opened with no symlink at all.
-func sourceRoot(src, r string) string {
-	// strings.HasSuffix(src, "/"+r), without building "/"+r.
-	k := len(src) - len(r) - 1
-	if src == "" || k < 0 || src[k] != '/' || src[k+1:] != r {
-		return ""
-	}
-	sr := src[:k]
-	if sr == "" {
-		sr = "/"
-	}
-	return sr
 }
 
 // mountOne reconciles one mount with the kernel's table and makes it.

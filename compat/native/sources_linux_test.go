@@ -66,7 +66,7 @@ func TestSourcesSharedAcrossJails(t *testing.T) {
 			if _, err := x.Mkdir(ctx, compat.Mkdir{Jail: jail, Root: root, Path: p}); err != nil {
 				t.Fatal(err)
 			}
-			if err := x.Mount(ctx, compat.Mount{Jail: jail, FSType: compat.FSNullfs, Source: filepath.Join(skel, d), Target: p, ReadOnly: true, Root: root}); err != nil {
+			if err := x.Mount(ctx, compat.Mount{Jail: jail, FSType: compat.FSNullfs, Source: filepath.Join(skel, d), SourceRoot: skel, Target: p, ReadOnly: true, Root: root}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -233,7 +233,7 @@ func TestSourcesSeeHookChanges(t *testing.T) {
 					t.Fatal(err)
 				}
 				// Read-write: a skeleton remounted read-only must show.
-				return p, x.Mount(ctx, compat.Mount{Jail: jail, FSType: compat.FSNullfs, Source: filepath.Join(skel, "usr/lib"), Target: p, Root: root})
+				return p, x.Mount(ctx, compat.Mount{Jail: jail, FSType: compat.FSNullfs, Source: filepath.Join(skel, "usr/lib"), SourceRoot: skel, Target: p, Root: root})
 			}
 			for _, j := range warmJails() {
 				if _, err := start(j); err != nil {
