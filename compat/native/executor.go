@@ -30,25 +30,6 @@ type Executor struct {
 	dir  *os.File // <root>/var/run/rcjail
 	sys  sysState // what the OS layer (sys_<os>.go) keeps: FreeBSD's program runner
 
-	// src holds the nullfs sources (skeleton directories) every jail's
-	// session takes its binds from, for the whole run: once a start has
-	// mounted enough jails (about 15), each source is opened once and
-	// binds are cloned from a detached copy of it (see mount.Sources),
-	// which is where a start of many jails gains: the kernel no longer
-	// scans every mount made so far at each bind. It stays open across the
-	// programs a start runs (hooks, the jails): every use looks the
-	// source's path up again and binds from the cache only while it still
-	// names the cached directory on the same, unchanged mount, so a hook
-	// that mounts over a skeleton directory, swaps it for another or for a
-	// symlink, or remounts the skeleton read-only is seen as a direct bind
-	// would see it. Its fds are close-on-exec and no program is given them
-	// (package proc passes none and marks every fd above 2 close-on-exec;
-	// linuxjail passes only its pipe and root). It is closed at Close and
-	// before a busy unmount is retried (it keeps the mount its sources
-	// are on busy); a released jail's root loses what lies in it
-	// (Forget), so that no mount handed to another rcjail is kept busy.
-	src mount.Sources
-
 	mu    sync.Mutex
 	jails map[string]*jailState
 	calls map[string]int // fault counters per Fault.Op
@@ -127,7 +108,6 @@ func (x *Executor) Close() error {
 		}
 		x.release(js)
 	}
-	x.src.Close()
 	if x.dir != nil {
 		x.dir.Close()
 		x.dir = nil
@@ -159,9 +139,6 @@ func (x *Executor) release(js *jailState) {
 	// Before the lock: once another rcjail may work on the jail, no
 	// directory of ours may keep its mounts busy.
 	js.mnt.Close()
-	if js.root != "" {
-		x.src.Forget(js.root)
-	}
 	if js.lock != nil {
 		// Locks exist only while held: the file goes with the lock.
 		if err := unlockJail(x.dir, js.name, js.lock); err != nil {
@@ -178,8 +155,7 @@ func (x *Executor) release(js *jailState) {
 // must not hide (a mount beside a session) or keep busy (an open directory
 // inside a mount it unmounts). Before retrying a busy unmount: one jail's
 // cached directories may lie inside another's mount (nested jail roots).
-// A closed session opens its directories again when it is next used. The
-// shared sources stay open (they check themselves at each use; see src).
+// A closed session opens its directories again when it is next used.
 func (x *Executor) closeSessions() {
 	for _, js := range x.sortedJails() {
 		js.mnt.Close()
@@ -223,7 +199,6 @@ func (x *Executor) jail(name string) (*jailState, error) {
 		return nil, err
 	}
 	js = &jailState{name: name, lock: lock}
-	js.mnt.ShareSources(&x.src)
 	js.rec, js.snap, js.journal = loadRecord(dir, name, x.warnf)
 	if js.rec != nil {
 		js.root = js.rec.Root
@@ -899,10 +874,8 @@ func (x *Executor) unmountRetry(js *jailState, exp mount.Expect, full string, in
 			// the mount; another jail's (a root nested below this
 			// mount) may still hold it. Close them all and retry at
 			// once, whatever BusyTimeout says: our own directories are
-			// never a reason to give up, nor a holder to report. The
-			// shared sources too: one may lie inside this mount.
+			// never a reason to give up, nor a holder to report.
 			x.closeSessions()
-			x.src.Close()
 			closed = true
 			continue
 		}

@@ -18,142 +18,16 @@ import (
 	"rcjail/mount/mounttest"
 )
 
-// warmJails names enough jails for their skeleton sources to reach the
-// last tier: package mount clones a shared source by name for its first 15
-// uses (byNameUses), opens and keeps it at the 16th, and from the 17th
-// binds from a detached copy of it.
+// warmJails names the jails a test starts before the one it looks at:
+// seventeen, as many as once took a source to the last tier of the
+// shared-source cache this package no longer has, so the tests still
+// cover a run that mounts the same sources many times.
 func warmJails() []string {
 	var out []string
 	for i := 1; i <= 17; i++ {
 		out = append(out, fmt.Sprintf("w%02d", i))
 	}
 	return out
-}
-
-// TestSourcesSharedAcrossJails: the jails of one run take their skeleton
-// binds from one set of open sources (each skeleton directory held open
-// once, not once per jail), which stays open across the programs the run
-// starts (hooks, jails), so that a real start, which runs each jail's
-// programs between its mounts and the next jail's, still reuses them; no
-// program is given any of them. Release keeps them (the next jail uses
-// them), Close closes them. (Before, the test asserted that they were
-// closed before every program and at Release; what a program may change
-// in the skeleton meanwhile is seen at each use:
-// TestSourcesSeeHookChanges.)
-func TestSourcesSharedAcrossJails(t *testing.T) {
-	if !mounttest.InNamespace(t) {
-		return
-	}
-	ctx := context.Background()
-	e := newEnv(t)
-	skel := t.TempDir()
-	ents := []string{"bin", "usr/lib"}
-	for _, d := range ents {
-		if err := os.MkdirAll(filepath.Join(skel, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	x := e.executor(nil)
-	defer x.Close()
-	start := func(jail string) string {
-		t.Helper()
-		root := filepath.Join(e.root, jail)
-		if err := os.MkdirAll(root, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range ents {
-			p := filepath.Join(root, d)
-			if _, err := x.Mkdir(ctx, compat.Mkdir{Jail: jail, Root: root, Path: p}); err != nil {
-				t.Fatal(err)
-			}
-			if err := x.Mount(ctx, compat.Mount{Jail: jail, FSType: compat.FSNullfs, Source: filepath.Join(skel, d), SourceRoot: skel, Target: p, ReadOnly: true, Root: root}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return root
-	}
-	warm := warmJails()
-	for _, j := range warm {
-		start(j)
-	}
-	// Each entry's source held open exactly once for all those jails.
-	for _, d := range ents {
-		src := filepath.Join(skel, d)
-		n := 0
-		for _, f := range fdsUnder(t, src) {
-			if strings.HasSuffix(f, " -> "+src) {
-				n++
-			}
-		}
-		if n != 1 {
-			t.Errorf("after %d jails %s is held open %d times, want once: %v", len(warm), src, n, fdsUnder(t, skel))
-		}
-	}
-	if mounts := mountsUnder(t, e.root); len(mounts) != len(warm)*len(ents) {
-		t.Fatalf("mounts under the jail roots: %v", mounts)
-	}
-
-	// The source fds (the sessions' parent directories come and go).
-	sourceFds := func() []string {
-		var out []string
-		for _, f := range fdsUnder(t, skel) {
-			for _, d := range ents {
-				if strings.HasSuffix(f, " -> "+filepath.Join(skel, d)) {
-					out = append(out, f)
-				}
-			}
-		}
-		return out
-	}
-	held := sourceFds()
-
-	// A hook runs: it is given none of them, and they stay open.
-	out := filepath.Join(t.TempDir(), "fds")
-	if err := x.Exec(ctx, compat.Exec{Jail: warm[0], Var: "exec_prestart0", Argv: []string{"/bin/sh", "-c", `for f in /proc/$$/fd/*; do echo "$f -> $(readlink "$f")"; done > "$0"`, out}}); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil || len(b) == 0 {
-		t.Fatalf("the hook's fd list: %q, %v", b, err)
-	}
-	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		if strings.HasSuffix(l, " -> "+skel) || strings.Contains(l, " -> "+skel+"/") {
-			t.Errorf("the hook was given a skeleton fd: %s\n%s", l, b)
-		}
-	}
-	if got := sourceFds(); !slices.Equal(got, held) {
-		t.Fatalf("after a hook the sources are %v, want still %v", got, held)
-	}
-
-	// The next jail reuses them; its release keeps them, Close drops them.
-	start("d")
-	if got := sourceFds(); !slices.Equal(got, held) {
-		t.Fatalf("the next jail's sources are %v, want the same %v", got, held)
-	}
-	x.Release("d")
-	if got := sourceFds(); !slices.Equal(got, held) {
-		t.Fatalf("after Release the sources are %v, want still %v", got, held)
-	}
-	for _, j := range append(warm, "d") {
-		root := filepath.Join(e.root, j)
-		for i := len(ents) - 1; i >= 0; i-- {
-			if err := x.Unmount(ctx, compat.Unmount{Jail: j, FSType: compat.FSNullfs, Target: filepath.Join(root, ents[i]), Root: root}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := x.FinishStop(ctx, j); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if mounts := mountsUnder(t, e.root); len(mounts) != 0 {
-		t.Fatalf("mounts left: %v", mounts)
-	}
-	if err := x.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if got := fdsUnder(t, skel); len(got) != 0 {
-		t.Fatalf("after Close the skeleton is still held open: %v", got)
-	}
 }
 
 // mountSig is what tells the mount on target apart from another as a jail
@@ -177,15 +51,11 @@ func mountSig(t *testing.T, target string) string {
 	return sig + " libc.so=" + string(b)
 }
 
-// TestSourcesSeeHookChanges: the executor keeps its sources across the
-// programs a start runs, so a hook that changes the skeleton between two
+// TestSourcesSeeHookChanges: a hook that changes the skeleton between two
 // jails' mounts must be seen: the next jail's bind is exactly what a
 // direct bind of the path gives after the hook (or refused, as a direct
-// bind of a symlink leaving the skeleton is). Seventeen jails come first, so
-// the sources are at their last tier (binds cloned from a detached copy).
-// Without the check of the path at each use, the tmpfs put over the source
-// or its parent and the replacement directory are not seen (the old
-// directory is bound), the symlink is not refused.
+// bind of a symlink leaving the skeleton is). Seventeen jails come first:
+// nothing of their sources may be kept and reused stale.
 func TestSourcesSeeHookChanges(t *testing.T) {
 	changes := []struct {
 		name, sh string
@@ -271,10 +141,9 @@ func TestSourcesSeeHookChanges(t *testing.T) {
 	}
 }
 
-// TestSourcesNotInJail: a real start of seventeen skeleton jails keeps the
-// sources open across the jails' programs (the last jails' binds come
-// from detached copies), and no jail process holds any of them: the jail
-// init and its daemon have no directory open at all.
+// TestSourcesNotInJail: after a real start of seventeen skeleton jails
+// neither rcjail nor any jail process holds a source open: the jail init
+// and its daemon have no directory open at all.
 func TestSourcesNotInJail(t *testing.T) {
 	if !mounttest.InNamespace(t) {
 		return
@@ -297,10 +166,10 @@ func TestSourcesNotInJail(t *testing.T) {
 		x.Close()
 		t.Fatalf("start: %d\n%s", st, out.String())
 	}
-	// The sources (the host's /usr and friends, skel_root "/") are open
-	// in this process, between and after the jails' programs.
-	if got := fdsUnder(t, "/usr"); !slices.ContainsFunc(got, func(f string) bool { return strings.HasSuffix(f, " -> /usr") }) {
-		t.Errorf("after the start /usr is not held open: %v", got)
+	// The sources (the host's /usr and friends, skel_root "/") are not
+	// kept open in this process once the jails' programs run.
+	if got := fdsUnder(t, "/usr"); slices.ContainsFunc(got, func(f string) bool { return strings.HasSuffix(f, " -> /usr") }) {
+		t.Errorf("after the start /usr is held open: %v", got)
 	}
 	for _, j := range js {
 		pids := jailProcs(j.RootDir)
