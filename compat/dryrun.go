@@ -333,7 +333,7 @@ func (d *DryRun) StartJail(_ context.Context, s StartJail) (string, []byte, erro
 	d.step(s)
 	if d.Q != nil && s.Root != "" && !d.hooked[s.Jail] {
 		if _, err := os.Stat(s.Root); errors.Is(err, fs.ErrNotExist) {
-			return "", nil, fmt.Errorf("root directory %s does not exist, so jail(8) would fail (rcjail prepare %s creates it)", s.Root, s.Jail)
+			return "", nil, JailFailed(fmt.Errorf("root directory %s does not exist, so jail(8) would fail (rcjail prepare %s creates it)", s.Root, s.Jail))
 		}
 	}
 	return DryJID, nil, nil

@@ -360,7 +360,11 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 			continue
 		}
 		if err != nil {
-			if sj, ok := s.(StartJail); ok {
+			if sj, ok := s.(StartJail); ok && !errors.Is(err, ErrJailFailed) {
+				// A host that ran no jail(8) (native Linux): its own
+				// message, not a FreeBSD command line it never ran.
+				return fail(inJail(n, err), res.Output)
+			} else if ok {
 				argv := strings.Join(JailArgv(sj), " ")
 				if NamesJail(err.Error(), n) {
 					return fail(fmt.Errorf("%s: %w", argv, err), res.Output)
@@ -761,8 +765,18 @@ func SplitJailOutput(out []byte) (jid string, rest []byte) {
 	return string(first), rest
 }
 
-// ErrJailFailed is wrapped by executors when jail(8) itself failed.
+// ErrJailFailed is wrapped by executors when jail(8) itself failed; the
+// Runner then names jail(8)'s command line in the message.
 var ErrJailFailed = errors.New("jail(8) failed")
+
+// JailFailed marks err as a failure of jail(8) (errors.Is(err,
+// ErrJailFailed)) without changing its text: the dry run's "would fail".
+func JailFailed(err error) error { return jailFailed{err} }
+
+type jailFailed struct{ error }
+
+func (e jailFailed) Unwrap() error        { return e.error }
+func (e jailFailed) Is(target error) bool { return target == ErrJailFailed }
 
 // inJail names jail n in err once (issue 10 item 13: one jail name per
 // message, each layer adding only what its caller does not know). The

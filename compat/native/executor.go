@@ -1056,10 +1056,10 @@ func (x *Executor) StartJail(ctx context.Context, s compat.StartJail) (string, [
 	x.closeSessions()
 	jid, out, err := startJail(ctx, x, s)
 	if err != nil {
-		if errors.Is(err, compat.ErrJailFailed) {
-			return "", out, err // FreeBSD: jail(8)'s own failure, already said
-		}
-		return "", out, fmt.Errorf("%w: %w", compat.ErrJailFailed, err)
+		// FreeBSD's jail(8) failure wraps compat.ErrJailFailed and the
+		// Runner names its command line; Linux ran no jail(8) and its
+		// message stands alone.
+		return "", out, err
 	}
 	js.rec.JID, js.rec.State, js.rec.Root = jid, "running", s.Root
 	js.rec.Jail = js.name
