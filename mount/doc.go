@@ -18,9 +18,7 @@
 // stop) with the same checks, walking the jail root, the targets' parents
 // and source roots once for the sequence instead of once per entry; every
 // mount and unmount under its roots must go through it while it is open,
-// and Close releases it. [Session.ShareSources] makes sessions take their
-// nullfs sources from a shared [Sources] (see below); it exists on every
-// system and does nothing where sessions share nothing (FreeBSD, others).
+// and Close releases it.
 // [Mounted.UniqueID] (Linux 6.8+) is a mount id the
 // kernel never reuses; an [Expect] carrying it is recognised by it alone. Every
 // error is an [*Error] naming operation, type, source, target, flags (by name)
@@ -66,66 +64,6 @@
 // fd. Mount ids are reused by the kernel after an unmount; that is why the
 // source and type are checked as well, unless the Expect carries the unique
 // id and it matches.
-//
-// # Shared sources (Linux)
-//
-// A [Sources] holds the nullfs sources (skeleton directories) of the sessions
-// sharing it, so that a run of many jails walks each skeleton directory once.
-// It may stay open while other programs run and change the skeleton (the
-// executor keeps it across a start's hooks and jails): every use of a kept
-// source first looks its path up again with the rules a fresh open has
-// (one statx of the source's name, not followed, in its parent opened by
-// the session with no symlink in any component; with SourceRoot, when that
-// does not match, an open that follows only symlinks staying below it) and
-// compares it with what was kept: same directory (inode and file system)
-// on the same mount (the unique mount id, never reused; Linux 6.8+). A
-// mount over the source or over a directory above it, the source renamed
-// away and another directory or a symlink put in its place, all show a
-// difference; the kept source is then dropped and the bind made from a
-// fresh open, which refuses a symlink as any open does. So a bind is
-// always what a direct bind of the path gives at that moment; the cache
-// only saves work. Without unique mount ids nothing kept is ever reused.
-// What a source's n-th use since the Sources was last closed (or the
-// source dropped) does:
-//
-//   - the first 15 (byNameUses): nothing is opened for it. The bind is
-//     cloned straight from the source's name in its parent
-//     (open_tree(OPEN_TREE_CLONE|AT_SYMLINK_NOFOLLOW), read-only in the
-//     same call with open_tree_attr),
-//     the parent opened by the session with no symlink in any component: the
-//     same directory an open of the source would give. A clone whose root is
-//     not a directory is dropped before it is attached (a symlink source is
-//     refused, never mounted, even onto a symlink swapped in at the target).
-//     If this fails in any way (a source reached through a SourceRoot
-//     symlink, a missing source, a bad target) the normal path below is
-//     taken and reports the error. Three system calls fewer per entry than
-//     opening the source, and none of the check's two: for a start of a
-//     few jails (each uses each source once) this is cheapest.
-//   - the 16th: the source is opened with the full rules (no symlink at all,
-//     or only inside SourceRoot) and kept, with its inode, file system and
-//     mount id; the bind is cloned from that fd.
-//   - the 17th and later: after the check above, binds are cloned from a
-//     detached, non-recursive copy of the source (one open_tree of the kept
-//     fd), which has no mounts on it, so the kernel does not look at every
-//     mount on the source's file system at each bind (has_locked_children:
-//     with the skeleton on the same file system as the jail roots, that was
-//     a cost in proportion to all the mounts made so far, which outgrows
-//     the check's statx and statmount after about 15 jails). The bind is the
-//     same: same directory and file system, same flags, no submounts, same
-//     propagation peers. The copy keeps the flags and peers the source's
-//     mount had when it was made, so that mount is asked again (statmount)
-//     before each bind from the copy: remounted (say read-only), given other
-//     propagation, or unmounted since, the copy is dropped and the bind
-//     cloned from the source fd, as the mount is now (an unmounted one gives
-//     an error). Kernels before 6.15 refuse to clone a detached mount; the
-//     copy is then dropped and binds go on from the source fd.
-//
-// A session drops a kept source when it mounts on or above it or unmounts
-// there. A kept source's fd keeps the mount it is on busy (umount(2)
-// without MNT_DETACH fails): [Sources.Forget] or Close it before another
-// program must unmount there. Its fds are close-on-exec. The sessions
-// themselves must still be closed before another program may mount or
-// unmount: a mount made beside a session is not seen by its directories.
 //
 // # FreeBSD
 //

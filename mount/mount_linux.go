@@ -9,7 +9,6 @@ import (
 	"os"
 	"path"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,25 +57,14 @@ import (
 //
 // System calls per read-only bind (new API, Linux 6.15+): openat2 of the
 // parent (shared by a Session), statx of the target (a Session reuses the
-// one its MkdirAll of the same target just made), openat2 of the source
-// (none at a shared source's first byNameUses uses, which clone by name
-// from the source's parent; at the next once per run, and binds are cloned
-// from a detached copy of it from the one after, after a statx of its name
-// that checks the path still names it and a statmount that checks the
-// source's mount is as the copy has it), open_tree_attr, move_mount,
-// renameat2 onto itself (settle; a Session reads the parent instead,
-// cheaper), statx (before move_mount at a use by name) and statmount
-// (verify), fstat of the source (the mount(2) fallback only),
-// and the closes; per unmount: openat2 of the parent (shared by a Session),
-// statx, stat of the source (skipped when the unique mount id matches),
-// umount2. The executor's steady state per skeleton entry of its first
-// byNameUses jails (cloned by name): statx (its Mkdir), open_tree_attr,
-// statx (type check, kept for verify), move_mount, getdents64, statmount,
-// close to mount; statx, umount2 to unmount. From two jails later on (its
-// sources are kept for the run): statx (its Mkdir), statx of the source's
-// name and statmount (the source and its mount unchanged),
-// open_tree_attr of the copy, statx, move_mount, getdents64, statmount,
-// close.
+// one its MkdirAll of the same target just made), openat2 of the source,
+// open_tree_attr, move_mount, renameat2 onto itself (settle; a Session
+// reads the parent instead, cheaper), statx and statmount (verify), and the
+// closes; per unmount: openat2 of the parent (shared by a Session), statx,
+// stat of the source (skipped when the unique mount id matches), umount2.
+// (A cache of opened sources shared across jails, cloning binds from
+// detached copies of them, was removed: it moved start+stop of 100
+// skeleton jails by less than 10%; see BENCHMARKS.md.)
 
 // useNewMountAPI is cleared the first time the kernel says ENOSYS; tests
 // clear it to exercise the mount(2) path.
@@ -194,9 +182,6 @@ type fdCache struct {
 	// in its cached parent, for the mount that usually follows at once
 	// (see takeHint).
 	hint targetStat
-	// src holds the sources shared with other sessions (nil: none); its
-	// lock is held for the whole of a mount or unmount that uses it.
-	src *Sources
 }
 
 // targetStat is a statx of name rel in the cached parent fd pfd of root,
@@ -236,8 +221,6 @@ func (c *fdCache) takeHint() targetStat {
 
 // dropHint forgets the statx mkdirAll remembered (see takeHint).
 func (c *fdCache) dropHint() { c.hint = targetStat{} }
-
-func (c *fdCache) useSources(s *Sources) { c.src = s }
 
 type cachedDir struct {
 	path string
@@ -337,260 +320,6 @@ func (c *fdCache) forget(p string) {
 	}
 	clear(c.ents[len(keep):])
 	c.ents = keep
-	if c.src != nil {
-		c.src.forgetLocked(p)
-	}
-}
-
-// sourceEnt is one source of a [Sources].
-type sourceEnt struct {
-	source, root string   // Request.Source and Request.SourceRoot
-	at           string   // with root: where the directory is (read when first needed)
-	fd           int      // the open source directory (-1: used once, not opened)
-	f            *os.File // owns fd
-	// A detached copy of the source that binds are cloned from (-1:
-	// none), made once (triedTree), and the file that owns it.
-	tree      int
-	triedTree bool
-	tf        *os.File
-	// The unique id of the mount fd is on, and what statmount said of it
-	// when the copy was made (see lookupLocked).
-	mnt    uint64
-	treeOf mountState
-	// uses counts the uses cloned by name (fd < 0, see byNameLocked).
-	uses int
-	// What fd is: its file system (dev), inode and the unique id of its
-	// mount, taken when it was opened (ok: the kernel gave all three;
-	// without them a cached fd is never reused, see sameAsFresh).
-	id sourceID
-}
-
-// sourceID is what tells one directory on one mount from any other: the
-// unique mount id (never reused, unlike the mountinfo id) and the inode on
-// that mount's file system.
-type sourceID struct {
-	ok                 bool
-	mnt                uint64
-	devMajor, devMinor uint32
-	ino                uint64
-}
-
-const sourceIDMask = unix.STATX_TYPE | unix.STATX_INO | unix.STATX_MNT_ID_UNIQUE
-
-// idOf is the sourceID of a statx made with sourceIDMask, or one with ok
-// false when it is not a directory or the kernel left out a field (the
-// unique mount id is Linux 6.8+).
-func idOf(stx *unix.Statx_t) sourceID {
-	if stx.Mask&sourceIDMask != sourceIDMask || stx.Mode&unix.S_IFMT != unix.S_IFDIR {
-		return sourceID{}
-	}
-	return sourceID{true, stx.Mnt_id, stx.Dev_major, stx.Dev_minor, stx.Ino}
-}
-
-func (e *sourceEnt) close() {
-	if e.f != nil { // nil: seen once, never opened
-		e.f.Close()
-	}
-	if e.tf != nil {
-		e.tf.Close()
-	}
-}
-
-// lookupLocked returns the cached fd of the source (source, root), or -1,
-// and the fd of a detached copy of it to clone binds from (or -1). The
-// caller holds s.mu.
-//
-// The detached copy is made at the use after the one that opens the
-// source (the first byNameUses clone by name), and only with the new
-// mount API. Why: cloning a directory (open_tree, or mount(2) with
-// MS_BIND) makes the kernel look at every mount on the mount the
-// directory is on, to refuse revealing what a locked one covers; a
-// skeleton on the same file system as the jail roots has every jail's
-// mounts there, so each bind costs in proportion to all the mounts made
-// so far (a third of a bind's time at 100 jails). The copy is a
-// non-recursive clone of the source alone: it has no mounts on it, so a
-// bind cloned from it skips that scan (the scan was made, with the same
-// result, when the copy was cloned). What a bind from the copy shows is
-// what a bind from the source showed when the copy was made: the same
-// directory of the same file system, no submounts, the same mount flags
-// and propagation peers (a clone of a clone of a shared mount joins the
-// same peer group). Linux 6.15+ allows cloning a detached mount; on an
-// older kernel the clone fails and binds go on from the source fd
-// (treeClone is cleared).
-//
-// The copy is a snapshot: a remount of the mount the source is on (made
-// read-only or nosuid), a change of its propagation, or its (lazy)
-// unmount, after the copy was made, is not seen by the copy, and a bind
-// cloned from it would keep the old flags and peers (a read-write bind of
-// a skeleton made read-only) or bind a skeleton that is gone. So before
-// each use the source's mount is asked again (one statmount: its
-// attributes, propagation, peer group and master, which the copy had when
-// it was made); if anything changed, or it is gone, the copy is dropped
-// and the bind is cloned from the source fd, which shows the mount as it
-// is now (or fails, as a bind of an unmounted source does), and the next
-// use makes a new copy.
-//
-// A cached source is reused only while the path still names it, as a
-// fresh open of the path would now (sameAsFresh): the Sources live across
-// the programs a start runs (hooks, the jails), and a program may have
-// mounted over the source or a directory above it, renamed it away and
-// put another directory or a symlink in its place. Any difference drops
-// the entry and returns -1: the caller opens the source afresh with the
-// full rules (refusing a symlink that leaves SourceRoot, or any symlink
-// without it) and binds from that, so a bind is always what a direct bind
-// of the path gives at that moment; the cache only saves work.
-func (s *Sources) lookupLocked(c *fdCache, r Request) (fd, tree int) {
-	for i := range s.ents {
-		e := &s.ents[i]
-		if e.source != r.Source || e.root != r.SourceRoot {
-			continue
-		}
-		if e.fd < 0 {
-			return -1, -1 // used by name so far, not opened (byNameLocked)
-		}
-		if !c.sameAsFresh(r, e.id) {
-			e.close()
-			s.ents = slices.Delete(s.ents, i, i+1)
-			return -1, -1
-		}
-		if e.tree >= 0 {
-			if st, err := statmountState(e.mnt); err == nil && st == e.treeOf {
-				return e.fd, e.tree
-			}
-			e.tf.Close()
-			e.tree, e.tf, e.triedTree = -1, nil, false
-			return e.fd, -1
-		}
-		if !e.triedTree && treeClone.Load() && useNewMountAPI.Load() {
-			e.triedTree = true
-			e.makeTree()
-		}
-		return e.fd, e.tree
-	}
-	return -1, -1
-}
-
-// makeTree makes e's detached copy, and notes the state of the source's
-// mount it copies (see lookupLocked). Without a way to ask for that state
-// again (no unique mount id, no statmount) it makes none.
-func (e *sourceEnt) makeTree() {
-	var stx unix.Statx_t
-	if err := unix.Statx(e.fd, "", unix.AT_EMPTY_PATH, unix.STATX_MNT_ID_UNIQUE, &stx); err != nil || stx.Mask&unix.STATX_MNT_ID_UNIQUE == 0 {
-		return
-	}
-	st, err := statmountState(stx.Mnt_id)
-	if err != nil {
-		return
-	}
-	t, err := unix.OpenTree(e.fd, "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH)
-	if err != nil {
-		return
-	}
-	e.tree, e.tf, e.mnt, e.treeOf = t, os.NewFile(uintptr(t), e.source), stx.Mnt_id, st
-}
-
-// dropTreeLocked closes the detached copy of the source whose fd is fd:
-// the kernel would not clone from it.
-func (s *Sources) dropTreeLocked(fd int) {
-	for i := range s.ents {
-		if e := &s.ents[i]; e.fd == fd && e.tf != nil {
-			e.tf.Close()
-			e.tree, e.tf = -1, nil
-		}
-	}
-}
-
-// treeClone is cleared the first time the kernel refuses to clone a bind
-// from a detached copy of its source (before Linux 6.15).
-var treeClone atomic.Bool
-
-func init() { treeClone.Store(true) }
-
-// addLocked caches fd, just opened for (source, root): s owns it now. It
-// takes the place of the source's by-name mark (see byNameLocked).
-func (s *Sources) addLocked(source, root string, fd int) {
-	e := sourceEnt{source: source, root: root, fd: fd, tree: -1, f: os.NewFile(uintptr(fd), source)}
-	// What the fd is, for sameAsFresh at each later use.
-	var stx unix.Statx_t
-	if unix.Statx(fd, "", unix.AT_EMPTY_PATH, sourceIDMask, &stx) == nil {
-		e.id = idOf(&stx)
-	}
-	for i := range s.ents {
-		if s.ents[i].source == source && s.ents[i].root == root && s.ents[i].fd < 0 {
-			s.ents[i] = e
-			return
-		}
-	}
-	s.ents = append(s.ents, e)
-}
-
-// byNameLocked reports whether this use of (source, root) is to be cloned
-// straight from the source's name (see cloneByName), and counts it: the
-// first byNameUses uses since the source was last dropped are (an entry
-// without an fd marks them), the next opens and caches it, the one after
-// makes the detached copy. Opening and caching a source costs three system
-// calls (openat2, fcntl, close), and each later use of the cache two more
-// (the statx of the source's name and the statmount of its mount, which
-// keep a bind from the cache equal to a direct one, see lookupLocked),
-// against what the copy saves: the kernel's scan of every mount on the
-// source's mount at each clone, which grows with the jails mounted there.
-// A start of a few jails never gets there; one of many does from its
-// byNameUses+2-th jail on.
-func (s *Sources) byNameLocked(source, root string) bool {
-	for i := range s.ents {
-		e := &s.ents[i]
-		if e.source == source && e.root == root {
-			if e.fd >= 0 || e.uses >= byNameUses {
-				return false
-			}
-			e.uses++
-			return true
-		}
-	}
-	s.ents = append(s.ents, sourceEnt{source: source, root: root, fd: -1, tree: -1, uses: 1})
-	return true
-}
-
-// byNameUses is how many uses of a shared source are cloned by name before
-// it is opened and kept (see byNameLocked). Measured (BENCHMARKS.md, native
-// backend): at 10 jails of eleven entries, with the skeleton on the jail
-// roots' file system, binds by name are cheaper than the check and the
-// copy; at 100 the copy is, by far. Tests of the later tiers set it to 1.
-var byNameUses = 15
-
-// forgetLocked closes and drops the sources at or below p: a mount on p
-// covers them (a later bind through the fd would show the covered
-// directory), an unmount of p would find them keeping it busy. The caller
-// holds s.mu.
-//
-// Without SourceRoot the directory is at its source path. With it, bin may
-// have led to usr/bin, anywhere below SourceRoot: for a p there, the
-// kernel's path of the fd (where the directory is now) decides. It is
-// asked for only then, and kept: most sessions never mount inside a
-// skeleton, and reading the link costs as much as opening the source.
-func (s *Sources) forgetLocked(p string) {
-	keep := s.ents[:0]
-	for _, e := range s.ents {
-		drop := within(p, e.source) // also every p above SourceRoot
-		if !drop && e.root != "" && within(e.root, p) && e.fd >= 0 {
-			if e.at == "" {
-				at, err := os.Readlink(fdPath(e.fd))
-				if err == nil && path.IsAbs(at) {
-					e.at = at
-				}
-			}
-			// Unnamed: dropped. ("... (deleted)" is absolute too, and
-			// harmless: nothing is ever mounted on it.)
-			drop = e.at == "" || within(p, e.at)
-		}
-		if drop {
-			e.close()
-			continue
-		}
-		keep = append(keep, e)
-	}
-	clear(s.ents[len(keep):])
-	s.ents = keep
 }
 
 func (c *fdCache) close() {
@@ -603,10 +332,6 @@ func (c *fdCache) close() {
 
 func (c *fdCache) mountRetry(r Request) (*Mounted, error) {
 	c.hit, c.session = false, true
-	if c.src != nil {
-		c.src.mu.Lock()
-		defer c.src.mu.Unlock()
-	}
 	m, err := c.mount(r)
 	if err == nil || !c.hit {
 		return m, err
@@ -633,10 +358,6 @@ func (c *fdCache) mountRetry(r Request) (*Mounted, error) {
 func (c *fdCache) unmountRetry(e Expect) error {
 	c.hit, c.session = false, true
 	c.hint = targetStat{}
-	if c.src != nil {
-		c.src.mu.Lock()
-		defer c.src.mu.Unlock()
-	}
 	err := c.unmount(e)
 	if err == nil || !c.hit {
 		return err
@@ -775,60 +496,35 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
-	var mfd int
-	checkSrc := -1 // the source fd verify compares the new mount's root with
-	var pre *unix.Statx_t
-	direct := false
-	if r.FSType == NullFS && useNewMountAPI.Load() && (c.src == nil || c.src.byNameLocked(r.Source, r.SourceRoot)) {
-		pre = new(unix.Statx_t)
-		if mfd, direct = c.cloneByName(r, pfd, name, pre); !direct {
-			pre = nil
-		}
-	}
-	if !direct {
-		srcfd, treefd := -1, -1
-		if r.FSType == NullFS {
-			var shared bool
-			if srcfd, treefd, shared, err = c.openSource(r); err != nil {
-				return nil, err
-			}
-			if !shared {
-				defer unix.Close(srcfd)
-			}
-		}
-
-		// checkSrc is the source fd verify must compare the new mount's root
-		// with, or -1. open_tree clones the mount srcfd is on at srcfd's own
-		// dentry, so on that path the new mount's root is srcfd's directory by
-		// construction and a mount's root never changes: the comparison could
-		// not fail. mount(2) resolves /proc/thread-self/fd/N and the new mount
-		// is then found again by its path, so there the check is kept: it
-		// stops a bind of something else than the opened source (a swap of
-		// the magic link's target or of the target between mount and reopen).
-		if useNewMountAPI.Load() {
-			from := srcfd
-			if treefd >= 0 {
-				from = treefd
-			}
-			mfd, op, flags, err = attachNew(r, pfd, name, full, from)
-			if treefd >= 0 && errors.Is(err, unix.EINVAL) && op != "move_mount" {
-				// The kernel does not clone from a detached mount (before
-				// 6.15): from the source itself, now and from now on.
-				treeClone.Store(false)
-				c.src.dropTreeLocked(srcfd)
-				mfd, op, flags, err = attachNew(r, pfd, name, full, srcfd)
-			}
-			if errors.Is(err, unix.ENOSYS) && op != "populate" {
-				useNewMountAPI.Store(false)
-			}
-		}
-		if !useNewMountAPI.Load() {
-			checkSrc = srcfd
-			mfd, op, flags, err = attachClassic(r, pfd, name, full, c.session, srcfd, parentID)
-		}
-		if err != nil {
+	srcfd := -1
+	if r.FSType == NullFS {
+		if srcfd, err = c.openSource(r); err != nil {
 			return nil, err
 		}
+		defer unix.Close(srcfd)
+	}
+	// checkSrc is the source fd verify must compare the new mount's root
+	// with, or -1. open_tree clones the mount srcfd is on at srcfd's own
+	// dentry, so on that path the new mount's root is srcfd's directory by
+	// construction and a mount's root never changes: the comparison could
+	// not fail. mount(2) resolves /proc/thread-self/fd/N and the new mount
+	// is then found again by its path, so there the check is kept: it
+	// stops a bind of something else than the opened source (a swap of
+	// the magic link's target or of the target between mount and reopen).
+	var mfd int
+	checkSrc := -1
+	if useNewMountAPI.Load() {
+		mfd, op, flags, err = attachNew(r, pfd, name, full, srcfd)
+		if errors.Is(err, unix.ENOSYS) && op != "populate" {
+			useNewMountAPI.Store(false)
+		}
+	}
+	if !useNewMountAPI.Load() {
+		checkSrc = srcfd
+		mfd, op, flags, err = attachClassic(r, pfd, name, full, c.session, srcfd, parentID)
+	}
+	if err != nil {
+		return nil, err
 	}
 	// Whatever the cache holds at or below the target now names covered
 	// directories.
@@ -836,7 +532,7 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 	defer unix.Close(mfd)
 	settle(pfd, name, c.session)
 	op = "verify"
-	id, uniq, err := verify(r, full, mfd, checkSrc, parentID, pre)
+	id, uniq, err := verify(r, full, mfd, checkSrc, parentID)
 	if err != nil {
 		// Undo exactly the mount we made, wherever it landed: the fd
 		// names it, not a path.
@@ -849,135 +545,11 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 		Target: full, Created: created}, nil
 }
 
-// cloneByName makes a nullfs bind for an early use of its source (see
-// Sources.byNameLocked) without opening the source: open_tree clones the
-// source's last component straight from its parent, which is opened (and
-// cached by the session) with no symlink in any component, and
-// AT_SYMLINK_NOFOLLOW keeps the last component from being followed. That
-// is what opening the source with no symlink and cloning the fd gives: the
-// same directory, looked up once, with the same flags. A clone whose root
-// is not a directory (a symlink or a file at the source's name, which
-// open_tree does not follow but clones as it is) is dropped before it is
-// attached: move_mount would refuse it on a directory, but not on a
-// symlink swapped in at the target, and a symlink source is refused
-// (security.md §4.2 #20: a jail that can write a shared skeleton would
-// otherwise point other jails' mounts anywhere). stx receives that statx
-// (unique mount id, inode and type), which verify then uses.
-//
-// ok is false, with nothing made, whenever this shortcut does not apply or
-// fails for any reason: no SourceRoot symlink handling here (a parent
-// that is, or leads through, a symlink fails the strict open), no way to
-// tell a missing source from a bad target; the caller then takes the
-// normal path, which opens the source with the full rules and reports its
-// own error. With testHookReadOnly set (tests of the read-only step's
-// failure) it does not apply either: that step is the normal path's.
-func (c *fdCache) cloneByName(r Request, pfd int, name string, stx *unix.Statx_t) (mfd int, ok bool) {
-	if testHookReadOnly != nil || (r.ReadOnly && !useOpenTreeAttr.Load()) {
-		return -1, false
-	}
-	dir, base := path.Split(r.Source)
-	if base == "" || dir == "" {
-		return -1, false // "/" itself, or not absolute
-	}
-	sfd, err := c.dir("open source", path.Clean(dir), ".")
-	if err != nil {
-		return -1, false
-	}
-	const flags = unix.OPEN_TREE_CLONE | unix.OPEN_TREE_CLOEXEC | unix.AT_SYMLINK_NOFOLLOW
-	if r.ReadOnly {
-		mfd, err = openTreeAttr(sfd, base, flags, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV})
-	} else {
-		mfd, err = unix.OpenTree(sfd, base, flags)
-	}
-	if err != nil {
-		return -1, false
-	}
-	// Symlink or file source: stops the attach of anything but a directory.
-	err = unix.Statx(mfd, "", unix.AT_EMPTY_PATH, unix.STATX_TYPE|unix.STATX_MNT_ID_UNIQUE|unix.STATX_INO, stx)
-	if err != nil || stx.Mask&unix.STATX_TYPE == 0 || stx.Mode&unix.S_IFMT != unix.S_IFDIR {
-		unix.Close(mfd) // drops the detached clone: nothing was visible
-		return -1, false
-	}
-	// No MOVE_MOUNT_T_SYMLINKS, as in attachNew: a symlink swapped in at
-	// the target is not followed.
-	if err := unix.MoveMount(mfd, "", pfd, name, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
-		unix.Close(mfd)
-		return -1, false
-	}
-	return mfd, true
-}
-
 // openSource opens the bind source. Without SourceRoot no symlink is
 // followed at all; with it, symlinks are followed only while they stay below
 // SourceRoot (RESOLVE_BENEATH refuses absolute and escaping ones), which lets
 // a host-"/" skeleton use bin -> usr/bin without letting bin -> /etc/.. out.
-//
-// With shared Sources (the caller holds their lock) a source opened before
-// is reused and a new one is added; shared then says the fd belongs to
-// them (the caller must not close it).
-//
-// tree is a detached copy of the source to clone the bind from instead
-// (see Sources.lookupLocked), or -1.
-func (c *fdCache) openSource(r Request) (fd, tree int, shared bool, err error) {
-	if c.src != nil {
-		if fd, tree := c.src.lookupLocked(c, r); fd >= 0 {
-			return fd, tree, true, nil
-		}
-	}
-	if fd, err = c.openSourceFresh(r); err != nil {
-		return -1, -1, false, err
-	}
-	if c.src == nil {
-		return fd, -1, false, nil
-	}
-	c.src.addLocked(r.Source, r.SourceRoot, fd)
-	return fd, -1, true, nil
-}
-
-// sameAsFresh reports whether the source of r, looked up now with the
-// rules a fresh open uses, is the directory id names, on the same mount
-// (unique mount id: a mount over it, or over a directory above it, shows
-// another; a directory renamed away and replaced shows another inode).
-// Without an id (a kernel before 6.8) it reports false: the cache is
-// then never trusted across a change it could not see.
-//
-// Without SourceRoot the source must be a directory reached with no
-// symlink at all: one statx of its name, not followed, in its parent
-// opened with no symlink in any component (the session's, so opened
-// again after any program ran, since the executor closes its sessions
-// before each) sees exactly what openStrict would open. A symlink there
-// is not a directory: no match, and the fresh open refuses it. With
-// SourceRoot a path without symlinks resolves the same way under both
-// rules, so the same statx answers when it matches; otherwise (bin ->
-// usr/bin inside the skeleton) the source is opened with the SourceRoot
-// rules, which follow only symlinks that stay below it, and that fd is
-// compared. The check and the clone that follows are not one step, as a
-// direct bind's open and clone are not: a change made between them is
-// what a direct bind would have missed as well.
-func (c *fdCache) sameAsFresh(r Request, id sourceID) bool {
-	if !id.ok {
-		return false
-	}
-	var stx unix.Statx_t
-	if dir, name := path.Split(r.Source); name != "" && dir != "" {
-		dir = path.Clean(dir)
-		if pfd, err := c.dir("open source", dir, "."); err == nil &&
-			unix.Statx(pfd, name, unix.AT_SYMLINK_NOFOLLOW, sourceIDMask, &stx) == nil && idOf(&stx) == id {
-			return true
-		}
-	}
-	if r.SourceRoot == "" {
-		return false
-	}
-	fd, err := c.openSourceFresh(r)
-	if err != nil {
-		return false
-	}
-	defer unix.Close(fd)
-	return unix.Statx(fd, "", unix.AT_EMPTY_PATH, sourceIDMask, &stx) == nil && idOf(&stx) == id
-}
-
-func (c *fdCache) openSourceFresh(r Request) (int, error) {
+func (c *fdCache) openSource(r Request) (int, error) {
 	if r.SourceRoot == "" {
 		if !c.session || r.Source == "/" {
 			return openRootStrict("open source", r.Source)
@@ -1317,19 +889,15 @@ func populateDev(dfd int) error {
 }
 
 // verify checks the attached mount mfd against the request and returns its
-// mount id. pre, when not nil, is a statx of mfd asking for the unique mount
-// id, inode and type, made before the mount was attached (cloneByName):
-// none of the three changes when a detached mount is attached.
-func verify(r Request, full string, mfd, srcfd int, parentID uint64, pre *unix.Statx_t) (id, uniq uint64, err error) {
+// mount id.
+func verify(r Request, full string, mfd, srcfd int, parentID uint64) (id, uniq uint64, err error) {
 	// One statx gives the mount id (unique, for statmount; or the
 	// mountinfo one) and the root's device and inode, for the source check.
 	var stx unix.Statx_t
 	var found *Entry
 	viaStatmount := false
 	if useStatmount.Load() {
-		if pre != nil {
-			stx = *pre
-		} else if err := unix.Statx(mfd, "", unix.AT_EMPTY_PATH, unix.STATX_MNT_ID_UNIQUE|unix.STATX_INO, &stx); err != nil {
+		if err := unix.Statx(mfd, "", unix.AT_EMPTY_PATH, unix.STATX_MNT_ID_UNIQUE|unix.STATX_INO, &stx); err != nil {
 			return 0, 0, fmt.Errorf("statx new mount: %w", err)
 		}
 		e, err := statmountID(stx)
@@ -1450,23 +1018,6 @@ func statmountRaw(id, mask uint64, buf []byte) error {
 		return errno
 	}
 	return nil
-}
-
-// mountState is what a bind inherits from the mount it is cloned from and
-// a copy of that mount keeps as it was: the per-mount attributes
-// (MOUNT_ATTR_*: read-only, nosuid, nodev, noexec, atime …) and the
-// propagation (type, peer group, master).
-type mountState struct{ attr, propagation, peerGroup, master uint64 }
-
-// statmountState asks statmount(2) for the mountState of the mount with
-// unique id id (ENOENT once it is unmounted).
-func statmountState(id uint64) (mountState, error) {
-	var buf [statmountHeader + 64]byte
-	if err := statmountRaw(id, statmountMntBasic, buf[:]); err != nil {
-		return mountState{}, err
-	}
-	le := binary.LittleEndian
-	return mountState{le.Uint64(buf[64:]), le.Uint64(buf[72:]), le.Uint64(buf[80:]), le.Uint64(buf[88:])}, nil
 }
 
 // statmountBuf is one statmount(2) of the mount with unique id id into buf.

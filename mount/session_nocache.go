@@ -15,14 +15,3 @@ func (*fdCache) mkdirAll(root, rel string, perm fs.FileMode) ([]string, error) {
 }
 func (*fdCache) close()    {}
 func (*fdCache) dropHint() {}
-
-// useSources does nothing: sessions here share no source (see
-// [Session.ShareSources]), so a Sources stays empty.
-func (*fdCache) useSources(*Sources) {}
-
-// sourceEnt is never made here: a Sources stays empty.
-type sourceEnt struct{}
-
-func (*sourceEnt) close() {}
-
-func (*Sources) forgetLocked(string) {}
