@@ -111,7 +111,8 @@ type HookOutputter interface {
 // calls LockJail before it looks at a jail (id file, jls, mounts) and keeps
 // the lock to the end of the run; an error (another rcjail holds it past
 // the executor's wait) refuses that jail. j is the jail's name as given
-// (the Jail field of its steps).
+// (the Jail field of its steps); the executor keys the lock by [JailKey](j),
+// so that the spellings of one jail share it.
 type Locker interface {
 	LockJail(ctx context.Context, j string) error
 }

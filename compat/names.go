@@ -5,6 +5,20 @@ import (
 	"strings"
 )
 
+// JailKey is what a jail's lock and record are keyed by: its rc.conf
+// variable name (the script's _jv). "a-b" and "a_b" read the same
+// jail_a_b_* variables, so they are one jail: one lock, one record (issue
+// 12, item 4); two processes given the two spellings exclude each other.
+// The key is ASCII letters, digits and '_' only, "_" for an empty name: it
+// is a file name that can never leave the state directory.
+func JailKey(name string) string {
+	if name == "" {
+		return "_"
+	}
+	_, jv := jailNames(name)
+	return jv
+}
+
 // jailNames maps a jail name to the modern script's _j (the jail(8) name and
 // the file-name part) and _jv (the rc.conf variable part).
 func jailNames(name string) (j, jv string) {

@@ -611,7 +611,9 @@ func (r *Runner) withRules(j *Jail, steps []Step) []Step {
 	return steps
 }
 
-// lock takes the jail's lock when the executor has locks (SPEC §3.7).
+// lock takes the jail's lock when the executor has locks (SPEC §3.7),
+// before anything of the jail is read; the executor keys it by the jail's
+// variable name ([JailKey]).
 func (r *Runner) lock(ctx context.Context, j *Jail) error {
 	if l, ok := r.X.(Locker); ok {
 		if err := l.LockJail(ctx, j.Name); err != nil {

@@ -96,19 +96,12 @@ func (x *Executor) stateDir() string {
 	return path.Join(x.Root, LockDir)
 }
 
-// lockName is the lock file's base name for jail j: the same mapping the
-// native backend uses for its state files (every character but ASCII
-// letters, digits, '-' and '_' becomes '_'), so that both backends take the
-// same lock and exclude each other; it can never contain a '/' or be "..".
-func lockName(j string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
-			return r
-		}
-		return '_'
-	}, j)
-}
+// lockName is the lock file's base name for jail j: its variable name
+// ([compat.JailKey]), the key the native backend uses for its state files,
+// so that both backends take the same lock and exclude each other, and the
+// spellings of one jail ("a-b", "a_b") take one lock; it can never contain
+// a '/' or be "..".
+func lockName(j string) string { return compat.JailKey(j) }
 
 // Close releases the jail locks, removing each lock file while it is still
 // held (locks exist only while held; see statefile.Lock).

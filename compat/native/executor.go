@@ -69,7 +69,10 @@ type jailState struct {
 	mnt mount.Session
 }
 
-var _ compat.Executor = (*Executor)(nil)
+var (
+	_ compat.Executor = (*Executor)(nil)
+	_ compat.Locker   = (*Executor)(nil)
+)
 
 // New returns a native executor whose state lives under opts.Root.
 func New(opts Options) (*Executor, error) {
@@ -118,7 +121,7 @@ func (x *Executor) Close() error {
 // Release ends this run's work on a jail: its lock is released.
 func (x *Executor) Release(jail string) {
 	x.mu.Lock()
-	js := x.jails[jail]
+	js := x.jails[stateName(jail)]
 	x.mu.Unlock()
 	if js != nil {
 		x.release(js)
@@ -146,7 +149,7 @@ func (x *Executor) release(js *jailState) {
 		}
 		js.lock = nil
 	}
-	delete(x.jails, js.name)
+	delete(x.jails, stateName(js.name))
 }
 
 // closeSessions closes the mount session of every jail this executor
@@ -177,15 +180,27 @@ func (x *Executor) warnf(format string, args ...any) {
 	fmt.Fprintf(x.opts.Stderr, "rcjail: WARNING: "+format+"\n", args...)
 }
 
+// LockJail implements [compat.Locker]: the runner takes the jail's lock
+// before it reads anything of the jail (id file, kernel, record), so that a
+// second rcjail starting or stopping it waits and then sees what the first
+// did (issue 12, item 7), instead of acting on what it read before.
+func (x *Executor) LockJail(_ context.Context, name string) error {
+	_, err := x.jail(name)
+	return err
+}
+
 // jail returns the state of a jail, taking its lock on first use: from the
-// first step of a jail to the end of the run (or [Executor.Release]), no
-// other rcjail works on it (SPEC §3.7).
+// runner's [Executor.LockJail] (or the first step of a jail) to the end of
+// the run (or [Executor.Release]), no other rcjail works on it (SPEC
+// §3.7). It is keyed by the jail's variable name (stateName): "a-b" and
+// "a_b" are one jail.
 func (x *Executor) jail(name string) (*jailState, error) {
 	if name == "" {
 		return nil, errors.New("step names no jail")
 	}
+	key := stateName(name)
 	x.mu.Lock()
-	js := x.jails[name]
+	js := x.jails[key]
 	x.mu.Unlock()
 	if js != nil {
 		return js, nil
@@ -204,7 +219,7 @@ func (x *Executor) jail(name string) (*jailState, error) {
 		js.root = js.rec.Root
 	}
 	x.mu.Lock()
-	x.jails[name] = js
+	x.jails[key] = js
 	x.mu.Unlock()
 	return js, nil
 }

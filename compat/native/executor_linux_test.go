@@ -701,7 +701,10 @@ func TestCrashWithCorruptRecord(t *testing.T) {
 }
 
 // TestConcurrentStarts: four starts of one jail at once give exactly one
-// set of mounts and one jail; one stop removes everything.
+// set of mounts and one jail, and the three losers print the script's
+// ` [host already running (idfile exists)]` and exit 0 (issue 12 item 7:
+// the lock is taken before the id file is read); one stop removes
+// everything.
 func TestConcurrentStarts(t *testing.T) {
 	if !mounttest.InNamespace(t) {
 		return
@@ -709,16 +712,16 @@ func TestConcurrentStarts(t *testing.T) {
 	e := newEnv(t)
 	j := newJail("conc", e.root)
 	// The first start holds the lock for a while after its mounts, so the
-	// others have long passed the runner's id-file check and wait on the
-	// lock: the executor itself must refuse them.
+	// others wait on it: they must read the id file only once they hold it.
 	j.PreStart = [][]string{{"sleep", "0.3"}}
 	var wg sync.WaitGroup
 	outs := make([]string, 4)
+	sts := make([]int, 4)
 	for i := range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, outs[i] = e.run("onestart", nil, j)
+			sts[i], outs[i] = e.run("onestart", nil, j)
 		}()
 	}
 	wg.Wait()
@@ -745,14 +748,19 @@ func TestConcurrentStarts(t *testing.T) {
 	if inits != 1 {
 		t.Errorf("%d jails running, want 1\n%s", inits, strings.Join(outs, "\n"))
 	}
-	refused := 0
-	for _, o := range outs {
-		if strings.Contains(o, "already running as jid") {
-			refused++
+	already, started := 0, 0
+	for i, o := range outs {
+		switch {
+		case sts[i] != 0:
+			t.Errorf("start %d: exit %d\n%s", i, sts[i], o)
+		case strings.Contains(o, "Starting jails: [conc.example.org already running (/var/run/jail_conc.id exists)]."):
+			already++
+		case strings.Contains(o, "Starting jails: conc.example.org."):
+			started++
 		}
 	}
-	if refused == 0 {
-		t.Errorf("no start was refused by the executor's own check:\n%s", strings.Join(outs, "\n"))
+	if already != 3 || started != 1 {
+		t.Errorf("%d started, %d already running; want 1 and 3:\n%s", started, already, strings.Join(outs, "\n"))
 	}
 	if st, out := e.run("onestop", nil, j); st != 0 {
 		t.Fatalf("stop: %d\n%s", st, out)

@@ -110,22 +110,11 @@ func plainAbs(s string) bool { return len(s) > 1 && s[0] == '/' && mount.PlainRe
 // is refused (the mount table remains) instead of filling memory.
 const maxRecord = 64 << 20
 
-// stateName maps a jail name to a file name: anything but letters, digits,
-// "-", "_" and "." becomes "_", so a name can never walk out of the state
-// directory ("../x" → "___x").
-func stateName(jail string) string {
-	s := strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
-			return r
-		}
-		return '_'
-	}, jail)
-	if s == "" {
-		s = "_"
-	}
-	return s
-}
+// stateName maps a jail name to the base name of its state files: its
+// variable name ([compat.JailKey]), so that the spellings of one jail ("a-b",
+// "a_b") share one lock and one record, and a name can never walk out of
+// the state directory ("../x" → "___x").
+func stateName(jail string) string { return compat.JailKey(jail) }
 
 // event is one journal line.
 type event struct {
@@ -304,7 +293,7 @@ func loadRecord(dir *os.File, jail string, warn func(string, ...any)) (r *Record
 	switch {
 	case err == nil:
 		var s Record
-		if err := json.Unmarshal(b, &s); err != nil || s.Jail != jail {
+		if err := json.Unmarshal(b, &s); err != nil || stateName(s.Jail) != stateName(jail) {
 			warn("jail %s: record %s is corrupt (%v); falling back to the mount table", jail, stateName(jail)+".json", err)
 		} else {
 			r = &s
