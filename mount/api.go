@@ -136,12 +136,33 @@ func Mount(req Request) (*Mounted, error) {
 // any symlink — that the path still holds exactly that mount. No mount at the
 // path: an error wrapping ErrNotMounted. Another mount: ErrNotOurs. Busy: an
 // error wrapping syscall.EBUSY.
+//
+// With a recorded identity (e.ID, and e.UniqueID where the kernel gave
+// one) the mount is found by it when the path no longer holds it (a
+// directory above the mount point was renamed, inside the jail root or out
+// of it): [Locate] finds where it is now, the same checks are made there
+// (no symlink on the way, mount root, mount id, type, source) and it is
+// unmounted there; the error then wraps [ErrMoved] and names the new place
+// (the unmount is done). Not found anywhere, or found but failing the
+// checks: the path's error stands and nothing is touched.
 func Unmount(e Expect) error {
 	if err := e.validate(); err != nil {
 		return err
 	}
 	return unmount(e)
 }
+
+// Locate finds the mount e identifies (e.ID; e.UniqueID where known) in the
+// current mount table, wherever it is now: the returned Entry's Target is
+// its mount point today, which differs from e.Root/e.Target when a
+// directory above it was renamed. Linux: with the unique id, statmount(2)
+// names exactly that mount; with the short id alone (which the kernel
+// reuses), the table line must also have e's type and, for nullfs with a
+// Source, the source directory as its root. FreeBSD: the fsid in getfsstat,
+// with the same type and f_mntfromname. Gone: an error wrapping
+// ErrNotMounted; an id now taken by another mount: ErrNotOurs. Root and
+// Target of e are not looked at.
+func Locate(e Expect) (Entry, error) { return locate(e) }
 
 // Session is a sequence of mounts and unmounts, typically one jail's start
 // or stop, that shares the directories it opens: the jail root, the targets'

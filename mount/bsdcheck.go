@@ -12,12 +12,13 @@ import (
 // mount must look like, which mount an undo may touch, how a recorded mount
 // is found again by its fsid, and whether the kernel took a mount at ".".
 
-// ErrMoved means Unmount found the recorded mount (by its fsid) mounted
-// somewhere other than the path it was made on, and unmounted it there: a
-// directory above the mount point was renamed while it was mounted (FreeBSD
-// never updates f_mntonname, so the kernel's table still shows the old
-// path, or the jail's root user moved it). The unmount is done; the error
-// reports where the mount was, so a caller may warn and go on.
+// ErrMoved means Unmount found the recorded mount (by its identity: Linux
+// mount id, FreeBSD fsid) mounted somewhere other than the path it was made
+// on, and unmounted it there: a directory above the mount point was renamed
+// while it was mounted (from inside the jail or from the host; FreeBSD
+// never updates f_mntonname, so its table may still show the old path).
+// The unmount is done; the error reports where the mount was, so a caller
+// may warn and go on.
 var ErrMoved = errors.New("unmounted, but its mount point had been moved")
 
 // wantMount is what a mount this package just made must show in its

@@ -359,7 +359,7 @@ func (c *fdCache) unmountRetry(e Expect) error {
 	c.hit, c.session = false, true
 	c.hint = targetStat{}
 	err := c.unmount(e)
-	if err == nil || !c.hit {
+	if err == nil || !c.hit || errors.Is(err, ErrMoved) {
 		return err
 	}
 	c.close()
@@ -993,12 +993,7 @@ func statmountID(stx unix.Statx_t) (*Entry, error) {
 	// Most mount points are short: a small buffer on the stack first (the
 	// kernel allocates one of the size passed, and a large one was a third
 	// of the call), the full size only when the kernel says EOVERFLOW.
-	var small [statmountHeader + 512]byte
-	e, err := statmountBuf(stx.Mnt_id, small[:])
-	if errors.Is(err, unix.EOVERFLOW) {
-		e, err = statmountBuf(stx.Mnt_id, make([]byte, statmountHeader+2*unix.PathMax))
-	}
-	return e, err
+	return statmountUnique(stx.Mnt_id)
 }
 
 // statmountRaw is one statmount(2) of the mount with unique id id into
@@ -1073,7 +1068,9 @@ func fsMagic(t string) int64 {
 	return 0
 }
 
-func (c *fdCache) unmount(e Expect) (err error) {
+// unmountAt unmounts the mount e names at its path, after checking that the
+// path holds it (see [Unmount]).
+func (c *fdCache) unmountAt(e Expect) (err error) {
 	full := joinClean(e.Root, e.Target)
 	flags := uint64(unix.UMOUNT_NOFOLLOW)
 	if e.Force {

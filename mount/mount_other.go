@@ -36,3 +36,7 @@ func openDir(p string) (int, error) { return -1, unsupported("open", "", "", p) 
 func mkdirAll(root, rel string, _ fs.FileMode) ([]string, error) {
 	return nil, unsupported("mkdir", "", "", path.Join(root, rel))
 }
+
+func locate(e Expect) (Entry, error) {
+	return Entry{}, unsupported("locate", e.FSType, e.Source, path.Join(e.Root, e.Target))
+}
