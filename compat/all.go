@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"rcjail/compat/state"
 )
 
 // The modern script's "_ALL" path (SPEC §1 "Modern additions"): with an
@@ -73,7 +75,7 @@ func idFileName(name string) string {
 	if name == "" || strings.ContainsAny(name, "/\x00\n") || name == "." || name == ".." {
 		return ""
 	}
-	return "/var/run/jail_" + name + ".id"
+	return state.IDFile(name)
 }
 
 // all decides whether the _ALL path applies (jail_list is empty, no names

@@ -3,6 +3,8 @@ package compat
 import (
 	"fmt"
 	"strings"
+
+	"rcjail/compat/state"
 )
 
 // JailKey is what a jail's lock and record are keyed by: its rc.conf
@@ -11,13 +13,7 @@ import (
 // 12, item 4); two processes given the two spellings exclude each other.
 // The key is ASCII letters, digits and '_' only, "_" for an empty name: it
 // is a file name that can never leave the state directory.
-func JailKey(name string) string {
-	if name == "" {
-		return "_"
-	}
-	_, jv := jailNames(name)
-	return jv
-}
+func JailKey(name string) string { return state.Key(name) }
 
 // jailNames maps a jail name to the modern script's _j (the jail(8) name and
 // the file-name part) and _jv (the rc.conf variable part).

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
+
+	"rcjail/compat/state"
 )
 
 // builder carries what NewConfig needs while it resolves every jail.
@@ -305,7 +307,7 @@ func (b *builder) jailKnobs(name string) *Jail {
 	} else {
 		j.Flags = w
 	}
-	logS := r.both(jv, "consolelog", "/var/log/jail_"+j.J+"_console.log")
+	logS := r.both(jv, "consolelog", state.ConsoleLog(j.J))
 	msg := hostPathProblem(logS.Value, "console log")
 	if msg == "" {
 		logS = cleaned(logS)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"rcjail/compat/state"
 )
 
 // Plan is the ordered list of steps for one jail and one verb.
@@ -43,8 +45,9 @@ type StopFacts struct {
 	Running bool   // the jid runs now (jls -j JID)
 }
 
-// IDFile is the id file the script keeps for a jail ("/var/run/jail_<j>.id").
-func IDFile(j *Jail) string { return "/var/run/jail_" + j.J + ".id" }
+// IDFile is the id file the script keeps for a jail ("/var/run/jail_<j>.id",
+// defined by package state's layout).
+func IDFile(j *Jail) string { return state.IDFile(j.J) }
 
 // Build plans verb ("start" or "stop") for each named jail of cfg, in the
 // order given (nil names: cfg.List), against a clean host for start and a

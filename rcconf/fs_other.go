@@ -56,10 +56,10 @@ const maxLinks = 40
 // is opened through the root again, so a link swapped in meanwhile still
 // cannot leave it. With follow false the last component is not followed.
 //
-// The component walk is alike to compat/hostpath.Dir's and is kept
+// The component walk is alike to compat/state.ResolveDir's and is kept
 // apart on purpose: rcconf may not import cmd/..., this walk goes through
-// the os.Root (hostpath lstats host paths), and its rules differ — a
-// missing component before the last is an error here (hostpath appends
+// the os.Root (ResolveDir lstats host paths), and its rules differ — a
+// missing component before the last is an error here (ResolveDir appends
 // the rest unresolved), and follow=false leaves the last one unread.
 func (v *vfs) resolve(name string, follow bool) (string, error) {
 	clean := strings.TrimPrefix(path.Clean("/"+name), "/")

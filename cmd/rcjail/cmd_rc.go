@@ -7,11 +7,10 @@ import (
 	"io"
 	"maps"
 	"os"
-	"strings"
 
 	"rcjail/compat"
 	"rcjail/compat/cmdexec"
-	"rcjail/compat/hostpath"
+	"rcjail/compat/state"
 	"rcjail/rcconf"
 )
 
@@ -148,25 +147,10 @@ func recordedConfig(g *Globals, names []string) *compat.Config {
 	if len(names) > 0 {
 		return cfg
 	}
-	root := g.Root
-	if root == "" {
-		root = "/"
-	}
-	dir, err := hostpath.Dir(root, "/var/run")
+	js, err := state.IDFiles(g.Root)
 	if err != nil {
 		g.Warnf("%v", err)
-		return cfg
 	}
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		g.Warnf("list id files: %v", err)
-		return cfg
-	}
-	for _, e := range ents {
-		n := e.Name()
-		if e.Type().IsRegular() && strings.HasPrefix(n, "jail_") && strings.HasSuffix(n, ".id") && len(n) > len("jail_.id") {
-			cfg.List = append(cfg.List, strings.TrimSuffix(strings.TrimPrefix(n, "jail_"), ".id"))
-		}
-	}
+	cfg.List = append(cfg.List, js...)
 	return cfg
 }

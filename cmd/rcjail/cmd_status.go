@@ -11,8 +11,7 @@ import (
 	"strings"
 
 	"rcjail/compat"
-	"rcjail/compat/hostpath"
-	"rcjail/compat/statefile"
+	"rcjail/compat/state"
 	"rcjail/mount"
 )
 
@@ -107,20 +106,10 @@ func statusReport(g *Globals, cfg *compat.Config, names []string, asJSON bool) i
 }
 
 // hostPath is p, a file rcjail keeps as the script's own state (id files,
-// records), under -R, its directories resolved as the backends resolve them
-// (SPEC §3.8: /var/run may be a symlink), so that status reads the files
-// start wrote. Jail filesystem paths (rootdir, mount targets) are used as
-// written, as everywhere else in rcjail.
-func hostPath(g *Globals, p string) string {
-	root := g.Root
-	if root == "" {
-		root = "/"
-	}
-	if r, err := hostpath.File(root, p); err == nil {
-		return r
-	}
-	return path.Join(root, p)
-}
+// records), under -R, resolved as the backends resolve it (package state).
+// Jail filesystem paths (rootdir, mount targets) are used as written, as
+// everywhere else in rcjail.
+func hostPath(g *Globals, p string) string { return state.HostPath(g.Root, p) }
 
 func jailStatusOf(g *Globals, cfg *compat.Config, name string, table []mount.Entry) jailStatus {
 	j := cfg.Jails[name]
@@ -133,7 +122,7 @@ func jailStatusOf(g *Globals, cfg *compat.Config, name string, table []mount.Ent
 	// Running: the id file names a jid the kernel still has, rooted where
 	// the configuration says. A stale id file (a crash, a recycled pid)
 	// must not make a dead jail look alive (SPEC §3.5).
-	jidText, idErr := readIDFile(hostPath(g, js.IDFile))
+	jidText, idErr := state.ReadJailID(g.Root, j.J)
 	switch {
 	case idErr == nil:
 		jid, err := strconv.Atoi(jidText)
@@ -239,66 +228,58 @@ func realDir(p string) bool {
 	return err == nil && st.IsDir()
 }
 
-// readIDFile returns the first line of an id file, read through a short
-// prefix and refusing anything but a regular file (package statefile): a
-// symlink planted there must not make status read (and print) another
-// file, a FIFO must not hang it, a 1 GiB file must not fill memory.
-func readIDFile(p string) (string, error) {
-	return statefile.ReadIDFile(p)
-}
-
-// stateRecords lists the records in /var/run/rcjail that belong to j.
+// stateRecords lists the records in the state directory that belong to j.
 func stateRecords(g *Globals, j *compat.Jail) []string {
-	dir := hostPath(g, "/var/run/rcjail")
-	ents, err := os.ReadDir(dir)
+	d, err := state.FindDir(g.Root)
+	if err != nil {
+		return nil
+	}
+	defer d.Close()
+	keys, err := d.Records()
 	if err != nil {
 		return nil
 	}
 	var out []string
-	for _, e := range ents {
-		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".json") {
-			continue
-		}
-		jail, ok := recordJail(path.Join(dir, e.Name()))
+	for _, k := range keys {
+		jail, ok := recordJail(d, state.RecordName(k))
 		if !ok {
 			continue
 		}
 		if jail == j.J || jail == j.Name {
-			out = append(out, "/var/run/rcjail/"+e.Name())
+			out = append(out, state.DirPath+"/"+state.RecordName(k))
 		}
 	}
 	return out
 }
 
-// recordJail returns the "jail" member of the record file p, which the
+// recordJail returns the "jail" member of the record name in d, which the
 // native backend writes first: only a short prefix is read (a record of
 // thousands of mounts, or a planted huge file, costs one small read), the
-// file is opened as any state file (no symlink, no FIFO; package
-// statefile).
-func recordJail(p string) (string, bool) {
-	f, err := statefile.Open(p, os.O_RDONLY, 0, statefile.Regular)
+// file is opened as any state file (no symlink, no FIFO; package state).
+func recordJail(d *state.Dir, name string) (string, bool) {
+	f, err := d.Open(name, os.O_RDONLY, 0)
 	if err != nil {
 		return "", false
 	}
 	defer f.Close()
-	d := json.NewDecoder(io.LimitReader(f, 4096))
-	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+	dec := json.NewDecoder(io.LimitReader(f, 4096))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return "", false
 	}
-	for d.More() {
-		k, err := d.Token()
+	for dec.More() {
+		k, err := dec.Token()
 		if err != nil {
 			return "", false
 		}
 		if k == "jail" {
 			var v string
-			if d.Decode(&v) != nil {
+			if dec.Decode(&v) != nil {
 				return "", false
 			}
 			return v, true
 		}
 		var skip json.RawMessage
-		if d.Decode(&skip) != nil {
+		if dec.Decode(&skip) != nil {
 			return "", false
 		}
 	}

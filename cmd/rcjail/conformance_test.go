@@ -20,7 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"rcjail/compat"
-	"rcjail/compat/hostpath"
+	"rcjail/compat/state"
 )
 
 // The conformance suite runs `rcjail -b command` in-process against the stub
@@ -239,7 +239,7 @@ func cfSnapshot(t *testing.T, c *caseEnv) string {
 	for _, d := range []string{"var/run", "var/log"} {
 		// Through a symlinked var/run (setup's hostlink), named where the
 		// files really are: the golden shows which way they went.
-		base, err := hostpath.Dir(c.root, "/"+d)
+		base, err := state.ResolveDir(c.root, "/"+d)
 		if err != nil {
 			base = filepath.Join(c.root, d)
 		}

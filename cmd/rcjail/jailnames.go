@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"rcjail/compat"
+	"rcjail/compat/state"
 	"rcjail/rcconf"
 )
 
@@ -49,7 +50,7 @@ func checkJailNames(g *Globals, cfg *compat.Config, v *rcconf.Vars, names []stri
 			continue
 		}
 		if j.JailConfFile != "" || fileExists(hostPath(g, compat.IDFile(j))) ||
-			fileExists(hostPath(g, "/var/run/rcjail/"+j.J+".json")) || len(stateRecords(g, j)) > 0 {
+			fileExists(hostPath(g, state.DirPath+"/"+state.RecordName(j.Name))) || len(stateRecords(g, j)) > 0 {
 			continue
 		}
 		msg := "no jail " + strconv.Quote(n) + " in rc.conf"

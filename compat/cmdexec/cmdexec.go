@@ -14,8 +14,7 @@ import (
 	"time"
 
 	"rcjail/compat"
-	"rcjail/compat/hostpath"
-	"rcjail/compat/statefile"
+	"rcjail/compat/state"
 	"rcjail/mount"
 )
 
@@ -47,17 +46,16 @@ type Executor struct {
 // DefaultLockWait bounds the wait for another rcjail working on a jail.
 const DefaultLockWait = 5 * time.Minute
 
-// LockDir is where the per-jail lock files live (under the -R root).
-const LockDir = "/var/run/rcjail"
-
-// LockJail takes an exclusive lock on <root>/var/run/rcjail/<j>.lock and
-// keeps it until Close (which removes the file) or the end of the process
-// (SPEC §3.7): two rcjail processes never start or stop the same jail at
-// once, so neither sees the other's half-done mounts. The directory is
-// created 0700; it is a root-owned host path and may be reached through a
-// symlink (stateDir, SPEC §3.8); the lock file itself is opened without
-// following one (lockAt), so a planted link cannot make rcjail create or
-// lock another file.
+// LockJail takes the jail's exclusive lock in the state directory
+// (package state: <root>/var/run/rcjail/<key>.lock) and keeps it until
+// Close (which removes the file) or the end of the process (SPEC §3.7): two
+// rcjail processes never start or stop the same jail at once, so neither
+// sees the other's half-done mounts. The native backend takes the same
+// lock file, so the two backends exclude each other. The directory is made
+// 0700 and must be ours; it is a root-owned host path and may be reached
+// through a symlink (SPEC §3.8); the lock file itself is opened without
+// following one, so a planted link cannot make rcjail create or lock
+// another file.
 func (x *Executor) LockJail(ctx context.Context, j string) error {
 	if _, held := x.locks[j]; held {
 		return nil
@@ -65,20 +63,13 @@ func (x *Executor) LockJail(ctx context.Context, j string) error {
 	if j == "" {
 		return fmt.Errorf("lock jail %q: not a jail name", j)
 	}
-	dir := x.stateDir()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("lock jail %s: %w", j, err)
-	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return fmt.Errorf("lock jail %s: %s is not a directory", j, dir)
-	}
 	wait := x.LockWait
 	if wait <= 0 {
 		wait = DefaultLockWait
 	}
-	unlock, err := lockAt(ctx, dir, lockName(j)+".lock", wait)
+	unlock, err := lockJail(ctx, x.Root, j, wait)
 	if err != nil {
-		return fmt.Errorf("lock jail %s: %w", j, err)
+		return err // names the jail
 	}
 	if x.locks == nil {
 		x.locks = map[string]func() error{}
@@ -87,24 +78,8 @@ func (x *Executor) LockJail(ctx context.Context, j string) error {
 	return nil
 }
 
-// stateDir is LockDir under the root, resolved: the state directory is a
-// root-owned host path and may itself be a symlink (SPEC §3.8).
-func (x *Executor) stateDir() string {
-	if r, err := hostpath.Dir(x.Root, LockDir); err == nil {
-		return r
-	}
-	return path.Join(x.Root, LockDir)
-}
-
-// lockName is the lock file's base name for jail j: its variable name
-// ([compat.JailKey]), the key the native backend uses for its state files,
-// so that both backends take the same lock and exclude each other, and the
-// spellings of one jail ("a-b", "a_b") take one lock; it can never contain
-// a '/' or be "..".
-func lockName(j string) string { return compat.JailKey(j) }
-
 // Close releases the jail locks, removing each lock file while it is still
-// held (locks exist only while held; see statefile.Lock).
+// held (locks exist only while held; see state.Lock).
 func (x *Executor) Close() error {
 	var errs []error
 	for j, unlock := range x.locks {
@@ -136,12 +111,7 @@ func (x *Executor) resolve() compat.StateResolver { return compat.UnderRoot(x.Ro
 // root (SPEC §3.8); the last component is left for the caller to open
 // without following it. A path that cannot be resolved (a link loop) is
 // joined as written, and the open that follows reports it.
-func (x *Executor) state(p string) string {
-	if r, err := hostpath.File(x.Root, p); err == nil {
-		return r
-	}
-	return path.Join(x.Root, p)
-}
+func (x *Executor) state(p string) string { return state.HostPath(x.Root, p) }
 
 // cmdError is a failed command: its argv, its exit status or start error,
 // and the first line of what it printed.
@@ -296,13 +266,9 @@ func (x *Executor) JailsAt(ctx context.Context, root string) ([]string, error) {
 	// A jid an id file names belongs to that jail (two jails may share
 	// a root, as the script allows): it is not this jail's.
 	owned := map[string]bool{}
-	ents, _ := os.ReadDir(path.Dir(x.state("/var/run/jail_.id")))
-	for _, e := range ents {
-		n := e.Name()
-		if !strings.HasPrefix(n, "jail_") || !strings.HasSuffix(n, ".id") {
-			continue
-		}
-		if id, ok, err := x.ReadIDFile(ctx, "/var/run/"+n); err == nil && ok {
+	js, _ := state.IDFiles(x.Root)
+	for _, j := range js {
+		if id, ok, err := x.ReadIDFile(ctx, state.IDFile(j)); err == nil && ok {
 			owned[id] = true
 		}
 	}
@@ -335,32 +301,32 @@ func (x *Executor) MountTable(ctx context.Context) ([]compat.MountEntry, error) 
 }
 
 // ReadIDFile reads the id file under the root: never through a symlink,
-// never blocking on a FIFO, through a short prefix (package statefile). A
+// never blocking on a FIFO, through a short prefix (package state). A
 // missing file or one that is not a regular file is "no id file" (stop
 // goes on; start refuses such a file earlier, see CheckStateFile).
 func (x *Executor) ReadIDFile(_ context.Context, p string) (string, bool, error) {
 	name := x.state(p)
-	f, err := openNoFollow(name, os.O_RDONLY, statefile.Regular)
+	f, err := openNoFollow(name, os.O_RDONLY, state.Regular)
 	if err != nil {
-		var te *statefile.TypeError
+		var te *state.TypeError
 		if errors.Is(err, fs.ErrNotExist) || errors.As(err, &te) {
 			return "", false, nil
 		}
 		return "", false, fmt.Errorf("read id file %s: %w", name, err)
 	}
 	defer f.Close()
-	id, err := statefile.ReadID(f)
+	id, err := state.ReadID(f)
 	if err != nil {
 		return "", false, fmt.Errorf("read id file %s: %w", name, err)
 	}
 	return id, true, nil
 }
 
-// CheckStateFile implements [compat.StateChecker] (see statefile.Check).
+// CheckStateFile implements [compat.StateChecker] (see state.Check).
 func (x *Executor) CheckStateFile(_ context.Context, p string, console bool) error {
-	kind := statefile.Regular
+	kind := state.Regular
 	if console {
-		kind = statefile.Console
+		kind = state.Console
 	}
 	return checkState(x.state(p), kind)
 }
@@ -613,7 +579,7 @@ func (x *Executor) Jexec(ctx context.Context, s compat.Jexec) error {
 	argv := compat.StepArgv(s, x.resolve())[0]
 	w, ew := x.HookStdout, x.HookStderr
 	if s.AppendLog != "" {
-		f, err := openNoFollow(x.state(s.AppendLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, statefile.Console)
+		f, err := openNoFollow(x.state(s.AppendLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, state.Console)
 		if err != nil {
 			return fmt.Errorf("open console log of jail %s: %w", s.Jail, err)
 		}
@@ -646,9 +612,9 @@ func (x *Executor) WriteFile(_ context.Context, s compat.WriteFile) error {
 		flag = os.O_WRONLY | os.O_CREATE | os.O_APPEND
 	}
 	name := x.state(s.Path)
-	kind := statefile.Console
+	kind := state.Console
 	if s.IDFile {
-		kind = statefile.Regular
+		kind = state.Regular
 	}
 	f, err := openNoFollow(name, flag, kind)
 	if err != nil {

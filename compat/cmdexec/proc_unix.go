@@ -4,15 +4,14 @@ package cmdexec
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path"
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
-	"rcjail/compat/statefile"
+	"rcjail/compat/state"
 )
 
 // setGroup puts the command in its own process group and makes the time
@@ -28,34 +27,35 @@ func setGroup(c *exec.Cmd) {
 	}
 }
 
-// openNoFollow opens a host state file of kind (package statefile):
+// openNoFollow opens a host state file of kind (package state):
 // O_NOFOLLOW refuses a symlink as the last component, which stops a jail's
 // root user from pointing the host's console log or id file at another
 // host file (FreeBSD-SA-07:01); O_NONBLOCK and the type check stop a FIFO
 // planted there from hanging the start or stop.
-func openNoFollow(name string, flag int, kind statefile.Kind) (*os.File, error) {
-	return statefile.Open(name, flag, 0o600, kind)
+func openNoFollow(name string, flag int, kind state.Kind) (*os.File, error) {
+	return state.Open(name, flag, 0o600, kind)
 }
 
 // checkState reports whether the state file name may be written as kind
-// (statefile.Check).
-func checkState(name string, kind statefile.Kind) error { return statefile.Check(name, kind) }
+// (state.Check).
+func checkState(name string, kind state.Kind) error { return state.Check(name, kind) }
 
-// lockAt takes the lock file name in dir (see statefile.Lock); the
-// returned function removes it and releases the lock.
-func lockAt(ctx context.Context, dir, name string, wait time.Duration) (func() error, error) {
-	dfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+// lockJail opens the state directory under root and takes jail's lock in
+// it (package state); the returned function removes the lock file,
+// releases the lock and closes the directory.
+func lockJail(ctx context.Context, root, jail string, wait time.Duration) (func() error, error) {
+	d, err := state.OpenDir(root)
 	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: dir, Err: err}
+		return nil, fmt.Errorf("lock jail %s: %w", jail, err)
 	}
-	f, err := statefile.Lock(ctx, dfd, dir, name, wait)
+	l, err := d.Lock(ctx, jail, wait)
 	if err != nil {
-		unix.Close(dfd)
+		d.Close()
 		return nil, err
 	}
 	return func() error {
-		err := statefile.Unlock(dfd, name, f)
-		unix.Close(dfd)
+		err := l.Unlock()
+		d.Close()
 		return err
 	}, nil
 }

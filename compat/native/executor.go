@@ -18,7 +18,7 @@ import (
 	"rcjail/compat"
 	"rcjail/compat/fault"
 	"rcjail/compat/native/proc"
-	"rcjail/compat/statefile"
+	"rcjail/compat/state"
 	"rcjail/mount"
 )
 
@@ -27,8 +27,8 @@ import (
 // each other per jail through the jail's lock.
 type Executor struct {
 	opts Options
-	dir  *os.File // <root>/var/run/rcjail
-	sys  sysState // what the OS layer (sys_<os>.go) keeps: FreeBSD's program runner
+	dir  *state.Dir // <root>/var/run/rcjail
+	sys  sysState   // what the OS layer (sys_<os>.go) keeps: FreeBSD's program runner
 
 	mu    sync.Mutex
 	jails map[string]*jailState
@@ -39,7 +39,7 @@ type Executor struct {
 // jailState is what the executor knows of one jail during this run.
 type jailState struct {
 	name    string
-	lock    *os.File
+	lock    *state.JailLock
 	journal *os.File // <j>.journal, opened (for reading, then appending) with the lock
 	rec     *Record
 	snap    bool // <j>.json may exist: it was there (or unreadable) at lock time, or we wrote it
@@ -85,7 +85,7 @@ func New(opts Options) (*Executor, error) {
 
 // stateDir opens (creating it) the state directory on first use: an
 // executor that only answers queries (rcjail -n) changes nothing.
-func (x *Executor) stateDir() (*os.File, error) {
+func (x *Executor) stateDir() (*state.Dir, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.dir != nil {
@@ -121,7 +121,7 @@ func (x *Executor) Close() error {
 // Release ends this run's work on a jail: its lock is released.
 func (x *Executor) Release(jail string) {
 	x.mu.Lock()
-	js := x.jails[stateName(jail)]
+	js := x.jails[state.Key(jail)]
 	x.mu.Unlock()
 	if js != nil {
 		x.release(js)
@@ -149,7 +149,7 @@ func (x *Executor) release(js *jailState) {
 		}
 		js.lock = nil
 	}
-	delete(x.jails, stateName(js.name))
+	delete(x.jails, state.Key(js.name))
 }
 
 // closeSessions closes the mount session of every jail this executor
@@ -192,13 +192,13 @@ func (x *Executor) LockJail(_ context.Context, name string) error {
 // jail returns the state of a jail, taking its lock on first use: from the
 // runner's [Executor.LockJail] (or the first step of a jail) to the end of
 // the run (or [Executor.Release]), no other rcjail works on it (SPEC
-// §3.7). It is keyed by the jail's variable name (stateName): "a-b" and
+// §3.7). It is keyed by the jail's variable name (state.Key): "a-b" and
 // "a_b" are one jail.
 func (x *Executor) jail(name string) (*jailState, error) {
 	if name == "" {
 		return nil, errors.New("step names no jail")
 	}
-	key := stateName(name)
+	key := state.Key(name)
 	x.mu.Lock()
 	js := x.jails[key]
 	x.mu.Unlock()
@@ -243,7 +243,7 @@ func (x *Executor) beginStart(js *jailState, root string) error {
 				// Another start got here first (or the jail was never
 				// stopped): never a second jail, never a second set of
 				// mounts.
-				return fmt.Errorf("jail %s: already running as jid %d (record %s/%s.json)", js.name, r.JID, x.dir.Name(), stateName(js.name))
+				return fmt.Errorf("jail %s: already running as jid %d (record %s)", js.name, r.JID, x.dir.Path(state.RecordName(js.name)))
 			}
 		}
 		js.starting, js.stopping = true, false
@@ -503,9 +503,9 @@ func (x *Executor) ReadIDFile(ctx context.Context, p string) (string, bool, erro
 // symlink there refuses the start before the jail is created, instead of
 // hanging the start or undoing a jail that already ran.
 func (x *Executor) CheckStateFile(ctx context.Context, p string, console bool) error {
-	kind := statefile.Regular
+	kind := state.Regular
 	if console {
-		kind = statefile.Console
+		kind = state.Console
 	}
 	return x.checkState(p, kind)
 }
@@ -1145,9 +1145,9 @@ func (x *Executor) WriteFile(ctx context.Context, s compat.WriteFile) error {
 	if _, err := x.jail(s.Jail); err != nil {
 		return err
 	}
-	kind := statefile.Console
+	kind := state.Console
 	if s.IDFile {
-		kind = statefile.Regular
+		kind = state.Regular
 	}
 	f, err := x.openState(s.Path, true, s.Append, kind)
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"rcjail/compat"
+	"rcjail/compat/state"
 	"rcjail/mount"
 	"rcjail/mount/mounttest"
 )
@@ -291,7 +292,7 @@ func (e *env) startRefused(t *testing.T, j *compat.Jail) string {
 }
 
 func (e *env) lockFree(name string) bool {
-	f, err := os.OpenFile(filepath.Join(e.state, StateDir, stateName(name)+".lock"), os.O_RDWR, 0)
+	f, err := os.OpenFile(filepath.Join(e.state, state.DirPath, state.LockName(name)), os.O_RDWR, 0)
 	if err != nil {
 		return errors.Is(err, os.ErrNotExist)
 	}
@@ -300,7 +301,7 @@ func (e *env) lockFree(name string) bool {
 }
 
 func (e *env) recordExists(name string) bool {
-	_, err := os.Stat(filepath.Join(e.state, StateDir, stateName(name)+".json"))
+	_, err := os.Stat(filepath.Join(e.state, state.DirPath, state.RecordName(name)))
 	return err == nil
 }
 
@@ -688,7 +689,7 @@ func TestCrashWithCorruptRecord(t *testing.T) {
 	// Both the snapshot and the journal are garbage: only the mount
 	// table is left to go by.
 	for _, f := range []string{"corrupt.json", "corrupt.journal"} {
-		if err := os.WriteFile(filepath.Join(e.state, StateDir, f), []byte("{not json"), 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(e.state, state.DirPath, f), []byte("{not json"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -1096,7 +1097,7 @@ func TestStartCommandFails(t *testing.T) {
 
 // readRecord is loadRecord for tests that only look: the journal it
 // opened is closed again.
-func readRecord(dir *os.File, jail string, warn func(string, ...any)) *Record {
+func readRecord(dir *state.Dir, jail string, warn func(string, ...any)) *Record {
 	r, _, j := loadRecord(dir, jail, warn)
 	if j != nil {
 		j.Close()

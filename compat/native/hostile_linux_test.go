@@ -10,13 +10,14 @@ import (
 	"testing"
 
 	"rcjail/compat"
+	"rcjail/compat/state"
 	"rcjail/mount/mounttest"
 )
 
 // stateFiles lists the names in the state directory.
 func (e *env) stateFiles(t *testing.T) []string {
 	t.Helper()
-	ents, err := os.ReadDir(filepath.Join(e.state, StateDir))
+	ents, err := os.ReadDir(filepath.Join(e.state, state.DirPath))
 	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
 	}

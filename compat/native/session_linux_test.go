@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"rcjail/compat"
+	"rcjail/compat/state"
 	"rcjail/mount/mounttest"
 )
 
@@ -81,7 +82,7 @@ func TestSessionClosedAndUniqueID(t *testing.T) {
 				t.Errorf("record of %s has no unique mount id", m.Target())
 			}
 		}
-		if b, err := os.ReadFile(filepath.Join(e.state, StateDir, stateName("s")+".journal")); err != nil || !strings.Contains(string(b), `"uid":`) {
+		if b, err := os.ReadFile(filepath.Join(e.state, state.DirPath, state.JournalName("s"))); err != nil || !strings.Contains(string(b), `"uid":`) {
 			t.Errorf("journal does not carry the unique id (%v):\n%s", err, b)
 		}
 	}

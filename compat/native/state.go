@@ -12,12 +12,9 @@ import (
 	"strings"
 
 	"rcjail/compat"
-	"rcjail/compat/statefile"
+	"rcjail/compat/state"
 	"rcjail/mount"
 )
-
-// StateDir is where locks and records live, under the -R root.
-const StateDir = "var/run/rcjail"
 
 // Record is what a start did to the host, so that stop can undo exactly
 // that. It is kept in two files under <root>/var/run/rcjail: <j>.json, a
@@ -109,12 +106,6 @@ func plainAbs(s string) bool { return len(s) > 1 && s[0] == '/' && mount.PlainRe
 // thousand mounts writes about 3 MB; anything far beyond is not ours, and
 // is refused (the mount table remains) instead of filling memory.
 const maxRecord = 64 << 20
-
-// stateName maps a jail name to the base name of its state files: its
-// variable name ([compat.JailKey]), so that the spellings of one jail ("a-b",
-// "a_b") share one lock and one record, and a name can never walk out of
-// the state directory ("../x" → "___x").
-func stateName(jail string) string { return compat.JailKey(jail) }
 
 // event is one journal line.
 type event struct {
@@ -287,14 +278,14 @@ func (r *Record) apply(e event) {
 // journal it read, opened for appending (nil when that failed: the first
 // event opens it again and reports the error), so that a start or stop
 // opens it once.
-func loadRecord(dir *os.File, jail string, warn func(string, ...any)) (r *Record, snap bool, journal *os.File) {
-	b, err := readAt(dir, stateName(jail)+".json")
+func loadRecord(dir *state.Dir, jail string, warn func(string, ...any)) (r *Record, snap bool, journal *os.File) {
+	b, err := readAt(dir, state.RecordName(jail))
 	snap = !errors.Is(err, fs.ErrNotExist)
 	switch {
 	case err == nil:
 		var s Record
-		if err := json.Unmarshal(b, &s); err != nil || stateName(s.Jail) != stateName(jail) {
-			warn("jail %s: record %s is corrupt (%v); falling back to the mount table", jail, stateName(jail)+".json", err)
+		if err := json.Unmarshal(b, &s); err != nil || state.Key(s.Jail) != state.Key(jail) {
+			warn("jail %s: record %s is corrupt (%v); falling back to the mount table", jail, state.RecordName(jail), err)
 		} else {
 			r = &s
 		}
@@ -306,7 +297,7 @@ func loadRecord(dir *os.File, jail string, warn func(string, ...any)) (r *Record
 		warn("%v", err)
 		return r, snap, nil
 	}
-	j, err := statefile.ReadAll(journal, maxRecord)
+	j, err := state.ReadAll(journal, maxRecord)
 	if err != nil {
 		warn("jail %s: read journal: %v", jail, err)
 		return r, snap, journal
@@ -317,7 +308,7 @@ func loadRecord(dir *os.File, jail string, warn func(string, ...any)) (r *Record
 		}
 		var e event
 		if err := json.Unmarshal([]byte(line), &e); err != nil {
-			warn("jail %s: journal %s: unreadable line ignored with what follows (%v)", jail, stateName(jail)+".journal", err)
+			warn("jail %s: journal %s: unreadable line ignored with what follows (%v)", jail, state.JournalName(jail), err)
 			break
 		}
 		if r == nil {
@@ -331,20 +322,20 @@ func loadRecord(dir *os.File, jail string, warn func(string, ...any)) (r *Record
 // writeRecord replaces jail's record atomically: a temporary file, written
 // and (when sync) fsynced, renamed over the old one. A crash leaves either
 // the old or the new record, never a torn one.
-func writeRecord(dir *os.File, r *Record, sync bool) error {
+func writeRecord(dir *state.Dir, r *Record, sync bool) error {
 	b, err := json.MarshalIndent(r, "", "\t")
 	if err != nil {
 		return fmt.Errorf("jail %s: encode record: %w", r.Jail, err)
 	}
-	name := stateName(r.Jail) + ".json"
+	name := state.RecordName(r.Jail)
 	if err := writeAtomic(dir, name, append(b, '\n'), sync); err != nil {
 		return fmt.Errorf("jail %s: write record %s: %w", r.Jail, name, err)
 	}
 	return nil
 }
 
-func removeRecord(dir *os.File, jail string) error {
-	err := removeAt(dir, stateName(jail)+".json")
+func removeRecord(dir *state.Dir, jail string) error {
+	err := removeAt(dir, state.RecordName(jail))
 
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("jail %s: remove record: %w", jail, err)

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"rcjail/compat/statefile"
+	"rcjail/compat/state"
 )
 
 // TestJournalSymlinkRefused: a symlink planted at the journal's name is
@@ -63,7 +63,7 @@ func TestStateDirOpenedFirst(t *testing.T) {
 		t.Fatalf("existing: %v", err)
 	}
 	d.Close()
-	fi, err := os.Stat(filepath.Join(root, StateDir))
+	fi, err := os.Stat(filepath.Join(root, state.DirPath))
 	if err != nil || fi.Mode().Perm() != 0o700 {
 		t.Fatalf("state directory: %v, %v; want mode 0700", fi, err)
 	}
@@ -76,7 +76,7 @@ func TestStateDirOpenedFirst(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := os.Symlink("/srv/rcjail", filepath.Join(root2, StateDir)); err != nil {
+	if err := os.Symlink("/srv/rcjail", filepath.Join(root2, state.DirPath)); err != nil {
 		t.Fatal(err)
 	}
 	d, err = openStateDir(root2)
@@ -116,7 +116,7 @@ func TestStateThroughVarRunLink(t *testing.T) {
 	}{{"openat2", x.openStateAt}, {"walk", x.walkOpener(0)}} {
 		t.Run(o.name, func(t *testing.T) {
 			const id = "/var/run/jail_t1.id"
-			f, err := openStateVia(o.open, id, true, false, statefile.Regular)
+			f, err := openStateVia(o.open, id, true, false, state.Regular)
 			if err != nil {
 				t.Fatalf("write: %v", err)
 			}
@@ -139,7 +139,7 @@ func TestStateThroughVarRunLink(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer os.Remove(filepath.Join(root, "run/jail_t1.id"))
-			if f, err := openStateVia(o.open, id, true, false, statefile.Regular); err == nil {
+			if f, err := openStateVia(o.open, id, true, false, state.Regular); err == nil {
 				f.Close()
 				t.Fatal("a symlinked id file was opened")
 			}

@@ -12,7 +12,7 @@ import (
 
 	"rcjail/compat"
 	"rcjail/compat/cmdexec"
-	"rcjail/compat/statefile"
+	"rcjail/compat/state"
 	"rcjail/mount"
 )
 
@@ -111,10 +111,10 @@ func (x *Executor) removeState(p string) error { return x.removeStateWith(p, uni
 func (x *Executor) readID(p string) (string, bool, error) {
 	return x.readIDWith(p, unix.O_RESOLVE_BENEATH)
 }
-func (x *Executor) openState(p string, create, appendTo bool, kind statefile.Kind) (*os.File, error) {
+func (x *Executor) openState(p string, create, appendTo bool, kind state.Kind) (*os.File, error) {
 	return x.openStateWith(p, create, appendTo, kind, unix.O_RESOLVE_BENEATH)
 }
-func (x *Executor) checkState(p string, kind statefile.Kind) error {
+func (x *Executor) checkState(p string, kind state.Kind) error {
 	return x.checkStateWith(p, kind, unix.O_RESOLVE_BENEATH)
 }
 

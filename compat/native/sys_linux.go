@@ -17,10 +17,9 @@ import (
 	"golang.org/x/sys/unix"
 
 	"rcjail/compat"
-	"rcjail/compat/hostpath"
 	"rcjail/compat/native/linuxjail"
 	"rcjail/compat/native/proc"
-	"rcjail/compat/statefile"
+	"rcjail/compat/state"
 	"rcjail/mount"
 )
 
@@ -63,7 +62,7 @@ func jexec(ctx context.Context, x *Executor, s compat.Jexec, jid int) error {
 	// it: the script's stdout and stderr (compat.HookOutputter).
 	c := proc.Cmd{Argv: linuxjail.ExecCmd(jid, s.Argv), Timeout: x.opts.CommandTimeout, Stdout: x.opts.Stdout, Stderr: x.opts.Stderr}
 	if s.AppendLog != "" {
-		f, err := x.openState(s.AppendLog, true, true, statefile.Console)
+		f, err := x.openState(s.AppendLog, true, true, state.Console)
 		if err != nil {
 			return fmt.Errorf("jail %s: jexec: %w", s.Jail, err)
 		}
@@ -108,20 +107,19 @@ var jailSysctls = map[string]string{
 
 func sysctlGet(_ context.Context, x *Executor, mib string) (string, error) {
 	if def, ok := jailSysctls[mib]; ok {
-		// Read without creating the state directory (a query).
-		// A state file like any other: no FIFO or huge file stalls it.
-		// The state directory as openStateDir finds it (SPEC §3.8:
-		// /var/run may be a symlink, resolved inside the -R root).
-		dir, err := hostpath.Dir(x.opts.Root, "/"+StateDir)
+		// Read without creating the state directory (a query). A state
+		// file like any other: no FIFO or huge file stalls it.
+		dir, err := state.FindDir(x.opts.Root)
 		if err != nil {
 			return def, nil
 		}
-		f, err := statefile.Open(path.Join(dir, "sysctl."+mib), unix.O_RDONLY, 0, statefile.Regular)
+		defer dir.Close()
+		f, err := dir.Open(state.SysctlName(mib), unix.O_RDONLY, 0)
 		if err != nil {
 			return def, nil
 		}
 		defer f.Close()
-		v, err := statefile.ReadID(f)
+		v, err := state.ReadID(f)
 		if err != nil {
 			return def, nil
 		}
@@ -147,7 +145,7 @@ func sysctlSet(_ context.Context, x *Executor, mib, value string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(dir, "sysctl."+mib, []byte(value+"\n"), false); err != nil {
+	if err := writeAtomic(dir, state.SysctlName(mib), []byte(value+"\n"), false); err != nil {
 		return fmt.Errorf("sysctl %s=%s: %w", mib, value, err)
 	}
 	return nil
@@ -444,7 +442,7 @@ const stateFlags = unix.O_NOFOLLOW | unix.O_CLOEXEC
 
 // openStateAt opens the host path p: below a known jail root with no
 // symlink at all; elsewhere resolved inside the -R root (symlinks such as
-// /var/run -> /run resolve within it, as package hostpath resolves them for
+// /var/run -> /run resolve within it, as package state resolves them for
 // the other backends and status) with the last component not followed,
 // unless p is opened as a directory (O_DIRECTORY: a state file's parent).
 func (x *Executor) openStateAt(p string, flags int, mode uint32) (int, error) {
@@ -481,13 +479,13 @@ func (x *Executor) openStateAt(p string, flags int, mode uint32) (int, error) {
 	return unix.Openat2(rfd, rel, &unix.OpenHow{Flags: uint64(f), Mode: uint64(mode), Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS})
 }
 
-func (x *Executor) openState(p string, create, appendTo bool, kind statefile.Kind) (*os.File, error) {
+func (x *Executor) openState(p string, create, appendTo bool, kind state.Kind) (*os.File, error) {
 	return openStateVia(x.openStateAt, p, create, appendTo, kind)
 }
 
 func (x *Executor) readID(p string) (string, bool, error) { return readIDVia(x.openStateAt, p) }
 
-func (x *Executor) checkState(p string, kind statefile.Kind) error {
+func (x *Executor) checkState(p string, kind state.Kind) error {
 	return checkStateVia(x.openStateAt, p, kind)
 }
 

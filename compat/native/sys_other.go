@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"rcjail/compat"
-	"rcjail/compat/statefile"
+	"rcjail/compat/state"
 	"rcjail/mount"
 )
 
@@ -62,12 +62,12 @@ func fstabRequest(root, r string, e compat.FstabEntry) (mount.Request, error) {
 	return mount.Request{}, errNo
 }
 
-func (x *Executor) openState(p string, create, appendTo bool, kind statefile.Kind) (*os.File, error) {
+func (x *Executor) openState(p string, create, appendTo bool, kind state.Kind) (*os.File, error) {
 	return nil, errNo
 }
-func (x *Executor) readID(p string) (string, bool, error)          { return "", false, errNo }
-func (x *Executor) checkState(p string, kind statefile.Kind) error { return errNo }
-func (x *Executor) removeState(p string) error                     { return errNo }
+func (x *Executor) readID(p string) (string, bool, error)      { return "", false, errNo }
+func (x *Executor) checkState(p string, kind state.Kind) error { return errNo }
+func (x *Executor) removeState(p string) error                 { return errNo }
 
 func devfsMountedWith(*Executor, string, int) {}
 

@@ -11,8 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"rcjail/compat/hostpath"
-	"rcjail/compat/statefile"
+	"rcjail/compat/state"
 	"rcjail/mount"
 )
 
@@ -161,7 +160,7 @@ func readlinkWalk(p string) (string, error) { return readlinkVia(openParentWalk,
 // openStateWalk opens the host path p for a state file (id file, console
 // log): below a jail root this run knows, with no symlink in any component
 // (the jail's root user owns that tree); elsewhere resolved inside the -R
-// root by package hostpath (host directories such as /var/run -> /run are
+// root by package state (host directories such as /var/run -> /run are
 // followed, SPEC §3.8) with the last component never followed, and with beneath (FreeBSD:
 // O_RESOLVE_BENEATH) added when the -R root is not "/", so that a symlink
 // in the tree under -R cannot lead out of it.
@@ -185,9 +184,9 @@ func (x *Executor) openStateWalk(p string, flags int, mode uint32, beneath int) 
 	// /var/run may be a symlink); the file itself is not (O_NOFOLLOW), nor
 	// a directory asked for as such once resolved.
 	root := path.Clean(x.opts.Root)
-	resolve := hostpath.File
+	resolve := state.ResolveFile
 	if flags&unix.O_DIRECTORY != 0 {
-		resolve = hostpath.Dir
+		resolve = state.ResolveDir
 	}
 	full, err := resolve(root, p)
 	if err != nil {
@@ -216,10 +215,10 @@ type stateOpener func(p string, flags int, mode uint32) (int, error)
 // openStateVia opens the state file p for writing (truncating, or appending
 // with appendTo) through its directory, opened by open, and refuses anything
 // but a regular file (a console log may also be a character device, kind
-// statefile.Console): an id file or console log replaced by a FIFO, a
+// state.Console): an id file or console log replaced by a FIFO, a
 // socket or a block device is never written to, and a FIFO cannot hang the
-// open (package statefile).
-func openStateVia(open stateOpener, p string, create, appendTo bool, kind statefile.Kind) (*os.File, error) {
+// open (package state).
+func openStateVia(open stateOpener, p string, create, appendTo bool, kind state.Kind) (*os.File, error) {
 	flags := unix.O_WRONLY
 	if create {
 		flags |= unix.O_CREAT
@@ -235,24 +234,24 @@ func openStateVia(open stateOpener, p string, create, appendTo bool, kind statef
 		return nil, &os.PathError{Op: "open", Path: p, Err: err}
 	}
 	defer unix.Close(dfd)
-	return statefile.OpenAt(dfd, path.Clean(dir), name, flags, 0o600, kind)
+	return state.OpenAt(dfd, path.Clean(dir), name, flags, 0o600, kind)
 }
 
 // checkStateVia reports whether the state file p may be written as kind,
 // without opening it (a missing file may: it will be created; a missing
 // directory may not).
-func checkStateVia(open stateOpener, p string, kind statefile.Kind) error {
+func checkStateVia(open stateOpener, p string, kind state.Kind) error {
 	dir, name := path.Split(path.Clean(p))
 	dfd, err := open(path.Clean(dir), unix.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
 		return &os.PathError{Op: "check", Path: p, Err: err}
 	}
 	defer unix.Close(dfd)
-	return statefile.CheckAt(dfd, path.Clean(dir), name, kind)
+	return state.CheckAt(dfd, path.Clean(dir), name, kind)
 }
 
 // readIDVia reads the id file p: its first line, from at most
-// statefile.MaxID bytes (a 1 GiB id file costs one short read). A missing
+// state.MaxID bytes (a 1 GiB id file costs one short read). A missing
 // file, a symlink or anything but a regular file is "not there": stop goes
 // on without a jid (start refuses such a file earlier, see CheckStateFile),
 // and nothing blocks on a FIFO.
@@ -266,16 +265,16 @@ func readIDVia(open stateOpener, p string) (string, bool, error) {
 		return "", false, &os.PathError{Op: "open", Path: p, Err: err}
 	}
 	defer unix.Close(dfd)
-	f, err := statefile.OpenAt(dfd, path.Clean(dir), name, unix.O_RDONLY, 0, statefile.Regular)
+	f, err := state.OpenAt(dfd, path.Clean(dir), name, unix.O_RDONLY, 0, state.Regular)
 	if err != nil {
-		var te *statefile.TypeError
+		var te *state.TypeError
 		if errors.Is(err, unix.ENOENT) || isLinkRefusal(err) || errors.As(err, &te) {
 			return "", false, nil
 		}
 		return "", false, err
 	}
 	defer f.Close()
-	id, err := statefile.ReadID(f)
+	id, err := state.ReadID(f)
 	if err != nil {
 		return "", false, &os.PathError{Op: "read", Path: p, Err: err}
 	}
@@ -306,7 +305,7 @@ func (x *Executor) walkOpener(beneath int) stateOpener {
 	return func(p string, flags int, mode uint32) (int, error) { return x.openStateWalk(p, flags, mode, beneath) }
 }
 
-func (x *Executor) openStateWith(p string, create, appendTo bool, kind statefile.Kind, beneath int) (*os.File, error) {
+func (x *Executor) openStateWith(p string, create, appendTo bool, kind state.Kind, beneath int) (*os.File, error) {
 	return openStateVia(x.walkOpener(beneath), p, create, appendTo, kind)
 }
 
@@ -314,7 +313,7 @@ func (x *Executor) readIDWith(p string, beneath int) (string, bool, error) {
 	return readIDVia(x.walkOpener(beneath), p)
 }
 
-func (x *Executor) checkStateWith(p string, kind statefile.Kind, beneath int) error {
+func (x *Executor) checkStateWith(p string, kind state.Kind, beneath int) error {
 	return checkStateVia(x.walkOpener(beneath), p, kind)
 }
 

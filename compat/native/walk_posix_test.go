@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"rcjail/compat/statefile"
+	"rcjail/compat/state"
 )
 
 // tree makes <tmp>/root/{a/b,empty} and <tmp>/host/{secret,dir}, and
@@ -166,22 +166,22 @@ func TestSymlinkWalkExisting(t *testing.T) {
 }
 
 func TestStateWalk(t *testing.T) {
-	state := t.TempDir()
+	sroot := t.TempDir()
 	jroot, host := tree(t)
-	x := &Executor{opts: Options{Root: state}, jails: map[string]*jailState{}, calls: map[string]int{}}
+	x := &Executor{opts: Options{Root: sroot}, jails: map[string]*jailState{}, calls: map[string]int{}}
 	x.jails["www"] = &jailState{name: "www", root: jroot}
 
-	// A state file under -R: written, appended, read, removed.
-	if err := os.MkdirAll(state+"/var/run", 0o755); err != nil {
+	// A sroot file under -R: written, appended, read, removed.
+	if err := os.MkdirAll(sroot+"/var/run", 0o755); err != nil {
 		t.Fatal(err)
 	}
-	f, err := x.openStateWith("/var/run/jail_www.id", true, false, statefile.Regular, 0)
+	f, err := x.openStateWith("/var/run/jail_www.id", true, false, state.Regular, 0)
 	if err != nil {
 		t.Fatalf("openStateWith: %v", err)
 	}
 	f.WriteString("12\n")
 	f.Close()
-	if f, err = x.openStateWith("/var/run/jail_www.id", true, true, statefile.Regular, 0); err != nil {
+	if f, err = x.openStateWith("/var/run/jail_www.id", true, true, state.Regular, 0); err != nil {
 		t.Fatalf("openStateWith(append): %v", err)
 	}
 	f.WriteString("more\n")
@@ -190,14 +190,14 @@ func TestStateWalk(t *testing.T) {
 	if err != nil || !ok || b != "12" {
 		t.Fatalf("readIDWith = %q, %v, %v; want the first line", b, ok, err)
 	}
-	if fi, _ := os.Stat(state + "/var/run/jail_www.id"); fi.Mode().Perm() != 0o600 {
+	if fi, _ := os.Stat(sroot + "/var/run/jail_www.id"); fi.Mode().Perm() != 0o600 {
 		t.Errorf("id file mode %v, want 0600", fi.Mode().Perm())
 	}
 	if err := x.removeStateWith("/var/run/jail_www.id", 0); err != nil {
 		t.Fatalf("removeStateWith: %v", err)
 	}
 	if _, ok, _ := x.readIDWith("/var/run/jail_www.id", 0); ok {
-		t.Error("state file still there after removeStateWith")
+		t.Error("sroot file still there after removeStateWith")
 	}
 	if err := x.removeStateWith("/var/run/jail_www.id", 0); err != nil {
 		t.Errorf("removeStateWith(missing) = %v, want nil", err)
@@ -208,10 +208,10 @@ func TestStateWalk(t *testing.T) {
 
 	// A console log that is a symlink to a host file (FreeBSD-SA-07:01):
 	// never written through, never read through.
-	if err := os.Symlink(host+"/secret", state+"/var/run/console.log"); err != nil {
+	if err := os.Symlink(host+"/secret", sroot+"/var/run/console.log"); err != nil {
 		t.Fatal(err)
 	}
-	if f, err := x.openStateWith("/var/run/console.log", true, true, statefile.Regular, 0); err == nil {
+	if f, err := x.openStateWith("/var/run/console.log", true, true, state.Regular, 0); err == nil {
 		f.Close()
 		t.Error("openStateWith followed a final symlink")
 	}
@@ -223,12 +223,12 @@ func TestStateWalk(t *testing.T) {
 	}
 
 	// Under the jail root, a symlink in a middle component is refused too.
-	f, err = x.openStateWith(jroot+"/a/b/log", true, false, statefile.Regular, 0)
+	f, err = x.openStateWith(jroot+"/a/b/log", true, false, state.Regular, 0)
 	if err != nil {
 		t.Fatalf("openStateWith(under the jail root): %v", err)
 	}
 	f.Close()
-	if f, err := x.openStateWith(jroot+"/link/dir/log", true, false, statefile.Regular, 0); err == nil {
+	if f, err := x.openStateWith(jroot+"/link/dir/log", true, false, state.Regular, 0); err == nil {
 		f.Close()
 		t.Error("openStateWith under the jail root went through a symlink")
 	}
@@ -241,20 +241,20 @@ func TestStateWalk(t *testing.T) {
 	if _, err := os.Lstat(host + "/secret"); err != nil {
 		t.Errorf("host file removed: %v", err)
 	}
-	// A directory or a FIFO is not a state file.
-	if err := unix.Mkfifo(state+"/var/run/fifo", 0o600); err != nil {
+	// A directory or a FIFO is not a sroot file.
+	if err := unix.Mkfifo(sroot+"/var/run/fifo", 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok, err := x.readIDWith("/var/run/fifo", 0); ok || err != nil {
 		t.Errorf("readIDWith(fifo) = %v, %v; want not there", ok, err)
 	}
-	if err := x.checkStateWith("/var/run/fifo", statefile.Console, 0); err == nil || err.Error() != "check /var/run/fifo: is a named pipe, not a regular file or character device" {
+	if err := x.checkStateWith("/var/run/fifo", state.Console, 0); err == nil || err.Error() != "check /var/run/fifo: is a named pipe, not a regular file or character device" {
 		t.Errorf("checkStateWith(fifo) = %v", err)
 	}
-	if err := x.checkStateWith("/var/run/new.log", statefile.Console, 0); err != nil {
+	if err := x.checkStateWith("/var/run/new.log", state.Console, 0); err != nil {
 		t.Errorf("checkStateWith(missing) = %v, want nil", err)
 	}
-	if f, err := x.openStateWith("/var/run", true, false, statefile.Regular, 0); err == nil {
+	if f, err := x.openStateWith("/var/run", true, false, state.Regular, 0); err == nil {
 		f.Close()
 		t.Error("openStateWith(directory) succeeded")
 	}

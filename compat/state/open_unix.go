@@ -1,6 +1,6 @@
 //go:build unix
 
-package statefile
+package state
 
 import (
 	"context"

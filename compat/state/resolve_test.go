@@ -1,4 +1,4 @@
-package hostpath
+package state
 
 import (
 	"os"
@@ -37,19 +37,19 @@ func TestResolveUnderRoot(t *testing.T) {
 		{"/var/run/missing/deeper", "/run/missing/deeper"},
 		{"/", "/"},
 	} {
-		got, err := Dir(root, c.dir)
+		got, err := ResolveDir(root, c.dir)
 		if err != nil || got != filepath.Join(root, c.want) {
 			t.Errorf("Dir(%s) = %q, %v; want %q", c.dir, got, err, filepath.Join(root, c.want))
 		}
 	}
-	got, err := File(root, "/var/run/jail_x.id")
+	got, err := ResolveFile(root, "/var/run/jail_x.id")
 	if want := filepath.Join(root, "run/jail_x.id"); err != nil || got != want {
 		t.Errorf("File = %q, %v; want %q (last component not followed)", got, err, want)
 	}
-	if got, err := Dir(root, "/loop1/x"); err == nil {
+	if got, err := ResolveDir(root, "/loop1/x"); err == nil {
 		t.Errorf("a link loop resolved to %q", got)
 	}
-	if _, err := Dir(root, "var/run"); err == nil {
+	if _, err := ResolveDir(root, "var/run"); err == nil {
 		t.Error("a relative path was resolved")
 	}
 	// Root "/" is the host: /var/run resolves as the kernel does.
@@ -57,7 +57,7 @@ func TestResolveUnderRoot(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
-	if got, err := Dir("/", "/var/run"); err != nil || got != want {
+	if got, err := ResolveDir("/", "/var/run"); err != nil || got != want {
 		t.Errorf("Dir(/, /var/run) = %q, %v; want %q", got, err, want)
 	}
 }

@@ -1,4 +1,4 @@
-package hostpath
+package state
 
 import (
 	"errors"
@@ -13,11 +13,11 @@ import (
 // ELOOP limit does: a link loop under /var must end in an error.
 const maxLinks = 40
 
-// Dir resolves dir (absolute, as the host names it) under root, following
+// ResolveDir resolves dir (absolute, as the host names it) under root, following
 // every symlink in it, the last component included, inside root. A
 // component that does not exist ends the resolution: the rest is appended
 // as written (the caller's open then reports it missing).
-func Dir(root, dir string) (string, error) {
+func ResolveDir(root, dir string) (string, error) {
 	if !path.IsAbs(dir) {
 		return "", fmt.Errorf("resolve %q: not an absolute path", dir)
 	}
@@ -66,18 +66,18 @@ func Dir(root, dir string) (string, error) {
 	return join(root, done), nil
 }
 
-// File resolves the directory of the file p under root (see [Dir]) and
+// ResolveFile resolves the directory of the file p under root (see [ResolveDir]) and
 // joins p's last component to it unresolved: the caller opens that with
 // O_NOFOLLOW, so a symlink in place of the file itself is never followed.
-func File(root, p string) (string, error) {
+func ResolveFile(root, p string) (string, error) {
 	if !path.IsAbs(p) {
 		return "", fmt.Errorf("resolve %q: not an absolute path", p)
 	}
 	p = path.Clean(p)
 	if p == "/" {
-		return Dir(root, p)
+		return ResolveDir(root, p)
 	}
-	d, err := Dir(root, path.Dir(p))
+	d, err := ResolveDir(root, path.Dir(p))
 	if err != nil {
 		return "", err
 	}
@@ -88,4 +88,51 @@ func split(p string) []string { return strings.Split(strings.Trim(p, "/"), "/") 
 
 func join(root string, comps []string) string {
 	return path.Join(append([]string{root}, comps...)...)
+}
+
+// HostPath is the state path p (as the host names it: an id file, a record)
+// under root, resolved by [ResolveFile]; when it cannot be resolved (a link
+// loop) it is joined as written, and the open that follows reports the
+// problem. Every reader of a state path names the same file through it.
+func HostPath(root, p string) string {
+	if root == "" {
+		root = "/"
+	}
+	if r, err := ResolveFile(root, p); err == nil {
+		return r
+	}
+	return path.Join(root, p)
+}
+
+// IDFiles lists the _j of every id file in /var/run under root (regular
+// files named jail_<j>.id; anything else there, a symlink included, is not
+// an id file), sorted. A missing /var/run is an empty list.
+func IDFiles(root string) ([]string, error) {
+	if root == "" {
+		root = "/"
+	}
+	dir, err := ResolveDir(root, RunDir)
+	if err != nil {
+		return nil, fmt.Errorf("list id files: %w", err)
+	}
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list id files: %w", err)
+	}
+	var out []string
+	for _, e := range ents {
+		if j, ok := IDFileJail(e.Name()); ok && e.Type().IsRegular() && !strings.Contains(j, "/") {
+			out = append(out, j)
+		}
+	}
+	return out, nil
+}
+
+// ReadJailID reads the id file of the jail _j under root (see [HostPath]
+// and [ReadIDFile]): its first line, or fs.ErrNotExist.
+func ReadJailID(root, j string) (string, error) {
+	return ReadIDFile(HostPath(root, IDFile(j)))
 }
