@@ -121,7 +121,11 @@ type Jail struct {
 	Fstab         string
 	FstabEntries  []FstabEntry // read through FS when MountEnable
 	Skel          Skel
-	JailConfFile  string // set when the jail is defined in a jail.conf file instead of rc.conf
+	// Mounts is every file system the jail's start mounts, in mount order
+	// (skeleton, fstab, devfs, fdescfs, procfs), computed by NewConfig
+	// from the knobs above.
+	Mounts       []JailMount
+	JailConfFile string // set when the jail is defined in a jail.conf file instead of rc.conf
 
 	// From the modern script (SPEC §1 "Modern additions"), see modern.go.
 	Params     []string // jail(8) name[=value] parameters, in the generated jail.conf's order
@@ -149,15 +153,14 @@ type Addr struct {
 type Skel struct {
 	Enable  bool
 	Root    string   // skel_root
-	RO      []string // skel_romounts, cleaned, in mount order (parents first)
-	RW      []string // skel_rwmounts, cleaned, in mount order
 	Mode    SkelMode // skel_mode as set (only SkelNullfs and SkelSymlink start)
 	Basedir string   // skel_basedir (symlink mode)
 
-	// Order is RO and RW combined in the one order they are mounted (or, in
-	// symlink mode, linked and mounted): parents before children, otherwise
-	// the romounts list then the rwmounts list. Unmounting is its reverse.
-	Order []SkelEntry
+	// Entries are skel_romounts and skel_rwmounts, cleaned, in the one
+	// order they are mounted (or, in symlink mode, linked and mounted):
+	// parents before children, otherwise the romounts list then the
+	// rwmounts list. Nil when a skeleton knob refuses the jail.
+	Entries []SkelEntry
 }
 
 // SkelMode is how a skeleton reaches a jail (skel_mode).

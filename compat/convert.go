@@ -2,7 +2,6 @@ package compat
 
 import (
 	"fmt"
-	"path"
 	"strconv"
 	"strings"
 )
@@ -73,33 +72,20 @@ func ConvertJail(c *Config, name string) (string, error) {
 	p("exec.jail_user", jailUser)
 
 	// Skeleton mounts, in the order rcjail mounts them, then the fstab.
-	if j.Skel.Enable {
-		order := j.Skel.Order
-		if len(order) == 0 {
-			for _, e := range j.Skel.RO {
-				order = append(order, SkelEntry{Path: e})
-			}
-			for _, e := range j.Skel.RW {
-				order = append(order, SkelEntry{Path: e, RW: true})
-			}
+	// (In symlink mode the read-only entries are links made by rcjail
+	// prepare, not mounts.)
+	for _, m := range j.Mounts {
+		if m.Kind != MountSkelBase && m.Kind != MountSkel {
+			continue
 		}
-		if j.Skel.Mode == SkelSymlink {
-			line, err := mountLine(j.Skel.Root, path.Join(j.RootDir, j.Skel.Basedir), false)
-			if err != nil {
+		line, err := mountLine(m.Source, m.Target, !m.ReadOnly)
+		if err != nil {
+			if m.Kind == MountSkelBase {
 				return "", fmt.Errorf("convert jail %q: skeleton: %w", name, err)
 			}
-			add("mount", line)
+			return "", fmt.Errorf("convert jail %q: skeleton entry %q: %w", name, m.Entry.Path, err)
 		}
-		for _, e := range order {
-			if j.Skel.Mode == SkelSymlink && !e.RW {
-				continue // a link made by rcjail prepare, not a mount
-			}
-			line, err := mountLine(path.Join(j.Skel.Root, e.Path), path.Join(j.RootDir, e.Path), e.RW)
-			if err != nil {
-				return "", fmt.Errorf("convert jail %q: skeleton entry %q: %w", name, e.Path, err)
-			}
-			add("mount", line)
-		}
+		add("mount", line)
 	}
 	if j.MountEnable {
 		p("mount.fstab", j.Fstab)

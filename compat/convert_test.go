@@ -405,7 +405,8 @@ func TestConvertRefuses(t *testing.T) {
 	cases["unknown flag"] = j
 	j = base()
 	j.RootDir = "/jails/a b"
-	j.Skel = Skel{Enable: true, Root: "/", Mode: "nullfs", RO: []string{"bin"}}
+	j.Skel = Skel{Enable: true, Root: "/", Mode: SkelNullfs, Entries: []SkelEntry{{Path: "bin"}}}
+	j.Mounts = jailMounts(j) // NewConfig refuses the blank itself
 	cases["blank in a mount path"] = j
 	j = base()
 	j.Errors = []*ConfigError{{Jail: "x", Var: "jail_x_rootdir", Msg: "bad"}}

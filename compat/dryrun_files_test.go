@@ -22,8 +22,7 @@ func (f idFiles) IsSymlink(context.Context, string) (bool, error) { return false
 // names a jid, in its configured root, with its mounts mounted; the
 // sysctls are at the values given (the boot values).
 func TestDryRunAnswersFromFiles(t *testing.T) {
-	j := plainJail()
-	j.RootDir = t.TempDir() // start's root must exist (see StartJail)
+	j := plainJail("jail_www_rootdir=" + t.TempDir()) // start's root must exist (see StartJail)
 	r := j.RootDir
 	cfg := &Config{Enable: true, List: []string{"www"}, Jails: map[string]*Jail{"www": j},
 		Sysctls: []SysctlKnob{{Label: "sysvipc_allow", MIB: "security.jail.sysvipc_allowed", Want: "1"}}}

@@ -346,6 +346,7 @@ func (b *builder) jailKnobs(name string) *Jail {
 
 	b.skel(j, rootOK)
 	b.modern(j)
+	j.Mounts = jailMounts(j)
 	return j
 }
 

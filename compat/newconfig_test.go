@@ -74,10 +74,10 @@ func TestKnobPrecedence(t *testing.T) {
 		{knob: "skel_root", get: func(j *Jail) any { return j.Skel.Root }, perVal: "/skel/a", glVal: "/skel/g", per: "/skel/a", gl: "/skel/g", dflt: "/"},
 		{knob: "skel_mode", get: func(j *Jail) any { return string(j.Skel.Mode) }, perVal: "symlink", glVal: "nullfs", per: "symlink", gl: "nullfs", dflt: "nullfs"},
 		{knob: "exec_stop", get: func(j *Jail) any { return j.ExecStop }, perVal: "/bin/a", glVal: "/bin/b x", per: []string{"/bin/a"}, gl: []string{"/bin/b", "x"}, dflt: []string{"/bin/sh", "/etc/rc.shutdown"}},
-		{knob: "skel_romounts", extra: []string{"jail_skel_enable=YES", "jail_skel_root=/skel"}, get: func(j *Jail) any { return j.Skel.RO },
+		{knob: "skel_romounts", extra: []string{"jail_skel_enable=YES", "jail_skel_root=/skel"}, get: func(j *Jail) any { return skelPaths(j.Skel, false) },
 			perVal: "bin", glVal: "lib usr/lib", per: []string{"bin"}, gl: []string{"lib", "usr/lib"}, dflt: strings.Fields(defaultSkelRO),
 			emptyGl: []string(nil), emptyGlSet: true},
-		{knob: "skel_rwmounts", extra: []string{"jail_skel_enable=YES", "jail_skel_root=/skel"}, get: func(j *Jail) any { return j.Skel.RW },
+		{knob: "skel_rwmounts", extra: []string{"jail_skel_enable=YES", "jail_skel_root=/skel"}, get: func(j *Jail) any { return skelPaths(j.Skel, true) },
 			perVal: "home", glVal: "var/tmp", per: []string{"home"}, gl: []string{"var/tmp"}, dflt: []string(nil)},
 		{knob: "skel_basedir", get: func(j *Jail) any { return j.Skel.Basedir }, perVal: "b1", glVal: "b2", per: "b1", gl: "b2", dflt: "basejail"},
 	}

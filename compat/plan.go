@@ -80,35 +80,6 @@ func Build(cfg *Config, verb string, names []string) ([]Plan, error) {
 	return plans, nil
 }
 
-// SkelMountOrder returns the skeleton entries that are nullfs-mounted one
-// by one, in mount order: s.Order (parents first, otherwise romounts then
-// rwmounts; computed by [NewConfig]) or, for a hand-built Skel without it,
-// the same order computed here. In symlink mode only the rw entries are
-// mounted one by one. Unmounting is the exact reverse.
-func SkelMountOrder(s Skel) []SkelEntry {
-	order := s.Order
-	if len(order) == 0 && len(s.RO)+len(s.RW) > 0 {
-		ents := make([]SkelEntry, 0, len(s.RO)+len(s.RW))
-		for _, e := range s.RO {
-			ents = append(ents, SkelEntry{Path: e})
-		}
-		for _, e := range s.RW {
-			ents = append(ents, SkelEntry{Path: e, RW: true})
-		}
-		order = mountOrder(ents)
-	}
-	if s.Mode != SkelSymlink {
-		return order
-	}
-	rw := make([]SkelEntry, 0, len(s.RW))
-	for _, e := range order {
-		if e.RW {
-			rw = append(rw, e)
-		}
-	}
-	return rw
-}
-
 // under joins a clean absolute root and a clean relative entry. Both are
 // clean by the configuration's contract, so a concatenation gives the same
 // result as path.Join without its allocation-heavy Clean (planning 1000
@@ -131,65 +102,79 @@ func PlanStart(j *Jail, f StartFacts) []Step {
 	if j.JailConfFile != "" {
 		return []Step{JailConf{Jail: j.Name, File: j.JailConfFile, J: j.J}}
 	}
-	steps := make([]Step, 0, 8+2*len(j.Skel.RO)+2*len(j.Skel.RW))
+	steps := make([]Step, 0, 8+2*len(j.Mounts))
 	for _, a := range j.IPs {
 		if a.Iface != "" {
 			steps = append(steps, AliasAdd{Jail: j.Name, Addr: a})
 		}
 	}
 	root := j.RootDir
-	if j.Skel.Enable {
-		if j.Skel.Mode == SkelSymlink {
-			for _, e := range j.Skel.RO {
-				steps = append(steps, CheckLink{Jail: j.Name, Root: root, Path: under(root, e), Target: SymlinkTarget(e, j.Skel.Basedir)})
+	// The fstab is mounted as one file (mount -a -F), after the skeleton
+	// and before devfs, even when it has no lines.
+	fstabDone := !j.MountEnable
+	fstab := func() {
+		if fstabDone {
+			return
+		}
+		fstabDone = true
+		if f.FstabSkip != nil {
+			steps = append(steps, *f.FstabSkip)
+		} else {
+			steps = append(steps, FstabMount{Jail: j.Name, Fstab: j.Fstab, Entries: j.FstabEntries, Root: root})
+		}
+	}
+	for _, m := range j.Mounts {
+		switch m.Kind {
+		case MountSkelBase:
+			// The read-only entries are links into skel_basedir; each
+			// must be in place before the base is mounted.
+			for _, e := range j.Skel.Entries {
+				if !e.RW {
+					steps = append(steps, CheckLink{Jail: j.Name, Root: root, Path: under(root, e.Path), Target: SymlinkTarget(e.Path, j.Skel.Basedir)})
+				}
 			}
-			base := under(root, j.Skel.Basedir)
 			steps = append(steps,
-				Mkdir{Jail: j.Name, Root: root, Path: base},
-				Mount{Jail: j.Name, FSType: FSNullfs, Source: j.Skel.Root, Target: base, ReadOnly: true, Root: root})
-		}
-		for _, e := range SkelMountOrder(j.Skel) {
-			t := under(root, e.Path)
+				Mkdir{Jail: j.Name, Root: root, Path: m.Target},
+				Mount{Jail: j.Name, FSType: m.FSType, Source: m.Source, Target: m.Target, ReadOnly: true, Root: root})
+		case MountSkel:
 			steps = append(steps,
-				Mkdir{Jail: j.Name, Root: root, Path: t},
-				Mount{Jail: j.Name, FSType: FSNullfs, Source: under(j.Skel.Root, e.Path), SourceRoot: j.Skel.Root, Target: t, ReadOnly: !e.RW, Root: root})
+				Mkdir{Jail: j.Name, Root: root, Path: m.Target},
+				Mount{Jail: j.Name, FSType: m.FSType, Source: m.Source, SourceRoot: m.SourceRoot, Target: m.Target, ReadOnly: m.ReadOnly, Root: root})
+		case MountFstab:
+			fstab()
+		case MountDevfs:
+			fstab()
+			switch {
+			case f.DevfsMounted:
+			case f.DevSkip != nil:
+				steps = append(steps, *f.DevSkip)
+			default:
+				steps = append(steps,
+					Mkdir{Jail: j.Name, Root: root, Path: m.Target},
+					Mount{Jail: j.Name, FSType: FSDevfs, Target: m.Target, Root: root, DevfsRuleset: max(j.DevfsRulesetN, 0)})
+				if j.DevfsRulesetN >= 0 {
+					steps = append(steps, DevfsRuleset{Jail: j.Name, Dir: m.Target, Ruleset: j.DevfsRulesetN})
+				}
+				steps = append(steps,
+					DevfsApply{Jail: j.Name, Dir: m.Target},
+					Symlink{Jail: j.Name, Target: "../var/run/log", Path: under(m.Target, "log")})
+			}
+		case MountFdescfs, MountProcfs:
+			fstab()
+			skip := f.FdescSkip
+			if m.Kind == MountProcfs {
+				skip = f.ProcSkip
+			}
+			if skip != nil {
+				steps = append(steps, *skip)
+				continue
+			}
+			steps = append(steps,
+				Mkdir{Jail: j.Name, Root: root, Path: m.Target},
+				Mount{Jail: j.Name, FSType: m.FSType, Target: m.Target, Root: root})
 		}
 	}
-	if j.MountEnable && f.FstabSkip != nil {
-		steps = append(steps, *f.FstabSkip)
-	} else if j.MountEnable {
-		steps = append(steps, FstabMount{Jail: j.Name, Fstab: j.Fstab, Entries: j.FstabEntries, Root: root})
-	}
-	dev := under(root, "dev")
-	if j.Devfs && !f.DevfsMounted && f.DevSkip != nil {
-		steps = append(steps, *f.DevSkip)
-	} else if j.Devfs && !f.DevfsMounted {
-		steps = append(steps,
-			Mkdir{Jail: j.Name, Root: root, Path: dev},
-			Mount{Jail: j.Name, FSType: FSDevfs, Target: dev, Root: root, DevfsRuleset: max(j.DevfsRulesetN, 0)})
-		if j.DevfsRulesetN >= 0 {
-			steps = append(steps, DevfsRuleset{Jail: j.Name, Dir: dev, Ruleset: j.DevfsRulesetN})
-		}
-		steps = append(steps,
-			DevfsApply{Jail: j.Name, Dir: dev},
-			Symlink{Jail: j.Name, Target: "../var/run/log", Path: under(dev, "log")})
-	}
-	if j.Fdescfs && f.FdescSkip != nil {
-		steps = append(steps, *f.FdescSkip)
-	} else if j.Fdescfs {
-		fd := under(dev, "fd")
-		steps = append(steps,
-			Mkdir{Jail: j.Name, Root: root, Path: fd},
-			Mount{Jail: j.Name, FSType: FSFdescfs, Target: fd, Root: root})
-	}
-	if j.Procfs && f.ProcSkip != nil {
-		steps = append(steps, *f.ProcSkip)
-	} else if j.Procfs {
-		p := under(root, "proc")
-		steps = append(steps,
-			Mkdir{Jail: j.Name, Root: root, Path: p},
-			Mount{Jail: j.Name, FSType: FSProcfs, Target: p, Root: root})
-	}
+	fstab()
 	for i, h := range j.PreStart {
 		steps = append(steps, Exec{Jail: j.Name, Var: fmt.Sprintf("exec_prestart%d", i), Argv: h})
 	}
@@ -234,7 +219,7 @@ func PlanStop(j *Jail, f StopFacts) []Step {
 		// The modern script removes the id file it wrote at start.
 		return []Step{JailConf{Jail: j.Name, File: j.JailConfFile, J: j.J, Remove: true}, RemoveFile{Jail: j.Name, Path: IDFile(j)}}
 	}
-	steps := make([]Step, 0, 8+len(j.Skel.RO)+len(j.Skel.RW)+len(j.FstabEntries))
+	steps := make([]Step, 0, 8+len(j.Mounts))
 	if f.Running {
 		for i, h := range j.PreStop {
 			steps = append(steps, Exec{Jail: j.Name, Var: fmt.Sprintf("exec_prestop%d", i), Argv: h})
@@ -245,28 +230,23 @@ func PlanStop(j *Jail, f StopFacts) []Step {
 		steps = append(steps, KillJail{Jail: j.Name, JID: f.JID})
 	}
 	root := j.RootDir
-	dev := under(root, "dev")
-	if j.Fdescfs {
-		steps = append(steps, Unmount{Jail: j.Name, FSType: FSFdescfs, Target: under(dev, "fd"), Root: root})
-	}
-	if j.Devfs {
-		steps = append(steps, Unmount{Jail: j.Name, FSType: FSDevfs, Target: dev, Root: root})
-	}
-	if j.Procfs {
-		steps = append(steps, Unmount{Jail: j.Name, FSType: FSProcfs, Target: under(root, "proc"), Root: root})
-	}
-	if j.MountEnable {
-		for i := len(j.FstabEntries) - 1; i >= 0; i-- {
-			steps = append(steps, Unmount{Jail: j.Name, Target: path.Clean(j.FstabEntries[i].MountPoint), Root: root})
+	// fdescfs, devfs and procfs first, in the script's order; then the
+	// rest in the reverse of the mount order (fstab in reverse file
+	// order, the skeleton children before parents, skel_basedir last).
+	for _, k := range [...]MountKind{MountFdescfs, MountDevfs, MountProcfs} {
+		for _, m := range j.Mounts {
+			if m.Kind == k {
+				steps = append(steps, Unmount{Jail: j.Name, FSType: m.FSType, Target: m.Target, Root: root})
+			}
 		}
 	}
-	if j.Skel.Enable {
-		order := SkelMountOrder(j.Skel)
-		for i := len(order) - 1; i >= 0; i-- {
-			steps = append(steps, Unmount{Jail: j.Name, FSType: FSNullfs, Target: under(root, order[i].Path), Root: root})
-		}
-		if j.Skel.Mode == SkelSymlink {
-			steps = append(steps, Unmount{Jail: j.Name, FSType: FSNullfs, Target: under(root, j.Skel.Basedir), Root: root})
+	for i := len(j.Mounts) - 1; i >= 0; i-- {
+		switch m := j.Mounts[i]; m.Kind {
+		case MountFstab:
+			// Any type: mount(8) may name it otherwise than the fstab.
+			steps = append(steps, Unmount{Jail: j.Name, Target: m.Target, Root: root})
+		case MountSkel, MountSkelBase:
+			steps = append(steps, Unmount{Jail: j.Name, FSType: m.FSType, Target: m.Target, Root: root})
 		}
 	}
 	// exec_poststop* follow the teardown whenever the id file named a jid,

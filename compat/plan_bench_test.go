@@ -2,35 +2,35 @@ package compat
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
 // benchConfig is 1000 skeleton jails with the default eleven romounts, two
 // rwmounts, an alias, devfs and procfs: an already built Config.
 func benchConfig() *Config {
-	ro := []string{"bin", "sbin", "lib", "libexec", "usr/bin", "usr/sbin", "usr/include", "usr/lib", "usr/libdata", "usr/libexec", "usr/share"}
-	cfg := &Config{Enable: true, Jails: make(map[string]*Jail, 1000)}
+	v := MapVars{
+		"jail_enable": "YES", "jail_interface": "em0",
+		"jail_devfs_enable": "YES", "jail_devfs_ruleset": "4", "jail_procfs_enable": "YES",
+		"jail_skel_enable": "YES", "jail_skel_root": "/skel", "jail_skel_rwmounts": "usr/local var/db/pkg",
+	}
+	names := make([]string, 0, 1000)
 	for i := range 1000 {
 		n := fmt.Sprintf("j%04d", i)
-		root := "/jails/" + n
-		j := &Jail{
-			Name: n, J: n, JV: n, RootDir: root, Hostname: n + ".example.org",
-			IPs:   []Addr{{Iface: "em0", Family: "inet", Addr: fmt.Sprintf("10.%d.%d.1", i/256, i%256), Mask: "/32"}},
-			Flags: []string{"-l", "-U", "root"}, ExecStart: []string{"/bin/sh", "/etc/rc"},
-			ExecStop: []string{"/bin/sh", "/etc/rc.shutdown"}, ConsoleLog: "/var/log/jail_" + n + "_console.log",
-			Devfs: true, DevfsRulesetN: 4, Procfs: true,
-			Skel: Skel{Enable: true, Root: "/skel", RO: ro, RW: []string{"usr/local", "var/db/pkg"}, Mode: "nullfs", Basedir: "basejail"},
+		names = append(names, n)
+		v["jail_"+n+"_rootdir"] = "/jails/" + n
+		v["jail_"+n+"_hostname"] = n + ".example.org"
+		v["jail_"+n+"_ip"] = fmt.Sprintf("10.%d.%d.1", i/256, i%256)
+	}
+	v["jail_list"] = strings.Join(names, " ")
+	cfg, err := NewConfig(v, nil, nil)
+	if err != nil {
+		panic(err)
+	}
+	for _, n := range names {
+		if j := cfg.Jails[n]; len(j.Errors) > 0 || len(j.Mounts) != 15 {
+			panic(fmt.Sprintf("jail %s: %d mounts, errors %v", n, len(j.Mounts), j.Errors))
 		}
-		ents := make([]SkelEntry, 0, 13)
-		for _, e := range j.Skel.RO {
-			ents = append(ents, SkelEntry{Path: e})
-		}
-		for _, e := range j.Skel.RW {
-			ents = append(ents, SkelEntry{Path: e, RW: true})
-		}
-		j.Skel.Order = mountOrder(ents)
-		cfg.List = append(cfg.List, n)
-		cfg.Jails[n] = j
 	}
 	return cfg
 }
@@ -57,9 +57,8 @@ func BenchmarkConfigCopy1000(b *testing.B) {
 		for _, n := range cfg.List {
 			j := *cfg.Jails[n]
 			j.IPs = append([]Addr(nil), j.IPs...)
-			j.Skel.RO = append([]string(nil), j.Skel.RO...)
-			j.Skel.RW = append([]string(nil), j.Skel.RW...)
-			j.Skel.Order = append([]SkelEntry(nil), j.Skel.Order...)
+			j.Skel.Entries = append([]SkelEntry(nil), j.Skel.Entries...)
+			j.Mounts = append([]JailMount(nil), j.Mounts...)
 			out.Jails[n] = &j
 		}
 		if len(out.Jails) != 1000 {

@@ -86,18 +86,13 @@ func SymlinkTarget(entry, basedir string) string {
 // base tree alone. An error names the jail, the variable and the entry.
 func PrepareTree(j *Jail) ([]PrepItem, error) {
 	s := j.Skel
-	var ents []prepEnt
+	var ents []SkelEntry
 	if s.Enable {
-		for _, e := range s.RO {
-			ents = append(ents, prepEnt{e, false})
-		}
-		for _, e := range s.RW {
-			ents = append(ents, prepEnt{e, true})
-		}
+		ents = s.Listed()
 	}
 	for _, e := range ents {
-		if !prepCleanRel(e.path) {
-			return nil, prepErr(j, e.rw, e.path, "is not a clean relative path")
+		if !prepCleanRel(e.Path) {
+			return nil, prepErr(j, e.RW, e.Path, "is not a clean relative path")
 		}
 	}
 	symlink := s.Enable && s.Mode == SkelSymlink
@@ -110,11 +105,11 @@ func PrepareTree(j *Jail) ([]PrepItem, error) {
 	}
 
 	// under reports the closest other entry that contains p.
-	under := func(p string) (prepEnt, bool) {
-		var best prepEnt
+	under := func(p string) (SkelEntry, bool) {
+		var best SkelEntry
 		found := false
 		for _, e := range ents {
-			if e.path != p && prepUnder(p, e.path) && (!found || len(e.path) > len(best.path)) {
+			if e.Path != p && prepUnder(p, e.Path) && (!found || len(e.Path) > len(best.Path)) {
 				best, found = e, true
 			}
 		}
@@ -140,35 +135,35 @@ func PrepareTree(j *Jail) ([]PrepItem, error) {
 		}
 	}
 	for _, e := range ents {
-		if p, nested := under(e.path); nested {
-			if symlink && !p.rw {
-				if e.rw {
+		if p, nested := under(e.Path); nested {
+			if symlink && !p.RW {
+				if e.RW {
 					// In the jail root the parent is a link into the
 					// read-only base: the mount point would be reached
 					// through a symlink, which start refuses.
-					return nil, prepErr(j, true, e.path, "is under "+p.path+", a symlink into the read-only base in symlink mode")
+					return nil, prepErr(j, true, e.Path, "is under "+p.Path+", a symlink into the read-only base in symlink mode")
 				}
 				continue // reached through the parent's link
 			}
-			if symlink && !e.rw {
-				return nil, prepErr(j, false, e.path, "is under the read-write mount "+p.path+"; a link there would be written into its source")
+			if symlink && !e.RW {
+				return nil, prepErr(j, false, e.Path, "is under the read-write mount "+p.Path+"; a link there would be written into its source")
 			}
 			continue // the mount point lies in the parent's source
 		}
-		if symlink && !e.rw {
-			if prepUnder(e.path, basedir) || prepUnder(basedir, e.path) {
-				return nil, prepErr(j, false, e.path, "overlaps skel_basedir "+basedir)
+		if symlink && !e.RW {
+			if prepUnder(e.Path, basedir) || prepUnder(basedir, e.Path) {
+				return nil, prepErr(j, false, e.Path, "overlaps skel_basedir "+basedir)
 			}
-			if err := add(PrepItem{Path: e.path, Kind: PrepLink, Target: SymlinkTarget(e.path, basedir), Why: "skel_romounts"}); err != nil {
+			if err := add(PrepItem{Path: e.Path, Kind: PrepLink, Target: SymlinkTarget(e.Path, basedir), Why: "skel_romounts"}); err != nil {
 				return nil, err
 			}
 			continue
 		}
 		why := "skel_romounts"
-		if e.rw {
+		if e.RW {
 			why = "skel_rwmounts"
 		}
-		if err := add(PrepItem{Path: e.path, Kind: PrepDir, Mode: 0o755, Why: why}); err != nil {
+		if err := add(PrepItem{Path: e.Path, Kind: PrepDir, Mode: 0o755, Why: why}); err != nil {
 			return nil, err
 		}
 	}
@@ -206,17 +201,11 @@ func PrepareTree(j *Jail) ([]PrepItem, error) {
 	return out, nil
 }
 
-// prepEnt is one skeleton entry and the list it came from.
-type prepEnt struct {
-	path string
-	rw   bool
-}
-
 // prepCovered reports whether p is equal to or under one of the entries.
-func prepCovered(p string, ents []prepEnt) (string, bool) {
+func prepCovered(p string, ents []SkelEntry) (string, bool) {
 	for _, e := range ents {
-		if prepUnder(p, e.path) {
-			return e.path, true
+		if prepUnder(p, e.Path) {
+			return e.Path, true
 		}
 	}
 	return "", false

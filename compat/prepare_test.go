@@ -26,7 +26,16 @@ func prepRender(items []PrepItem) []string {
 	return out
 }
 
-var prepDefaultRO = strings.Fields("bin sbin lib libexec usr/bin usr/sbin usr/include usr/lib usr/libdata usr/libexec usr/share")
+// prepJail is jail www of the base rc.conf with the assignments added,
+// through NewConfig; it must be accepted.
+func prepJail(t *testing.T, assign ...string) *Jail {
+	t.Helper()
+	j := mustConfig(t, with(assign...), nil).Jails["www"]
+	if len(j.Errors) > 0 {
+		t.Fatalf("jail refused: %q", errStrings(j))
+	}
+	return j
+}
 
 // baseLines is BaseTree as render prints it, less the paths in drop.
 func prepBaseLines(drop ...string) []string {
@@ -46,7 +55,7 @@ func prepBaseLines(drop ...string) []string {
 }
 
 func TestPrepareTreeNullfsDefault(t *testing.T) {
-	j := &Jail{Name: "skeltest", Skel: Skel{Enable: true, Root: "/", RO: prepDefaultRO, Mode: "nullfs"}}
+	j := prepJail(t, "jail_skel_enable=YES")
 	got, err := PrepareTree(j)
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +75,7 @@ func TestPrepareTreeNullfsDefault(t *testing.T) {
 }
 
 func TestPrepareTreeSymlinkDefault(t *testing.T) {
-	j := &Jail{Name: "skeltest", Skel: Skel{Enable: true, Root: "/", RO: prepDefaultRO, RW: []string{"usr/ports"}, Mode: "symlink", Basedir: "basejail"}}
+	j := prepJail(t, "jail_skel_enable=YES", "jail_skel_root=/skel", "jail_skel_rwmounts=usr/ports", "jail_skel_mode=symlink")
 	got, err := PrepareTree(j)
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +111,7 @@ func TestSymlinkTargetDepth(t *testing.T) {
 }
 
 func TestPrepareTreeWithoutSkeleton(t *testing.T) {
-	j := &Jail{Name: "plain", Skel: Skel{RO: prepDefaultRO}}
+	j := prepJail(t)
 	got, err := PrepareTree(j)
 	if err != nil {
 		t.Fatal(err)
@@ -115,7 +124,7 @@ func TestPrepareTreeWithoutSkeleton(t *testing.T) {
 // Nested entries: a child's mount point lies in the parent's source, so only
 // the parent's is made; the base tree under a skeleton entry is left out.
 func TestPrepareTreeNested(t *testing.T) {
-	j := &Jail{Name: "n", Skel: Skel{Enable: true, RO: []string{"usr", "usr/lib"}, RW: []string{"var/db/pkg"}, Mode: "nullfs"}}
+	j := prepJail(t, "jail_skel_enable=YES", "jail_skel_root=/skel", "jail_skel_romounts=usr usr/lib", "jail_skel_rwmounts=var/db/pkg")
 	got, err := PrepareTree(j)
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +146,9 @@ func TestPrepareTreeNested(t *testing.T) {
 }
 
 func TestPrepareTreeSymlinkNested(t *testing.T) {
-	j := &Jail{Name: "n", Skel: Skel{Enable: true, RO: []string{"usr", "usr/lib"}, Mode: "symlink"}}
+	// NewConfig refuses nested entries in symlink mode; PrepareTree
+	// guards against them on its own.
+	j := &Jail{Name: "n", Skel: Skel{Enable: true, Entries: []SkelEntry{{Path: "usr"}, {Path: "usr/lib"}}, Mode: SkelSymlink}}
 	got, err := PrepareTree(j)
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +158,7 @@ func TestPrepareTreeSymlinkNested(t *testing.T) {
 		t.Errorf("want only the parent's link: %q", r)
 	}
 
-	j.Skel.RW = []string{"usr/local"}
+	j.Skel.Entries = append(j.Skel.Entries, SkelEntry{Path: "usr/local", RW: true})
 	_, err = PrepareTree(j)
 	if err == nil || !strings.Contains(err.Error(), `skel_rwmounts="usr/local"`) || !strings.Contains(err.Error(), "symlink into the read-only base") {
 		t.Errorf("rw entry under a ro link: err = %v", err)
@@ -155,14 +166,15 @@ func TestPrepareTreeSymlinkNested(t *testing.T) {
 }
 
 func TestPrepareTreeRefusesBadEntries(t *testing.T) {
+	// Skeletons NewConfig refuses: PrepareTree does not rely on that.
 	for _, c := range []struct {
 		skel Skel
 		want string
 	}{
-		{Skel{Enable: true, RO: []string{"/usr"}}, `skel_romounts="/usr": is not a clean relative path`},
-		{Skel{Enable: true, RW: []string{"a/../b"}}, `skel_rwmounts="a/../b": is not a clean relative path`},
-		{Skel{Enable: true, RO: []string{"bin"}, Mode: "symlink", Basedir: "../x"}, `skel_basedir="../x"`},
-		{Skel{Enable: true, RO: []string{"basejail/x"}, Mode: "symlink", Basedir: "basejail"}, "overlaps skel_basedir"},
+		{Skel{Enable: true, Entries: []SkelEntry{{Path: "/usr"}}}, `skel_romounts="/usr": is not a clean relative path`},
+		{Skel{Enable: true, Entries: []SkelEntry{{Path: "a/../b", RW: true}}}, `skel_rwmounts="a/../b": is not a clean relative path`},
+		{Skel{Enable: true, Entries: []SkelEntry{{Path: "bin"}}, Mode: SkelSymlink, Basedir: "../x"}, `skel_basedir="../x"`},
+		{Skel{Enable: true, Entries: []SkelEntry{{Path: "basejail/x"}}, Mode: SkelSymlink, Basedir: "basejail"}, "overlaps skel_basedir"},
 	} {
 		_, err := PrepareTree(&Jail{Name: "bad", Skel: c.skel})
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "jail bad") {

@@ -213,61 +213,85 @@ func (m *model) leftovers() string {
 
 var skelPool = []string{"bin", "sbin", "lib", "libexec", "usr", "usr/bin", "usr/lib", "usr/lib/x", "usr/share", "usr/local", "var/db", "opt", "opt/a", "opt/a/b"}
 
-// randomJail builds a random valid jail configuration by hand.
-func randomJail(r *rand.Rand, name string, n int) *Jail {
+// randomJail writes a random valid jail's rc.conf lines into v (its fstab,
+// if any, into fsys): the jail is built by NewConfig, as rcjail builds it.
+func randomJail(r *rand.Rand, v MapVars, fsys mapFS, name string, n int) {
+	p := "jail_" + name + "_"
 	root := "/jails/" + name
-	j := &Jail{
-		Name: name, J: name, JV: name, RootDir: root, Hostname: name + ".example.org",
-		Flags: []string{"-l", "-U", "root"}, ExecStart: []string{"/bin/sh", "/etc/rc"},
-		ExecStop: []string{"/bin/sh", "/etc/rc.shutdown"}, DevfsRulesetN: -1,
-		ConsoleLog: "/var/log/jail_" + name + "_console.log",
-		Devfs:      r.IntN(2) == 0, Fdescfs: r.IntN(2) == 0, Procfs: r.IntN(2) == 0,
+	yes := func() string {
+		if r.IntN(2) == 0 {
+			return "YES"
+		}
+		return "NO"
 	}
-	if j.Devfs {
-		j.DevfsRulesetN = 4
-		j.DevfsRules = []DevfsRule{{Ruleset: 4, Args: []string{"delset"}}}
-	}
+	v[p+"rootdir"] = root
+	v[p+"hostname"] = name + ".example.org"
+	v[p+"interface"] = "em0"
+	v[p+"devfs_enable"], v[p+"fdescfs_enable"], v[p+"procfs_enable"] = yes(), yes(), yes()
+	var ips []string
 	for i := range r.IntN(3) {
-		j.IPs = append(j.IPs, Addr{Iface: "em0", Family: "inet", Addr: fmt.Sprintf("192.0.%d.%d", n, i+1), Mask: "/32"})
+		ips = append(ips, fmt.Sprintf("192.0.%d.%d", n, i+1))
 	}
+	v[p+"ip"] = strings.Join(ips, ",")
 	for i := range r.IntN(2) {
-		j.PreStart = append(j.PreStart, []string{"pre", fmt.Sprint(i)})
-		j.PostStop = append(j.PostStop, []string{"post", fmt.Sprint(i)})
+		v[fmt.Sprintf("%sexec_prestart%d", p, i)] = fmt.Sprintf("pre %d", i)
+		v[fmt.Sprintf("%sexec_poststop%d", p, i)] = fmt.Sprintf("post %d", i)
 	}
 	if r.IntN(4) > 0 {
-		j.Skel.Enable = true
-		j.Skel.Root = "/skel"
-		j.Skel.Mode = "nullfs"
-		j.Skel.Basedir = "basejail"
+		v[p+"skel_enable"] = "YES"
+		v[p+"skel_root"] = "/skel"
+		symlink := r.IntN(4) == 0
+		if symlink {
+			v[p+"skel_mode"] = "symlink"
+		}
 		perm := r.Perm(len(skelPool))
 		k := 1 + r.IntN(len(skelPool)-1)
+		var ro, rw []string
 		for _, i := range perm[:k] {
+			e := skelPool[i]
+			if symlink && slices.ContainsFunc(slices.Concat(ro, rw), func(o string) bool { return isUnder(e, o) || isUnder(o, e) }) {
+				// A read-only entry is a link in symlink mode: nothing
+				// nests with it (NewConfig refuses that).
+				continue
+			}
 			if r.IntN(3) == 0 {
-				j.Skel.RW = append(j.Skel.RW, skelPool[i])
+				rw = append(rw, e)
 			} else {
-				j.Skel.RO = append(j.Skel.RO, skelPool[i])
+				ro = append(ro, e)
 			}
 		}
-		if r.IntN(4) == 0 {
-			j.Skel.Mode = "symlink"
-		}
+		v[p+"skel_romounts"] = strings.Join(ro, " ")
+		v[p+"skel_rwmounts"] = strings.Join(rw, " ")
 	}
 	if r.IntN(3) == 0 {
-		j.MountEnable = true
-		j.Fstab = "/etc/fstab." + name
+		v[p+"mount_enable"] = "YES"
+		var b strings.Builder
 		for i := range 1 + r.IntN(2) {
-			j.FstabEntries = append(j.FstabEntries, FstabEntry{Device: "/src", MountPoint: root + fmt.Sprintf("/mnt/f%d", i), FSType: "nullfs", Options: "ro", Line: i + 1})
+			fmt.Fprintf(&b, "/src %s/mnt/f%d nullfs ro 0 0\n", root, i)
 		}
+		fsys["/etc/fstab."+name] = b.String()
 	}
-	return j
 }
 
-func randomConfig(r *rand.Rand) *Config {
-	cfg := &Config{Enable: true, Jails: map[string]*Jail{}}
+// randomConfig is one to three random jails (see randomJail).
+func randomConfig(t *testing.T, r *rand.Rand) *Config {
+	t.Helper()
+	// An empty global skel_romounts: a jail without its own has none
+	// (not the built-in list).
+	v := MapVars{"jail_enable": "YES", "jail_skel_romounts": ""}
+	fsys := mapFS{"/etc/defaults/devfs.rules": testRules}
+	var names []string
 	for i := range 1 + r.IntN(3) {
 		n := fmt.Sprintf("j%d", i)
-		cfg.List = append(cfg.List, n)
-		cfg.Jails[n] = randomJail(r, n, i)
+		names = append(names, n)
+		randomJail(r, v, fsys, n, i)
+	}
+	v["jail_list"] = strings.Join(names, " ")
+	cfg := mustConfig(t, v, fsys)
+	for _, n := range names {
+		if j := cfg.Jails[n]; len(j.Errors) > 0 {
+			t.Fatalf("random jail %s refused: %q", n, errStrings(j))
+		}
 	}
 	return cfg
 }
@@ -287,7 +311,7 @@ func runVerb(t *testing.T, cfg *Config, m Executor, verb string) (int, string, s
 func TestStartStopLeavesNothing(t *testing.T) {
 	for seed := range uint64(200) {
 		r := rand.New(rand.NewPCG(seed, 1))
-		cfg := randomConfig(r)
+		cfg := randomConfig(t, r)
 		m := newModel()
 		if st, _, e := runVerb(t, cfg, m, "start"); st != 0 {
 			t.Fatalf("seed %d: start: status %d\n%s", seed, st, e)
@@ -345,7 +369,9 @@ func TestStartStopLeavesNothing(t *testing.T) {
 func TestFailureAtAnyStepLeavesNothing(t *testing.T) {
 	for seed := range uint64(60) {
 		r := rand.New(rand.NewPCG(seed, 2))
-		cfg := &Config{Enable: true, List: []string{"w"}, Jails: map[string]*Jail{"w": randomJail(r, "w", 0)}}
+		v, fsys := MapVars{"jail_enable": "YES", "jail_list": "w", "jail_skel_romounts": ""}, mapFS{"/etc/defaults/devfs.rules": testRules}
+		randomJail(r, v, fsys, "w", 0)
+		cfg := mustConfig(t, v, fsys)
 		// Count the effects of a clean start.
 		clean := newModel()
 		if st, _, e := runVerb(t, cfg, clean, "start"); st != 0 {
@@ -393,37 +419,57 @@ func TestFailureAtAnyStepLeavesNothing(t *testing.T) {
 	}
 }
 
-func TestSkelMountOrderParentsFirst(t *testing.T) {
+// TestSkelMountsParentsFirst: a jail's skeleton mounts come parents first,
+// otherwise romounts then rwmounts; in symlink mode only the rw entries
+// are mounted one by one, after skel_root on skel_basedir.
+func TestSkelMountsParentsFirst(t *testing.T) {
 	for _, tc := range []struct {
-		ro, rw []string
+		ro, rw string
 		mode   SkelMode
 		want   string
 	}{
-		{[]string{"usr/share", "bin", "usr"}, []string{"usr/local"}, "nullfs", "usr usr/share bin usr/local"},
-		{[]string{"a/b/c", "a", "a/b"}, nil, "nullfs", "a a/b a/b/c"},
-		{[]string{"x"}, []string{"x/y", "z"}, "nullfs", "x x/y z"},
-		{[]string{"bin", "usr/lib"}, []string{"usr/local", "var"}, "symlink", "usr/local var"},
-		{nil, nil, "nullfs", ""},
+		{"usr/share bin usr", "usr/local", SkelNullfs, "usr usr/share bin usr/local"},
+		{"a/b/c a a/b", "", SkelNullfs, "a a/b a/b/c"},
+		{"x", "x/y z", SkelNullfs, "x x/y z"},
+		{"bin usr/lib", "usr/local var", SkelSymlink, "basejail usr/local var"},
+		{"", "", SkelNullfs, ""},
 	} {
+		j := mustConfig(t, with("jail_skel_enable=YES", "jail_skel_root=/skel", "jail_skel_romounts="+tc.ro,
+			"jail_skel_rwmounts="+tc.rw, "jail_skel_mode="+string(tc.mode)), nil).Jails["www"]
+		if len(j.Errors) > 0 {
+			t.Fatalf("%+v: refused: %q", tc, errStrings(j))
+		}
 		var got []string
-		for _, e := range SkelMountOrder(Skel{RO: tc.ro, RW: tc.rw, Mode: tc.mode}) {
-			got = append(got, e.Path)
+		for _, m := range j.Mounts {
+			got = append(got, strings.TrimPrefix(m.Target, "/jails/www/"))
 		}
 		if g := strings.Join(got, " "); g != tc.want {
-			t.Errorf("ro %v rw %v %s: order %q, want %q", tc.ro, tc.rw, tc.mode, g, tc.want)
+			t.Errorf("ro %q rw %q %s: order %q, want %q", tc.ro, tc.rw, tc.mode, g, tc.want)
 		}
 	}
 }
 
-func plainJail() *Jail {
-	return &Jail{
-		Name: "www", J: "www", JV: "www", RootDir: "/jails/www", Hostname: "www.example.org",
-		IPs:   []Addr{{Iface: "em0", Family: "inet", Addr: "192.0.2.10", Mask: "/32"}},
-		Flags: []string{"-l", "-U", "root"}, ExecStart: []string{"/bin/sh", "/etc/rc"},
-		ExecStop: []string{"/bin/sh", "/etc/rc.shutdown"}, ConsoleLog: "/var/log/jail_www_console.log",
-		DevfsRulesetN: 4, Devfs: true, Procfs: true,
-		Skel: Skel{Enable: true, Root: "/skel", RO: []string{"bin", "usr/lib"}, RW: []string{"usr/local"}, Mode: "nullfs", Basedir: "basejail"},
+// plainJail is jail name of a plain rc.conf (an alias on em0, devfs with
+// ruleset 4, procfs, a nullfs skeleton of bin and usr/lib read-only and
+// usr/local read-write), built by NewConfig; assign adds or replaces
+// lines.
+func plainJail(assign ...string) *Jail { return plainJailNamed("www", assign...) }
+
+func plainJailNamed(name string, assign ...string) *Jail {
+	p := "jail_" + name + "_"
+	v := rc(append([]string{"jail_enable=YES", "jail_list=" + name,
+		p + "rootdir=/jails/" + name, p + "hostname=" + name + ".example.org", p + "ip=192.0.2.10",
+		"jail_interface=em0", "jail_devfs_enable=YES", "jail_devfs_ruleset=4", "jail_procfs_enable=YES",
+		"jail_skel_enable=YES", "jail_skel_root=/skel", "jail_skel_romounts=bin usr/lib", "jail_skel_rwmounts=usr/local"}, assign...)...)
+	c, err := NewConfig(v, nil, nil)
+	if err != nil {
+		panic(err)
 	}
+	j := c.Jails[name]
+	if len(j.Errors) > 0 {
+		panic(fmt.Sprint(j.Errors))
+	}
+	return j
 }
 
 func planText(steps []Step) string {
@@ -523,9 +569,7 @@ ifconfig em0 inet 192.0.2.10 -alias
 }
 
 func TestSymlinkModePlan(t *testing.T) {
-	j := plainJail()
-	j.Devfs, j.Procfs, j.IPs = false, false, nil
-	j.Skel.Mode = "symlink"
+	j := plainJail("jail_devfs_enable=NO", "jail_procfs_enable=NO", "jail_www_ip=", "jail_skel_mode=symlink")
 	got := planText(PlanStart(j, StartFacts{}))
 	want := `# compat.CheckLink {www /jails/www /jails/www/bin basejail/bin}
 # compat.CheckLink {www /jails/www /jails/www/usr/lib ../basejail/usr/lib}
@@ -670,9 +714,7 @@ func (l *lockModel) LockJail(_ context.Context, j string) error {
 
 func TestRunnerLocksEachJail(t *testing.T) {
 	www := plainJail()
-	db := plainJail()
-	db.Name, db.J, db.RootDir, db.Hostname = "db", "db", "/jails/db", "db.example.org"
-	db.IPs = nil
+	db := plainJailNamed("db", "jail_db_ip=")
 	cfg := &Config{Enable: true, List: []string{"www", "db"}, Jails: map[string]*Jail{"www": www, "db": db}}
 	l := &lockModel{model: newModel(), busy: "www"}
 	st, out, e := runVerb(t, cfg, l, "start")

@@ -221,14 +221,7 @@ func (b *builder) skel(j *Jail, rootOK bool) {
 	if len(j.Errors) > nerr {
 		return
 	}
-	sk.Order = mountOrder(ents)
-	for _, e := range sk.Order {
-		if e.RW {
-			sk.RW = append(sk.RW, e.Path)
-		} else {
-			sk.RO = append(sk.RO, e.Path)
-		}
-	}
+	sk.Entries = mountOrder(ents)
 }
 
 // sharedRW warns when a writable skeleton directory is also mounted into
@@ -253,7 +246,7 @@ func (b *builder) sharedRW() {
 		if sk.Mode == SkelSymlink {
 			all = append(all, src{n, sk.Root, false})
 		}
-		for _, e := range sk.Order {
+		for _, e := range sk.Entries {
 			if sk.Mode == SkelSymlink && !e.RW {
 				continue
 			}

@@ -13,18 +13,18 @@ func TestSkelDefaults(t *testing.T) {
 		t.Fatalf("errors %q", errStrings(j))
 	}
 	wantRO := strings.Fields(defaultSkelRO)
-	if d := cmp.Diff(wantRO, j.Skel.RO); d != "" {
+	if d := cmp.Diff(wantRO, skelPaths(j.Skel, false)); d != "" {
 		t.Errorf("RO (-want +got)\n%s", d)
 	}
 	if strings.Count(defaultSkelRO, "usr/sbin") != 1 {
 		t.Errorf("default list names usr/sbin %d times", strings.Count(defaultSkelRO, "usr/sbin"))
 	}
-	if j.Skel.RW != nil || j.Skel.Mode != "nullfs" || j.Skel.Basedir != "basejail" || !j.Skel.Enable {
+	if skelPaths(j.Skel, true) != nil || j.Skel.Mode != "nullfs" || j.Skel.Basedir != "basejail" || !j.Skel.Enable {
 		t.Errorf("skel %+v", j.Skel)
 	}
 	// A global list set in a file (defaults/rc.conf) replaces the built-in one.
 	j = mustConfig(t, with("jail_skel_enable=YES", "jail_skel_root=/skel", "jail_skel_romounts=bin lib"), nil).Jails["www"]
-	if d := cmp.Diff([]string{"bin", "lib"}, j.Skel.RO); d != "" {
+	if d := cmp.Diff([]string{"bin", "lib"}, skelPaths(j.Skel, false)); d != "" {
 		t.Errorf("global list (-want +got)\n%s", d)
 	}
 	// The host root as skeleton (the patch's default) works in nullfs mode.
@@ -46,18 +46,18 @@ func TestSkelOrder(t *testing.T) {
 		{Path: "usr"}, {Path: "usr/lib"}, {Path: "bin"}, {Path: "usr/share"},
 		{Path: "tmp", RW: true}, {Path: "usr/local", RW: true}, {Path: "usr/lib/x", RW: true},
 	}
-	if d := cmp.Diff(want, j.Skel.Order); d != "" {
+	if d := cmp.Diff(want, j.Skel.Entries); d != "" {
 		t.Errorf("Order (-want +got)\n%s", d)
 	}
-	if d := cmp.Diff([]string{"usr", "usr/lib", "bin", "usr/share"}, j.Skel.RO); d != "" {
+	if d := cmp.Diff([]string{"usr", "usr/lib", "bin", "usr/share"}, skelPaths(j.Skel, false)); d != "" {
 		t.Errorf("RO (-want +got)\n%s", d)
 	}
-	if d := cmp.Diff([]string{"tmp", "usr/local", "usr/lib/x"}, j.Skel.RW); d != "" {
+	if d := cmp.Diff([]string{"tmp", "usr/local", "usr/lib/x"}, skelPaths(j.Skel, true)); d != "" {
 		t.Errorf("RW (-want +got)\n%s", d)
 	}
 	// A rw parent listed after its ro child still comes first.
 	j = mustConfig(t, with("jail_skel_enable=YES", "jail_skel_root=/skel", "jail_skel_romounts=var/db/pkg", "jail_skel_rwmounts=var"), nil).Jails["www"]
-	if d := cmp.Diff([]SkelEntry{{Path: "var", RW: true}, {Path: "var/db/pkg"}}, j.Skel.Order); d != "" {
+	if d := cmp.Diff([]SkelEntry{{Path: "var", RW: true}, {Path: "var/db/pkg"}}, j.Skel.Entries); d != "" {
 		t.Errorf("mixed Order (-want +got)\n%s", d)
 	}
 }
@@ -97,13 +97,13 @@ func TestSkelErrors(t *testing.T) {
 		if d := cmp.Diff([]string{pre + tc.want}, errStrings(j)); d != "" {
 			t.Errorf("%q (-want +got)\n%s", tc.ro, d)
 		}
-		if j.Skel.Order != nil {
+		if j.Skel.Entries != nil {
 			t.Errorf("%q: refused jail has a mount order", tc.ro)
 		}
 	}
 	// Blanks separate entries: a tab-separated list is two entries.
 	j := mustConfig(t, with("jail_skel_enable=YES", "jail_skel_root=/skel", "jail_skel_romounts=bin\tlib"), nil).Jails["www"]
-	if d := cmp.Diff([]string{"bin", "lib"}, j.Skel.RO); d != "" {
+	if d := cmp.Diff([]string{"bin", "lib"}, skelPaths(j.Skel, false)); d != "" {
 		t.Errorf("(-want +got)\n%s", d)
 	}
 }
@@ -154,10 +154,18 @@ func TestSkelSymlinkMode(t *testing.T) {
 		t.Fatalf("errors %q", errStrings(j))
 	}
 	want := Skel{Enable: true, Root: "/skel", Mode: "symlink", Basedir: "base",
-		RO: []string{"bin", "usr/lib"}, RW: []string{"usr/local"},
-		Order: []SkelEntry{{Path: "bin"}, {Path: "usr/lib"}, {Path: "usr/local", RW: true}}}
+		Entries: []SkelEntry{{Path: "bin"}, {Path: "usr/lib"}, {Path: "usr/local", RW: true}}}
 	if d := cmp.Diff(want, j.Skel); d != "" {
 		t.Errorf("(-want +got)\n%s", d)
+	}
+	// The read-only entries are links: the mounts are skel_root on the
+	// base directory, then the writable entry.
+	wantM := []JailMount{
+		{Kind: MountSkelBase, FSType: FSNullfs, Source: "/skel", Target: "/jails/www/base", ReadOnly: true},
+		{Kind: MountSkel, FSType: FSNullfs, Source: "/skel/usr/local", SourceRoot: "/skel", Target: "/jails/www/usr/local", Entry: SkelEntry{Path: "usr/local", RW: true}},
+	}
+	if d := cmp.Diff(wantM, j.Mounts); d != "" {
+		t.Errorf("Mounts (-want +got)\n%s", d)
 	}
 }
 

@@ -75,7 +75,7 @@ func TestUncleanPathsCleaned(t *testing.T) {
 	if d := cmp.Diff([]string{"/jails/www/usr/ports", "/jails/www/var/db"}, mps); d != "" {
 		t.Errorf("fstab mount points (-want +got)\n%s", d)
 	}
-	if d := cmp.Diff([]string{"bin", "usr/lib"}, j.Skel.RO); d != "" {
+	if d := cmp.Diff([]string{"bin", "usr/lib"}, skelPaths(j.Skel, false)); d != "" {
 		t.Errorf("skel entries (-want +got)\n%s", d)
 	}
 	written := map[string]string{}

@@ -72,3 +72,15 @@ func errStrings(j *Jail) []string {
 	}
 	return out
 }
+
+// skelPaths is the paths of the skeleton entries of one list (rw: the
+// skel_rwmounts entries), in mount order; nil when there are none.
+func skelPaths(s Skel, rw bool) []string {
+	var out []string
+	for _, e := range s.Entries {
+		if e.RW == rw {
+			out = append(out, e.Path)
+		}
+	}
+	return out
+}

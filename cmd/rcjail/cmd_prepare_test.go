@@ -20,13 +20,26 @@ import (
 	"rcjail/mount"
 )
 
-var prepTestRO = strings.Fields("bin sbin lib libexec usr/bin usr/sbin usr/include usr/lib usr/libdata usr/libexec usr/share")
-
-func prepTestConfig(root string, mode compat.SkelMode) *compat.Config {
-	return &compat.Config{Jails: map[string]*compat.Jail{
-		"skeltest": {Name: "skeltest", RootDir: root, Hostname: "skeltest.example.org",
-			Skel: compat.Skel{Enable: true, Root: "/", RO: prepTestRO, RW: []string{"usr/ports"}, Mode: mode, Basedir: "basejail"}},
-	}}
+// prepTestConfig is one skeleton jail on root with the default romounts
+// and usr/ports read-write, built by NewConfig.
+func prepTestConfig(t *testing.T, root string, mode compat.SkelMode) *compat.Config {
+	t.Helper()
+	skelRoot := "/"
+	if mode == compat.SkelSymlink {
+		// symlink mode refuses a skel_root that contains the jail root.
+		skelRoot = "/nonexistent-skel"
+	}
+	cfg, err := compat.NewConfig(compat.MapVars{
+		"jail_list": "skeltest", "jail_skeltest_rootdir": root, "jail_skeltest_hostname": "skeltest.example.org",
+		"jail_skel_enable": "YES", "jail_skel_root": skelRoot, "jail_skel_rwmounts": "usr/ports", "jail_skel_mode": string(mode),
+	}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j := cfg.Jails["skeltest"]; len(j.Errors) > 0 {
+		t.Fatalf("refused: %v", j.Errors)
+	}
+	return cfg
 }
 
 func prepRun(t *testing.T, cfg *compat.Config, dry bool) (int, string, string) {
@@ -102,7 +115,7 @@ func TestPrepareCreatesExactlyTheTreeAndIsIdempotent(t *testing.T) {
 			if err := os.Mkdir(root, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			cfg := prepTestConfig(root, mode)
+			cfg := prepTestConfig(t, root, mode)
 			want := prepWant(t, cfg.Jails["skeltest"])
 			st, out, errs := prepRun(t, cfg, false)
 			if st != 0 || errs != "" {
@@ -145,7 +158,7 @@ func TestPrepareDryRunCreatesNothing(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(root, "usr"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	st, out, errs := prepRun(t, prepTestConfig(root, "symlink"), true)
+	st, out, errs := prepRun(t, prepTestConfig(t, root, "symlink"), true)
 	if st != 0 || errs != "" {
 		t.Fatalf("status %d, stderr:\n%s", st, errs)
 	}
@@ -191,7 +204,7 @@ func TestPrepareRefusesSymlinkedParent(t *testing.T) {
 		if run.dry {
 			mode += " -n"
 		}
-		st, out, errs := prepRun(t, prepTestConfig(root, run.mode), run.dry)
+		st, out, errs := prepRun(t, prepTestConfig(t, root, run.mode), run.dry)
 		if st != 1 {
 			t.Errorf("%s: status %d, want 1", mode, st)
 		}
@@ -234,7 +247,7 @@ func TestPrepareRefusesDeeperSymlink(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(root, "var", "cron")); err != nil {
 		t.Fatal(err)
 	}
-	st, _, errs := prepRun(t, prepTestConfig(root, "nullfs"), false)
+	st, _, errs := prepRun(t, prepTestConfig(t, root, "nullfs"), false)
 	if st != 1 || !strings.Contains(errs, "refusing "+root+"/var/cron: it is a symbolic link") {
 		t.Errorf("status %d, stderr:\n%s", st, errs)
 	}
@@ -253,7 +266,7 @@ func TestPrepareRefusesFileOnTheWay(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "var"), []byte("data"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	st, out, errs := prepRun(t, prepTestConfig(root, "nullfs"), false)
+	st, out, errs := prepRun(t, prepTestConfig(t, root, "nullfs"), false)
 	want := root + "/var exists and is not a directory (base tree wants one); left alone"
 	if st != 1 || !strings.Contains(errs, want) {
 		t.Errorf("status %d, stderr lacks %q:\n%s", st, want, errs)
@@ -285,7 +298,7 @@ func TestPrepareSymlinkErrorChain(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	err := prepareJail(&Globals{Name: "rcjail", Stdout: &out, Stderr: &out}, prepTestConfig(root, "nullfs").Jails["skeltest"])
+	err := prepareJail(&Globals{Name: "rcjail", Stdout: &out, Stderr: &out}, prepTestConfig(t, root, "nullfs").Jails["skeltest"])
 	if !errors.Is(err, errPrepSymlink) || !errors.Is(err, mount.ErrSymlink) {
 		t.Errorf("err = %v; want errPrepSymlink and mount.ErrSymlink in its chain", err)
 	}
@@ -340,7 +353,7 @@ func TestPrepareNeverReplaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := prepListing(t, root)
-	st, out, errs := prepRun(t, prepTestConfig(root, "symlink"), false)
+	st, out, errs := prepRun(t, prepTestConfig(t, root, "symlink"), false)
 	if st != 1 {
 		t.Errorf("status %d, want 1", st)
 	}
@@ -369,7 +382,7 @@ func TestPrepareRootdir(t *testing.T) {
 	tmp := t.TempDir()
 	t.Run("missing, parent exists: created", func(t *testing.T) {
 		root := filepath.Join(tmp, "new")
-		st, out, errs := prepRun(t, prepTestConfig(root, "nullfs"), false)
+		st, out, errs := prepRun(t, prepTestConfig(t, root, "nullfs"), false)
 		if st != 0 || !strings.HasPrefix(out, "created "+root+"\n") {
 			t.Errorf("status %d, stdout:\n%s\nstderr:\n%s", st, out, errs)
 		}
@@ -379,7 +392,7 @@ func TestPrepareRootdir(t *testing.T) {
 	})
 	t.Run("parent missing: refused", func(t *testing.T) {
 		root := filepath.Join(tmp, "nope", "skeltest")
-		st, _, errs := prepRun(t, prepTestConfig(root, "nullfs"), false)
+		st, _, errs := prepRun(t, prepTestConfig(t, root, "nullfs"), false)
 		want := "open " + filepath.Dir(root) + ": no such file or directory (the parent of rootdir must exist)"
 		if st != 1 || !strings.Contains(errs, want) {
 			t.Errorf("status %d, stderr lacks %q:\n%s", st, want, errs)
@@ -393,7 +406,7 @@ func TestPrepareRootdir(t *testing.T) {
 		if err := os.WriteFile(root, []byte("data"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		st, _, errs := prepRun(t, prepTestConfig(root, "nullfs"), false)
+		st, _, errs := prepRun(t, prepTestConfig(t, root, "nullfs"), false)
 		if st != 1 || !strings.Contains(errs, "rootdir "+root+" is not a directory") {
 			t.Errorf("status %d, stderr:\n%s", st, errs)
 		}
@@ -417,7 +430,7 @@ func TestPrepareRootdir(t *testing.T) {
 			if err := os.Symlink(target, link); err != nil {
 				t.Fatal(err)
 			}
-			st, _, errs := prepRun(t, prepTestConfig(filepath.Join(link, c.sub), "nullfs"), false)
+			st, _, errs := prepRun(t, prepTestConfig(t, filepath.Join(link, c.sub), "nullfs"), false)
 			if want := fmt.Sprintf(c.want, link, target); st != 1 || !strings.Contains(errs, want) {
 				t.Errorf("status %d, stderr lacks %q:\n%s", st, want, errs)
 			}
@@ -428,7 +441,11 @@ func TestPrepareRootdir(t *testing.T) {
 	}
 	t.Run("relative or / rootdir: refused", func(t *testing.T) {
 		for _, root := range []string{"/", "jails/x", ""} {
-			st, _, errs := prepRun(t, prepTestConfig(root, "nullfs"), false)
+			// NewConfig refuses these rootdirs; prepare has its own
+			// guard all the same.
+			cfg := prepTestConfig(t, "/nonexistent/x", "nullfs")
+			cfg.Jails["skeltest"].RootDir = root
+			st, _, errs := prepRun(t, cfg, false)
 			if st != 1 || !strings.Contains(errs, "is not an absolute clean path other than /") {
 				t.Errorf("rootdir %q: status %d, stderr:\n%s", root, st, errs)
 			}
@@ -438,7 +455,7 @@ func TestPrepareRootdir(t *testing.T) {
 
 func TestPrepareRefusesInvalidConfig(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "skeltest")
-	cfg := prepTestConfig(root, "nullfs")
+	cfg := prepTestConfig(t, root, "nullfs")
 	cfg.Jails["skeltest"].Errors = []*compat.ConfigError{{Jail: "skeltest", Var: "jail_skeltest_skel_romounts", File: "/etc/rc.conf", Line: 3, Value: "../x", Msg: "contains \"..\""}}
 	st, out, errs := prepRun(t, cfg, false)
 	if st != 1 || out != "" || !strings.Contains(errs, `/etc/rc.conf:3: jail skeltest: jail_skeltest_skel_romounts="../x"`) {

@@ -174,34 +174,8 @@ func jailStatusOf(g *Globals, cfg *compat.Config, name string, table []mount.Ent
 // expectedMounts lists what a running jail of this configuration has
 // mounted, in mount order.
 func expectedMounts(j *compat.Jail) []mountStatus {
-	var out []mountStatus
 	if j.RootDir == "" {
 		return nil
-	}
-	if j.Skel.Enable {
-		order := j.Skel.Order
-		if len(order) == 0 {
-			for _, e := range j.Skel.RO {
-				order = append(order, compat.SkelEntry{Path: e})
-			}
-			for _, e := range j.Skel.RW {
-				order = append(order, compat.SkelEntry{Path: e, RW: true})
-			}
-		}
-		if j.Skel.Mode == compat.SkelSymlink {
-			out = append(out, mountStatus{Type: "nullfs", Source: j.Skel.Root, Target: path.Join(j.RootDir, j.Skel.Basedir)})
-		}
-		for _, e := range order {
-			if j.Skel.Mode == compat.SkelSymlink && !e.RW {
-				continue
-			}
-			out = append(out, mountStatus{Type: "nullfs", Source: path.Join(j.Skel.Root, e.Path), Target: path.Join(j.RootDir, e.Path)})
-		}
-	}
-	if j.MountEnable {
-		for _, f := range j.FstabEntries {
-			out = append(out, mountStatus{Type: f.FSType, Source: f.Device, Target: path.Clean(f.MountPoint)})
-		}
 	}
 	// Start skips a devfs, fdescfs or procfs mount whose mount point in an
 	// existing jail root is not a real directory (missing, or a symlink),
@@ -209,14 +183,23 @@ func expectedMounts(j *compat.Jail) []mountStatus {
 	// either. dev/fd on a mounted devfs is the devfs's own directory.
 	rootThere := realDir(j.RootDir)
 	expect := func(rel string) bool { return !rootThere || realDir(path.Join(j.RootDir, rel)) }
-	if j.Devfs && expect("dev") {
-		out = append(out, mountStatus{Type: "devfs", Target: path.Join(j.RootDir, "dev")})
-	}
-	if j.Fdescfs && (j.Devfs && expect("dev") || expect("dev/fd")) {
-		out = append(out, mountStatus{Type: "fdescfs", Target: path.Join(j.RootDir, "dev/fd")})
-	}
-	if j.Procfs && expect("proc") {
-		out = append(out, mountStatus{Type: "procfs", Target: path.Join(j.RootDir, "proc")})
+	var out []mountStatus
+	for _, m := range j.Mounts {
+		switch m.Kind {
+		case compat.MountDevfs:
+			if !expect("dev") {
+				continue
+			}
+		case compat.MountFdescfs:
+			if !(j.Devfs && expect("dev") || expect("dev/fd")) {
+				continue
+			}
+		case compat.MountProcfs:
+			if !expect("proc") {
+				continue
+			}
+		}
+		out = append(out, mountStatus{Type: m.FSType, Source: m.Source, Target: m.Target})
 	}
 	return out
 }

@@ -321,17 +321,7 @@ func checkSkeleton(j *compat.Jail) []skelFinding {
 		dirOK = c.checkTrustedPath("rootdir", j.RootDir, done)
 	}
 
-	type ent struct {
-		path string
-		rw   bool
-	}
-	var ents []ent
-	for _, e := range s.RO {
-		ents = append(ents, ent{e, false})
-	}
-	for _, e := range s.RW {
-		ents = append(ents, ent{e, true})
-	}
+	ents := s.Listed()
 	knob := func(rw bool) string {
 		if rw {
 			return "skel_rwmounts"
@@ -339,11 +329,11 @@ func checkSkeleton(j *compat.Jail) []skelFinding {
 		return "skel_romounts"
 	}
 	// parentOf returns the closest other entry e lies under.
-	parentOf := func(e string) (ent, bool) {
-		var best ent
+	parentOf := func(e string) (compat.SkelEntry, bool) {
+		var best compat.SkelEntry
 		found := false
 		for _, p := range ents {
-			if p.path != e && strings.HasPrefix(e, p.path+"/") && (!found || len(p.path) > len(best.path)) {
+			if p.Path != e && strings.HasPrefix(e, p.Path+"/") && (!found || len(p.Path) > len(best.Path)) {
 				best, found = p, true
 			}
 		}
@@ -353,47 +343,47 @@ func checkSkeleton(j *compat.Jail) []skelFinding {
 	// Sources in the skeleton.
 	if rootOK {
 		for _, e := range ents {
-			if symlink && !e.rw {
-				if _, nested := parentOf(e.path); nested {
+			if symlink && !e.RW {
+				if _, nested := parentOf(e.Path); nested {
 					continue // reached through its parent's link
 				}
 			}
-			src := path.Join(s.Root, e.path)
-			parent, nested := parentOf(e.path)
-			if symlink && !e.rw {
+			src := path.Join(s.Root, e.Path)
+			parent, nested := parentOf(e.Path)
+			if symlink && !e.RW {
 				// The jail's link resolves through basejail inside the
 				// jail, never on the host.
 				fi, link, target, missing, err := skelLstat(src)
 				switch {
 				case link != "":
-					c.add(true, knob(e.rw), e.path, "%s in skel_root is a symbolic link (-> %s); the jail's link resolves through it", link, target)
+					c.add(true, knob(e.RW), e.Path, "%s in skel_root is a symbolic link (-> %s); the jail's link resolves through it", link, target)
 				case missing != "":
-					c.add(false, knob(e.rw), e.path, "source %s does not exist (%v); the jail's link would dangle", src, err)
+					c.add(false, knob(e.RW), e.Path, "source %s does not exist (%v); the jail's link would dangle", src, err)
 				case !fi.IsDir():
-					c.add(false, knob(e.rw), e.path, "source %s is not a directory", src)
+					c.add(false, knob(e.RW), e.Path, "source %s is not a directory", src)
 				}
 				continue
 			}
-			fi, via, bad, badTarget, missing, err := skelSource(s.Root, e.path)
+			fi, via, bad, badTarget, missing, err := skelSource(s.Root, e.Path)
 			switch {
 			case bad != "":
 				// An absolute link, or one leaving skel_root, would
 				// redirect the mount anywhere on the host
 				// (skel/usr/local -> /root); name the real directory.
-				c.add(false, knob(e.rw), e.path, "source %s: %s is a symbolic link (-> %s) that leaves skel_root; rcjail never mounts through one", src, bad, badTarget)
-			case missing != "" && nested && !parent.rw:
+				c.add(false, knob(e.RW), e.Path, "source %s: %s is a symbolic link (-> %s) that leaves skel_root; rcjail never mounts through one", src, bad, badTarget)
+			case missing != "" && nested && !parent.RW:
 				// The mount point lies inside the parent's read-only
 				// mount: it cannot be created there (EROFS).
-				c.add(false, knob(e.rw), e.path, "mount point does not exist inside the read-only parent %s (source %s is missing); it cannot be created once %s is mounted read-only", parent.path, src, parent.path)
+				c.add(false, knob(e.RW), e.Path, "mount point does not exist inside the read-only parent %s (source %s is missing); it cannot be created once %s is mounted read-only", parent.Path, src, parent.Path)
 			case missing != "":
-				c.add(false, knob(e.rw), e.path, "source %s does not exist (%v)", src, err)
+				c.add(false, knob(e.RW), e.Path, "source %s does not exist (%v)", src, err)
 			case !fi.IsDir():
-				c.add(false, knob(e.rw), e.path, "source %s is not a directory", src)
+				c.add(false, knob(e.RW), e.Path, "source %s is not a directory", src)
 			case len(via) > 0:
 				// Followed at start (a host-"/" skeleton on a merged-/usr
 				// system has bin -> usr/bin), but whoever can change the
 				// link chooses what the jail gets.
-				c.add(true, knob(e.rw), e.path, "source %s is reached through the symbolic link %s inside skel_root; the mount shows what it points to", src, strings.Join(via, ", "))
+				c.add(true, knob(e.RW), e.Path, "source %s is reached through the symbolic link %s inside skel_root; the mount shows what it points to", src, strings.Join(via, ", "))
 			}
 		}
 	}
@@ -404,22 +394,22 @@ func checkSkeleton(j *compat.Jail) []skelFinding {
 	// fstab mount points under a skeleton entry.
 	for _, fe := range j.FstabEntries {
 		for _, e := range ents {
-			target := path.Join(j.RootDir, e.path)
+			target := path.Join(j.RootDir, e.Path)
 			if !strings.HasPrefix(fe.MountPoint, target+"/") {
 				continue
 			}
 			rel := strings.TrimPrefix(fe.MountPoint, target+"/")
-			if symlink && !e.rw {
+			if symlink && !e.RW {
 				// mount(8) would have to follow the link into the base.
-				c.add(false, knob(e.rw), e.path, "fstab mount point %s (%s line %d) is under %s, a symbolic link into the read-only base in symlink mode", fe.MountPoint, j.Fstab, fe.Line, target)
+				c.add(false, knob(e.RW), e.Path, "fstab mount point %s (%s line %d) is under %s, a symbolic link into the read-only base in symlink mode", fe.MountPoint, j.Fstab, fe.Line, target)
 				continue
 			}
-			src := path.Join(s.Root, e.path, rel)
+			src := path.Join(s.Root, e.Path, rel)
 			if _, _, _, missing, _ := skelLstat(src); missing != "" {
-				if e.rw {
-					c.add(true, knob(e.rw), e.path, "fstab mount point %s (%s line %d) does not exist in the shared source: creating it writes %s into the skeleton", fe.MountPoint, j.Fstab, fe.Line, src)
+				if e.RW {
+					c.add(true, knob(e.RW), e.Path, "fstab mount point %s (%s line %d) does not exist in the shared source: creating it writes %s into the skeleton", fe.MountPoint, j.Fstab, fe.Line, src)
 				} else {
-					c.add(false, knob(e.rw), e.path, "fstab mount point %s (%s line %d) lies inside the read-only mount of %s and %s does not exist: it cannot be created", fe.MountPoint, j.Fstab, fe.Line, e.path, src)
+					c.add(false, knob(e.RW), e.Path, "fstab mount point %s (%s line %d) lies inside the read-only mount of %s and %s does not exist: it cannot be created", fe.MountPoint, j.Fstab, fe.Line, e.Path, src)
 				}
 			}
 		}
@@ -439,40 +429,40 @@ func checkSkeleton(j *compat.Jail) []skelFinding {
 		}
 	}
 	for _, e := range ents {
-		if _, nested := parentOf(e.path); nested {
+		if _, nested := parentOf(e.Path); nested {
 			continue // inside the parent's mount or link
 		}
-		p := path.Join(j.RootDir, e.path)
+		p := path.Join(j.RootDir, e.Path)
 		fi, link, t, missing, _ := skelLstat(p)
-		if symlink && !e.rw {
+		if symlink && !e.RW {
 			// start verifies each link without following it and refuses
 			// the jail when one is missing or points elsewhere.
-			want := compat.SymlinkTarget(e.path, s.Basedir)
+			want := compat.SymlinkTarget(e.Path, s.Basedir)
 			switch {
 			case link != "" && link != p:
-				c.add(false, knob(false), e.path, "%s is a symbolic link (-> %s) on the way to the link %s", link, t, p)
+				c.add(false, knob(false), e.Path, "%s is a symbolic link (-> %s) on the way to the link %s", link, t, p)
 			case link == p && t != want:
 				// start refuses it: the jail would see something other
 				// than the read-only base there.
-				c.add(false, knob(false), e.path, "link %s points to %s, not %s", p, t, want)
+				c.add(false, knob(false), e.Path, "link %s points to %s, not %s", p, t, want)
 			case link == p:
 			case missing != "":
-				c.add(false, knob(false), e.path, "link %s -> %s is missing (rcjail prepare %s creates it)", p, want, j.Name)
+				c.add(false, knob(false), e.Path, "link %s -> %s is missing (rcjail prepare %s creates it)", p, want, j.Name)
 			default:
-				c.add(false, knob(false), e.path, "%s is not a symbolic link to %s", p, want)
+				c.add(false, knob(false), e.Path, "%s is not a symbolic link to %s", p, want)
 			}
 			continue
 		}
 		switch {
 		case link != "":
 			// SPEC §4.2: start refuses a mount point that is a symlink.
-			c.add(false, knob(e.rw), e.path, "mount point %s: %s is a symbolic link (-> %s); start refuses it", p, link, t)
+			c.add(false, knob(e.RW), e.Path, "mount point %s: %s is a symbolic link (-> %s); start refuses it", p, link, t)
 		case missing != "":
 			// Created (0755, without following links) at start.
 		case !fi.IsDir():
-			c.add(false, knob(e.rw), e.path, "mount point %s is not a directory; start refuses it", p)
+			c.add(false, knob(e.RW), e.Path, "mount point %s is not a directory; start refuses it", p)
 		default:
-			c.hidden(knob(e.rw), e.path, p, path.Join(s.Root, e.path))
+			c.hidden(knob(e.RW), e.Path, p, path.Join(s.Root, e.Path))
 		}
 	}
 	return c.out

@@ -77,18 +77,34 @@ func skelEntries() []string {
 
 // newJail describes a skeleton jail on root whose skeleton root is the
 // host's "/", with a devfs (sh needs /dev/null) and a start command that
-// leaves a daemon behind, as /etc/rc does.
-func newJail(name, root string) *compat.Jail {
-	return &compat.Jail{
-		Name: name, J: name, JV: name,
-		RootDir:       root,
-		Hostname:      name + ".example.org",
-		ExecStart:     []string{"/bin/sh", "-c", "echo started; sleep 300 & exit 0"},
-		ConsoleLog:    "/var/log/jail_" + name + "_console.log",
-		Devfs:         true,
-		DevfsRulesetN: -1,
-		Skel:          compat.Skel{Enable: true, Root: "/", RO: skelEntries(), Mode: "nullfs"},
+// leaves a daemon behind, as /etc/rc does. It is built by NewConfig; assign
+// adds or replaces rc.conf lines.
+func newJail(name, root string, assign ...string) *compat.Jail {
+	p := "jail_" + name + "_"
+	v := compat.MapVars{
+		"jail_list": name, p + "rootdir": root, p + "hostname": name + ".example.org",
+		p + "exec_start":   "/bin/sh", // no default stop command
+		p + "devfs_enable": "YES", p + "devfs_ruleset": "4",
+		p + "skel_enable": "YES", p + "skel_root": "/", p + "skel_romounts": strings.Join(skelEntries(), " "),
 	}
+	for _, a := range assign {
+		k, val, _ := strings.Cut(a, "=")
+		v[k] = val
+	}
+	c, err := compat.NewConfig(v, nil, nil)
+	if err != nil {
+		panic(err)
+	}
+	j := c.Jails[name]
+	if len(j.Errors) > 0 {
+		panic(fmt.Sprint(j.Errors))
+	}
+	// A start command rc.conf cannot say (rcjail refuses "&" in it), no
+	// jail(8) flags and no devfs ruleset.
+	j.ExecStart = []string{"/bin/sh", "-c", "echo started; sleep 300 & exit 0"}
+	j.Flags = nil
+	j.DevfsRulesetN = -1
+	return j
 }
 
 func config(js ...*compat.Jail) *compat.Config {
@@ -415,7 +431,7 @@ func TestStartFaults(t *testing.T) {
 	j := newJail("faulty", e.root)
 	j.IPs = []compat.Addr{{Iface: "lo", Family: "inet", Addr: "192.0.2.10", Mask: "/32"}}
 	j.PreStart = [][]string{{"/bin/true"}, {"/bin/true"}}
-	nro := len(j.Skel.RO)
+	nro := len(skelEntries())
 	type tc struct {
 		f    Fault
 		want string
@@ -789,10 +805,11 @@ func TestSymlinkTargets(t *testing.T) {
 			if err := os.Mkdir(outside, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			j := newJail("sym", e.root)
+			var ro []string
 			if strings.HasPrefix(c.link, "usr") {
-				j.Skel.RO = []string{"usr/lib"}
+				ro = []string{"jail_sym_skel_romounts=usr/lib"}
 			}
+			j := newJail("sym", e.root, ro...)
 			if err := os.MkdirAll(filepath.Dir(filepath.Join(e.root, c.link)), 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -819,9 +836,7 @@ func TestStopNeverFollowsPlantedSymlink(t *testing.T) {
 		return
 	}
 	e := newEnv(t)
-	j := newJail("plant", e.root)
-	j.Devfs = false
-	j.Skel.RO = []string{"usr/lib"}
+	j := newJail("plant", e.root, "jail_plant_devfs_enable=NO", "jail_plant_skel_romounts=usr/lib")
 	j.ExecStart = []string{"/bin/true"}
 	// A jail whose start fails after the mounts cannot run sh here (no
 	// /bin); start it half way with the executor, as a crashed start would.
