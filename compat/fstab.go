@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"rcjail/mount"
 )
 
 // parseFstab parses a jail's fstab: blank lines and lines whose first field
@@ -56,7 +58,7 @@ func mountPointProblem(mp, rootdir string) string {
 		return "is not an absolute path"
 	case hasDotDot(mp):
 		return "has a \"..\" component"
-	case rootdir != "" && !within(path.Clean(mp), rootdir):
+	case rootdir != "" && !mount.Within(rootdir, path.Clean(mp)):
 		return "is not under the jail's root directory " + rootdir
 	case len(path.Clean(mp)) > maxPath:
 		return "is longer than the mount path limit"

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"rcjail/compat/state"
+	"rcjail/mount"
 )
 
 // builder carries what NewConfig needs while it resolves every jail.
@@ -315,7 +316,7 @@ func (b *builder) jailKnobs(name string) *Jail {
 	b.record(j, logS)
 	if msg != "" {
 		b.fail(j, logS, msg)
-	} else if rootOK && within(logS.Value, j.RootDir) {
+	} else if rootOK && mount.Within(j.RootDir, logS.Value) {
 		// SA-07:01: inside the jail root, the jail's root user can replace
 		// the log (or a directory above it) by a symlink to any host file,
 		// which the host would then truncate and write.
@@ -442,7 +443,7 @@ func (b *builder) fstab(j *Jail, s Setting, rootOK bool) {
 		b.fail(j, s, msg)
 		return
 	}
-	if rootOK && within(s.Value, j.RootDir) {
+	if rootOK && mount.Within(j.RootDir, s.Value) {
 		// The jail's root user could rewrite it and have the host mount
 		// any device or host directory into the jail.
 		b.fail(j, s, "fstab is inside the jail's root directory "+j.RootDir+" (the jail could rewrite it)")

@@ -5,6 +5,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"rcjail/mount"
 )
 
 // defaultSkelRO is the 2006 patch's default list with usr/sbin named once.
@@ -125,12 +127,12 @@ func (b *builder) skel(j *Jail, rootOK bool) {
 		rootGood = false
 	} else if rootOK {
 		switch {
-		case within(sk.Root, j.RootDir):
+		case mount.Within(j.RootDir, sk.Root):
 			// The jail could write its own (and its siblings') skeleton,
 			// and the mount would loop onto itself.
 			b.fail(j, rootS, "skel_root is or is inside the jail's root directory "+j.RootDir)
 			rootGood = false
-		case symlink && within(j.RootDir, sk.Root):
+		case symlink && mount.Within(sk.Root, j.RootDir):
 			// The one read-only mount of skel_root would show the jail the
 			// whole tree above its root, host files included.
 			b.fail(j, rootS, "skel_root contains the jail's root directory "+j.RootDir+" (symlink mode mounts all of skel_root)")
@@ -172,14 +174,14 @@ func (b *builder) skel(j *Jail, rootOK bool) {
 				}
 				if rootGood && !symlink {
 					src := path.Join(sk.Root, clean)
-					if within(src, j.RootDir) || within(j.RootDir, src) {
+					if mount.Within(j.RootDir, src) || mount.Within(src, j.RootDir) {
 						b.fail(j, s, fmt.Sprintf("entry %q: source %s is, is inside or contains the jail's root directory %s", e, src, j.RootDir))
 						continue
 					}
 				}
 				bad := false
 				for _, fe := range j.FstabEntries {
-					if within(target, fe.MountPoint) {
+					if mount.Within(fe.MountPoint, target) {
 						// The fstab mount would cover (or be covered by)
 						// the skeleton mount; the unmount order breaks.
 						b.fail(j, s, fmt.Sprintf("entry %q: %s is or is under the fstab mount point %s (%s line %d)", e, target, fe.MountPoint, j.Fstab, fe.Line))
@@ -261,7 +263,7 @@ func (b *builder) sharedRW() {
 			if k == i || o.jail == a.jail || (o.rw && k < i) {
 				continue
 			}
-			if within(a.path, o.path) || within(o.path, a.path) {
+			if mount.Within(o.path, a.path) || mount.Within(a.path, o.path) {
 				b.warn(fmt.Sprintf("jails %q and %q share the skeleton directory %s, writable in %q: sibling jails sharing a writable directory can escape (CVE-2025-15576)",
 					a.jail, o.jail, a.path, a.jail))
 			}

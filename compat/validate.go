@@ -99,14 +99,6 @@ func hostnameProblem(v string) string {
 	return ""
 }
 
-// within reports whether p is dir or below it (both clean absolute paths).
-func within(p, dir string) bool {
-	if dir == "/" {
-		return strings.HasPrefix(p, "/")
-	}
-	return p == dir || strings.HasPrefix(p, dir+"/")
-}
-
 // hostPathProblem checks a host path knob (fstab, consolelog, skel_root):
 // absolute, no ".." component, no control characters. An unclean spelling
 // is cleaned by the caller ([cleaned]); the length is checked on the clean

@@ -351,7 +351,7 @@ func (r *Request) validate() error {
 			if !isCleanAbs(r.SourceRoot) {
 				return fail("source root %q is not an absolute clean path", r.SourceRoot)
 			}
-			if !within(r.SourceRoot, r.Source) {
+			if !Within(r.SourceRoot, r.Source) {
 				return fail("source %q is not inside source root %q", r.Source, r.SourceRoot)
 			}
 		}
@@ -433,12 +433,7 @@ func PlainRel(s string) bool {
 	return true
 }
 
-// within reports whether p is dir or lies below it (dir clean).
-func within(dir, p string) bool {
-	return p == dir || dir == "/" || len(p) > len(dir) && p[len(dir)] == '/' && p[:len(dir)] == dir
-}
-
-// withinJoined is within(root+"/"+rel, p) without building the join.
+// withinJoined is Within(root+"/"+rel, p) without building the join.
 func withinJoined(root, rel, p string) bool {
 	n, k := len(root), len(root)+1+len(rel)
 	return len(p) >= k && p[:n] == root && p[n] == '/' && p[n+1:k] == rel && (len(p) == k || p[k] == '/')

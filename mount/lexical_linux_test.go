@@ -38,8 +38,8 @@ func TestLexicalChecksMatchPathPackage(t *testing.T) {
 	paths := []string{"/", "/j", "/j/a", "/j/ab", "/j/a/b", "/ja", "/j/a/b/c", "/k/a"}
 	for _, d := range paths {
 		for _, p := range paths {
-			if got, want := within(d, p), within0(d, p); got != want {
-				t.Errorf("within(%q, %q) = %v, want %v", d, p, got, want)
+			if got, want := Within(d, p), within0(d, p); got != want {
+				t.Errorf("Within(%q, %q) = %v, want %v", d, p, got, want)
 			}
 		}
 	}

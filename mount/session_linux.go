@@ -165,7 +165,7 @@ func (c *fdCache) lookup(p string) int {
 func (c *fdCache) forget(p string) {
 	keep := c.ents[:0]
 	for _, e := range c.ents {
-		if within(p, e.path) {
+		if Within(p, e.path) {
 			unix.Close(e.fd)
 			continue
 		}
