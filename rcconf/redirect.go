@@ -137,16 +137,25 @@ func (r *runner) setFd(fd int, w io.Writer, in *strings.Reader) {
 	}
 }
 
+// quotedDelim reports whether a here-document's delimiter has a quoted
+// part, which makes the body literal.
 func quotedDelim(w *syntax.Word) bool {
 	for _, p := range w.Parts {
-		switch p := p.(type) {
-		case *syntax.SglQuoted, *syntax.DblQuoted:
+		if quotedPart(p) {
 			return true
-		case *syntax.Lit:
-			if strings.Contains(p.Value, `\`) {
-				return true
-			}
 		}
+	}
+	return false
+}
+
+// quotedPart reports whether p is quoted: '…', "…", or a literal with a
+// backslash escape.
+func quotedPart(p syntax.WordPart) bool {
+	switch p := p.(type) {
+	case *syntax.SglQuoted, *syntax.DblQuoted:
+		return true
+	case *syntax.Lit:
+		return strings.Contains(p.Value, `\`)
 	}
 	return false
 }

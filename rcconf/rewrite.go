@@ -46,17 +46,11 @@ func quotedWordIn(pe *syntax.ParamExp) bool {
 		return false
 	}
 	for _, q := range pe.Exp.Word.Parts {
-		switch q := q.(type) {
-		case *syntax.SglQuoted, *syntax.DblQuoted:
+		if quotedPart(q) {
 			return true
-		case *syntax.Lit:
-			if strings.Contains(q.Value, `\`) {
-				return true
-			}
-		case *syntax.ParamExp:
-			if quotedWordIn(q) {
-				return true
-			}
+		}
+		if q, ok := q.(*syntax.ParamExp); ok && quotedWordIn(q) {
+			return true
 		}
 	}
 	return false
@@ -280,14 +274,7 @@ func splitWordCheck(w *syntax.Word) string {
 			continue
 		}
 		for _, q := range pe.Exp.Word.Parts {
-			quoted := false
-			switch q := q.(type) {
-			case *syntax.SglQuoted, *syntax.DblQuoted:
-				quoted = true
-			case *syntax.Lit:
-				quoted = strings.Contains(q.Value, `\`)
-			}
-			if quoted {
+			if quotedPart(q) {
 				return "unquoted ${" + pe.Param.Value + pe.Exp.Op.String() + "…} with a quoted word in a command argument: its field splitting is not supported; quote the whole expansion"
 			}
 		}

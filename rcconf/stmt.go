@@ -258,12 +258,14 @@ func (r *runner) caseClause(c *syntax.CaseClause) {
 	if r.stopped() {
 		return
 	}
+	// Every branch, when which one is taken depends on a program.
+	allItems := func() {
+		for _, ci := range c.Items {
+			r.stmts(ci.Stmts)
+		}
+	}
 	if u := r.taint; u != nil {
-		r.speculate(c.Pos(), "case", u, func() {
-			for _, ci := range c.Items {
-				r.stmts(ci.Stmts)
-			}
-		})
+		r.speculate(c.Pos(), "case", u, allItems)
 		return
 	}
 	for _, ci := range c.Items {
@@ -286,11 +288,7 @@ func (r *runner) caseClause(c *syntax.CaseClause) {
 			}
 			if u := r.taint; u != nil {
 				// The pattern depends on a program.
-				r.speculate(c.Pos(), "case", u, func() {
-					for _, ci := range c.Items {
-						r.stmts(ci.Stmts)
-					}
-				})
+				r.speculate(c.Pos(), "case", u, allItems)
 				return
 			}
 			if m {
