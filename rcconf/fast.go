@@ -3,7 +3,6 @@ package rcconf
 import (
 	"strconv"
 	"strings"
-	"unsafe"
 
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -503,29 +502,33 @@ func simpleArith(body string) (syntax.ArithmExpr, bool) {
 	return &t.bin, true
 }
 
-// appendTo returns cur with rest appended, reusing name's append buffer when
-// cur is exactly its contents: x="$x more" is then amortised O(len(more))
-// instead of a copy of the whole list (quadratic over a 5000-jail
-// jail_list). Bytes of the buffer below its length are never written again,
-// so every string already handed out stays unchanged.
+// appendTo returns cur with rest appended, growing name's append buffer in
+// place when cur is what it holds: x="$x more" is then amortised
+// O(len(more)) instead of a copy of the whole list, which is quadratic over
+// a large jail_list (without it a whole "rcjail -R … vars" took about 1.3×
+// the CPU time at 1000 and 5000 jails; BENCHMARKS.md). A strings.Builder
+// never rewrites bytes it has handed out, so every value already returned
+// stays unchanged; cur == b.String() costs nothing when the two share their
+// bytes (the usual case: cur is the value appendTo returned last time).
 func (r *runner) appendTo(name, cur string, rest []string) string {
-	n := len(cur)
+	b := r.appends[name]
+	if b == nil || cur != b.String() {
+		n := len(cur)
+		for _, p := range rest {
+			n += len(p)
+		}
+		b = new(strings.Builder)
+		b.Grow(max(2*n, 64))
+		b.WriteString(cur)
+		if r.appends == nil {
+			r.appends = map[string]*strings.Builder{}
+		}
+		r.appends[name] = b
+	}
 	for _, p := range rest {
-		n += len(p)
+		b.WriteString(p)
 	}
-	buf := r.appends[name]
-	if len(buf) == 0 || len(cur) != len(buf) || unsafe.StringData(cur) != unsafe.SliceData(buf) {
-		buf = make([]byte, len(cur), max(2*n, 64))
-		copy(buf, cur)
-	}
-	for _, p := range rest {
-		buf = append(buf, p...)
-	}
-	if r.appends == nil {
-		r.appends = map[string][]byte{}
-	}
-	r.appends[name] = buf
-	return unsafe.String(unsafe.SliceData(buf), len(buf))
+	return b.String()
 }
 
 // shellMaintained names the variables check refuses to expand.

@@ -130,7 +130,7 @@ type runner struct {
 	expanded, live int
 	// fastAt is the line the fast path is on (line 0: not in the fast path).
 	fastAt  srcPos
-	appends map[string][]byte
+	appends map[string]*strings.Builder
 
 	files    []string
 	seenFile map[string]bool

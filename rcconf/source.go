@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
-	"unsafe"
 
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -24,7 +23,8 @@ func parseErr(name string, err error) *Error {
 // by statement and each statement run as soon as it is parsed, as the shell
 // does, so the syntax tree of a large rc.conf is never held whole in memory.
 func (r *runner) sourceText(name string, src []byte, fixed *srcPos) {
-	if d, line := nestingDepth(unsafe.String(unsafe.SliceData(src), len(src))); d > maxNesting {
+	text := string(src)
+	if d, line := nestingDepth(text); d > maxNesting {
 		if fixed != nil {
 			r.failAt(fixed.file, fixed.line, fixed.col, "eval: nesting deeper than %d levels refused", maxNesting)
 		} else {
@@ -36,8 +36,6 @@ func (r *runner) sourceText(name string, src []byte, fixed *srcPos) {
 		r.parseRun(name, src, 0, 1, fixed, utf8.Valid(src))
 		return
 	}
-	// src is never modified once read, so the string can share its bytes.
-	text := unsafe.String(unsafe.SliceData(src), len(src))
 	off, line := 0, 1
 	// Checked once per file: the parser pieces between fast-path lines
 	// would otherwise scan the rest of the file each time.
