@@ -173,7 +173,6 @@ func Load(ctx context.Context, opts Options) (*Vars, error) {
 	defer fsys.close()
 	ctx = &deadline{Context: ctx, at: time.Now().Add(opts.Timeout)}
 
-	growStack(0)
 	// Live mode evaluates twice only when the chain runs programs: first
 	// without running anything (as -R does, every program-controlled
 	// branch explored), to learn whether anything in the chain needs
@@ -263,28 +262,6 @@ func (d *deadline) Err() error {
 	}
 	return nil
 }
-
-// growStack grows the goroutine's stack to 64 KiB at once, while it is
-// shallow. The parser and the evaluator recurse deeply, and a stack grown
-// step by step from 8 KiB is copied at every doubling, each copy walking
-// every frame already on it through the binary's frame tables (cold pages
-// in a process that has just started): about 5% of a 10-jail "rcjail vars"
-// run in perf, and 10 of the 90 page faults of a first Load. The frame's
-// pages are not touched.
-//
-//go:noinline
-func growStack(n int) byte {
-	if n < 0 {
-		// Never: keeps pad, and so the frame, from being optimised away;
-		// declared here so that it is zeroed only here.
-		var pad [32 << 10]byte
-		return keep(pad[:])
-	}
-	return 0
-}
-
-//go:noinline
-func keep(b []byte) byte { return b[0] }
 
 // isLimitError reports whether e is one of the evaluator's own limits, which
 // stand in live mode too (handing a runaway chain to /bin/sh would only hang
