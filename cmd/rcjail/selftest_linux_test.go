@@ -169,6 +169,20 @@ func TestSelftest(t *testing.T) {
 			if escapes < 10 {
 				t.Errorf("%d escape rows, want the linuxjail suite (>= 10)", escapes)
 			}
+			// Issue 14: the probe, as start command and through jexec, is
+			// in the jail's mount namespace, holds the jail's capabilities
+			// on every thread, and sees the host's /dev nodes bound in.
+			for _, pre := range []string{"escape: ", "escape: jexec: "} {
+				for step, want := range map[string]string{
+					"mount namespace is the jail's, not the host's":                          "jail",
+					"every thread's CapEff, CapPrm, CapBnd = the jail's set, no_new_privs":   "jail-set",
+					"/dev nodes are binds of the host's (null zero full random urandom tty)": "binds",
+				} {
+					if r, ok := got[pre+step]; !ok || r.seen != want {
+						t.Errorf("row %q: %+v, want seen %q", pre+step, r, want)
+					}
+				}
+			}
 			if r := got["nullfs: write /bin (inside)"]; r.seen != "EROFS" {
 				t.Errorf("write to /bin: %+v", r)
 			}

@@ -6,8 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -57,17 +59,44 @@ var escapes = []struct{ name, want string }{
 	{"write /sys/kernel/uevent_helper", "ENOENT"},
 	{"settimeofday", "EPERM"},
 	{"reboot (Ctrl-Alt-Del off)", "EPERM"},
+	// Not escapes but what keeps them shut, checked from inside: the
+	// process is in the jail's mount namespace (a jexec'd one too: not
+	// the host's, whose mount table it would read), every thread of it
+	// holds only the jail's capabilities, and /dev holds the host's
+	// nodes bound in, not nodes made in the jail.
+	{"mount namespace is the jail's, not the host's", "jail"},
+	{"every thread's CapEff, CapPrm, CapBnd = the jail's set, no_new_privs", "jail-set"},
+	{"/dev nodes are binds of the host's (" + devNames() + ")", "binds"},
 }
 
-// probeMain runs inside the jail: argv is HOSTPID HOSTFILE. It prints one
-// line per attempt of escapes: "<index> <errno name or ok>".
+// Indexes of the checks above that are not attempts.
+const (
+	checkMountNS = 16 + iota
+	checkCaps
+	checkDevBinds
+)
+
+func devNames() string {
+	var n []string
+	for _, d := range DevNodes {
+		n = append(n, d.Name)
+	}
+	return strings.Join(n, " ")
+}
+
+// probeMain runs inside the jail: argv is HOSTPID HOSTFILE HOSTMNTNS
+// JAILMNTNS CAPMASK (the namespaces as /proc/PID/ns/mnt reads, JAILMNTNS
+// "-" when unknown; CAPMASK the jail's capabilities in hex). It prints one
+// line per entry of escapes: "<index> <errno name, ok, or the check's
+// result>".
 func probeMain(argv []string) int {
-	if len(argv) != 2 {
-		fmt.Println("usage: " + probeArg0 + " HOSTPID HOSTFILE")
+	if len(argv) != 5 {
+		fmt.Println("usage: " + probeArg0 + " HOSTPID HOSTFILE HOSTMNTNS JAILMNTNS CAPMASK")
 		return 2
 	}
 	hostPid, _ := strconv.Atoi(argv[0])
 	hostFile := argv[1]
+	capMaskWant, _ := strconv.ParseUint(argv[4], 16, 64)
 	res := func(err error) string {
 		if err == nil {
 			return "ok"
@@ -149,7 +178,89 @@ func probeMain(argv []string) int {
 	for i, f := range attempts {
 		fmt.Printf("%d %s\n", i, res(f()))
 	}
+	fmt.Printf("%d %s\n", checkMountNS, probeMountNS(argv[2], argv[3]))
+	fmt.Printf("%d %s\n", checkCaps, probeThreadCaps(capMaskWant))
+	fmt.Printf("%d %s\n", checkDevBinds, probeDevBinds())
 	return 0
+}
+
+// probeMountNS: "jail" when this process's mount namespace is not the
+// host's and, when known, is the jail's; "host" when it is the host's.
+func probeMountNS(host, jail string) string {
+	own, err := os.Readlink("/proc/self/ns/mnt")
+	switch {
+	case err != nil:
+		return "unknown:" + strings.ReplaceAll(err.Error(), " ", "_")
+	case own == host:
+		return "host"
+	case jail != "-" && own != jail:
+		return "other:" + own
+	}
+	return "jail"
+}
+
+// probeThreadCaps: "jail-set" when every thread of this process has
+// exactly mask as its effective, permitted and bounding sets, no ambient
+// capability and no_new_privs; else the first difference. Threads locked
+// by goroutines make sure there are several.
+func probeThreadCaps(mask uint64) string {
+	stop := make(chan struct{})
+	defer close(stop)
+	for range 3 {
+		go func() {
+			runtime.LockOSThread()
+			<-stop
+		}()
+	}
+	time.Sleep(20 * time.Millisecond)
+	want := fmt.Sprintf("%016x", mask)
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil || len(tasks) < 2 {
+		return fmt.Sprintf("threads:%d", len(tasks))
+	}
+	for _, task := range tasks {
+		b, err := os.ReadFile("/proc/self/task/" + task.Name() + "/status")
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			k, v, _ := strings.Cut(l, ":")
+			v = strings.TrimSpace(v)
+			bad := false
+			switch k {
+			case "CapEff", "CapPrm", "CapBnd":
+				bad = v != want
+			case "CapAmb":
+				bad = v != "0000000000000000"
+			case "NoNewPrivs":
+				bad = v != "1"
+			}
+			if bad {
+				return "thread" + task.Name() + ":" + k + "=" + v
+			}
+		}
+	}
+	return "jail-set"
+}
+
+// probeDevBinds: "binds" when every node of DevNodes in /dev is the root
+// of a mount (a bind) and the character device it must be; else the first
+// one that is not.
+func probeDevBinds() string {
+	for _, n := range DevNodes {
+		p := "/dev/" + n.Name
+		var stx unix.Statx_t
+		if err := unix.Statx(unix.AT_FDCWD, p, unix.AT_SYMLINK_NOFOLLOW, unix.STATX_TYPE, &stx); err != nil {
+			return n.Name + ":" + strings.ReplaceAll(err.Error(), " ", "_")
+		}
+		if stx.Attributes&unix.STATX_ATTR_MOUNT_ROOT == 0 {
+			return n.Name + ":not-a-mount"
+		}
+		if stx.Mode&unix.S_IFMT != unix.S_IFCHR || stx.Rdev_major != n.Major || stx.Rdev_minor != n.Minor {
+			return n.Name + ":not-the-device"
+		}
+	}
+	return "binds"
 }
 
 // EscapeChecks starts a scratch jail under dir and tries, from inside it as
@@ -220,8 +331,12 @@ func EscapeChecks(ctx context.Context, dir string) ([]EscapeResult, error) {
 	if err := mnt("tmpfs", filepath.Join(root, "dev"), "tmpfs", unix.MS_NOSUID|unix.MS_NOEXEC, false); err != nil {
 		return nil, err
 	}
-	if err := unix.Mknod(filepath.Join(root, "dev/null"), unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))); err != nil {
-		return nil, fmt.Errorf("escape checks: %w", err)
+	// The devfs stand-in's mount points; the jail's init binds the host's
+	// nodes on them.
+	for _, n := range DevNodes {
+		if err := os.WriteFile(filepath.Join(root, "dev", n.Name), nil, 0o666); err != nil {
+			return nil, fmt.Errorf("escape checks: %w", err)
+		}
 	}
 	probe := filepath.Join(root, probeArg0)
 	if err := os.WriteFile(probe, nil, 0o755); err != nil {
@@ -240,8 +355,17 @@ func EscapeChecks(ctx context.Context, dir string) ([]EscapeResult, error) {
 		return nil, fmt.Errorf("escape checks: %w", err)
 	}
 	defer outf.Close()
+	hostNS, err := os.Readlink("/proc/self/ns/mnt")
+	if err != nil {
+		return nil, fmt.Errorf("escape checks: %w", err)
+	}
+	// The jail's set, within what this process itself may hold.
+	mask := capMask(baseCaps) & boundingSet()
+	probeArgv := func(jailNS string) []string {
+		return []string{"/" + probeArg0, strconv.Itoa(os.Getpid()), hostFile, hostNS, jailNS, strconv.FormatUint(mask, 16)}
+	}
 	jid, err := Start(ctx, Spec{Root: root, Hostname: "escape-probe.invalid",
-		Command: []string{"/" + probeArg0, strconv.Itoa(os.Getpid()), hostFile}, Output: outf})
+		Command: probeArgv("-"), Output: outf})
 	out, _ := os.ReadFile(outf.Name())
 	if err != nil {
 		return nil, fmt.Errorf("escape checks: %w\n%s", err, out)
@@ -269,7 +393,11 @@ func EscapeChecks(ctx context.Context, dir string) ([]EscapeResult, error) {
 		return res, fmt.Errorf("escape checks: second jail: %w", err)
 	}
 	defer Stop(jid, root, DefaultStopTimeout)
-	argv := ExecCmd(jid, []string{"/" + probeArg0, strconv.Itoa(os.Getpid()), hostFile})
+	jailNS, err := os.Readlink("/proc/" + strconv.Itoa(jid) + "/ns/mnt")
+	if err != nil {
+		return res, fmt.Errorf("escape checks: second jail: %w", err)
+	}
+	argv := ExecCmd(jid, probeArgv(jailNS))
 	c := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	c.Env = []string{"PATH=/sbin:/bin:/usr/sbin:/usr/bin"}
 	jout, err := c.CombinedOutput()
@@ -311,4 +439,15 @@ func results(prefix string, out []byte) []EscapeResult {
 		res = append(res, EscapeResult{Name: prefix + e.name, Want: e.want, Got: g})
 	}
 	return res
+}
+
+// boundingSet is this process's capability bounding set.
+func boundingSet() uint64 {
+	var m uint64
+	for c := 0; c < 64; c++ {
+		if r, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(c), 0, 0, 0); err == nil && r == 1 {
+			m |= 1 << uint(c)
+		}
+	}
+	return m
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,11 +20,16 @@ import (
 	"rcjail/compat/native/proc"
 )
 
-// The fds the init gets besides 0–2; it closes both before the start command
-// runs, so the jail's processes see only 0–2.
+// The fds the init gets besides 0–2; every process it starts sees only
+// 0–2.
 const (
 	fdStatus = 3 // write end of the pipe the init reports the start status on
-	fdRoot   = 4 // O_PATH fd of the jail root, opened by the parent without following symlinks
+	fdRoot   = 4 // first stage: O_PATH fd of the jail root, opened by the parent without following symlinks
+
+	// The second stage's (see execStage2).
+	fdProc      = 4 // the jail's detached procfs (see persist); closed if none
+	fdCtl       = 5 // the control socket's end the init reads requests from
+	fdCtlClient = 6 // its other end, which jexec fetches with pidfd_getfd
 )
 
 func init() {
@@ -33,9 +39,12 @@ func init() {
 	switch filepath.Base(os.Args[0]) {
 	case InitArg0:
 		// Credentials are per thread on Linux: the init sets up the jail
-		// and drops its capabilities on this thread, and forks the start
-		// command from it, so it must not move to another.
+		// and drops its capabilities on this thread, and re-executes
+		// itself from it, so it must not move to another.
 		runtime.LockOSThread()
+		if slices.Contains(os.Environ(), stageEnv) {
+			os.Exit(serveMain(os.Args[1:]))
+		}
 		os.Exit(initMain(os.Args[1:]))
 	case "exe":
 		// ExecCmd's form: /proc/self/exe rcjail-jail-exec JID -- ...
@@ -280,11 +289,12 @@ func waitGone(jid int, root string, d time.Duration) bool {
 // ExecCmd returns the command that runs argv inside the jail: this binary
 // (/proc/self/exe, as the process that executes the command sees it)
 // re-executed as the jexec helper (argv[1] "rcjail-jail-exec", see
-// jexecMain), which enters the jail's UTS, IPC and PID namespaces and its
-// root, with the jail's capabilities only and no_new_privs, exactly as the
-// jail's own processes: a command the jail's root controls (the jail's
+// jexecMain), which has the jail's init fork the command: in all of the
+// jail's namespaces, its mount namespace included, with the jail's
+// capabilities on every thread and no_new_privs, exactly as the jail's own
+// processes. A command the jail's root controls (the jail's
 // /etc/rc.shutdown, run by exec_stop) gets nothing more than the jail's
-// root has. (util-linux nsenter, used before, kept every capability.)
+// root has. (util-linux nsenter, used once, kept every capability.)
 func ExecCmd(jid int, argv []string) []string {
 	return append([]string{"/proc/self/exe", ExecArg0, strconv.Itoa(jid), "--"}, argv...)
 }
