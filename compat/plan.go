@@ -11,7 +11,7 @@ import (
 // Plan is the ordered list of steps for one jail and one verb.
 type Plan struct {
 	Jail  string // the name as given
-	Verb  string // "start" or "stop"
+	Verb  Verb   // VerbStart or VerbStop
 	Steps []Step
 }
 
@@ -49,12 +49,12 @@ type StopFacts struct {
 // defined by package state's layout).
 func IDFile(j *Jail) string { return state.IDFile(j.J) }
 
-// Build plans verb ("start" or "stop") for each named jail of cfg, in the
+// Build plans verb (VerbStart or VerbStop) for each named jail of cfg, in the
 // order given (nil names: cfg.List), against a clean host for start and a
 // running jail for stop. It is the pure core that the runner uses jail by
 // jail with the facts it has queried; jails with configuration errors get
 // an empty plan.
-func Build(cfg *Config, verb string, names []string) ([]Plan, error) {
+func Build(cfg *Config, verb Verb, names []string) ([]Plan, error) {
 	if names == nil {
 		names = cfg.List
 	}
@@ -67,9 +67,9 @@ func Build(cfg *Config, verb string, names []string) ([]Plan, error) {
 		p := Plan{Jail: n, Verb: verb}
 		if len(j.Errors) == 0 {
 			switch verb {
-			case "start":
+			case VerbStart:
 				p.Steps = PlanStart(j, StartFacts{})
-			case "stop":
+			case VerbStop:
 				p.Steps = PlanStop(j, StopFacts{IDFile: true, JID: "$jid", Running: true})
 			default:
 				return nil, fmt.Errorf("plan %q of jail %q: unknown verb", verb, n)

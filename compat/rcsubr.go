@@ -10,8 +10,30 @@ import (
 type Invocation struct {
 	Arg    string // as given: "onestart"
 	Prefix string // "", "fast", "force", "one" or "quiet"
-	Verb   string // "start"
+	Verb   Verb   // "start"
 }
+
+// Verb is an rc.d verb without its prefix.
+type Verb string
+
+// The rc.d verbs of the 8.x rc.subr and rc.d/jail ([Verbs]) and those the
+// modern ones add ([ModernVerbs]).
+const (
+	VerbStart   Verb = "start"
+	VerbStop    Verb = "stop"
+	VerbRestart Verb = "restart"
+	VerbRcvar   Verb = "rcvar"
+	VerbStatus  Verb = "status"
+
+	VerbEnable        Verb = "enable"
+	VerbDisable       Verb = "disable"
+	VerbDelete        Verb = "delete"
+	VerbEnabled       Verb = "enabled"
+	VerbDescribe      Verb = "describe"
+	VerbExtracommands Verb = "extracommands"
+	VerbConfig        Verb = "config"
+	VerbConsole       Verb = "console"
+)
 
 // Quiet is rc.subr's rc_quiet: set by "quiet" and by "fast".
 func (v Invocation) Quiet() bool { return v.Prefix == "quiet" || v.Prefix == "fast" }
@@ -21,27 +43,27 @@ func (v Invocation) Quiet() bool { return v.Prefix == "quiet" || v.Prefix == "fa
 func (v Invocation) Forced() bool { return v.Prefix == "one" || v.Prefix == "force" }
 
 // Verbs are the rc.d verbs rcjail understands, in rc.subr's usage order.
-var Verbs = []string{"start", "stop", "restart", "rcvar", "status"}
+var Verbs = []Verb{VerbStart, VerbStop, VerbRestart, VerbRcvar, VerbStatus}
 
 // ParseInvocation splits arg into prefix and verb. The prefix is taken off
 // only when what follows is a known verb ("fastfoo" stays an unknown verb
 // "fastfoo"), which is what rc.subr's usage message then names.
 func ParseInvocation(arg string) Invocation {
 	for _, p := range []string{"fast", "force", "one", "quiet"} {
-		if rest, ok := strings.CutPrefix(arg, p); ok && isVerb(rest) {
-			return Invocation{Arg: arg, Prefix: p, Verb: rest}
+		if rest, ok := strings.CutPrefix(arg, p); ok && isVerb(Verb(rest)) {
+			return Invocation{Arg: arg, Prefix: p, Verb: Verb(rest)}
 		}
 	}
-	return Invocation{Arg: arg, Verb: arg}
+	return Invocation{Arg: arg, Verb: Verb(arg)}
 }
 
 // ModernVerbs are the verbs the modern rc.subr (enable … extracommands) and
 // the modern rc.d/jail (config, console) add; cmd/rcjail runs them. The
 // usage line keeps the 8.x verbs (SPEC §1: 8.x output).
-var ModernVerbs = []string{"enable", "disable", "delete", "enabled", "describe", "extracommands", "config", "console"}
+var ModernVerbs = []Verb{VerbEnable, VerbDisable, VerbDelete, VerbEnabled, VerbDescribe, VerbExtracommands, VerbConfig, VerbConsole}
 
 // IsModernVerb reports whether s is one of [ModernVerbs].
-func IsModernVerb(s string) bool { return slices.Contains(ModernVerbs, s) }
+func IsModernVerb(v Verb) bool { return slices.Contains(ModernVerbs, v) }
 
 // IsRCVerb reports whether s is an rc.d verb rcjail runs (with or without
 // a prefix).
@@ -50,13 +72,17 @@ func IsRCVerb(s string) bool {
 	return isVerb(v)
 }
 
-func isVerb(s string) bool {
-	return slices.Contains(Verbs, s) || IsModernVerb(s)
+func isVerb(v Verb) bool {
+	return slices.Contains(Verbs, v) || IsModernVerb(v)
 }
 
 // UsageLine is rc.subr's rc_usage line for the program invoked as name.
 func UsageLine(name string) string {
-	return "Usage: " + name + " [fast|force|one|quiet](" + strings.Join(Verbs, "|") + ")"
+	words := make([]string, len(Verbs))
+	for i, v := range Verbs {
+		words[i] = string(v)
+	}
+	return "Usage: " + name + " [fast|force|one|quiet](" + strings.Join(words, "|") + ")"
 }
 
 // ScriptUsageLine is the usage line the 8.x script prints when it is run
@@ -74,6 +100,7 @@ func RcvarText(value string) string {
 
 // DisabledMessage is what rc.subr (8.x) prints on stdout when jail_enable is
 // off and the verb had no one/force prefix.
-func DisabledMessage(verb string) string {
+func DisabledMessage(v Verb) string {
+	verb := string(v)
 	return "Cannot '" + verb + "' jail. Set jail_enable to YES in /etc/rc.conf or use 'one" + verb + "' instead of '" + verb + "'."
 }

@@ -38,9 +38,9 @@ const (
 func runModern(ctx context.Context, g *Globals, inv compat.Invocation, args []string) int {
 	var names []string
 	switch inv.Verb {
-	case "config":
+	case compat.VerbConfig:
 		names = args
-	case "console":
+	case compat.VerbConsole:
 		if len(args) > 0 {
 			names = args[:1]
 		}
@@ -55,7 +55,7 @@ func runModern(ctx context.Context, g *Globals, inv compat.Invocation, args []st
 		// checkyesno's warning, for enabled too.
 		g.Warnf("%s", cfg.EnableWarning)
 	}
-	if inv.Verb == "enabled" {
+	if inv.Verb == compat.VerbEnabled {
 		if enabled {
 			return 0
 		}
@@ -68,12 +68,12 @@ func runModern(ctx context.Context, g *Globals, inv compat.Invocation, args []st
 		out = io.Discard
 	}
 	switch inv.Verb {
-	case "describe":
+	case compat.VerbDescribe:
 		fmt.Fprintln(out, jailDesc)
 		return 0
-	case "enable":
+	case compat.VerbEnable:
 		return setRcvar(ctx, g, "YES", "enabled")
-	case "delete":
+	case compat.VerbDelete:
 		return deleteRcvar(ctx, g)
 	}
 	if !enabled {
@@ -83,14 +83,14 @@ func runModern(ctx context.Context, g *Globals, inv compat.Invocation, args []st
 		return 0
 	}
 	switch inv.Verb {
-	case "disable":
+	case compat.VerbDisable:
 		return setRcvar(ctx, g, "NO", "disabled")
-	case "extracommands":
+	case compat.VerbExtracommands:
 		fmt.Fprintln(out, jailExtra)
 		return 0
-	case "config":
+	case compat.VerbConfig:
 		return jailConfig(g, out, cfg)
-	case "console":
+	case compat.VerbConsole:
 		return jailConsole(ctx, g, cfg, args)
 	}
 	return 1

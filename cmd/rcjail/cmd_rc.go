@@ -69,7 +69,7 @@ func runRC(ctx context.Context, g *Globals, verb string, args []string) (int, bo
 	}
 	inv := compat.ParseInvocation(verb)
 	if err != nil {
-		if inv.Verb != "stop" {
+		if inv.Verb != compat.VerbStop {
 			g.Errorf("%v", err)
 			return 1, true
 		}
@@ -79,9 +79,9 @@ func runRC(ctx context.Context, g *Globals, verb string, args []string) (int, bo
 		g.Warnf("%v; stopping from the id files", err)
 		cfg = recordedConfig(g, args)
 	}
-	acts := inv.Verb != "rcvar" && (cfg.Enable || inv.Forced())
+	acts := inv.Verb != compat.VerbRcvar && (cfg.Enable || inv.Forced())
 	switch inv.Verb {
-	case "start", "stop", "restart", "status":
+	case compat.VerbStart, compat.VerbStop, compat.VerbRestart, compat.VerbStatus:
 	default:
 		acts = false
 	}

@@ -89,7 +89,7 @@ func register(c *command) {
 var rcVerb func(ctx context.Context, g *Globals, verb string, args []string) (status int, ok bool)
 
 // rcVerbHelp describes the rc.d verbs in the usage, in rc.subr's order.
-var rcVerbHelp = map[string]string{
+var rcVerbHelp = map[compat.Verb]string{
 	"start":   "start [jail ...]   start the jails (all of jail_list when none are named)",
 	"stop":    "stop [jail ...]   stop the jails (jail_list, reversed with jail_reverse_stop)",
 	"restart": "restart [jail ...]   stop, then start",
@@ -181,7 +181,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			// rcjail's own command line: an option after the verb ("start -n
 			// www") is refused before anything happens, where the script
 			// would have taken "-n" for a jail name and gone on with www.
-			console := compat.ParseInvocation(verb).Verb == "console"
+			console := compat.ParseInvocation(verb).Verb == compat.VerbConsole
 			for i, a := range args {
 				if console && i > 0 {
 					break // the words after the jail are its command
@@ -275,9 +275,9 @@ func verbNames() []string {
 		out = append(out, n)
 	}
 	for _, v := range append(slices.Clone(compat.Verbs), compat.ModernVerbs...) {
-		out = append(out, v)
+		out = append(out, string(v))
 		for _, p := range []string{"fast", "force", "one", "quiet"} {
-			out = append(out, p+v)
+			out = append(out, p+string(v))
 		}
 	}
 	out = append(out, "help")
@@ -292,7 +292,7 @@ func usage(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	line := func(u string) { fmt.Fprintf(tw, "  %s\t%s\n", synopsis(u), description(u)) }
 	for _, v := range compat.Verbs {
-		if _, own := commands[v]; own {
+		if _, own := commands[string(v)]; own {
 			continue // the richer verb of the same name is listed below
 		}
 		line(rcVerbHelp[v])
