@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"rcjail/compat"
+	"rcjail/compat/jailroot"
 )
 
 // `rcjail prepare <jail> …` (SPEC §4.4) creates what a (skeleton) jail needs
@@ -56,8 +57,6 @@ func runPrepare(ctx context.Context, g *Globals, args []string) int {
 	return prepareJails(g, cfg, args)
 }
 
-var errPrepSymlink = errors.New("symlinks inside a jail root are never followed")
-
 // prepareJails prepares each named jail of cfg in turn; a jail that fails does
 // not stop the others. It returns the exit status: 1 if any jail failed.
 func prepareJails(g *Globals, cfg *compat.Config, names []string) int {
@@ -97,11 +96,11 @@ func prepareJail(g *Globals, j *compat.Jail) error {
 	if err != nil {
 		return fmt.Errorf("prepare: %w", err)
 	}
-	rootMissing, err := prepEnsureRoot(root, true)
+	rootMissing, err := jailroot.EnsureRoot(root, true)
 	if err != nil {
 		return fmt.Errorf("prepare: jail %s: %w", j.Name, err)
 	}
-	todo, err := prepScan(root, items, rootMissing)
+	todo, err := jailroot.Scan(root, items, rootMissing)
 	if err != nil {
 		return fmt.Errorf("prepare: jail %s: nothing created:\n%w", j.Name, err)
 	}
@@ -117,12 +116,12 @@ func prepareJail(g *Globals, j *compat.Jail) error {
 		return nil
 	}
 	if rootMissing {
-		if _, err := prepEnsureRoot(root, false); err != nil {
+		if _, err := jailroot.EnsureRoot(root, false); err != nil {
 			return fmt.Errorf("prepare: jail %s: %w", j.Name, err)
 		}
 		fmt.Fprintf(w, "created %s\n", root)
 	}
-	err = prepApply(root, todo, func(it compat.PrepItem) { prepReport(w, root, it) })
+	err = jailroot.Apply(root, todo, func(it compat.PrepItem) { prepReport(w, root, it) })
 	if err != nil {
 		return fmt.Errorf("prepare: jail %s: %w", j.Name, err)
 	}

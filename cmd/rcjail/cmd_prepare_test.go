@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"rcjail/compat"
+	"rcjail/compat/jailroot"
 	"rcjail/mount"
 )
 
@@ -299,26 +300,26 @@ func TestPrepareSymlinkErrorChain(t *testing.T) {
 	}
 	var out bytes.Buffer
 	err := prepareJail(&Globals{Name: "rcjail", Stdout: &out, Stderr: &out}, prepTestConfig(t, root, "nullfs").Jails["skeltest"])
-	if !errors.Is(err, errPrepSymlink) || !errors.Is(err, mount.ErrSymlink) {
-		t.Errorf("err = %v; want errPrepSymlink and mount.ErrSymlink in its chain", err)
+	if !errors.Is(err, jailroot.ErrSymlink) || !errors.Is(err, mount.ErrSymlink) {
+		t.Errorf("err = %v; want jailroot.ErrSymlink and mount.ErrSymlink in its chain", err)
 	}
 	// Each refusal on its own, the walk's (usr/… through usr) and the
 	// item's (var/cron): the walk's carries the kernel's own refusal too.
-	walk := prepWalkError(mountOpen(t, filepath.Join(root, "usr", "lib")))
+	walk := jailroot.WalkError(mountOpen(t, filepath.Join(root, "usr", "lib")))
 	var w *mount.WalkError
 	if !errors.As(walk, &w) || w.Path != filepath.Join(root, "usr") || !errors.Is(walk, mount.ErrSymlink) ||
 		!(errors.Is(walk, syscall.ELOOP) || errors.Is(walk, syscall.EMLINK) || errors.Is(walk, syscall.ENOTDIR)) {
 		t.Errorf("walk refusal %v: want a WalkError at usr, ErrSymlink and the errno", walk)
 	}
-	f, err := prepLook(root, "var/cron")
-	if err != nil || f.mode != fs.ModeSymlink || f.link != outside || !errors.Is(f.err, mount.ErrSymlink) {
-		t.Errorf("prepLook(var/cron) = %+v, %v; want a symlink to %s", f, err, outside)
+	f, err := jailroot.Look(root, "var/cron")
+	if err != nil || f.Mode != fs.ModeSymlink || f.Link != outside || !errors.Is(f.Err, mount.ErrSymlink) {
+		t.Errorf("jailroot.Look(var/cron) = %+v, %v; want a symlink to %s", f, err, outside)
 	}
-	if f, err := prepLook(root, "usr/lib"); err == nil || !errors.Is(err, errPrepSymlink) {
-		t.Errorf("prepLook(usr/lib) = %+v, %v; want the walk refused at usr", f, err)
+	if f, err := jailroot.Look(root, "usr/lib"); err == nil || !errors.Is(err, jailroot.ErrSymlink) {
+		t.Errorf("jailroot.Look(usr/lib) = %+v, %v; want the walk refused at usr", f, err)
 	}
-	if f, err := prepLook(root, "var/db"); err != nil || !f.missing {
-		t.Errorf("prepLook(var/db) = %+v, %v; want missing", f, err)
+	if f, err := jailroot.Look(root, "var/db"); err != nil || !f.Missing {
+		t.Errorf("jailroot.Look(var/db) = %+v, %v; want missing", f, err)
 	}
 }
 

@@ -1,6 +1,6 @@
 //go:build !linux && !freebsd
 
-package main
+package jailroot
 
 import (
 	"errors"
@@ -12,14 +12,14 @@ import (
 // prepare needs openat/mkdirat/symlinkat with O_NOFOLLOW to stay inside the
 // jail root; elsewhere it refuses rather than fall back to path-based calls.
 
-func prepEnsureRoot(rootdir string, dry bool) (bool, error) {
+func EnsureRoot(rootdir string, dry bool) (bool, error) {
 	return false, fmt.Errorf("prepare %s: %w", rootdir, errors.ErrUnsupported)
 }
 
-func prepScan(rootdir string, items []compat.PrepItem, rootMissing bool) ([]compat.PrepItem, error) {
+func Scan(rootdir string, items []compat.PrepItem, rootMissing bool) ([]compat.PrepItem, error) {
 	return nil, fmt.Errorf("prepare %s: %w", rootdir, errors.ErrUnsupported)
 }
 
-func prepApply(rootdir string, todo []compat.PrepItem, done func(compat.PrepItem)) error {
+func Apply(rootdir string, todo []compat.PrepItem, done func(compat.PrepItem)) error {
 	return fmt.Errorf("prepare %s: %w", rootdir, errors.ErrUnsupported)
 }

@@ -1,6 +1,6 @@
 //go:build linux || freebsd
 
-package main
+package jailroot
 
 import (
 	"errors"
@@ -14,31 +14,21 @@ import (
 	"rcjail/mount"
 )
 
-// Every path prepare looks at is reached by package mount's no-follow walker
-// (mount.OpenDir, mount.Resolve: each component opened relative to its
-// parent with O_NOFOLLOW|O_DIRECTORY), and every creation is a
-// mkdirat/symlinkat in a parent that walker opened. A symlink planted in the
-// jail root (usr -> /usr, var -> /) makes the walk fail, naming it, instead
-// of leading prepare to create directories or links on the host (the
-// SA-07:01 / CVE-2021-30465 class). What the walker reports is worded here
-// for the administrator from its typed errors (mount.WalkError and the
-// sentinels), never from its text.
-
-// prepOpenDir opens the absolute directory p with no symlink on the way,
+// openDir opens the absolute directory p with no symlink on the way,
 // which stops a planted usr -> / from redirecting a creation onto the host.
-func prepOpenDir(p string) (int, error) {
+func openDir(p string) (int, error) {
 	fd, err := mount.OpenDir(p)
 	if err != nil {
-		return -1, prepWalkError(err)
+		return -1, WalkError(err)
 	}
 	return fd, nil
 }
 
-// prepWalkError words what stopped mount's walk on the way to an item:
+// WalkError words what stopped mount's walk on the way to an item:
 // the component, and where a symlink points. errors.Is still finds
 // mount.ErrSymlink and the kernel's errno through it. An error that is not
 // about a component (open "/" failed) is mount's own.
-func prepWalkError(err error) error {
+func WalkError(err error) error {
 	var w *mount.WalkError
 	if !errors.As(err, &w) {
 		return err
@@ -46,71 +36,71 @@ func prepWalkError(err error) error {
 	var errno unix.Errno
 	switch {
 	case errors.Is(err, mount.ErrSymlink):
-		return prepSymlinkError("refusing to follow "+w.Path, w.Link, "", err)
+		return symlinkError("refusing to follow "+w.Path, w.Link, "", err)
 	case errors.Is(err, unix.ENOTDIR):
-		return &prepError{fmt.Sprintf("%s is not a directory: %v", w.Path, unix.ENOTDIR), []error{err}}
+		return &wordedError{fmt.Sprintf("%s is not a directory: %v", w.Path, unix.ENOTDIR), []error{err}}
 	case errors.As(err, &errno):
-		return &prepError{fmt.Sprintf("open %s: %v", w.Path, errno), []error{err}}
+		return &wordedError{fmt.Sprintf("open %s: %v", w.Path, errno), []error{err}}
 	}
 	return err
 }
 
-// prepSymlinkError is prepare's one refusal of a symlink: "<what>: it is a
+// symlinkError is prepare's one refusal of a symlink: "<what>: it is a
 // symbolic link (-> <link>)<why>: symlinks inside a jail root are never
-// followed". It wraps errPrepSymlink and mount's error.
-func prepSymlinkError(what, link, why string, err error) error {
+// followed". It wraps ErrSymlink and mount's error.
+func symlinkError(what, link, why string, err error) error {
 	if link != "" {
 		link = " (-> " + link + ")"
 	}
-	return &prepError{fmt.Sprintf("%s: it is a symbolic link%s%s: %v", what, link, why, errPrepSymlink),
-		[]error{errPrepSymlink, err}}
+	return &wordedError{fmt.Sprintf("%s: it is a symbolic link%s%s: %v", what, link, why, ErrSymlink),
+		[]error{ErrSymlink, err}}
 }
 
-// prepError is prepare's wording of an error from package mount; it wraps
+// wordedError is prepare's wording of an error from package mount; it wraps
 // the original so that errors.Is and errors.As see through it.
-type prepError struct {
+type wordedError struct {
 	msg    string
 	causes []error
 }
 
-func (e *prepError) Error() string   { return e.msg }
-func (e *prepError) Unwrap() []error { return e.causes }
+func (e *wordedError) Error() string   { return e.msg }
+func (e *wordedError) Unwrap() []error { return e.causes }
 
-// prepFound is what is at an item's path.
-type prepFound struct {
-	missing bool
-	mode    fs.FileMode // type bits only: fs.ModeDir, fs.ModeSymlink, 0 for a file …
-	link    string      // a symlink's content ("" if it could not be read)
-	err     error       // mount's report of the symlink, for the error chain
+// Found is what is at an item's path.
+type Found struct {
+	Missing bool
+	Mode    fs.FileMode // type bits only: fs.ModeDir, fs.ModeSymlink, 0 for a file …
+	Link    string      // a symlink's content ("" if it could not be read)
+	Err     error       // mount's report of the symlink, for the error chain
 }
 
-// prepLook tells what is at rootdir/rel without following any symlink, on
+// Look tells what is at rootdir/rel without following any symlink, on
 // the way or at the end: mount.Resolve stats the last name in its parent
 // and reports a symlink there with its content. A symlink or non-directory
 // on the way is an error naming it (it must not be looked through: it
 // could show a host directory as if it were the jail's).
-func prepLook(rootdir, rel string) (prepFound, error) {
+func Look(rootdir, rel string) (Found, error) {
 	full := path.Join(rootdir, rel)
 	fi, err := mount.Resolve(rootdir, rel)
 	if err == nil {
-		return prepFound{mode: fi.Mode().Type()}, nil
+		return Found{Mode: fi.Mode().Type()}, nil
 	}
 	var w *mount.WalkError
 	atEnd := !errors.As(err, &w) || w.Path == full // what stopped it is the item itself
 	switch {
 	case atEnd && errors.Is(err, fs.ErrNotExist):
-		return prepFound{missing: true}, nil
+		return Found{Missing: true}, nil
 	case atEnd && errors.Is(err, mount.ErrSymlink) && w != nil:
-		return prepFound{mode: fs.ModeSymlink, link: w.Link, err: err}, nil
+		return Found{Mode: fs.ModeSymlink, Link: w.Link, Err: err}, nil
 	}
-	return prepFound{}, prepWalkError(err)
+	return Found{}, WalkError(err)
 }
 
-// prepEnsureRoot makes sure rootdir exists as a directory reached without any
+// EnsureRoot makes sure rootdir exists as a directory reached without any
 // symlink. A missing rootdir is created (0755) when its parent exists; a
 // missing parent is refused, so that a typo in rootdir does not grow a new
 // tree on the host.
-func prepEnsureRoot(rootdir string, dry bool) (created bool, err error) {
+func EnsureRoot(rootdir string, dry bool) (created bool, err error) {
 	fd, err := mount.OpenDir(rootdir)
 	if err == nil {
 		unix.Close(fd)
@@ -123,21 +113,21 @@ func prepEnsureRoot(rootdir string, dry bool) (created bool, err error) {
 	case w.Path != rootdir:
 		// Stopped before rootdir: a parent is missing, a file, or a
 		// symlink (which would put the jail root somewhere else).
-		return false, fmt.Errorf("%w (the parent of rootdir must exist)", prepWalkError(err))
+		return false, fmt.Errorf("%w (the parent of rootdir must exist)", WalkError(err))
 	case errors.Is(err, mount.ErrSymlink):
 		// A rootdir that is a link would put every mount point on the
 		// link's target, possibly on the host.
-		return false, prepSymlinkError("refusing rootdir "+rootdir, w.Link, "", err)
+		return false, symlinkError("refusing rootdir "+rootdir, w.Link, "", err)
 	case errors.Is(err, unix.ENOTDIR):
-		return false, &prepError{fmt.Sprintf("rootdir %s is not a directory: %v", rootdir, unix.ENOTDIR), []error{err}}
+		return false, &wordedError{fmt.Sprintf("rootdir %s is not a directory: %v", rootdir, unix.ENOTDIR), []error{err}}
 	case !errors.Is(err, fs.ErrNotExist):
-		return false, prepWalkError(err)
+		return false, WalkError(err)
 	}
 	if dry {
 		return true, nil
 	}
 	parent, name := path.Split(rootdir)
-	pfd, err := prepOpenDir(path.Clean(parent))
+	pfd, err := openDir(path.Clean(parent))
 	if err != nil {
 		return false, fmt.Errorf("%w (the parent of rootdir must exist)", err)
 	}
@@ -145,12 +135,12 @@ func prepEnsureRoot(rootdir string, dry bool) (created bool, err error) {
 	if err := unix.Mkdirat(pfd, name, 0o755); err != nil {
 		return false, fmt.Errorf("mkdir %s: %w", rootdir, err)
 	}
-	return true, prepChmod(pfd, name, rootdir, 0o755)
+	return true, chmod(pfd, name, rootdir, 0o755)
 }
 
-// prepChmod sets the exact mode (umask and sticky bit included) on the
+// chmod sets the exact mode (umask and sticky bit included) on the
 // directory name just made in dirfd.
-func prepChmod(dirfd int, name, p string, mode fs.FileMode) error {
+func chmod(dirfd int, name, p string, mode fs.FileMode) error {
 	// One name in an already-walked parent, not a walk. O_NOFOLLOW stops a
 	// symlink swapped in since the mkdirat from taking the chmod to
 	// whatever it points to.
@@ -169,12 +159,12 @@ func prepChmod(dirfd int, name, p string, mode fs.FileMode) error {
 	return nil
 }
 
-// prepScan compares items with what is under rootdir and returns the items
+// Scan compares items with what is under rootdir and returns the items
 // that are missing, in order. It changes nothing. An existing path of the
 // wrong kind (a file where a directory is wanted, a link pointing elsewhere)
 // is an error: prepare never replaces anything. A symlink on the way to an
 // item is an error naming it.
-func prepScan(rootdir string, items []compat.PrepItem, rootMissing bool) ([]compat.PrepItem, error) {
+func Scan(rootdir string, items []compat.PrepItem, rootMissing bool) ([]compat.PrepItem, error) {
 	missing := map[string]bool{}
 	// refused holds the items already reported: what lies below one is
 	// not reported again (a symlinked usr would otherwise give one line
@@ -190,12 +180,12 @@ func prepScan(rootdir string, items []compat.PrepItem, rootMissing bool) ([]comp
 			todo = append(todo, it)
 			continue
 		}
-		if prepUnderRefused(refused, it.Path) {
+		if underRefused(refused, it.Path) {
 			refused[it.Path] = true
 			continue
 		}
 		n := len(errs)
-		f, err := prepLook(rootdir, it.Path)
+		f, err := Look(rootdir, it.Path)
 		switch {
 		case err != nil:
 			// Items below one parent fail on the same component: one
@@ -205,25 +195,25 @@ func prepScan(rootdir string, items []compat.PrepItem, rootMissing bool) ([]comp
 				errs = append(errs, err)
 			}
 			refused[it.Path] = true
-		case f.missing:
+		case f.Missing:
 			missing[it.Path] = true
 			todo = append(todo, it)
-		case it.Kind == compat.PrepDir && f.mode == fs.ModeSymlink:
-			errs = append(errs, prepSymlinkError("refusing "+full, f.link, ", "+it.Why+" wants a directory", f.err))
-		case it.Kind == compat.PrepDir && f.mode != fs.ModeDir:
+		case it.Kind == compat.PrepDir && f.Mode == fs.ModeSymlink:
+			errs = append(errs, symlinkError("refusing "+full, f.Link, ", "+it.Why+" wants a directory", f.Err))
+		case it.Kind == compat.PrepDir && f.Mode != fs.ModeDir:
 			errs = append(errs, fmt.Errorf("%s exists and is not a directory (%s wants one); left alone: %w", full, it.Why, fs.ErrExist))
-		case it.Kind == compat.PrepLink && f.mode != fs.ModeSymlink:
+		case it.Kind == compat.PrepLink && f.Mode != fs.ModeSymlink:
 			hint := ""
-			if f.mode == fs.ModeDir {
+			if f.Mode == fs.ModeDir {
 				// Typically an empty mount point left from nullfs mode.
 				hint = " (if it is an empty mount point from nullfs mode, rmdir it and run prepare again)"
 			}
 			errs = append(errs, fmt.Errorf("%s exists and is not a symbolic link (%s wants -> %s); left alone%s: %w", full, it.Why, it.Target, hint, fs.ErrExist))
-		case it.Kind == compat.PrepLink && (f.link != it.Target || len(f.link) >= mount.LinkMax):
+		case it.Kind == compat.PrepLink && (f.Link != it.Target || len(f.Link) >= mount.LinkMax):
 			// A link as long as LinkMax may have been cut, so it is not
 			// taken as equal even if its start is (no target prepare
 			// makes is that long).
-			got := f.link
+			got := f.Link
 			switch {
 			case got == "":
 				got = "a target that could not be read"
@@ -239,8 +229,8 @@ func prepScan(rootdir string, items []compat.PrepItem, rootMissing bool) ([]comp
 	return todo, errors.Join(errs...)
 }
 
-// prepUnderRefused reports whether an ancestor of rel is in refused.
-func prepUnderRefused(refused map[string]bool, rel string) bool {
+// underRefused reports whether an ancestor of rel is in refused.
+func underRefused(refused map[string]bool, rel string) bool {
 	for d := path.Dir(rel); d != "." && d != "/"; d = path.Dir(d) {
 		if refused[d] {
 			return true
@@ -249,15 +239,15 @@ func prepUnderRefused(refused map[string]bool, rel string) bool {
 	return false
 }
 
-// prepApply creates todo (parents first) under rootdir and calls done after
+// Apply creates todo (parents first) under rootdir and calls done after
 // each creation. Each creation happens in a parent opened by a no-follow walk
 // and fails if something appeared there since the scan (mkdirat and symlinkat
 // never replace).
-func prepApply(rootdir string, todo []compat.PrepItem, done func(compat.PrepItem)) error {
+func Apply(rootdir string, todo []compat.PrepItem, done func(compat.PrepItem)) error {
 	for _, it := range todo {
 		dir, name := path.Split(it.Path)
 		full := path.Join(rootdir, it.Path)
-		pfd, err := prepOpenDir(path.Join(rootdir, dir))
+		pfd, err := openDir(path.Join(rootdir, dir))
 		if err != nil {
 			return err
 		}
@@ -265,7 +255,7 @@ func prepApply(rootdir string, todo []compat.PrepItem, done func(compat.PrepItem
 		case compat.PrepDir:
 			err = unix.Mkdirat(pfd, name, 0o700)
 			if err == nil {
-				err = prepChmod(pfd, name, full, it.Mode)
+				err = chmod(pfd, name, full, it.Mode)
 			} else {
 				err = fmt.Errorf("mkdir %s: %w", full, err)
 			}
