@@ -288,7 +288,8 @@ func kitJls(args []string) int {
 	return 0
 }
 
-// jexec JID COMMAND...: nsenter into the jail, as the Linux native backend.
+// jexec JID COMMAND...: the Linux native backend's jexec (the jail's init
+// forks the command).
 func kitJexec(args []string) int {
 	if len(args) < 2 {
 		return kitFail("jexec", fmt.Errorf("usage: jexec jid command…"))

@@ -124,9 +124,12 @@ func (r *request) start() bool {
 			Files: []uintptr{uintptr(r.stdio[0]), uintptr(r.stdio[1]), uintptr(r.stdio[2])},
 			Sys:   &syscall.SysProcAttr{Setpgid: true},
 		})
+		if err != nil {
+			err = fmt.Errorf("%s: %w", strings.Join(r.argv, " "), err)
+		}
 	}
 	if err != nil {
-		fmt.Fprintf(r.reply, "error %s: %v", strings.Join(r.argv, " "), err)
+		fmt.Fprintf(r.reply, "error %v", err)
 		r.reply.Close()
 		return false
 	}

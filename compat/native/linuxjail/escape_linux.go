@@ -59,6 +59,8 @@ var escapes = []struct{ name, want string }{
 	{"write /sys/kernel/uevent_helper", "ENOENT"},
 	{"settimeofday", "EPERM"},
 	{"reboot (Ctrl-Alt-Del off)", "EPERM"},
+	{"open the init's jexec control socket via /proc/1/fd", "EACCES"},
+	{"pidfd_getfd of the init's jexec control socket", "EPERM"},
 	// Not escapes but what keeps them shut, checked from inside: the
 	// process is in the jail's mount namespace (a jexec'd one too: not
 	// the host's, whose mount table it would read), every thread of it
@@ -71,7 +73,7 @@ var escapes = []struct{ name, want string }{
 
 // Indexes of the checks above that are not attempts.
 const (
-	checkMountNS = 16 + iota
+	checkMountNS = 18 + iota
 	checkCaps
 	checkDevBinds
 )
@@ -174,6 +176,22 @@ func probeMain(argv []string) int {
 		func() error { return openW("/sys/kernel/uevent_helper") },
 		func() error { tv := unix.Timeval{Sec: 0}; return unix.Settimeofday(&tv) },
 		func() error { return unix.Reboot(unix.LINUX_REBOOT_CMD_CAD_OFF) },
+		// The socket through which the init forks commands in the jail
+		// is the host's alone: reaching it through the init's fd table
+		// needs ptrace rights over the non-dumpable init.
+		func() error { return openW("/proc/1/fd/" + strconv.Itoa(fdCtlClient)) },
+		func() error {
+			pfd, err := unix.PidfdOpen(1, 0)
+			if err != nil {
+				return err
+			}
+			defer unix.Close(pfd)
+			fd, err := unix.PidfdGetfd(pfd, fdCtlClient, 0)
+			if err == nil {
+				unix.Close(fd)
+			}
+			return err
+		},
 	}
 	for i, f := range attempts {
 		fmt.Printf("%d %s\n", i, res(f()))

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -253,5 +254,58 @@ func TestJailIsolation(t *testing.T) {
 	}
 	if left := jailPids(t, root); len(left) != 0 {
 		t.Errorf("processes left: %v", left)
+	}
+}
+
+// TestJexecStatus: a command the init forks for jexec hands back its exit
+// status, a command that cannot run is reported with exit 126 and the
+// reason, a missing command is looked up in the jail's PATH (never the
+// host's), and a signal to the jexec reaches the command, whose death by it
+// is the jexec's 128+N.
+func TestJexecStatus(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	root := mkroot(t)
+	jid, err := Start(context.Background(), Spec{Root: root, Hostname: "st",
+		Command: []string{"/bin/sh", "-c", "sleep 300 </dev/null >/dev/null 2>&1 & exit 0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer Stop(jid, root, 5*time.Second)
+	run := func(argv ...string) (int, string) {
+		a := ExecCmd(jid, argv)
+		c := exec.Command(a[0], a[1:]...)
+		var out bytes.Buffer
+		c.Stdout, c.Stderr, c.Env = &out, &out, []string{"PATH=/bin:/usr/bin"}
+		err := c.Run()
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode(), out.String()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 0, out.String()
+	}
+	if st, out := run("/bin/sh", "-c", "echo out; echo err >&2; exit 3"); st != 3 || out != "out\nerr\n" {
+		t.Errorf("exit 3: status %d, output %q", st, out)
+	}
+	if st, out := run("/no/such/program"); st != 126 || out != "jexec: /no/such/program: no such file or directory\n" {
+		t.Errorf("missing program: status %d, output %q", st, out)
+	}
+	// A program only the host has (a test binary's directory is not in
+	// the jail): not found in the jail's PATH.
+	if st, out := run("rcjail-no-such-program"); st != 126 || out != "jexec: rcjail-no-such-program: not found in the jail (PATH /bin:/usr/bin)\n" {
+		t.Errorf("not in the jail's PATH: status %d, output %q", st, out)
+	}
+	a := ExecCmd(jid, []string{"/bin/sleep", "300"})
+	c := exec.Command(a[0], a[1:]...)
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	_ = c.Process.Signal(syscall.SIGTERM)
+	err = c.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 128+int(syscall.SIGTERM) {
+		t.Errorf("SIGTERM to jexec: %v, want exit status %d", err, 128+int(syscall.SIGTERM))
 	}
 }
