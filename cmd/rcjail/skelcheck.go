@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"rcjail/compat"
 	"rcjail/mount"
@@ -146,32 +148,47 @@ func (c *skelChecker) add(warn bool, knob, entry, format string, args ...any) {
 	c.out = append(c.out, f)
 }
 
-// skelLstat examines the absolute clean path p one component at a time with
-// Lstat. It returns the final component's information, or the first
-// component that is a symlink (link, with its content), or the first that is
-// missing or not a directory on the way (missing). Nothing is followed.
+// skelLstat examines the absolute clean path p with package mount's
+// no-follow walker (the walk start does). It returns the final component's
+// information, or the first component that is a symlink (link, with its
+// content), or the first that is missing or not a directory on the way
+// (missing, with the error). Nothing is followed.
 func skelLstat(p string) (fi fs.FileInfo, link, target, missing string, err error) {
-	cur := "/"
-	comps := strings.Split(strings.TrimPrefix(p, "/"), "/")
 	if p == "/" {
-		comps = nil
+		fi, err = os.Lstat(p)
+		return fi, "", "", "", err
 	}
-	fi, err = os.Lstat("/")
-	for i, c := range comps {
-		cur = path.Join(cur, c)
-		fi, err = os.Lstat(cur)
-		if err != nil {
-			return nil, "", "", cur, err
-		}
-		if fi.Mode()&fs.ModeSymlink != 0 {
-			t, _ := os.Readlink(cur)
-			return fi, cur, t, "", nil
-		}
-		if i < len(comps)-1 && !fi.IsDir() {
-			return fi, "", "", cur, fmt.Errorf("%s is not a directory", cur)
-		}
+	// mount.Resolve walks root itself without following links too, so
+	// the first component serves as its root.
+	first, rel, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+	if rel == "" {
+		rel = "."
 	}
-	return fi, "", "", "", err
+	fi, err = mount.Resolve("/"+first, rel)
+	if err == nil {
+		return fi, "", "", "", nil
+	}
+	at := p // what stopped the walk: the item itself unless the walker names another
+	var w *mount.WalkError
+	if errors.As(err, &w) {
+		at = w.Path
+	}
+	var errno syscall.Errno
+	switch {
+	case errors.Is(err, mount.ErrSymlink):
+		t := ""
+		if w != nil {
+			t = w.Link
+		}
+		return nil, at, t, "", nil
+	case errors.Is(err, syscall.ENOTDIR):
+		return nil, "", "", at, fmt.Errorf("%s is not a directory", at)
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, "", "", at, &fs.PathError{Op: "lstat", Path: at, Err: syscall.ENOENT}
+	case errors.As(err, &errno):
+		return nil, "", "", at, &fs.PathError{Op: "lstat", Path: at, Err: errno}
+	}
+	return nil, "", "", at, err
 }
 
 // skelSource examines rel below skelRoot one component at a time with Lstat,
