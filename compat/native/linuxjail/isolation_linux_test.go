@@ -309,3 +309,44 @@ func TestJexecStatus(t *testing.T) {
 		t.Errorf("SIGTERM to jexec: %v, want exit status %d", err, 128+int(syscall.SIGTERM))
 	}
 }
+
+// TestJexecConcurrent: jexecs at once into one jail each get their own
+// command's status (every request has its own reply socket).
+func TestJexecConcurrent(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	root := mkroot(t)
+	jid, err := Start(context.Background(), Spec{Root: root, Hostname: "cc",
+		Command: []string{"/bin/sh", "-c", "sleep 300 </dev/null >/dev/null 2>&1 & exit 0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer Stop(jid, root, 5*time.Second)
+	const n = 16
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			a := ExecCmd(jid, []string{"/bin/sh", "-c", fmt.Sprintf("echo %d; exit %d", i, i)})
+			c := exec.Command(a[0], a[1:]...)
+			out, err := c.Output()
+			st := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				st = ee.ExitCode()
+			} else if err != nil {
+				errs <- err
+				return
+			}
+			if st != i || string(out) != fmt.Sprintf("%d\n", i) {
+				errs <- fmt.Errorf("jexec %d: status %d, output %q", i, st, out)
+				return
+			}
+			errs <- nil
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
