@@ -3,7 +3,6 @@ package rcconf_test
 import (
 	"context"
 	"fmt"
-	"runtime/debug"
 	"testing"
 
 	"rcjail/rcconf"
@@ -13,11 +12,6 @@ import (
 // BenchmarkLoad measures a whole evaluation of generated trees (see
 // bench/rcconf.bench.sh for the comparison with dash).
 func BenchmarkLoad(b *testing.B) {
-	// As the rcjail program runs it (cmd/rcjail calls TuneGC at start);
-	// the process-wide settings are put back for the other tests.
-	gc, limit := debug.SetGCPercent(100), debug.SetMemoryLimit(-1)
-	defer func() { debug.SetGCPercent(gc); debug.SetMemoryLimit(limit) }()
-	rcconf.TuneGC()
 	for _, n := range []int{10, 100, 1000} {
 		b.Run(fmt.Sprintf("jails=%d", n), func(b *testing.B) {
 			root := b.TempDir()

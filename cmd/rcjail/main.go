@@ -13,7 +13,6 @@ import (
 	"text/tabwriter"
 
 	"rcjail/compat"
-	"rcjail/rcconf"
 )
 
 // Globals are the options that come before the verb.
@@ -111,8 +110,6 @@ var rcVerbHelp = map[compat.Verb]string{
 const exitUsage = 2
 
 func main() {
-	// Evaluating rc.conf is most of what a run does; see rcconf.TuneGC.
-	rcconf.TuneGC()
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }
 
