@@ -110,18 +110,6 @@ func (v *Vars) Names() []string {
 // names them.
 func (v *Vars) Files() []string { return append([]string(nil), v.files...) }
 
-// varsHint is the number of variables (environment included) the table is
-// first sized for (newRunner): as many as one 512-slot table holds.
-// Growing the table step by step from a small one allocates every smaller
-// table too, which a short-lived process pays for in fresh pages (no
-// collection runs to reuse them); a large rc.conf is sized again when it
-// is sourced (source.go). The environment and
-// a small chain fit; FreeBSD's own defaults/rc.conf (about 700 variables)
-// grows it once. Measured on the 10-jail tree with a 35-variable
-// environment: 90 page faults in a first Load, against 97 growing from 64
-// and 95 sized for the environment plus 448 (a 1024-slot table).
-const varsHint = 448
-
 // driverName is the name positions in the loader script are reported under:
 // the script that runs load_rc_config on FreeBSD.
 const driverName = "/etc/rc.d/jail"

@@ -123,7 +123,8 @@ type runner struct {
 	globQuoted bool
 	readDir2   func(string) ([]fs.DirEntry, error)
 
-	parsers     []*syntax.Parser
+	// arithParser parses the $((…)) of the fast path that simpleArith
+	// does not build itself (fast.go).
 	arithParser *syntax.Parser
 	// expanded counts bytes of variables expanded by the current command;
 	// live counts the bytes of all values held.
@@ -169,7 +170,7 @@ func newRunner(ctx context.Context, opts Options, fs *vfs) *runner {
 		ctx:      ctx,
 		opts:     opts,
 		fs:       fs,
-		vars:     make(map[string]variable, varsHint),
+		vars:     map[string]variable{},
 		funcs:    map[string]*funcDef{},
 		io:       ioState{in: strings.NewReader(""), out: io.Discard, errw: io.Discard},
 		seenFile: map[string]bool{},
