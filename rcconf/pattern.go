@@ -465,7 +465,9 @@ func (r *runner) scanSpend(work int) bool {
 	return false
 }
 
-// glob compiles pat (cached); a refused construct fails at pos, naming the
+// glob compiles pat (cached: the same few patterns recur for every jail,
+// and recompiling them cost about 1.1x the CPU time of a whole run at 1000
+// jails; BENCHMARKS.md); a refused construct fails at pos, naming the
 // pattern and where it is used (what).
 func (r *runner) glob(pos syntax.Pos, pat string, what func() string) (*glob, bool) {
 	if g, ok := r.globCache[pat]; ok {
