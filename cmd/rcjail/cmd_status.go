@@ -182,20 +182,16 @@ func expectedMounts(j *compat.Jail) []mountStatus {
 	// as the 8.x script skips it (issue 10 item 6): it is not expected
 	// either. dev/fd on a mounted devfs is the devfs's own directory.
 	rootThere := realDir(j.RootDir)
-	expect := func(rel string) bool { return !rootThere || realDir(path.Join(j.RootDir, rel)) }
+	expect := func(target string) bool { return !rootThere || realDir(target) }
 	var out []mountStatus
 	for _, m := range j.Mounts {
 		switch m.Kind {
-		case compat.MountDevfs:
-			if !expect("dev") {
+		case compat.MountDevfs, compat.MountProcfs:
+			if !expect(m.Target) {
 				continue
 			}
 		case compat.MountFdescfs:
-			if !(j.Devfs && expect("dev") || expect("dev/fd")) {
-				continue
-			}
-		case compat.MountProcfs:
-			if !expect("proc") {
+			if !(j.Devfs && expect(path.Dir(m.Target)) || expect(m.Target)) {
 				continue
 			}
 		}
