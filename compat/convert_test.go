@@ -272,6 +272,8 @@ var hostile = []string{
 func TestConvertRoundTrip(t *testing.T) {
 	for i, h := range hostile {
 		t.Run(strconv.Itoa(i), func(t *testing.T) {
+			// By hand: NewConfig refuses most of these values, and
+			// convert must quote them all the same.
 			j := &Jail{
 				Name: "x", J: "x", JV: "x",
 				Hostname:      h + ".example.org",
@@ -396,21 +398,23 @@ func TestShellWordsTable(t *testing.T) {
 }
 
 func TestConvertRefuses(t *testing.T) {
-	base := func() *Jail {
-		return &Jail{Name: "x", J: "x", JV: "x", Hostname: "h", RootDir: "/j", ExecStart: []string{"/bin/sh", "/etc/rc"}, Flags: []string{"-l"}}
+	base := func(assign ...string) *Jail {
+		return mustConfig(t, rc(append([]string{"jail_list=x", "jail_x_rootdir=/j", "jail_x_hostname=h", "jail_x_flags=-l"}, assign...)...), nil).Jails["x"]
 	}
 	cases := map[string]*Jail{}
-	j := base()
-	j.Flags = []string{"-l", "-n", "name"}
-	cases["unknown flag"] = j
-	j = base()
+	cases["unknown flag"] = base("jail_x_flags=-l -n name")
+	cases["configuration error"] = base("jail_x_rootdir=")
+	// NewConfig refuses a blank in rootdir itself; convert must not rely
+	// on that.
+	j := base("jail_skel_enable=YES", "jail_skel_romounts=bin")
 	j.RootDir = "/jails/a b"
-	j.Skel = Skel{Enable: true, Root: "/", Mode: SkelNullfs, Entries: []SkelEntry{{Path: "bin"}}}
-	j.Mounts = jailMounts(j) // NewConfig refuses the blank itself
+	j.Mounts = jailMounts(j)
 	cases["blank in a mount path"] = j
-	j = base()
-	j.Errors = []*ConfigError{{Jail: "x", Var: "jail_x_rootdir", Msg: "bad"}}
-	cases["configuration error"] = j
+	for _, n := range []string{"unknown flag", "blank in a mount path"} {
+		if len(cases[n].Errors) > 0 {
+			t.Fatalf("%s: NewConfig refused it already: %v", n, cases[n].Errors)
+		}
+	}
 	for name, j := range cases {
 		c := &Config{Jails: map[string]*Jail{"x": j}}
 		if out, err := ConvertJail(c, "x"); err == nil {

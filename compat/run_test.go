@@ -638,11 +638,9 @@ func TestEnableGarbageGate(t *testing.T) {
 }
 
 func TestRefusedJailOthersStart(t *testing.T) {
-	bad := plainJail()
-	bad.Name, bad.J = "bad", "bad"
-	bad.Errors = []*ConfigError{{Jail: "bad", Var: "jail_bad_rootdir", Msg: "no root directory has been defined"}}
-	good := plainJail()
-	cfg := &Config{Enable: true, List: []string{"bad", "www"}, Jails: map[string]*Jail{"bad": bad, "www": good}}
+	// bad has a hostname and no root directory.
+	cfg := mustConfig(t, MapVars{"jail_enable": "YES", "jail_list": "bad www", "jail_bad_hostname": "bad.example.org",
+		"jail_www_rootdir": "/jails/www", "jail_www_hostname": "www.example.org"}, nil)
 	m := newModel()
 	st, out, e := runVerb(t, cfg, m, "start")
 	if st != 1 {
