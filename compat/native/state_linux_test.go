@@ -116,7 +116,7 @@ func TestStateThroughVarRunLink(t *testing.T) {
 	}{{"openat2", x.openStateAt}, {"walk", x.walkOpener(0)}} {
 		t.Run(o.name, func(t *testing.T) {
 			const id = "/var/run/jail_t1.id"
-			f, err := openStateVia(o.open, id, true, false, state.Regular)
+			f, err := state.OpenVia(o.open, id, true, false, state.Regular)
 			if err != nil {
 				t.Fatalf("write: %v", err)
 			}
@@ -125,10 +125,10 @@ func TestStateThroughVarRunLink(t *testing.T) {
 			if b, err := os.ReadFile(filepath.Join(root, "run/jail_t1.id")); err != nil || string(b) != "7\n" {
 				t.Fatalf("id file under run/: %q, %v", b, err)
 			}
-			if b, ok, err := readIDVia(o.open, id); err != nil || !ok || b != "7" {
+			if b, ok, err := state.ReadIDVia(o.open, id); err != nil || !ok || b != "7" {
 				t.Fatalf("read: %q, %v, %v", b, ok, err)
 			}
-			if err := removeStateVia(o.open, id); err != nil {
+			if err := state.RemoveVia(o.open, id); err != nil {
 				t.Fatalf("remove: %v", err)
 			}
 			if _, err := os.Lstat(filepath.Join(root, "run/jail_t1.id")); !os.IsNotExist(err) {
@@ -139,7 +139,7 @@ func TestStateThroughVarRunLink(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer os.Remove(filepath.Join(root, "run/jail_t1.id"))
-			if f, err := openStateVia(o.open, id, true, false, state.Regular); err == nil {
+			if f, err := state.OpenVia(o.open, id, true, false, state.Regular); err == nil {
 				f.Close()
 				t.Fatal("a symlinked id file was opened")
 			}

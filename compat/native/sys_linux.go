@@ -480,16 +480,16 @@ func (x *Executor) openStateAt(p string, flags int, mode uint32) (int, error) {
 }
 
 func (x *Executor) openState(p string, create, appendTo bool, kind state.Kind) (*os.File, error) {
-	return openStateVia(x.openStateAt, p, create, appendTo, kind)
+	return state.OpenVia(x.openStateAt, p, create, appendTo, kind)
 }
 
-func (x *Executor) readID(p string) (string, bool, error) { return readIDVia(x.openStateAt, p) }
+func (x *Executor) readID(p string) (string, bool, error) { return state.ReadIDVia(x.openStateAt, p) }
 
 func (x *Executor) checkState(p string, kind state.Kind) error {
-	return checkStateVia(x.openStateAt, p, kind)
+	return state.CheckVia(x.openStateAt, p, kind)
 }
 
-func (x *Executor) removeState(p string) error { return removeStateVia(x.openStateAt, p) }
+func (x *Executor) removeState(p string) error { return state.RemoveVia(x.openStateAt, p) }
 
 // devfsMountedWith: the devfs stand-in has no rulesets.
 func devfsMountedWith(*Executor, string, int) {}

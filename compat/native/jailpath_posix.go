@@ -15,10 +15,13 @@ import (
 	"rcjail/mount"
 )
 
-// File operations that follow no symlink, written with plain openat(2) one
-// component at a time so that they work on FreeBSD, which has no
-// RESOLVE_NO_SYMLINKS (Linux's sys_linux.go uses openat2 instead). They are
-// built on Linux too, where their tests run.
+// File operations on paths in a jail root that follow no symlink, for
+// FreeBSD, which has no RESOLVE_NO_SYMLINKS (Linux's sys_linux.go uses
+// openat2 instead). There is no walker here: every path is walked by
+// package mount's (mount.OpenDir), and the operation is one *at call in
+// the parent it opened; state files are opened through package state
+// (state.OpenVia and the rest). They are built on Linux too, where their
+// tests run.
 
 // openDirWalk opens the absolute directory p from "/" with O_NOFOLLOW on
 // every component (package mount's walker): a symlink a jail's root planted
@@ -207,97 +210,10 @@ func (x *Executor) openStateWalk(p string, flags int, mode uint32, beneath int) 
 	return unix.Openat(rfd, rel, flags, mode)
 }
 
-// stateOpener opens a state file (or, with O_DIRECTORY, its directory) by
-// its host path, following no symlink where a jail could have planted one:
-// openStateWalk here, openat2 on Linux (sys_linux.go's openStateAt).
-type stateOpener func(p string, flags int, mode uint32) (int, error)
-
-// openStateVia opens the state file p for writing (truncating, or appending
-// with appendTo) through its directory, opened by open, and refuses anything
-// but a regular file (a console log may also be a character device, kind
-// state.Console): an id file or console log replaced by a FIFO, a
-// socket or a block device is never written to, and a FIFO cannot hang the
-// open (package state).
-func openStateVia(open stateOpener, p string, create, appendTo bool, kind state.Kind) (*os.File, error) {
-	flags := unix.O_WRONLY
-	if create {
-		flags |= unix.O_CREAT
-	}
-	if appendTo {
-		flags |= unix.O_APPEND
-	} else {
-		flags |= unix.O_TRUNC
-	}
-	dir, name := path.Split(path.Clean(p))
-	dfd, err := open(path.Clean(dir), unix.O_RDONLY|unix.O_DIRECTORY, 0)
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: p, Err: err}
-	}
-	defer unix.Close(dfd)
-	return state.OpenAt(dfd, path.Clean(dir), name, flags, 0o600, kind)
-}
-
-// checkStateVia reports whether the state file p may be written as kind,
-// without opening it (a missing file may: it will be created; a missing
-// directory may not).
-func checkStateVia(open stateOpener, p string, kind state.Kind) error {
-	dir, name := path.Split(path.Clean(p))
-	dfd, err := open(path.Clean(dir), unix.O_RDONLY|unix.O_DIRECTORY, 0)
-	if err != nil {
-		return &os.PathError{Op: "check", Path: p, Err: err}
-	}
-	defer unix.Close(dfd)
-	return state.CheckAt(dfd, path.Clean(dir), name, kind)
-}
-
-// readIDVia reads the id file p: its first line, from at most
-// state.MaxID bytes (a 1 GiB id file costs one short read). A missing
-// file, a symlink or anything but a regular file is "not there": stop goes
-// on without a jid (start refuses such a file earlier, see CheckStateFile),
-// and nothing blocks on a FIFO.
-func readIDVia(open stateOpener, p string) (string, bool, error) {
-	dir, name := path.Split(path.Clean(p))
-	dfd, err := open(path.Clean(dir), unix.O_RDONLY|unix.O_DIRECTORY, 0)
-	if err != nil {
-		if errors.Is(err, unix.ENOENT) {
-			return "", false, nil
-		}
-		return "", false, &os.PathError{Op: "open", Path: p, Err: err}
-	}
-	defer unix.Close(dfd)
-	f, err := state.OpenAt(dfd, path.Clean(dir), name, unix.O_RDONLY, 0, state.Regular)
-	if err != nil {
-		var te *state.TypeError
-		if errors.Is(err, unix.ENOENT) || isLinkRefusal(err) || errors.As(err, &te) {
-			return "", false, nil
-		}
-		return "", false, err
-	}
-	defer f.Close()
-	id, err := state.ReadID(f)
-	if err != nil {
-		return "", false, &os.PathError{Op: "read", Path: p, Err: err}
-	}
-	return id, true, nil
-}
-
-// removeStateVia unlinks the state file p through its directory; a missing
-// one is not an error.
-func removeStateVia(open stateOpener, p string) error {
-	dir, name := path.Split(path.Clean(p))
-	fd, err := open(path.Clean(dir), unix.O_RDONLY|unix.O_DIRECTORY, 0)
-	if err != nil {
-		if errors.Is(err, unix.ENOENT) {
-			return nil
-		}
-		return &os.PathError{Op: "remove", Path: p, Err: err}
-	}
-	defer unix.Close(fd)
-	if err := unix.Unlinkat(fd, name, 0); err != nil && !errors.Is(err, unix.ENOENT) {
-		return &os.PathError{Op: "remove", Path: p, Err: err}
-	}
-	return nil
-}
+// stateOpener opens a state file's directory by its host path, following
+// no symlink where a jail could have planted one: openStateWalk here,
+// openat2 on Linux (sys_linux.go's openStateAt). It is a [state.Opener].
+type stateOpener = state.Opener
 
 // walkOpener is openStateWalk with beneath fixed (FreeBSD:
 // O_RESOLVE_BENEATH; 0 in tests).
@@ -306,17 +222,17 @@ func (x *Executor) walkOpener(beneath int) stateOpener {
 }
 
 func (x *Executor) openStateWith(p string, create, appendTo bool, kind state.Kind, beneath int) (*os.File, error) {
-	return openStateVia(x.walkOpener(beneath), p, create, appendTo, kind)
+	return state.OpenVia(x.walkOpener(beneath), p, create, appendTo, kind)
 }
 
 func (x *Executor) readIDWith(p string, beneath int) (string, bool, error) {
-	return readIDVia(x.walkOpener(beneath), p)
+	return state.ReadIDVia(x.walkOpener(beneath), p)
 }
 
 func (x *Executor) checkStateWith(p string, kind state.Kind, beneath int) error {
-	return checkStateVia(x.walkOpener(beneath), p, kind)
+	return state.CheckVia(x.walkOpener(beneath), p, kind)
 }
 
 func (x *Executor) removeStateWith(p string, beneath int) error {
-	return removeStateVia(x.walkOpener(beneath), p)
+	return state.RemoveVia(x.walkOpener(beneath), p)
 }
