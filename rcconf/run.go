@@ -123,8 +123,9 @@ type runner struct {
 	globQuoted bool
 	readDir2   func(string) ([]fs.DirEntry, error)
 
-	// arithParser parses the $((…)) of the fast path that simpleArith
-	// does not build itself (fast.go).
+	// parsers are kept for reuse (parseRun); arithParser parses the $((…))
+	// of the fast path that simpleArith does not build itself (fast.go).
+	parsers     []*syntax.Parser
 	arithParser *syntax.Parser
 	// expanded counts bytes of variables expanded by the current command;
 	// live counts the bytes of all values held.
