@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -164,7 +163,7 @@ func jailStatusOf(g *Globals, cfg *compat.Config, name string, table []mount.Ent
 			}
 			js.Leftovers = append(js.Leftovers, fmt.Sprintf("%s mounted on %s", e.FSType, e.Target))
 		}
-		for _, rec := range stateRecords(g, j) {
+		for _, rec := range compat.RecordFiles(g.Root, j.Name) {
 			js.Leftovers = append(js.Leftovers, "record "+rec+" of a start that was not undone")
 		}
 	}
@@ -205,64 +204,6 @@ func expectedMounts(j *compat.Jail) []mountStatus {
 func realDir(p string) bool {
 	st, err := os.Lstat(p)
 	return err == nil && st.IsDir()
-}
-
-// stateRecords lists the records in the state directory that belong to j.
-func stateRecords(g *Globals, j *compat.Jail) []string {
-	d, err := state.FindDir(g.Root)
-	if err != nil {
-		return nil
-	}
-	defer d.Close()
-	keys, err := d.Records()
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, k := range keys {
-		jail, ok := recordJail(d, state.RecordName(k))
-		if !ok {
-			continue
-		}
-		if jail == j.J || jail == j.Name {
-			out = append(out, state.DirPath+"/"+state.RecordName(k))
-		}
-	}
-	return out
-}
-
-// recordJail returns the "jail" member of the record name in d, which the
-// native backend writes first: only a short prefix is read (a record of
-// thousands of mounts, or a planted huge file, costs one small read), the
-// file is opened as any state file (no symlink, no FIFO; package state).
-func recordJail(d *state.Dir, name string) (string, bool) {
-	f, err := d.Open(name, os.O_RDONLY, 0)
-	if err != nil {
-		return "", false
-	}
-	defer f.Close()
-	dec := json.NewDecoder(io.LimitReader(f, 4096))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return "", false
-	}
-	for dec.More() {
-		k, err := dec.Token()
-		if err != nil {
-			return "", false
-		}
-		if k == "jail" {
-			var v string
-			if dec.Decode(&v) != nil {
-				return "", false
-			}
-			return v, true
-		}
-		var skip json.RawMessage
-		if dec.Decode(&skip) != nil {
-			return "", false
-		}
-	}
-	return "", false
 }
 
 // writeStatusText prints one line per jail and an indented line per finding:

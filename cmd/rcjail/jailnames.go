@@ -50,7 +50,7 @@ func checkJailNames(g *Globals, cfg *compat.Config, v *rcconf.Vars, names []stri
 			continue
 		}
 		if j.JailConfFile != "" || fileExists(hostPath(g, compat.IDFile(j))) ||
-			fileExists(hostPath(g, state.DirPath+"/"+state.RecordName(j.Name))) || len(stateRecords(g, j)) > 0 {
+			fileExists(hostPath(g, state.DirPath+"/"+state.RecordName(j.Name))) || len(compat.RecordFiles(g.Root, j.Name)) > 0 {
 			continue
 		}
 		msg := "no jail " + strconv.Quote(n) + " in rc.conf"
