@@ -1176,7 +1176,7 @@ func (x *Executor) RemoveFile(ctx context.Context, s compat.RemoveFile) error {
 		return fmt.Errorf("jail %s: %w", s.Jail, err)
 	}
 	x.effect()
-	if !js.starting && strings.HasPrefix(s.Path, "/var/run/jail_") && strings.HasSuffix(s.Path, ".id") {
+	if !js.starting && state.IsIDFile(s.Path) {
 		return x.finishStop(js)
 	}
 	return nil

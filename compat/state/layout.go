@@ -1,6 +1,9 @@
 package state
 
-import "strings"
+import (
+	"path"
+	"strings"
+)
 
 // The layout of rcjail's state, as the host names it (resolve a path under
 // the -R root with [HostPath], [ResolveDir] or [ResolveFile]).
@@ -36,6 +39,13 @@ func IDFileJail(name string) (string, bool) {
 		return "", false
 	}
 	return name[len(idPrefix) : len(name)-len(idSuffix)], true
+}
+
+// IsIDFile reports whether p (as the host names it) is an id file of the
+// layout: /var/run/jail_<j>.id.
+func IsIDFile(p string) bool {
+	_, ok := IDFileJail(path.Base(p))
+	return ok && path.Dir(p) == RunDir
 }
 
 // ConsoleLog is the default console log of a jail (jail_<jv>_consolelog

@@ -46,4 +46,9 @@ func TestLayoutNames(t *testing.T) {
 			t.Errorf("RecordKey(%q) = %q, %v; want %q, %v", c.name, k, ok, c.k, c.ok)
 		}
 	}
+	for p, want := range map[string]bool{"/var/run/jail_www.id": true, "/var/run/x/jail_www.id": false, "/var/run/jail_.id": false, "/run/jail_www.id": false} {
+		if IsIDFile(p) != want {
+			t.Errorf("IsIDFile(%q) = %v", p, !want)
+		}
+	}
 }

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"rcjail/compat/state"
 )
 
 // elfNeeds returns the interpreter and the libraries (transitively) a
@@ -101,11 +103,12 @@ func sameName(root string) []string {
 	if root == "" {
 		root = "/"
 	}
+	fileThere := func(p string) bool { _, err := os.Lstat(p); return err == nil }
 	var found []string
 	for _, j := range []string{JailNullfs, JailSymlink} {
-		for _, p := range []string{"var/run/jail_" + j + ".id", "var/run/rcjail/" + j + ".json"} {
-			if _, err := os.Lstat(filepath.Join(root, p)); err == nil {
-				found = append(found, filepath.Join(root, p))
+		for _, p := range []string{state.IDFile(j), state.DirPath + "/" + state.RecordName(j)} {
+			if p := state.HostPath(root, p); fileThere(p) {
+				found = append(found, p)
 			}
 		}
 	}
