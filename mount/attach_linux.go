@@ -163,7 +163,7 @@ func attachNew(r Request, pfd int, name, full string, srcfd int) (mfd int, op st
 
 // attachClassic uses mount(2) on /proc/thread-self/fd paths, then re-opens
 // the target to get the new mount; a read-only bind takes a second remount.
-func attachClassic(r Request, pfd int, name, full string, readable bool, srcfd int, parentID uint64) (mfd int, op string, flags uint64, err error) {
+func attachClassic(r Request, pfd int, name, full string, srcfd int, parentID uint64) (mfd int, op string, flags uint64, err error) {
 	op = "mount"
 	// mount(2) takes paths: the target's fd, opened without following it,
 	// stands for it as /proc/thread-self/fd/N.
@@ -204,7 +204,7 @@ func attachClassic(r Request, pfd int, name, full string, readable bool, srcfd i
 	// and the mount, and the mount sits wherever it went. umount2 through
 	// the fd of the directory we mounted on detaches the mount on top of
 	// it, wherever that is now, without naming any path.
-	settle(pfd, name, readable)
+	settle(pfd, name)
 	mfd, err = openStrict("reopen", pfd, path.Dir(full), name)
 	if err == nil && !isFreshMount(mfd, parentID) {
 		unix.Close(mfd)
@@ -262,25 +262,13 @@ func attachClassic(r Request, pfd int, name, full string, readable bool, srcfd i
 // exclusively from before that check until it is done, so anything that
 // takes that lock returns only once every rename in flight has finished;
 // after it, every new rename of the mount point fails with EBUSY, so what
-// verify sees stays true. Two ways, both free of side effects:
-//
-//   - pfd readable (a Session's): read the directory with a one-byte
-//     buffer. The kernel takes the lock (shared), fails to fit the first
-//     entry (EINVAL) and releases it, reading nothing: a third of a rename's
-//     cost.
-//   - pfd O_PATH (one call's, cheaper to open and close than a readable
-//     one): rename name onto itself, which takes the lock and changes
-//     nothing (vfs_rename returns at once when source and target are the
-//     same).
+// verify sees stays true. Renaming name onto itself takes the lock and
+// changes nothing (vfs_rename returns at once when source and target are
+// the same).
 //
 // The error is ignored: the lock was taken either way, or pfd's directory is
 // gone, or read-only, and no rename can move anything in it.
-func settle(pfd int, name string, readable bool) {
-	if readable {
-		var b [1]byte
-		_, _ = unix.Getdents(pfd, b[:])
-		return
-	}
+func settle(pfd int, name string) {
 	_ = unix.Renameat2(pfd, name, pfd, name, 0)
 }
 

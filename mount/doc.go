@@ -13,12 +13,12 @@
 // root, read-only, create missing directories) and returns a [Mounted] whose
 // [Mounted.Expect] is what [Unmount] needs later. [Table] is the kernel's mount
 // table and [Under] the part of it at or below a directory, deepest first.
-// [Resolve] and [MkdirAll] are the no-follow walker for other packages. A
-// [Session] does a sequence of Mount and Unmount calls (one jail's start or
-// stop) with the same checks, walking the jail root, the targets' parents
-// and source roots once for the sequence instead of once per entry; every
-// mount and unmount under its roots must go through it while it is open,
-// and Close releases it.
+// [Resolve] and [MkdirAll] are the no-follow walker for other packages.
+// [Locate] finds a mount by its identity (Mounted.ID, Mounted.UniqueID)
+// wherever it is now, and [Unmount] of a recorded mount whose mount point
+// was moved (a directory above it renamed) unmounts it there, after the
+// same checks, reporting [ErrMoved]. [Session] groups one jail's calls;
+// each is the package function.
 // [Mounted.UniqueID] (Linux 6.8+) is a mount id the
 // kernel never reuses; an [Expect] carrying it is recognised by it alone. Every
 // error is an [*Error] naming operation, type, source, target, flags (by name)

@@ -52,8 +52,8 @@ func (c *fdCache) unmountMoved(e Expect, pathErr error) error {
 	if name == "" || !path.IsAbs(dir) {
 		return fail(fmt.Errorf("mount %d is now on %q: cannot unmount it there", where.ID, where.Target))
 	}
-	// The session's directories may lie inside the moved mount (they would
-	// keep it busy) or name the old places: drop them all.
+	// The directories this operation opened may lie inside the moved
+	// mount (they would keep it busy): drop them all.
 	c.close()
 	moved := e
 	moved.Root, moved.Target = path.Clean(dir), name

@@ -52,15 +52,14 @@ import (
 // after mount(2), which resolves a path).
 //
 // System calls per read-only bind (new API, Linux 6.15+): openat2 of the
-// parent (shared by a Session), statx of the target (a Session reuses the
-// one its MkdirAll of the same target just made), openat2 of the source,
-// open_tree_attr, move_mount, renameat2 onto itself (settle; a Session
-// reads the parent instead, cheaper), statx and statmount (verify), and the
-// closes; per unmount: openat2 of the parent (shared by a Session), statx,
+// parent, statx of the target, openat2 of the source, open_tree_attr,
+// move_mount, renameat2 onto itself (settle), statx and statmount
+// (verify), and the closes; per unmount: openat2 of the parent, statx,
 // stat of the source (skipped when the unique mount id matches), umount2.
 // (A cache of opened sources shared across jails, cloning binds from
-// detached copies of them, was removed: it moved start+stop of 100
-// skeleton jails by less than 10%; see BENCHMARKS.md.)
+// detached copies of them, and a Session keeping its directories across a
+// jail's sequence were removed: each moved start+stop of 100 skeleton
+// jails by less than 10%; see BENCHMARKS.md.)
 
 // useNewMountAPI is cleared the first time the kernel says ENOSYS; tests
 // clear it to exercise the mount(2) path.
@@ -76,10 +75,7 @@ var testHookReadOnly func() error
 const (
 	resolveStrict = unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS
 	pathDirFlags  = unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC
-	// readDirFlags opens a Session's directories (root, target parents):
-	// readable, because settle reads the parent.
-	readDirFlags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_CLOEXEC
-	devfsSize    = "64k"
+	devfsSize     = "64k"
 )
 
 var errNoProc = errors.New("/proc is not a procfs: fd-based mounts need it")
@@ -173,18 +169,13 @@ func unmount(e Expect) error {
 // and not already a mount point. The mount is later attached to that name
 // in pfd, again without following it (move_mount without
 // MOVE_MOUNT_T_SYMLINKS refuses a symlink), so no fd of the target itself
-// is needed. h, when it holds a statx of the same root and rel in the same
-// parent fd (see takeHint), stands for the statx.
-func (c *fdCache) lookTarget(root, rel string, h *targetStat) (pfd int, stx unix.Statx_t, err error) {
+// is needed.
+func (c *fdCache) lookTarget(root, rel string) (pfd int, stx unix.Statx_t, err error) {
 	dir, name := splitRel(rel)
 	if pfd, err = c.dir("mount", root, dir); err != nil {
 		return -1, stx, err
 	}
-	if h != nil && h.ok && h.pfd == pfd && h.rel == rel && h.root == root {
-		stx = h.stx
-	} else {
-		err = unix.Statx(pfd, name, unix.AT_SYMLINK_NOFOLLOW|unix.AT_NO_AUTOMOUNT, unix.STATX_MNT_ID|unix.STATX_TYPE, &stx)
-	}
+	err = unix.Statx(pfd, name, unix.AT_SYMLINK_NOFOLLOW|unix.AT_NO_AUTOMOUNT, unix.STATX_MNT_ID|unix.STATX_TYPE, &stx)
 	if err == nil && stx.Mode&unix.S_IFMT != unix.S_IFDIR {
 		err = unix.ENOTDIR
 		if stx.Mode&unix.S_IFMT == unix.S_IFLNK {
@@ -199,7 +190,6 @@ func (c *fdCache) lookTarget(root, rel string, h *targetStat) (pfd int, stx unix
 }
 
 func (c *fdCache) mount(r Request) (m *Mounted, err error) {
-	hint := c.takeHint()
 	full := joinClean(r.Root, r.Target)
 	var created []string
 	var flags uint64
@@ -225,7 +215,7 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 	// The parent first (no symlink anywhere), then the target as one
 	// no-follow component of it: the same guarantee as one openat2 of the
 	// whole path, and the parent fd is needed for settle anyway.
-	pfd, stx, err := c.lookTarget(r.Root, r.Target, &hint)
+	pfd, stx, err := c.lookTarget(r.Root, r.Target)
 	if r.Create && errors.Is(err, fs.ErrNotExist) {
 		rootfd, rerr := c.dir("mount", r.Root, ".")
 		if rerr != nil {
@@ -241,7 +231,7 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 			return nil, err
 		}
 		unix.Close(dfd)
-		pfd, stx, err = c.lookTarget(r.Root, r.Target, nil)
+		pfd, stx, err = c.lookTarget(r.Root, r.Target)
 	}
 	if err != nil {
 		return nil, err
@@ -286,7 +276,7 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 	}
 	if !useNewMountAPI.Load() {
 		checkSrc = srcfd
-		mfd, op, flags, err = attachClassic(r, pfd, name, full, c.session, srcfd, parentID)
+		mfd, op, flags, err = attachClassic(r, pfd, name, full, srcfd, parentID)
 	}
 	if err != nil {
 		return nil, err
@@ -295,7 +285,7 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 	// directories.
 	c.forget(full)
 	defer unix.Close(mfd)
-	settle(pfd, name, c.session)
+	settle(pfd, name)
 	op = "verify"
 	id, uniq, err := verify(r, full, mfd, checkSrc, parentID)
 	if err != nil {
@@ -316,18 +306,7 @@ func (c *fdCache) mount(r Request) (m *Mounted, err error) {
 // a host-"/" skeleton use bin -> usr/bin without letting bin -> /etc/.. out.
 func (c *fdCache) openSource(r Request) (int, error) {
 	if r.SourceRoot == "" {
-		if !c.session || r.Source == "/" {
-			return openRootStrict("open source", r.Source)
-		}
-		// A skeleton's entries share a few parents (skel, skel/usr):
-		// a session walks each once.
-		dir, name := path.Split(r.Source)
-		dir = path.Clean(dir)
-		pfd, err := c.dir("open source", dir, ".")
-		if err != nil {
-			return -1, err
-		}
-		return openStrict("open source", pfd, dir, name)
+		return openRootStrict("open source", r.Source)
 	}
 	srfd, err := c.dir("open source root", r.SourceRoot, ".")
 	if err != nil {
