@@ -113,5 +113,14 @@ func bindDev(srcs []devSource) error {
 			return fmt.Errorf("bind the host's /dev/%s in the jail: %w", s.name, err)
 		}
 	}
+	// The jail's copy of the /dev tmpfs becomes nodev: a device node made
+	// in it (the stand-in's own nodes under the binds, or one the host or
+	// a hook puts there later) does not open in the jail; only the host's
+	// nodes bound above work (each bind is a mount of its own, with the
+	// host's /dev flags). The host's copy of the mount is unchanged.
+	err = unix.MountSetattr(dev, "", unix.AT_EMPTY_PATH, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_NODEV})
+	if err != nil && !errors.Is(err, unix.ENOSYS) { // Linux before 5.12: nodes stay usable
+		return fmt.Errorf("make the jail's /dev nodev: %w", err)
+	}
 	return nil
 }

@@ -20,7 +20,9 @@
 //     own nodes of FreeBSD's devfsrules_jail set ([DevNodes]: null, zero,
 //     full, random, urandom, tty) on the jail's /dev entries, cloned
 //     (open_tree) before pivot_root and attached after it, inside the
-//     jail's mount namespace only; adds the jail's own devpts on /dev/pts
+//     jail's mount namespace only, where /dev itself becomes nodev (a node
+//     made in the tmpfs does not open in the jail: on FreeBSD only devfs
+//     has device nodes); adds the jail's own devpts on /dev/pts
 //     and /dev/ptmx (ptys of its own, none of the host's); fd, stdin,
 //     stdout and stderr are the stand-in's links into /proc/self/fd. Every
 //     devfs ruleset gives this set: the rules are not interpreted on Linux;

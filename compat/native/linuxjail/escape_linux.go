@@ -61,6 +61,7 @@ var escapes = []struct{ name, want string }{
 	{"reboot (Ctrl-Alt-Del off)", "EPERM"},
 	{"open the init's jexec control socket via /proc/1/fd", "EACCES"},
 	{"pidfd_getfd of the init's jexec control socket", "EPERM"},
+	{"open a device node made in the jail's /dev, not bound in (/dev/" + madeNode + ")", "EACCES"},
 	// Not escapes but what keeps them shut, checked from inside: the
 	// process is in the jail's mount namespace (a jexec'd one too: not
 	// the host's, whose mount table it would read), every thread of it
@@ -71,9 +72,13 @@ var escapes = []struct{ name, want string }{
 	{"/dev nodes are binds of the host's (" + devNames() + ")", "binds"},
 }
 
+// madeNode is a device node EscapeChecks makes in the jail's /dev tmpfs
+// (/dev/zero's numbers): only the host's nodes bound in may work there.
+const madeNode = "rcjail-made-zero"
+
 // Indexes of the checks above that are not attempts.
 const (
-	checkMountNS = 18 + iota
+	checkMountNS = 19 + iota
 	checkCaps
 	checkDevBinds
 )
@@ -187,6 +192,13 @@ func probeMain(argv []string) int {
 			}
 			defer unix.Close(pfd)
 			fd, err := unix.PidfdGetfd(pfd, fdCtlClient, 0)
+			if err == nil {
+				unix.Close(fd)
+			}
+			return err
+		},
+		func() error {
+			fd, err := unix.Open("/dev/"+madeNode, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 			if err == nil {
 				unix.Close(fd)
 			}
@@ -355,6 +367,9 @@ func EscapeChecks(ctx context.Context, dir string) ([]EscapeResult, error) {
 		if err := os.WriteFile(filepath.Join(root, "dev", n.Name), nil, 0o666); err != nil {
 			return nil, fmt.Errorf("escape checks: %w", err)
 		}
+	}
+	if err := unix.Mknod(filepath.Join(root, "dev", madeNode), unix.S_IFCHR|0o666, int(unix.Mkdev(1, 5))); err != nil {
+		return nil, fmt.Errorf("escape checks: %w", err)
 	}
 	probe := filepath.Join(root, probeArg0)
 	if err := os.WriteFile(probe, nil, 0o755); err != nil {

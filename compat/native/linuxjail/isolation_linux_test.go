@@ -216,6 +216,24 @@ func TestJailIsolation(t *testing.T) {
 	if _, ok := seen["/dev/pts"]; !ok {
 		t.Error("the jail has no devpts of its own on /dev/pts")
 	}
+	// A node made in the jail's /dev (by the host, after the start: the
+	// tmpfs is shared) does not open in the jail: its /dev is nodev there,
+	// and only the bound host nodes work.
+	if err := unix.Mknod(filepath.Join(root, "dev", "made-zero"), unix.S_IFCHR|0o666, int(unix.Mkdev(1, 5))); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	a := ExecCmd(jid, []string{"/bin/sh", "-c", "exec 3</dev/made-zero"})
+	c = exec.Command(a[0], a[1:]...)
+	c.Stdout, c.Stderr, c.Env = &out, &out, []string{"PATH=/bin:/usr/bin"}
+	if err := c.Run(); err == nil || !strings.Contains(out.String(), "Permission denied") {
+		t.Errorf("a node made in the jail's /dev opened in the jail: %v %q", err, out.String())
+	}
+	if f, err := os.Open(filepath.Join(root, "dev", "made-zero")); err != nil {
+		t.Errorf("the host's copy of the jail's /dev lost its nodes: %v", err)
+	} else {
+		f.Close()
+	}
 
 	// (1)+(2) A jexec'd process, seen from the host while it runs.
 	c = exec.Command(argv[0], append(argv[1:3], "--", "/bin/sleep", "300")...)
