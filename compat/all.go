@@ -41,6 +41,11 @@ type AllJails interface {
 	JailConfAll(ctx context.Context, s JailConfAll) ([]byte, error)
 	// ListJails lists the running jails (`jls jid name`).
 	ListJails(ctx context.Context) ([]RunningJail, error)
+	// StillRunning reports whether j, listed by ListJails, still runs
+	// after its removal: the command backend asks `jls -j NAME` as the
+	// modern script does, the native host by j's jid (its jid queries
+	// take no names).
+	StillRunning(ctx context.Context, j RunningJail) (bool, error)
 }
 
 // JailConfAllArgv is the command line of s.
@@ -198,7 +203,7 @@ func (r *Runner) stopAll(ctx context.Context) int {
 	for _, j := range js {
 		r.out(" " + j.Name)
 		_, rerr := Apply(ctx, r.X, JailConf{Jail: j.Name, File: r.Config.AllConf, J: j.Name, Remove: true})
-		running, err := r.X.JailRunning(ctx, j.Name)
+		running, err := a.StillRunning(ctx, j)
 		if err == nil && running {
 			if rerr == nil {
 				rerr = fmt.Errorf("still running")
@@ -222,6 +227,12 @@ func (r *Runner) stopAll(ctx context.Context) int {
 func (d *DryRun) JailConfAll(_ context.Context, s JailConfAll) ([]byte, error) {
 	d.print(JailConfAllArgv(s, d.Resolve))
 	return nil, nil
+}
+
+// StillRunning prints the modern script's `jls -j NAME` without running
+// it: a dry run knows no jail running.
+func (d *DryRun) StillRunning(ctx context.Context, j RunningJail) (bool, error) {
+	return d.JailRunning(ctx, j.Name, "")
 }
 
 // ListJails prints the query without running it (see DryRun): the jails

@@ -17,7 +17,7 @@ import (
 type Querier interface {
 	SysctlGet(ctx context.Context, mib string) (string, error)
 	Mounted(ctx context.Context, dir, fstype string) (bool, error)
-	JailRunning(ctx context.Context, jid string) (bool, error)
+	JailRunning(ctx context.Context, jid, root string) (bool, error)
 	ReadIDFile(ctx context.Context, path string) (jid string, ok bool, err error)
 	IsSymlink(ctx context.Context, path string) (bool, error)
 }
@@ -169,7 +169,7 @@ func (d *DryRun) Mounted(ctx context.Context, dir, fstype string) (bool, error) 
 	return false, nil
 }
 
-func (d *DryRun) JailRunning(ctx context.Context, jid string) (bool, error) {
+func (d *DryRun) JailRunning(ctx context.Context, jid, _ string) (bool, error) {
 	d.print(JailRunningArgv(jid))
 	d.init()
 	if d.killed[jid] {

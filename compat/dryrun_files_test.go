@@ -72,7 +72,7 @@ func TestDryRunAnswersFromFiles(t *testing.T) {
 	if ok, _ := d.Mounted(ctx, "/jails/other/dev", FSDevfs); ok {
 		t.Errorf("a mount outside the stopped jail's root is taken as mounted")
 	}
-	if ok, _ := d.JailRunning(ctx, "6"); ok {
+	if ok, _ := d.JailRunning(ctx, "6", ""); ok {
 		t.Errorf("jid 6, named by no id file, is taken as running")
 	}
 }

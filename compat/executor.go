@@ -42,8 +42,13 @@ type Executor interface {
 	Mounted(ctx context.Context, dir, fstype string) (bool, error)
 
 	// JailRunning reports whether a jail with this jid exists now (command
-	// backend: `jls -j JID`, true when it exits 0).
-	JailRunning(ctx context.Context, jid string) (bool, error)
+	// backend: `jls -j JID`, true when it exits 0). root, when not empty,
+	// is the root the runner configured or recorded for the jail: a host
+	// that can ask the kernel for the jail's root (native) says false when
+	// jid runs under another root, so that a stale id file naming a
+	// recycled jid never makes rcjail act on another jail (issue 12 item
+	// 6). The command backend asks `jls -j JID` as the script does.
+	JailRunning(ctx context.Context, jid, root string) (bool, error)
 
 	// ReadIDFile reads a jail's id file (path as the host names it,
 	// "/var/run/jail_www.id", resolved under the root). ok is false when it

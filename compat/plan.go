@@ -185,6 +185,7 @@ func PlanStart(j *Jail, f StartFacts) []Step {
 	steps = append(steps, StartJail{
 		Jail: j.Name, J: j.J, Fib: j.Fib, Flags: j.Flags, Root: root,
 		Hostname: j.Hostname, IPs: ips, Command: j.ExecStart, Params: j.Params,
+		IDFile: IDFile(j),
 	})
 	return steps
 }

@@ -169,7 +169,14 @@ func (r *Runner) status(ctx context.Context, names []string) int {
 		jid, ok, err := r.X.ReadIDFile(ctx, IDFile(j))
 		running := false
 		if err == nil && ok && jid != "" {
-			running, err = r.X.JailRunning(ctx, jid)
+			running, err = r.X.JailRunning(ctx, jid, j.RootDir)
+		}
+		if err == nil && !running {
+			// The record, whether or not there is an id file (issue 12).
+			var rj string
+			if rj, err = r.recordedJID(ctx, j); rj != "" {
+				jid, running = rj, true
+			}
 		}
 		if err != nil {
 			r.warnf("%v", inJail(n, err))
@@ -277,7 +284,7 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 			return refuse(err)
 		}
 		if ok && jid != "" {
-			running, err := r.X.JailRunning(ctx, jid)
+			running, err := r.X.JailRunning(ctx, jid, j.RootDir)
 			if err != nil {
 				return refuse(err)
 			}
@@ -287,6 +294,17 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 			}
 			// A stale id file (SPEC §3.5): start the jail, the id file is
 			// replaced on success.
+		}
+		// The host's record knows a jail whose id file was never written
+		// (a start killed during its start command) or that another
+		// spelling of its name started: never a second jail on the root.
+		rj, err := r.recordedJID(ctx, j)
+		if err != nil {
+			return refuse(err)
+		}
+		if rj != "" {
+			r.out(" [" + j.Hostname + " already running (jid " + rj + ")]")
+			return true
 		}
 	}
 	if r.Limits != nil && j.JailConfFile == "" {
@@ -686,6 +704,11 @@ func (r *Runner) stopOne(ctx context.Context, n string) bool {
 			return false
 		}
 		if !ok {
+			if rj, err := r.recordedJID(ctx, j); err != nil {
+				r.warnf("%v", inJail(n, err))
+			} else if rj != "" {
+				return r.stopUnrecorded(ctx, j, rj)
+			}
 			jid, found, unsure := r.runningAt(ctx, j)
 			if found {
 				return r.stopUnrecorded(ctx, j, jid)
@@ -706,10 +729,19 @@ func (r *Runner) stopOne(ctx context.Context, n string) bool {
 		}
 		f.IDFile, f.JID = true, jid
 		if jid != "" {
-			f.Running, err = r.X.JailRunning(ctx, jid)
+			f.Running, err = r.X.JailRunning(ctx, jid, j.RootDir)
 			if err != nil {
 				r.errorf("%v", inJail(n, err))
 				return false
+			}
+		}
+		if !f.Running {
+			// A stale or foreign jid: the record may know the jail's own.
+			rj, err := r.recordedJID(ctx, j)
+			if err != nil {
+				r.warnf("%v", inJail(n, err))
+			} else if rj != "" {
+				f.JID, f.Running = rj, true
 			}
 		}
 	}

@@ -64,7 +64,7 @@ func (m *model) Mounted(_ context.Context, dir, fstype string) (bool, error) {
 	}
 	return false, nil
 }
-func (m *model) JailRunning(_ context.Context, jid string) (bool, error) { return m.jails[jid], nil }
+func (m *model) JailRunning(_ context.Context, jid, _ string) (bool, error) { return m.jails[jid], nil }
 func (m *model) ReadIDFile(_ context.Context, p string) (string, bool, error) {
 	v, ok := m.files[p]
 	return strings.TrimSpace(v), ok, nil

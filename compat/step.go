@@ -203,6 +203,11 @@ type StartJail struct {
 	// `jail FLAGS… -i -c name=J path=ROOT host.hostname=H ip4.addr=…
 	// ip6.addr=… PARAMS… command=COMMAND…`.
 	Params []string
+	// IDFile is the id file the runner writes once the jail runs (host
+	// path): a host that records the jail keeps it with the jid, so that
+	// a stop by another spelling of the jail's name (one jail, one
+	// record) removes it too. Not part of jail(8)'s command line.
+	IDFile string
 }
 
 // Jexec runs a command inside a running jail. Afterstart commands run as

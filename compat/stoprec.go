@@ -18,14 +18,50 @@ import (
 // Recorder is implemented by an executor that keeps its own record of what
 // each start did (the native backend). A stop from the record then needs
 // from the runner only the kill and the removal of the id file, after which
-// the executor undoes the rest from its record.
+// the executor undoes the rest from its record. The runner reads the
+// record whether or not an id file exists (issue 12): a start killed
+// during its start command leaves a running jail whose jid only the record
+// knows.
 type Recorder interface {
-	// RecordedRoot returns the jail root the jail's record names; ok is
-	// false when there is no record.
-	RecordedRoot(ctx context.Context, jail string) (root string, ok bool, err error)
+	// Recorded returns what the jail's record says (OK false: there is
+	// none). The jail's lock is held.
+	Recorded(ctx context.Context, jail string) (Recorded, error)
 	// FinishStop undoes what the record still lists (mounts, aliases,
 	// directories made).
 	FinishStop(ctx context.Context, jail string) error
+}
+
+// Recorded is what a host's record says of a jail.
+type Recorded struct {
+	OK   bool   // there is a record
+	Root string // the root the jail was started in
+	JID  string // the jail's jid since it was created; "" when none
+}
+
+// recordedJID returns the jid the host's record names for j when the
+// kernel says that jail runs now in j's root (the recorded root when the
+// configuration has none); "" otherwise.
+func (r *Runner) recordedJID(ctx context.Context, j *Jail) (string, error) {
+	rx, ok := r.X.(Recorder)
+	if !ok {
+		return "", nil
+	}
+	rec, err := rx.Recorded(ctx, j.Name)
+	if err != nil || !rec.OK || rec.JID == "" {
+		return "", err
+	}
+	root := j.RootDir
+	if root == "" {
+		root = rec.Root
+	}
+	if rec.Root != "" && root != rec.Root {
+		return "", nil // started under another root: not this jail
+	}
+	running, err := r.X.JailRunning(ctx, rec.JID, root)
+	if err != nil || !running {
+		return "", err
+	}
+	return rec.JID, nil
 }
 
 // KernelQuerier is implemented by an executor that can ask the kernel what
@@ -75,7 +111,8 @@ func (r *Runner) runningAt(ctx context.Context, j *Jail) (jid string, found, uns
 }
 
 // stopUnrecorded stops jail jid, found running in j's root by the kernel
-// while no id file names it, as a stop from an id file would.
+// (or named by the host's record) while no id file names it, as a stop
+// from an id file would.
 func (r *Runner) stopUnrecorded(ctx context.Context, j *Jail, jid string) bool {
 	r.warnf("jail %s: no id file %s, but jail %s runs in %s: stopping it", j.Name, IDFile(j), jid, j.RootDir)
 	return r.applyStop(ctx, j, PlanStop(j, StopFacts{IDFile: true, JID: jid, Running: true}), jid)
@@ -173,13 +210,13 @@ func (r *Runner) stopRecorded(ctx context.Context, n string, cj *Jail) bool {
 	rx, recorder := r.X.(Recorder)
 	hasRec := false
 	if recorder {
-		var root string
-		root, hasRec, err = rx.RecordedRoot(ctx, n)
+		rec, err := rx.Recorded(ctx, n)
 		if err != nil {
 			r.warnf("%v", inJail(n, err))
 		}
-		if j.RootDir == "" && cleanRoot(root) {
-			j.RootDir = root
+		hasRec = rec.OK
+		if j.RootDir == "" && cleanRoot(rec.Root) {
+			j.RootDir = rec.Root
 		}
 	}
 	if !idOK && cj == nil && !hasRec {
@@ -190,10 +227,22 @@ func (r *Runner) stopRecorded(ctx context.Context, n string, cj *Jail) bool {
 	if idOK {
 		f.IDFile, f.JID = true, jid
 		if jid != "" {
-			if f.Running, err = r.X.JailRunning(ctx, jid); err != nil {
+			if f.Running, err = r.X.JailRunning(ctx, jid, j.RootDir); err != nil {
 				r.errorf("%v", inJail(n, err))
 				return false
 			}
+		}
+	}
+	if !f.Running && hasRec {
+		// The record knows the jail's jid when the id file does not (a
+		// start killed during its start command) or names another jail.
+		if rj, err := r.recordedJID(ctx, j); err != nil {
+			r.warnf("%v", inJail(n, err))
+		} else if rj != "" {
+			if !idOK {
+				r.warnf("jail %s: no id file %s, but its record names jail %s running in %s: stopping it", n, IDFile(j), rj, j.RootDir)
+			}
+			idOK, f.IDFile, f.JID, f.Running = true, true, rj, true
 		}
 	}
 	kq, kernel := r.X.(KernelQuerier)

@@ -170,7 +170,7 @@ func jailConsole(ctx context.Context, g *Globals, cfg *compat.Config, args []str
 		}
 		if q != nil {
 			if jid, ok, err := q.ReadIDFile(ctx, compat.IDFile(j)); err == nil && ok && jid != "" {
-				if running, err := q.JailRunning(ctx, jid); err == nil && running {
+				if running, err := q.JailRunning(ctx, jid, ""); err == nil && running {
 					target = jid
 				}
 			}

@@ -10,6 +10,7 @@ import (
 
 	"rcjail/compat"
 	"rcjail/compat/cmdexec"
+	"rcjail/compat/native"
 	"rcjail/compat/state"
 	"rcjail/rcconf"
 )
@@ -141,7 +142,7 @@ func runRC(ctx context.Context, g *Globals, verb string, args []string) (int, bo
 // recordedConfig is the configuration of a stop whose rc.conf cannot be
 // evaluated: enabled, no jail configured (each is stopped from its id file
 // and record), the list the names given or else the jails whose id file
-// /var/run holds.
+// /var/run holds or that have a record.
 func recordedConfig(g *Globals, names []string) *compat.Config {
 	cfg := &compat.Config{Enable: true, Jails: map[string]*compat.Jail{}, List: names}
 	if len(names) > 0 {
@@ -152,5 +153,21 @@ func recordedConfig(g *Globals, names []string) *compat.Config {
 		g.Warnf("%v", err)
 	}
 	cfg.List = append(cfg.List, js...)
+	seen := map[string]bool{}
+	for _, j := range js {
+		seen[compat.JailKey(j)] = true
+	}
+	// And the jails only a record knows (a start killed before it wrote
+	// the id file): stop always stops (issue 12).
+	recs, err := native.RecordedJails(g.Root)
+	if err != nil {
+		g.Warnf("%v", err)
+	}
+	for _, j := range recs {
+		if !seen[compat.JailKey(j)] {
+			seen[compat.JailKey(j)] = true
+			cfg.List = append(cfg.List, j)
+		}
+	}
 	return cfg
 }

@@ -32,3 +32,9 @@ func (x *Executor) ListJails(ctx context.Context) ([]compat.RunningJail, error) 
 	}
 	return compat.ParseJls(out), nil
 }
+
+// StillRunning implements [compat.AllJails]: `jls -j NAME`, as the modern
+// script asks after `jail -r NAME`.
+func (x *Executor) StillRunning(ctx context.Context, j compat.RunningJail) (bool, error) {
+	return x.JailRunning(ctx, j.Name, "")
+}

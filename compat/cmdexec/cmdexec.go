@@ -234,8 +234,9 @@ func (x *Executor) Mounted(ctx context.Context, dir, fstype string) (bool, error
 	return path.Clean(f[len(f)-1]) == dir, nil
 }
 
-// JailRunning runs `jls -j JID`.
-func (x *Executor) JailRunning(ctx context.Context, jid string) (bool, error) {
+// JailRunning runs `jls -j JID`, as the script does (root is not asked:
+// the script's trace has no `jls -j JID path` there).
+func (x *Executor) JailRunning(ctx context.Context, jid, _ string) (bool, error) {
 	_, err := x.run(ctx, compat.JailRunningArgv(jid))
 	if err != nil {
 		var ee *exec.ExitError

@@ -169,7 +169,7 @@ func TestStartJailSplitsOutput(t *testing.T) {
 	if err != nil || jid != "7" || string(out) != "console line one\nconsole line two\n" {
 		t.Errorf("StartJail: %q %q %v", jid, out, err)
 	}
-	if ok, _ := x.JailRunning(ctx, jid); !ok {
+	if ok, _ := x.JailRunning(ctx, jid, ""); !ok {
 		t.Errorf("jail %s not running after start", jid)
 	}
 	if err := os.MkdirAll(state+"/fail", 0o755); err != nil {
@@ -185,7 +185,7 @@ func TestStartJailSplitsOutput(t *testing.T) {
 	if err := x.KillJail(ctx, compat.KillJail{Jail: "w", JID: "7"}); err != nil {
 		t.Error(err)
 	}
-	if ok, _ := x.JailRunning(ctx, "7"); ok {
+	if ok, _ := x.JailRunning(ctx, "7", ""); ok {
 		t.Errorf("jail still running after KillJail")
 	}
 }

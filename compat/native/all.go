@@ -20,3 +20,9 @@ func (x *Executor) JailConfAll(ctx context.Context, s compat.JailConfAll) ([]byt
 func (x *Executor) ListJails(ctx context.Context) ([]compat.RunningJail, error) {
 	return listJails(ctx, x)
 }
+
+// StillRunning implements [compat.AllJails]: by j's jid, which the native
+// host's jid queries take (a name never reaches them).
+func (x *Executor) StillRunning(ctx context.Context, j compat.RunningJail) (bool, error) {
+	return x.JailRunning(ctx, j.JID, "")
+}

@@ -239,6 +239,7 @@ func (x *Executor) beginStart(js *jailState, root string) error {
 	if !js.starting {
 		js.dirty, js.scanned = js.rec != nil, false
 		if r := js.rec; r != nil && r.JID != 0 {
+			settle(x, r.JID, r.Root)
 			if rt, ok := jailRoot(x, r.JID); ok && (r.Root == "" || rt == r.Root) {
 				// Another start got here first (or the jail was never
 				// stopped): never a second jail, never a second set of
@@ -303,6 +304,7 @@ func (x *Executor) beginStop(js *jailState) error {
 	}
 	js.stopping = true
 	if r := js.rec; r != nil && r.JID != 0 {
+		settle(x, r.JID, r.Root)
 		if root, ok := jailRoot(x, r.JID); ok && (r.Root == "" || root == r.Root) {
 			if err := stopJail(x, r.JID, root); err != nil {
 				return fmt.Errorf("jail %s: %w", js.name, err)
@@ -487,8 +489,19 @@ func (x *Executor) Mounted(ctx context.Context, dir, fstype string) (bool, error
 
 // JailRunning implements [compat.Executor] (see jailRunning in
 // sys_<os>.go).
-func (x *Executor) JailRunning(ctx context.Context, jid string) (bool, error) {
-	return jailRunning(ctx, x, jid)
+func (x *Executor) JailRunning(ctx context.Context, jid, root string) (bool, error) {
+	if root == "" {
+		return jailRunning(ctx, x, jid)
+	}
+	// The kernel's word on the jail's root: a recycled jid running
+	// another jail is not this jail (issue 12 item 6).
+	n, err := strconv.Atoi(jid)
+	if err != nil {
+		return false, nil
+	}
+	settle(x, n, root)
+	rt, ok := jailRoot(x, n)
+	return ok && rt == root, nil
 }
 
 // ReadIDFile implements [compat.Executor].
@@ -560,15 +573,27 @@ func (x *Executor) AliasAdd(ctx context.Context, s compat.AliasAdd) error {
 	if x.fault("alias") {
 		return fmt.Errorf("jail %s: add alias %s to %s: %w", s.Jail, s.Addr.Addr, s.Addr.Iface, errInjected)
 	}
-	added, err := aliasAdd(ctx, x, s.Addr)
+	a := s.Addr
+	if has, err := ifaceHasAddr(a); err != nil {
+		return fmt.Errorf("jail %s: add alias %s to %s: %w", s.Jail, a.Addr, a.Iface, err)
+	} else if has {
+		x.effect()
+		return nil // the host's own: never recorded, never removed
+	}
+	// Intent before the effect: a crash right after the address is added
+	// still leaves it in the record (issue 12: record before act). Should
+	// the add not happen, a stop finds the address absent: removing an
+	// absent address is not an error.
+	if err := x.note(js, event{Ev: "alias", Addr: &a}); err != nil {
+		return err
+	}
+	added, err := aliasAdd(ctx, x, a)
+	if err != nil || !added {
+		// Not added by us (failed, or someone added it in between).
+		_ = x.note(js, event{Ev: "unalias", Addr: &a})
+	}
 	if err != nil {
 		return fmt.Errorf("jail %s: %w", s.Jail, err)
-	}
-	if added {
-		a := s.Addr
-		if err := x.note(js, event{Ev: "alias", Addr: &a}); err != nil {
-			return err
-		}
 	}
 	x.effect()
 	return nil
@@ -1069,8 +1094,33 @@ func (x *Executor) StartJail(ctx context.Context, s compat.StartJail) (string, [
 	// The start's mounts are made; jail(8) may mount beside the sessions
 	// (FreeBSD), and none is needed again unless this start is undone.
 	x.closeSessions()
-	jid, out, err := startJail(ctx, x, s)
+	// The jail exists before its start command has finished: its jid and
+	// root are journaled then (one line, one write), so that a kill of
+	// rcjail during the start command leaves a jail the record knows
+	// (issue 12 item 1): stop stops it, start does not start a second.
+	// Intent first: a kill between the jail's creation and the jid line
+	// leaves "creating" in the record, and Recorded then asks the kernel
+	// for the jail running in the recorded root.
+	if err := x.note(js, event{Ev: "state", State: "creating"}); err != nil {
+		return "", nil, err
+	}
+	created := func(jid int) error {
+		fault.Before("jail created")
+		defer fault.After("jail created")
+		// With the id file the runner will write: a stop by another
+		// spelling of the name (one jail, one record) removes it too.
+		e := event{Ev: "jid", JID: jid, Root: s.Root, State: "running"}
+		if s.IDFile != "" {
+			e.Paths = []string{s.IDFile}
+		}
+		return x.note(js, e)
+	}
+	jid, out, err := startJail(ctx, x, s, created)
 	if err != nil {
+		if js.rec != nil && js.rec.JID != 0 {
+			// The host layer killed the jail it had created.
+			_ = x.note(js, event{Ev: "jid", State: "starting"})
+		}
 		// FreeBSD's jail(8) failure wraps compat.ErrJailFailed and the
 		// Runner names its command line; Linux ran no jail(8) and its
 		// message stands alone.
@@ -1188,18 +1238,29 @@ func (x *Executor) JailConf(ctx context.Context, s compat.JailConf) error {
 	return jailConf(ctx, x, s)
 }
 
-// RecordedRoot implements [compat.Recorder]: the jail root the jail's
-// record names (a stop whose configuration no longer names it, SPEC §3.5).
-// It takes the jail's lock, as every step does.
-func (x *Executor) RecordedRoot(ctx context.Context, jail string) (string, bool, error) {
+// Recorded implements [compat.Recorder]: the jail root and jid the jail's
+// record names (a stop whose configuration no longer names it, SPEC §3.5;
+// a jail whose start was killed before its id file was written). It takes
+// the jail's lock, as every step does.
+func (x *Executor) Recorded(ctx context.Context, jail string) (compat.Recorded, error) {
 	js, err := x.jail(jail)
-	if err != nil {
-		return "", false, err
+	if err != nil || js.rec == nil {
+		return compat.Recorded{}, err
 	}
-	if js.rec == nil {
-		return "", false, nil
+	if rec := js.rec; rec.State == "creating" && rec.JID == 0 && rec.Root != "" {
+		// A start killed between the jail's creation and its jid line:
+		// the kernel knows the jail running in the recorded root.
+		if jid, ok := jailAt(ctx, x, rec.Root); ok {
+			if err := x.note(js, event{Ev: "jid", JID: jid, State: "running"}); err != nil {
+				return compat.Recorded{}, err
+			}
+		}
 	}
-	return js.rec.Root, true, nil
+	r := compat.Recorded{OK: true, Root: js.rec.Root}
+	if js.rec.JID != 0 {
+		r.JID = strconv.Itoa(js.rec.JID)
+	}
+	return r, nil
 }
 
 // FinishStop completes the stop of a jail from its record: every recorded
@@ -1228,6 +1289,17 @@ func (x *Executor) finishStop(js *jailState) error {
 		return nil
 	}
 	var errs []error
+	// An entry whose mount point is not strictly below the record's jail
+	// root was not written by a start of this jail (a tampered record,
+	// issue 12 item 8): it is refused and reported, never unmounted, and
+	// dropped from the record.
+	for i := len(r.Mounts) - 1; i >= 0; i-- {
+		m := r.Mounts[i]
+		if !belowRoot(r.Root, m) {
+			x.warnf("jail %s: record entry %s (root %q, rel %q) is not below the jail root %q: refused, left alone", js.name, m.Target(), m.Root, m.Rel, r.Root)
+			r.Mounts = append(r.Mounts[:i:i], r.Mounts[i+1:]...)
+		}
+	}
 	// Deepest first; among equals the later mount first.
 	// Each target's depth is counted once, not at every comparison.
 	type byDepth struct {
@@ -1287,6 +1359,11 @@ func (x *Executor) finishStop(js *jailState) error {
 		}
 	}
 	if len(r.Mounts) == 0 && len(r.Aliases) == 0 && len(errs) == 0 {
+		if r.IDFile != "" {
+			if err := x.removeState(r.IDFile); err != nil {
+				errs = append(errs, fmt.Errorf("jail %s: %w", js.name, err))
+			}
+		}
 		if js.snap {
 			if err := removeRecord(x.dir, js.name); err != nil {
 				errs = append(errs, err)
@@ -1305,6 +1382,15 @@ func (x *Executor) finishStop(js *jailState) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// belowRoot reports whether m's mount point lies strictly below root, the
+// record's jail root: root is absolute, clean and not "/", m names it as
+// its root, and m's relative part is clean and does not climb.
+func belowRoot(root string, m RecMount) bool {
+	return path.IsAbs(root) && path.Clean(root) == root && root != "/" && m.Root == root &&
+		m.Rel != "" && m.Rel != "." && !path.IsAbs(m.Rel) && path.Clean(m.Rel) == m.Rel &&
+		m.Rel != ".." && !strings.HasPrefix(m.Rel, "../")
 }
 
 // hangArgv is the hook the "hang" fault runs instead of the configured one:

@@ -1060,7 +1060,7 @@ func TestQueriesChangeNothing(t *testing.T) {
 	if m, err := x.Mounted(ctx, filepath.Join(state, "nothing"), "nullfs"); m || err != nil {
 		t.Errorf("Mounted = %v, %v", m, err)
 	}
-	if r, err := x.JailRunning(ctx, strconv.Itoa(os.Getpid())); r || err != nil {
+	if r, err := x.JailRunning(ctx, strconv.Itoa(os.Getpid()), ""); r || err != nil {
 		t.Errorf("JailRunning(our own pid) = %v, %v: a host process is not a jail", r, err)
 	}
 	x.Close()

@@ -65,7 +65,7 @@ func (p *freebsdProgs) jailRunning(ctx context.Context, jid string) (bool, error
 	if n, err := strconv.Atoi(jid); err != nil || n <= 0 {
 		return false, nil
 	}
-	return p.cmd.JailRunning(ctx, jid)
+	return p.cmd.JailRunning(ctx, jid, "")
 }
 
 // startJail runs jail(8); its first output line is the jid, the rest the

@@ -37,6 +37,7 @@ type Record struct {
 	Mounts  []RecMount    `json:"mounts,omitempty"`
 	Aliases []compat.Addr `json:"aliases,omitempty"`
 	Created []string      `json:"created,omitempty"` // directories we made, parents first
+	IDFile  string        `json:"idfile,omitempty"`  // the id file the start wrote (host path)
 }
 
 // RecMount is one mount a start made (or adopted from a crashed start).
@@ -215,7 +216,18 @@ func (r *Record) apply(e event) {
 	case "state":
 		r.State = e.State
 	case "jid":
+		// Written the moment the jail exists, with its root and state
+		// (StartJail's callback), and with jid 0 when it is gone.
 		r.JID = e.JID
+		if e.Root != "" {
+			r.Root = e.Root
+		}
+		if e.State != "" {
+			r.State = e.State
+		}
+		if len(e.Paths) == 1 {
+			r.IDFile = e.Paths[0]
+		}
 	case "mount":
 		// Every event sets state, so replaying a journal on a snapshot
 		// that already contains it (a crash between the snapshot's rename
@@ -341,4 +353,44 @@ func removeRecord(dir *state.Dir, jail string) error {
 		return fmt.Errorf("jail %s: remove record: %w", jail, err)
 	}
 	return nil
+}
+
+// RecordedJails returns the names of the jails that have a record (a
+// snapshot or a journal) in the state directory under root, so that a
+// stop of every jail finds those whose id file is gone (a start killed
+// before writing it). A snapshot gives the name the jail was started by; a
+// journal alone (a start killed before its first snapshot) gives its key,
+// which names the same jail. Nothing is created; files that are not
+// regular are skipped (package state).
+func RecordedJails(root string) ([]string, error) {
+	d, err := state.FindDir(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list records: %w", err)
+	}
+	defer d.Close()
+	ents, err := os.ReadDir(d.Name())
+	if err != nil {
+		return nil, fmt.Errorf("list records: %w", err)
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, e := range ents {
+		key, ext, _ := strings.Cut(e.Name(), ".")
+		if (ext != "json" && ext != "journal") || !e.Type().IsRegular() || seen[key] || state.Key(key) != key {
+			continue
+		}
+		name := key
+		if b, err := d.ReadFile(state.RecordName(key), maxRecord); err == nil {
+			var r Record
+			if json.Unmarshal(b, &r) == nil && r.Jail != "" && state.Key(r.Jail) == key {
+				name = r.Jail
+			}
+		}
+		seen[key] = true
+		out = append(out, name)
+	}
+	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"strconv"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -130,8 +131,18 @@ func aliasRemove(ctx context.Context, x *Executor, a compat.Addr) error {
 	return x.sys.progs.aliasRemove(ctx, a)
 }
 
-func startJail(ctx context.Context, x *Executor, s compat.StartJail) (int, []byte, error) {
-	return x.sys.progs.startJail(ctx, s)
+// startJail runs jail(8), which prints the jid only once the jail's start
+// command has run: created is called then (FreeBSD's record of the jid is
+// no earlier than jail(8)'s output; see the note of issue 12).
+func startJail(ctx context.Context, x *Executor, s compat.StartJail, created func(int) error) (int, []byte, error) {
+	jid, out, err := x.sys.progs.startJail(ctx, s)
+	if err == nil {
+		if cerr := created(jid); cerr != nil {
+			_ = stopJail(x, jid, s.Root)
+			return 0, out, cerr
+		}
+	}
+	return jid, out, err
 }
 
 // jailRoot and stopJail run outside any step's context (the record's jail
@@ -140,6 +151,20 @@ func startJail(ctx context.Context, x *Executor, s compat.StartJail) (int, []byt
 func jailRoot(x *Executor, jid int) (string, bool) {
 	return x.sys.progs.jailRoot(context.Background(), jid)
 }
+
+// jailAt finds the running jail whose root is root (`jls jid path`) that
+// no id file names.
+func jailAt(ctx context.Context, x *Executor, root string) (int, bool) {
+	jids, err := x.sys.progs.cmd.JailsAt(ctx, root)
+	if err != nil || len(jids) == 0 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(jids[0])
+	return n, err == nil
+}
+
+// settle: jail(8) creates a jail in its root at once; nothing to wait for.
+func settle(*Executor, int, string) {}
 
 func stopJail(x *Executor, jid int, root string) error {
 	return x.sys.progs.stopJail(context.Background(), jid)

@@ -33,8 +33,15 @@ func newSysState(Options) sysState { return sysState{} }
 // defaultStartTimeout bounds the jail's start command.
 const defaultStartTimeout = linuxjail.DefaultStartTimeout
 
+// jailAt finds the live jail init of ours whose root is root.
+func jailAt(_ context.Context, _ *Executor, root string) (int, bool) { return linuxjail.At(root) }
+
 // jailRoot reports whether jid is a live jail init of ours, and its root.
 func jailRoot(_ *Executor, jid int) (string, bool) { return linuxjail.Root(jid) }
+
+// settle waits for the init jid of a jail recorded in root to have
+// entered it, when it is still setting up (linuxjail.Settle).
+func settle(x *Executor, jid int, root string) { linuxjail.Settle(jid, root, x.opts.StartTimeout) }
 
 // stopJail stops every process of the jail: TERM, wait, KILL.
 func stopJail(x *Executor, jid int, root string) error {
@@ -346,6 +353,12 @@ func aliasRemove(ctx context.Context, x *Executor, a compat.Addr) error {
 	if err != nil {
 		return err
 	}
+	// Gone already (a crash between the removal and its journal line, or
+	// an intent journaled before an add that never happened): done. The
+	// kernel is asked, as aliasAdd does, not ip(8)'s error text.
+	if has, err := ifaceHasAddr(a); err == nil && !has {
+		return nil
+	}
 	var stderr bytes.Buffer
 	err = proc.Run(ctx, proc.Cmd{Argv: []string{"ip", fam, "addr", "del", cidr, "dev", a.Iface}, Stderr: &stderr, Timeout: x.opts.CommandTimeout})
 	if err != nil {
@@ -400,7 +413,9 @@ func addrCIDR(a compat.Addr) (string, string, error) {
 
 // startJail runs the jail with its output in an anonymous file: what the
 // start command printed is handed back for the console log.
-func startJail(ctx context.Context, x *Executor, s compat.StartJail) (int, []byte, error) {
+// created is called with the jid the moment the jail exists, before its
+// start command has finished (see linuxjail.Spec.Created).
+func startJail(ctx context.Context, x *Executor, s compat.StartJail, created func(int) error) (int, []byte, error) {
 	if s.Fib != "" {
 		x.warnf("jail %s: fib %s ignored: Linux has no FIBs", s.Jail, s.Fib)
 	}
@@ -427,7 +442,7 @@ func startJail(ctx context.Context, x *Executor, s compat.StartJail) (int, []byt
 	for _, u := range unmapped {
 		x.warnf("jail %s: %s not granted on Linux (%s)", s.Jail, strings.SplitN(u, ":", 2)[0], strings.TrimSpace(strings.SplitN(u, ":", 2)[1]))
 	}
-	jid, err := linuxjail.Start(ctx, linuxjail.Spec{Root: s.Root, Hostname: s.Hostname, Command: s.Command, Params: params, Output: f, Timeout: x.opts.StartTimeout, NetNS: netns})
+	jid, err := linuxjail.Start(ctx, linuxjail.Spec{Root: s.Root, Hostname: s.Hostname, Command: s.Command, Params: params, Output: f, Timeout: x.opts.StartTimeout, NetNS: netns, Created: created})
 	out, _ := io.ReadAll(io.NewSectionReader(f, 0, 1<<20))
 	if err != nil {
 		return 0, out, fmt.Errorf("start jail %s: %w", s.Jail, err)

@@ -45,9 +45,11 @@ func aliasAdd(ctx context.Context, x *Executor, a compat.Addr) (bool, error) {
 	return false, errNo
 }
 func aliasRemove(ctx context.Context, x *Executor, a compat.Addr) error { return errNo }
-func startJail(ctx context.Context, x *Executor, s compat.StartJail) (int, []byte, error) {
+func startJail(ctx context.Context, x *Executor, s compat.StartJail, created func(int) error) (int, []byte, error) {
 	return 0, nil, errNo
 }
+func settle(*Executor, int, string)                                          {}
+func jailAt(context.Context, *Executor, string) (int, bool)                  { return 0, false }
 func jailRoot(x *Executor, jid int) (string, bool)                           { return "", false }
 func stopJail(x *Executor, jid int, root string) error                       { return errNo }
 func jailRunning(ctx context.Context, x *Executor, jid string) (bool, error) { return false, errNo }

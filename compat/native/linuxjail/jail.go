@@ -36,6 +36,12 @@ type Spec struct {
 	// NetNS, if set, is the network namespace the jail starts in (a VNET
 	// jail); nil leaves it on the host's network.
 	NetNS *os.File
+
+	// Created, if set, is called with the jid the moment the jail's init
+	// exists, before the start command has finished, so that the caller
+	// records the jail before anything can kill it unrecorded (issue 12
+	// item 1). An error kills the jail and fails Start.
+	Created func(jid int) error
 }
 
 // Defaults.

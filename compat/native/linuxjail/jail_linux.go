@@ -129,6 +129,12 @@ func Start(ctx context.Context, s Spec) (jid int, err error) {
 	// failed start); once rcjail exits the host's init inherits it.
 	waited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(waited) }()
+	if s.Created != nil {
+		if err := s.Created(jid); err != nil {
+			kill(jid, waited)
+			return 0, fmt.Errorf("start jail in %q: %w", s.Root, err)
+		}
+	}
 
 	timeout := s.Timeout
 	if timeout <= 0 {
@@ -297,6 +303,65 @@ func waitGone(jid int, root string, d time.Duration) bool {
 // root has. (util-linux nsenter, used once, kept every capability.)
 func ExecCmd(jid int, argv []string) []string {
 	return append([]string{"/proc/self/exe", ExecArg0, strconv.Itoa(jid), "--"}, argv...)
+}
+
+// At returns the jid of the live jail init whose root is root (the first
+// found), for a start killed between the jail's creation and the record of
+// its jid. An init still setting up is waited for (see Settle).
+func At(root string) (int, bool) {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, false
+	}
+	for _, e := range ents {
+		jid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		Settle(jid, root, settleWait)
+		if r, ok := Root(jid); ok && r == root {
+			return jid, true
+		}
+	}
+	return 0, false
+}
+
+// settleWait bounds how long Settle waits for an init to enter its root.
+const settleWait = 10 * time.Second
+
+// Settle waits, at most d, while jid is a live jail init for root that has
+// not entered root yet. An init sets up its namespaces (a Go binary
+// starting, /proc, /dev/pts) before it enters the jail root; until then
+// Root does not recognise it. A start killed right after creating the
+// jail leaves such an init, and a stop or start that looked at it too
+// early would take the jail for gone and start a second one on the root.
+// Nothing else is done with an init that has not entered its root: no
+// jexec, no signal.
+func Settle(jid int, root string, d time.Duration) {
+	deadline := time.Now().Add(d)
+	for entering(jid, root) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// entering reports whether jid is a live jail init whose command line names
+// root but whose root is not root yet.
+func entering(jid int, root string) bool {
+	if jid <= 1 || root == "" {
+		return false
+	}
+	p := "/proc/" + strconv.Itoa(jid)
+	cl, err := os.ReadFile(p + "/cmdline")
+	if err != nil || !bytes.HasPrefix(cl, []byte(InitArg0+"\x00")) {
+		return false
+	}
+	args := strings.Split(string(cl), "\x00")
+	if len(args) <= 3 || args[2] != root || Running(jid, root) {
+		return false
+	}
+	st, err := os.ReadFile(p + "/stat")
+	i := bytes.LastIndexByte(st, ')')
+	return err == nil && i >= 0 && i+2 < len(st) && st[i+2] != 'Z' && st[i+2] != 'X'
 }
 
 // Root returns the root directory of the jail whose init is jid, and false

@@ -27,3 +27,9 @@ func ExecCmd(jid int, argv []string) []string { return nil }
 
 // Root always reports false off Linux.
 func Root(jid int) (string, bool) { return "", false }
+
+// At is not supported here.
+func At(root string) (int, bool) { return 0, false }
+
+// Settle does nothing here.
+func Settle(jid int, root string, d time.Duration) {}

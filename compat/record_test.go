@@ -1,0 +1,84 @@
+package compat
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+// recModel is a model whose host keeps a record (as the native host does)
+// and whose kernel knows each running jail's root.
+type recModel struct {
+	*model
+	rec   Recorded
+	roots map[string]string // jid -> root of the running jail
+}
+
+func (m *recModel) Recorded(context.Context, string) (Recorded, error) { return m.rec, nil }
+func (m *recModel) FinishStop(context.Context, string) error           { return nil }
+func (m *recModel) JailRunning(_ context.Context, jid, root string) (bool, error) {
+	r, ok := m.roots[jid]
+	return ok && (root == "" || r == root), nil
+}
+func (m *recModel) KillJail(_ context.Context, s KillJail) error {
+	m.log = append(m.log, "kill "+s.JID)
+	delete(m.roots, s.JID)
+	return nil
+}
+
+func oneJail() *Config {
+	j := plainJail()
+	return &Config{Enable: true, List: []string{"www"}, Jails: map[string]*Jail{"www": j}}
+}
+
+// TestStartReadsRecord: a jail the host's record names as running in its
+// root (a start killed during its start command: no id file) is not
+// started a second time (issue 12 item 1); the loser's line is the
+// script's ` [host already running (…)]`, exit 0.
+func TestStartReadsRecord(t *testing.T) {
+	m := &recModel{model: newModel(), rec: Recorded{OK: true, Root: "/jails/www", JID: "7"}, roots: map[string]string{"7": "/jails/www"}}
+	st, out, e := runVerb(t, oneJail(), m, "start")
+	if st != 0 || !strings.Contains(out, "Starting jails: [www.example.org already running (jid 7)].\n") || e != "" {
+		t.Errorf("start: %d %q %q", st, out, e)
+	}
+	if len(m.log) != 0 {
+		t.Errorf("start acted on a running jail: %v", m.log)
+	}
+}
+
+// TestStopReadsRecord: stop without an id file stops the jail its record
+// names (the stop command and the kill run), and status reports it.
+func TestStopReadsRecord(t *testing.T) {
+	m := &recModel{model: newModel(), rec: Recorded{OK: true, Root: "/jails/www", JID: "7"}, roots: map[string]string{"7": "/jails/www"}}
+	if st, out, _ := runVerb(t, oneJail(), m, "status"); st != 0 || out != "jail www is running as jid 7.\n" {
+		t.Errorf("status: %d %q", st, out)
+	}
+	m.aliases["192.0.2.10"] = true
+	st, out, e := runVerb(t, oneJail(), m, "stop")
+	if st != 0 || strings.Contains(out, "cannot stop") || !strings.Contains(e, "but jail 7 runs in /jails/www: stopping it") {
+		t.Errorf("stop: %d %q %q", st, out, e)
+	}
+	if !strings.Contains(strings.Join(m.log, "|"), "kill 7") {
+		t.Errorf("the recorded jail was not killed: %v", m.log)
+	}
+}
+
+// TestForeignJIDLeftAlone: an id file naming a jid that runs under another
+// root (a recycled jid) is stale: start starts the jail, stop neither runs
+// the stop command in that jail nor kills it (issue 12 item 6).
+func TestForeignJIDLeftAlone(t *testing.T) {
+	m := &recModel{model: newModel(), roots: map[string]string{"9": "/jails/other"}}
+	m.files["/var/run/jail_www.id"] = "9\n"
+	m.aliases["192.0.2.10"] = true
+	st, out, _ := runVerb(t, oneJail(), m, "stop")
+	if st != 0 || strings.Contains(strings.Join(m.log, "|"), "kill 9") || strings.Contains(strings.Join(m.log, "|"), "jexec") {
+		t.Errorf("stop acted on the foreign jail 9: %d %q %v", st, out, m.log)
+	}
+	if _, ok := m.roots["9"]; !ok {
+		t.Errorf("jail 9 is gone")
+	}
+	m.files["/var/run/jail_www.id"] = "9\n"
+	if st, out, _ := runVerb(t, oneJail(), m, "start"); st != 0 || strings.Contains(out, "already running") {
+		t.Errorf("start with a foreign jid in the id file: %d %q", st, out)
+	}
+}
