@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -366,5 +367,35 @@ func TestJexecConcurrent(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestJexecLegacy: the older way in (for a jail whose init predates the
+// control socket, so that it can still be stopped after an upgrade) still
+// runs a command in the jail and returns its status. It changes the
+// credentials and namespaces of the thread it runs on: that thread stays
+// locked and ends with its goroutine.
+func TestJexecLegacy(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	root := mkroot(t)
+	jid, err := Start(context.Background(), Spec{Root: root, Hostname: "legacy.example.org",
+		Command: []string{"/bin/sh", "-c", "sleep 300 </dev/null >/dev/null 2>&1 & exit 0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer Stop(jid, root, 5*time.Second)
+	mark := filepath.Join(root, "tmp", "legacy")
+	done := make(chan int)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread is discarded
+		done <- jexecLegacy(jid, []string{"/bin/sh", "-c", "hostname > /tmp/legacy; exit 7"})
+	}()
+	if st := <-done; st != 7 {
+		t.Errorf("legacy jexec: status %d, want 7", st)
+	}
+	if b, err := os.ReadFile(mark); err != nil || string(b) != "legacy.example.org\n" {
+		t.Errorf("legacy jexec: the command wrote %q, %v; want the jail's hostname in its /tmp", b, err)
 	}
 }
