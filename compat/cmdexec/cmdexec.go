@@ -309,7 +309,7 @@ func (x *Executor) MountTable(ctx context.Context) ([]compat.MountEntry, error) 
 // goes on; start refuses such a file earlier, see CheckStateFile).
 func (x *Executor) ReadIDFile(_ context.Context, p string) (string, bool, error) {
 	name := x.state(p)
-	f, err := openNoFollow(name, os.O_RDONLY, state.Regular)
+	f, err := state.Open(name, os.O_RDONLY, 0o600, state.Regular)
 	if err != nil {
 		var te *state.TypeError
 		if errors.Is(err, fs.ErrNotExist) || errors.As(err, &te) {
@@ -331,7 +331,7 @@ func (x *Executor) CheckStateFile(_ context.Context, p string, console bool) err
 	if console {
 		kind = state.Console
 	}
-	return checkState(x.state(p), kind)
+	return state.Check(x.state(p), kind)
 }
 
 // IsDir implements [compat.DirQuerier]: lstat, a directory and not a
@@ -608,7 +608,7 @@ func (x *Executor) Jexec(ctx context.Context, s compat.Jexec) error {
 	argv := compat.StepArgv(s, x.resolve())[0]
 	w, ew := x.HookStdout, x.HookStderr
 	if s.AppendLog != "" {
-		f, err := openNoFollow(x.state(s.AppendLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, state.Console)
+		f, err := state.Open(x.state(s.AppendLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600, state.Console)
 		if err != nil {
 			return fmt.Errorf("open console log of jail %s: %w", s.Jail, err)
 		}
@@ -645,7 +645,12 @@ func (x *Executor) WriteFile(_ context.Context, s compat.WriteFile) error {
 	if s.IDFile {
 		kind = state.Regular
 	}
-	f, err := openNoFollow(name, flag, kind)
+	// O_NOFOLLOW (package state) refuses a symlink as the last
+	// component, which stops a jail's root user from pointing the host's
+	// console log or id file at another host file (FreeBSD-SA-07:01);
+	// O_NONBLOCK and the type checks stop a FIFO planted there from
+	// hanging the start or stop.
+	f, err := state.Open(name, flag, 0o600, kind)
 	if err != nil {
 		return fmt.Errorf("write %s for jail %s: %w", name, s.Jail, err)
 	}

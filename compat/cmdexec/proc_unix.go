@@ -27,19 +27,6 @@ func setGroup(c *exec.Cmd) {
 	}
 }
 
-// openNoFollow opens a host state file of kind (package state):
-// O_NOFOLLOW refuses a symlink as the last component, which stops a jail's
-// root user from pointing the host's console log or id file at another
-// host file (FreeBSD-SA-07:01); O_NONBLOCK and the type check stop a FIFO
-// planted there from hanging the start or stop.
-func openNoFollow(name string, flag int, kind state.Kind) (*os.File, error) {
-	return state.Open(name, flag, 0o600, kind)
-}
-
-// checkState reports whether the state file name may be written as kind
-// (state.Check).
-func checkState(name string, kind state.Kind) error { return state.Check(name, kind) }
-
 // lockJail opens the state directory under root and takes jail's lock in
 // it (package state); the returned function removes the lock file,
 // releases the lock and closes the directory.
