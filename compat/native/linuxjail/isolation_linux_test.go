@@ -399,3 +399,56 @@ func TestJexecLegacy(t *testing.T) {
 		t.Errorf("legacy jexec: the command wrote %q, %v; want the jail's hostname in its /tmp", b, err)
 	}
 }
+
+// TestJexecFallsBackForOldInits: an init without the control socket at
+// fd 6 (none there, or another kind of fd, as an older rcjail's init had
+// its procfs there) is entered the older way instead of failing: a running
+// jail of an older rcjail stays stoppable. The "init" here is a stand-in
+// that looks like one to Root (its command line, its root).
+func TestJexecFallsBackForOldInits(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	root := mkroot(t)
+	if err := os.WriteFile(filepath.Join(root, "tmp", "old-init"), []byte("sleep 300\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	extra, err := os.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	for _, tc := range []struct {
+		name  string
+		files []*os.File // fds 3.. of the stand-in
+	}{
+		{"no fd 6", nil},
+		{"fd 6 not a socket", []*os.File{extra, extra, extra, extra}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// sh runs the script named by argv[1]; argv[2] is the root,
+			// as in an init's command line.
+			old := exec.Command("/bin/sh")
+			old.Args = []string{InitArg0, "/tmp/old-init", root, strconv.FormatUint(capMask(baseCaps), 16), "--", "/bin/sh"}
+			old.ExtraFiles = tc.files
+			old.SysProcAttr = &syscall.SysProcAttr{Chroot: root}
+			if err := old.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = old.Process.Kill(); _ = old.Wait() }()
+			ready := false
+			for deadline := time.Now().Add(5 * time.Second); !ready && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+				_, ready = Root(old.Process.Pid)
+			}
+			if !ready {
+				t.Fatal("the stand-in init does not look like one")
+			}
+			a := ExecCmd(old.Process.Pid, []string{"/bin/sh", "-c", "exit 5"})
+			c := exec.Command(a[0], a[1:]...)
+			out, err := c.CombinedOutput()
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 5 {
+				t.Errorf("jexec into an old init: %v %q, want exit status 5", err, out)
+			}
+		})
+	}
+}
