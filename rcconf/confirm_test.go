@@ -725,7 +725,8 @@ func runCommand(t *testing.T, dash string, env []string, dir, script string) (st
 }
 
 // TestConfirmLiveHang: in live mode a chain whose program hangs
-// ($(sleep 1001)) ends at the shell's time limit with an error naming the
+// ($(sleep 1001)) ends at the shell's time limit, whether it is shorter or
+// longer than the evaluation's, with an error naming the
 // file:line and the command, well within the limit's order of magnitude,
 // and leaves no process behind (the whole process group is killed).
 func TestConfirmLiveHang(t *testing.T) {
@@ -735,12 +736,17 @@ func TestConfirmLiveHang(t *testing.T) {
 	}
 	// The first program runs in-process (exec.go), the pipeline makes the
 	// chain go to /bin/sh (runShell): both paths must stop.
-	for _, rc := range []string{"jail_w_ip=$(sleep 1001)\n", "jail_w_ip=$(sleep 1001 | cat)\n"} {
-		t.Run(rc, func(t *testing.T) { liveHang(t, rc) })
+	// The shell's limit shorter than the evaluation's (1s against the
+	// default 5s), and longer (2s against 500ms): a program outlives the
+	// evaluation's limit and must still end at its own.
+	for _, lim := range []struct{ eval, shell time.Duration }{{0, time.Second}, {500 * time.Millisecond, 2 * time.Second}} {
+		for _, rc := range []string{"jail_w_ip=$(sleep 1001)\n", "jail_w_ip=$(sleep 1001 | cat)\n"} {
+			t.Run(fmt.Sprintf("%v/%v/%s", lim.eval, lim.shell, rc), func(t *testing.T) { liveHang(t, rc, lim.eval, lim.shell) })
+		}
 	}
 }
 
-func liveHang(t *testing.T, line string) {
+func liveHang(t *testing.T, line string, evalLimit, shellLimit time.Duration) {
 	root := t.TempDir()
 	if err := rcconftest.WriteFiles(root, map[string]string{
 		"etc/rc.conf": "jail_enable=YES\njail_list=w\n" + line,
@@ -753,7 +759,7 @@ func liveHang(t *testing.T, line string) {
 	}
 	start := time.Now()
 	v, err := rcconf.Load(context.Background(), rcconf.Options{Root: "/", Env: []string{"PATH=/usr/bin:/bin"},
-		Shell: rcconf.DashPath(t), ShellTimeout: time.Second, Stderr: io.Discard})
+		Shell: rcconf.DashPath(t), Timeout: evalLimit, ShellTimeout: shellLimit, Stderr: io.Discard})
 	took := time.Since(start)
 	if err == nil {
 		t.Fatalf("a hanging chain evaluated: %v", v.Names())
@@ -762,7 +768,7 @@ func liveHang(t *testing.T, line string) {
 	if !errors.As(err, &rerr) || rerr.File != "/etc/rc.conf" || rerr.Line != 3 {
 		t.Errorf("error %v is not an *rcconf.Error at /etc/rc.conf:3", err)
 	}
-	for _, w := range []string{"within 1s", "/etc/rc.conf:3", "sleep 1001"} {
+	for _, w := range []string{"within " + shellLimit.String(), "/etc/rc.conf:3", "sleep 1001"} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("error %q does not name %q", err, w)
 		}

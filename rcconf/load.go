@@ -223,22 +223,19 @@ func evalChain(ctx context.Context, opts Options, fsys *vfs, env []string, live,
 }
 
 // deadline is the time limit of an evaluation, checked by reading the
-// clock when the runner polls Err (every 256 commands). It replaces
-// context.WithTimeout because a runtime timer starts the network poller (an
-// epoll instance and an eventfd), a fixed cost that matters in a process
-// that lives about a millisecond. Its Done channel is the parent's and is
-// not closed at the deadline: only the runner, which polls Err, sees it,
-// and it never leaves Load.
+// clock when the runner polls Err (every 256 commands). Only the evaluation
+// is bound by it: its Done channel and Deadline are the parent's, so the
+// programs live mode runs and the /bin/sh fallback, whose contexts derive
+// from it, get their own limit (Options.ShellTimeout) and nothing sooner.
+// Reporting the evaluation's deadline there would make context.WithTimeout
+// assume the parent enforces the earlier time and set no timer of its own,
+// while nothing closes Done at it: a hanging $(…) would hang rcjail
+// (TestConfirmLiveHang's longer shell limit). context.WithTimeout for the
+// evaluation itself would cut programs and the shell off at the
+// evaluation's limit instead.
 type deadline struct {
 	context.Context
 	at time.Time
-}
-
-func (d *deadline) Deadline() (time.Time, bool) {
-	if t, ok := d.Context.Deadline(); ok && t.Before(d.at) {
-		return t, true
-	}
-	return d.at, true
 }
 
 func (d *deadline) Err() error {
