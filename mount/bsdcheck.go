@@ -124,3 +124,16 @@ func DotMountRefused() (bool, string) {
 
 // refuseDot records the first reason the kernel refused a mount at ".".
 func refuseDot(why string) { dotRefused.CompareAndSwap(nil, &why) }
+
+// locateIn is FreeBSD's [Locate] on the table tbl (getfsstat): the entry
+// with the recorded fsid, of the recorded type and, for nullfs with a
+// source, mounted from it. Its Target is where the kernel has it now
+// (f_mntonname, which FreeBSD does not update when a directory above is
+// renamed: then the old path).
+func locateIn(tbl []Entry, e Expect) (Entry, error) {
+	if e.ID == 0 {
+		return Entry{}, errors.New("no fsid recorded")
+	}
+	got, _, err := checkRecorded(tbl, e, "")
+	return got, err
+}

@@ -98,6 +98,33 @@ func TestCheckRecorded(t *testing.T) {
 	}
 }
 
+// FreeBSD's Locate: the recorded fsid wherever the table has it now, with
+// its type and source; nothing for a record without an fsid, a gone fsid
+// or one reused by another mount.
+func TestLocateIn(t *testing.T) {
+	rec := Expect{ID: packFsid(-100, 7), FSType: NullFS, Source: "/skel/usr/bin", Root: "/j", Target: "usr/bin"}
+	tbl := []Entry{
+		{ID: packFsid(1, 1), FSType: "ufs", Source: "/dev/ada0p2", Target: "/"},
+		{ID: packFsid(-100, 7), FSType: NullFS, Source: "/skel/usr/bin", Target: "/elsewhere/bin"},
+	}
+	got, err := locateIn(tbl, rec)
+	if err != nil || got.Target != "/elsewhere/bin" || got.ID != rec.ID {
+		t.Fatalf("moved: %+v, %v; want fsid %x on /elsewhere/bin", got, err, rec.ID)
+	}
+	noID := rec
+	noID.ID = 0
+	if _, err := locateIn(tbl, noID); err == nil {
+		t.Error("a record without an fsid was located")
+	}
+	if _, err := locateIn(tbl[:1], rec); !errors.Is(err, ErrNotMounted) {
+		t.Errorf("gone: %v, want ErrNotMounted", err)
+	}
+	tbl[1].Source = "/etc"
+	if _, err := locateIn(tbl, rec); !errors.Is(err, ErrNotOurs) {
+		t.Errorf("reused fsid, other source: %v, want ErrNotOurs", err)
+	}
+}
+
 // A mount at "." is taken only when the kernel recorded an absolute
 // (global) path; the fallback reason is kept once, for selftest.
 func TestDotTaken(t *testing.T) {
