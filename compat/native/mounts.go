@@ -1,0 +1,362 @@
+package native
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"rcjail/compat"
+	"rcjail/mount"
+)
+
+// The native host's mount steps: mount points made and removed, mounts
+// made (adopting a crashed start's own leftovers) and unmounted by the
+// identity the record holds.
+
+// Mkdir implements [compat.Executor]. Deviation from the step's contract:
+// a Path that is already a mount point is not refused here; the Mount step
+// that follows decides (adopt our own leftover, refuse anything else), so
+// that a start after a crash can adopt exactly its own mounts.
+func (x *Executor) Mkdir(ctx context.Context, s compat.Mkdir) (bool, error) {
+	js, err := x.jail(s.Jail)
+	if err != nil {
+		return false, err
+	}
+	if err := x.beginStart(js, s.Root); err != nil {
+		return false, err
+	}
+	r, err := rel(s.Root, s.Path)
+	if err != nil {
+		return false, fmt.Errorf("jail %s: mkdir: %w", s.Jail, err)
+	}
+	if fdLinkOK(s.Root, r) {
+		x.effect()
+		return false, nil
+	}
+	// Through the session: the common case (rcjail prepare made the mount
+	// point) is one no-follow statx in the cached parent, which the Mount
+	// step that follows uses too.
+	created, err := js.mnt.MkdirAll(s.Root, r, 0o755)
+	if len(created) > 0 {
+		if ferr := x.note(js, event{Ev: "created", Paths: created}); ferr != nil && err == nil {
+			err = ferr
+		}
+	}
+	if err != nil {
+		return false, fmt.Errorf("jail %s: %w", s.Jail, err)
+	}
+	x.effect()
+	return len(created) > 0 && created[len(created)-1] == s.Path, nil
+}
+
+// Rmdir implements [compat.Executor]: only an empty directory that is not
+// a mount point and not a symlink goes, so nothing is ever deleted under a
+// live mount. A directory that is already gone is not an error.
+func (x *Executor) Rmdir(ctx context.Context, s compat.Rmdir) error {
+	js, err := x.jail(s.Jail)
+	if err != nil {
+		return err
+	}
+	r, err := rel(s.Root, s.Path)
+	if err != nil {
+		return fmt.Errorf("jail %s: rmdir: %w", s.Jail, err)
+	}
+	if err := rmdirStrict(s.Root, r); err != nil {
+		return fmt.Errorf("jail %s: %w", s.Jail, err)
+	}
+	if js.rec != nil && slices.Contains(js.rec.Created, s.Path) {
+		if err := x.note(js, event{Ev: "uncreated", Paths: []string{s.Path}}); err != nil {
+			return err
+		}
+	}
+	x.effect()
+	return nil
+}
+
+// Mount implements [compat.Executor].
+func (x *Executor) Mount(ctx context.Context, s compat.Mount) error {
+	js, err := x.jail(s.Jail)
+	if err != nil {
+		return err
+	}
+	if err := x.beginStart(js, s.Root); err != nil {
+		return err
+	}
+	if s.FSType == compat.FSFdescfs && fdescfsIsLink() {
+		// Linux: the devfs stand-in already has dev/fd -> /proc/self/fd.
+		x.effect()
+		return nil
+	}
+	r, err := rel(s.Root, s.Target)
+	if err != nil {
+		return fmt.Errorf("jail %s: mount %s: %w", s.Jail, s.FSType, err)
+	}
+	req := mount.Request{FSType: s.FSType, Source: s.Source, SourceRoot: s.SourceRoot,
+		Root: s.Root, Target: r, ReadOnly: s.ReadOnly, Options: devfsOptions(s)}
+	full := js.join(req.Root, req.Target)
+	_, adopted := js.stale[full]
+	if err := x.mountOne(js, req); err != nil {
+		return fmt.Errorf("jail %s: %w", s.Jail, err)
+	}
+	if req.Options != nil && !adopted {
+		// Mounted here with the jail's ruleset (FreeBSD): the kernel
+		// applied it before /dev held a node; an adopted devfs was
+		// mounted with whatever it was, and gets devfs(8) as before.
+		devfsMountedWith(x, full, s.DevfsRuleset)
+	}
+	x.effect()
+	return nil
+}
+
+// mountOne reconciles one mount with the kernel's table and makes it.
+func (x *Executor) mountOne(js *jailState, req mount.Request) error {
+	full := js.join(req.Root, req.Target)
+	for attempt := 0; ; attempt++ {
+		if e, ok := js.stale[full]; ok {
+			// Something is already mounted exactly here. Adopt it only
+			// when it is precisely the mount this step would make (a
+			// crashed start's); anything else is refused, never stacked.
+			if e.ID != 0 && adoptable(e, req) {
+				delete(js.stale, full)
+				js.made[full] = true
+				// No unique id: the table has none, so stop checks
+				// type and source as for any mount without one.
+				return x.note(js, event{Ev: "mount", M: &RecMount{ID: e.ID, FSType: req.FSType, Source: req.Source, Root: req.Root, Rel: req.Target, ReadOnly: req.ReadOnly}})
+			}
+			return staleError(js, []string{full})
+		}
+		// A leftover above or below this target would hide, or be hidden
+		// by, the new mount.
+		var around []string
+		for t := range js.stale {
+			if strings.HasPrefix(full, t+"/") || strings.HasPrefix(t, full+"/") {
+				around = append(around, t)
+			}
+		}
+		if len(around) > 0 {
+			return staleError(js, around)
+		}
+		if attempt == 0 && x.fault("mount") {
+			return &mount.Error{Op: "mount", FSType: req.FSType, Source: req.Source, Target: full, Err: errInjected}
+		}
+		m, err := js.mnt.Mount(req)
+		if err != nil {
+			var me *mount.Error
+			if errors.As(err, &me) && len(me.Created) > 0 {
+				_ = x.note(js, event{Ev: "created", Paths: me.Created})
+			}
+			if attempt == 0 && !js.scanned && errors.Is(err, syscall.EBUSY) {
+				// The mount package refuses to stack on a mount point.
+				// The record was clean, so the table was not read up
+				// front: read it now and decide (adopt or refuse).
+				if m, _ := isMounted(full, ""); m {
+					if err := x.scan(js); err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			return err
+		}
+		if req.ReadOnly && x.fault("remount") {
+			// As the mount package does when its read-only step fails:
+			// the fresh mount goes before the error is reported.
+			uerr := js.mnt.Unmount(m.Expect())
+			return errors.Join(&mount.Error{Op: "remount-ro", FSType: req.FSType, Source: req.Source, Target: full, Err: errInjected}, uerr)
+		}
+		js.made[full] = true
+		if len(m.Created) > 0 {
+			if err := x.note(js, event{Ev: "created", Paths: m.Created}); err != nil {
+				return err
+			}
+		}
+		return x.note(js, event{Ev: "mount", M: &RecMount{ID: m.ID, UniqueID: m.UniqueID, FSType: m.FSType, Source: m.Source, Root: m.Root, Rel: m.Rel, ReadOnly: req.ReadOnly}})
+	}
+}
+
+func hasMount(r *Record, target string) bool {
+	plain := plainAbs(target)
+	for i := range r.Mounts {
+		if r.Mounts[i].atIn(target, plain) {
+			return true
+		}
+	}
+	return false
+}
+
+// Unmount implements [compat.Executor]. The record supplies the mount id
+// (and source) we made; without a record (a crash before it was written,
+// or a corrupt one) the mount table does, and the planned type must match.
+// Idempotent: nothing mounted there is success.
+func (x *Executor) Unmount(ctx context.Context, s compat.Unmount) error {
+	js, err := x.jail(s.Jail)
+	if err != nil {
+		return err
+	}
+	if err := x.beginStop(js); err != nil {
+		return err
+	}
+	if s.FSType == compat.FSFdescfs && fdescfsIsLink() {
+		return nil
+	}
+	if js.root == "" {
+		js.root = s.Root
+	}
+	r, err := rel(s.Root, s.Target)
+	if err != nil {
+		return fmt.Errorf("jail %s: unmount: %w", s.Jail, err)
+	}
+	exp, full, inRec, ok, err := x.expectFor(js, s.Root, r, s.FSType)
+	if err != nil {
+		return fmt.Errorf("jail %s: %w", s.Jail, err)
+	}
+	if !ok {
+		return nil // nothing mounted there
+	}
+	if err := x.unmountRetry(js, exp, full, inRec); err != nil {
+		return fmt.Errorf("jail %s: %w", s.Jail, err)
+	}
+	x.effect()
+	return nil
+}
+
+// expectFor builds what Unmount must find at root/r: the record's entry,
+// else the kernel's (by id, after checking the kernel's type against the
+// planned one). ok is false when nothing is mounted there. full is
+// root/r; inRec says the expectation is the record's entry.
+func (x *Executor) expectFor(js *jailState, root, r, fstype string) (exp mount.Expect, full string, inRec, ok bool, err error) {
+	full = js.join(root, r)
+	if js.rec != nil {
+		plain := plainAbs(full)
+		for i := len(js.rec.Mounts) - 1; i >= 0; i-- {
+			m := &js.rec.Mounts[i]
+			if m.atIn(full, plain) && (fstype == "" || fstype == m.FSType) {
+				return mount.Expect{ID: m.ID, UniqueID: m.UniqueID, FSType: m.FSType, Source: m.Source, Root: root, Target: r}, full, true, true, nil
+			}
+		}
+	}
+	tbl, err := mount.Table()
+	if err != nil {
+		return mount.Expect{}, full, false, false, fmt.Errorf("unmount %s: %w", full, err)
+	}
+	var top *mount.Entry
+	for i := range tbl {
+		if tbl[i].Target == full {
+			top = &tbl[i]
+		}
+	}
+	if top == nil {
+		return mount.Expect{}, full, false, false, nil
+	}
+	kt := kernelFSType(*top)
+	if fstype == "" {
+		fstype = kt
+	}
+	if fstype != kt && !(fstype == mount.DevFS && kt == mount.TmpFS) {
+		// An admin's own mount (or anything else) where the plan expects
+		// ours: reported, never touched.
+		return mount.Expect{}, full, false, false, &mount.Error{Op: "unmount", FSType: fstype, Target: full,
+			Err: fmt.Errorf("%s is mounted there (%s): %w", top.FSType, top.Source, mount.ErrNotOurs)}
+	}
+	return mount.Expect{ID: top.ID, FSType: fstype, Root: root, Target: r}, full, false, true, nil
+}
+
+// unmountRetry unmounts, retrying a busy mount until BusyTimeout; then it
+// reports the processes holding it. The record follows the kernel.
+// full is exp's mount point; inRec says exp is the record's entry for it.
+func (x *Executor) unmountRetry(js *jailState, exp mount.Expect, full string, inRec bool) error {
+	deadline := time.Now().Add(x.opts.BusyTimeout)
+	var err error
+	closed := false
+	for delay := 5 * time.Millisecond; ; {
+		err = unmountExpect(&js.mnt, exp)
+		if err == nil || errors.Is(err, mount.ErrNotMounted) {
+			x.forgetMount(js, full, inRec)
+			return nil
+		}
+		if errors.Is(err, mount.ErrMoved) {
+			// Unmounted by its recorded fsid where it had been moved
+			// to (FreeBSD): done, and worth telling.
+			x.warnf("jail %s: %v", js.name, err)
+			x.forgetMount(js, full, inRec)
+			return nil
+		}
+		if !errors.Is(err, syscall.EBUSY) {
+			break
+		}
+		if !closed {
+			// The session already dropped its own directories inside
+			// the mount; another jail's (a root nested below this
+			// mount) may still hold it. Close them all and retry at
+			// once, whatever BusyTimeout says: our own directories are
+			// never a reason to give up, nor a holder to report.
+			x.closeSessions()
+			closed = true
+			continue
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(delay)
+		delay = min(2*delay, 200*time.Millisecond)
+	}
+	if errors.Is(err, syscall.EBUSY) {
+		h := holders(full)
+		if len(h) > 0 {
+			err = fmt.Errorf("%w; held by %s", err, strings.Join(h, ", "))
+		}
+	}
+	if js.rec != nil && js.rec.State != "starting" {
+		_ = x.note(js, event{Ev: "state", State: "dirty"})
+	}
+	return err
+}
+
+// forgetMount records the unmount of full when the record lists it: inRec
+// says so already (the search that found the entry), sparing a second one.
+func (x *Executor) forgetMount(js *jailState, full string, inRec bool) {
+	if js.rec != nil && (inRec || hasMount(js.rec, full)) {
+		_ = x.note(js, event{Ev: "unmount", Paths: []string{full}})
+	}
+}
+
+// FstabMount implements [compat.Executor]: each entry as a confined mount
+// (Linux: nullfs, procfs, devfs and tmpfs, anything else refused; FreeBSD:
+// see fstabFreeBSD, and an fstab it cannot map goes to `mount -a -F` whole).
+func (x *Executor) FstabMount(ctx context.Context, s compat.FstabMount) error {
+	js, err := x.jail(s.Jail)
+	if err != nil {
+		return err
+	}
+	if err := x.beginStart(js, s.Root); err != nil {
+		return err
+	}
+	if byProgram, err := fstabProgram(ctx, x, s); byProgram {
+		if err != nil {
+			return fmt.Errorf("jail %s: %w", s.Jail, err)
+		}
+		x.effect()
+		return nil
+	}
+	for _, e := range s.Entries {
+		mp := path.Clean(e.MountPoint)
+		r, err := rel(s.Root, mp)
+		if err != nil {
+			return fmt.Errorf("jail %s: %s:%d: fstab mount point: %w", s.Jail, s.Fstab, e.Line, err)
+		}
+		req, err := fstabRequest(s.Root, r, e)
+		if err != nil {
+			return fmt.Errorf("jail %s: %s:%d: %w", s.Jail, s.Fstab, e.Line, err)
+		}
+		if err := x.mountOne(js, req); err != nil {
+			return fmt.Errorf("jail %s: %s:%d: %w", s.Jail, s.Fstab, e.Line, err)
+		}
+	}
+	x.effect()
+	return nil
+}

@@ -1,0 +1,258 @@
+package native
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"rcjail/compat"
+	"rcjail/compat/fault"
+	"rcjail/mount"
+)
+
+// The native host's record as this run keeps it: events applied and
+// journaled, snapshots, and the end of a stop from what the record lists.
+
+// note applies e to the jail's record and appends it to the journal, in
+// one write(2) together with any unmount lines still pending.
+//
+// An "unmount" line is not written at once: it waits for the next line,
+// the end of the run's work on the jail (release), or is dropped when a
+// snapshot or the removal of the record makes it moot; a clean stop thus
+// writes none. Losing one in a crash is safe, and only one kind of event
+// may be lost this way: the journal then still lists a mount that is
+// gone, and the next stop or start looks before it acts: a stop finds
+// nothing mounted there with that id (ErrNotMounted: forgotten) or
+// something else (ErrNotOurs: left alone and reported), and a start's
+// mount of that target replaces the entry. The window already exists
+// between umount2 and the write; this widens it to the rest of the stop.
+// Every other event (begin, mount, created, alias, ...) records something
+// a later run must undo or refuse over, and is written before note
+// returns.
+func (x *Executor) note(js *jailState, e event) error {
+	if js.rec == nil {
+		js.rec = &Record{Jail: js.name}
+	}
+	js.rec.apply(e)
+	line := e.appendJSON(js.pending)
+	if e.Ev == "unmount" {
+		js.pending = line
+		return nil
+	}
+	js.pending = line[:0]
+	return x.writeJournal(js, line)
+}
+
+// flush writes the pending unmount lines.
+func (x *Executor) flush(js *jailState) error {
+	if len(js.pending) == 0 {
+		return nil
+	}
+	line := js.pending
+	js.pending = line[:0]
+	return x.writeJournal(js, line)
+}
+
+func (x *Executor) writeJournal(js *jailState, b []byte) error {
+	if js.journal == nil {
+		f, err := openJournal(x.dir, js.name)
+		if err != nil {
+			return err
+		}
+		js.journal = f
+	}
+	fault.Before("journal")
+	if _, err := js.journal.Write(b); err != nil {
+		return fmt.Errorf("jail %s: journal %s: %w", js.name, js.journal.Name(), err)
+	}
+	fault.After("journal")
+	return nil
+}
+
+// snapshot replaces <j>.json with the record (atomically, fsynced when
+// sync) and then empties the journal it now contains.
+func (x *Executor) snapshot(js *jailState, sync bool) error {
+	if err := writeRecord(x.dir, js.rec, sync); err != nil {
+		return err
+	}
+	js.snap = true
+	return x.truncateJournal(js)
+}
+
+// truncateJournal empties the journal, whose events (and the pending
+// ones) a new snapshot or the record's removal has just superseded.
+func (x *Executor) truncateJournal(js *jailState) error {
+	js.pending = js.pending[:0]
+	if js.journal == nil {
+		f, err := openJournal(x.dir, js.name)
+		if err != nil {
+			return err
+		}
+		js.journal = f
+	}
+	fault.Before("truncate journal")
+	if err := js.journal.Truncate(0); err != nil {
+		return fmt.Errorf("jail %s: truncate journal: %w", js.name, err)
+	}
+	fault.After("truncate journal")
+	return nil
+}
+
+// Recorded implements [compat.Recorder]: the jail root and jid the jail's
+// record names (a stop whose configuration no longer names it, SPEC §3.5;
+// a jail whose start was killed before its id file was written). It takes
+// the jail's lock, as every step does.
+func (x *Executor) Recorded(ctx context.Context, jail string) (compat.Recorded, error) {
+	js, err := x.jail(jail)
+	if err != nil || js.rec == nil {
+		return compat.Recorded{}, err
+	}
+	if rec := js.rec; rec.State == "creating" && rec.JID == 0 && rec.Root != "" {
+		// A start killed between the jail's creation and its jid line:
+		// the kernel knows the jail running in the recorded root.
+		if jid, ok := jailAt(ctx, x, rec.Root); ok {
+			if err := x.note(js, event{Ev: "jid", JID: jid, State: "running"}); err != nil {
+				return compat.Recorded{}, err
+			}
+		}
+	}
+	r := compat.Recorded{OK: true, Root: js.rec.Root}
+	if js.rec.JID != 0 {
+		r.JID = strconv.Itoa(js.rec.JID)
+	}
+	return r, nil
+}
+
+// FinishStop completes the stop of a jail from its record: every recorded
+// mount still present is unmounted (deepest first, only if it is still the
+// mount we made), recorded aliases are removed, and the directories we
+// created are removed when empty and unmounted. When all is clean the
+// record goes; otherwise it stays, marked dirty, for the next stop. Mounts
+// under the root that are not ours are reported, never touched. The runner
+// may call it after a stop; [Executor.Close] does so for every jail that
+// was stopped.
+func (x *Executor) FinishStop(ctx context.Context, jail string) error {
+	js, err := x.jail(jail)
+	if err != nil {
+		return err
+	}
+	return x.finishStop(js)
+}
+
+func (x *Executor) finishStop(js *jailState) error {
+	if err := x.beginStop(js); err != nil {
+		return err
+	}
+	js.stopping = false
+	r := js.rec
+	if r == nil {
+		return nil
+	}
+	var errs []error
+	// An entry whose mount point is not strictly below the record's jail
+	// root was not written by a start of this jail (a tampered record,
+	// issue 12 item 8): it is refused and reported, never unmounted, and
+	// dropped from the record.
+	for i := len(r.Mounts) - 1; i >= 0; i-- {
+		m := r.Mounts[i]
+		if !belowRoot(r.Root, m) {
+			x.warnf("jail %s: record entry %s (root %q, rel %q) is not below the jail root %q: refused, left alone", js.name, m.Target(), m.Root, m.Rel, r.Root)
+			r.Mounts = append(r.Mounts[:i:i], r.Mounts[i+1:]...)
+		}
+	}
+	// Deepest first; among equals the later mount first.
+	// Each target's depth is counted once, not at every comparison.
+	type byDepth struct {
+		m     RecMount
+		depth int
+	}
+	ms := make([]byDepth, 0, len(r.Mounts))
+	for i := len(r.Mounts) - 1; i >= 0; i-- {
+		ms = append(ms, byDepth{r.Mounts[i], strings.Count(r.Mounts[i].Target(), "/")})
+	}
+	sort.SliceStable(ms, func(i, j int) bool { return ms[i].depth > ms[j].depth })
+	for i := range ms {
+		m := ms[i].m
+		if err := x.unmountRetry(js, mount.Expect{ID: m.ID, UniqueID: m.UniqueID, FSType: m.FSType, Source: m.Source, Root: m.Root, Target: m.Rel}, js.join(m.Root, m.Rel), true); err != nil {
+			errs = append(errs, fmt.Errorf("jail %s: %w", js.name, err))
+		}
+	}
+	// The stop's mount sequence ends here: the directories the session
+	// holds would keep what is left mounted busy (a later stop, or an
+	// enclosing jail's unmount), and some may be removed below.
+	js.mnt.Close()
+	for _, a := range append([]compat.Addr(nil), r.Aliases...) {
+		if err := aliasRemove(context.Background(), x, a); err != nil {
+			errs = append(errs, fmt.Errorf("jail %s: %w", js.name, err))
+		} else if indexAlias(r, a) >= 0 {
+			_ = x.note(js, event{Ev: "unalias", Addr: &a})
+		}
+	}
+	if len(r.Mounts) == 0 {
+		for i := len(r.Created) - 1; i >= 0; i-- {
+			c := r.Created[i]
+			cr, err := rel(r.Root, c)
+			if err == nil {
+				err = rmdirStrict(r.Root, cr)
+			}
+			if err != nil {
+				// A directory that holds something is simply kept.
+				x.warnf("jail %s: %v", js.name, err)
+				continue
+			}
+			_ = x.note(js, event{Ev: "uncreated", Paths: []string{c}})
+		}
+	}
+	// Only after a failure: the table costs time in proportion to every
+	// mount on the host, and a clean stop has nothing to explain.
+	if r.Root != "" && len(errs) > 0 {
+		if tbl, err := mount.Table(); err == nil {
+			var foreign []string
+			for _, e := range mount.Under(tbl, r.Root) {
+				if e.Target != r.Root {
+					foreign = append(foreign, e.Target)
+				}
+			}
+			if len(foreign) > 0 {
+				x.warnf("jail %s: mounts under %s that rcjail did not make are left alone: %s", js.name, r.Root, strings.Join(foreign, ", "))
+			}
+		}
+	}
+	if len(r.Mounts) == 0 && len(r.Aliases) == 0 && len(errs) == 0 {
+		if r.IDFile != "" {
+			if err := x.removeState(r.IDFile); err != nil {
+				errs = append(errs, fmt.Errorf("jail %s: %w", js.name, err))
+			}
+		}
+		if js.snap {
+			if err := removeRecord(x.dir, js.name); err != nil {
+				errs = append(errs, err)
+			} else {
+				js.snap = false
+			}
+		}
+		if err := x.truncateJournal(js); err != nil {
+			errs = append(errs, err)
+		}
+		js.rec = nil
+	} else {
+		r.State = "dirty"
+		if err := x.snapshot(js, true); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// belowRoot reports whether m's mount point lies strictly below root, the
+// record's jail root: root is absolute, clean and not "/", m names it as
+// its root, and m's relative part is clean and does not climb.
+func belowRoot(root string, m RecMount) bool {
+	return path.IsAbs(root) && path.Clean(root) == root && root != "/" && m.Root == root &&
+		m.Rel != "" && m.Rel != "." && !path.IsAbs(m.Rel) && path.Clean(m.Rel) == m.Rel &&
+		m.Rel != ".." && !strings.HasPrefix(m.Rel, "../")
+}
