@@ -214,7 +214,9 @@ func (d *DryRun) IsSymlink(ctx context.Context, path string) (bool, error) {
 
 // IsDir asks Q when it can; a clean host has every mount point.
 func (d *DryRun) IsDir(ctx context.Context, path string) (bool, error) {
-	if q, ok := d.Q.(DirQuerier); ok {
+	if q, ok := d.Q.(interface {
+		IsDir(ctx context.Context, path string) (bool, error)
+	}); ok {
 		return q.IsDir(ctx, path)
 	}
 	return true, nil
@@ -390,3 +392,16 @@ func (d *DryRun) MountTable(context.Context) ([]MountEntry, error) {
 	d.print(MountTableArgv())
 	return nil, nil
 }
+
+// LockJail implements [Executor]: a dry run changes nothing and takes no
+// lock.
+func (d *DryRun) LockJail(context.Context, string) error { return nil }
+
+// CheckStateFile implements [Executor]: a dry run writes no state file.
+func (d *DryRun) CheckStateFile(context.Context, string, bool) error { return nil }
+
+// SetHookOutput implements [Executor]: a dry run runs no hook.
+func (d *DryRun) SetHookOutput(io.Writer, io.Writer) {}
+
+// Close implements [Executor]: a dry run holds nothing.
+func (d *DryRun) Close() error { return nil }

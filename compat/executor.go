@@ -23,10 +23,53 @@ import (
 // operation, the object and the cause, and wrap the cause with %w. No method
 // ever runs a shell.
 //
-// Optional: an executor that implements [Locker] gets the per-jail lock
-// calls; one that implements io.Closer is closed by cmd/rcjail at the end
-// of the run (to release what it holds, such as the locks).
+// One interface: the lock, the state-file checks, the hooks' output and
+// Close are every host's (the dry run's are no-ops). What only some hosts
+// can answer, and whose absence changes what the runner does, stays
+// optional: [Recorder] (a host that keeps a record), [KernelQuerier] and
+// [RootFinder] (a host that asks jls and the mount table), [AllJails]
+// (jail(8)'s jail.conf path).
 type Executor interface {
+	// ---- the run: lock, checks, output, end ----
+
+	// LockJail keeps two rcjail processes from working on the same jail
+	// at once (SPEC §3.7). The runner calls it before it reads anything
+	// of a jail (id file, jls, mounts, record) and the lock is kept to the
+	// end of the run (Close); an error (another rcjail holds it past the
+	// host's wait) refuses that jail. j is the jail's name as given (the
+	// Jail field of its steps); the host keys the lock by [JailKey](j), so
+	// that the spellings of one jail ("a-b", "a_b") share it.
+	LockJail(ctx context.Context, j string) error
+
+	// CheckStateFile tells, before a start does anything, whether a state
+	// file can be written: the console log (console true) may be a
+	// regular file or a character device such as /dev/null, the id file
+	// only a regular file, and either may be missing. A FIFO there would
+	// hang the write, a symlink is never followed (SPEC §3.4): such a file
+	// refuses the jail before it is created, not after.
+	CheckStateFile(ctx context.Context, path string, console bool) error
+
+	// IsDir reports, without following a symlink in the last component,
+	// whether path is a directory. The runner asks it about the devfs,
+	// fdescfs and procfs mount points, which the 8.x script never creates
+	// (SPEC §0).
+	IsDir(ctx context.Context, path string) (bool, error)
+
+	// SetHookOutput hands the host the runner's stdout and stderr before
+	// each jail's start or stop (in a parallel start, that jail's
+	// buffers), for the hooks it runs. The 8.x script runs
+	// exec_prestart*, exec_afterstart* (through jexec), exec_poststart*,
+	// exec_prestop* and exec_poststop* in its own shell with stdout and
+	// stderr inherited, so a hook's output lands on the script's stdout
+	// where the hook ran: in the middle of "Starting jails:", before the
+	// jail's " hostname" for prestart, afterstart and prestop, after it
+	// for poststart and poststop.
+	SetHookOutput(stdout, stderr io.Writer)
+
+	// Close ends the run: the host releases what it holds (the locks,
+	// and for the native host the end of the stops it did).
+	Close() error
+
 	// ---- queries: they change nothing ----
 
 	// SysctlGet returns the current value of a sysctl (command backend:
@@ -87,49 +130,6 @@ type Executor interface {
 	WriteFile(ctx context.Context, s WriteFile) error
 	RemoveFile(ctx context.Context, s RemoveFile) error
 	JailConf(ctx context.Context, s JailConf) error
-}
-
-// DirQuerier is optionally implemented by an executor (and by the dry run
-// through its [Querier]): IsDir reports, without following a symlink in the
-// last component, whether path is a directory. The runner asks it about the
-// devfs, fdescfs and procfs mount points, which the 8.x script never
-// creates (SPEC §0). An executor without it is taken to answer yes.
-type DirQuerier interface {
-	IsDir(ctx context.Context, path string) (bool, error)
-}
-
-// HookOutputter is optionally implemented by an executor that runs hooks.
-// The 8.x script runs exec_prestart*, exec_afterstart* (through jexec),
-// exec_poststart*, exec_prestop* and exec_poststop* in its own shell with
-// stdout and stderr inherited, so a hook's output lands on the script's
-// stdout where the hook ran: in the middle of "Starting jails:", before
-// the jail's " hostname" for prestart, afterstart and prestop, after it
-// for poststart and poststop. The runner hands the executor its own stdout
-// and stderr before each jail's start or stop (in a parallel start, that
-// jail's buffers), and the executor gives them to the hooks it runs.
-type HookOutputter interface {
-	SetHookOutput(stdout, stderr io.Writer)
-}
-
-// Locker is optionally implemented by an executor that can keep two rcjail
-// processes from working on the same jail at once (SPEC §3.7). The runner
-// calls LockJail before it looks at a jail (id file, jls, mounts) and keeps
-// the lock to the end of the run; an error (another rcjail holds it past
-// the executor's wait) refuses that jail. j is the jail's name as given
-// (the Jail field of its steps); the executor keys the lock by [JailKey](j),
-// so that the spellings of one jail share it.
-type Locker interface {
-	LockJail(ctx context.Context, j string) error
-}
-
-// StateChecker is implemented by executors that can tell, before a start
-// does anything, whether the jail's state files can be written: the console
-// log (console true) may be a regular file or a character device such as
-// /dev/null, the id file only a regular file, and either may be missing. A
-// FIFO there would hang the write, a symlink is never followed (SPEC §3.4):
-// such a file refuses the jail before it is created, not after.
-type StateChecker interface {
-	CheckStateFile(ctx context.Context, path string, console bool) error
 }
 
 // Result is what applying one step produced, for the runner's bookkeeping.

@@ -98,9 +98,7 @@ func (r *Runner) startOneOwn(ctx context.Context, n string, out, errb io.Writer)
 		sub.errorf("jail %s: %v", n, err)
 		return false
 	}
-	if c, ok := x.(io.Closer); ok {
-		defer c.Close()
-	}
+	defer x.Close()
 	sub.X = x
 	return sub.startOne(ctx, n)
 }

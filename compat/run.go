@@ -24,7 +24,7 @@ import (
 //     status, and the start or stop goes on: the script ignores a hook's
 //     status (SPEC §3.3). The hook's own stdout goes to stdout and its
 //     stderr to stderr as it runs, where the script's inherited ones put
-//     them ([HookOutputter]).
+//     them ([Executor.SetHookOutput]).
 //   - `stop` of a jail without an id file prints the script's "cannot stop"
 //     line, and still unmounts what the jail's start would have mounted if it
 //     is mounted there now (SPEC §3.5); that is not a failure.
@@ -222,10 +222,8 @@ func hostOrName(j *Jail) string {
 // before anything of the jail is read; the executor keys it by the jail's
 // variable name ([JailKey]).
 func (r *Runner) lock(ctx context.Context, j *Jail) error {
-	if l, ok := r.X.(Locker); ok {
-		if err := l.LockJail(ctx, j.Name); err != nil {
-			return inJail(j.Name, err)
-		}
+	if err := r.X.LockJail(ctx, j.Name); err != nil {
+		return inJail(j.Name, err)
 	}
 	return nil
 }

@@ -69,7 +69,12 @@ func (m *model) ReadIDFile(_ context.Context, p string) (string, bool, error) {
 	v, ok := m.files[p]
 	return strings.TrimSpace(v), ok, nil
 }
-func (m *model) IsSymlink(context.Context, string) (bool, error) { return false, nil }
+func (m *model) IsSymlink(context.Context, string) (bool, error)    { return false, nil }
+func (m *model) LockJail(context.Context, string) error             { return nil }
+func (m *model) CheckStateFile(context.Context, string, bool) error { return nil }
+func (m *model) IsDir(context.Context, string) (bool, error)        { return true, nil }
+func (m *model) SetHookOutput(io.Writer, io.Writer)                 {}
+func (m *model) Close() error                                       { return nil }
 func (m *model) SysctlSet(_ context.Context, s SysctlSet) error {
 	if err := m.effect("sysctl " + s.MIB); err != nil {
 		return err

@@ -119,7 +119,7 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 			return false
 		}
 	}
-	if c, ok := r.X.(StateChecker); ok && j.JailConfFile == "" {
+	if j.JailConfFile == "" {
 		for _, f := range []struct {
 			path    string
 			console bool
@@ -127,7 +127,7 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 			if f.path == "" {
 				continue
 			}
-			if err := c.CheckStateFile(ctx, f.path, f.console); err != nil {
+			if err := r.X.CheckStateFile(ctx, f.path, f.console); err != nil {
 				return refuse(err)
 			}
 		}
@@ -213,11 +213,9 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 }
 
 // hookOutput points the executor's hooks at this runner's stdout and
-// stderr (see [HookOutputter]).
+// stderr (see [Executor.SetHookOutput]).
 func (r *Runner) hookOutput() {
-	if h, ok := r.X.(HookOutputter); ok {
-		h.SetHookOutput(r.Stdout, r.Stderr)
-	}
+	r.X.SetHookOutput(r.Stdout, r.Stderr)
 }
 
 // info prints rc.subr's info line on stdout when rc_info is on (issue 10
@@ -364,10 +362,7 @@ func (r *Runner) symlinkBelow(ctx context.Context, root, p string) (bool, error)
 }
 
 func (r *Runner) isDir(ctx context.Context, p string) (bool, error) {
-	if q, ok := r.X.(DirQuerier); ok {
-		return q.IsDir(ctx, p)
-	}
-	return true, nil
+	return r.X.IsDir(ctx, p)
 }
 
 // afterJail runs exec_afterstart*, prints the hostname, writes the console

@@ -219,7 +219,7 @@ type Jexec struct {
 	JID       string // filled in by the runner when planned before the jail ran
 	Argv      []string
 	CleanEnv  bool
-	AppendLog string // "" : the output goes to the hooks' stdout and stderr ([HookOutputter])
+	AppendLog string // "" : the output goes to the hooks' stdout and stderr ([Executor.SetHookOutput])
 }
 
 // KillJail kills every process of the jail (command backend: `killall -j JID

@@ -163,9 +163,7 @@ func jailConsole(ctx context.Context, g *Globals, cfg *compat.Config, args []str
 			q = &compat.DryRun{W: g.Stdout, Q: cmdexec.New(g.Root), Resolve: compat.UnderRoot(g.Root),
 				Roots: map[string]string{compat.IDFile(j): j.RootDir}}
 		} else if x, err := newBackend(g, cfg); err == nil {
-			if c, ok := x.(io.Closer); ok {
-				defer c.Close()
-			}
+			defer x.Close()
 			q = x
 		}
 		if q != nil {

@@ -94,10 +94,8 @@ func runRC(ctx context.Context, g *Globals, verb string, args []string) (int, bo
 		g.Errorf("%v", xerr)
 		return 1, true
 	}
-	if c, ok := x.(io.Closer); ok {
-		// Releases what the backend holds for the run (the jail locks).
-		defer c.Close()
-	}
+	// Releases what the backend holds for the run (the jail locks).
+	defer x.Close()
 	r := &compat.Runner{Config: cfg, X: x, Stdout: g.Stdout, Stderr: g.Stderr, Name: g.Name}
 	if backendName(g, cfg) == "native" {
 		// Linux: a value the kernel cannot take refuses the jail with

@@ -36,7 +36,7 @@ type Executor struct {
 	// HookStdout and HookStderr receive what host hooks and jexec'd
 	// afterstart commands print on their stdout and stderr: the script's
 	// own stdout and stderr, as the 8.x script's hooks inherit them
-	// (compat.HookOutputter; nil: discarded).
+	// (compat.Executor.SetHookOutput; nil: discarded).
 	HookStdout, HookStderr io.Writer
 	// LockWait is how long LockJail waits for another rcjail's lock on a
 	// jail; zero means DefaultLockWait.
@@ -95,7 +95,6 @@ func (x *Executor) Close() error {
 
 var (
 	_ compat.Executor = (*Executor)(nil)
-	_ compat.Locker   = (*Executor)(nil)
 )
 
 // New returns a command backend for the given -R root.
@@ -160,7 +159,7 @@ func (x *Executor) run(ctx context.Context, argv []string) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// SetHookOutput implements compat.HookOutputter.
+// SetHookOutput implements compat.Executor.SetHookOutput.
 func (x *Executor) SetHookOutput(stdout, stderr io.Writer) {
 	x.HookStdout, x.HookStderr = stdout, stderr
 }
@@ -325,7 +324,7 @@ func (x *Executor) ReadIDFile(_ context.Context, p string) (string, bool, error)
 	return id, true, nil
 }
 
-// CheckStateFile implements [compat.StateChecker] (see state.Check).
+// CheckStateFile implements [compat.Executor] (see state.Check).
 func (x *Executor) CheckStateFile(_ context.Context, p string, console bool) error {
 	kind := state.Regular
 	if console {
@@ -334,7 +333,7 @@ func (x *Executor) CheckStateFile(_ context.Context, p string, console bool) err
 	return state.Check(x.state(p), kind)
 }
 
-// IsDir implements [compat.DirQuerier]: lstat, a directory and not a
+// IsDir implements [compat.Executor]: lstat, a directory and not a
 // symlink.
 func (x *Executor) IsDir(_ context.Context, p string) (bool, error) {
 	st, err := os.Lstat(p)

@@ -65,7 +65,6 @@ type jailState struct {
 
 var (
 	_ compat.Executor = (*Executor)(nil)
-	_ compat.Locker   = (*Executor)(nil)
 )
 
 // New returns a native executor whose state lives under opts.Root.
@@ -174,7 +173,7 @@ func (x *Executor) warnf(format string, args ...any) {
 	fmt.Fprintf(x.opts.Stderr, "rcjail: WARNING: "+format+"\n", args...)
 }
 
-// LockJail implements [compat.Locker]: the runner takes the jail's lock
+// LockJail implements [compat.Executor]: the runner takes the jail's lock
 // before it reads anything of the jail (id file, kernel, record), so that a
 // second rcjail starting or stopping it waits and then sees what the first
 // did (issue 12, item 7), instead of acting on what it read before.

@@ -46,7 +46,7 @@ func (x *Executor) ReadIDFile(ctx context.Context, p string) (string, bool, erro
 	return x.readID(p)
 }
 
-// CheckStateFile implements [compat.StateChecker]: before anything of a
+// CheckStateFile implements [compat.Executor]: before anything of a
 // start is done, the console log may be a regular file or a character
 // device (/dev/null), the id file only a regular file; either may be
 // missing (it is created). A FIFO, socket, directory, block device or
@@ -60,7 +60,7 @@ func (x *Executor) CheckStateFile(ctx context.Context, p string, console bool) e
 	return x.checkState(p, kind)
 }
 
-// IsDir implements [compat.DirQuerier]: lstat, a directory and not a
+// IsDir implements [compat.Executor]: lstat, a directory and not a
 // symlink.
 func (x *Executor) IsDir(_ context.Context, p string) (bool, error) {
 	st, err := os.Lstat(p)

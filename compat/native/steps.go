@@ -157,7 +157,7 @@ func (x *Executor) CheckLink(ctx context.Context, s compat.CheckLink) error {
 	return nil
 }
 
-// SetHookOutput implements [compat.HookOutputter]: hooks, afterstart
+// SetHookOutput implements [compat.Executor]: hooks, afterstart
 // commands and this executor's warnings go to the runner's stdout and
 // stderr (nil: discarded).
 func (x *Executor) SetHookOutput(stdout, stderr io.Writer) {

@@ -176,7 +176,7 @@ func jailRunning(ctx context.Context, x *Executor, jid string) (bool, error) {
 
 func jexec(ctx context.Context, x *Executor, s compat.Jexec, jid int) error {
 	// An afterstart command's output goes where the script's jexec puts
-	// it: the script's stdout and stderr (compat.HookOutputter).
+	// it: the script's stdout and stderr (compat.Executor.SetHookOutput).
 	x.sys.progs.cmd.SetHookOutput(x.opts.Stdout, x.opts.Stderr)
 	return x.sys.progs.jexec(ctx, s, jid)
 }

@@ -66,7 +66,7 @@ func jexec(ctx context.Context, x *Executor, s compat.Jexec, jid int) error {
 		return fmt.Errorf("jail %s: jexec %s: jid %d is not a running jail", s.Jail, strings.Join(s.Argv, " "), jid)
 	}
 	// An afterstart command's output goes where the script's jexec puts
-	// it: the script's stdout and stderr (compat.HookOutputter).
+	// it: the script's stdout and stderr (compat.Executor.SetHookOutput).
 	c := proc.Cmd{Argv: linuxjail.ExecCmd(jid, s.Argv), Timeout: x.opts.CommandTimeout, Stdout: x.opts.Stdout, Stderr: x.opts.Stderr}
 	if s.AppendLog != "" {
 		f, err := x.openState(s.AppendLog, true, true, state.Console)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 
 	"rcjail/compat"
 )
@@ -41,22 +40,6 @@ func (f *faulty) step(what string) error {
 	if f.n == f.failAt {
 		f.fired = what
 		return fmt.Errorf("%s: step %d: %w", what, f.n, errInjected)
-	}
-	return nil
-}
-
-// LockJail and Close keep the optional interfaces of the wrapped executor
-// (compat.Locker, io.Closer) visible to the runner.
-func (f *faulty) LockJail(ctx context.Context, j string) error {
-	if l, ok := f.Executor.(compat.Locker); ok {
-		return l.LockJail(ctx, j)
-	}
-	return nil
-}
-
-func (f *faulty) Close() error {
-	if c, ok := f.Executor.(io.Closer); ok {
-		return c.Close()
 	}
 	return nil
 }
