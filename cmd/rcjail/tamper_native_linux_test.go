@@ -14,11 +14,12 @@ import (
 )
 
 // TestNativeTamperedRecord: a record entry whose mount point lies outside
-// the jail root (issue 12, finding 8: stop unmounted a host mount), here
-// one whose relative part climbs out of the root, carrying the real mount
-// ID of a mount outside it. Stop refuses the entry: the host mount stays,
-// the refusal names it; the jail itself is stopped whole, and a start and
-// stop after it converge.
+// the jail root (issue 12, finding 8: stop unmounted a host mount): one
+// whose root is a directory outside the jail root, one whose relative part
+// climbs out of it, each carrying the real mount ID of a mount outside the
+// root. Stop refuses the entry: the host mount stays, the refusal names
+// it; the jail itself is stopped whole, and a start and stop after it
+// converge.
 func TestNativeTamperedRecord(t *testing.T) {
 	if !inProofNamespace(t) {
 		return
@@ -27,6 +28,7 @@ func TestNativeTamperedRecord(t *testing.T) {
 	host := filepath.Join(w.work, "hostmnt")
 	cfMust(t, os.MkdirAll(host, 0o755))
 	for _, c := range []struct{ name, root, rel string }{
+		{"root-outside", w.work, "hostmnt"},
 		{"rel-climbs", w.jails["t1"], "../../hostmnt"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
