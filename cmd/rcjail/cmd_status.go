@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"rcjail/compat"
+	"rcjail/compat/native"
 	"rcjail/compat/state"
 	"rcjail/mount"
 )
@@ -140,6 +141,21 @@ func jailStatusOf(g *Globals, cfg *compat.Config, name string, table []mount.Ent
 		}
 	case !os.IsNotExist(idErr):
 		js.Errors = append(js.Errors, idErr.Error())
+	}
+	if !js.Running && j.JailConfFile == "" {
+		// The record, whether or not there is an id file (issue 12): a
+		// start killed during its start command leaves a running jail
+		// only the record knows, rooted where it says.
+		rec, err := native.ReadRecorded(g.Root, name)
+		if err != nil {
+			js.Errors = append(js.Errors, err.Error())
+		}
+		if jid, _ := strconv.Atoi(rec.JID); jid > 0 && (j.RootDir == "" || rec.Root == j.RootDir) {
+			if alive, _ := jidAlive(jid, rec.Root); alive {
+				js.Running, js.JID = true, jid
+				js.Leftovers = append(js.Leftovers, fmt.Sprintf("no id file names jid %d; its record does", jid))
+			}
+		}
 	}
 
 	mounted := map[string]mount.Entry{}

@@ -314,6 +314,12 @@ func loadRecord(dir *state.Dir, jail string, warn func(string, ...any)) (r *Reco
 		warn("jail %s: read journal: %v", jail, err)
 		return r, snap, journal
 	}
+	return replay(r, jail, j, warn), snap, journal
+}
+
+// replay applies the journal j's events to r (nil: none yet) up to its
+// first unparsable line (a torn last write), and returns it.
+func replay(r *Record, jail string, j []byte, warn func(string, ...any)) *Record {
 	for _, line := range strings.Split(string(j), "\n") {
 		if line == "" {
 			continue
@@ -328,7 +334,40 @@ func loadRecord(dir *state.Dir, jail string, warn func(string, ...any)) (r *Reco
 		}
 		r.apply(e)
 	}
-	return r, snap, journal
+	return r
+}
+
+// ReadRecorded is what the record under root says of jail (its snapshot
+// with its journal replayed), read without the jail's lock and without
+// creating anything: for status, which must not wait for a start or stop
+// in progress. It may be one event behind a run in progress, never torn.
+func ReadRecorded(root, jail string) (compat.Recorded, error) {
+	d, err := state.FindDir(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return compat.Recorded{}, nil
+	}
+	if err != nil {
+		return compat.Recorded{}, fmt.Errorf("jail %s: read record: %w", jail, err)
+	}
+	defer d.Close()
+	var r *Record
+	if b, err := d.ReadFile(state.RecordName(jail), maxRecord); err == nil {
+		var s Record
+		if json.Unmarshal(b, &s) == nil && state.Key(s.Jail) == state.Key(jail) {
+			r = &s
+		}
+	}
+	if b, err := d.ReadFile(state.JournalName(jail), maxRecord); err == nil {
+		r = replay(r, jail, b, func(string, ...any) {})
+	}
+	if r == nil {
+		return compat.Recorded{}, nil
+	}
+	out := compat.Recorded{OK: true, Root: r.Root}
+	if r.JID != 0 {
+		out.JID = strconv.Itoa(r.JID)
+	}
+	return out, nil
 }
 
 // writeRecord replaces jail's record atomically: a temporary file, written
