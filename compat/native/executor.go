@@ -27,7 +27,6 @@ type Executor struct {
 	mu    sync.Mutex
 	jails map[string]*jailState
 	calls map[string]int // fault counters per Fault.Op
-	steps int            // effect steps done, for Fault.CrashAfter
 }
 
 // jailState is what the executor knows of one jail during this run.
@@ -309,18 +308,6 @@ func (x *Executor) beginStop(js *jailState) error {
 		return x.note(js, event{Ev: "state", State: "stopping"})
 	}
 	return nil
-}
-
-// effect counts one effect step for the crash seam.
-func (x *Executor) effect() {
-	x.mu.Lock()
-	x.steps++
-	n := x.steps
-	x.mu.Unlock()
-	if f := x.opts.Fault; f != nil && f.CrashAfter > 0 && n == f.CrashAfter {
-		// A real crash: no deferred function, no cleanup runs.
-		crashSelf()
-	}
 }
 
 // fault reports whether call n of op must fail.

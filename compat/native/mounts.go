@@ -35,7 +35,6 @@ func (x *Executor) Mkdir(ctx context.Context, s compat.Mkdir) (bool, error) {
 		return false, fmt.Errorf("jail %s: mkdir: %w", s.Jail, err)
 	}
 	if fdLinkOK(s.Root, r) {
-		x.effect()
 		return false, nil
 	}
 	// Through the session: the common case (rcjail prepare made the mount
@@ -50,7 +49,6 @@ func (x *Executor) Mkdir(ctx context.Context, s compat.Mkdir) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("jail %s: %w", s.Jail, err)
 	}
-	x.effect()
 	return len(created) > 0 && created[len(created)-1] == s.Path, nil
 }
 
@@ -74,7 +72,6 @@ func (x *Executor) Rmdir(ctx context.Context, s compat.Rmdir) error {
 			return err
 		}
 	}
-	x.effect()
 	return nil
 }
 
@@ -89,7 +86,6 @@ func (x *Executor) Mount(ctx context.Context, s compat.Mount) error {
 	}
 	if s.FSType == compat.FSFdescfs && fdescfsIsLink() {
 		// Linux: the devfs stand-in already has dev/fd -> /proc/self/fd.
-		x.effect()
 		return nil
 	}
 	r, err := rel(s.Root, s.Target)
@@ -109,7 +105,6 @@ func (x *Executor) Mount(ctx context.Context, s compat.Mount) error {
 		// mounted with whatever it was, and gets devfs(8) as before.
 		devfsMountedWith(x, full, s.DevfsRuleset)
 	}
-	x.effect()
 	return nil
 }
 
@@ -221,7 +216,6 @@ func (x *Executor) Unmount(ctx context.Context, s compat.Unmount) error {
 	if err := x.unmountRetry(js, exp, full, inRec); err != nil {
 		return fmt.Errorf("jail %s: %w", s.Jail, err)
 	}
-	x.effect()
 	return nil
 }
 
@@ -340,7 +334,6 @@ func (x *Executor) FstabMount(ctx context.Context, s compat.FstabMount) error {
 		if err != nil {
 			return fmt.Errorf("jail %s: %w", s.Jail, err)
 		}
-		x.effect()
 		return nil
 	}
 	for _, e := range s.Entries {
@@ -357,6 +350,5 @@ func (x *Executor) FstabMount(ctx context.Context, s compat.FstabMount) error {
 			return fmt.Errorf("jail %s: %s:%d: %w", s.Jail, s.Fstab, e.Line, err)
 		}
 	}
-	x.effect()
 	return nil
 }

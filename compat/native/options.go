@@ -36,10 +36,6 @@ type Fault struct {
 	Op string
 	// At is which call of Op (1-based) fails.
 	At int
-	// CrashAfter, when > 0, makes the process SIGKILL itself right after
-	// the CrashAfter-th effect step succeeded: the "crash between step k
-	// and k+1" of the recovery tests.
-	CrashAfter int
 }
 
 func (o *Options) defaults() {

@@ -59,12 +59,6 @@ func writeAtomic(dir *state.Dir, name string, data []byte, sync bool) error {
 
 func removeAt(dir *state.Dir, name string) error { return dir.Remove(name) }
 
-// crashSelf is the crash of Fault.CrashAfter: SIGKILL to ourselves.
-func crashSelf() {
-	_ = unix.Kill(os.Getpid(), unix.SIGKILL)
-	select {}
-}
-
 // openJournal opens (creating it, 0600) the jail's journal for reading and
 // appending, without following a symlink (one planted by someone who can
 // write the state directory would otherwise make us append to, or read

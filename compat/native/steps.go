@@ -18,11 +18,7 @@ import (
 
 // SysctlSet implements [compat.Executor].
 func (x *Executor) SysctlSet(ctx context.Context, s compat.SysctlSet) error {
-	err := sysctlSet(ctx, x, s.MIB, s.Value)
-	if err == nil {
-		x.effect()
-	}
-	return err
+	return sysctlSet(ctx, x, s.MIB, s.Value)
 }
 
 // AliasAdd implements [compat.Executor]. An address that is already there
@@ -43,7 +39,6 @@ func (x *Executor) AliasAdd(ctx context.Context, s compat.AliasAdd) error {
 	if has, err := ifaceHasAddr(a); err != nil {
 		return fmt.Errorf("jail %s: add alias %s to %s: %w", s.Jail, a.Addr, a.Iface, err)
 	} else if has {
-		x.effect()
 		return nil // the host's own: never recorded, never removed
 	}
 	// Intent before the effect: a crash right after the address is added
@@ -61,7 +56,6 @@ func (x *Executor) AliasAdd(ctx context.Context, s compat.AliasAdd) error {
 	if err != nil {
 		return fmt.Errorf("jail %s: %w", s.Jail, err)
 	}
-	x.effect()
 	return nil
 }
 
@@ -88,7 +82,6 @@ func (x *Executor) AliasRemove(ctx context.Context, s compat.AliasRemove) error 
 			return err
 		}
 	}
-	x.effect()
 	return nil
 }
 
@@ -134,7 +127,6 @@ func (x *Executor) Symlink(ctx context.Context, s compat.Symlink) error {
 	if err := symlinkStrict(s.Target, s.Path); err != nil {
 		return fmt.Errorf("jail %s: %w", s.Jail, err)
 	}
-	x.effect()
 	return nil
 }
 
@@ -189,7 +181,6 @@ func (x *Executor) Exec(ctx context.Context, s compat.Exec) error {
 	if err != nil {
 		return fmt.Errorf("jail %s: %s: %w", s.Jail, s.Var, err)
 	}
-	x.effect()
 	return nil
 }
 
@@ -257,7 +248,6 @@ func (x *Executor) StartJail(ctx context.Context, s compat.StartJail) (string, [
 		_ = stopJail(x, jid, s.Root)
 		return "", nil, err
 	}
-	x.effect()
 	return strconv.Itoa(jid), out, nil
 }
 
@@ -278,7 +268,6 @@ func (x *Executor) Jexec(ctx context.Context, s compat.Jexec) error {
 	if err := jexec(ctx, x, s, jid); err != nil {
 		return err
 	}
-	x.effect()
 	return nil
 }
 
@@ -309,7 +298,6 @@ func (x *Executor) KillJail(ctx context.Context, s compat.KillJail) error {
 			_ = x.note(js, event{Ev: "state", State: "stopping"})
 		}
 	}
-	x.effect()
 	return nil
 }
 
@@ -333,7 +321,6 @@ func (x *Executor) WriteFile(ctx context.Context, s compat.WriteFile) error {
 	if err != nil {
 		return fmt.Errorf("jail %s: write %s: %w", s.Jail, s.Path, err)
 	}
-	x.effect()
 	return nil
 }
 
@@ -348,7 +335,6 @@ func (x *Executor) RemoveFile(ctx context.Context, s compat.RemoveFile) error {
 	if err := x.removeState(s.Path); err != nil {
 		return fmt.Errorf("jail %s: %w", s.Jail, err)
 	}
-	x.effect()
 	if !js.starting && state.IsIDFile(s.Path) {
 		return x.finishStop(js)
 	}

@@ -192,7 +192,6 @@ func devfsStep(ctx context.Context, x *Executor, s compat.Step) error {
 			return err
 		}
 	}
-	x.effect()
 	return nil
 }
 
@@ -206,7 +205,6 @@ func jailConf(ctx context.Context, x *Executor, s compat.JailConf) error {
 	if err := x.sys.progs.jailConf(ctx, s); err != nil {
 		return err
 	}
-	x.effect()
 	return nil
 }
 
@@ -256,7 +254,6 @@ func fstabRequest(root, r string, e compat.FstabEntry) (mount.Request, error) {
 func jailConfAll(ctx context.Context, x *Executor, s compat.JailConfAll) ([]byte, error) {
 	x.closeSessions()
 	out, err := x.sys.progs.start.JailConfAll(ctx, s)
-	x.effect()
 	return out, err
 }
 
