@@ -37,7 +37,13 @@
 //     one) from its effective, permitted, inheritable, bounding and ambient
 //     sets and sets no_new_privs, on its own (locked) thread;
 //   - and re-executes this binary from that thread (execveat of the file
-//     opened before pivot_root) as the second stage.
+//     opened before pivot_root; from the host's root, held by a fd, since
+//     a dynamically linked rcjail needs the host's ELF interpreter and
+//     libraries) as the second stage, which returns to the jail root
+//     (chroot through a fd of it) before anything else. Should that exec
+//     fail, the first stage goes on as the second in its own process (the
+//     jail is never refused for it) with only its own thread's
+//     capabilities dropped.
 //
 // Credentials are per thread on Linux and a Go program is multi-threaded
 // before its first line runs: dropping capabilities on one thread leaves the

@@ -59,6 +59,10 @@ func initMain(argv []string) int {
 	if err != nil {
 		return fail("jail init: open /proc/self/exe: %v", err)
 	}
+	hostRoot, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fail("jail init: open /: %v", err)
+	}
 	// A procfs of the jail's own PID namespace, detached (mounted
 	// nowhere, so no jail process can reach it): the init counts the
 	// jail's processes through it (see persist).
@@ -87,11 +91,37 @@ func initMain(argv []string) int {
 	if err := ownPts(); err != nil {
 		return fail("jail init: %v", err)
 	}
+	// The jail root, for the second stage to return to; then the host's
+	// root until the exec: a dynamically linked rcjail needs its ELF
+	// interpreter and libraries, which the jail root may not have. No
+	// process runs in the jail yet, and the second stage goes back before
+	// anything else (serveMain).
+	jailRoot, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fail("jail init: open the jail root: %v", err)
+	}
+	if err := unix.Fchdir(hostRoot); err != nil {
+		return fail("jail init: %v", err)
+	}
+	if err := unix.Chroot("."); err != nil {
+		return fail("jail init: chroot to the host's root for the exec: %v", err)
+	}
+	unix.Close(hostRoot)
 	if err := dropCaps(keep); err != nil {
 		return fail("jail init: %v", err)
 	}
-	err = execStage2(exe, map[int]int{fdStatus: fdStatus, fdProc: procfd, fdCtl: ctl[0], fdCtlClient: ctl[1]})
-	return fail("jail init: %v", err)
+	err = execStage2(exe, map[int]int{fdStatus: fdStatus, fdProc: procfd, fdCtl: ctl[0], fdCtlClient: ctl[1], fdJailRoot: jailRoot})
+	if !errors.Is(err, errExec) {
+		return fail("jail init: %v", err)
+	}
+	// The exec itself failed (it should not: a host binary run from the
+	// host's root). Never refuse the jail for that (SPEC §0): go on in
+	// this process, whose fds execStage2 placed; serveMain returns to the
+	// jail root first. The start command,
+	// every jexec'd command and this thread hold the jail's set; the
+	// runtime's other threads keep the host's (they run no jail code and
+	// the init is not dumpable), as before the two stages existed.
+	return serveMain(argv)
 }
 
 // detachedProc returns a procfs of the caller's PID namespace that is

@@ -30,6 +30,7 @@ const (
 	fdProc      = 4 // the jail's detached procfs (see persist); closed if none
 	fdCtl       = 5 // the control socket's end the init reads requests from
 	fdCtlClient = 6 // its other end, which jexec fetches with pidfd_getfd
+	fdJailRoot  = 7 // the jail root, which the second stage chroots back into
 )
 
 func init() {

@@ -36,9 +36,21 @@ const stageEnv = "RCJAIL_JAIL_INIT_STAGE=2"
 // in place, but not in a binary that links cgo (test binaries may).
 // It returns only on failure.
 func execStage2(exe int, fds map[int]int) error {
-	// Move every source above the targets first, so that no dup3 below
-	// overwrites a source not yet placed.
+	// Move every source, and exe, above the targets first, so that no
+	// dup3 below overwrites one not yet placed (or the binary).
+	exe, err := unix.FcntlInt(uintptr(exe), unix.F_DUPFD_CLOEXEC, 64)
+	if err != nil {
+		return fmt.Errorf("second stage: the binary's fd: %w", err)
+	}
+	defer unix.Close(exe)
 	moved := map[int]int{}
+	// The copies go once placed: on a failed exec nothing but the placed
+	// fds may stay (the status pipe's write end must have one holder).
+	defer func() {
+		for _, fd := range moved {
+			unix.Close(fd)
+		}
+	}()
 	for to, from := range fds {
 		if from < 0 {
 			continue
@@ -65,8 +77,12 @@ func execStage2(exe int, fds map[int]int) error {
 	empty, _ := unix.BytePtrFromString("")
 	_, _, e := unix.Syscall6(unix.SYS_EXECVEAT, uintptr(exe), uintptr(unsafe.Pointer(empty)),
 		uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&env[0])), unix.AT_EMPTY_PATH, 0)
-	return fmt.Errorf("second stage: execveat: %w", e)
+	return fmt.Errorf("second stage: %w: %w", errExec, e)
 }
+
+// errExec marks execStage2's failure of the exec itself (the fds are
+// placed by then).
+var errExec = errors.New("execveat")
 
 // serveMain is the second stage of the jail's init (argv as initMain's),
 // inside the jail and with the jail's capabilities on every thread: it runs
@@ -83,6 +99,13 @@ func serveMain(argv []string) int {
 	fail := func(format string, args ...any) int {
 		fmt.Fprintf(report, format+"\n", args...)
 		return 1
+	}
+	// Back into the jail root first: the first stage executed us from
+	// the host's root (for the ELF interpreter); the jail root is the
+	// root of this mount namespace, so nothing climbs above it, and no
+	// reference to the host's root is left.
+	if err := returnToJail(); err != nil {
+		return fail("jail init: %v", err)
 	}
 	// fds 3-6 stay ours, and are closed in every process we start.
 	if err := proc.CloseExtraOnExec(); err != nil {
@@ -138,6 +161,29 @@ func serveMain(argv []string) int {
 	fmt.Fprintln(report, "ok")
 	report.Close()
 	return persist(sigs, procfd)
+}
+
+// returnToJail makes the jail root (fdJailRoot) this process's root and
+// working directory, checks it, and closes the fd.
+func returnToJail() error {
+	defer unix.Close(fdJailRoot)
+	var want, got unix.Stat_t
+	if err := unix.Fstat(fdJailRoot, &want); err != nil {
+		return fmt.Errorf("the jail root: %w", err)
+	}
+	if err := unix.Fchdir(fdJailRoot); err != nil {
+		return fmt.Errorf("the jail root: %w", err)
+	}
+	if err := unix.Chroot("."); err != nil {
+		return fmt.Errorf("chroot back into the jail root: %w", err)
+	}
+	if err := unix.Chdir("/"); err != nil {
+		return fmt.Errorf("chdir /: %w", err)
+	}
+	if err := unix.Stat("/", &got); err != nil || got.Dev != want.Dev || got.Ino != want.Ino {
+		return fmt.Errorf("back in the jail root: / is not the jail root (%v)", err)
+	}
+	return nil
 }
 
 // lookPath finds name as execvp does with the search path of env's PATH
