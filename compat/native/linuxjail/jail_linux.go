@@ -231,6 +231,28 @@ func Running(jid int, root string) bool {
 	return st[i+2] != 'Z' && st[i+2] != 'X'
 }
 
+// initCmdline reads the command line of the process at p (/proc/PID).
+// An init re-executing itself as its second stage reads as an empty
+// command line for the moment of its execve; Root or Settle looking just
+// then took a live jail for gone, and a start killed right after creating
+// the jail led to a second jail on the root (the crash matrix's "jail
+// created" points, issue 12). So an empty command line of a live process
+// that is not a zombie is read again, for at most about 100 ms.
+func initCmdline(p string) ([]byte, error) {
+	for i := 0; ; i++ {
+		cl, err := os.ReadFile(p + "/cmdline")
+		if err != nil || len(cl) > 0 || i == 100 {
+			return cl, err
+		}
+		st, err := os.ReadFile(p + "/stat")
+		j := bytes.LastIndexByte(st, ')')
+		if err != nil || j < 0 || j+2 >= len(st) || st[j+2] == 'Z' || st[j+2] == 'X' {
+			return cl, nil
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // sameFile reports whether a and b (both followed) are one directory.
 func sameFile(a, b string) bool {
 	var sa, sb unix.Stat_t
@@ -352,7 +374,7 @@ func entering(jid int, root string) bool {
 		return false
 	}
 	p := "/proc/" + strconv.Itoa(jid)
-	cl, err := os.ReadFile(p + "/cmdline")
+	cl, err := initCmdline(p)
 	if err != nil || !bytes.HasPrefix(cl, []byte(InitArg0+"\x00")) {
 		return false
 	}
@@ -377,7 +399,7 @@ func Root(jid int) (string, bool) {
 		return "", false
 	}
 	p := "/proc/" + strconv.Itoa(jid)
-	cl, err := os.ReadFile(p + "/cmdline")
+	cl, err := initCmdline(p)
 	if err != nil || !bytes.HasPrefix(cl, []byte(InitArg0+"\x00")) {
 		return "", false
 	}
