@@ -26,9 +26,9 @@ import (
 // One interface: the lock, the state-file checks, the hooks' output and
 // Close are every host's (the dry run's are no-ops). What only some hosts
 // can answer, and whose absence changes what the runner does, stays
-// optional: [Recorder] (a host that keeps a record), [KernelQuerier] and
-// [RootFinder] (a host that asks jls and the mount table), [AllJails]
-// (jail(8)'s jail.conf path).
+// optional: [KernelQuerier] and [RootFinder] (a host that asks jls and
+// the mount table instead of keeping a record), [AllJails] (jail(8)'s
+// jail.conf path).
 type Executor interface {
 	// ---- the run: lock, checks, output, end ----
 
@@ -69,6 +69,18 @@ type Executor interface {
 	// Close ends the run: the host releases what it holds (the locks,
 	// and for the native host the end of the stops it did).
 	Close() error
+
+	// ---- the host's record of what each start did ----
+
+	// Recorded returns what the jail's record says (OK false: there is
+	// none, or the host keeps none: the command backend, the dry run).
+	// The runner reads it whether or not an id file exists (issue 12): a
+	// start killed during its start command leaves a running jail whose
+	// jid only the record knows. The jail's lock is held.
+	Recorded(ctx context.Context, jail string) (Recorded, error)
+	// FinishStop undoes what the record still lists (mounts, aliases,
+	// directories made); nothing for a host without a record.
+	FinishStop(ctx context.Context, jail string) error
 
 	// ---- queries: they change nothing ----
 

@@ -74,6 +74,8 @@ func (m *model) LockJail(context.Context, string) error             { return nil
 func (m *model) CheckStateFile(context.Context, string, bool) error { return nil }
 func (m *model) IsDir(context.Context, string) (bool, error)        { return true, nil }
 func (m *model) SetHookOutput(io.Writer, io.Writer)                 {}
+func (m *model) Recorded(context.Context, string) (Recorded, error) { return Recorded{}, nil }
+func (m *model) FinishStop(context.Context, string) error           { return nil }
 func (m *model) Close() error                                       { return nil }
 func (m *model) SysctlSet(_ context.Context, s SysctlSet) error {
 	if err := m.effect("sysctl " + s.MIB); err != nil {

@@ -15,21 +15,10 @@ import (
 // command, the stop hooks, the addresses) is used, and every configuration
 // problem is a warning.
 
-// Recorder is implemented by an executor that keeps its own record of what
-// each start did (the native backend). A stop from the record then needs
-// from the runner only the kill and the removal of the id file, after which
-// the executor undoes the rest from its record. The runner reads the
-// record whether or not an id file exists (issue 12): a start killed
-// during its start command leaves a running jail whose jid only the record
-// knows.
-type Recorder interface {
-	// Recorded returns what the jail's record says (OK false: there is
-	// none). The jail's lock is held.
-	Recorded(ctx context.Context, jail string) (Recorded, error)
-	// FinishStop undoes what the record still lists (mounts, aliases,
-	// directories made).
-	FinishStop(ctx context.Context, jail string) error
-}
+// A host that keeps its own record of what each start did (the native
+// backend; see [Executor.Recorded]) needs from a stop from the record only
+// the kill and the removal of the id file, after which it undoes the rest
+// from its record.
 
 // Recorded is what a host's record says of a jail.
 type Recorded struct {
@@ -42,11 +31,7 @@ type Recorded struct {
 // kernel says that jail runs now in j's root (the recorded root when the
 // configuration has none); "" otherwise.
 func (r *Runner) recordedJID(ctx context.Context, j *Jail) (string, error) {
-	rx, ok := r.X.(Recorder)
-	if !ok {
-		return "", nil
-	}
-	rec, err := rx.Recorded(ctx, j.Name)
+	rec, err := r.X.Recorded(ctx, j.Name)
 	if err != nil || !rec.OK || rec.JID == "" {
 		return "", err
 	}
@@ -207,17 +192,13 @@ func (r *Runner) stopRecorded(ctx context.Context, n string, cj *Jail) bool {
 		r.errorf("%v", inJail(n, err))
 		return false
 	}
-	rx, recorder := r.X.(Recorder)
-	hasRec := false
-	if recorder {
-		rec, err := rx.Recorded(ctx, n)
-		if err != nil {
-			r.warnf("%v", inJail(n, err))
-		}
-		hasRec = rec.OK
-		if j.RootDir == "" && cleanRoot(rec.Root) {
-			j.RootDir = rec.Root
-		}
+	rec, err := r.X.Recorded(ctx, n)
+	if err != nil {
+		r.warnf("%v", inJail(n, err))
+	}
+	hasRec := rec.OK
+	if j.RootDir == "" && cleanRoot(rec.Root) {
+		j.RootDir = rec.Root
 	}
 	if !idOK && cj == nil && !hasRec {
 		r.errorf("jail %s: not in the configuration, and no id file %s", n, IDFile(j))
@@ -246,7 +227,7 @@ func (r *Runner) stopRecorded(ctx context.Context, n string, cj *Jail) bool {
 		}
 	}
 	kq, kernel := r.X.(KernelQuerier)
-	if f.Running && kernel && !recorder {
+	if f.Running && kernel && !hasRec {
 		// The kernel names the running jail's root. Without a valid
 		// rootdir it is the root; with one, it must agree: an id file
 		// whose jid now runs under another root is stale (the jid was
@@ -266,7 +247,7 @@ func (r *Runner) stopRecorded(ctx context.Context, n string, cj *Jail) bool {
 	// strictly under the jail's root, the latest first. The jail's own
 	// root may be a file system of its own and stays.
 	var unmounts []Step
-	if !recorder && kernel && j.RootDir != "" {
+	if !hasRec && kernel && j.RootDir != "" {
 		tbl, err := kq.MountTable(ctx)
 		if err != nil {
 			r.warnf("%v", inJail(n, err))
@@ -299,7 +280,7 @@ func (r *Runner) stopRecorded(ctx context.Context, n string, cj *Jail) bool {
 			}
 		}
 		if hasRec {
-			if err := rx.FinishStop(ctx, n); err != nil {
+			if err := r.X.FinishStop(ctx, n); err != nil {
 				r.warnf("%v", inJail(n, err))
 				ok = false
 			}

@@ -102,7 +102,7 @@ func (x *Executor) truncateJournal(js *jailState) error {
 	return nil
 }
 
-// Recorded implements [compat.Recorder]: the jail root and jid the jail's
+// Recorded implements [compat.Executor]: the jail root and jid the jail's
 // record names (a stop whose configuration no longer names it, SPEC §3.5;
 // a jail whose start was killed before its id file was written). It takes
 // the jail's lock, as every step does.
