@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -117,11 +118,14 @@ func initMain(argv []string) int {
 	// The exec itself failed (it should not: a host binary run from the
 	// host's root). Never refuse the jail for that (SPEC §0): go on in
 	// this process, whose fds execStage2 placed; serveMain returns to the
-	// jail root first. The start command,
-	// every jexec'd command and this thread hold the jail's set; the
-	// runtime's other threads keep the host's (they run no jail code and
-	// the init is not dumpable), as before the two stages existed.
-	return serveMain(argv)
+	// jail root first. The start command, every jexec'd command and this
+	// thread hold the jail's set; the runtime's other threads keep the
+	// host's (they run no jail code and the init is not dumpable), as
+	// before the two stages existed.
+	st := serveMain(argv)
+	// report wraps fd 3 too: its finalizer must not close serveMain's.
+	runtime.KeepAlive(report)
+	return st
 }
 
 // detachedProc returns a procfs of the caller's PID namespace that is
