@@ -32,22 +32,6 @@ type RunningJail struct {
 	JID, Name string
 }
 
-// AllJails is implemented by executors that drive FreeBSD's jail(8) and
-// jls(8): the command backend, the native backend (on FreeBSD; on Linux its
-// methods fail) and the dry run. The runner needs it for the _ALL path and
-// for the id files of jail.conf jails.
-type AllJails interface {
-	// JailConfAll runs the step and returns jail(8)'s combined output.
-	JailConfAll(ctx context.Context, s JailConfAll) ([]byte, error)
-	// ListJails lists the running jails (`jls jid name`).
-	ListJails(ctx context.Context) ([]RunningJail, error)
-	// StillRunning reports whether j, listed by ListJails, still runs
-	// after its removal: the command backend asks `jls -j NAME` as the
-	// modern script does, the native host by j's jid (its jid queries
-	// take no names).
-	StillRunning(ctx context.Context, j RunningJail) (bool, error)
-}
-
 // JailConfAllArgv is the command line of s.
 func JailConfAllArgv(s JailConfAll, r StateResolver) []string {
 	argv := append([]string{"jail"}, s.Flags...)
@@ -100,18 +84,10 @@ func (b *builder) all() {
 	}
 }
 
-func (r *Runner) allJails() (AllJails, bool) {
-	a, ok := r.X.(AllJails)
-	if !ok {
-		r.errorf("jail_list is empty and %s defines the jails: starting and stopping them needs jail(8) (the command backend, -b command)", r.Config.AllConf)
-	}
-	return a, ok
-}
-
 // listAll lists the running jails for startAll and stopAll; a failure is
 // an error that ends the title line.
-func (r *Runner) listAll(ctx context.Context, a AllJails) ([]RunningJail, bool) {
-	js, err := a.ListJails(ctx)
+func (r *Runner) listAll(ctx context.Context) ([]RunningJail, bool) {
+	js, err := r.X.ListJails(ctx)
 	if err != nil {
 		r.out(".\n")
 		r.errorf("list the running jails: %v", err)
@@ -124,11 +100,7 @@ func (r *Runner) listAll(ctx context.Context, a AllJails) ([]RunningJail, bool) 
 // jail.conf file, as the modern script does (`jls -j NAME jid`), when the
 // executor can list jails; a failure is a warning, the jail runs.
 func (r *Runner) jailConfIDFile(ctx context.Context, j *Jail) {
-	a, ok := r.X.(AllJails)
-	if !ok {
-		return
-	}
-	js, err := a.ListJails(ctx)
+	js, err := r.X.ListJails(ctx)
 	if err != nil {
 		r.warnf("jail %s: %v", j.Name, err)
 		return
@@ -147,13 +119,8 @@ func (r *Runner) jailConfIDFile(ctx context.Context, j *Jail) {
 // "Configuring jails:" block.
 func (r *Runner) startAll(ctx context.Context) int {
 	r.out("Starting jails:")
-	a, ok := r.allJails()
-	if !ok {
-		r.out(".\n")
-		return 1
-	}
 	s := JailConfAll{File: r.Config.AllConf, Flags: r.Config.AllFlags, Parallel: r.Config.ParallelStart}
-	out, err := a.JailConfAll(ctx, s)
+	out, err := r.X.JailConfAll(ctx, s)
 	if err != nil {
 		// The script prints jail(8)'s output after the title.
 		r.Stdout.Write(out)
@@ -161,7 +128,7 @@ func (r *Runner) startAll(ctx context.Context) int {
 		r.errorf("start the jails of %s: %v", s.File, err)
 		return 1
 	}
-	js, ok := r.listAll(ctx, a)
+	js, ok := r.listAll(ctx)
 	if !ok {
 		return 1
 	}
@@ -186,12 +153,7 @@ func (r *Runner) startAll(ctx context.Context) int {
 // jls's order (reversed with jail_reverse_stop), removed through jail_conf.
 func (r *Runner) stopAll(ctx context.Context) int {
 	r.out("Stopping jails:")
-	a, ok := r.allJails()
-	if !ok {
-		r.out(".\n")
-		return 1
-	}
-	js, ok := r.listAll(ctx, a)
+	js, ok := r.listAll(ctx)
 	if !ok {
 		return 1
 	}
@@ -203,7 +165,7 @@ func (r *Runner) stopAll(ctx context.Context) int {
 	for _, j := range js {
 		r.out(" " + j.Name)
 		_, rerr := Apply(ctx, r.X, JailConf{Jail: j.Name, File: r.Config.AllConf, J: j.Name, Remove: true})
-		running, err := a.StillRunning(ctx, j)
+		running, err := r.X.StillRunning(ctx, j)
 		if err == nil && running {
 			if rerr == nil {
 				rerr = fmt.Errorf("still running")

@@ -27,8 +27,7 @@ import (
 // Close are every host's (the dry run's are no-ops). What only some hosts
 // can answer, and whose absence changes what the runner does, stays
 // optional: [KernelQuerier] and [RootFinder] (a host that asks jls and
-// the mount table instead of keeping a record), [AllJails] (jail(8)'s
-// jail.conf path).
+// the mount table instead of keeping a record).
 type Executor interface {
 	// ---- the run: lock, checks, output, end ----
 
@@ -81,6 +80,19 @@ type Executor interface {
 	// FinishStop undoes what the record still lists (mounts, aliases,
 	// directories made); nothing for a host without a record.
 	FinishStop(ctx context.Context, jail string) error
+
+	// ---- the modern script's jail.conf path (all.go); a host without
+	// jail(8) (native Linux) fails them ----
+
+	// JailConfAll runs the step and returns jail(8)'s combined output.
+	JailConfAll(ctx context.Context, s JailConfAll) ([]byte, error)
+	// ListJails lists the running jails (`jls jid name`).
+	ListJails(ctx context.Context) ([]RunningJail, error)
+	// StillRunning reports whether j, listed by ListJails, still runs
+	// after its removal: the command backend asks `jls -j NAME` as the
+	// modern script does, the native host by j's jid (its jid queries
+	// take no names).
+	StillRunning(ctx context.Context, j RunningJail) (bool, error)
 
 	// ---- queries: they change nothing ----
 

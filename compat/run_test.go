@@ -76,7 +76,14 @@ func (m *model) IsDir(context.Context, string) (bool, error)        { return tru
 func (m *model) SetHookOutput(io.Writer, io.Writer)                 {}
 func (m *model) Recorded(context.Context, string) (Recorded, error) { return Recorded{}, nil }
 func (m *model) FinishStop(context.Context, string) error           { return nil }
-func (m *model) Close() error                                       { return nil }
+func (m *model) JailConfAll(context.Context, JailConfAll) ([]byte, error) {
+	return nil, errors.New("no jail(8) in the model")
+}
+func (m *model) ListJails(context.Context) ([]RunningJail, error) {
+	return nil, errors.New("no jls in the model")
+}
+func (m *model) StillRunning(context.Context, RunningJail) (bool, error) { return false, nil }
+func (m *model) Close() error                                            { return nil }
 func (m *model) SysctlSet(_ context.Context, s SysctlSet) error {
 	if err := m.effect("sysctl " + s.MIB); err != nil {
 		return err

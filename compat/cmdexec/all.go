@@ -8,7 +8,6 @@ import (
 	"rcjail/compat"
 )
 
-var _ compat.AllJails = (*Executor)(nil)
 
 // JailConfAll runs `jail [FLAGS] -f FILE -c [-p1]` with its stdout and
 // stderr captured together, as the modern script's temporary file does.
@@ -33,7 +32,7 @@ func (x *Executor) ListJails(ctx context.Context) ([]compat.RunningJail, error) 
 	return compat.ParseJls(out), nil
 }
 
-// StillRunning implements [compat.AllJails]: `jls -j NAME`, as the modern
+// StillRunning implements [compat.Executor]: `jls -j NAME`, as the modern
 // script asks after `jail -r NAME`.
 func (x *Executor) StillRunning(ctx context.Context, j compat.RunningJail) (bool, error) {
 	return x.JailRunning(ctx, j.Name, "")
