@@ -8,7 +8,6 @@ import (
 	"rcjail/compat"
 )
 
-
 // JailConfAll runs `jail [FLAGS] -f FILE -c [-p1]` with its stdout and
 // stderr captured together, as the modern script's temporary file does.
 func (x *Executor) JailConfAll(ctx context.Context, s compat.JailConfAll) ([]byte, error) {
