@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -37,12 +39,25 @@ func (x *Executor) Mkdir(ctx context.Context, s compat.Mkdir) (bool, error) {
 	if fdLinkOK(s.Root, r) {
 		return false, nil
 	}
-	// Through the session: the common case (rcjail prepare made the mount
-	// point) is one no-follow statx in the cached parent, which the Mount
-	// step that follows uses too.
-	created, err := js.mnt.MkdirAll(s.Root, r, 0o755)
-	if len(created) > 0 {
-		if ferr := x.note(js, event{Ev: "created", Paths: created}); ferr != nil && err == nil {
+	// Record before act: the directories about to be made are journaled
+	// as created first. A crash before the mkdir leaves entries for
+	// directories that do not exist, which the stop's rmdir takes as
+	// done; after it, directories the record lists. What the walk did
+	// not make after all is retracted, what it made unforeseen recorded.
+	want := missingDirs(s.Root, r)
+	if len(want) > 0 {
+		if err := x.note(js, event{Ev: "created", Paths: want}); err != nil {
+			return false, err
+		}
+	}
+	created, err := mount.MkdirAll(s.Root, r, 0o755)
+	if extra := notIn(created, want); len(extra) > 0 {
+		if ferr := x.note(js, event{Ev: "created", Paths: extra}); ferr != nil && err == nil {
+			err = ferr
+		}
+	}
+	if gone := notIn(want, created); len(gone) > 0 {
+		if ferr := x.note(js, event{Ev: "uncreated", Paths: gone}); ferr != nil && err == nil {
 			err = ferr
 		}
 	}
@@ -50,6 +65,39 @@ func (x *Executor) Mkdir(ctx context.Context, s compat.Mkdir) (bool, error) {
 		return false, fmt.Errorf("jail %s: %w", s.Jail, err)
 	}
 	return len(created) > 0 && created[len(created)-1] == s.Path, nil
+}
+
+// missingDirs lists root/r and those of its parents below root that do not
+// exist, parents first: what MkdirAll is about to make. It only predicts
+// (lstat, no walk of its own); the mount package's walker acts and refuses
+// symlinks, and its answer is what the record keeps.
+func missingDirs(root, r string) []string {
+	p := root
+	for i, c := range strings.Split(r, "/") {
+		p = path.Join(p, c)
+		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
+			out := []string{p}
+			for _, c := range strings.Split(r, "/")[i+1:] {
+				p = path.Join(p, c)
+				out = append(out, p)
+			}
+			return out
+		} else if err != nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+// notIn lists the elements of a that b does not hold, in a's order.
+func notIn(a, b []string) []string {
+	var out []string
+	for _, s := range a {
+		if !slices.Contains(b, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Rmdir implements [compat.Executor]: only an empty directory that is not
@@ -139,8 +187,20 @@ func (x *Executor) mountOne(js *jailState, req mount.Request) error {
 		if attempt == 0 && x.fault("mount") {
 			return &mount.Error{Op: "mount", FSType: req.FSType, Source: req.Source, Target: full, Err: errInjected}
 		}
-		m, err := js.mnt.Mount(req)
+		// Record before act: the intent (target, type, source, root)
+		// is journaled before the mount system call, its confirmation
+		// with the kernel's identity after it. An intent without its
+		// confirmation means "maybe mounted": see resolveIntents.
+		intent := RecMount{FSType: req.FSType, Source: req.Source, Root: req.Root, Rel: req.Target, ReadOnly: req.ReadOnly}
+		if err := x.note(js, event{Ev: "mounting", M: &intent}); err != nil {
+			return err
+		}
+		m, err := mount.Mount(req)
 		if err != nil {
+			if there, _ := isMounted(full, ""); !there {
+				// Nothing mounted there: the intent is retracted.
+				_ = x.note(js, event{Ev: "unmount", Paths: []string{full}})
+			}
 			var me *mount.Error
 			if errors.As(err, &me) && len(me.Created) > 0 {
 				_ = x.note(js, event{Ev: "created", Paths: me.Created})
@@ -161,7 +221,10 @@ func (x *Executor) mountOne(js *jailState, req mount.Request) error {
 		if req.ReadOnly && x.fault("remount") {
 			// As the mount package does when its read-only step fails:
 			// the fresh mount goes before the error is reported.
-			uerr := js.mnt.Unmount(m.Expect())
+			uerr := mount.Unmount(m.Expect())
+			if uerr == nil {
+				_ = x.note(js, event{Ev: "unmount", Paths: []string{full}})
+			}
 			return errors.Join(&mount.Error{Op: "remount-ro", FSType: req.FSType, Source: req.Source, Target: full, Err: errInjected}, uerr)
 		}
 		js.made[full] = true
@@ -174,10 +237,67 @@ func (x *Executor) mountOne(js *jailState, req mount.Request) error {
 	}
 }
 
+// hasMount reports whether r lists a mount, or the intent of one, at target.
 func hasMount(r *Record, target string) bool {
-	plain := plainAbs(target)
-	for i := range r.Mounts {
-		if r.Mounts[i].atIn(target, plain) {
+	return hasMountIn(r.Mounts, target) || hasMountIn(r.Intents, target)
+}
+
+// resolveIntents decides each mount of the record that was journaled as an
+// intent and never confirmed (a crash between the two lines): the mount
+// table is asked for a mount exactly at the intent's target, strictly
+// below the jail root, of its type and source (adoptable, whatever its
+// read-only state: a crash may fall between the mount and its remount).
+// Found: it is recorded as the mount we made (with the table's id), for the
+// stop to unmount by identity. Not found: the intent is dropped. Anything
+// else (stacked mounts there, an entry outside the root) is reported and
+// never touched.
+func (x *Executor) resolveIntents(js *jailState) error {
+	r := js.rec
+	if len(r.Intents) == 0 {
+		return nil
+	}
+	tbl, err := mount.Table()
+	if err != nil {
+		return fmt.Errorf("jail %s: %w", js.name, err)
+	}
+	for _, in := range append([]RecMount(nil), r.Intents...) {
+		t := in.Target()
+		if !belowRoot(r.Root, in) {
+			x.warnf("jail %s: record intent %s (root %q, rel %q) is not below the jail root %q: refused, left alone", js.name, t, in.Root, in.Rel, r.Root)
+			r.Intents = dropMount(r.Intents, t)
+			continue
+		}
+		var at []mount.Entry
+		for _, e := range tbl {
+			if e.Target == t {
+				at = append(at, e)
+			}
+		}
+		switch {
+		case hasMountIn(r.Mounts, t):
+			// Confirmed by an earlier line (a start that adopted it).
+			r.Intents = dropMount(r.Intents, t)
+		case len(at) == 1 && adoptable(at[0], mount.Request{FSType: in.FSType, Source: in.Source, Root: in.Root, Target: in.Rel, ReadOnly: at[0].ReadOnly}):
+			m := in
+			m.ID = at[0].ID
+			if err := x.note(js, event{Ev: "mount", M: &m}); err != nil {
+				return err
+			}
+		case len(at) > 1:
+			x.warnf("jail %s: %s: mounts stacked where rcjail may have mounted %s: left alone", js.name, t, in.FSType)
+			r.Intents = dropMount(r.Intents, t)
+		default:
+			if err := x.note(js, event{Ev: "unmount", Paths: []string{t}}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func hasMountIn(ms []RecMount, target string) bool {
+	for i := range ms {
+		if ms[i].Target() == target {
 			return true
 		}
 	}

@@ -153,6 +153,9 @@ func (x *Executor) finishStop(js *jailState) error {
 		return nil
 	}
 	var errs []error
+	if err := x.resolveIntents(js); err != nil {
+		errs = append(errs, err)
+	}
 	// An entry whose mount point is not strictly below the record's jail
 	// root was not written by a start of this jail (a tampered record,
 	// issue 12 item 8): it is refused and reported, never unmounted, and
@@ -192,7 +195,7 @@ func (x *Executor) finishStop(js *jailState) error {
 			_ = x.note(js, event{Ev: "unalias", Addr: &a})
 		}
 	}
-	if len(r.Mounts) == 0 {
+	if len(r.Mounts) == 0 && len(r.Intents) == 0 {
 		for i := len(r.Created) - 1; i >= 0; i-- {
 			c := r.Created[i]
 			cr, err := rel(r.Root, c)
@@ -222,7 +225,7 @@ func (x *Executor) finishStop(js *jailState) error {
 			}
 		}
 	}
-	if len(r.Mounts) == 0 && len(r.Aliases) == 0 && len(errs) == 0 {
+	if len(r.Mounts) == 0 && len(r.Intents) == 0 && len(r.Aliases) == 0 && len(errs) == 0 {
 		if r.IDFile != "" {
 			if err := x.removeState(r.IDFile); err != nil {
 				errs = append(errs, fmt.Errorf("jail %s: %w", js.name, err))

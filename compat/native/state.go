@@ -30,11 +30,15 @@ import (
 // The record is a hint: the kernel's mount table wins when the two
 // disagree, and a record that cannot be parsed is ignored.
 type Record struct {
-	Jail    string        `json:"jail"`
-	Root    string        `json:"root,omitempty"`
-	JID     int           `json:"jid,omitempty"`
-	State   string        `json:"state"` // "starting", "running", "stopping", "dirty"
-	Mounts  []RecMount    `json:"mounts,omitempty"`
+	Jail   string     `json:"jail"`
+	Root   string     `json:"root,omitempty"`
+	JID    int        `json:"jid,omitempty"`
+	State  string     `json:"state"` // "starting", "running", "stopping", "dirty"
+	Mounts []RecMount `json:"mounts,omitempty"`
+	// Intents are mounts journaled before their mount system call and
+	// not (yet) confirmed: each may or may not exist. The next stop or
+	// start looks it up in the mount table (finishStop, resolveIntents).
+	Intents []RecMount    `json:"intents,omitempty"`
 	Aliases []compat.Addr `json:"aliases,omitempty"`
 	Created []string      `json:"created,omitempty"` // directories we made, parents first
 	IDFile  string        `json:"idfile,omitempty"`  // the id file the start wrote (host path)
@@ -110,7 +114,7 @@ const maxRecord = 64 << 20
 
 // event is one journal line.
 type event struct {
-	Ev    string       `json:"ev"` // begin, root, state, jid, mount, unmount, created, uncreated, alias, unalias
+	Ev    string       `json:"ev"` // begin, root, state, jid, mounting, mount, unmount, created, uncreated, alias, unalias
 	Root  string       `json:"root,omitempty"`
 	State string       `json:"state,omitempty"`
 	JID   int          `json:"jid,omitempty"`
@@ -228,30 +232,25 @@ func (r *Record) apply(e event) {
 		if len(e.Paths) == 1 {
 			r.IDFile = e.Paths[0]
 		}
+	case "mounting":
+		// The intent, journaled before the mount system call: until its
+		// "mount" (or "unmount") line, the mount may or may not exist.
+		if e.M != nil {
+			r.Intents = setMount(r.Intents, *e.M)
+		}
 	case "mount":
 		// Every event sets state, so replaying a journal on a snapshot
 		// that already contains it (a crash between the snapshot's rename
 		// and the journal's truncation) changes nothing.
 		if e.M != nil {
-			t := e.M.Target()
-			plain := plainAbs(t)
-			for i := range r.Mounts {
-				if r.Mounts[i].atIn(t, plain) {
-					r.Mounts[i] = *e.M
-					return
-				}
-			}
-			r.Mounts = append(r.Mounts, *e.M)
+			r.Intents = dropMount(r.Intents, e.M.Target())
+			r.Mounts = setMount(r.Mounts, *e.M)
 		}
 	case "unmount":
+		// Also retracts an intent: the mount was never made, or is gone.
 		for _, p := range e.Paths {
-			plain := plainAbs(p)
-			for i := len(r.Mounts) - 1; i >= 0; i-- {
-				if r.Mounts[i].atIn(p, plain) {
-					r.Mounts = append(r.Mounts[:i], r.Mounts[i+1:]...)
-					break
-				}
-			}
+			r.Intents = dropMount(r.Intents, p)
+			r.Mounts = dropMount(r.Mounts, p)
 		}
 	case "created":
 		for _, p := range e.Paths {
@@ -278,6 +277,28 @@ func (r *Record) apply(e event) {
 			}
 		}
 	}
+}
+
+// setMount replaces the entry of ms at m's mount point with m, or appends m.
+func setMount(ms []RecMount, m RecMount) []RecMount {
+	t := m.Target()
+	for i := range ms {
+		if ms[i].Target() == t {
+			ms[i] = m
+			return ms
+		}
+	}
+	return append(ms, m)
+}
+
+// dropMount removes the last entry of ms whose mount point is target.
+func dropMount(ms []RecMount, target string) []RecMount {
+	for i := len(ms) - 1; i >= 0; i-- {
+		if ms[i].Target() == target {
+			return append(ms[:i], ms[i+1:]...)
+		}
+	}
+	return ms
 }
 
 // loadRecord returns the record of jail: the snapshot with the journal

@@ -1,0 +1,119 @@
+package native
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"rcjail/compat/state"
+	"rcjail/mount/mounttest"
+)
+
+// TestIntentReplay: a "mounting" line is an intent; its "mount" line
+// confirms it and an "unmount" line retracts it, in any replay.
+func TestIntentReplay(t *testing.T) {
+	in := RecMount{FSType: "nullfs", Source: "/s/usr", Root: "/j", Rel: "usr", ReadOnly: true}
+	done := in
+	done.ID = 9
+	other := RecMount{FSType: "tmpfs", Root: "/j", Rel: "tmp"}
+	r := &Record{Jail: "r"}
+	for _, e := range []event{{Ev: "begin", Root: "/j"}, {Ev: "mounting", M: &in}, {Ev: "mounting", M: &other}} {
+		r.apply(e)
+	}
+	if len(r.Intents) != 2 || len(r.Mounts) != 0 {
+		t.Fatalf("after two intents: %+v", r)
+	}
+	r.apply(event{Ev: "mount", M: &done})
+	r.apply(event{Ev: "unmount", Paths: []string{"/j/tmp"}})
+	if len(r.Intents) != 0 || !slices.Equal(r.Mounts, []RecMount{done}) {
+		t.Errorf("confirmed + retracted: intents %+v mounts %+v", r.Intents, r.Mounts)
+	}
+}
+
+// TestStopResolvesIntents: a start killed between a mount's intent and its
+// confirmation leaves "maybe mounted" entries. The stop looks each up in
+// the mount table by target, type and source under the jail root only:
+// the mount that is there is unmounted, an intent with nothing there is
+// dropped, and a different mount at an intent's target, or an intent whose
+// target lies outside the jail root, is left alone. The record then goes.
+func TestStopResolvesIntents(t *testing.T) {
+	if !mounttest.InNamespace(t) {
+		return
+	}
+	e := newEnv(t)
+	outside := t.TempDir()
+	for _, d := range []string{"usr", "bin", "opt"} {
+		if err := os.MkdirAll(filepath.Join(e.root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	usr, opt := filepath.Join(e.root, "usr"), filepath.Join(e.root, "opt")
+	// The crash fell after usr's mount system call: it is there.
+	if err := unix.Mount("/usr", usr, "", unix.MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+	// An admin's tmpfs where an intent says nullfs of /usr.
+	if err := unix.Mount("tmpfs", opt, "tmpfs", 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	// A tampered intent naming a host mount outside the root.
+	if err := unix.Mount("/usr", outside, "", unix.MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, p := range []string{usr, opt, outside} {
+			unix.Unmount(p, unix.MNT_DETACH)
+		}
+	})
+	var b []byte
+	for _, ev := range []event{
+		{Ev: "begin", Root: e.root},
+		{Ev: "mounting", M: &RecMount{FSType: "nullfs", Source: "/usr", Root: e.root, Rel: "usr", ReadOnly: true}},
+		{Ev: "mounting", M: &RecMount{FSType: "nullfs", Source: "/bin", Root: e.root, Rel: "bin", ReadOnly: true}},
+		{Ev: "mounting", M: &RecMount{FSType: "nullfs", Source: "/usr", Root: e.root, Rel: "opt"}},
+		{Ev: "mounting", M: &RecMount{FSType: "nullfs", Source: "/usr", Root: filepath.Dir(outside), Rel: filepath.Base(outside)}},
+	} {
+		b = ev.appendJSON(b)
+	}
+	dir, err := openStateDir(e.state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = os.WriteFile(filepath.Join(dir.Name(), state.JournalName("in")), b, 0o600)
+	dir.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	x, err := New(Options{Root: e.state, Stderr: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.FinishStop(context.Background(), "in"); err != nil {
+		t.Errorf("stop: %v", err)
+	}
+	if err := x.Close(); err != nil {
+		t.Errorf("close: %v", err)
+	}
+	got := mountsUnder(t, e.root)
+	if slices.Contains(got, usr) {
+		t.Errorf("the intent's mount at %s is still there", usr)
+	}
+	if !slices.Contains(got, opt) {
+		t.Errorf("the admin's tmpfs at %s was unmounted", opt)
+	}
+	if !slices.Contains(mountsUnder(t, outside), outside) {
+		t.Errorf("the host mount %s outside the jail root was unmounted", outside)
+	}
+	if !strings.Contains(out.String(), "not below the jail root") {
+		t.Errorf("the intent outside the root is not reported:\n%s", out.String())
+	}
+	if left, err := RecordedJails(e.state); err != nil || len(left) != 0 {
+		t.Errorf("record left after a clean stop: %q %v\n%s", left, err, out.String())
+	}
+}
