@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"rcjail/compat"
+	"rcjail/compat/inspect"
 )
 
 func init() {
@@ -140,7 +141,7 @@ func checkReport(cfg *compat.Config, lint []compat.LintFinding, strict bool) che
 		}
 	}
 	skel := map[string][]string{} // errors first, then warnings, by jail
-	for _, f := range checkSkeletons(cfg) {
+	for _, f := range inspect.Skeletons(cfg) {
 		if c := per[f.Jail]; c != nil && f.Warning {
 			c.Warnings = append(c.Warnings, f.String())
 		} else if c != nil {
@@ -158,7 +159,7 @@ func checkReport(cfg *compat.Config, lint []compat.LintFinding, strict bool) che
 		if e := rootdirMissing(j); e != nil {
 			c.Errors = append(c.Errors, e.Error())
 		}
-		for _, e := range linuxLimits(j) {
+		for _, e := range inspect.Limits(j) {
 			c.Errors = append(c.Errors, "jail "+printable(n)+": "+e)
 		}
 		c.Errors = append(c.Errors, skel[n]...)
@@ -199,7 +200,7 @@ func verdict(errs, warns int, strict bool) string {
 // (as written: jail file system paths are not under -R) does not exist or is
 // not a directory; nil when it is there, when the jail is defined in a
 // jail.conf file (jail(8) reads its path), when compat has refused rootdir
-// already, or for a skeleton jail (checkSkeletons walks its rootdir and says
+// already, or for a skeleton jail (inspect.Skeletons walks its rootdir and says
 // more).
 func rootdirMissing(j *compat.Jail) error {
 	if j.JailConfFile != "" || j.RootDir == "" || j.Skel.Enable {

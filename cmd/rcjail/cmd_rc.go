@@ -10,6 +10,7 @@ import (
 
 	"rcjail/compat"
 	"rcjail/compat/cmdexec"
+	"rcjail/compat/inspect"
 	"rcjail/compat/native"
 	"rcjail/compat/state"
 	"rcjail/rcconf"
@@ -100,7 +101,7 @@ func runRC(ctx context.Context, g *Globals, verb string, args []string) (int, bo
 	if backendName(g, cfg) == "native" {
 		// Linux: a value the kernel cannot take refuses the jail with
 		// check's message, not a jail(8) line (issue 14).
-		r.Limits = linuxStartLimits
+		r.Limits = inspect.StartLimits
 	}
 	if xerr == nil && !g.DryRun {
 		// jail_parallel_start: each jail starts on an executor of its own.

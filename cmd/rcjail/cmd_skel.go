@@ -4,14 +4,13 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"strings"
-	"syscall"
 	"time"
 
 	"rcjail/compat"
+	"rcjail/compat/inspect"
 )
 
 func init() {
@@ -67,7 +66,7 @@ func runSkel(ctx context.Context, g *Globals, args []string) int {
 		seen[n] = true
 		r := byRoot[j.Skel.Root]
 		if r == nil {
-			r = &skelRootReport{Root: j.Skel.Root, Version: userlandVersion(j.Skel.Root), Jails: []skelJailReport{}}
+			r = &skelRootReport{Root: j.Skel.Root, Version: inspect.UserlandVersion(j.Skel.Root), Jails: []skelJailReport{}}
 			byRoot[j.Skel.Root] = r
 			roots = append(roots, r)
 		}
@@ -113,30 +112,4 @@ func skelJailOf(j *compat.Jail) skelJailReport {
 	}
 	r.EtcOlder = err1 == nil && err2 == nil && mine.ModTime().Before(theirs.ModTime())
 	return r
-}
-
-// userlandVersion reads USERLAND_VERSION from a base tree's
-// bin/freebsd-version (a small sh script); "" when there is none.
-func userlandVersion(root string) string {
-	p := path.Join(root, "bin/freebsd-version")
-	// A regular file only, read up to 64 KiB: a FIFO or a device planted
-	// there must not hang the report, nor a huge file fill memory.
-	if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
-		return ""
-	}
-	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return "" // replaced since the Lstat
-	}
-	b, _ := io.ReadAll(io.LimitReader(f, 64<<10))
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "USERLAND_VERSION="); ok {
-			return strings.Trim(v, `"'`)
-		}
-	}
-	return ""
 }

@@ -44,21 +44,3 @@ jail_ok_hostname="`+strings.Repeat("h", 64)+`"
 		t.Errorf("a 64-byte host name is fine:\n%s%s", out, e)
 	}
 }
-
-func TestArgMax(t *testing.T) {
-	for _, c := range []struct{ stack, want int64 }{
-		{8 << 20, 2 << 20}, {0, 6 << 20}, {64 << 20, 6 << 20}, {64 << 10, 128 << 10},
-	} {
-		if got := linuxjail.ArgMax(c.stack); got != c.want {
-			t.Errorf("ArgMax(%d) = %d, want %d", c.stack, got, c.want)
-		}
-	}
-	many := make([]string, 0, 30000)
-	for i := 0; i < 30000; i++ {
-		many = append(many, strings.Repeat("a", 100))
-	}
-	got := linuxjail.Limits("h", "x", map[string][]string{"jail_a_exec_start": many}, nil, 2<<20)
-	if len(got) != 1 || !strings.Contains(got[0], "jail_a_exec_start: its arguments and environment take 3270000 bytes; Linux allows 2097152 here (ARG_MAX)") {
-		t.Errorf("Limits = %q", got)
-	}
-}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"rcjail/compat"
+	"rcjail/compat/inspect"
 	"rcjail/mount/mounttest"
 )
 
@@ -58,10 +59,10 @@ type skelFixture struct {
 
 func newSkelFixture(t *testing.T, skelDirs ...string) *skelFixture {
 	t.Helper()
-	old := skelTrusted
+	old := inspect.Trusted
 	me := uint32(os.Getuid())
-	skelTrusted = func(uid uint32) bool { return uid == 0 || uid == me }
-	t.Cleanup(func() { skelTrusted = old })
+	inspect.Trusted = func(uid uint32) bool { return uid == 0 || uid == me }
+	t.Cleanup(func() { inspect.Trusted = old })
 	tmp := t.TempDir()
 	f := &skelFixture{t: t, skel: filepath.Join(tmp, "skel"), root: filepath.Join(tmp, "jails", "skeltest")}
 	for _, d := range append([]string{"", "bin", "lib", "usr/bin", "usr/lib", "usr/share"}, skelDirs...) {
@@ -214,7 +215,7 @@ func TestSkelCheckSkelRootSymlink(t *testing.T) {
 func TestSkelCheckSkelRootNotOwnedByRoot(t *testing.T) {
 	mounttest.RequireRoot(t)
 	f := newSkelFixture(t)
-	skelTrusted = func(uid uint32) bool { return uid == 0 }
+	inspect.Trusted = func(uid uint32) bool { return uid == 0 }
 	if err := os.Chown(f.skel, 12345, 12345); err != nil {
 		t.Fatal(err)
 	}
@@ -449,4 +450,20 @@ func withoutNotes(s string) string {
 		}
 	}
 	return strings.Join(keep, "")
+}
+
+// reportSkeletons prints each of inspect.Skeletons' findings on g's stderr
+// as check does (errors as "<prog>: ERROR: …", warnings as
+// "<prog>: WARNING: …") and returns the exit status check owes them: 1 if
+// any is an error.
+func reportSkeletons(g *Globals, cfg *compat.Config) (status int) {
+	for _, f := range inspect.Skeletons(cfg) {
+		if f.Warning {
+			g.Warnf("%s", f)
+			continue
+		}
+		g.Errorf("%s", f)
+		status = 1
+	}
+	return status
 }

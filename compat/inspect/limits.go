@@ -1,4 +1,4 @@
-package main
+package inspect
 
 import (
 	"fmt"
@@ -8,11 +8,11 @@ import (
 	"rcjail/compat/native/linuxjail"
 )
 
-// linuxLimits lists what a Linux host cannot take of jail j (a host name
+// Limits lists what a Linux host cannot take of jail j (a host name
 // over 64 bytes, a command over ARG_MAX): on Linux these are errors of
 // check, said in Linux's terms, instead of a start that fails in the
 // kernel. Elsewhere (FreeBSD's limits are the script's own) nothing.
-func linuxLimits(j *compat.Jail) []string {
+func Limits(j *compat.Jail) []string {
 	if runtime.GOOS != "linux" {
 		return nil
 	}
@@ -38,12 +38,12 @@ func linuxLimits(j *compat.Jail) []string {
 	return jailLimits(j, cmds)
 }
 
-// linuxStartLimits is the part of linuxLimits that makes the jail's own
+// StartLimits is the part of [Limits] that makes the jail's own
 // start fail on Linux: its host name and its start command. A hook over
 // a limit fails alone, and a failing hook is a warning (SPEC §3.3), so it
 // does not refuse the start. The runner (compat.Runner.Limits) refuses
 // such a jail with check's message before doing anything.
-func linuxStartLimits(j *compat.Jail) []string {
+func StartLimits(j *compat.Jail) []string {
 	if runtime.GOOS != "linux" {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package main
+package inspect
 
 import (
 	"errors"
@@ -23,11 +23,12 @@ import (
 // path is examined one component at a time with Lstat, so a link planted in a
 // jail root or a skeleton is reported, never traversed.
 //
-// cmd_check.go calls [reportSkeletons] once per run, after printing compat's
-// own errors and warnings, and ORs its result (0 or 1) into the exit status.
+// The command line's check calls [Skeletons] once per run, after printing
+// compat's own errors and warnings, and owes exit status 1 for any finding
+// that is not a warning.
 
-// skelFinding is one problem found on the host.
-type skelFinding struct {
+// Finding is one problem found on the host.
+type Finding struct {
 	Warning bool   // false: an error (exit status 1)
 	Jail    string // the jail's name
 	Var     string // the variable as read ("jail_skeltest_skel_romounts", or the global one)
@@ -39,7 +40,7 @@ type skelFinding struct {
 }
 
 // String renders a finding as "FILE:LINE: jail J: VAR: entry E: MSG".
-func (f skelFinding) String() string {
+func (f Finding) String() string {
 	var b strings.Builder
 	if f.File != "" {
 		b.WriteString(f.File)
@@ -58,31 +59,15 @@ func (f skelFinding) String() string {
 	return b.String() + ": " + f.Msg
 }
 
-// reportSkeletons runs [checkSkeletons] on every jail of cfg and prints each
-// finding on stderr (errors as "<prog>: ERROR: …", warnings as
-// "<prog>: WARNING: …"). It returns the exit status `check` owes them: 1 if
-// any is an error, 0 when there are only warnings or nothing.
-func reportSkeletons(g *Globals, cfg *compat.Config) (status int) {
-	for _, f := range checkSkeletons(cfg) {
-		if f.Warning {
-			g.Warnf("%s", f)
-			continue
-		}
-		g.Errorf("%s", f)
-		status = 1
-	}
-	return status
-}
-
-// skelTrusted reports whether a uid may own skel_root, rootdir and their
+// Trusted reports whether a uid may own skel_root, rootdir and their
 // ancestors. Only root: anyone else who owns a directory on the path can
 // rename or replace what lies below it between rcjail's checks and its mounts
 // (jail(8) NOTES; security.md §4.1 row 6). Tests widen it to their own uid.
-var skelTrusted = func(uid uint32) bool { return uid == 0 }
+var Trusted = func(uid uint32) bool { return uid == 0 }
 
-// checkSkeletons examines the host for every skeleton jail of cfg (in the
+// Skeletons examines the host for every skeleton jail of cfg (in the
 // order of cfg.List, then by name) and returns what it found.
-func checkSkeletons(cfg *compat.Config) []skelFinding {
+func Skeletons(cfg *compat.Config) []Finding {
 	names := append([]string(nil), cfg.List...)
 	seen := map[string]bool{}
 	for _, n := range names {
@@ -95,7 +80,7 @@ func checkSkeletons(cfg *compat.Config) []skelFinding {
 		}
 	}
 	sort.Strings(rest)
-	var out []skelFinding
+	var out []Finding
 	for _, n := range append(names, rest...) {
 		j := cfg.Jails[n]
 		refused := false // start refuses it anyway: no warning about a skip
@@ -117,13 +102,13 @@ func checkSkeletons(cfg *compat.Config) []skelFinding {
 // fstab: a mount point with a symlink on its path, at or above the jail
 // root (the 8.x script's jail_mount_fstab skips the whole fstab then and
 // starts the jail, and so does rcjail).
-func checkFstabSymlink(j *compat.Jail) []skelFinding {
+func checkFstabSymlink(j *compat.Jail) []Finding {
 	for _, e := range j.FstabEntries {
 		p := "/"
 		for _, c := range strings.Split(strings.Trim(path.Clean(e.MountPoint), "/"), "/") {
 			p = path.Join(p, c)
 			if fi, err := os.Lstat(p); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-				return []skelFinding{{Warning: true, Jail: j.Name, Var: "jail_" + j.JV + "_fstab",
+				return []Finding{{Warning: true, Jail: j.Name, Var: "jail_" + j.JV + "_fstab",
 					Msg: fmt.Sprintf("line %d: mount point %s: %s is a symlink: start mounts nothing from %s, as the 8.x script", e.Line, e.MountPoint, p, j.Fstab)}}
 			}
 		}
@@ -134,11 +119,11 @@ func checkFstabSymlink(j *compat.Jail) []skelFinding {
 // skelChecker gathers the findings of one jail.
 type skelChecker struct {
 	j   *compat.Jail
-	out []skelFinding
+	out []Finding
 }
 
 func (c *skelChecker) add(warn bool, knob, entry, format string, args ...any) {
-	f := skelFinding{Warning: warn, Jail: c.j.Name, Var: "jail_" + c.j.JV + "_" + knob, Entry: entry, Msg: fmt.Sprintf(format, args...)}
+	f := Finding{Warning: warn, Jail: c.j.Name, Var: "jail_" + c.j.JV + "_" + knob, Entry: entry, Msg: fmt.Sprintf(format, args...)}
 	for _, s := range c.j.Settings {
 		if s.Knob == knob {
 			f.Var, f.Default, f.File, f.Line = s.Var, s.Default, s.File, s.Line
@@ -287,7 +272,7 @@ func (c *skelChecker) checkTrustedPath(knob, p string, done map[string]bool) boo
 		}
 		done[q] = true
 		uid, known := skelOwner(fi)
-		if known && !skelTrusted(uid) {
+		if known && !Trusted(uid) {
 			// An unprivileged owner can swap the directory's contents
 			// (usr/lib -> /) between the checks and the mounts.
 			c.add(false, knob, "", "%s is owned by uid %d, not root: its owner could replace what rcjail mounts on or from", q, uid)
@@ -327,7 +312,7 @@ func skelRootdirRefused(j *compat.Jail) bool {
 }
 
 // checkSkeleton runs every host check on one skeleton jail.
-func checkSkeleton(j *compat.Jail) []skelFinding {
+func checkSkeleton(j *compat.Jail) []Finding {
 	c := &skelChecker{j: j}
 	s := j.Skel
 	symlink := s.Mode == compat.SkelSymlink

@@ -1,5 +1,5 @@
 //go:build !unix
 
-package main
+package inspect
 
 func stackLimit() int64 { return 0 }
