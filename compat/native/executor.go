@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,18 +47,6 @@ type jailState struct {
 	dirty    bool                   // the start found a record of an unfinished run
 	made     map[string]bool        // mount points this start mounted or adopted
 	stopping bool
-
-	plainRoot string // a root join found plainAbs (see join)
-
-	// mnt makes every mount, unmount and mount-point mkdir of this jail,
-	// sharing the jail root and parent directories it opened (without
-	// following symlinks) across the sequence instead of walking them
-	// again per entry. Its open directories keep their file systems busy,
-	// and a mount made beside it on a directory it holds would be hidden
-	// from it: it is closed (closeSessions) before anything outside the
-	// executor runs (hooks, the jail, jexec), at the end of a start's or
-	// stop's sequence, when an unmount is busy, and before the lock goes.
-	mnt mount.Session
 }
 
 var (
@@ -131,9 +118,6 @@ func (x *Executor) release(js *jailState) {
 		js.journal.Close()
 		js.journal = nil
 	}
-	// Before the lock: once another rcjail may work on the jail, no
-	// directory of ours may keep its mounts busy.
-	js.mnt.Close()
 	if js.lock != nil {
 		// Locks exist only while held: the file goes with the lock.
 		if err := unlockJail(x.dir, js.name, js.lock); err != nil {
@@ -142,19 +126,6 @@ func (x *Executor) release(js *jailState) {
 		js.lock = nil
 	}
 	delete(x.jails, state.Key(js.name))
-}
-
-// closeSessions closes the mount session of every jail this executor
-// holds. Before a program of any kind runs (a hook, the jail, jexec, jail(8),
-// mount(8)): it may mount or unmount under a jail root, which the sessions
-// must not hide (a mount beside a session) or keep busy (an open directory
-// inside a mount it unmounts). Before retrying a busy unmount: one jail's
-// cached directories may lie inside another's mount (nested jail roots).
-// A closed session opens its directories again when it is next used.
-func (x *Executor) closeSessions() {
-	for _, js := range x.sortedJails() {
-		js.mnt.Close()
-	}
 }
 
 func (x *Executor) sortedJails() []*jailState {
@@ -331,42 +302,12 @@ func staleError(js *jailState, what []string) error {
 	return fmt.Errorf("jail %s: stale mounts under %s, run stop: %s", js.name, js.root, strings.Join(what, ", "))
 }
 
-// join is joinPath for a step of this jail: the root's plainness is
-// checked once per root (the steps of a jail all name the same one), not at
-// every join. plainRoot starts empty, and "" is not plain: it never counts
-// as the remembered root.
-func (js *jailState) join(root, r string) string {
-	if root != js.plainRoot || root == "" {
-		if !plainAbs(root) {
-			return path.Join(root, r)
-		}
-		js.plainRoot = root
-	}
-	if mount.PlainRel(r) {
-		return root + "/" + r
-	}
-	return path.Join(root, r)
-}
-
-// joinPath is path.Join(root, r), one concatenation when root is a clean
-// absolute path other than "/" and r a clean relative one that does not
-// climb (every step of a plan): path.Join cleans again, at every mount and
-// unmount.
-func joinPath(root, r string) string {
-	if plainAbs(root) && mount.PlainRel(r) {
-		return root + "/" + r
-	}
-	return path.Join(root, r)
-}
-
+// rel is p relative to root, which p must lie strictly below.
 func rel(root, p string) (string, error) {
-	// strings.HasPrefix(p, root+"/"), without building root+"/" for
-	// every step.
-	n := len(root)
-	if n == 0 || len(p) <= n || p[n] != '/' || p[:n] != root {
+	if p == root || !mount.Within(root, p) {
 		return "", fmt.Errorf("%q is not below the jail root %q", p, root)
 	}
-	return p[n+1:], nil
+	return strings.TrimPrefix(p[len(root):], "/"), nil
 }
 
 // ---- queries ----

@@ -142,7 +142,7 @@ func (x *Executor) Mount(ctx context.Context, s compat.Mount) error {
 	}
 	req := mount.Request{FSType: s.FSType, Source: s.Source, SourceRoot: s.SourceRoot,
 		Root: s.Root, Target: r, ReadOnly: s.ReadOnly, Options: devfsOptions(s)}
-	full := js.join(req.Root, req.Target)
+	full := path.Join(req.Root, req.Target)
 	_, adopted := js.stale[full]
 	if err := x.mountOne(js, req); err != nil {
 		return fmt.Errorf("jail %s: %w", s.Jail, err)
@@ -158,7 +158,7 @@ func (x *Executor) Mount(ctx context.Context, s compat.Mount) error {
 
 // mountOne reconciles one mount with the kernel's table and makes it.
 func (x *Executor) mountOne(js *jailState, req mount.Request) error {
-	full := js.join(req.Root, req.Target)
+	full := path.Join(req.Root, req.Target)
 	for attempt := 0; ; attempt++ {
 		if e, ok := js.stale[full]; ok {
 			// Something is already mounted exactly here. Adopt it only
@@ -344,12 +344,11 @@ func (x *Executor) Unmount(ctx context.Context, s compat.Unmount) error {
 // planned one). ok is false when nothing is mounted there. full is
 // root/r; inRec says the expectation is the record's entry.
 func (x *Executor) expectFor(js *jailState, root, r, fstype string) (exp mount.Expect, full string, inRec, ok bool, err error) {
-	full = js.join(root, r)
+	full = path.Join(root, r)
 	if js.rec != nil {
-		plain := plainAbs(full)
 		for i := len(js.rec.Mounts) - 1; i >= 0; i-- {
 			m := &js.rec.Mounts[i]
-			if m.atIn(full, plain) && (fstype == "" || fstype == m.FSType) {
+			if m.Target() == full && (fstype == "" || fstype == m.FSType) {
 				return mount.Expect{ID: m.ID, UniqueID: m.UniqueID, FSType: m.FSType, Source: m.Source, Root: root, Target: r}, full, true, true, nil
 			}
 		}
@@ -386,9 +385,8 @@ func (x *Executor) expectFor(js *jailState, root, r, fstype string) (exp mount.E
 func (x *Executor) unmountRetry(js *jailState, exp mount.Expect, full string, inRec bool) error {
 	deadline := time.Now().Add(x.opts.BusyTimeout)
 	var err error
-	closed := false
 	for delay := 5 * time.Millisecond; ; {
-		err = unmountExpect(&js.mnt, exp)
+		err = unmountExpect(exp)
 		if err == nil || errors.Is(err, mount.ErrNotMounted) {
 			x.forgetMount(js, full, inRec)
 			return nil
@@ -402,16 +400,6 @@ func (x *Executor) unmountRetry(js *jailState, exp mount.Expect, full string, in
 		}
 		if !errors.Is(err, syscall.EBUSY) {
 			break
-		}
-		if !closed {
-			// The session already dropped its own directories inside
-			// the mount; another jail's (a root nested below this
-			// mount) may still hold it. Close them all and retry at
-			// once, whatever BusyTimeout says: our own directories are
-			// never a reason to give up, nor a holder to report.
-			x.closeSessions()
-			closed = true
-			continue
 		}
 		if time.Now().After(deadline) {
 			break

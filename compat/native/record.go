@@ -180,14 +180,10 @@ func (x *Executor) finishStop(js *jailState) error {
 	sort.SliceStable(ms, func(i, j int) bool { return ms[i].depth > ms[j].depth })
 	for i := range ms {
 		m := ms[i].m
-		if err := x.unmountRetry(js, mount.Expect{ID: m.ID, UniqueID: m.UniqueID, FSType: m.FSType, Source: m.Source, Root: m.Root, Target: m.Rel}, js.join(m.Root, m.Rel), true); err != nil {
+		if err := x.unmountRetry(js, mount.Expect{ID: m.ID, UniqueID: m.UniqueID, FSType: m.FSType, Source: m.Source, Root: m.Root, Target: m.Rel}, m.Target(), true); err != nil {
 			errs = append(errs, fmt.Errorf("jail %s: %w", js.name, err))
 		}
 	}
-	// The stop's mount sequence ends here: the directories the session
-	// holds would keep what is left mounted busy (a later stop, or an
-	// enclosing jail's unmount), and some may be removed below.
-	js.mnt.Close()
 	for _, a := range append([]compat.Addr(nil), r.Aliases...) {
 		if err := aliasRemove(context.Background(), x, a); err != nil {
 			errs = append(errs, fmt.Errorf("jail %s: %w", js.name, err))

@@ -13,7 +13,6 @@ import (
 
 	"rcjail/compat"
 	"rcjail/compat/state"
-	"rcjail/mount"
 )
 
 // Record is what a start did to the host, so that stop can undo exactly
@@ -59,53 +58,7 @@ type RecMount struct {
 }
 
 // Target is the absolute mount point.
-func (m RecMount) Target() string { return joinPath(m.Root, m.Rel) }
-
-// at reports whether m's mount point is full (m.Target() == full) without
-// building the path: the record is searched by target at every mount and
-// unmount, and joining each entry's path was a few per cent of the
-// executor's time. Every entry the executor writes has a clean absolute
-// Root (not "/") and a clean Rel that does not climb, so its target is
-// exactly Root + "/" + Rel and the piecewise comparison is the answer; any
-// other entry (a hand-edited record) is compared by the joined path.
-//
-// Most entries of a jail's record differ from full, and the length says so
-// without looking at the characters: Target() is Root + "/" + Rel cleaned,
-// and cleaning only ever shortens a path, so a shorter joint never
-// matches, one of the same length matches only if it is full itself and
-// full is clean, and only a longer one needs the cleanliness check (which
-// says Target() is the joint itself, too long) or the join.
-func (m *RecMount) at(full string) bool {
-	n := len(m.Root)
-	k := n + 1 + len(m.Rel)
-	switch {
-	case k < len(full):
-		return false
-	case k == len(full) && n > 0:
-		return full[n] == '/' && full[:n] == m.Root && full[n+1:] == m.Rel && (plainAbs(full) || path.Clean(full) == full)
-	case n > 1 && m.Root[0] == '/' && mount.PlainRel(m.Root[1:]) && mount.PlainRel(m.Rel):
-		return false // clean and longer than full
-	}
-	return m.Target() == full
-}
-
-// atIn is at for a search of a whole record for one full path: plain is
-// plainAbs(full), computed once for the search instead of once per entry.
-// An entry whose Root is full's leading components (the jail root: every
-// entry of a jail's record) is then plain itself, as a prefix of a plain
-// path ending at a component, so with a plain Rel its target is
-// Root + "/" + Rel and only the lengths need comparing; the scan of the
-// root's characters that at makes for a longer entry is skipped.
-func (m *RecMount) atIn(full string, plain bool) bool {
-	n := len(m.Root)
-	if plain && n > 1 && n < len(full) && full[n] == '/' && full[:n] == m.Root && mount.PlainRel(m.Rel) {
-		return n+1+len(m.Rel) == len(full) && full[n+1:] == m.Rel
-	}
-	return m.at(full)
-}
-
-// plainAbs reports whether s is "/" followed by a mount.PlainRel path: clean.
-func plainAbs(s string) bool { return len(s) > 1 && s[0] == '/' && mount.PlainRel(s[1:]) }
+func (m RecMount) Target() string { return path.Join(m.Root, m.Rel) }
 
 // maxRecord bounds what is read of a record or journal: a start of ten
 // thousand mounts writes about 3 MB; anything far beyond is not ours, and

@@ -175,8 +175,6 @@ func (x *Executor) Exec(ctx context.Context, s compat.Exec) error {
 	if x.fault("hang") {
 		argv = hangArgv()
 	}
-	// A hook may mount or unmount under any jail root.
-	x.closeSessions()
 	err := proc.Run(ctx, proc.Cmd{Argv: argv, Stdout: x.opts.Stdout, Stderr: x.opts.Stderr, Timeout: x.opts.CommandTimeout})
 	if err != nil {
 		return fmt.Errorf("jail %s: %s: %w", s.Jail, s.Var, err)
@@ -205,9 +203,6 @@ func (x *Executor) StartJail(ctx context.Context, s compat.StartJail) (string, [
 	if x.fault("jail") {
 		return "", nil, fmt.Errorf("jail %s: launch: %w: %w", s.Jail, compat.ErrJailFailed, errInjected)
 	}
-	// The start's mounts are made; jail(8) may mount beside the sessions
-	// (FreeBSD), and none is needed again unless this start is undone.
-	x.closeSessions()
 	// The jail exists before its start command has finished: its jid and
 	// root are journaled then (one line, one write), so that a kill of
 	// rcjail during the start command leaves a jail the record knows
@@ -262,9 +257,6 @@ func (x *Executor) Jexec(ctx context.Context, s compat.Jexec) error {
 	if err != nil {
 		return fmt.Errorf("jail %s: jexec: bad jid %q", s.Jail, s.JID)
 	}
-	// FreeBSD: a jail allowed to mount does so under its root, beside
-	// the session.
-	x.closeSessions()
 	if err := jexec(ctx, x, s, jid); err != nil {
 		return err
 	}

@@ -200,8 +200,6 @@ func jailConf(ctx context.Context, x *Executor, s compat.JailConf) error {
 	if _, err := x.jail(s.Jail); err != nil {
 		return err
 	}
-	// jail(8) mounts what jail.conf says, beside the sessions.
-	x.closeSessions()
 	if err := x.sys.progs.jailConf(ctx, s); err != nil {
 		return err
 	}
@@ -211,14 +209,10 @@ func jailConf(ctx context.Context, x *Executor, s compat.JailConf) error {
 // unmountExpect unmounts through package mount; a mount of another type
 // (an fstab line `mount -a -F` mounted: ufs, nfs …) is unmounted by its
 // fsid, which expectFor read from getfsstat, so no path is resolved.
-func unmountExpect(s *mount.Session, e mount.Expect) error {
+func unmountExpect(e mount.Expect) error {
 	if mountPkgType(e.FSType) {
-		return s.Unmount(e)
+		return mount.Unmount(e)
 	}
-	// An unmount beside the session: none of its directories may keep
-	// this mount busy (FreeBSD's session holds none today; the contract
-	// is the package's, not this file's).
-	s.Close()
 	full := e.Root + "/" + e.Target
 	if e.ID == 0 {
 		return &mount.Error{Op: "unmount", FSType: e.FSType, Target: full, Err: errors.New("no fsid to unmount by")}
@@ -236,8 +230,6 @@ func unmountExpect(s *mount.Session, e mount.Expect) error {
 // mount(8) would goes to `mount -a -F` whole (progs.go); its mounts are not
 // in the record, and stop finds them in the mount table.
 func fstabProgram(ctx context.Context, x *Executor, s compat.FstabMount) (bool, error) {
-	// mount(8) may mount under the jail root beside the sessions.
-	x.closeSessions()
 	return x.sys.progs.fstab(ctx, s)
 }
 
@@ -250,9 +242,8 @@ func fstabRequest(root, r string, e compat.FstabEntry) (mount.Request, error) {
 }
 
 // jailConfAll runs `jail -f FILE -c [-p1]` (the _ALL path); jail(8) mounts
-// what jail.conf says, beside the sessions.
+// what jail.conf says.
 func jailConfAll(ctx context.Context, x *Executor, s compat.JailConfAll) ([]byte, error) {
-	x.closeSessions()
 	out, err := x.sys.progs.start.JailConfAll(ctx, s)
 	return out, err
 }

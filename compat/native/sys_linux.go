@@ -91,9 +91,8 @@ func jailConf(_ context.Context, _ *Executor, s compat.JailConf) error {
 	return fmt.Errorf("jail %s: jail.conf %s: %w", s.Jail, s.File, errors.ErrUnsupported)
 }
 
-// unmountExpect: every mount a Linux start makes is package mount's, and
-// goes through the jail's session.
-func unmountExpect(s *mount.Session, e mount.Expect) error { return s.Unmount(e) }
+// unmountExpect: every mount a Linux start makes is package mount's.
+func unmountExpect(e mount.Expect) error { return mount.Unmount(e) }
 
 // fstabProgram: Linux never hands an fstab to a program (fstabLinux
 // refuses what it cannot map).

@@ -56,7 +56,7 @@ func jailRunning(ctx context.Context, x *Executor, jid string) (bool, error) { r
 func jexec(ctx context.Context, x *Executor, s compat.Jexec, jid int) error  { return errNo }
 func devfsStep(ctx context.Context, x *Executor, s compat.Step) error        { return errNo }
 func jailConf(ctx context.Context, x *Executor, s compat.JailConf) error     { return errNo }
-func unmountExpect(s *mount.Session, e mount.Expect) error                   { return errNo }
+func unmountExpect(e mount.Expect) error                                     { return errNo }
 func fstabProgram(ctx context.Context, x *Executor, s compat.FstabMount) (bool, error) {
 	return true, errNo
 }

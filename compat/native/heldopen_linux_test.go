@@ -40,12 +40,12 @@ func uniqueIDs() bool {
 	return err == nil && stx.Mask&unix.STATX_MNT_ID_UNIQUE != 0
 }
 
-// TestSessionClosedAndUniqueID: no directory of the jail is held open
+// TestNothingHeldOpenAndUniqueID: no directory of the jail is held open
 // between its steps (package mount keeps nothing across calls), after the
 // stop's mounts are done, or once the jail is released, so nothing of ours
 // keeps a mount under the root busy; the record carries each mount's
 // unique id.
-func TestSessionClosedAndUniqueID(t *testing.T) {
+func TestNothingHeldOpenAndUniqueID(t *testing.T) {
 	if !mounttest.InNamespace(t) {
 		return
 	}
@@ -95,7 +95,7 @@ func TestSessionClosedAndUniqueID(t *testing.T) {
 		t.Fatal(err)
 	}
 	if h := fdsUnder(t, e.root); len(h) != 0 {
-		t.Errorf("after FinishStop the session still holds %v", h)
+		t.Errorf("after FinishStop this process still holds %v", h)
 	}
 	if m := mountsUnder(t, e.root); len(m) != 0 {
 		t.Errorf("mounts left: %v", m)
@@ -103,7 +103,7 @@ func TestSessionClosedAndUniqueID(t *testing.T) {
 
 	// A start that is released without a stop (its mounts stay, as after
 	// a failed start the runner gave up on): the lock goes, and with it
-	// every directory the session held.
+	// any directory it might hold.
 	p := filepath.Join(e.root, "a")
 	if _, err := x.Mkdir(ctx, compat.Mkdir{Jail: "s", Root: e.root, Path: p}); err != nil {
 		t.Fatal(err) // FinishStop removed the directories the start made
@@ -113,7 +113,7 @@ func TestSessionClosedAndUniqueID(t *testing.T) {
 	}
 	x.Release("s")
 	if h := fdsUnder(t, e.root); len(h) != 0 {
-		t.Errorf("after Release the session still holds %v", h)
+		t.Errorf("after Release this process still holds %v", h)
 	}
 	if !e.lockFree("s") {
 		t.Error("lock still held after Release")
@@ -159,7 +159,7 @@ func TestNestedRootUnmount(t *testing.T) {
 		t.Errorf("the inner jail's steps left %v open", h)
 	}
 	if err := x.Unmount(ctx, compat.Unmount{Jail: "outer", FSType: compat.FSNullfs, Target: data, Root: e.root}); err != nil {
-		t.Fatalf("outer unmount with the inner jail's session open: %v", err)
+		t.Fatalf("outer unmount after the inner jail's steps: %v", err)
 	}
 	if m := mountsUnder(t, e.root); len(m) != 0 {
 		t.Errorf("mounts left: %v", m)
