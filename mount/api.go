@@ -163,30 +163,6 @@ func Unmount(e Expect) error {
 // Target of e are not looked at.
 func Locate(e Expect) (Entry, error) { return locate(e) }
 
-// Session groups the mounts and unmounts of one jail's start or stop. Each
-// call is the package function of the same name, with the same checks and
-// guarantees; nothing is kept between calls, so Close has nothing to
-// release. (It used to keep the directories it opened across the sequence;
-// that moved start+stop of 100 skeleton jails by less than 10% and went:
-// see BENCHMARKS.md. The type stays while compat/native calls it; new code
-// calls the package functions.) The zero Session is ready to use and safe
-// for concurrent use.
-type Session struct{}
-
-// Mount is [Mount].
-func (*Session) Mount(req Request) (*Mounted, error) { return Mount(req) }
-
-// Unmount is [Unmount].
-func (*Session) Unmount(e Expect) error { return Unmount(e) }
-
-// MkdirAll is [MkdirAll].
-func (*Session) MkdirAll(root, rel string, perm fs.FileMode) (created []string, err error) {
-	return MkdirAll(root, rel, perm)
-}
-
-// Close does nothing: a Session keeps nothing open.
-func (*Session) Close() error { return nil }
-
 // Table returns the kernel's mount table (Linux: /proc/self/mountinfo;
 // FreeBSD: getfsstat), in the kernel's order.
 func Table() ([]Entry, error) { return table() }

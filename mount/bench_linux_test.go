@@ -85,41 +85,20 @@ func apiOnce(b *testing.B, skel, root string, ms []*Mounted) {
 	}
 }
 
-// sessionOnce is apiOnce through one Session per round: one jail's start
-// (11 mounts) and stop (11 unmounts), as the native executor would make them.
-func sessionOnce(b *testing.B, skel, root string, ms []*Mounted) {
-	var s Session
-	for i, e := range benchEntries {
-		m, err := s.Mount(Request{FSType: NullFS, Source: filepath.Join(skel, e), Root: root, Target: e, ReadOnly: true})
-		if err != nil {
-			b.Fatal(err)
-		}
-		ms[i] = m
-	}
-	s.Close()
-	for i := len(ms) - 1; i >= 0; i-- {
-		if err := s.Unmount(ms[i].Expect()); err != nil {
-			b.Fatal(fmt.Errorf("entry %d: %w", i, err))
-		}
-	}
-	s.Close()
-}
-
-// BenchmarkMountAPIvsFloor alternates one floor round, one API round and
-// one Session round per iteration, in the same process and namespace, so
-// that the ratios are not at the mercy of a busy machine between separate
-// runs. It reports floor-ns, api-ns and session-ns per 11 entries, the
-// ratios of the totals x-floor (package functions) and session-x-floor, and
-// the medians of the per-iteration ratios (x-floor-median,
-// session-x-floor-median), the steadiest figures on a shared machine.
+// BenchmarkMountAPIvsFloor alternates one floor round and one API round per
+// iteration, in the same process and namespace, so that the ratio is not at
+// the mercy of a busy machine between separate runs. It reports floor-ns and
+// api-ns per 11 entries, the ratio of the totals (x-floor) and the median of
+// the per-iteration ratios (x-floor-median), the steadiest figure on a
+// shared machine.
 func BenchmarkMountAPIvsFloor(b *testing.B) {
 	if !mounttest.BenchInNamespace(b) {
 		return
 	}
 	skel, root := benchTree(b)
 	ms := make([]*Mounted, len(benchEntries))
-	var floor, api, sess time.Duration
-	var apiR, sessR []float64 // per iteration, against that iteration's floor
+	var floor, api time.Duration
+	var apiR []float64 // per iteration, against that iteration's floor
 	n := 0
 	for b.Loop() {
 		t0 := time.Now()
@@ -127,21 +106,15 @@ func BenchmarkMountAPIvsFloor(b *testing.B) {
 		t1 := time.Now()
 		apiOnce(b, skel, root, ms)
 		t2 := time.Now()
-		sessionOnce(b, skel, root, ms)
-		sess += time.Since(t2)
 		api += t2.Sub(t1)
 		floor += t1.Sub(t0)
 		apiR = append(apiR, float64(t2.Sub(t1))/float64(t1.Sub(t0)))
-		sessR = append(sessR, float64(time.Since(t2))/float64(t1.Sub(t0)))
 		n++
 	}
 	b.ReportMetric(float64(floor.Nanoseconds())/float64(n), "floor-ns/op")
 	b.ReportMetric(float64(api.Nanoseconds())/float64(n), "api-ns/op")
-	b.ReportMetric(float64(sess.Nanoseconds())/float64(n), "session-ns/op")
 	b.ReportMetric(float64(api)/float64(floor), "x-floor")
-	b.ReportMetric(float64(sess)/float64(floor), "session-x-floor")
 	b.ReportMetric(median(apiR), "x-floor-median")
-	b.ReportMetric(median(sessR), "session-x-floor-median")
 }
 
 // median of the per-iteration ratios: each compares rounds run a moment
@@ -178,10 +151,8 @@ func BenchmarkMountAPI(b *testing.B) {
 
 // BenchmarkJailsVsFloor is BenchmarkMountAPIvsFloor for N jails at once (the
 // table of BENCHMARKS.md, "native backend", N = 1, 10, 100): every jail's 11
-// entries mounted, then all unmounted, three ways per iteration: the floor's
-// raw system calls, the package functions, and one Session per jail per
-// phase (a start's, then a stop's, as the native executor holds one per jail
-// and run). With N×11 mounts present the kernel's own cost grows (a bind
+// entries mounted, then all unmounted, two ways per iteration: the floor's
+// raw system calls and the package functions. With N×11 mounts present the kernel's own cost grows (a bind
 // scans the source mount's children), for the floor as much as for us.
 // Each way's best iteration is reported, per jail, with the ratios of those,
 // and the medians of the per-iteration ratios.
@@ -215,8 +186,8 @@ func BenchmarkJailsVsFloor(b *testing.B) {
 					*cur = d
 				}
 			}
-			var floor, api, sess time.Duration
-			var apiR, sessR []float64
+			var floor, api time.Duration
+			var apiR []float64
 			for b.Loop() {
 				t0 := time.Now()
 				for _, r := range roots {
@@ -243,40 +214,15 @@ func BenchmarkJailsVsFloor(b *testing.B) {
 					}
 				}
 				t2 := time.Now()
-				for i, r := range roots {
-					var s Session
-					for k, e := range benchEntries {
-						m, err := s.Mount(Request{FSType: NullFS, Source: filepath.Join(skel, e), Root: r, Target: e, ReadOnly: true})
-						if err != nil {
-							b.Fatal(err)
-						}
-						ms[i][k] = m
-					}
-					s.Close()
-				}
-				for i := n - 1; i >= 0; i-- {
-					var s Session
-					for k := len(benchEntries) - 1; k >= 0; k-- {
-						if err := s.Unmount(ms[i][k].Expect()); err != nil {
-							b.Fatal(err)
-						}
-					}
-					s.Close()
-				}
-				best(&sess, time.Since(t2))
 				best(&api, t2.Sub(t1))
 				best(&floor, t1.Sub(t0))
 				apiR = append(apiR, float64(t2.Sub(t1))/float64(t1.Sub(t0)))
-				sessR = append(sessR, float64(time.Since(t2))/float64(t1.Sub(t0)))
 			}
 			per := float64(n)
 			b.ReportMetric(float64(floor.Nanoseconds())/per, "floor-ns/jail")
 			b.ReportMetric(float64(api.Nanoseconds())/per, "api-ns/jail")
-			b.ReportMetric(float64(sess.Nanoseconds())/per, "session-ns/jail")
 			b.ReportMetric(float64(api)/float64(floor), "x-floor")
-			b.ReportMetric(float64(sess)/float64(floor), "session-x-floor")
 			b.ReportMetric(median(apiR), "x-floor-median")
-			b.ReportMetric(median(sessR), "session-x-floor-median")
 		})
 	}
 }

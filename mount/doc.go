@@ -17,8 +17,7 @@
 // [Locate] finds a mount by its identity (Mounted.ID, Mounted.UniqueID)
 // wherever it is now, and [Unmount] of a recorded mount whose mount point
 // was moved (a directory above it renamed) unmounts it there, after the
-// same checks, reporting [ErrMoved]. [Session] groups one jail's calls;
-// each is the package function.
+// same checks, reporting [ErrMoved].
 // [Mounted.UniqueID] (Linux 6.8+) is a mount id the
 // kernel never reuses; an [Expect] carrying it is recognised by it alone. Every
 // error is an [*Error] naming operation, type, source, target, flags (by name)

@@ -114,33 +114,6 @@ func TestUnmountMoved(t *testing.T) {
 	}
 }
 
-// TestSessionUnmountMoved: the executor's way, through a Session (closed
-// between the mount and the rename, as the executor closes its sessions
-// before any program runs).
-func TestSessionUnmountMoved(t *testing.T) {
-	if !mounttest.InNamespace(t) {
-		return
-	}
-	tr := newTree(t)
-	var s Session
-	defer s.Close()
-	m, err := s.Mount(tr.roLib())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	moved := filepath.Join(tr.root, "usr.moved")
-	if err := os.Rename(filepath.Join(tr.root, "usr"), moved); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Unmount(m.Expect()); !errors.Is(err, ErrMoved) {
-		t.Fatalf("Session.Unmount: %v, want ErrMoved", err)
-	}
-	if got := mountsUnder(t, tr.dir); len(got) != 0 {
-		t.Fatalf("mounts left: %v", got)
-	}
-}
-
 // TestUnmountMovedLeavesNewcomer: after the rename someone mounts a tmpfs
 // where ours was. Ours is unmounted where it went; the newcomer at the old
 // path (another mount id) is not touched.

@@ -24,7 +24,7 @@ func TestRaceSwapTargetForSymlink(t *testing.T) {
 }
 
 // swapRace runs the race of TestRaceSwapTargetForSymlink with the given
-// mount and unmount (the package functions, or one Session's methods) and
+// mount and unmount functions and
 // fails t unless at least 500 mounts succeeded while the swapper really ran
 // and no mount ever landed anywhere but the target.
 func swapRace(t *testing.T, mountFn func(Request) (*Mounted, error), unmountFn func(Expect) error) {

@@ -29,9 +29,9 @@ func entryByID(t *testing.T, id uint64) *Entry {
 	return nil
 }
 
-// A whole jail's skeleton through one Session: every entry read-only and
+// A whole jail's skeleton, mount after mount: every entry read-only and
 // where the kernel says, then all gone.
-func TestSessionJailRoundTrip(t *testing.T) {
+func TestSequenceJailRoundTrip(t *testing.T) {
 	forEachAPI(t, func(t *testing.T) {
 		tr := newTree(t)
 		entries := []string{"bin", "sbin", "usr/bin", "usr/lib", "usr/sbin"}
@@ -42,11 +42,9 @@ func TestSessionJailRoundTrip(t *testing.T) {
 				}
 			}
 		}
-		var s Session
-		defer s.Close()
 		var ms []*Mounted
 		for _, e := range entries {
-			m, err := s.Mount(Request{FSType: NullFS, Source: filepath.Join(tr.skel, e), Root: tr.root, Target: e, ReadOnly: true})
+			m, err := Mount(Request{FSType: NullFS, Source: filepath.Join(tr.skel, e), Root: tr.root, Target: e, ReadOnly: true})
 			if err != nil {
 				t.Fatalf("%s: %v", e, err)
 			}
@@ -64,7 +62,7 @@ func TestSessionJailRoundTrip(t *testing.T) {
 			t.Fatalf("mounts under the root: %v", got)
 		}
 		for i := len(ms) - 1; i >= 0; i-- {
-			if err := s.Unmount(ms[i].Expect()); err != nil {
+			if err := Unmount(ms[i].Expect()); err != nil {
 				t.Fatalf("%s: %v", ms[i].Rel, err)
 			}
 		}
@@ -77,7 +75,7 @@ func TestSessionJailRoundTrip(t *testing.T) {
 // A mount over a directory that earlier mounts went through: usr/bin, then
 // usr itself covered; usr/lib must then go on the new usr mount (visible),
 // not on the covered directory underneath (hidden).
-func TestSessionMountOverCachedParent(t *testing.T) {
+func TestSequenceMountOverCoveredParent(t *testing.T) {
 	forEachAPI(t, func(t *testing.T) {
 		tr := newTree(t)
 		for _, p := range []string{"skel/usr/bin", "root/usr/bin", "other/usr/lib"} {
@@ -85,17 +83,15 @@ func TestSessionMountOverCachedParent(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		var s Session
-		defer s.Close()
-		bin, err := s.Mount(Request{FSType: NullFS, Source: filepath.Join(tr.skel, "usr/bin"), Root: tr.root, Target: "usr/bin", ReadOnly: true})
+		bin, err := Mount(Request{FSType: NullFS, Source: filepath.Join(tr.skel, "usr/bin"), Root: tr.root, Target: "usr/bin", ReadOnly: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		usr, err := s.Mount(Request{FSType: NullFS, Source: filepath.Join(tr.dir, "other/usr"), Root: tr.root, Target: "usr"})
+		usr, err := Mount(Request{FSType: NullFS, Source: filepath.Join(tr.dir, "other/usr"), Root: tr.root, Target: "usr"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		lib, err := s.Mount(tr.roLib())
+		lib, err := Mount(tr.roLib())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +103,7 @@ func TestSessionMountOverCachedParent(t *testing.T) {
 			t.Fatalf("read through usr/lib: %q, %v", b, err)
 		}
 		for _, m := range []*Mounted{lib, usr, bin} {
-			if err := s.Unmount(m.Expect()); err != nil {
+			if err := Unmount(m.Expect()); err != nil {
 				t.Fatalf("%s: %v", m.Rel, err)
 			}
 		}
@@ -117,20 +113,18 @@ func TestSessionMountOverCachedParent(t *testing.T) {
 	})
 }
 
-// A parent renamed away between two mounts through one Session: the next
+// A parent renamed away between two mounts: the next
 // mount lands at the path asked for, not in the renamed directory; a
 // parent removed and made again likewise.
-func TestSessionStaleParent(t *testing.T) {
+func TestSequenceRenamedParent(t *testing.T) {
 	forEachAPI(t, func(t *testing.T) {
 		tr := newTree(t)
 		req := tr.roLib()
-		var s Session
-		defer s.Close()
-		m, err := s.Mount(req) // caches root/usr
+		m, err := Mount(req) // caches root/usr
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Unmount(m.Expect()); err != nil {
+		if err := Unmount(m.Expect()); err != nil {
 			t.Fatal(err)
 		}
 		// root/usr goes to root/old; a new root/usr/lib takes its place.
@@ -140,14 +134,14 @@ func TestSessionStaleParent(t *testing.T) {
 		if err := os.MkdirAll(filepath.Join(tr.root, "usr/lib"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		m, err = s.Mount(req)
+		m, err = Mount(req)
 		if err != nil {
 			t.Fatalf("mount after the parent was renamed: %v", err)
 		}
 		if got := mountsUnder(t, tr.dir); !slices.Equal(got, []string{filepath.Join(tr.root, "usr/lib")}) {
 			t.Fatalf("mounts: %v", got)
 		}
-		if err := s.Unmount(m.Expect()); err != nil {
+		if err := Unmount(m.Expect()); err != nil {
 			t.Fatal(err)
 		}
 		// Removed and made again: the cached fd names a deleted directory.
@@ -157,7 +151,7 @@ func TestSessionStaleParent(t *testing.T) {
 		if err := os.MkdirAll(filepath.Join(tr.root, "usr/lib"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		m, err = s.Mount(req)
+		m, err = Mount(req)
 		if err != nil {
 			t.Fatalf("mount after the parent was removed and made again: %v", err)
 		}
@@ -166,16 +160,16 @@ func TestSessionStaleParent(t *testing.T) {
 		}
 		// Unmount through a parent removed since: walked again, and an
 		// absent mount is reported as such, not as an error.
-		if err := s.Unmount(m.Expect()); err != nil {
+		if err := Unmount(m.Expect()); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Unmount(m.Expect()); !errors.Is(err, ErrNotMounted) {
+		if err := Unmount(m.Expect()); !errors.Is(err, ErrNotMounted) {
 			t.Fatalf("second unmount: %v, want ErrNotMounted", err)
 		}
 		if err := os.RemoveAll(filepath.Join(tr.root, "usr")); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Unmount(m.Expect()); !errors.Is(err, ErrNotMounted) {
+		if err := Unmount(m.Expect()); !errors.Is(err, ErrNotMounted) {
 			t.Fatalf("unmount below a removed parent: %v, want ErrNotMounted", err)
 		}
 	})
@@ -287,27 +281,25 @@ func TestReadOnlyWithoutOpenTreeAttr(t *testing.T) {
 // The directories an operation opens inside a mount must not keep it busy:
 // a tmpfs on usr, a bind inside it (whose mount opened usr, the tmpfs's
 // root), then both unmounted, the tmpfs without EBUSY.
-func TestSessionUnmountsWhatItCached(t *testing.T) {
+func TestSequenceUnmountsWhatItOpened(t *testing.T) {
 	forEachAPI(t, func(t *testing.T) {
 		tr := newTree(t)
-		var s Session
-		defer s.Close()
-		usr, err := s.Mount(Request{FSType: TmpFS, Root: tr.root, Target: "usr"})
+		usr, err := Mount(Request{FSType: TmpFS, Root: tr.root, Target: "usr"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		lib, err := s.Mount(Request{FSType: NullFS, Source: filepath.Join(tr.skel, "usr/lib"), Root: tr.root, Target: "usr/lib", ReadOnly: true, Create: true})
+		lib, err := Mount(Request{FSType: NullFS, Source: filepath.Join(tr.skel, "usr/lib"), Root: tr.root, Target: "usr/lib", ReadOnly: true, Create: true})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if e := entryByID(t, lib.ID); e == nil || e.Parent != usr.ID {
 			t.Fatalf("usr/lib sits on %+v, want on the tmpfs %d", e, usr.ID)
 		}
-		if err := s.Unmount(lib.Expect()); err != nil {
+		if err := Unmount(lib.Expect()); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Unmount(usr.Expect()); err != nil {
-			t.Fatalf("unmount of the tmpfs the session worked in: %v", err)
+		if err := Unmount(usr.Expect()); err != nil {
+			t.Fatalf("unmount of the tmpfs the mounts worked in: %v", err)
 		}
 		if got := mountsUnder(t, tr.dir); len(got) != 0 {
 			t.Fatalf("mounts left: %v", got)
@@ -315,19 +307,17 @@ func TestSessionUnmountsWhatItCached(t *testing.T) {
 	})
 }
 
-// Session.MkdirAll: an existing directory is found and nothing is made; a missing one is made like MkdirAll makes it; a symlink
+// MkdirAll: an existing directory is found and nothing is made; a missing one is made like MkdirAll makes it; a symlink
 // is refused, never followed, both as the last component and on the way.
-func TestSessionMkdirAll(t *testing.T) {
+func TestSequenceMkdirAll(t *testing.T) {
 	tr := newTree(t)
 	if err := os.Symlink(tr.outside, filepath.Join(tr.root, "usr/link")); err != nil {
 		t.Fatal(err)
 	}
-	var s Session
-	defer s.Close()
-	if got, err := s.MkdirAll(tr.root, "usr/lib", 0o755); err != nil || len(got) != 0 {
+	if got, err := MkdirAll(tr.root, "usr/lib", 0o755); err != nil || len(got) != 0 {
 		t.Fatalf("existing: %v, %v", got, err)
 	}
-	got, err := s.MkdirAll(tr.root, "usr/local/lib", 0o750)
+	got, err := MkdirAll(tr.root, "usr/local/lib", 0o750)
 	want := []string{filepath.Join(tr.root, "usr/local"), filepath.Join(tr.root, "usr/local/lib")}
 	if err != nil || !slices.Equal(got, want) {
 		t.Fatalf("missing: %v, %v; want %v", got, err, want)
@@ -335,11 +325,11 @@ func TestSessionMkdirAll(t *testing.T) {
 	if fi, err := os.Stat(want[1]); err != nil || fi.Mode().Perm() != 0o750 {
 		t.Fatalf("made: %v, %v", fi, err)
 	}
-	if got, err := s.MkdirAll(tr.root, "usr/local/lib", 0o750); err != nil || len(got) != 0 {
+	if got, err := MkdirAll(tr.root, "usr/local/lib", 0o750); err != nil || len(got) != 0 {
 		t.Fatalf("made before: %v, %v", got, err)
 	}
 	for _, rel := range []string{"usr/link", "usr/link/x"} {
-		if _, err := s.MkdirAll(tr.root, rel, 0o755); !errors.Is(err, ErrSymlink) {
+		if _, err := MkdirAll(tr.root, rel, 0o755); !errors.Is(err, ErrSymlink) {
 			t.Fatalf("%s: %v, want ErrSymlink", rel, err)
 		}
 	}
