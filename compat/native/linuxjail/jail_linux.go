@@ -107,7 +107,7 @@ func Start(ctx context.Context, s Spec) (jid int, err error) {
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/exe",
 		Args:       append([]string{InitArg0, s.Hostname, s.Root, strconv.FormatUint(capMask(keep), 16), "--"}, s.Command...),
-		Env:        []string{proc.CleanPath},
+		Env:        []string{proc.CleanPath, initProcs},
 		Dir:        "/",
 		Stdin:      devnull,
 		Stdout:     out,

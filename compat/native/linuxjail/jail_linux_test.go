@@ -67,12 +67,25 @@ func TestStartExecStop(t *testing.T) {
 	defer log.Close()
 	// The start command leaves a daemon behind, as /etc/rc does.
 	jid, err := Start(context.Background(), Spec{Root: root, Hostname: "jail.example.org",
-		Command: []string{"/bin/sh", "-c", "echo started; sleep 300 & exit 0"}, Output: log})
+		Command: []string{"/bin/sh", "-c", "echo started; env >/tmp/env; sleep 300 & exit 0"}, Output: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !Running(jid, root) {
 		t.Fatalf("jail %d not running after start", jid)
+	}
+	// The init's environment (as its second stage was executed) is the
+	// clean PATH, its one P and the stage marker: nothing of the host's.
+	if b, err := os.ReadFile("/proc/" + strconv.Itoa(jid) + "/environ"); err != nil {
+		t.Error(err)
+	} else if want := "PATH=/sbin:/bin:/usr/sbin:/usr/bin\x00GOMAXPROCS=1\x00" + stageEnv + "\x00"; string(b) != want {
+		t.Errorf("init environment = %q, want %q", b, want)
+	}
+	// Neither reaches the start command.
+	if b, err := os.ReadFile(filepath.Join(root, "tmp/env")); err != nil {
+		t.Error(err)
+	} else if bytes.Contains(b, []byte("GOMAXPROCS")) || bytes.Contains(b, []byte("RCJAIL_")) || !bytes.Contains(b, []byte("PATH=/sbin:/bin:/usr/sbin:/usr/bin\n")) {
+		t.Errorf("start command's environment:\n%s", b)
 	}
 	b, _ := os.ReadFile(log.Name())
 	if string(b) != "started\n" {

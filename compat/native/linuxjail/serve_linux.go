@@ -70,7 +70,7 @@ func execStage2(exe int, fds map[int]int) error {
 	if err != nil {
 		return fmt.Errorf("second stage: %w", err)
 	}
-	env, err := syscall.SlicePtrFromStrings([]string{proc.CleanPath, stageEnv})
+	env, err := syscall.SlicePtrFromStrings([]string{proc.CleanPath, initProcs, stageEnv})
 	if err != nil {
 		return fmt.Errorf("second stage: %w", err)
 	}
@@ -307,3 +307,8 @@ func shutdown() {
 	}
 	_ = syscall.Kill(-1, syscall.SIGKILL)
 }
+
+// initProcs is in both stages' environment: the init is a small server
+// (one start command, then a jexec now and then), and one P spares it the
+// runtime's extra threads and the cgroup-driven GOMAXPROCS updates.
+const initProcs = "GOMAXPROCS=1"
