@@ -117,3 +117,34 @@ func TestStopResolvesIntents(t *testing.T) {
 		t.Errorf("record left after a clean stop: %q %v\n%s", left, err, out.String())
 	}
 }
+
+// TestMissingDirs: the directories a Mkdir step journals before it acts are
+// the missing tail of the path; a symlink or file on the way predicts none
+// (the walker refuses it; nothing outside the root is ever listed).
+func TestMissingDirs(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "usr"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(t.TempDir(), filepath.Join(root, "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		rel  string
+		want []string
+	}{
+		{"usr", nil},
+		{"usr/lib", []string{root + "/usr/lib"}},
+		{"opt/a/b", []string{root + "/opt", root + "/opt/a", root + "/opt/a/b"}},
+		{"link/x", nil},
+		{"link", nil},
+		{"file/x", nil},
+	} {
+		if got := missingDirs(root, c.rel); !slices.Equal(got, c.want) {
+			t.Errorf("missingDirs(%q) = %q, want %q", c.rel, got, c.want)
+		}
+	}
+}

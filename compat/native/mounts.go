@@ -75,15 +75,16 @@ func missingDirs(root, r string) []string {
 	p := root
 	for i, c := range strings.Split(r, "/") {
 		p = path.Join(p, c)
-		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
 			out := []string{p}
 			for _, c := range strings.Split(r, "/")[i+1:] {
 				p = path.Join(p, c)
 				out = append(out, p)
 			}
 			return out
-		} else if err != nil {
-			return nil
+		} else if err != nil || !fi.IsDir() {
+			return nil // a symlink or file on the way: MkdirAll refuses it
 		}
 	}
 	return nil
