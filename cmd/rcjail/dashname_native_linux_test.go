@@ -26,18 +26,7 @@ func TestNativeDashUnderscoreOneJail(t *testing.T) {
 			defer w.use(t)()
 			tr := &transcript{w: w, jail: "a_b"}
 			if c.concurrent {
-				a, aout, aerr := w.command(nil, "start", "a_b")
-				b, bout, berr := w.command(nil, "start", "a-b")
-				if err := startTracked(a); err != nil {
-					t.Fatal(err)
-				}
-				if err := startTracked(b); err != nil {
-					t.Fatal(err)
-				}
-				_ = waitTracked(a)
-				_ = waitTracked(b)
-				tr.note("$ rcjail start a_b & rcjail start a-b\n(exit %d)\n%s%s(exit %d)\n%s%s", a.ProcessState.ExitCode(), aout, aerr, b.ProcessState.ExitCode(), bout, berr)
-				tr.checkOne()
+				tr.pair(t, 0, []string{"start", "a_b"}, []string{"start", "a-b"})
 			} else {
 				tr.run(nil, "start", "a_b")
 				tr.run(nil, "start", "a-b")

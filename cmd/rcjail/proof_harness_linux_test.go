@@ -445,6 +445,37 @@ func (tr *transcript) run(env []string, args ...string) int {
 	return st
 }
 
+// ran is what one rcjail run of a pair printed and its exit status (-1
+// killed by a signal).
+type ran struct {
+	status      int
+	out, errout string
+}
+
+// pair runs rcjail args a and, delay later, rcjail args b, both at once
+// (a race), waits for both, notes them and checks for two jails on the root.
+func (tr *transcript) pair(t *testing.T, delay time.Duration, a, b []string) (ran, ran) {
+	t.Helper()
+	ca, aout, aerr := tr.w.command(nil, a...)
+	cb, bout, berr := tr.w.command(nil, b...)
+	if err := startTracked(ca); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(delay)
+	if err := startTracked(cb); err != nil {
+		t.Fatal(err)
+	}
+	_ = waitTracked(ca)
+	_ = waitTracked(cb)
+	ra := ran{ca.ProcessState.ExitCode(), aout.String(), aerr.String()}
+	rb := ran{cb.ProcessState.ExitCode(), bout.String(), berr.String()}
+	tr.note("$ rcjail %s & (%s) rcjail %s\n%s (exit %d)\n%s%s%s (exit %d)\n%s%s",
+		strings.Join(a, " "), delay, strings.Join(b, " "),
+		a[0], ra.status, ra.out, ra.errout, b[0], rb.status, rb.out, rb.errout)
+	tr.checkOne()
+	return ra, rb
+}
+
 // checkOne notes two jails on one root.
 func (tr *transcript) checkOne() {
 	if n := len(jailInits(tr.w.jails[tr.jail])); n > 1 {

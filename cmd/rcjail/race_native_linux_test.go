@@ -25,20 +25,9 @@ func TestNativeConcurrentStarts(t *testing.T) {
 		t.Run(strconv.Itoa(round), func(t *testing.T) {
 			defer w.use(t)()
 			tr := &transcript{w: w, jail: "t1"}
-			a, aout, aerr := w.command(nil, "start")
-			b, bout, berr := w.command(nil, "start")
-			if err := startTracked(a); err != nil {
-				t.Fatal(err)
-			}
-			if err := startTracked(b); err != nil {
-				t.Fatal(err)
-			}
-			_ = waitTracked(a)
-			_ = waitTracked(b)
-			tr.note("$ rcjail start & rcjail start\n(exit %d)\n%s%s(exit %d)\n%s%s", a.ProcessState.ExitCode(), aout, aerr, b.ProcessState.ExitCode(), bout, berr)
-			tr.checkOne()
+			a, b := tr.pair(t, 0, []string{"start"}, []string{"start"})
 			won, lost := 0, 0
-			for _, o := range []string{aout.String(), bout.String()} {
+			for _, o := range []string{a.out, b.out} {
 				switch {
 				case strings.HasSuffix(o, "Starting jails: t1.example.org.\n"):
 					won++
@@ -47,7 +36,7 @@ func TestNativeConcurrentStarts(t *testing.T) {
 				}
 			}
 			n := len(jailInits(w.jails["t1"]))
-			if a.ProcessState.ExitCode() != 0 || b.ProcessState.ExitCode() != 0 || won != 1 || lost != 1 || aerr.Len()+berr.Len() != 0 || n != 1 {
+			if a.status != 0 || b.status != 0 || won != 1 || lost != 1 || a.errout+b.errout != "" || n != 1 {
 				t.Errorf("two starts at once: want one start and one \" [… already running (…)]\", both exit 0, no error, one jail; %d jails\n%s", n, tr)
 			}
 			if st := tr.run(nil, "stop"); st != 0 || len(w.leftovers()) > 0 {
@@ -76,25 +65,13 @@ func TestNativeStartStopRace(t *testing.T) {
 		t.Run(fmt.Sprintf("%d-%s", round, delay), func(t *testing.T) {
 			defer w.use(t)()
 			tr := &transcript{w: w, jail: "t1"}
-			a, aout, aerr := w.command(nil, "start")
-			b, bout, berr := w.command(nil, "stop")
-			if err := startTracked(a); err != nil {
-				t.Fatal(err)
-			}
-			time.Sleep(delay)
-			if err := startTracked(b); err != nil {
-				t.Fatal(err)
-			}
-			_ = waitTracked(a)
-			_ = waitTracked(b)
-			tr.note("$ rcjail start & (%s) rcjail stop\nstart (exit %d)\n%s%sstop (exit %d)\n%s%s", delay, a.ProcessState.ExitCode(), aout, aerr, b.ProcessState.ExitCode(), bout, berr)
-			tr.checkOne()
+			a, b := tr.pair(t, delay, []string{"start"}, []string{"stop"})
 			inits := jailInits(w.jails["t1"])
 			id, idErr := os.ReadFile(idf)
-			stopped := strings.HasSuffix(bout.String(), "Stopping jails: t1.example.org.\n")
-			noJail := strings.Contains(bout.String(), "cannot stop jail t1. No jail id")
+			stopped := strings.HasSuffix(b.out, "Stopping jails: t1.example.org.\n")
+			noJail := strings.Contains(b.out, "cannot stop jail t1. No jail id")
 			var bad []string
-			if a.ProcessState.ExitCode() != 0 || b.ProcessState.ExitCode() != 0 {
+			if a.status != 0 || b.status != 0 {
 				bad = append(bad, "an exit status is not 0")
 			}
 			if stopped == noJail {
