@@ -289,32 +289,33 @@ func (r *Runner) pseudoFacts(ctx context.Context, j *Jail, f *StartFacts) error 
 			devByUs = true
 		}
 	}
-	if j.Fdescfs && !devByUs {
-		fd := under(dev, "fd")
-		link, err := r.symlinkBelow(ctx, root, fd)
+	// skip is the script's check of an fdescfs or procfs mount point p
+	// (info is its "Mounting …" line): a symlink on its path below the
+	// root, or p missing, skips the mount; otherwise nil.
+	skip := func(fs, p, info string) (*Skip, error) {
+		link, err := r.symlinkBelow(ctx, root, p)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if link {
-			f.FdescSkip = &Skip{Jail: j.Name, FSType: FSFdescfs, Target: fd, Warn: fd + " has symlink as parent, not mounting"}
-		} else if ok, err := r.isDir(ctx, fd); err != nil {
+			return &Skip{Jail: j.Name, FSType: fs, Target: p, Warn: p + " has symlink as parent, not mounting"}, nil
+		}
+		if ok, err := r.isDir(ctx, p); err != nil || ok {
+			return nil, err
+		}
+		return &Skip{Jail: j.Name, FSType: fs, Target: p, Info: info, Warn: missing(fs, p)}, nil
+	}
+	var err error
+	if j.Fdescfs && !devByUs {
+		fd := under(dev, "fd")
+		if f.FdescSkip, err = skip(FSFdescfs, fd, "Mounting fdescfs on "+fd); err != nil {
 			return err
-		} else if !ok {
-			f.FdescSkip = &Skip{Jail: j.Name, FSType: FSFdescfs, Target: fd, Info: "Mounting fdescfs on " + fd, Warn: missing("fdescfs", fd)}
 		}
 	}
 	if j.Procfs {
 		p := under(root, "proc")
-		link, err := r.symlinkBelow(ctx, root, p)
-		if err != nil {
+		if f.ProcSkip, err = skip(FSProcfs, p, "Mounting procfs onto "+p); err != nil {
 			return err
-		}
-		if link {
-			f.ProcSkip = &Skip{Jail: j.Name, FSType: FSProcfs, Target: p, Warn: p + " has symlink as parent, not mounting"}
-		} else if ok, err := r.isDir(ctx, p); err != nil {
-			return err
-		} else if !ok {
-			f.ProcSkip = &Skip{Jail: j.Name, FSType: FSProcfs, Target: p, Info: "Mounting procfs onto " + p, Warn: missing("procfs", p)}
 		}
 	}
 	return nil
