@@ -123,24 +123,25 @@ func (x *Executor) MountTable(ctx context.Context) ([]compat.MountEntry, error) 
 // IsDir implements [compat.Executor]: lstat, a directory and not a
 // symlink.
 func (x *Executor) IsDir(_ context.Context, p string) (bool, error) {
-	st, err := os.Lstat(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("lstat %s: %w", p, err)
-	}
-	return st.Mode().IsDir(), nil
+	m, err := lstatMode(p)
+	return m.IsDir(), err
 }
 
 // IsSymlink lstats p.
 func (x *Executor) IsSymlink(_ context.Context, p string) (bool, error) {
+	m, err := lstatMode(p)
+	return m&fs.ModeSymlink != 0, err
+}
+
+// lstatMode is p's mode, not following a last symlink; 0 when p is
+// missing.
+func lstatMode(p string) (fs.FileMode, error) {
 	st, err := os.Lstat(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
+		return 0, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("lstat %s: %w", p, err)
+		return 0, fmt.Errorf("lstat %s: %w", p, err)
 	}
-	return st.Mode()&fs.ModeSymlink != 0, nil
+	return st.Mode(), nil
 }
