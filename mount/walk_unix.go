@@ -175,6 +175,14 @@ func (f *fileInfo) IsDir() bool        { return f.mode.IsDir() }
 func (f *fileInfo) Sys() any           { return f.sys }
 
 func statInfo(name string, st *unix.Stat_t) *fileInfo {
+	return &fileInfo{name: name, size: st.Size, mode: StatMode(st),
+		mtime: time.Unix(st.Mtim.Unix()), sys: st}
+}
+
+// StatMode is the [fs.FileMode] of a stat(2) result, as package os would
+// give it (which it does not export): the walker's and rcconf's file
+// infos share it.
+func StatMode(st *unix.Stat_t) fs.FileMode {
 	m := uint32(st.Mode)
 	mode := fs.FileMode(m & 0o777)
 	switch m & unix.S_IFMT {
@@ -200,8 +208,7 @@ func statInfo(name string, st *unix.Stat_t) *fileInfo {
 	if m&unix.S_ISVTX != 0 {
 		mode |= fs.ModeSticky
 	}
-	return &fileInfo{name: name, size: st.Size, mode: mode,
-		mtime: time.Unix(st.Mtim.Unix()), sys: st}
+	return mode
 }
 
 // unwrapOwn strips the *Error a helper made, so the caller's *Error (with

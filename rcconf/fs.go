@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"rcjail/mount"
 )
 
 // devNull is the one path outside the root the loader knows: redirections to
@@ -369,31 +371,4 @@ func (f *fileInfo) Type() fs.FileMode          { return f.Mode().Type() }
 func (f *fileInfo) Info() (fs.FileInfo, error) { return f, nil }
 func (f *fileInfo) ModTime() time.Time         { return time.Unix(f.st.Mtim.Unix()) }
 
-func (f *fileInfo) Mode() fs.FileMode {
-	m := uint32(f.st.Mode)
-	mode := fs.FileMode(m & 0o777)
-	switch m & unix.S_IFMT {
-	case unix.S_IFBLK:
-		mode |= fs.ModeDevice
-	case unix.S_IFCHR:
-		mode |= fs.ModeDevice | fs.ModeCharDevice
-	case unix.S_IFDIR:
-		mode |= fs.ModeDir
-	case unix.S_IFIFO:
-		mode |= fs.ModeNamedPipe
-	case unix.S_IFLNK:
-		mode |= fs.ModeSymlink
-	case unix.S_IFSOCK:
-		mode |= fs.ModeSocket
-	}
-	if m&unix.S_ISUID != 0 {
-		mode |= fs.ModeSetuid
-	}
-	if m&unix.S_ISGID != 0 {
-		mode |= fs.ModeSetgid
-	}
-	if m&unix.S_ISVTX != 0 {
-		mode |= fs.ModeSticky
-	}
-	return mode
-}
+func (f *fileInfo) Mode() fs.FileMode { return mount.StatMode(&f.st) }
