@@ -115,13 +115,7 @@ func TestBindRoundTrip(t *testing.T) {
 		if !errors.Is(err, syscall.EROFS) {
 			t.Fatalf("write to a read-only entry: %v, want EROFS", err)
 		}
-		tab, _ := Table()
-		var e *Entry
-		for i := range tab {
-			if tab[i].ID == m.ID {
-				e = &tab[i]
-			}
-		}
+		e := entryByID(t, m.ID)
 		if e == nil || e.Target != target || !e.ReadOnly || !strings.Contains(e.Options, "nosuid") || !strings.Contains(e.Options, "nodev") {
 			t.Fatalf("mount table entry for id %d: %+v", m.ID, e)
 		}
@@ -586,13 +580,7 @@ func TestStatmountAgreesWithMountinfo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tab, _ := Table()
-	var mi *Entry
-	for i := range tab {
-		if tab[i].ID == m.ID {
-			mi = &tab[i]
-		}
-	}
+	mi := entryByID(t, m.ID)
 	if mi == nil {
 		t.Fatalf("mount %d not in mountinfo", m.ID)
 	}
