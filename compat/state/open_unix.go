@@ -101,16 +101,12 @@ func OpenAt(dfd int, dirName, name string, flags int, perm uint32, kind Kind) (*
 // (host directories such as /var/run may be links, SPEC §3.8), its last
 // component never.
 func Open(p string, flags int, perm uint32, kind Kind) (*os.File, error) {
-	dir, name := path.Split(path.Clean(p))
-	if dir == "" {
-		dir = "."
-	}
-	dfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	dfd, dir, name, err := openParent(hostOpen, "open", p)
 	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: p, Err: err}
+		return nil, err
 	}
 	defer unix.Close(dfd)
-	return OpenAt(dfd, path.Clean(dir), name, flags, perm, kind)
+	return OpenAt(dfd, dir, name, flags, perm, kind)
 }
 
 // CheckAt reports whether name in dfd may be used as kind, without opening
@@ -135,16 +131,7 @@ func CheckAt(dfd int, dirName, name string, kind Kind) error {
 // Check is CheckAt for a path (its directory followed, as [Open]). A
 // missing directory is reported: the file could not be written.
 func Check(p string, kind Kind) error {
-	dir, name := path.Split(path.Clean(p))
-	if dir == "" {
-		dir = "."
-	}
-	dfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return &os.PathError{Op: "check", Path: p, Err: err}
-	}
-	defer unix.Close(dfd)
-	return CheckAt(dfd, path.Clean(dir), name, kind)
+	return CheckVia(hostOpen, p, kind)
 }
 
 // ReadIDFile reads the id file p (see [Open] and [ReadID]). A missing file

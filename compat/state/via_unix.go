@@ -33,26 +33,24 @@ func OpenVia(open Opener, p string, create, appendTo bool, kind Kind) (*os.File,
 	} else {
 		flags |= unix.O_TRUNC
 	}
-	dir, name := path.Split(path.Clean(p))
-	dfd, err := open(path.Clean(dir), unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	dfd, dir, name, err := openParent(open, "open", p)
 	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: p, Err: err}
+		return nil, err
 	}
 	defer unix.Close(dfd)
-	return OpenAt(dfd, path.Clean(dir), name, flags, 0o600, kind)
+	return OpenAt(dfd, dir, name, flags, 0o600, kind)
 }
 
 // CheckVia reports whether the state file p may be written as kind,
 // without opening it (a missing file may: it will be created; a missing
 // directory may not).
 func CheckVia(open Opener, p string, kind Kind) error {
-	dir, name := path.Split(path.Clean(p))
-	dfd, err := open(path.Clean(dir), unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	dfd, dir, name, err := openParent(open, "check", p)
 	if err != nil {
-		return &os.PathError{Op: "check", Path: p, Err: err}
+		return err
 	}
 	defer unix.Close(dfd)
-	return CheckAt(dfd, path.Clean(dir), name, kind)
+	return CheckAt(dfd, dir, name, kind)
 }
 
 // ReadIDVia reads the id file p: its first line, from at most
@@ -61,16 +59,15 @@ func CheckVia(open Opener, p string, kind Kind) error {
 // on without a jid (start refuses such a file earlier, see CheckStateFile),
 // and nothing blocks on a FIFO.
 func ReadIDVia(open Opener, p string) (string, bool, error) {
-	dir, name := path.Split(path.Clean(p))
-	dfd, err := open(path.Clean(dir), unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	dfd, dir, name, err := openParent(open, "open", p)
 	if err != nil {
 		if errors.Is(err, unix.ENOENT) {
 			return "", false, nil
 		}
-		return "", false, &os.PathError{Op: "open", Path: p, Err: err}
+		return "", false, err
 	}
 	defer unix.Close(dfd)
-	f, err := OpenAt(dfd, path.Clean(dir), name, unix.O_RDONLY, 0, Regular)
+	f, err := OpenAt(dfd, dir, name, unix.O_RDONLY, 0, Regular)
 	if err != nil {
 		var te *TypeError
 		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ELOOP) || errors.Is(err, unix.EMLINK) || errors.As(err, &te) {
@@ -89,17 +86,35 @@ func ReadIDVia(open Opener, p string) (string, bool, error) {
 // RemoveVia unlinks the state file p through its directory; a missing
 // one is not an error.
 func RemoveVia(open Opener, p string) error {
-	dir, name := path.Split(path.Clean(p))
-	fd, err := open(path.Clean(dir), unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	dfd, _, name, err := openParent(open, "remove", p)
 	if err != nil {
 		if errors.Is(err, unix.ENOENT) {
 			return nil
 		}
-		return &os.PathError{Op: "remove", Path: p, Err: err}
+		return err
 	}
-	defer unix.Close(fd)
-	if err := unix.Unlinkat(fd, name, 0); err != nil && !errors.Is(err, unix.ENOENT) {
+	defer unix.Close(dfd)
+	if err := unix.Unlinkat(dfd, name, 0); err != nil && !errors.Is(err, unix.ENOENT) {
 		return &os.PathError{Op: "remove", Path: p, Err: err}
 	}
 	return nil
+}
+
+// openParent opens the directory of the state file p with open and returns
+// it with the directory's clean name and p's last component. A failure is
+// an *os.PathError naming op and p.
+func openParent(open Opener, op, p string) (dfd int, dir, name string, err error) {
+	dir, name = path.Split(path.Clean(p))
+	dir = path.Clean(dir)
+	dfd, err = open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return -1, "", "", &os.PathError{Op: op, Path: p, Err: err}
+	}
+	return dfd, dir, name, nil
+}
+
+// hostOpen is the [Opener] of [Open] and [Check]: it follows symlinks
+// (host directories such as /var/run may be links, SPEC §3.8).
+func hostOpen(p string, flags int, mode uint32) (int, error) {
+	return unix.Open(p, flags|unix.O_CLOEXEC, mode)
 }
