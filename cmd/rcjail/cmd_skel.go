@@ -4,8 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
-	"path"
 	"strings"
 	"time"
 
@@ -102,14 +100,13 @@ func runSkel(ctx context.Context, g *Globals, args []string) int {
 
 func skelJailOf(j *compat.Jail) skelJailReport {
 	r := skelJailReport{Name: j.Name, Jail: j.J, Mode: j.Skel.Mode}
-	mine, err1 := os.Stat(path.Join(j.RootDir, "etc/rc"))
-	theirs, err2 := os.Stat(path.Join(j.Skel.Root, "etc/rc"))
-	if err1 == nil {
-		r.Etc = mine.ModTime().UTC().Format(time.RFC3339)
+	mine, theirs := inspect.EtcRC(j)
+	if !mine.IsZero() {
+		r.Etc = mine.UTC().Format(time.RFC3339)
 	}
-	if err2 == nil {
-		r.SkelEtc = theirs.ModTime().UTC().Format(time.RFC3339)
+	if !theirs.IsZero() {
+		r.SkelEtc = theirs.UTC().Format(time.RFC3339)
 	}
-	r.EtcOlder = err1 == nil && err2 == nil && mine.ModTime().Before(theirs.ModTime())
+	r.EtcOlder = !mine.IsZero() && !theirs.IsZero() && mine.Before(theirs)
 	return r
 }

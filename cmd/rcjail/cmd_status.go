@@ -9,7 +9,6 @@ import (
 
 	"rcjail/compat"
 	"rcjail/compat/inspect"
-	"rcjail/compat/state"
 )
 
 func init() {
@@ -69,12 +68,6 @@ func statusReport(g *Globals, cfg *compat.Config, names []string, asJSON bool) i
 	}
 	return st
 }
-
-// hostPath is p, a file rcjail keeps as the script's own state (id files,
-// records), under -R, resolved as the backends resolve it (package state).
-// Jail filesystem paths (rootdir, mount targets) are used as written, as
-// everywhere else in rcjail.
-func hostPath(g *Globals, p string) string { return state.HostPath(g.Root, p) }
 
 // writeStatusText prints one line per jail and an indented line per finding:
 //

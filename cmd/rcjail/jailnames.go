@@ -3,11 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 
 	"rcjail/compat"
-	"rcjail/compat/state"
+	"rcjail/compat/inspect"
 	"rcjail/rcconf"
 )
 
@@ -49,8 +48,7 @@ func checkJailNames(g *Globals, cfg *compat.Config, v *rcconf.Vars, names []stri
 		if j == nil {
 			continue
 		}
-		if j.JailConfFile != "" || fileExists(hostPath(g, compat.IDFile(j))) ||
-			fileExists(hostPath(g, state.DirPath+"/"+state.RecordName(j.Name))) || len(compat.RecordFiles(g.Root, j.Name)) > 0 {
+		if j.JailConfFile != "" || inspect.HasState(g.Root, j) {
 			continue
 		}
 		msg := "no jail " + strconv.Quote(n) + " in rc.conf"
@@ -60,11 +58,4 @@ func checkJailNames(g *Globals, cfg *compat.Config, v *rcconf.Vars, names []stri
 		return &usageError{msg}
 	}
 	return nil
-}
-
-// fileExists reports whether p names anything (a symlink included: a
-// planted id file is still a sign the name was used).
-func fileExists(p string) bool {
-	_, err := os.Lstat(p)
-	return err == nil
 }
