@@ -6,6 +6,7 @@ import (
 
 	"rcjail/compat"
 	"rcjail/compat/native/linuxjail"
+	"rcjail/compat/native/proc"
 )
 
 // Limits lists what a Linux host cannot take of jail j (a host name
@@ -57,5 +58,8 @@ func StartLimits(j *compat.Jail) []string {
 // jailLimits checks j's host name and the commands cmds (by variable)
 // against this Linux host's limits.
 func jailLimits(j *compat.Jail, cmds map[string][]string) []string {
-	return linuxjail.Limits("jail_"+j.JV+"_hostname", j.Hostname, cmds, []string{"PATH=/sbin:/bin:/usr/sbin:/usr/bin"}, linuxjail.ArgMax(stackLimit()))
+	// The start command reaches execve(2) inside the init's own arguments
+	// and environment (linuxjail.Start); the hooks run as they are.
+	extra := map[string]int64{"jail_" + j.JV + "_exec_start": linuxjail.InitOverhead(j.Hostname, j.RootDir)}
+	return linuxjail.Limits("jail_"+j.JV+"_hostname", j.Hostname, cmds, []string{proc.CleanPath}, extra, linuxjail.ArgMax(stackLimit()))
 }

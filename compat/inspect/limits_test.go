@@ -68,8 +68,61 @@ func TestArgMax(t *testing.T) {
 	for i := 0; i < 30000; i++ {
 		many = append(many, strings.Repeat("a", 100))
 	}
-	got := linuxjail.Limits("h", "x", map[string][]string{"jail_a_exec_start": many}, nil, 2<<20)
+	got := linuxjail.Limits("h", "x", map[string][]string{"jail_a_exec_start": many}, nil, nil, 2<<20)
 	if len(got) != 1 || !strings.Contains(got[0], "jail_a_exec_start: its arguments and environment take 3270000 bytes; Linux allows 2097152 here (ARG_MAX)") {
 		t.Errorf("Limits = %q", got)
+	}
+}
+
+// TestStartLimitsCountTheInit: the start command reaches execve(2) inside
+// the jail's init (its own arguments and environment, the host name and
+// the root among them), so a command that fits ARG_MAX only without them
+// is refused by check, not at start; the same command as a hook (run as
+// it is) is not.
+func TestStartLimitsCountTheInit(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Log("not Linux: Limits lists nothing here (TestLimitsStartSubset)")
+		return
+	}
+	const host, root = "www.example.org", "/jails/www"
+	argMax := linuxjail.ArgMax(stackLimit())
+	over := linuxjail.InitOverhead(host, root)
+	if over < int64(len(linuxjail.InitArg0)+len(host)+len(root)) {
+		t.Fatalf("InitOverhead = %d, less than its own strings", over)
+	}
+	// "/bin/echo" then words of 1000 bytes (+ NUL + pointer), PATH as env,
+	// padded with one shorter last word to leave exactly over/2 bytes free.
+	env := int64(len("PATH=/sbin:/bin:/usr/sbin:/usr/bin")) + 1 + 8
+	size := env + int64(len("/bin/echo")) + 1 + 8
+	words := []string{"/bin/echo"}
+	for size+1009 <= argMax-over/2 {
+		words = append(words, strings.Repeat("w", 1000))
+		size += 1009
+	}
+	if last := argMax - over/2 - size - 9; last > 0 {
+		words = append(words, strings.Repeat("z", int(last)))
+		size += last + 9
+	}
+	if size > argMax || size+over <= argMax {
+		t.Fatalf("test setup: %d bytes, %d with the init, ARG_MAX %d", size, size+over, argMax)
+	}
+	cmd := strings.Join(words, " ")
+	cfg, err := compat.NewConfig(mapVars{
+		"jail_enable": "YES", "jail_list": "www",
+		"jail_www_rootdir": root, "jail_www_hostname": host,
+		"jail_www_exec_start": cmd, "jail_www_exec_prestart0": cmd,
+	}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := cfg.Jails["www"]
+	got := StartLimits(j)
+	if len(got) != 1 || !strings.HasPrefix(got[0], "jail_www_exec_start: its arguments and environment take ") {
+		t.Fatalf("StartLimits = %q; want the start command over ARG_MAX with the init's %d bytes", got, over)
+	}
+	for _, e := range Limits(j) {
+		if strings.HasPrefix(e, "jail_www_exec_prestart0") {
+			t.Errorf("a hook is run as it is, no init around it: %q", e)
+		}
 	}
 }

@@ -17,10 +17,6 @@ import (
 	"rcjail/compat/native/proc"
 )
 
-// stageEnv marks the second stage of the init in its environment (see
-// execStage2); serveMain removes it before anything runs in the jail.
-const stageEnv = "RCJAIL_JAIL_INIT_STAGE=2"
-
 // execStage2 re-executes this binary (exe, opened before pivot_root) from
 // the calling thread, whose capabilities dropCaps has just dropped, with
 // the same arguments and the fds in fds (target number: source; a source
@@ -307,8 +303,3 @@ func shutdown() {
 	}
 	_ = syscall.Kill(-1, syscall.SIGKILL)
 }
-
-// initProcs is in both stages' environment: the init is a small server
-// (one start command, then a jexec now and then), and one P spares it the
-// runtime's extra threads and the cgroup-driven GOMAXPROCS updates.
-const initProcs = "GOMAXPROCS=1"
