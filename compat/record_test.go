@@ -82,3 +82,23 @@ func TestForeignJIDLeftAlone(t *testing.T) {
 		t.Errorf("start with a foreign jid in the id file: %d %q", st, out)
 	}
 }
+
+// TestRootEditedWhileRunning: rootdir edited while the jail runs (audit
+// item A). Its record says where its own start put it and the kernel
+// confirms the jid there, so stop stops it (the script kills the id
+// file's jid whatever rc.conf says now) and start does not run a second
+// jail (the script sees the jid running). A recycled jid is still another
+// jail: TestForeignJIDLeftAlone.
+func TestRootEditedWhileRunning(t *testing.T) {
+	rec := Recorded{OK: true, Root: "/jails/www.old", JID: "7"}
+	m := &recModel{model: newModel(), rec: rec, roots: map[string]string{"7": "/jails/www.old"}}
+	if st, out, _ := runVerb(t, oneJail(), m, "start"); st != 0 || !strings.Contains(out, "already running") || len(m.log) != 0 {
+		t.Errorf("start beside the running jail: %d %q %v", st, out, m.log)
+	}
+	m.files["/var/run/jail_www.id"] = "7\n"
+	m.aliases["192.0.2.10"] = true // its start added it
+	st, out, e := runVerb(t, oneJail(), m, "stop")
+	if st != 0 || strings.Contains(out, "cannot stop") || !strings.Contains(strings.Join(m.log, "|"), "kill 7") {
+		t.Errorf("stop left the jail running: %d %q %q %v", st, out, e, m.log)
+	}
+}

@@ -28,19 +28,24 @@ type Recorded struct {
 }
 
 // recordedJID returns the jid the host's record names for j when the
-// kernel says that jail runs now in j's root (the recorded root when the
-// configuration has none); "" otherwise.
+// kernel says that jail runs now in the root the record says it was
+// started in (j's root when the record names none); "" otherwise.
+//
+// The recorded root, not the configured one: the record was written by
+// this jail's own start, so a jid the kernel confirms in that root is this
+// jail even when rootdir was edited while it ran. The 8.x script kills
+// the id file's jid whatever the configuration says, and never starts a
+// jail whose jid runs; refusing the match here left such a jail running
+// at stop (SPEC §0). A recycled jid runs in another root and never
+// matches.
 func (r *Runner) recordedJID(ctx context.Context, j *Jail) (string, error) {
 	rec, err := r.X.Recorded(ctx, j.Name)
 	if err != nil || !rec.OK || rec.JID == "" {
 		return "", err
 	}
-	root := j.RootDir
+	root := rec.Root
 	if root == "" {
-		root = rec.Root
-	}
-	if rec.Root != "" && root != rec.Root {
-		return "", nil // started under another root: not this jail
+		root = j.RootDir
 	}
 	running, err := r.X.JailRunning(ctx, rec.JID, root)
 	if err != nil || !running {
