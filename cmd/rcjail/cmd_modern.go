@@ -216,8 +216,9 @@ func rcvarFiles(ctx context.Context, g *Globals) (files []string, setIn string, 
 }
 
 // setRcvar sets jail_enable=VALUE as `sysrc -s jail` does: in the file that
-// sets it now (its last assignment there is replaced), else appended to
-// /etc/rc.conf; then prints "jail <done> in FILE".
+// sets it now (the value of its last assignment there is replaced, the rest
+// of the line kept: sysrcReplace), else appended to /etc/rc.conf; then
+// prints "jail <done> in FILE".
 func setRcvar(ctx context.Context, g *Globals, value, done string) int {
 	_, file, err := rcvarFiles(ctx, g)
 	if err != nil {
@@ -227,7 +228,6 @@ func setRcvar(ctx context.Context, g *Globals, value, done string) int {
 	if file == "" {
 		file = "/etc/rc.conf"
 	}
-	line := `jail_enable="` + value + `"`
 	if g.DryRun {
 		fmt.Fprintln(g.Stdout, compat.QuoteArgv([]string{"sysrc", "-f", file, "jail_enable=" + value}))
 		return 0
@@ -235,11 +235,14 @@ func setRcvar(ctx context.Context, g *Globals, value, done string) int {
 	err = editRcFile(g.Root, file, true, false, func(lines []string) ([]string, bool) {
 		for i := len(lines) - 1; i >= 0; i-- {
 			if rcvarLine.MatchString(lines[i]) {
-				lines[i] = line
-				return lines, true
+				if l, ok := sysrcReplace(lines[i], value); ok {
+					lines[i] = l
+					return lines, true
+				}
+				break // an expression: left as written, overridden below
 			}
 		}
-		return append(lines, line), true
+		return append(lines, `jail_enable="`+value+`"`), true
 	})
 	if err != nil {
 		g.Errorf("%v", err)
