@@ -231,24 +231,24 @@ func (d *DryRun) AliasRemove(_ context.Context, s AliasRemove) error { return d.
 // exist on this host is shown as the `mkdir -m 0755 DIR` start would do
 // (each missing component, parents first; the backends make them without a
 // program, so a real run's command trace has no such line).
-func (d *DryRun) Mkdir(ctx context.Context, s Mkdir) (bool, error) {
+func (d *DryRun) Mkdir(ctx context.Context, s Mkdir) ([]string, error) {
 	if c, ok := d.Q.(interface {
 		CheckMkdir(context.Context, Mkdir) error
 	}); ok {
 		if err := dryCheck(c.CheckMkdir(ctx, s)); err != nil {
-			return false, err
+			return nil, err
 		}
 	}
 	if d.Q == nil {
-		return false, nil // a clean host has every mount point
+		return nil, nil // a clean host has every mount point
 	}
 	d.init()
 	if _, err := os.Lstat(s.Root); err != nil {
-		return false, nil // the start fails at jail(8) (see StartJail)
+		return nil, nil // the start fails at jail(8) (see StartJail)
 	}
 	rel, ok := strings.CutPrefix(s.Path, strings.TrimSuffix(s.Root, "/")+"/")
 	if !ok {
-		return false, nil // not under the root: the executor refuses it
+		return nil, nil // not under the root: the executor refuses it
 	}
 	cur := s.Root
 	for _, c := range strings.Split(rel, "/") {
@@ -264,7 +264,7 @@ func (d *DryRun) Mkdir(ctx context.Context, s Mkdir) (bool, error) {
 			d.print([]string{"mkdir", "-m", "0755", cur})
 		}
 	}
-	return false, nil
+	return nil, nil
 }
 
 // dryCheck keeps a check's verdict, except that a path that does not exist
@@ -279,11 +279,11 @@ func dryCheck(err error) error {
 	return err
 }
 func (d *DryRun) Rmdir(context.Context, Rmdir) error { return nil }
-func (d *DryRun) Mount(_ context.Context, s Mount) error {
+func (d *DryRun) Mount(_ context.Context, s Mount) ([]MountID, error) {
 	d.init()
 	d.mounted[s.Target] = s.FSType
 	delete(d.unmounted, s.Target)
-	return d.step(s)
+	return nil, d.step(s)
 }
 
 func (d *DryRun) Unmount(_ context.Context, s Unmount) error {
@@ -293,13 +293,13 @@ func (d *DryRun) Unmount(_ context.Context, s Unmount) error {
 	return d.step(s)
 }
 
-func (d *DryRun) FstabMount(_ context.Context, s FstabMount) error {
+func (d *DryRun) FstabMount(_ context.Context, s FstabMount) ([]MountID, error) {
 	d.init()
 	for _, e := range s.Entries {
 		d.mounted[path.Clean(e.MountPoint)] = e.FSType
 		delete(d.unmounted, path.Clean(e.MountPoint))
 	}
-	return d.step(s)
+	return nil, d.step(s)
 }
 func (d *DryRun) DevfsRule(_ context.Context, s DevfsRule) error { return d.step(s) }
 func (d *DryRun) DevfsRuleset(_ context.Context, s DevfsRuleset) error {

@@ -132,12 +132,17 @@ type Executor interface {
 	SysctlSet(ctx context.Context, s SysctlSet) error
 	AliasAdd(ctx context.Context, s AliasAdd) error
 	AliasRemove(ctx context.Context, s AliasRemove) error
-	// Mkdir reports whether it created s.Path.
-	Mkdir(ctx context.Context, s Mkdir) (created bool, err error)
+	// Mkdir returns every directory it made, parents first (s.Path last
+	// when it made it), also on error: what it made before failing.
+	Mkdir(ctx context.Context, s Mkdir) (dirs []string, err error)
 	Rmdir(ctx context.Context, s Rmdir) error
-	Mount(ctx context.Context, s Mount) error
+	// Mount and FstabMount return the kernel's identity of each mount
+	// they made (none for a host that cannot know it: the command
+	// backend; none for a mount a host stands in for without mounting:
+	// Linux fdescfs).
+	Mount(ctx context.Context, s Mount) ([]MountID, error)
 	Unmount(ctx context.Context, s Unmount) error
-	FstabMount(ctx context.Context, s FstabMount) error
+	FstabMount(ctx context.Context, s FstabMount) ([]MountID, error)
 	DevfsRule(ctx context.Context, s DevfsRule) error
 	DevfsRuleset(ctx context.Context, s DevfsRuleset) error
 	DevfsApply(ctx context.Context, s DevfsApply) error
@@ -158,9 +163,11 @@ type Executor interface {
 
 // Result is what applying one step produced, for the runner's bookkeeping.
 type Result struct {
-	Created bool   // Mkdir made the directory
-	JID     string // StartJail
-	Output  []byte // StartJail: console output (or failure text)
+	Created bool      // Mkdir made the directory s.Path itself
+	Dirs    []string  // Mkdir: every directory made, parents first (also on error)
+	Mounts  []MountID // Mount, FstabMount: each mount made, with its kernel identity
+	JID     string    // StartJail
+	Output  []byte    // StartJail: console output (or failure text)
 }
 
 // Apply hands one step to the executor method that implements it.
@@ -182,15 +189,16 @@ func Apply(ctx context.Context, x Executor, s Step) (Result, error) {
 	case AliasRemove:
 		err = x.AliasRemove(ctx, s)
 	case Mkdir:
-		r.Created, err = x.Mkdir(ctx, s)
+		r.Dirs, err = x.Mkdir(ctx, s)
+		r.Created = len(r.Dirs) > 0 && r.Dirs[len(r.Dirs)-1] == s.Path
 	case Rmdir:
 		err = x.Rmdir(ctx, s)
 	case Mount:
-		err = x.Mount(ctx, s)
+		r.Mounts, err = x.Mount(ctx, s)
 	case Unmount:
 		err = x.Unmount(ctx, s)
 	case FstabMount:
-		err = x.FstabMount(ctx, s)
+		r.Mounts, err = x.FstabMount(ctx, s)
 	case DevfsRule:
 		err = x.DevfsRule(ctx, s)
 	case DevfsRuleset:

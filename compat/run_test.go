@@ -108,16 +108,16 @@ func (m *model) AliasRemove(_ context.Context, s AliasRemove) error {
 	delete(m.aliases, s.Addr.Addr)
 	return nil
 }
-func (m *model) Mkdir(_ context.Context, s Mkdir) (bool, error) {
+func (m *model) Mkdir(_ context.Context, s Mkdir) ([]string, error) {
 	if err := m.effect("mkdir " + s.Path); err != nil {
-		return false, err
+		return nil, err
 	}
 	if m.dirs[s.Path] {
-		return false, nil
+		return nil, nil
 	}
 	m.dirs[s.Path] = true
 	m.created = append(m.created, s.Path)
-	return true, nil
+	return []string{s.Path}, nil
 }
 func (m *model) Rmdir(_ context.Context, s Rmdir) error {
 	if !m.dirs[s.Path] {
@@ -126,16 +126,16 @@ func (m *model) Rmdir(_ context.Context, s Rmdir) error {
 	delete(m.dirs, s.Path)
 	return nil
 }
-func (m *model) Mount(_ context.Context, s Mount) error {
+func (m *model) Mount(_ context.Context, s Mount) ([]MountID, error) {
 	if err := m.effect("mount " + s.Target); err != nil {
-		return err
+		return nil, err
 	}
 	if !m.dirs[s.Target] {
-		return fmt.Errorf("mount %s: no mount point", s.Target)
+		return nil, fmt.Errorf("mount %s: no mount point", s.Target)
 	}
 	m.mounts = append(m.mounts, modelMount{s.FSType, s.Target})
 	m.mountLog = append(m.mountLog, s.Target)
-	return nil
+	return nil, nil
 }
 func (m *model) Unmount(_ context.Context, s Unmount) error {
 	// Unmounting a parent under a child is EBUSY: the last mount below it
@@ -153,15 +153,15 @@ func (m *model) Unmount(_ context.Context, s Unmount) error {
 	}
 	return fmt.Errorf("unmount %s: not mounted", s.Target)
 }
-func (m *model) FstabMount(_ context.Context, s FstabMount) error {
+func (m *model) FstabMount(_ context.Context, s FstabMount) ([]MountID, error) {
 	if err := m.effect("fstab " + s.Fstab); err != nil {
-		return err
+		return nil, err
 	}
 	for _, e := range s.Entries {
 		m.mounts = append(m.mounts, modelMount{e.FSType, e.MountPoint})
 		m.mountLog = append(m.mountLog, e.MountPoint)
 	}
-	return nil
+	return nil, nil
 }
 func (m *model) DevfsRule(context.Context, DevfsRule) error { return m.effect("devfs rule") }
 func (m *model) DevfsRuleset(context.Context, DevfsRuleset) error {

@@ -1,5 +1,7 @@
 package compat
 
+import "rcjail/mount"
+
 // Steps are plain data: one value per effect the 8.x script has on the host.
 // Planning ([Build]) produces them, the runner hands them to an [Executor],
 // and only executors act. Every path in a step is clean and absolute
@@ -111,7 +113,48 @@ type Unmount struct {
 	FSType string // "" when any type is acceptable (fstab entries)
 	Target string
 	Root   string
+
+	// Expect, set only by the engine's cleanup from the record (never by
+	// a plan), names the very mount to undo (Target, FSType, Source and
+	// Root equal to the step's): the host unmounts that mount and nothing
+	// else. Native: with a kernel identity (ID or UniqueID) the mount is
+	// found wherever it is now (a directory above it renamed, inside the
+	// jail root or out of it) and unmounted there, the move reported as a
+	// warning; without one (an intent never confirmed) only the one mount
+	// exactly at Target, of FSType and Source, strictly below Root is
+	// taken. Command backend: [Executor.Mounted](Target, FSType) first,
+	// then its usual `umount -f`. Nothing there: an error wrapping
+	// [ErrNotMounted]; something else there (another type or source,
+	// stacked mounts, a reused id, a Target not below Root): an error
+	// wrapping [ErrNotOurs], and nothing is touched. With Expect nil a
+	// missing mount is success, as before.
+	Expect *MountID
 }
+
+// MountID is a mount a host made, as the kernel knows it: what the engine
+// records after a [Mount] or [FstabMount] ([Result.Mounts]) and hands back
+// in [Unmount.Expect].
+type MountID struct {
+	Target string // absolute mount point where it was made
+	FSType string // as the step named it: nullfs, devfs, procfs, tmpfs …
+	Source string // nullfs: the directory mounted; "" otherwise
+	Root   string // the jail root it was made strictly below
+	// ID is the kernel's mount id (Linux: mountinfo's first field, reused
+	// after an unmount; FreeBSD: the fsid packed as in mount.Mounted.ID);
+	// 0 when not known (an intent journaled before the mount call).
+	ID uint64
+	// UniqueID is Linux's never-reused mount id (6.8+); 0 where none.
+	UniqueID uint64
+}
+
+// ErrNotMounted (the mount package's own sentinel) means an [Unmount]
+// with an Expect found no such mount: the engine forgets it.
+var ErrNotMounted = mount.ErrNotMounted
+
+// ErrNotOurs (the mount package's own sentinel) means an [Unmount] with
+// an Expect found another mount where it looked: nothing was unmounted,
+// and the engine reports it.
+var ErrNotOurs = mount.ErrNotOurs
 
 // FstabMount mounts every entry of a jail's fstab (command backend: `mount -a
 // -F FSTAB`, FSTAB resolved under the -R root). Undo: an [Unmount] per entry
@@ -208,6 +251,17 @@ type StartJail struct {
 	// a stop by another spelling of the jail's name (one jail, one
 	// record) removes it too. Not part of jail(8)'s command line.
 	IDFile string
+
+	// Created, set by the runner (never by a plan; nil: nothing to call),
+	// is called by the host with the jail's jid the moment the jail
+	// exists, before its start command runs (native Linux: from
+	// linuxjail's Spec.Created), so that the jail is journaled even when
+	// rcjail is killed during its start command. An error aborts the
+	// start: the host removes the jail it made and StartJail fails with
+	// it. A host that learns the jid only after the start command ran
+	// (the command backend: jail(8) runs it) never calls Created; the
+	// runner then journals the jid StartJail returns.
+	Created func(jid string) error `json:"-"`
 }
 
 // Jexec runs a command inside a running jail. Afterstart commands run as

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,14 +38,14 @@ func TestMkdirCreatesAndRefuses(t *testing.T) {
 	root := t.TempDir()
 	x := New("/")
 	created, err := x.Mkdir(ctx, compat.Mkdir{Jail: "w", Root: root, Path: root + "/usr/lib"})
-	if err != nil || !created {
+	if err != nil || !slices.Equal(created, []string{root + "/usr", root + "/usr/lib"}) {
 		t.Fatalf("Mkdir missing: created=%v err=%v", created, err)
 	}
 	if st, err := os.Lstat(root + "/usr/lib"); err != nil || !st.IsDir() || st.Mode().Perm()&^0o755 != 0 {
 		t.Errorf("usr/lib: %v %v", st, err)
 	}
 	created, err = x.Mkdir(ctx, compat.Mkdir{Jail: "w", Root: root, Path: root + "/usr/lib"})
-	if err != nil || created {
+	if err != nil || created != nil {
 		t.Errorf("Mkdir existing: created=%v err=%v", created, err)
 	}
 	// A symlink planted in the path (the jail's root user can do that)
@@ -130,8 +131,8 @@ func TestMountedAndMountThroughStubs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := x.Mount(ctx, compat.Mount{Jail: "w", FSType: compat.FSNullfs, Source: "/skel/bin", Target: root + "/bin", ReadOnly: true, Root: root}); err != nil {
-		t.Fatal(err)
+	if ids, err := x.Mount(ctx, compat.Mount{Jail: "w", FSType: compat.FSNullfs, Source: "/skel/bin", Target: root + "/bin", ReadOnly: true, Root: root}); err != nil || ids != nil {
+		t.Fatalf("Mount: %v %v", ids, err)
 	}
 	for _, tc := range []struct {
 		dir, fstype string
@@ -151,7 +152,7 @@ func TestMountedAndMountThroughStubs(t *testing.T) {
 	if err := os.Symlink("/", root+"/link"); err != nil {
 		t.Fatal(err)
 	}
-	if err := x.Mount(ctx, compat.Mount{Jail: "w", FSType: compat.FSProcfs, Target: root + "/link/proc", Root: root}); err == nil {
+	if _, err := x.Mount(ctx, compat.Mount{Jail: "w", FSType: compat.FSProcfs, Target: root + "/link/proc", Root: root}); err == nil {
 		t.Errorf("Mount through a symlink accepted")
 	}
 	tr := trace()
@@ -342,5 +343,62 @@ func TestKernelQueries(t *testing.T) {
 	}
 	if got := trace(); got != "jls -j 7 path\njls -j 8 path\nmount -p\n" {
 		t.Errorf("trace:\n%s", got)
+	}
+}
+
+// An Unmount with an Expect (the engine undoing what its record lists)
+// asks df first and runs umount only when the recorded type is mounted
+// there; without one the trace is the script's umount alone.
+func TestUnmountExpect(t *testing.T) {
+	ctx := context.Background()
+	_, trace := withStubs(t)
+	root := t.TempDir()
+	x := New("/")
+	for _, d := range []string{"bin", "dev"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin := root + "/bin"
+	if _, err := x.Mount(ctx, compat.Mount{Jail: "w", FSType: compat.FSNullfs, Source: "/skel/bin", Target: bin, ReadOnly: true, Root: root}); err != nil {
+		t.Fatal(err)
+	}
+	mark := len(trace())
+	// The recorded type is not what is mounted there: nothing unmounted.
+	dev := &compat.MountID{Target: bin, FSType: compat.FSDevfs, Root: root}
+	err := x.Unmount(ctx, compat.Unmount{Jail: "w", FSType: compat.FSDevfs, Target: bin, Root: root, Expect: dev})
+	if !errors.Is(err, compat.ErrNotMounted) {
+		t.Errorf("Unmount expecting devfs on a nullfs: %v, want ErrNotMounted", err)
+	}
+	if got := trace()[mark:]; got != "df -t devfs "+bin+"\n" {
+		t.Errorf("trace of a refused expected unmount:\n%s", got)
+	}
+	if ok, _ := x.Mounted(ctx, bin, ""); !ok {
+		t.Fatalf("%s unmounted though another type was expected", bin)
+	}
+	mark = len(trace())
+	null := &compat.MountID{Target: bin, FSType: compat.FSNullfs, Source: "/skel/bin", Root: root}
+	if err := x.Unmount(ctx, compat.Unmount{Jail: "w", FSType: compat.FSNullfs, Target: bin, Root: root, Expect: null}); err != nil {
+		t.Fatalf("Unmount expecting what is there: %v", err)
+	}
+	if got := trace()[mark:]; got != "df -t nullfs "+bin+"\numount -f "+bin+"\n" {
+		t.Errorf("trace of an expected unmount:\n%s", got)
+	}
+	if ok, _ := x.Mounted(ctx, bin, ""); ok {
+		t.Errorf("%s still mounted", bin)
+	}
+	// Gone already: reported, no umount.
+	mark = len(trace())
+	if err := x.Unmount(ctx, compat.Unmount{Jail: "w", FSType: compat.FSNullfs, Target: bin, Root: root, Expect: null}); !errors.Is(err, compat.ErrNotMounted) {
+		t.Errorf("Unmount of a mount already gone: %v, want ErrNotMounted", err)
+	}
+	if got := trace()[mark:]; strings.Contains(got, "umount") {
+		t.Errorf("umount ran for a mount already gone:\n%s", got)
+	}
+	// Without an Expect: the planned unmount, umount alone.
+	mark = len(trace())
+	_ = x.Unmount(ctx, compat.Unmount{Jail: "w", FSType: compat.FSDevfs, Target: root + "/dev", Root: root})
+	if got := trace()[mark:]; got != "umount -f "+root+"/dev\n" {
+		t.Errorf("trace of a planned unmount:\n%s", got)
 	}
 }

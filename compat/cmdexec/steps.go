@@ -48,28 +48,33 @@ func (x *Executor) CheckMkdir(_ context.Context, s compat.Mkdir) error {
 }
 
 // Mkdir creates a missing mount point (and missing parents) with mode
-// 0755, refusing symlinks, non-directories and existing mount points.
-func (x *Executor) Mkdir(_ context.Context, s compat.Mkdir) (bool, error) {
+// 0755, refusing symlinks, non-directories and existing mount points. It
+// returns the directories it made, parents first.
+func (x *Executor) Mkdir(_ context.Context, s compat.Mkdir) ([]string, error) {
 	exists, err := checkMkdir(s)
 	if err != nil || exists {
-		return false, err
+		return nil, err
 	}
 	// Create one component at a time, re-checking each, so a symlink
 	// planted meanwhile is not followed by a recursive mkdir.
 	rel := strings.TrimPrefix(strings.TrimPrefix(path.Clean(s.Path), path.Clean(s.Root)), "/")
 	cur := path.Clean(s.Root)
+	var made []string
 	for _, c := range strings.Split(rel, "/") {
 		cur = path.Join(cur, c)
 		err := os.Mkdir(cur, 0o755)
 		if err != nil && !errors.Is(err, fs.ErrExist) {
-			return false, fmt.Errorf("create mount point %s of jail %s: %w", cur, s.Jail, err)
+			return made, fmt.Errorf("create mount point %s of jail %s: %w", cur, s.Jail, err)
+		}
+		if err == nil {
+			made = append(made, cur)
 		}
 		st, err := os.Lstat(cur)
 		if err != nil || !st.IsDir() || st.Mode()&fs.ModeSymlink != 0 {
-			return false, fmt.Errorf("create mount point %s of jail %s: not a directory after mkdir", cur, s.Jail)
+			return made, fmt.Errorf("create mount point %s of jail %s: not a directory after mkdir", cur, s.Jail)
 		}
 	}
-	return true, nil
+	return made, nil
 }
 
 // Rmdir removes a mount point Mkdir created: only an empty real directory.
@@ -87,31 +92,53 @@ func (x *Executor) Rmdir(_ context.Context, s compat.Rmdir) error {
 	return nil
 }
 
-func (x *Executor) Mount(ctx context.Context, s compat.Mount) error {
+// Mount runs mount(8) for the step once its mount point is checked. The
+// command backend cannot know the kernel's identity of what mount(8)
+// made: it returns none.
+func (x *Executor) Mount(ctx context.Context, s compat.Mount) ([]compat.MountID, error) {
 	exists, err := checkBelow(s.Root, s.Target)
 	if err != nil {
-		return fmt.Errorf("mount %s on %s for jail %s: %w", s.FSType, s.Target, s.Jail, err)
+		return nil, fmt.Errorf("mount %s on %s for jail %s: %w", s.FSType, s.Target, s.Jail, err)
 	}
 	if !exists {
-		return fmt.Errorf("mount %s on %s for jail %s: mount point does not exist", s.FSType, s.Target, s.Jail)
+		return nil, fmt.Errorf("mount %s on %s for jail %s: mount point does not exist", s.FSType, s.Target, s.Jail)
 	}
-	return x.steps(ctx, s)
+	return nil, x.steps(ctx, s)
 }
 
+// Unmount runs `umount -f TARGET`. With an Expect (the engine undoing a
+// recorded mount) it first asks whether a filesystem of that type is
+// mounted there (the script's is_current_mountpoint, `df`), and unmounts
+// nothing when none is: that is reported as compat.ErrNotMounted. Without
+// one no extra command runs: a planned unmount's trace is the script's.
 func (x *Executor) Unmount(ctx context.Context, s compat.Unmount) error {
+	if e := s.Expect; e != nil {
+		there, err := x.Mounted(ctx, s.Target, e.FSType)
+		if err != nil {
+			return fmt.Errorf("unmount %s of jail %s: %w", s.Target, s.Jail, err)
+		}
+		if !there {
+			fst := e.FSType
+			if fst == "" {
+				fst = "file system"
+			}
+			return fmt.Errorf("unmount %s of jail %s: no %s mounted there: %w", s.Target, s.Jail, fst, compat.ErrNotMounted)
+		}
+	}
 	return x.steps(ctx, s)
 }
 
 // FstabMount refuses the whole fstab when a mount point has a symlink in
-// its path (the 8.x script mounted nothing from such an fstab either).
-func (x *Executor) FstabMount(ctx context.Context, s compat.FstabMount) error {
+// its path (the 8.x script mounted nothing from such an fstab either). It
+// returns no identities (see Mount).
+func (x *Executor) FstabMount(ctx context.Context, s compat.FstabMount) ([]compat.MountID, error) {
 	for _, e := range s.Entries {
 		mp := path.Clean(e.MountPoint)
 		if _, err := checkBelow("/", mp); err != nil {
-			return fmt.Errorf("mount fstab %s for jail %s: line %d: %w", s.Fstab, s.Jail, e.Line, err)
+			return nil, fmt.Errorf("mount fstab %s for jail %s: line %d: %w", s.Fstab, s.Jail, e.Line, err)
 		}
 	}
-	return x.steps(ctx, s)
+	return nil, x.steps(ctx, s)
 }
 
 func (x *Executor) DevfsRule(ctx context.Context, s compat.DevfsRule) error {

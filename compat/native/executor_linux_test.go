@@ -498,7 +498,7 @@ func TestCrashWithCorruptRecord(t *testing.T) {
 		if _, err := x.Mkdir(context.Background(), compat.Mkdir{Jail: "corrupt", Root: e.root, Path: filepath.Join(e.root, s)}); err != nil {
 			t.Fatal(err)
 		}
-		if err := x.Mount(context.Background(), compat.Mount{Jail: "corrupt", FSType: "nullfs", Source: "/" + s, SourceRoot: "/", Target: filepath.Join(e.root, s), ReadOnly: true, Root: e.root}); err != nil {
+		if _, err := x.Mount(context.Background(), compat.Mount{Jail: "corrupt", FSType: "nullfs", Source: "/" + s, SourceRoot: "/", Target: filepath.Join(e.root, s), ReadOnly: true, Root: e.root}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -646,7 +646,7 @@ func TestStopNeverFollowsPlantedSymlink(t *testing.T) {
 	if _, err := x.Mkdir(context.Background(), compat.Mkdir{Jail: "plant", Root: e.root, Path: lib}); err != nil {
 		t.Fatal(err)
 	}
-	if err := x.Mount(context.Background(), compat.Mount{Jail: "plant", FSType: "nullfs", Source: "/usr/lib", SourceRoot: "/", Target: lib, ReadOnly: true, Root: e.root}); err != nil {
+	if _, err := x.Mount(context.Background(), compat.Mount{Jail: "plant", FSType: "nullfs", Source: "/usr/lib", SourceRoot: "/", Target: lib, ReadOnly: true, Root: e.root}); err != nil {
 		t.Fatal(err)
 	}
 	x.Release("plant")

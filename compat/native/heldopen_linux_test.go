@@ -65,7 +65,7 @@ func TestNothingHeldOpenAndUniqueID(t *testing.T) {
 		if _, err := x.Mkdir(ctx, compat.Mkdir{Jail: "s", Root: e.root, Path: p}); err != nil {
 			t.Fatal(err)
 		}
-		if err := x.Mount(ctx, compat.Mount{Jail: "s", FSType: compat.FSNullfs, Source: filepath.Join(src, d), SourceRoot: src, Target: p, ReadOnly: true, Root: e.root}); err != nil {
+		if _, err := x.Mount(ctx, compat.Mount{Jail: "s", FSType: compat.FSNullfs, Source: filepath.Join(src, d), SourceRoot: src, Target: p, ReadOnly: true, Root: e.root}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -108,7 +108,7 @@ func TestNothingHeldOpenAndUniqueID(t *testing.T) {
 	if _, err := x.Mkdir(ctx, compat.Mkdir{Jail: "s", Root: e.root, Path: p}); err != nil {
 		t.Fatal(err) // FinishStop removed the directories the start made
 	}
-	if err := x.Mount(ctx, compat.Mount{Jail: "s", FSType: compat.FSNullfs, Source: filepath.Join(src, "a"), SourceRoot: src, Target: p, ReadOnly: true, Root: e.root}); err != nil {
+	if _, err := x.Mount(ctx, compat.Mount{Jail: "s", FSType: compat.FSNullfs, Source: filepath.Join(src, "a"), SourceRoot: src, Target: p, ReadOnly: true, Root: e.root}); err != nil {
 		t.Fatal(err)
 	}
 	x.Release("s")
@@ -146,10 +146,10 @@ func TestNestedRootUnmount(t *testing.T) {
 	defer x.Close()
 	data := filepath.Join(e.root, "data")
 	inner := filepath.Join(data, "inner")
-	if err := x.Mount(ctx, compat.Mount{Jail: "outer", FSType: compat.FSNullfs, Source: filepath.Join(src, "data"), SourceRoot: src, Target: data, Root: e.root}); err != nil {
+	if _, err := x.Mount(ctx, compat.Mount{Jail: "outer", FSType: compat.FSNullfs, Source: filepath.Join(src, "data"), SourceRoot: src, Target: data, Root: e.root}); err != nil {
 		t.Fatal(err)
 	}
-	if err := x.Mount(ctx, compat.Mount{Jail: "inner", FSType: compat.FSNullfs, Source: filepath.Join(src, "usr"), SourceRoot: src, Target: filepath.Join(inner, "usr"), ReadOnly: true, Root: inner}); err != nil {
+	if _, err := x.Mount(ctx, compat.Mount{Jail: "inner", FSType: compat.FSNullfs, Source: filepath.Join(src, "usr"), SourceRoot: src, Target: filepath.Join(inner, "usr"), ReadOnly: true, Root: inner}); err != nil {
 		t.Fatal(err)
 	}
 	if err := x.Unmount(ctx, compat.Unmount{Jail: "inner", FSType: compat.FSNullfs, Target: filepath.Join(inner, "usr"), Root: inner}); err != nil {

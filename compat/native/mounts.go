@@ -23,21 +23,22 @@ import (
 // Mkdir implements [compat.Executor]. Deviation from the step's contract:
 // a Path that is already a mount point is not refused here; the Mount step
 // that follows decides (adopt our own leftover, refuse anything else), so
-// that a start after a crash can adopt exactly its own mounts.
-func (x *Executor) Mkdir(ctx context.Context, s compat.Mkdir) (bool, error) {
+// that a start after a crash can adopt exactly its own mounts. It returns
+// the directories it made, parents first, also on error.
+func (x *Executor) Mkdir(ctx context.Context, s compat.Mkdir) ([]string, error) {
 	js, err := x.jail(s.Jail)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	if err := x.beginStart(js, s.Root); err != nil {
-		return false, err
+		return nil, err
 	}
 	r, err := rel(s.Root, s.Path)
 	if err != nil {
-		return false, fmt.Errorf("jail %s: mkdir: %w", s.Jail, err)
+		return nil, fmt.Errorf("jail %s: mkdir: %w", s.Jail, err)
 	}
 	if fdLinkOK(s.Root, r) {
-		return false, nil
+		return nil, nil
 	}
 	// Record before act: the directories about to be made are journaled
 	// as created first. A crash before the mkdir leaves entries for
@@ -47,7 +48,7 @@ func (x *Executor) Mkdir(ctx context.Context, s compat.Mkdir) (bool, error) {
 	want := missingDirs(s.Root, r)
 	if len(want) > 0 {
 		if err := x.note(js, event{Ev: "created", Paths: want}); err != nil {
-			return false, err
+			return nil, err
 		}
 	}
 	created, err := mount.MkdirAll(s.Root, r, 0o755)
@@ -62,9 +63,9 @@ func (x *Executor) Mkdir(ctx context.Context, s compat.Mkdir) (bool, error) {
 		}
 	}
 	if err != nil {
-		return false, fmt.Errorf("jail %s: %w", s.Jail, err)
+		return created, fmt.Errorf("jail %s: %w", s.Jail, err)
 	}
-	return len(created) > 0 && created[len(created)-1] == s.Path, nil
+	return created, nil
 }
 
 // missingDirs lists root/r and those of its parents below root that do not
@@ -124,29 +125,31 @@ func (x *Executor) Rmdir(ctx context.Context, s compat.Rmdir) error {
 	return nil
 }
 
-// Mount implements [compat.Executor].
-func (x *Executor) Mount(ctx context.Context, s compat.Mount) error {
+// Mount implements [compat.Executor]: it returns the identity of the
+// mount it made (or adopted), none for Linux's fdescfs (no mount).
+func (x *Executor) Mount(ctx context.Context, s compat.Mount) ([]compat.MountID, error) {
 	js, err := x.jail(s.Jail)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := x.beginStart(js, s.Root); err != nil {
-		return err
+		return nil, err
 	}
 	if s.FSType == compat.FSFdescfs && fdescfsIsLink() {
 		// Linux: the devfs stand-in already has dev/fd -> /proc/self/fd.
-		return nil
+		return nil, nil
 	}
 	r, err := rel(s.Root, s.Target)
 	if err != nil {
-		return fmt.Errorf("jail %s: mount %s: %w", s.Jail, s.FSType, err)
+		return nil, fmt.Errorf("jail %s: mount %s: %w", s.Jail, s.FSType, err)
 	}
 	req := mount.Request{FSType: s.FSType, Source: s.Source, SourceRoot: s.SourceRoot,
 		Root: s.Root, Target: r, ReadOnly: s.ReadOnly, Options: devfsOptions(s)}
 	full := path.Join(req.Root, req.Target)
 	_, adopted := js.stale[full]
-	if err := x.mountOne(js, req); err != nil {
-		return fmt.Errorf("jail %s: %w", s.Jail, err)
+	id, err := x.mountOne(js, req)
+	if err != nil {
+		return nil, fmt.Errorf("jail %s: %w", s.Jail, err)
 	}
 	if req.Options != nil && !adopted {
 		// Mounted here with the jail's ruleset (FreeBSD): the kernel
@@ -154,11 +157,23 @@ func (x *Executor) Mount(ctx context.Context, s compat.Mount) error {
 		// mounted with whatever it was, and gets devfs(8) as before.
 		devfsMountedWith(x, full, s.DevfsRuleset)
 	}
-	return nil
+	return []compat.MountID{id}, nil
 }
 
-// mountOne reconciles one mount with the kernel's table and makes it.
-func (x *Executor) mountOne(js *jailState, req mount.Request) error {
+// mountOne reconciles one mount with the kernel's table and makes it; it
+// returns the mount's identity.
+func (x *Executor) mountOne(js *jailState, req mount.Request) (compat.MountID, error) {
+	id, err := x.mountReq(js, req)
+	if err != nil {
+		return compat.MountID{}, err
+	}
+	return compat.MountID{Target: path.Join(req.Root, req.Target), FSType: req.FSType, Source: req.Source,
+		Root: req.Root, ID: id.ID, UniqueID: id.UniqueID}, nil
+}
+
+// mountReq is mountOne's work: the kernel ids of the mount it made or
+// adopted.
+func (x *Executor) mountReq(js *jailState, req mount.Request) (ids mount.Expect, err error) {
 	full := path.Join(req.Root, req.Target)
 	for attempt := 0; ; attempt++ {
 		if e, ok := js.stale[full]; ok {
@@ -170,9 +185,9 @@ func (x *Executor) mountOne(js *jailState, req mount.Request) error {
 				js.made[full] = true
 				// No unique id: the table has none, so stop checks
 				// type and source as for any mount without one.
-				return x.note(js, event{Ev: "mount", M: &RecMount{ID: e.ID, FSType: req.FSType, Source: req.Source, Root: req.Root, Rel: req.Target, ReadOnly: req.ReadOnly}})
+				return mount.Expect{ID: e.ID}, x.note(js, event{Ev: "mount", M: &RecMount{ID: e.ID, FSType: req.FSType, Source: req.Source, Root: req.Root, Rel: req.Target, ReadOnly: req.ReadOnly}})
 			}
-			return staleError(js, []string{full})
+			return mount.Expect{}, staleError(js, []string{full})
 		}
 		// A leftover above or below this target would hide, or be hidden
 		// by, the new mount.
@@ -183,10 +198,10 @@ func (x *Executor) mountOne(js *jailState, req mount.Request) error {
 			}
 		}
 		if len(around) > 0 {
-			return staleError(js, around)
+			return mount.Expect{}, staleError(js, around)
 		}
 		if attempt == 0 && x.fault("mount") {
-			return &mount.Error{Op: "mount", FSType: req.FSType, Source: req.Source, Target: full, Err: errInjected}
+			return mount.Expect{}, &mount.Error{Op: "mount", FSType: req.FSType, Source: req.Source, Target: full, Err: errInjected}
 		}
 		// Record before act: the intent (target, type, source, root)
 		// is journaled before the mount system call, its confirmation
@@ -194,7 +209,7 @@ func (x *Executor) mountOne(js *jailState, req mount.Request) error {
 		// confirmation means "maybe mounted": see resolveIntents.
 		intent := RecMount{FSType: req.FSType, Source: req.Source, Root: req.Root, Rel: req.Target, ReadOnly: req.ReadOnly}
 		if err := x.note(js, event{Ev: "mounting", M: &intent}); err != nil {
-			return err
+			return mount.Expect{}, err
 		}
 		m, err := mount.Mount(req)
 		if err != nil {
@@ -212,12 +227,12 @@ func (x *Executor) mountOne(js *jailState, req mount.Request) error {
 				// front: read it now and decide (adopt or refuse).
 				if m, _ := isMounted(full, ""); m {
 					if err := x.scan(js); err != nil {
-						return err
+						return mount.Expect{}, err
 					}
 					continue
 				}
 			}
-			return err
+			return mount.Expect{}, err
 		}
 		if req.ReadOnly && x.fault("remount") {
 			// As the mount package does when its read-only step fails:
@@ -226,15 +241,15 @@ func (x *Executor) mountOne(js *jailState, req mount.Request) error {
 			if uerr == nil {
 				_ = x.note(js, event{Ev: "unmount", Paths: []string{full}})
 			}
-			return errors.Join(&mount.Error{Op: "remount-ro", FSType: req.FSType, Source: req.Source, Target: full, Err: errInjected}, uerr)
+			return mount.Expect{}, errors.Join(&mount.Error{Op: "remount-ro", FSType: req.FSType, Source: req.Source, Target: full, Err: errInjected}, uerr)
 		}
 		js.made[full] = true
 		if len(m.Created) > 0 {
 			if err := x.note(js, event{Ev: "created", Paths: m.Created}); err != nil {
-				return err
+				return mount.Expect{}, err
 			}
 		}
-		return x.note(js, event{Ev: "mount", M: &RecMount{ID: m.ID, UniqueID: m.UniqueID, FSType: m.FSType, Source: m.Source, Root: m.Root, Rel: m.Rel, ReadOnly: req.ReadOnly}})
+		return m.Expect(), x.note(js, event{Ev: "mount", M: &RecMount{ID: m.ID, UniqueID: m.UniqueID, FSType: m.FSType, Source: m.Source, Root: m.Root, Rel: m.Rel, ReadOnly: req.ReadOnly}})
 	}
 }
 
@@ -327,6 +342,9 @@ func (x *Executor) Unmount(ctx context.Context, s compat.Unmount) error {
 	if err != nil {
 		return fmt.Errorf("jail %s: unmount: %w", s.Jail, err)
 	}
+	if s.Expect != nil {
+		return x.unmountExpected(js, s, r)
+	}
 	exp, full, inRec, ok, err := x.expectFor(js, s.Root, r, s.FSType)
 	if err != nil {
 		return fmt.Errorf("jail %s: %w", s.Jail, err)
@@ -337,6 +355,60 @@ func (x *Executor) Unmount(ctx context.Context, s compat.Unmount) error {
 	if err := x.unmountRetry(js, exp, full, inRec); err != nil {
 		return fmt.Errorf("jail %s: %w", s.Jail, err)
 	}
+	return nil
+}
+
+// unmountExpected is Unmount with s.Expect (the engine undoing a mount its
+// record lists): that mount and no other. With a kernel identity it is
+// found wherever it is now and unmounted there (moved: a warning naming
+// the new place); without one (an intent never confirmed) it must be the
+// only mount exactly at the target, of the expected type and source.
+// Gone: an error wrapping compat.ErrNotMounted; anything else there:
+// compat.ErrNotOurs, nothing touched (a tampered record or a mount the
+// admin made since must not be pulled). r is the target below s.Root.
+func (x *Executor) unmountExpected(js *jailState, s compat.Unmount, r string) error {
+	e := *s.Expect
+	full := path.Join(s.Root, r)
+	fail := func(err error) error { return fmt.Errorf("jail %s: unmount %s: %w", s.Jail, full, err) }
+	if e.Target != full || e.Root != s.Root {
+		// The step and its expectation disagree: a caller's bug, or a
+		// record entry rewritten to point outside its jail.
+		return fail(fmt.Errorf("expected mount %q (root %q) is not this step's: %w", e.Target, e.Root, compat.ErrNotOurs))
+	}
+	exp := mount.Expect{ID: e.ID, UniqueID: e.UniqueID, FSType: e.FSType, Source: e.Source, Root: s.Root, Target: r}
+	if e.ID == 0 && e.UniqueID == 0 {
+		tbl, err := mount.Table()
+		if err != nil {
+			return fail(err)
+		}
+		var at []mount.Entry
+		for _, m := range tbl {
+			if m.Target == full {
+				at = append(at, m)
+			}
+		}
+		switch {
+		case len(at) == 0:
+			return fail(fmt.Errorf("no %s mounted there: %w", e.FSType, compat.ErrNotMounted))
+		case len(at) > 1:
+			return fail(fmt.Errorf("%d mounts stacked there: %w", len(at), compat.ErrNotOurs))
+		case !adoptable(at[0], mount.Request{FSType: e.FSType, Source: e.Source, Root: s.Root, Target: r, ReadOnly: at[0].ReadOnly}):
+			return fail(fmt.Errorf("%s from %s is mounted there, not %s from %q: %w", at[0].FSType, at[0].Source, e.FSType, e.Source, compat.ErrNotOurs))
+		}
+		exp.ID = at[0].ID
+	}
+	err := x.unmountBusy(exp, full)
+	switch {
+	case err == nil:
+	case errors.Is(err, mount.ErrMoved):
+		x.warnf("jail %s: %v", s.Jail, err)
+	case errors.Is(err, mount.ErrNotMounted):
+		x.forgetMount(js, full, false)
+		return fmt.Errorf("jail %s: %w", s.Jail, err)
+	default:
+		return fmt.Errorf("jail %s: %w", s.Jail, err)
+	}
+	x.forgetMount(js, full, false)
 	return nil
 }
 
@@ -384,38 +456,41 @@ func (x *Executor) expectFor(js *jailState, root, r, fstype string) (exp mount.E
 // reports the processes holding it. The record follows the kernel.
 // full is exp's mount point; inRec says exp is the record's entry for it.
 func (x *Executor) unmountRetry(js *jailState, exp mount.Expect, full string, inRec bool) error {
+	err := x.unmountBusy(exp, full)
+	switch {
+	case err == nil || errors.Is(err, mount.ErrNotMounted):
+		x.forgetMount(js, full, inRec)
+		return nil
+	case errors.Is(err, mount.ErrMoved):
+		// Unmounted by its recorded identity where it had been moved
+		// to: done, and worth telling.
+		x.warnf("jail %s: %v", js.name, err)
+		x.forgetMount(js, full, inRec)
+		return nil
+	}
+	if js.rec != nil && js.rec.State != "starting" {
+		_ = x.note(js, event{Ev: "state", State: "dirty"})
+	}
+	return err
+}
+
+// unmountBusy unmounts exp, retrying a busy mount until BusyTimeout; a
+// mount still busy then is reported with the processes holding full.
+func (x *Executor) unmountBusy(exp mount.Expect, full string) error {
 	deadline := time.Now().Add(x.opts.BusyTimeout)
 	var err error
 	for delay := 5 * time.Millisecond; ; {
 		err = unmountExpect(exp)
-		if err == nil || errors.Is(err, mount.ErrNotMounted) {
-			x.forgetMount(js, full, inRec)
-			return nil
-		}
-		if errors.Is(err, mount.ErrMoved) {
-			// Unmounted by its recorded fsid where it had been moved
-			// to (FreeBSD): done, and worth telling.
-			x.warnf("jail %s: %v", js.name, err)
-			x.forgetMount(js, full, inRec)
-			return nil
-		}
-		if !errors.Is(err, syscall.EBUSY) {
-			break
-		}
-		if time.Now().After(deadline) {
+		if !errors.Is(err, syscall.EBUSY) || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(delay)
 		delay = min(2*delay, 200*time.Millisecond)
 	}
 	if errors.Is(err, syscall.EBUSY) {
-		h := holders(full)
-		if len(h) > 0 {
+		if h := holders(full); len(h) > 0 {
 			err = fmt.Errorf("%w; held by %s", err, strings.Join(h, ", "))
 		}
-	}
-	if js.rec != nil && js.rec.State != "starting" {
-		_ = x.note(js, event{Ev: "state", State: "dirty"})
 	}
 	return err
 }
@@ -430,34 +505,39 @@ func (x *Executor) forgetMount(js *jailState, full string, inRec bool) {
 
 // FstabMount implements [compat.Executor]: each entry as a confined mount
 // (Linux: nullfs, procfs, devfs and tmpfs, anything else refused; FreeBSD:
-// see fstabFreeBSD, and an fstab it cannot map goes to `mount -a -F` whole).
-func (x *Executor) FstabMount(ctx context.Context, s compat.FstabMount) error {
+// see fstabFreeBSD, and an fstab it cannot map goes to `mount -a -F` whole,
+// whose mounts it cannot name). It returns the identity of each mount it
+// made, also on error (those before the failing entry).
+func (x *Executor) FstabMount(ctx context.Context, s compat.FstabMount) ([]compat.MountID, error) {
 	js, err := x.jail(s.Jail)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := x.beginStart(js, s.Root); err != nil {
-		return err
+		return nil, err
 	}
 	if byProgram, err := fstabProgram(ctx, x, s); byProgram {
 		if err != nil {
-			return fmt.Errorf("jail %s: %w", s.Jail, err)
+			return nil, fmt.Errorf("jail %s: %w", s.Jail, err)
 		}
-		return nil
+		return nil, nil
 	}
+	var ids []compat.MountID
 	for _, e := range s.Entries {
 		mp := path.Clean(e.MountPoint)
 		r, err := rel(s.Root, mp)
 		if err != nil {
-			return fmt.Errorf("jail %s: %s:%d: fstab mount point: %w", s.Jail, s.Fstab, e.Line, err)
+			return ids, fmt.Errorf("jail %s: %s:%d: fstab mount point: %w", s.Jail, s.Fstab, e.Line, err)
 		}
 		req, err := fstabRequest(s.Root, r, e)
 		if err != nil {
-			return fmt.Errorf("jail %s: %s:%d: %w", s.Jail, s.Fstab, e.Line, err)
+			return ids, fmt.Errorf("jail %s: %s:%d: %w", s.Jail, s.Fstab, e.Line, err)
 		}
-		if err := x.mountOne(js, req); err != nil {
-			return fmt.Errorf("jail %s: %s:%d: %w", s.Jail, s.Fstab, e.Line, err)
+		id, err := x.mountOne(js, req)
+		if err != nil {
+			return ids, fmt.Errorf("jail %s: %s:%d: %w", s.Jail, s.Fstab, e.Line, err)
 		}
+		ids = append(ids, id)
 	}
-	return nil
+	return ids, nil
 }

@@ -140,7 +140,8 @@ func (p *freebsdProgs) fstab(ctx context.Context, s compat.FstabMount) (byProgra
 	if !fstabNeedsProgram(s) {
 		return false, nil
 	}
-	return true, p.cmd.FstabMount(ctx, s)
+	_, err = p.cmd.FstabMount(ctx, s)
+	return true, err
 }
 
 // jailConf runs `jail -f FILE -c|-r NAME`.

@@ -103,7 +103,8 @@ func TestSourcesSeeHookChanges(t *testing.T) {
 					t.Fatal(err)
 				}
 				// Read-write: a skeleton remounted read-only must show.
-				return p, x.Mount(ctx, compat.Mount{Jail: jail, FSType: compat.FSNullfs, Source: filepath.Join(skel, "usr/lib"), SourceRoot: skel, Target: p, Root: root})
+				_, err := x.Mount(ctx, compat.Mount{Jail: jail, FSType: compat.FSNullfs, Source: filepath.Join(skel, "usr/lib"), SourceRoot: skel, Target: p, Root: root})
+				return p, err
 			}
 			for _, j := range warmJails() {
 				if _, err := start(j); err != nil {

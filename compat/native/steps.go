@@ -222,7 +222,15 @@ func (x *Executor) StartJail(ctx context.Context, s compat.StartJail) (string, [
 		if s.IDFile != "" {
 			e.Paths = []string{s.IDFile}
 		}
-		return x.note(js, e)
+		if err := x.note(js, e); err != nil {
+			return err
+		}
+		// The runner's own journal of the jail (compat.StartJail.Created):
+		// an error removes the jail, as a failed note does.
+		if s.Created != nil {
+			return s.Created(strconv.Itoa(jid))
+		}
+		return nil
 	}
 	jid, out, err := startJail(ctx, x, s, created)
 	if err != nil {

@@ -119,7 +119,7 @@ func executor(n int, skel, jails, state string, ents []string, release bool) err
 			if _, err := x.Mkdir(ctx, compat.Mkdir{Jail: name, Root: r, Path: t}); err != nil {
 				return err
 			}
-			if err := x.Mount(ctx, compat.Mount{Jail: name, FSType: compat.FSNullfs, Source: filepath.Join(skel, e), SourceRoot: skel, Target: t, ReadOnly: true, Root: r}); err != nil {
+			if _, err := x.Mount(ctx, compat.Mount{Jail: name, FSType: compat.FSNullfs, Source: filepath.Join(skel, e), SourceRoot: skel, Target: t, ReadOnly: true, Root: r}); err != nil {
 				return err
 			}
 		}

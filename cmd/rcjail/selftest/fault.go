@@ -65,9 +65,9 @@ func (f *faulty) AliasRemove(ctx context.Context, s compat.AliasRemove) error {
 	return f.Executor.AliasRemove(ctx, s)
 }
 
-func (f *faulty) Mkdir(ctx context.Context, s compat.Mkdir) (bool, error) {
+func (f *faulty) Mkdir(ctx context.Context, s compat.Mkdir) ([]string, error) {
 	if err := f.step("mkdir " + s.Path); err != nil {
-		return false, err
+		return nil, err
 	}
 	return f.Executor.Mkdir(ctx, s)
 }
@@ -79,9 +79,9 @@ func (f *faulty) Rmdir(ctx context.Context, s compat.Rmdir) error {
 	return f.Executor.Rmdir(ctx, s)
 }
 
-func (f *faulty) Mount(ctx context.Context, s compat.Mount) error {
+func (f *faulty) Mount(ctx context.Context, s compat.Mount) ([]compat.MountID, error) {
 	if err := f.step("mount " + s.FSType + " " + s.Target); err != nil {
-		return err
+		return nil, err
 	}
 	return f.Executor.Mount(ctx, s)
 }
@@ -96,9 +96,9 @@ func (f *faulty) Unmount(ctx context.Context, s compat.Unmount) error {
 	return f.Executor.Unmount(ctx, s)
 }
 
-func (f *faulty) FstabMount(ctx context.Context, s compat.FstabMount) error {
+func (f *faulty) FstabMount(ctx context.Context, s compat.FstabMount) ([]compat.MountID, error) {
 	if err := f.step("mount -a -F " + s.Fstab); err != nil {
-		return err
+		return nil, err
 	}
 	return f.Executor.FstabMount(ctx, s)
 }
