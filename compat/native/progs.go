@@ -84,6 +84,13 @@ func (p *freebsdProgs) startJail(ctx context.Context, s compat.StartJail) (int, 
 	return n, out, nil
 }
 
+// startCommand runs a native start's command (`[setfib -F FIB] jexec …
+// JID COMMAND…`, jailcreate.go) as jail(8) runs: bounded by StartTimeout,
+// its stdout and stderr together for the console log.
+func (p *freebsdProgs) startCommand(ctx context.Context, argv []string) ([]byte, error) {
+	return p.start.Combined(ctx, argv)
+}
+
 // stopJail kills every process of the jail as the script does (killall
 // -TERM, sleep 1, killall -KILL); a jail left without processes goes away.
 func (p *freebsdProgs) stopJail(ctx context.Context, jid int) error {

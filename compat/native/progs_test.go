@@ -23,6 +23,7 @@ import (
 //	killall   -KILL removes $FAKE/jail.<jid>
 //	sysctl -n prints $FAKE/sysctl.<mib>, or fails as an unknown oid
 //	setfib    -F N runs the rest (a stand-in, never a real program)
+//	jexec     prints $FAKE/jexec.out; fails (3) printing $FAKE/jexec.fail to stderr
 const fakeProg = `#!/bin/sh
 PATH=/usr/bin:/bin
 n=${0##*/}
@@ -40,6 +41,9 @@ sysctl)
 	if [ "$1" = -n ]; then cat "$FAKE/sysctl.$2" 2>/dev/null || { echo "sysctl: unknown oid '$2'" >&2; exit 1; }; fi ;;
 env)
 	echo "stop output" ;;
+jexec)
+	if [ -f "$FAKE/jexec.out" ]; then cat "$FAKE/jexec.out"; fi
+	if [ -f "$FAKE/jexec.fail" ]; then cat "$FAKE/jexec.fail" >&2; exit 3; fi ;;
 setfib)
 	shift 2; p=$1; shift; exec "$FAKE/bin/$p" "$@" ;;
 esac

@@ -131,10 +131,14 @@ func aliasRemove(ctx context.Context, x *Executor, a compat.Addr) error {
 	return x.sys.progs.aliasRemove(ctx, a)
 }
 
-// startJail runs jail(8), which prints the jid only once the jail's start
-// command has run: created is called then (FreeBSD's record of the jid is
-// no earlier than jail(8)'s output; see the note of issue 12).
+// startJail creates the jail and reports its jid through created before
+// its start command runs (jailcreate.go); a start only jail(8) can make
+// exactly (nativeCreate says why) runs jail(8), whose jid is known only
+// once its command ran.
 func startJail(ctx context.Context, x *Executor, s compat.StartJail, created func(int) error) (int, []byte, error) {
+	if c, why := nativeCreate(s); why == "" {
+		return createAndStart(ctx, kernelJails{x.sys.progs}, s.Jail, c, allowParams(unix.SysctlUint32), created)
+	}
 	jid, out, err := x.sys.progs.startJail(ctx, s)
 	if err == nil {
 		if cerr := created(jid); cerr != nil {
@@ -166,8 +170,14 @@ func jailAt(ctx context.Context, x *Executor, root string) (int, bool) {
 // settle: jail(8) creates a jail in its root at once; nothing to wait for.
 func settle(*Executor, int, string) {}
 
+// stopJail kills the jail's processes as the script does, then clears
+// persist: a jail whose native start was killed during its start command
+// is still persistent, and would outlive its processes.
 func stopJail(x *Executor, jid int, root string) error {
-	return x.sys.progs.stopJail(context.Background(), jid)
+	if err := x.sys.progs.stopJail(context.Background(), jid); err != nil {
+		return err
+	}
+	return clearPersist(jid)
 }
 
 func jailRunning(ctx context.Context, x *Executor, jid string) (bool, error) {
