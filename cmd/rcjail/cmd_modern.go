@@ -129,6 +129,23 @@ func jailConfig(g *Globals, out io.Writer, cfg *compat.Config) int {
 	return st
 }
 
+// consoleTarget is the jid the id file of j names when that jail still
+// runs in j's root, else name. The root is part of the question (issue 12,
+// "identity before acting on a jid"): an id file left by a jail that died,
+// whose jid the kernel gave to another jail since, must not open a console
+// in that other jail (the native backend checks the jail's root; the
+// command backend asks `jls -j JID` as the script does).
+func consoleTarget(ctx context.Context, q compat.Querier, j *compat.Jail, name string) string {
+	jid, ok, err := q.ReadIDFile(ctx, compat.IDFile(j))
+	if err != nil || !ok || jid == "" {
+		return name
+	}
+	if running, err := q.JailRunning(ctx, jid, j.RootDir); err == nil && running {
+		return jid
+	}
+	return name
+}
+
 // jailConsole runs the console command in a jail: `jexec JAIL CMD…`, with
 // this terminal. As the script: one jail name is required (without names
 // the words of jail_list stand in for them, the first the jail, the rest
@@ -167,11 +184,7 @@ func jailConsole(ctx context.Context, g *Globals, cfg *compat.Config, args []str
 			q = x
 		}
 		if q != nil {
-			if jid, ok, err := q.ReadIDFile(ctx, compat.IDFile(j)); err == nil && ok && jid != "" {
-				if running, err := q.JailRunning(ctx, jid, ""); err == nil && running {
-					target = jid
-				}
-			}
+			target = consoleTarget(ctx, q, j, target)
 		}
 	}
 	argv := append([]string{"jexec", target}, cmd...)
