@@ -11,7 +11,7 @@ import (
 	"rcjail/compat"
 	"rcjail/compat/cmdexec"
 	"rcjail/compat/inspect"
-	"rcjail/compat/native"
+	"rcjail/compat/record"
 	"rcjail/compat/state"
 	"rcjail/rcconf"
 )
@@ -158,7 +158,7 @@ func recordedConfig(g *Globals, names []string) *compat.Config {
 	}
 	// And the jails only a record knows (a start killed before it wrote
 	// the id file): stop always stops (issue 12).
-	recs, err := native.RecordedJails(g.Root)
+	recs, err := record.Jails(g.Root)
 	if err != nil {
 		g.Warnf("%v", err)
 	}

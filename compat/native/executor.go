@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"rcjail/compat"
+	"rcjail/compat/record"
 	"rcjail/compat/state"
 	"rcjail/mount"
 )
@@ -30,16 +31,9 @@ type Executor struct {
 
 // jailState is what the executor knows of one jail during this run.
 type jailState struct {
-	name    string
-	lock    *state.JailLock
-	journal *os.File // <j>.journal, opened (for reading, then appending) with the lock
-	rec     *Record
-	snap    bool // <j>.json may exist: it was there (or unreadable) at lock time, or we wrote it
-
-	// pending holds encoded "unmount" lines not yet written: they go out
-	// in front of the next line written, or are dropped when a snapshot
-	// or the record's removal supersedes them (see note).
-	pending  []byte
+	name     string
+	lock     *state.JailLock
+	j        *record.Journal // the jail's record, loaded with the lock
 	root     string
 	starting bool                   // a start-type step was seen since the last stop
 	stale    map[string]mount.Entry // mounts under root at start that no step has explained yet
@@ -110,13 +104,8 @@ func (x *Executor) Release(jail string) {
 func (x *Executor) release(js *jailState) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if err := x.flush(js); err != nil {
-		x.warnf("%v", err)
-	}
-	if js.journal != nil {
-		removeJournal(x.dir, js.name, js.journal)
-		js.journal.Close()
-		js.journal = nil
+	if js.j != nil {
+		js.j.Close()
 	}
 	if js.lock != nil {
 		// Locks exist only while held: the file goes with the lock.
@@ -177,9 +166,9 @@ func (x *Executor) jail(name string) (*jailState, error) {
 		return nil, err
 	}
 	js = &jailState{name: name, lock: lock}
-	js.rec, js.snap, js.journal = loadRecord(dir, name, x.warnf)
-	if js.rec != nil {
-		js.root = js.rec.Root
+	js.j = record.Load(dir, name, x.warnf)
+	if js.j.Rec != nil {
+		js.root = js.j.Rec.Root
 	}
 	x.mu.Lock()
 	x.jails[key] = js
@@ -200,8 +189,8 @@ func (x *Executor) jail(name string) (*jailState, error) {
 // table read to decide between adopting and refusing.
 func (x *Executor) beginStart(js *jailState, root string) error {
 	if !js.starting {
-		js.dirty, js.scanned = js.rec != nil, false
-		if r := js.rec; r != nil && r.JID != 0 {
+		js.dirty, js.scanned = js.j.Rec != nil, false
+		if r := js.j.Rec; r != nil && r.JID != 0 {
 			settle(x, r.JID, r.Root)
 			if rt, ok := jailRoot(x, r.JID); ok && (r.Root == "" || rt == r.Root) {
 				// Another start got here first (or the jail was never
@@ -214,13 +203,13 @@ func (x *Executor) beginStart(js *jailState, root string) error {
 		js.stale, js.made = nil, map[string]bool{}
 		// What an earlier, unfinished run left stays in the record: stop
 		// still has to clean it if this start fails.
-		if err := x.note(js, event{Ev: "begin", Root: root}); err != nil {
+		if err := js.j.Note(record.Event{Ev: "begin", Root: root}); err != nil {
 			return err
 		}
 	}
 	if root != "" && js.stale == nil {
-		if js.rec.Root != root {
-			if err := x.note(js, event{Ev: "root", Root: root}); err != nil {
+		if js.j.Rec.Root != root {
+			if err := js.j.Note(record.Event{Ev: "root", Root: root}); err != nil {
 				return err
 			}
 		}
@@ -266,17 +255,17 @@ func (x *Executor) beginStop(js *jailState) error {
 		return nil // an undo step of this run's start
 	}
 	js.stopping = true
-	if r := js.rec; r != nil && r.JID != 0 {
+	if r := js.j.Rec; r != nil && r.JID != 0 {
 		settle(x, r.JID, r.Root)
 		if root, ok := jailRoot(x, r.JID); ok && (r.Root == "" || root == r.Root) {
 			if err := stopJail(x, r.JID, root); err != nil {
 				return fmt.Errorf("jail %s: %w", js.name, err)
 			}
 		}
-		if err := x.note(js, event{Ev: "jid"}); err != nil {
+		if err := js.j.Note(record.Event{Ev: "jid"}); err != nil {
 			return err
 		}
-		return x.note(js, event{Ev: "state", State: "stopping"})
+		return js.j.Note(record.Event{Ev: "state", State: "stopping"})
 	}
 	return nil
 }

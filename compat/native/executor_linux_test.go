@@ -3,7 +3,6 @@ package native
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -763,54 +762,6 @@ func TestBusyStop(t *testing.T) {
 	}
 }
 
-// TestRecordReplay: the journal replays onto the snapshot; replaying events
-// the snapshot already holds changes nothing; a torn last line is ignored.
-func TestRecordReplay(t *testing.T) {
-	dir, err := openStateDir(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dir.Close()
-	m1 := RecMount{ID: 7, FSType: "nullfs", Source: "/s/bin", Root: "/j", Rel: "bin", ReadOnly: true}
-	m2 := RecMount{ID: 8, FSType: "nullfs", Source: "/s/lib", Root: "/j", Rel: "lib", ReadOnly: true}
-	snap := &Record{Jail: "r", Root: "/j", State: "running", JID: 42, Mounts: []RecMount{m1}, Created: []string{"/j/bin"}}
-	if err := writeRecord(dir, snap, true); err != nil {
-		t.Fatal(err)
-	}
-	var lines []string
-	for _, e := range []event{
-		{Ev: "mount", M: &m1}, // already in the snapshot
-		{Ev: "created", Paths: []string{"/j/bin"}},
-		{Ev: "mount", M: &m2},
-		{Ev: "unmount", Paths: []string{"/j/bin"}},
-		{Ev: "jid"},
-	} {
-		b, _ := json.Marshal(e)
-		lines = append(lines, string(b))
-	}
-	torn := strings.Join(lines, "\n") + "\n{\"ev\":\"unmount\",\"pa"
-	if err := os.WriteFile(filepath.Join(dir.Name(), "r.journal"), []byte(torn), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var warned []string
-	r := readRecord(dir, "r", func(f string, a ...any) { warned = append(warned, fmt.Sprintf(f, a...)) })
-	if r == nil {
-		t.Fatal("no record")
-	}
-	if len(r.Mounts) != 1 || r.Mounts[0] != m2 {
-		t.Errorf("mounts = %+v, want only %+v", r.Mounts, m2)
-	}
-	if !slices.Equal(r.Created, []string{"/j/bin"}) {
-		t.Errorf("created = %v", r.Created)
-	}
-	if r.JID != 0 || r.Root != "/j" {
-		t.Errorf("jid %d root %q", r.JID, r.Root)
-	}
-	if len(warned) != 1 {
-		t.Errorf("warnings = %q, want one for the torn line", warned)
-	}
-}
-
 // TestForeignMountRefused: an admin's own mount on a planned mount point
 // (here a tmpfs where usr's bind should go) with no record of ours: start
 // refuses as stale and stacks nothing; stop reports it and leaves it.
@@ -909,16 +860,6 @@ func TestStartCommandFails(t *testing.T) {
 	if e.recordExists("failing") {
 		t.Error("a record claims a jail that never ran")
 	}
-}
-
-// readRecord is loadRecord for tests that only look: the journal it
-// opened is closed again.
-func readRecord(dir *state.Dir, jail string, warn func(string, ...any)) *Record {
-	r, _, j := loadRecord(dir, jail, warn)
-	if j != nil {
-		j.Close()
-	}
-	return r
 }
 
 // TestHookOutputInLine: a hook's stdout lands on the runner's stdout where

@@ -73,11 +73,11 @@ func TestNothingHeldOpenAndUniqueID(t *testing.T) {
 		t.Errorf("between the jail's steps %v are held open", h)
 	}
 	js := x.jails["s"]
-	if len(js.rec.Mounts) != len(ents) {
-		t.Fatalf("record mounts = %+v, want %d", js.rec.Mounts, len(ents))
+	if len(js.j.Rec.Mounts) != len(ents) {
+		t.Fatalf("record mounts = %+v, want %d", js.j.Rec.Mounts, len(ents))
 	}
 	if uniqueIDs() {
-		for _, m := range js.rec.Mounts {
+		for _, m := range js.j.Rec.Mounts {
 			if m.UniqueID == 0 {
 				t.Errorf("record of %s has no unique mount id", m.Target())
 			}

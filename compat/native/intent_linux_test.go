@@ -10,30 +10,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"rcjail/compat/record"
 	"rcjail/compat/state"
 	"rcjail/mount/mounttest"
 )
-
-// TestIntentReplay: a "mounting" line is an intent; its "mount" line
-// confirms it and an "unmount" line retracts it, in any replay.
-func TestIntentReplay(t *testing.T) {
-	in := RecMount{FSType: "nullfs", Source: "/s/usr", Root: "/j", Rel: "usr", ReadOnly: true}
-	done := in
-	done.ID = 9
-	other := RecMount{FSType: "tmpfs", Root: "/j", Rel: "tmp"}
-	r := &Record{Jail: "r"}
-	for _, e := range []event{{Ev: "begin", Root: "/j"}, {Ev: "mounting", M: &in}, {Ev: "mounting", M: &other}} {
-		r.apply(e)
-	}
-	if len(r.Intents) != 2 || len(r.Mounts) != 0 {
-		t.Fatalf("after two intents: %+v", r)
-	}
-	r.apply(event{Ev: "mount", M: &done})
-	r.apply(event{Ev: "unmount", Paths: []string{"/j/tmp"}})
-	if len(r.Intents) != 0 || !slices.Equal(r.Mounts, []RecMount{done}) {
-		t.Errorf("confirmed + retracted: intents %+v mounts %+v", r.Intents, r.Mounts)
-	}
-}
 
 // TestStopResolvesIntents: a start killed between a mount's intent and its
 // confirmation leaves "maybe mounted" entries. The stop looks each up in
@@ -71,14 +51,14 @@ func TestStopResolvesIntents(t *testing.T) {
 		}
 	})
 	var b []byte
-	for _, ev := range []event{
+	for _, ev := range []record.Event{
 		{Ev: "begin", Root: e.root},
-		{Ev: "mounting", M: &RecMount{FSType: "nullfs", Source: "/usr", Root: e.root, Rel: "usr", ReadOnly: true}},
-		{Ev: "mounting", M: &RecMount{FSType: "nullfs", Source: "/bin", Root: e.root, Rel: "bin", ReadOnly: true}},
-		{Ev: "mounting", M: &RecMount{FSType: "nullfs", Source: "/usr", Root: e.root, Rel: "opt"}},
-		{Ev: "mounting", M: &RecMount{FSType: "nullfs", Source: "/usr", Root: filepath.Dir(outside), Rel: filepath.Base(outside)}},
+		{Ev: "mounting", M: &record.Mount{FSType: "nullfs", Source: "/usr", Root: e.root, Rel: "usr", ReadOnly: true}},
+		{Ev: "mounting", M: &record.Mount{FSType: "nullfs", Source: "/bin", Root: e.root, Rel: "bin", ReadOnly: true}},
+		{Ev: "mounting", M: &record.Mount{FSType: "nullfs", Source: "/usr", Root: e.root, Rel: "opt"}},
+		{Ev: "mounting", M: &record.Mount{FSType: "nullfs", Source: "/usr", Root: filepath.Dir(outside), Rel: filepath.Base(outside)}},
 	} {
-		b = ev.appendJSON(b)
+		b = ev.AppendJSON(b)
 	}
 	dir, err := openStateDir(e.state)
 	if err != nil {
@@ -113,7 +93,7 @@ func TestStopResolvesIntents(t *testing.T) {
 	if !strings.Contains(out.String(), "not below the jail root") {
 		t.Errorf("the intent outside the root is not reported:\n%s", out.String())
 	}
-	if left, err := RecordedJails(e.state); err != nil || len(left) != 0 {
+	if left, err := record.Jails(e.state); err != nil || len(left) != 0 {
 		t.Errorf("record left after a clean stop: %q %v\n%s", left, err, out.String())
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"rcjail/compat"
+	"rcjail/compat/record"
 	"rcjail/mount"
 )
 
@@ -47,18 +48,18 @@ func (x *Executor) Mkdir(ctx context.Context, s compat.Mkdir) ([]string, error) 
 	// not make after all is retracted, what it made unforeseen recorded.
 	want := missingDirs(s.Root, r)
 	if len(want) > 0 {
-		if err := x.note(js, event{Ev: "created", Paths: want}); err != nil {
+		if err := js.j.Note(record.Event{Ev: "created", Paths: want}); err != nil {
 			return nil, err
 		}
 	}
 	created, err := mount.MkdirAll(s.Root, r, 0o755)
 	if extra := notIn(created, want); len(extra) > 0 {
-		if ferr := x.note(js, event{Ev: "created", Paths: extra}); ferr != nil && err == nil {
+		if ferr := js.j.Note(record.Event{Ev: "created", Paths: extra}); ferr != nil && err == nil {
 			err = ferr
 		}
 	}
 	if gone := notIn(want, created); len(gone) > 0 {
-		if ferr := x.note(js, event{Ev: "uncreated", Paths: gone}); ferr != nil && err == nil {
+		if ferr := js.j.Note(record.Event{Ev: "uncreated", Paths: gone}); ferr != nil && err == nil {
 			err = ferr
 		}
 	}
@@ -117,8 +118,8 @@ func (x *Executor) Rmdir(ctx context.Context, s compat.Rmdir) error {
 	if err := rmdirStrict(s.Root, r); err != nil {
 		return fmt.Errorf("jail %s: %w", s.Jail, err)
 	}
-	if js.rec != nil && slices.Contains(js.rec.Created, s.Path) {
-		if err := x.note(js, event{Ev: "uncreated", Paths: []string{s.Path}}); err != nil {
+	if js.j.Rec != nil && slices.Contains(js.j.Rec.Created, s.Path) {
+		if err := js.j.Note(record.Event{Ev: "uncreated", Paths: []string{s.Path}}); err != nil {
 			return err
 		}
 	}
@@ -185,7 +186,7 @@ func (x *Executor) mountReq(js *jailState, req mount.Request) (ids mount.Expect,
 				js.made[full] = true
 				// No unique id: the table has none, so stop checks
 				// type and source as for any mount without one.
-				return mount.Expect{ID: e.ID}, x.note(js, event{Ev: "mount", M: &RecMount{ID: e.ID, FSType: req.FSType, Source: req.Source, Root: req.Root, Rel: req.Target, ReadOnly: req.ReadOnly}})
+				return mount.Expect{ID: e.ID}, js.j.Note(record.Event{Ev: "mount", M: &record.Mount{ID: e.ID, FSType: req.FSType, Source: req.Source, Root: req.Root, Rel: req.Target, ReadOnly: req.ReadOnly}})
 			}
 			return mount.Expect{}, staleError(js, []string{full})
 		}
@@ -207,19 +208,19 @@ func (x *Executor) mountReq(js *jailState, req mount.Request) (ids mount.Expect,
 		// is journaled before the mount system call, its confirmation
 		// with the kernel's identity after it. An intent without its
 		// confirmation means "maybe mounted": see resolveIntents.
-		intent := RecMount{FSType: req.FSType, Source: req.Source, Root: req.Root, Rel: req.Target, ReadOnly: req.ReadOnly}
-		if err := x.note(js, event{Ev: "mounting", M: &intent}); err != nil {
+		intent := record.Mount{FSType: req.FSType, Source: req.Source, Root: req.Root, Rel: req.Target, ReadOnly: req.ReadOnly}
+		if err := js.j.Note(record.Event{Ev: "mounting", M: &intent}); err != nil {
 			return mount.Expect{}, err
 		}
 		m, err := mount.Mount(req)
 		if err != nil {
 			if there, _ := isMounted(full, ""); !there {
 				// Nothing mounted there: the intent is retracted.
-				_ = x.note(js, event{Ev: "unmount", Paths: []string{full}})
+				_ = js.j.Note(record.Event{Ev: "unmount", Paths: []string{full}})
 			}
 			var me *mount.Error
 			if errors.As(err, &me) && len(me.Created) > 0 {
-				_ = x.note(js, event{Ev: "created", Paths: me.Created})
+				_ = js.j.Note(record.Event{Ev: "created", Paths: me.Created})
 			}
 			if attempt == 0 && !js.scanned && errors.Is(err, syscall.EBUSY) {
 				// The mount package refuses to stack on a mount point.
@@ -239,23 +240,18 @@ func (x *Executor) mountReq(js *jailState, req mount.Request) (ids mount.Expect,
 			// the fresh mount goes before the error is reported.
 			uerr := mount.Unmount(m.Expect())
 			if uerr == nil {
-				_ = x.note(js, event{Ev: "unmount", Paths: []string{full}})
+				_ = js.j.Note(record.Event{Ev: "unmount", Paths: []string{full}})
 			}
 			return mount.Expect{}, errors.Join(&mount.Error{Op: "remount-ro", FSType: req.FSType, Source: req.Source, Target: full, Err: errInjected}, uerr)
 		}
 		js.made[full] = true
 		if len(m.Created) > 0 {
-			if err := x.note(js, event{Ev: "created", Paths: m.Created}); err != nil {
+			if err := js.j.Note(record.Event{Ev: "created", Paths: m.Created}); err != nil {
 				return mount.Expect{}, err
 			}
 		}
-		return m.Expect(), x.note(js, event{Ev: "mount", M: &RecMount{ID: m.ID, UniqueID: m.UniqueID, FSType: m.FSType, Source: m.Source, Root: m.Root, Rel: m.Rel, ReadOnly: req.ReadOnly}})
+		return m.Expect(), js.j.Note(record.Event{Ev: "mount", M: &record.Mount{ID: m.ID, UniqueID: m.UniqueID, FSType: m.FSType, Source: m.Source, Root: m.Root, Rel: m.Rel, ReadOnly: req.ReadOnly}})
 	}
-}
-
-// hasMount reports whether r lists a mount, or the intent of one, at target.
-func hasMount(r *Record, target string) bool {
-	return hasMountIn(r.Mounts, target) || hasMountIn(r.Intents, target)
 }
 
 // resolveIntents decides each mount of the record that was journaled as an
@@ -268,7 +264,7 @@ func hasMount(r *Record, target string) bool {
 // else (stacked mounts there, an entry outside the root) is reported and
 // never touched.
 func (x *Executor) resolveIntents(js *jailState) error {
-	r := js.rec
+	r := js.j.Rec
 	if len(r.Intents) == 0 {
 		return nil
 	}
@@ -276,11 +272,11 @@ func (x *Executor) resolveIntents(js *jailState) error {
 	if err != nil {
 		return fmt.Errorf("jail %s: %w", js.name, err)
 	}
-	for _, in := range append([]RecMount(nil), r.Intents...) {
+	for _, in := range append([]record.Mount(nil), r.Intents...) {
 		t := in.Target()
 		if !belowRoot(r.Root, in) {
 			x.warnf("jail %s: record intent %s (root %q, rel %q) is not below the jail root %q: refused, left alone", js.name, t, in.Root, in.Rel, r.Root)
-			r.Intents = dropMount(r.Intents, t)
+			r.Intents = record.DropMount(r.Intents, t)
 			continue
 		}
 		var at []mount.Entry
@@ -290,34 +286,25 @@ func (x *Executor) resolveIntents(js *jailState) error {
 			}
 		}
 		switch {
-		case hasMountIn(r.Mounts, t):
+		case record.HasMountAt(r.Mounts, t):
 			// Confirmed by an earlier line (a start that adopted it).
-			r.Intents = dropMount(r.Intents, t)
+			r.Intents = record.DropMount(r.Intents, t)
 		case len(at) == 1 && adoptable(at[0], mount.Request{FSType: in.FSType, Source: in.Source, Root: in.Root, Target: in.Rel, ReadOnly: at[0].ReadOnly}):
 			m := in
 			m.ID = at[0].ID
-			if err := x.note(js, event{Ev: "mount", M: &m}); err != nil {
+			if err := js.j.Note(record.Event{Ev: "mount", M: &m}); err != nil {
 				return err
 			}
 		case len(at) > 1:
 			x.warnf("jail %s: %s: mounts stacked where rcjail may have mounted %s: left alone", js.name, t, in.FSType)
-			r.Intents = dropMount(r.Intents, t)
+			r.Intents = record.DropMount(r.Intents, t)
 		default:
-			if err := x.note(js, event{Ev: "unmount", Paths: []string{t}}); err != nil {
+			if err := js.j.Note(record.Event{Ev: "unmount", Paths: []string{t}}); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
-}
-
-func hasMountIn(ms []RecMount, target string) bool {
-	for i := range ms {
-		if ms[i].Target() == target {
-			return true
-		}
-	}
-	return false
 }
 
 // Unmount implements [compat.Executor]. The record supplies the mount id
@@ -418,9 +405,9 @@ func (x *Executor) unmountExpected(js *jailState, s compat.Unmount, r string) er
 // root/r; inRec says the expectation is the record's entry.
 func (x *Executor) expectFor(js *jailState, root, r, fstype string) (exp mount.Expect, full string, inRec, ok bool, err error) {
 	full = path.Join(root, r)
-	if js.rec != nil {
-		for i := len(js.rec.Mounts) - 1; i >= 0; i-- {
-			m := &js.rec.Mounts[i]
+	if js.j.Rec != nil {
+		for i := len(js.j.Rec.Mounts) - 1; i >= 0; i-- {
+			m := &js.j.Rec.Mounts[i]
 			if m.Target() == full && (fstype == "" || fstype == m.FSType) {
 				return mount.Expect{ID: m.ID, UniqueID: m.UniqueID, FSType: m.FSType, Source: m.Source, Root: root, Target: r}, full, true, true, nil
 			}
@@ -468,8 +455,8 @@ func (x *Executor) unmountRetry(js *jailState, exp mount.Expect, full string, in
 		x.forgetMount(js, full, inRec)
 		return nil
 	}
-	if js.rec != nil && js.rec.State != "starting" {
-		_ = x.note(js, event{Ev: "state", State: "dirty"})
+	if js.j.Rec != nil && js.j.Rec.State != "starting" {
+		_ = js.j.Note(record.Event{Ev: "state", State: "dirty"})
 	}
 	return err
 }
@@ -498,8 +485,8 @@ func (x *Executor) unmountBusy(exp mount.Expect, full string) error {
 // forgetMount records the unmount of full when the record lists it: inRec
 // says so already (the search that found the entry), sparing a second one.
 func (x *Executor) forgetMount(js *jailState, full string, inRec bool) {
-	if js.rec != nil && (inRec || hasMount(js.rec, full)) {
-		_ = x.note(js, event{Ev: "unmount", Paths: []string{full}})
+	if js.j.Rec != nil && (inRec || js.j.Rec.HasMount(full)) {
+		_ = js.j.Note(record.Event{Ev: "unmount", Paths: []string{full}})
 	}
 }
 

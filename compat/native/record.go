@@ -10,97 +10,12 @@ import (
 	"strings"
 
 	"rcjail/compat"
-	"rcjail/compat/fault"
+	"rcjail/compat/record"
 	"rcjail/mount"
 )
 
 // The native host's record as this run keeps it: events applied and
 // journaled, snapshots, and the end of a stop from what the record lists.
-
-// note applies e to the jail's record and appends it to the journal, in
-// one write(2) together with any unmount lines still pending.
-//
-// An "unmount" line is not written at once: it waits for the next line,
-// the end of the run's work on the jail (release), or is dropped when a
-// snapshot or the removal of the record makes it moot; a clean stop thus
-// writes none. Losing one in a crash is safe, and only one kind of event
-// may be lost this way: the journal then still lists a mount that is
-// gone, and the next stop or start looks before it acts: a stop finds
-// nothing mounted there with that id (ErrNotMounted: forgotten) or
-// something else (ErrNotOurs: left alone and reported), and a start's
-// mount of that target replaces the entry. The window already exists
-// between umount2 and the write; this widens it to the rest of the stop.
-// Every other event (begin, mount, created, alias, ...) records something
-// a later run must undo or refuse over, and is written before note
-// returns.
-func (x *Executor) note(js *jailState, e event) error {
-	if js.rec == nil {
-		js.rec = &Record{Jail: js.name}
-	}
-	js.rec.apply(e)
-	line := e.appendJSON(js.pending)
-	if e.Ev == "unmount" {
-		js.pending = line
-		return nil
-	}
-	js.pending = line[:0]
-	return x.writeJournal(js, line)
-}
-
-// flush writes the pending unmount lines.
-func (x *Executor) flush(js *jailState) error {
-	if len(js.pending) == 0 {
-		return nil
-	}
-	line := js.pending
-	js.pending = line[:0]
-	return x.writeJournal(js, line)
-}
-
-func (x *Executor) writeJournal(js *jailState, b []byte) error {
-	if js.journal == nil {
-		f, err := openJournal(x.dir, js.name)
-		if err != nil {
-			return err
-		}
-		js.journal = f
-	}
-	fault.Before("journal")
-	if _, err := js.journal.Write(b); err != nil {
-		return fmt.Errorf("jail %s: journal %s: %w", js.name, js.journal.Name(), err)
-	}
-	fault.After("journal")
-	return nil
-}
-
-// snapshot replaces <j>.json with the record (atomically, fsynced when
-// sync) and then empties the journal it now contains.
-func (x *Executor) snapshot(js *jailState, sync bool) error {
-	if err := writeRecord(x.dir, js.rec, sync); err != nil {
-		return err
-	}
-	js.snap = true
-	return x.truncateJournal(js)
-}
-
-// truncateJournal empties the journal, whose events (and the pending
-// ones) a new snapshot or the record's removal has just superseded.
-func (x *Executor) truncateJournal(js *jailState) error {
-	js.pending = js.pending[:0]
-	if js.journal == nil {
-		f, err := openJournal(x.dir, js.name)
-		if err != nil {
-			return err
-		}
-		js.journal = f
-	}
-	fault.Before("truncate journal")
-	if err := js.journal.Truncate(0); err != nil {
-		return fmt.Errorf("jail %s: truncate journal: %w", js.name, err)
-	}
-	fault.After("truncate journal")
-	return nil
-}
 
 // Recorded implements [compat.Executor]: the jail root and jid the jail's
 // record names (a stop whose configuration no longer names it, SPEC §3.5;
@@ -108,21 +23,21 @@ func (x *Executor) truncateJournal(js *jailState) error {
 // the jail's lock, as every step does.
 func (x *Executor) Recorded(ctx context.Context, jail string) (compat.Recorded, error) {
 	js, err := x.jail(jail)
-	if err != nil || js.rec == nil {
+	if err != nil || js.j.Rec == nil {
 		return compat.Recorded{}, err
 	}
-	if rec := js.rec; rec.State == "creating" && rec.JID == 0 && rec.Root != "" {
+	if rec := js.j.Rec; rec.State == "creating" && rec.JID == 0 && rec.Root != "" {
 		// A start killed between the jail's creation and its jid line:
 		// the kernel knows the jail running in the recorded root.
 		if jid, ok := jailAt(ctx, x, rec.Root); ok {
-			if err := x.note(js, event{Ev: "jid", JID: jid, State: "running"}); err != nil {
+			if err := js.j.Note(record.Event{Ev: "jid", JID: jid, State: "running"}); err != nil {
 				return compat.Recorded{}, err
 			}
 		}
 	}
-	r := compat.Recorded{OK: true, Root: js.rec.Root}
-	if js.rec.JID != 0 {
-		r.JID = strconv.Itoa(js.rec.JID)
+	r := compat.Recorded{OK: true, Root: js.j.Rec.Root}
+	if js.j.Rec.JID != 0 {
+		r.JID = strconv.Itoa(js.j.Rec.JID)
 	}
 	return r, nil
 }
@@ -148,7 +63,7 @@ func (x *Executor) finishStop(js *jailState) error {
 		return err
 	}
 	js.stopping = false
-	r := js.rec
+	r := js.j.Rec
 	if r == nil {
 		return nil
 	}
@@ -170,7 +85,7 @@ func (x *Executor) finishStop(js *jailState) error {
 	// Deepest first; among equals the later mount first.
 	// Each target's depth is counted once, not at every comparison.
 	type byDepth struct {
-		m     RecMount
+		m     record.Mount
 		depth int
 	}
 	ms := make([]byDepth, 0, len(r.Mounts))
@@ -184,11 +99,11 @@ func (x *Executor) finishStop(js *jailState) error {
 			errs = append(errs, fmt.Errorf("jail %s: %w", js.name, err))
 		}
 	}
-	for _, a := range append([]compat.Addr(nil), r.Aliases...) {
-		if err := aliasRemove(context.Background(), x, a); err != nil {
+	for _, a := range append([]record.Addr(nil), r.Aliases...) {
+		if err := aliasRemove(context.Background(), x, compat.Addr(a)); err != nil {
 			errs = append(errs, fmt.Errorf("jail %s: %w", js.name, err))
-		} else if indexAlias(r, a) >= 0 {
-			_ = x.note(js, event{Ev: "unalias", Addr: &a})
+		} else if r.IndexAlias(a) >= 0 {
+			_ = js.j.Note(record.Event{Ev: "unalias", Addr: &a})
 		}
 	}
 	if len(r.Mounts) == 0 && len(r.Intents) == 0 {
@@ -203,7 +118,7 @@ func (x *Executor) finishStop(js *jailState) error {
 				x.warnf("jail %s: %v", js.name, err)
 				continue
 			}
-			_ = x.note(js, event{Ev: "uncreated", Paths: []string{c}})
+			_ = js.j.Note(record.Event{Ev: "uncreated", Paths: []string{c}})
 		}
 	}
 	// Only after a failure: the table costs time in proportion to every
@@ -227,20 +142,12 @@ func (x *Executor) finishStop(js *jailState) error {
 				errs = append(errs, fmt.Errorf("jail %s: %w", js.name, err))
 			}
 		}
-		if js.snap {
-			if err := removeRecord(x.dir, js.name); err != nil {
-				errs = append(errs, err)
-			} else {
-				js.snap = false
-			}
-		}
-		if err := x.truncateJournal(js); err != nil {
+		if err := js.j.Remove(); err != nil {
 			errs = append(errs, err)
 		}
-		js.rec = nil
 	} else {
 		r.State = "dirty"
-		if err := x.snapshot(js, true); err != nil {
+		if err := js.j.Snapshot(true); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -250,7 +157,7 @@ func (x *Executor) finishStop(js *jailState) error {
 // belowRoot reports whether m's mount point lies strictly below root, the
 // record's jail root: root is absolute, clean and not "/", m names it as
 // its root, and m's relative part is clean and does not climb.
-func belowRoot(root string, m RecMount) bool {
+func belowRoot(root string, m record.Mount) bool {
 	return path.IsAbs(root) && path.Clean(root) == root && root != "/" && m.Root == root &&
 		m.Rel != "" && m.Rel != "." && !path.IsAbs(m.Rel) && path.Clean(m.Rel) == m.Rel &&
 		m.Rel != ".." && !strings.HasPrefix(m.Rel, "../")

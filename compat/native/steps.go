@@ -10,6 +10,7 @@ import (
 	"rcjail/compat"
 	"rcjail/compat/fault"
 	"rcjail/compat/native/proc"
+	"rcjail/compat/record"
 	"rcjail/compat/state"
 )
 
@@ -45,13 +46,13 @@ func (x *Executor) AliasAdd(ctx context.Context, s compat.AliasAdd) error {
 	// still leaves it in the record (issue 12: record before act). Should
 	// the add not happen, a stop finds the address absent: removing an
 	// absent address is not an error.
-	if err := x.note(js, event{Ev: "alias", Addr: &a}); err != nil {
+	if err := js.j.Note(record.Event{Ev: "alias", Addr: (*record.Addr)(&a)}); err != nil {
 		return err
 	}
 	added, err := aliasAdd(ctx, x, a)
 	if err != nil || !added {
 		// Not added by us (failed, or someone added it in between).
-		_ = x.note(js, event{Ev: "unalias", Addr: &a})
+		_ = js.j.Note(record.Event{Ev: "unalias", Addr: (*record.Addr)(&a)})
 	}
 	if err != nil {
 		return fmt.Errorf("jail %s: %w", s.Jail, err)
@@ -69,8 +70,8 @@ func (x *Executor) AliasRemove(ctx context.Context, s compat.AliasRemove) error 
 	if err := x.beginStop(js); err != nil {
 		return err
 	}
-	i := indexAlias(js.rec, s.Addr)
-	if js.rec != nil && i < 0 {
+	i := js.j.Rec.IndexAlias(record.Addr(s.Addr))
+	if js.j.Rec != nil && i < 0 {
 		return nil // not ours
 	}
 	if err := aliasRemove(ctx, x, s.Addr); err != nil {
@@ -78,23 +79,11 @@ func (x *Executor) AliasRemove(ctx context.Context, s compat.AliasRemove) error 
 	}
 	if i >= 0 {
 		a := s.Addr
-		if err := x.note(js, event{Ev: "unalias", Addr: &a}); err != nil {
+		if err := js.j.Note(record.Event{Ev: "unalias", Addr: (*record.Addr)(&a)}); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func indexAlias(r *Record, a compat.Addr) int {
-	if r == nil {
-		return -1
-	}
-	for i, b := range r.Aliases {
-		if b.Iface == a.Iface && b.Addr == a.Addr {
-			return i
-		}
-	}
-	return -1
 }
 
 // DevfsRule implements [compat.Executor]. Linux: the devfs stand-in is a
@@ -210,7 +199,7 @@ func (x *Executor) StartJail(ctx context.Context, s compat.StartJail) (string, [
 	// Intent first: a kill between the jail's creation and the jid line
 	// leaves "creating" in the record, and Recorded then asks the kernel
 	// for the jail running in the recorded root.
-	if err := x.note(js, event{Ev: "state", State: "creating"}); err != nil {
+	if err := js.j.Note(record.Event{Ev: "state", State: "creating"}); err != nil {
 		return "", nil, err
 	}
 	created := func(jid int) error {
@@ -218,11 +207,11 @@ func (x *Executor) StartJail(ctx context.Context, s compat.StartJail) (string, [
 		defer fault.After("jail created")
 		// With the id file the runner will write: a stop by another
 		// spelling of the name (one jail, one record) removes it too.
-		e := event{Ev: "jid", JID: jid, Root: s.Root, State: "running"}
+		e := record.Event{Ev: "jid", JID: jid, Root: s.Root, State: "running"}
 		if s.IDFile != "" {
 			e.Paths = []string{s.IDFile}
 		}
-		if err := x.note(js, e); err != nil {
+		if err := js.j.Note(e); err != nil {
 			return err
 		}
 		// The runner's own journal of the jail (compat.StartJail.Created):
@@ -234,20 +223,20 @@ func (x *Executor) StartJail(ctx context.Context, s compat.StartJail) (string, [
 	}
 	jid, out, err := startJail(ctx, x, s, created)
 	if err != nil {
-		if js.rec != nil && js.rec.JID != 0 {
+		if js.j.Rec != nil && js.j.Rec.JID != 0 {
 			// The host layer killed the jail it had created.
-			_ = x.note(js, event{Ev: "jid", State: "starting"})
+			_ = js.j.Note(record.Event{Ev: "jid", State: "starting"})
 		}
 		// FreeBSD's jail(8) failure wraps compat.ErrJailFailed and the
 		// Runner names its command line; Linux ran no jail(8) and its
 		// message stands alone.
 		return "", out, err
 	}
-	js.rec.JID, js.rec.State, js.rec.Root = jid, "running", s.Root
-	js.rec.Jail = js.name
+	js.j.Rec.JID, js.j.Rec.State, js.j.Rec.Root = jid, "running", s.Root
+	js.j.Rec.Jail = js.name
 	// The one fsync of a start: from here on the record describes a
 	// running jail.
-	if err := x.snapshot(js, true); err != nil {
+	if err := js.j.Snapshot(true); err != nil {
 		_ = stopJail(x, jid, s.Root)
 		return "", nil, err
 	}
@@ -292,10 +281,10 @@ func (x *Executor) KillJail(ctx context.Context, s compat.KillJail) error {
 			return fmt.Errorf("jail %s: %w", s.Jail, err)
 		}
 	}
-	if js.rec != nil && js.rec.JID == jid {
-		_ = x.note(js, event{Ev: "jid"})
-		if js.rec.State == "running" {
-			_ = x.note(js, event{Ev: "state", State: "stopping"})
+	if js.j.Rec != nil && js.j.Rec.JID == jid {
+		_ = js.j.Note(record.Event{Ev: "jid"})
+		if js.j.Rec.State == "running" {
+			_ = js.j.Note(record.Event{Ev: "state", State: "stopping"})
 		}
 	}
 	return nil

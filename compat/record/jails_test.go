@@ -1,4 +1,4 @@
-package native
+package record
 
 import (
 	"os"
@@ -9,10 +9,11 @@ import (
 	"rcjail/compat/state"
 )
 
-// TestRecordedJails: every jail with a record (snapshot or journal alone)
+// TestJails: every jail with a record (snapshot or journal alone)
 // is listed once, by the name it was started with when the snapshot has
-// it; files that are not a jail's record are not.
-func TestRecordedJails(t *testing.T) {
+// it, legacy names (an older rcjail's "a-b.json") included; files that are
+// not a jail's record are not.
+func TestJails(t *testing.T) {
 	root := t.TempDir()
 	dir := filepath.Join(root, state.DirPath)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -24,7 +25,8 @@ func TestRecordedJails(t *testing.T) {
 		"www.journal": `{"ev":"begin"}` + "\n",
 		"db.json":     `{"jail":"other","state":"dirty"}`, // not db's name: listed by its key
 		"x.lock":      "",
-		"a-b.json":    `{"jail":"a-b"}`, // not a key (keys have no '-')
+		"a-b.json":    `{"jail":"a-b"}`,   // a legacy name of key a_b: listed once
+		"old-1.json":  `{"jail":"old-1"}`, // a legacy name alone: listed by it
 		"t1.json.tmp": "{",
 		"notes.txt":   "",
 	} {
@@ -35,15 +37,15 @@ func TestRecordedJails(t *testing.T) {
 	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "evil.json")); err != nil {
 		t.Fatal(err)
 	}
-	got, err := RecordedJails(root)
+	got, err := Jails(root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	slices.Sort(got)
-	if want := []string{"a-b", "db", "www"}; !slices.Equal(got, want) {
+	if want := []string{"a-b", "db", "old-1", "www"}; !slices.Equal(got, want) {
 		t.Errorf("RecordedJails = %q, want %q", got, want)
 	}
-	if got, err := RecordedJails(t.TempDir()); err != nil || len(got) != 0 {
+	if got, err := Jails(t.TempDir()); err != nil || len(got) != 0 {
 		t.Errorf("no state directory: %q, %v", got, err)
 	}
 }
