@@ -71,6 +71,9 @@ func Main(ctx context.Context, o Options) int {
 			err := w.writeConf()
 			if rep.add("rc.conf", "written", firstErr(err, path.Join(w.conf, "etc/rc.conf")), err == nil) {
 				w.exercise(ctx)
+				if o.Backend == "native" && ctx.Err() == nil {
+					w.createdFirst(ctx)
+				}
 				dotRow(rep, o.Backend)
 			}
 		}
