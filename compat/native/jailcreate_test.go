@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -314,4 +315,22 @@ func TestCreateAndStartRunsJexec(t *testing.T) {
 	}
 	trace()
 	os.Remove(dir + "/jexec.fail")
+}
+
+// A start command that outlives StartTimeout is killed (its process
+// group, as jail(8) would be), and the jail it ran in is removed.
+func TestCreateAndStartTimeoutRemovesTheJail(t *testing.T) {
+	p, dir, trace := withFakeProgs(t)
+	p.start.Timeout = 300 * time.Millisecond
+	c, _ := nativeCreate(oldStyle())
+	write(t, dir+"/jexec.hang", "")
+	k := &fakeKernel{progs: p}
+	jid, _, err := createAndStart(context.Background(), k, "www", c, nil, k.createdFn())
+	if jid != 0 || err == nil || !strings.Contains(err.Error(), "start command") || !strings.Contains(err.Error(), "killed") {
+		t.Errorf("hanging start command: jid %d, err %v; want the kill named", jid, err)
+	}
+	if last := k.calls[len(k.calls)-1]; last != "remove 7" {
+		t.Errorf("hanging start command: last call %q, want remove 7", last)
+	}
+	trace()
 }

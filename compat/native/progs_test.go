@@ -23,7 +23,8 @@ import (
 //	killall   -KILL removes $FAKE/jail.<jid>
 //	sysctl -n prints $FAKE/sysctl.<mib>, or fails as an unknown oid
 //	setfib    -F N runs the rest (a stand-in, never a real program)
-//	jexec     prints $FAKE/jexec.out; fails (3) printing $FAKE/jexec.fail to stderr
+//	jexec     hangs while $FAKE/jexec.hang exists; prints $FAKE/jexec.out;
+//	          fails (3) printing $FAKE/jexec.fail to stderr
 const fakeProg = `#!/bin/sh
 PATH=/usr/bin:/bin
 n=${0##*/}
@@ -42,6 +43,7 @@ sysctl)
 env)
 	echo "stop output" ;;
 jexec)
+	if [ -f "$FAKE/jexec.hang" ]; then sleep 60; fi
 	if [ -f "$FAKE/jexec.out" ]; then cat "$FAKE/jexec.out"; fi
 	if [ -f "$FAKE/jexec.fail" ]; then cat "$FAKE/jexec.fail" >&2; exit 3; fi ;;
 setfib)
