@@ -237,7 +237,9 @@ func Running(jid int, root string) bool {
 // then took a live jail for gone, and a start killed right after creating
 // the jail led to a second jail on the root (the crash matrix's "jail
 // created" points, issue 12). So an empty command line of a live process
-// that is not a zombie is read again, for at most about 100 ms.
+// that is not a zombie is read again, for at most about 100 ms. A kernel
+// thread's command line is always empty: it is not read again (At looks
+// at every process; waiting on each kernel thread made it take seconds).
 func initCmdline(p string) ([]byte, error) {
 	for i := 0; ; i++ {
 		cl, err := os.ReadFile(p + "/cmdline")
@@ -246,11 +248,25 @@ func initCmdline(p string) ([]byte, error) {
 		}
 		st, err := os.ReadFile(p + "/stat")
 		j := bytes.LastIndexByte(st, ')')
-		if err != nil || j < 0 || j+2 >= len(st) || st[j+2] == 'Z' || st[j+2] == 'X' {
+		if err != nil || j < 0 || j+2 >= len(st) || st[j+2] == 'Z' || st[j+2] == 'X' || kthread(st[j+1:]) {
 			return cl, nil
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// pfKthread is the kernel's PF_KTHREAD task flag (include/linux/sched.h).
+const pfKthread = 0x00200000
+
+// kthread reports whether the fields of /proc/PID/stat after the command
+// (" S PPID PGRP SESSION TTY TPGID FLAGS …") carry PF_KTHREAD.
+func kthread(rest []byte) bool {
+	f := strings.Fields(string(rest))
+	if len(f) < 7 {
+		return false
+	}
+	flags, err := strconv.ParseUint(f[6], 10, 64)
+	return err == nil && flags&pfKthread != 0
 }
 
 // sameFile reports whether a and b (both followed) are one directory.

@@ -187,3 +187,29 @@ func jailPids(t *testing.T, root string) []int {
 	}
 	return out
 }
+
+// TestKthread: PF_KTHREAD is read from the flags field of /proc/PID/stat
+// (the 7th after the command); this process is no kernel thread.
+func TestKthread(t *testing.T) {
+	for _, tc := range []struct {
+		rest string
+		want bool
+	}{
+		{" S 0 0 0 0 -1 69238880 0 0", true}, // kthreadd: 0x4208060
+		{" I 2 0 0 0 -1 69238880 0", true},
+		{" S 1 10 10 0 -1 4194560 12", false}, // a user process: 0x400100
+		{" S 1 10", false},
+		{" S 1 10 10 0 -1 x", false},
+	} {
+		if got := kthread([]byte(tc.rest)); got != tc.want {
+			t.Errorf("kthread(%q) = %v, want %v", tc.rest, got, tc.want)
+		}
+	}
+	st, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kthread(st[bytes.LastIndexByte(st, ')')+1:]) {
+		t.Errorf("this process reads as a kernel thread: %s", st)
+	}
+}
