@@ -23,11 +23,9 @@ import (
 // operation, the object and the cause, and wrap the cause with %w. No method
 // ever runs a shell.
 //
-// One interface: the lock, the state-file checks, the hooks' output and
-// Close are every host's (the dry run's are no-ops). What only some hosts
-// can answer, and whose absence changes what the runner does, stays
-// optional: [KernelQuerier] and [RootFinder] (a host that asks jls and
-// the mount table instead of keeping a record).
+// One interface: the lock, the state-file checks, the hooks' output,
+// Close and the kernel queries (JailRoot, MountTable, JailsAt) are every
+// host's (the dry run answers from its own facts).
 type Executor interface {
 	// ---- the run: lock, checks, output, end ----
 
@@ -116,6 +114,28 @@ type Executor interface {
 	// recycled jid never makes rcjail act on another jail (issue 12 item
 	// 6). The command backend asks `jls -j JID` as the script does.
 	JailRunning(ctx context.Context, jid, root string) (bool, error)
+
+	// JailRoot returns the root directory of the running jail jid
+	// (command backend: `jls -j JID path`; native Linux: the root of
+	// the jail's init).
+	JailRoot(ctx context.Context, jid string) (string, error)
+
+	// MountTable returns the kernel's mount table in mount order
+	// (command backend: `mount -p`). Types are the names a step uses
+	// (nullfs, devfs, procfs, …) where the host can tell them for sure;
+	// native Linux names only proc (procfs) and a bind of a directory
+	// (nullfs) so, and leaves every other mount under its kernel name
+	// (tmpfs, ext4, …), which a stop never sweeps.
+	MountTable(ctx context.Context) ([]MountEntry, error)
+
+	// JailsAt returns the jids of the running jails whose root is root
+	// and that no id file names (another jail sharing the root, as the
+	// script allows, owns those): a stop without an id file (rcjail
+	// killed between jail(8) and the id file, or the file removed) finds
+	// the jail there, since stop always stops (SPEC §3.5) and the mounts
+	// of a running jail are never pulled from under it. Command backend:
+	// `jls jid path`.
+	JailsAt(ctx context.Context, root string) (jids []string, err error)
 
 	// ReadIDFile reads a jail's id file (path as the host names it,
 	// "/var/run/jail_www.id", resolved under the root). ok is false when it

@@ -22,6 +22,7 @@ type model struct {
 	mounts  []modelMount // in mount order
 	aliases map[string]bool
 	jails   map[string]bool
+	roots   map[string]string // jid → root, as the kernel knows it
 	files   map[string]string
 	dirs    map[string]bool // directories that exist (mount points)
 	created []string
@@ -41,7 +42,7 @@ var errInjected = errors.New("injected failure")
 
 func newModel() *model {
 	return &model{
-		aliases: map[string]bool{}, jails: map[string]bool{}, files: map[string]string{},
+		aliases: map[string]bool{}, jails: map[string]bool{}, roots: map[string]string{}, files: map[string]string{},
 		dirs: map[string]bool{}, nextJID: 1, sysctl: map[string]string{},
 	}
 }
@@ -65,6 +66,37 @@ func (m *model) Mounted(_ context.Context, dir, fstype string) (bool, error) {
 	return false, nil
 }
 func (m *model) JailRunning(_ context.Context, jid, _ string) (bool, error) { return m.jails[jid], nil }
+
+// JailRoot, MountTable and JailsAt answer as the kernel would.
+func (m *model) JailRoot(_ context.Context, jid string) (string, error) {
+	if !m.jails[jid] {
+		return "", fmt.Errorf("root of jid %s: no such jail", jid)
+	}
+	return m.roots[jid], nil
+}
+func (m *model) MountTable(context.Context) ([]MountEntry, error) {
+	var out []MountEntry
+	for _, mt := range m.mounts {
+		out = append(out, MountEntry{FSType: mt.fstype, Target: mt.target})
+	}
+	return out, nil
+}
+func (m *model) JailsAt(_ context.Context, root string) ([]string, error) {
+	owned := map[string]bool{}
+	for p, v := range m.files {
+		if strings.HasSuffix(p, ".id") {
+			owned[strings.TrimSpace(v)] = true
+		}
+	}
+	var out []string
+	for jid := range m.jails {
+		if m.roots[jid] == root && !owned[jid] {
+			out = append(out, jid)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
 func (m *model) ReadIDFile(_ context.Context, p string) (string, bool, error) {
 	v, ok := m.files[p]
 	return strings.TrimSpace(v), ok, nil
@@ -186,6 +218,7 @@ func (m *model) StartJail(_ context.Context, s StartJail) (string, []byte, error
 	jid := fmt.Sprint(m.nextJID)
 	m.nextJID++
 	m.jails[jid] = true
+	m.roots[jid] = s.Root
 	return jid, []byte("console\n"), nil
 }
 func (m *model) KillJail(_ context.Context, s KillJail) error {

@@ -54,42 +54,18 @@ func (r *Runner) recordedJID(ctx context.Context, j *Jail) (string, error) {
 	return rec.JID, nil
 }
 
-// KernelQuerier is implemented by an executor that can ask the kernel what
-// a stop needs when the configuration cannot say it.
-type KernelQuerier interface {
-	// JailRoot returns the root directory of the running jail jid
-	// (command backend: `jls -j JID path`).
-	JailRoot(ctx context.Context, jid string) (string, error)
-	// MountTable returns the kernel's mount table in mount order (command
-	// backend: `mount -p`).
-	MountTable(ctx context.Context) ([]MountEntry, error)
-}
-
-// RootFinder is implemented by an executor that can find a running jail by
-// its root directory, for a stop without an id file (rcjail killed between
-// jail(8) and the id file, or the file removed): stop always stops (SPEC
-// §3.5), and the mounts of a jail that still runs are never pulled from
-// under it.
-type RootFinder interface {
-	// JailsAt returns the jids of the running jails whose root is root
-	// and that no id file names (another jail sharing the root, as the
-	// script allows, owns those); command backend: `jls jid path`.
-	JailsAt(ctx context.Context, root string) (jids []string, err error)
-}
-
 // JailListArgv lists the running jails with their roots, one "JID PATH" a
 // line.
 func JailListArgv() []string { return []string{"jls", "jid", "path"} }
 
-// runningAt asks the executor, when it can, for a jail running in j's root
-// though no id file names it. A failed query is a warning and counts as
-// found: nothing is unmounted under a jail that may run.
+// runningAt asks the executor for a jail running in j's root though no id
+// file names it. A failed query is a warning and counts as found: nothing
+// is unmounted under a jail that may run.
 func (r *Runner) runningAt(ctx context.Context, j *Jail) (jid string, found, unsure bool) {
-	rf, ok := r.X.(RootFinder)
-	if !ok || j.RootDir == "" {
+	if j.RootDir == "" {
 		return "", false, false
 	}
-	jids, err := rf.JailsAt(ctx, j.RootDir)
+	jids, err := r.X.JailsAt(ctx, j.RootDir)
 	if err != nil {
 		r.warnf("%v", inJail(j.Name, err))
 		return "", false, true
@@ -231,13 +207,12 @@ func (r *Runner) stopRecorded(ctx context.Context, n string, cj *Jail) bool {
 			idOK, f.IDFile, f.JID, f.Running = true, true, rj, true
 		}
 	}
-	kq, kernel := r.X.(KernelQuerier)
-	if f.Running && kernel && !hasRec {
+	if f.Running && !hasRec {
 		// The kernel names the running jail's root. Without a valid
 		// rootdir it is the root; with one, it must agree: an id file
 		// whose jid now runs under another root is stale (the jid was
 		// reused), and that other jail is neither killed nor unmounted.
-		root, err := kq.JailRoot(ctx, jid)
+		root, err := r.X.JailRoot(ctx, jid)
 		switch {
 		case err != nil:
 			r.warnf("%v", inJail(n, err))
@@ -252,8 +227,8 @@ func (r *Runner) stopRecorded(ctx context.Context, n string, cj *Jail) bool {
 	// strictly under the jail's root, the latest first. The jail's own
 	// root may be a file system of its own and stays.
 	var unmounts []Step
-	if !hasRec && kernel && j.RootDir != "" {
-		tbl, err := kq.MountTable(ctx)
+	if !hasRec && j.RootDir != "" {
+		tbl, err := r.X.MountTable(ctx)
 		if err != nil {
 			r.warnf("%v", inJail(n, err))
 		}
