@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"rcjail/compat"
+	"rcjail/compat/cmdexec"
 	"rcjail/compat/inspect"
 )
 
@@ -20,8 +21,8 @@ func init() {
 	})
 	// The prefixed rc.d forms (onestatus, faststatus, …) reach the rc.d
 	// runner, which applies the jail_enable gate and then calls this.
-	rcStatusHook = func(ctx context.Context, g *Globals, cfg *compat.Config, _ compat.Executor, names []string) int {
-		return statusReport(g, cfg, names, false)
+	rcStatusHook = func(ctx context.Context, g *Globals, cfg *compat.Config, x compat.Executor, names []string) int {
+		return statusReport(ctx, g, x, cfg, names, false)
 	}
 }
 
@@ -34,13 +35,40 @@ func runStatus(ctx context.Context, g *Globals, args []string) int {
 	if code != 0 {
 		return code
 	}
-	return statusReport(g, a.cfg, a.names, a.json)
+	x, err := statusHost(ctx, g, a.cfg)
+	if err != nil {
+		g.Errorf("%v", err)
+		return 1
+	}
+	defer x.Close()
+	return statusReport(ctx, g, x, a.cfg, a.names, a.json)
 }
 
-// statusReport prints the status of names (cfg.List when empty) and returns
-// 0 when every one runs, 3 otherwise, 1 when the state cannot be read.
-func statusReport(g *Globals, cfg *compat.Config, names []string, asJSON bool) int {
-	all, err := inspect.Status(g.Root, cfg, names)
+// statusHost is the host status asks whether a jail runs: the backend's
+// (native: the kernel's jail in that root; command: `jls -j JID`), as for
+// stop; nothing is created or locked by asking. Under -n, as every -n
+// query, it is answered from files alone, never by a program or the
+// kernel (issue 16 item 7): the dry run's, for which a jid an id file
+// names runs, as for `-n stop`.
+func statusHost(ctx context.Context, g *Globals, cfg *compat.Config) (compat.Executor, error) {
+	if !g.DryRun {
+		return newBackend(g, cfg)
+	}
+	dry := &compat.DryRun{W: io.Discard, Q: cmdexec.New(g.Root), Resolve: compat.UnderRoot(g.Root), Roots: map[string]string{}}
+	for _, j := range cfg.Jails {
+		if j.RootDir != "" {
+			dry.Roots[compat.IDFile(j)] = j.RootDir
+		}
+		_, _, _ = dry.ReadIDFile(ctx, compat.IDFile(j))
+	}
+	return dry, nil
+}
+
+// statusReport prints the status of names (cfg.List when empty), asking
+// host whether each runs, and returns 0 when every one runs, 3 otherwise,
+// 1 when the state cannot be read.
+func statusReport(ctx context.Context, g *Globals, host inspect.Host, cfg *compat.Config, names []string, asJSON bool) int {
+	all, err := inspect.Status(ctx, host, g.Root, cfg, names)
 	if err != nil {
 		g.Errorf("%v", err)
 		return 1

@@ -50,15 +50,19 @@ func TestMain(m *testing.M) {
 }
 
 // fakeJail ROOT IDFILE stands in for a running jail on Linux, where a jid is
-// the pid of a process whose root directory is the jail root: it chroots
-// into ROOT (root only), then writes its pid to IDFILE (opened before the
-// chroot) and sleeps until killed.
+// the pid of a jail init whose root directory is the jail root: it takes
+// such an init's command line (see fakeInitCmdline), chroots into ROOT
+// (root only), then writes its pid to IDFILE (opened before the chroot) and
+// sleeps until killed.
 func fakeJail() {
 	if len(os.Args) != 3 {
 		fmt.Fprintln(os.Stderr, "usage: fakejail ROOT IDFILE")
 		os.Exit(2)
 	}
 	f, err := os.OpenFile(os.Args[2], os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err == nil {
+		err = fakeInitCmdline(os.Args[1])
+	}
 	if err == nil {
 		err = syscall.Chroot(os.Args[1])
 	}

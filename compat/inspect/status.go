@@ -1,16 +1,26 @@
 package inspect
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path"
 	"strconv"
 
 	"rcjail/compat"
-	"rcjail/compat/native"
+	"rcjail/compat/record"
 	"rcjail/compat/state"
 	"rcjail/mount"
 )
+
+// Host is what status asks the kernel through: the backend's host (every
+// [compat.Executor] is one), so that status says "running" exactly when
+// that backend's stop would stop the jail. The native host asks the kernel
+// whether jid is a jail running in root (Linux: an rcjail jail init whose
+// root is root); the command backend runs `jls -j JID`, as the script.
+type Host interface {
+	JailRunning(ctx context.Context, jid, root string) (bool, error)
+}
 
 // JailStatus is what status finds for one jail.
 type JailStatus struct {
@@ -39,13 +49,13 @@ type MountStatus struct {
 }
 
 // Status says, for each jail of cfg called in names (cfg.List when
-// empty), whether it runs, its jid, and which of the mounts it is
-// expected to have are present; for a jail that does not run, what is
-// left of it (a stale id file, mounts inside its root, a record). root is
-// the -R directory the state files (id files, records) are read under;
+// empty), whether it runs (asked of h), its jid, and which of the mounts
+// it is expected to have are present; for a jail that does not run, what
+// is left of it (a stale id file, mounts inside its root, a record). root
+// is the -R directory the state files (id files, records) are read under;
 // jail paths are used as configured. The error is the mount table's,
 // which is read once for every jail.
-func Status(root string, cfg *compat.Config, names []string) ([]JailStatus, error) {
+func Status(ctx context.Context, h Host, root string, cfg *compat.Config, names []string) ([]JailStatus, error) {
 	if len(names) == 0 {
 		names = cfg.List
 	}
@@ -55,14 +65,14 @@ func Status(root string, cfg *compat.Config, names []string) ([]JailStatus, erro
 	}
 	var all []JailStatus
 	for _, n := range names {
-		all = append(all, jailStatusOf(root, cfg, n, table))
+		all = append(all, jailStatusOf(ctx, h, root, cfg, n, table))
 	}
 	return all, nil
 }
 
 // jailStatusOf is what root's state files, the kernel and the mount table
 // table say of the jail called name.
-func jailStatusOf(root string, cfg *compat.Config, name string, table []mount.Entry) JailStatus {
+func jailStatusOf(ctx context.Context, h Host, root string, cfg *compat.Config, name string, table []mount.Entry) JailStatus {
 	j := cfg.Jails[name]
 	js := JailStatus{Name: name, Jail: j.J, Hostname: j.Hostname, Root: j.RootDir, JailConf: j.JailConfFile, Mounts: []MountStatus{}}
 	js.IDFile = compat.IDFile(j)
@@ -81,7 +91,7 @@ func jailStatusOf(root string, cfg *compat.Config, name string, table []mount.En
 			js.Leftovers = append(js.Leftovers, fmt.Sprintf("id file %s holds %q, not a jid", js.IDFile, jidText))
 			break
 		}
-		alive, err := jidAlive(jid, j.RootDir)
+		alive, err := h.JailRunning(ctx, strconv.Itoa(jid), j.RootDir)
 		if err != nil {
 			js.Errors = append(js.Errors, fmt.Sprintf("check jid %d: %v", jid, err))
 		}
@@ -97,12 +107,13 @@ func jailStatusOf(root string, cfg *compat.Config, name string, table []mount.En
 		// The record, whether or not there is an id file (issue 12): a
 		// start killed during its start command leaves a running jail
 		// only the record knows, rooted where it says.
-		rec, err := native.ReadRecorded(root, name)
+		rec, err := record.Read(root, name)
 		if err != nil {
 			js.Errors = append(js.Errors, err.Error())
 		}
-		if jid, _ := strconv.Atoi(rec.JID); jid > 0 && (j.RootDir == "" || rec.Root == j.RootDir) {
-			if alive, _ := jidAlive(jid, rec.Root); alive {
+		if rec != nil && rec.JID > 0 && (j.RootDir == "" || rec.Root == j.RootDir) {
+			jid := rec.JID
+			if alive, _ := h.JailRunning(ctx, strconv.Itoa(jid), rec.Root); alive {
 				js.Running, js.JID = true, jid
 				js.Leftovers = append(js.Leftovers, fmt.Sprintf("no id file names jid %d; its record does", jid))
 			}

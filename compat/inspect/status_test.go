@@ -3,8 +3,11 @@
 package inspect
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +15,23 @@ import (
 	"rcjail/compat"
 	"rcjail/compat/state"
 )
+
+// fakeHost answers JailRunning from its table of jid -> root, and logs
+// every question.
+type fakeHost struct {
+	running map[string]string
+	err     error
+	asked   []string
+}
+
+func (h *fakeHost) JailRunning(_ context.Context, jid, root string) (bool, error) {
+	h.asked = append(h.asked, jid+" "+root)
+	if h.err != nil {
+		return false, h.err
+	}
+	r, ok := h.running[jid]
+	return ok && r == root, nil
+}
 
 // TestStatusStaleIDFile: an id file naming a live process that is not the
 // jail (this test's own pid: its root is not the jail's) or holding no
@@ -45,7 +65,8 @@ func TestStatusStaleIDFile(t *testing.T) {
 	}
 	write("www", strconv.Itoa(os.Getpid())+"\n")
 	write("db", "garbage\n")
-	all, err := Status(root, cfg, nil)
+	h := &fakeHost{}
+	all, err := Status(context.Background(), h, root, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,5 +82,91 @@ func TestStatusStaleIDFile(t *testing.T) {
 	}
 	if db.Running || len(db.Leftovers) != 1 || !strings.Contains(db.Leftovers[0], `holds "garbage", not a jid`) || db.Expected != 0 {
 		t.Errorf("db = %+v, want not running, a garbage id file", db)
+	}
+}
+
+// statusWorld is a -R root with a www jail configured and its id
+// file holding idText ("" for none).
+func statusWorld(t *testing.T, idText string) (root, jroot string, cfg *compat.Config) {
+	t.Helper()
+	root = t.TempDir()
+	jroot = filepath.Join(t.TempDir(), "www")
+	for _, d := range []string{filepath.Join(jroot, "dev"), filepath.Join(root, "var/run")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := compat.NewConfig(mapVars{
+		"jail_enable": "YES", "jail_list": "www",
+		"jail_www_rootdir": jroot, "jail_www_hostname": "www.example.org",
+	}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if idText != "" {
+		if err := os.WriteFile(state.HostPath(root, state.IDFile("www")), []byte(idText), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root, jroot, cfg
+}
+
+// TestStatusAsksTheHost: whether a jail runs is the host's answer, asked
+// with the jid of the id file and the configured root: the same id file
+// reads running when the host says so and stale when it does not; a
+// failing host is an error of that jail, never "running".
+func TestStatusAsksTheHost(t *testing.T) {
+	ctx := context.Background()
+	root, jroot, cfg := statusWorld(t, "4242\n")
+	h := &fakeHost{running: map[string]string{"4242": jroot}}
+	all, err := Status(ctx, h, root, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	www := all[0]
+	if !www.Running || www.JID != 4242 || len(www.Leftovers) != 0 || len(www.Errors) != 0 {
+		t.Errorf("host says 4242 runs in %s: status = %+v, want running as jid 4242", jroot, www)
+	}
+	if !slices.Equal(h.asked, []string{"4242 " + jroot}) {
+		t.Errorf("host asked %q, want the id file's jid with the configured root", h.asked)
+	}
+	// The same jid under another root: not this jail.
+	h = &fakeHost{running: map[string]string{"4242": "/elsewhere"}}
+	all, _ = Status(ctx, h, root, cfg, nil)
+	if www := all[0]; www.Running || len(www.Leftovers) != 1 || !strings.Contains(www.Leftovers[0], "names jid 4242, which is not running") {
+		t.Errorf("host says 4242 runs elsewhere: status = %+v, want stale", www)
+	}
+	h = &fakeHost{err: errors.New("jls: not found")}
+	all, _ = Status(ctx, h, root, cfg, nil)
+	if www := all[0]; www.Running || len(www.Errors) != 1 || !strings.Contains(www.Errors[0], "check jid 4242: jls: not found") {
+		t.Errorf("failing host: status = %+v, want not running with the error", www)
+	}
+}
+
+// TestStatusRecordAsksTheHost: with no id file, the jid of the jail's
+// record counts only when the host says it runs in the recorded root.
+func TestStatusRecordAsksTheHost(t *testing.T) {
+	ctx := context.Background()
+	root, jroot, cfg := statusWorld(t, "")
+	dir := filepath.Join(root, state.DirPath)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	rec := `{"jail":"www","root":"` + jroot + `","jid":77,"state":"running"}`
+	if err := os.WriteFile(filepath.Join(dir, state.RecordName("www")), []byte(rec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := &fakeHost{running: map[string]string{"77": jroot}}
+	all, err := Status(ctx, h, root, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if www := all[0]; !www.Running || www.JID != 77 || len(www.Leftovers) != 1 || www.Leftovers[0] != "no id file names jid 77; its record does" {
+		t.Errorf("record names 77, host says it runs: status = %+v", www)
+	}
+	h = &fakeHost{}
+	all, _ = Status(ctx, h, root, cfg, nil)
+	if www := all[0]; www.Running || !slices.Equal(h.asked, []string{"77 " + jroot}) {
+		t.Errorf("record names 77, host says no: status = %+v, asked %q", www, h.asked)
 	}
 }
