@@ -20,6 +20,9 @@ import (
 // root is root); the command backend runs `jls -j JID`, as the script.
 type Host interface {
 	JailRunning(ctx context.Context, jid, root string) (bool, error)
+	// JailsAt finds the jail of a record whose start was killed before
+	// its jid was journaled (state "creating").
+	JailsAt(ctx context.Context, root string) ([]string, error)
 }
 
 // JailStatus is what status finds for one jail.
@@ -111,11 +114,22 @@ func jailStatusOf(ctx context.Context, h Host, root string, cfg *compat.Config, 
 		if err != nil {
 			js.Errors = append(js.Errors, err.Error())
 		}
-		if rec != nil && rec.JID > 0 && (j.RootDir == "" || rec.Root == j.RootDir) {
-			jid := rec.JID
-			if alive, _ := h.JailRunning(ctx, strconv.Itoa(jid), rec.Root); alive {
-				js.Running, js.JID = true, jid
-				js.Leftovers = append(js.Leftovers, fmt.Sprintf("no id file names jid %d; its record does", jid))
+		if rec != nil && (j.RootDir == "" || rec.Root == j.RootDir) {
+			jid, why := rec.JID, "its record does"
+			if jid == 0 && rec.State == "creating" && rec.Root != "" {
+				// A start killed between creating the jail and
+				// journaling its jid: the jail the kernel runs in the
+				// recorded root (that no id file names) is it.
+				if jids, _ := h.JailsAt(ctx, rec.Root); len(jids) > 0 {
+					jid, _ = strconv.Atoi(jids[0])
+					why = "it runs in the root its record's unfinished start created it in"
+				}
+			}
+			if jid > 0 {
+				if alive, _ := h.JailRunning(ctx, strconv.Itoa(jid), rec.Root); alive {
+					js.Running, js.JID = true, jid
+					js.Leftovers = append(js.Leftovers, fmt.Sprintf("no id file names jid %d; %s", jid, why))
+				}
 			}
 		}
 	}

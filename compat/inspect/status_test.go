@@ -33,6 +33,18 @@ func (h *fakeHost) JailRunning(_ context.Context, jid, root string) (bool, error
 	return ok && r == root, nil
 }
 
+func (h *fakeHost) JailsAt(_ context.Context, root string) ([]string, error) {
+	h.asked = append(h.asked, "at "+root)
+	var out []string
+	for jid, r := range h.running {
+		if r == root {
+			out = append(out, jid)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
 // TestStatusStaleIDFile: an id file naming a live process that is not the
 // jail (this test's own pid: its root is not the jail's) or holding no
 // number leaves the jail not running and is reported as stale; the
@@ -168,5 +180,34 @@ func TestStatusRecordAsksTheHost(t *testing.T) {
 	all, _ = Status(ctx, h, root, cfg, nil)
 	if www := all[0]; www.Running || !slices.Equal(h.asked, []string{"77 " + jroot}) {
 		t.Errorf("record names 77, host says no: status = %+v, asked %q", www, h.asked)
+	}
+}
+
+// TestStatusCreatingRecord: a record left "creating" (a start killed
+// between creating the jail and journaling its jid) names no jid; the jail
+// the host finds in the recorded root is the jail, running.
+func TestStatusCreatingRecord(t *testing.T) {
+	ctx := context.Background()
+	root, jroot, cfg := statusWorld(t, "")
+	dir := filepath.Join(root, state.DirPath)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	rec := `{"jail":"www","root":"` + jroot + `","state":"creating"}`
+	if err := os.WriteFile(filepath.Join(dir, state.RecordName("www")), []byte(rec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := &fakeHost{running: map[string]string{"31": jroot, "32": "/other"}}
+	all, err := Status(ctx, h, root, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if www := all[0]; !www.Running || www.JID != 31 || len(www.Leftovers) != 1 || !strings.HasPrefix(www.Leftovers[0], "no id file names jid 31; it runs in the root") {
+		t.Errorf("creating record, host finds 31 in the root: status = %+v", www)
+	}
+	h = &fakeHost{running: map[string]string{"32": "/other"}}
+	all, _ = Status(ctx, h, root, cfg, nil)
+	if www := all[0]; www.Running || !slices.Equal(h.asked, []string{"at " + jroot}) {
+		t.Errorf("creating record, no jail in the root: status = %+v, asked %q", www, h.asked)
 	}
 }
