@@ -292,9 +292,9 @@ func (h createdHost) StartJail(ctx context.Context, s compat.StartJail) (string,
 }
 
 // TestStartJailCreated: native Linux calls StartJail.Created with the jid
-// once the jail's init runs in its root, before the start command has
-// finished; an error from it removes the jail and fails the start, which
-// then rolls back.
+// once the jail's init runs in its root and before the start command runs;
+// an error from it removes the jail before its start command ran and fails
+// the start, which then rolls back.
 func TestStartJailCreated(t *testing.T) {
 	if !mounttest.InNamespace(t) {
 		return
@@ -309,6 +309,12 @@ func TestStartJailCreated(t *testing.T) {
 		var out bytes.Buffer
 		h := createdHost{Executor: e.executor(nil), created: func(jid string) error {
 			calls = append(calls, jid)
+			// The init waits for Created: give the start command every
+			// chance to run early, then look.
+			time.Sleep(200 * time.Millisecond)
+			if _, err := os.Stat(ran); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("Created(%s) called after the start command ran (%v)", jid, err)
+			}
 			if ok, _ := h0(jid, e.root); !ok {
 				t.Errorf("Created(%s): no jail runs in %s", jid, e.root)
 			}
@@ -339,6 +345,9 @@ func TestStartJailCreated(t *testing.T) {
 			t.Errorf("start with a failing Created: status %d:\n%s", st, out.String())
 		}
 		waitNoProcs(t, e.root)
+		if _, err := os.Stat(ran); err == nil {
+			t.Errorf("the start command ran though Created failed")
+		}
 	}
 	if got := mountinfo(t); got != base {
 		t.Errorf("mount table not back to the baseline:\n%s", got)

@@ -111,7 +111,7 @@ func initMain(argv []string) int {
 	if err := dropCaps(keep); err != nil {
 		return fail("jail init: %v", err)
 	}
-	err = execStage2(exe, map[int]int{fdStatus: fdStatus, fdProc: procfd, fdCtl: ctl[0], fdCtlClient: ctl[1], fdJailRoot: jailRoot})
+	err = execStage2(exe, map[int]int{fdStatus: fdStatus, fdProc: procfd, fdCtl: ctl[0], fdCtlClient: ctl[1], fdJailRoot: jailRoot, fdGate: fdGateIn})
 	if !errors.Is(err, errExec) {
 		return fail("jail init: %v", err)
 	}

@@ -38,9 +38,11 @@ type Spec struct {
 	NetNS *os.File
 
 	// Created, if set, is called with the jid the moment the jail's init
-	// exists, before the start command has finished, so that the caller
-	// records the jail before anything can kill it unrecorded (issue 12
-	// item 1). An error kills the jail and fails Start.
+	// exists, before the start command runs (the init waits for Start's
+	// word after Created returned), so that the caller records the jail
+	// before anything can kill it unrecorded (issue 12 item 1). An error,
+	// or the caller's death before it returned, ends the jail before its
+	// start command ran; an error fails Start.
 	Created func(jid int) error
 }
 

@@ -25,12 +25,17 @@ import (
 const (
 	fdStatus = 3 // write end of the pipe the init reports the start status on
 	fdRoot   = 4 // first stage: O_PATH fd of the jail root, opened by the parent without following symlinks
+	fdGateIn = 5 // first stage: read end of the gate pipe (see fdGate)
 
 	// The second stage's (see execStage2).
 	fdProc      = 4 // the jail's detached procfs (see persist); closed if none
 	fdCtl       = 5 // the control socket's end the init reads requests from
 	fdCtlClient = 6 // its other end, which jexec fetches with pidfd_getfd
 	fdJailRoot  = 7 // the jail root, which the second stage chroots back into
+	// fdGate is the read end of the gate pipe: the start command runs only
+	// once Start has written a byte there, after Spec.Created returned;
+	// EOF first (Created failed, or the caller died) and the init exits.
+	fdGate = 8
 )
 
 func init() {
@@ -92,9 +97,19 @@ func Start(ctx context.Context, s Spec) (jid int, err error) {
 		return 0, fmt.Errorf("start jail in %q: status pipe: %w", s.Root, err)
 	}
 	defer pr.Close()
+	// The gate: Created runs before the start command does (the init
+	// waits for a byte here), so that a caller killed in Created leaves
+	// no jail running a command nobody recorded.
+	gr, gw, err := os.Pipe()
+	if err != nil {
+		pw.Close()
+		return 0, fmt.Errorf("start jail in %q: gate pipe: %w", s.Root, err)
+	}
+	defer gw.Close()
 	devnull, err := os.Open(os.DevNull)
 	if err != nil {
 		pw.Close()
+		gr.Close()
 		return 0, fmt.Errorf("start jail in %q: %w", s.Root, err)
 	}
 	defer devnull.Close()
@@ -112,7 +127,7 @@ func Start(ctx context.Context, s Spec) (jid int, err error) {
 		Stdin:      devnull,
 		Stdout:     out,
 		Stderr:     out,
-		ExtraFiles: []*os.File{pw, root},
+		ExtraFiles: []*os.File{pw, root, gr},
 		SysProcAttr: &syscall.SysProcAttr{
 			Cloneflags: syscall.CLONE_NEWUTS | syscall.CLONE_NEWPID | syscall.CLONE_NEWNS | syscall.CLONE_NEWIPC,
 			// Its own session: the jail outlives the rcjail that started it
@@ -120,11 +135,12 @@ func Start(ctx context.Context, s Spec) (jid int, err error) {
 			Setsid: true,
 		},
 	}
-	if err := startIn(cmd, s.NetNS); err != nil {
-		pw.Close()
+	err = startIn(cmd, s.NetNS)
+	pw.Close()
+	gr.Close()
+	if err != nil {
 		return 0, fmt.Errorf("start jail in %q: %w", s.Root, err)
 	}
-	pw.Close()
 	jid = cmd.Process.Pid
 	// Reap the init when it exits while we are still alive (tests, a
 	// failed start); once rcjail exits the host's init inherits it.
@@ -136,6 +152,10 @@ func Start(ctx context.Context, s Spec) (jid int, err error) {
 			return 0, fmt.Errorf("start jail in %q: %w", s.Root, err)
 		}
 	}
+	// Recorded: the start command may run. (A failed write means the
+	// init is gone; its status pipe says why.)
+	_, _ = gw.Write([]byte{1})
+	gw.Close()
 
 	timeout := s.Timeout
 	if timeout <= 0 {

@@ -103,7 +103,8 @@ func serveMain(argv []string) int {
 	if err := returnToJail(); err != nil {
 		return fail("jail init: %v", err)
 	}
-	// fds 3-6 stay ours, and are closed in every process we start.
+	// fds 3-6 and the gate (8) stay ours, and are closed in every process
+	// we start.
 	if err := proc.CloseExtraOnExec(); err != nil {
 		return fail("jail init: close inherited fds: %v", err)
 	}
@@ -119,6 +120,12 @@ func serveMain(argv []string) int {
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, syscall.SIGCHLD, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 
+	// The host records the jail (Spec.Created) before its start command
+	// runs: wait for its byte. EOF (the host failed to record it, or
+	// died) ends the jail before anything ran in it.
+	if err := awaitGate(); err != nil {
+		return fail("jail init: %v", err)
+	}
 	path, err := lookPath(command[0], proc.CleanPath)
 	if err != nil {
 		return fail("jail start command %q: %v", command[0], err)
@@ -157,6 +164,24 @@ func serveMain(argv []string) int {
 	fmt.Fprintln(report, "ok")
 	report.Close()
 	return persist(sigs, procfd)
+}
+
+// awaitGate reads the gate's byte (fdGate) and closes it.
+func awaitGate() error {
+	defer unix.Close(fdGate)
+	var b [1]byte
+	for {
+		n, err := unix.Read(fdGate, b[:])
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return fmt.Errorf("wait for the host to record the jail: %w", err)
+		case n == 0:
+			return errors.New("the host did not record the jail: start command not run")
+		}
+		return nil
+	}
 }
 
 // returnToJail makes the jail root (fdJailRoot) this process's root and
