@@ -393,9 +393,7 @@ func (d *DryRun) MountTable(context.Context) ([]MountEntry, error) {
 	return nil, nil
 }
 
-// LockJail implements [Executor]: a dry run changes nothing and takes no
 // lock.
-func (d *DryRun) LockJail(context.Context, string) error { return nil }
 
 // CheckStateFile implements [Executor]: a dry run writes no state file.
 func (d *DryRun) CheckStateFile(context.Context, string, bool) error { return nil }

@@ -27,16 +27,8 @@ import (
 // Close and the kernel queries (JailRoot, MountTable, JailsAt) are every
 // host's (the dry run answers from its own facts).
 type Executor interface {
-	// ---- the run: lock, checks, output, end ----
-
-	// LockJail keeps two rcjail processes from working on the same jail
-	// at once (SPEC §3.7). The runner calls it before it reads anything
-	// of a jail (id file, jls, mounts, record) and the lock is kept to the
-	// end of the run (Close); an error (another rcjail holds it past the
-	// host's wait) refuses that jail. j is the jail's name as given (the
-	// Jail field of its steps); the host keys the lock by [JailKey](j), so
-	// that the spellings of one jail ("a-b", "a_b") share it.
-	LockJail(ctx context.Context, j string) error
+	// ---- the run: checks, output, end (the jail's lock is the
+	// engine's: [Records]) ----
 
 	// CheckStateFile tells, before a start does anything, whether a state
 	// file can be written: the console log (console true) may be a

@@ -84,7 +84,7 @@ func (r *Runner) startParallel(ctx context.Context, names []string) int {
 // startOneOwn starts one jail on an executor of its own, writing to the
 // given buffers.
 func (r *Runner) startOneOwn(ctx context.Context, n string, out, errb io.Writer) bool {
-	sub := &Runner{Config: r.Config, Stdout: out, Stderr: errb, Name: r.Name, Limits: r.Limits, rulesLoaded: true}
+	sub := &Runner{Config: r.Config, Stdout: out, Stderr: errb, Name: r.Name, Limits: r.Limits, Rec: r.Rec, rulesLoaded: true}
 	if j := r.Config.Jails[n]; r.rulesErr != nil && j != nil && j.Devfs && j.JailConfFile == "" {
 		// A sequential start fails the jail whose devfs rules did not
 		// load; here every jail that mounts a devfs.
@@ -98,7 +98,16 @@ func (r *Runner) startOneOwn(ctx context.Context, n string, out, errb io.Writer)
 		sub.errorf("jail %s: %v", n, err)
 		return false
 	}
-	defer x.Close()
+	defer func() {
+		// The host first (native finishes its work on the jail), then
+		// the jail's lock and record: the lock is this jail's turn's.
+		x.Close()
+		if r.Rec != nil {
+			if err := r.Rec.Release(n); err != nil {
+				sub.warnf("%v", err)
+			}
+		}
+	}()
 	sub.X = x
 	return sub.startOne(ctx, n)
 }

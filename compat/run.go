@@ -64,6 +64,11 @@ type Runner struct {
 	// jail(8) command line that this host never runs.
 	Limits func(j *Jail) []string
 
+	// Rec, set for every real host (never the dry run), is where the
+	// engine keeps each jail's lock and record (engine.go). nil: no lock,
+	// no record.
+	Rec *Records
+
 	rulesLoaded bool
 	rulesErr    error // the devfs rules a parallel start preloaded failed
 }
@@ -218,12 +223,19 @@ func hostOrName(j *Jail) string {
 	return j.Name
 }
 
-// lock takes the jail's lock when the executor has locks (SPEC §3.7),
-// before anything of the jail is read; the executor keys it by the jail's
-// variable name ([JailKey]).
+// lock takes the jail's lock (SPEC §3.7) before anything of the jail is
+// read, and loads its record; keyed by the jail's variable name
+// ([JailKey]). Without Rec (the dry run) there is neither.
 func (r *Runner) lock(ctx context.Context, j *Jail) error {
-	if err := r.X.LockJail(ctx, j.Name); err != nil {
+	if r.Rec == nil {
+		return nil
+	}
+	h, err := r.Rec.hold(ctx, j.Name)
+	if err != nil {
 		return inJail(j.Name, err)
+	}
+	if k, ok := r.X.(RecordKeeper); ok {
+		k.KeepRecord(j.Name, h.j)
 	}
 	return nil
 }

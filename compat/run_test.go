@@ -102,7 +102,6 @@ func (m *model) ReadIDFile(_ context.Context, p string) (string, bool, error) {
 	return strings.TrimSpace(v), ok, nil
 }
 func (m *model) IsSymlink(context.Context, string) (bool, error)    { return false, nil }
-func (m *model) LockJail(context.Context, string) error             { return nil }
 func (m *model) CheckStateFile(context.Context, string, bool) error { return nil }
 func (m *model) IsDir(context.Context, string) (bool, error)        { return true, nil }
 func (m *model) SetHookOutput(io.Writer, io.Writer)                 {}
@@ -739,38 +738,6 @@ func TestDryRunPrintsQuotedCommands(t *testing.T) {
 	}
 	if jid, ok, _ := d2.ReadIDFile(context.Background(), "/var/run/jail_www.id"); !ok || jid != DryJID {
 		t.Errorf("dry run forgot its id file: %q %v", jid, ok)
-	}
-}
-
-// lockModel is a model whose lock is held by "another rcjail" for one jail.
-type lockModel struct {
-	*model
-	busy   string
-	locked []string
-}
-
-func (l *lockModel) LockJail(_ context.Context, j string) error {
-	if j == l.busy {
-		return errors.New("another rcjail holds it")
-	}
-	l.locked = append(l.locked, j)
-	return nil
-}
-
-func TestRunnerLocksEachJail(t *testing.T) {
-	www := plainJail()
-	db := plainJailNamed("db", "jail_db_ip=")
-	cfg := &Config{Enable: true, List: []string{"www", "db"}, Jails: map[string]*Jail{"www": www, "db": db}}
-	l := &lockModel{model: newModel(), busy: "www"}
-	st, out, e := runVerb(t, cfg, l, "start")
-	if st != 1 || out != "Configuring jails:.\nStarting jails: cannot start jail \"www\": \n db.example.org.\n" || !strings.Contains(e, "jail www: another rcjail holds it") {
-		t.Errorf("start with www locked elsewhere: %d %q %q", st, out, e)
-	}
-	if len(l.jails) != 1 || slices.Contains(l.log, "jail www") {
-		t.Errorf("www was acted on although locked: %v", l.log)
-	}
-	if d := cmp.Diff([]string{"db"}, l.locked); d != "" {
-		t.Errorf("locks taken (-want +got):\n%s", d)
 	}
 }
 

@@ -95,9 +95,20 @@ func runRC(ctx context.Context, g *Globals, verb string, args []string) (int, bo
 		g.Errorf("%v", xerr)
 		return 1, true
 	}
-	// Releases what the backend holds for the run (the jail locks).
+	// The engine's locks and records (every real host): released after
+	// the host is closed, at the end of the run.
+	var rec *compat.Records
+	if xerr == nil && !g.DryRun {
+		rec = &compat.Records{Root: g.Root, Stderr: g.Warnf}
+		defer func() {
+			if err := rec.Close(); err != nil {
+				g.Warnf("%v", err)
+			}
+		}()
+	}
+	// Releases what the backend holds for the run.
 	defer x.Close()
-	r := &compat.Runner{Config: cfg, X: x, Stdout: g.Stdout, Stderr: g.Stderr, Name: g.Name}
+	r := &compat.Runner{Config: cfg, X: x, Stdout: g.Stdout, Stderr: g.Stderr, Name: g.Name, Rec: rec}
 	if backendName(g, cfg) == "native" {
 		// Linux: a value the kernel cannot take refuses the jail with
 		// check's message, not a jail(8) line (issue 14).

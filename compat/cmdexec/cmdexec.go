@@ -3,8 +3,6 @@ package cmdexec
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"os/exec"
 	"strings"
@@ -31,60 +29,11 @@ type Executor struct {
 	// own stdout and stderr, as the 8.x script's hooks inherit them
 	// (compat.Executor.SetHookOutput; nil: discarded).
 	HookStdout, HookStderr io.Writer
-	// LockWait is how long LockJail waits for another rcjail's lock on a
-	// jail; zero means DefaultLockWait.
-	LockWait time.Duration
-
-	locks map[string]func() error // LockJail's: each removes the lock file and releases the lock
 }
 
-// DefaultLockWait bounds the wait for another rcjail working on a jail.
-const DefaultLockWait = 5 * time.Minute
-
-// LockJail takes the jail's exclusive lock in the state directory
-// (package state: <root>/var/run/rcjail/<key>.lock) and keeps it until
-// Close (which removes the file) or the end of the process (SPEC §3.7): two
-// rcjail processes never start or stop the same jail at once, so neither
-// sees the other's half-done mounts. The native backend takes the same
-// lock file, so the two backends exclude each other. The directory is made
-// 0700 and must be ours; it is a root-owned host path and may be reached
-// through a symlink (SPEC §3.8); the lock file itself is opened without
-// following one, so a planted link cannot make rcjail create or lock
-// another file.
-func (x *Executor) LockJail(ctx context.Context, j string) error {
-	if _, held := x.locks[j]; held {
-		return nil
-	}
-	if j == "" {
-		return fmt.Errorf("lock jail %q: not a jail name", j)
-	}
-	wait := x.LockWait
-	if wait <= 0 {
-		wait = DefaultLockWait
-	}
-	unlock, err := lockJail(ctx, x.Root, j, wait)
-	if err != nil {
-		return err // names the jail
-	}
-	if x.locks == nil {
-		x.locks = map[string]func() error{}
-	}
-	x.locks[j] = unlock
-	return nil
-}
-
-// Close releases the jail locks, removing each lock file while it is still
-// held (locks exist only while held; see state.Lock).
-func (x *Executor) Close() error {
-	var errs []error
-	for j, unlock := range x.locks {
-		if err := unlock(); err != nil {
-			errs = append(errs, fmt.Errorf("unlock jail %s: %w", j, err))
-		}
-		delete(x.locks, j)
-	}
-	return errors.Join(errs...)
-}
+// Close implements [compat.Executor]: the command backend holds nothing
+// between steps (the jail's lock is the engine's, compat.Records).
+func (x *Executor) Close() error { return nil }
 
 var (
 	_ compat.Executor = (*Executor)(nil)

@@ -221,51 +221,11 @@ func TestTimeoutKillsCommand(t *testing.T) {
 	}
 }
 
-func TestLockJailExcludesASecondRcjail(t *testing.T) {
-	ctx := context.Background()
-	root := t.TempDir()
-	a, b := New(root), New(root)
-	b.LockWait = 150 * time.Millisecond
-	if err := a.LockJail(ctx, "www"); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.LockJail(ctx, "www"); err != nil {
-		t.Errorf("relocking a held lock: %v", err)
-	}
-	if err := b.LockJail(ctx, "www"); err == nil || !strings.Contains(err.Error(), "another rcjail holds") {
-		t.Errorf("second lock on www: %v", err)
-	}
-	if err := b.LockJail(ctx, "db"); err != nil {
-		t.Errorf("lock on another jail: %v", err)
-	}
-	a.Close()
-	if err := b.LockJail(ctx, "www"); err != nil {
-		t.Errorf("lock after release: %v", err)
-	}
-	// A symlink planted as the lock file is not followed.
-	victim := filepath.Join(t.TempDir(), "victim")
-	if err := os.Symlink(victim, filepath.Join(root, "var/run/rcjail/evil.lock")); err != nil {
-		t.Fatal(err)
-	}
-	if err := New(root).LockJail(ctx, "evil"); err == nil {
-		t.Errorf("lock through a symlink accepted")
-	}
-	if _, err := os.Lstat(victim); err == nil {
-		t.Errorf("the symlink's target was created")
-	}
-	// Names map to a file inside the lock directory, never outside it.
-	if err := a.LockJail(ctx, "../x"); err != nil {
-		t.Errorf("lock ../x: %v", err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "var/run/rcjail/___x.lock")); err != nil {
-		t.Errorf("lock file of ../x: %v", err)
-	}
-}
-
 // TestStateThroughVarRunLink: /var/run a symlink to /run (systemd Linux,
-// SPEC §3.8): the lock, the id file's write, read and removal all go
+// SPEC §3.8): the id file's write, read and removal all go
 // through it, inside the -R root (an absolute target starts again at the
-// root), and the id file itself is still never followed.
+// root), and the id file itself is still never followed. (The lock is the
+// engine's: compat TestRecordsLock.)
 func TestStateThroughVarRunLink(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
@@ -279,12 +239,6 @@ func TestStateThroughVarRunLink(t *testing.T) {
 	}
 	x := New(root)
 	defer x.Close()
-	if err := x.LockJail(ctx, "t1"); err != nil {
-		t.Fatalf("lock: %v", err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "run/rcjail/t1.lock")); err != nil {
-		t.Errorf("lock file not under run/: %v", err)
-	}
 	const id = "/var/run/jail_t1.id"
 	if err := x.WriteFile(ctx, compat.WriteFile{Jail: "t1", Path: id, Data: []byte("7\n"), IDFile: true}); err != nil {
 		t.Fatalf("write: %v", err)

@@ -3,15 +3,10 @@
 package cmdexec
 
 import (
-	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path"
 	"syscall"
-	"time"
-
-	"rcjail/compat/state"
 )
 
 // setGroup puts the command in its own process group and makes the time
@@ -25,26 +20,6 @@ func setGroup(c *exec.Cmd) {
 		}
 		return syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
 	}
-}
-
-// lockJail opens the state directory under root and takes jail's lock in
-// it (package state); the returned function removes the lock file,
-// releases the lock and closes the directory.
-func lockJail(ctx context.Context, root, jail string, wait time.Duration) (func() error, error) {
-	d, err := state.OpenDir(root)
-	if err != nil {
-		return nil, fmt.Errorf("lock jail %s: %w", jail, err)
-	}
-	l, err := d.Lock(ctx, jail, wait)
-	if err != nil {
-		d.Close()
-		return nil, err
-	}
-	return func() error {
-		err := l.Unlock()
-		d.Close()
-		return err
-	}, nil
 }
 
 // isMountPoint compares the device of dir with its parent's.

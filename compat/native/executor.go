@@ -1,7 +1,6 @@
 package native
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -32,7 +31,7 @@ type Executor struct {
 // jailState is what the executor knows of one jail during this run.
 type jailState struct {
 	name     string
-	lock     *state.JailLock
+	lock     *state.JailLock // nil when the engine holds the jail's lock (KeepRecord)
 	j        *record.Journal // the jail's record, loaded with the lock
 	root     string
 	starting bool                   // a start-type step was seen since the last stop
@@ -104,9 +103,16 @@ func (x *Executor) Release(jail string) {
 func (x *Executor) release(js *jailState) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if js.j != nil {
-		js.j.Close()
+	if js.lock == nil {
+		// The engine's: it closes the record and releases the lock
+		// (compat.Records), after this executor is closed.
+		if err := js.j.Flush(); err != nil {
+			x.warnf("%v", err)
+		}
+		delete(x.jails, state.Key(js.name))
+		return
 	}
+	js.j.Close()
 	if js.lock != nil {
 		// Locks exist only while held: the file goes with the lock.
 		if err := unlockJail(x.dir, js.name, js.lock); err != nil {
@@ -132,20 +138,28 @@ func (x *Executor) warnf(format string, args ...any) {
 	fmt.Fprintf(x.opts.Stderr, "rcjail: WARNING: "+format+"\n", args...)
 }
 
-// LockJail implements [compat.Executor]: the runner takes the jail's lock
-// before it reads anything of the jail (id file, kernel, record), so that a
-// second rcjail starting or stopping it waits and then sees what the first
-// did (issue 12, item 7), instead of acting on what it read before.
-func (x *Executor) LockJail(_ context.Context, name string) error {
-	_, err := x.jail(name)
-	return err
+// KeepRecord implements [compat.RecordKeeper]: the engine holds the
+// jail's lock and hands over its record, which this host writes (until the
+// engine journals for it).
+func (x *Executor) KeepRecord(name string, j *record.Journal) {
+	key := state.Key(name)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if js := x.jails[key]; js != nil && js.j == j {
+		return
+	}
+	js := &jailState{name: name, j: j}
+	if j.Rec != nil {
+		js.root = j.Rec.Root
+	}
+	x.jails[key] = js
 }
 
-// jail returns the state of a jail, taking its lock on first use: from the
-// runner's [Executor.LockJail] (or the first step of a jail) to the end of
-// the run (or [Executor.Release]), no other rcjail works on it (SPEC
-// §3.7). It is keyed by the jail's variable name (state.Key): "a-b" and
-// "a_b" are one jail.
+// jail returns the state of a jail: the one the engine handed over
+// ([Executor.KeepRecord]), or, for a caller without the engine (a
+// benchmark driving steps), one whose lock it takes on first use, to the
+// end of the run (or [Executor.Release]). It is keyed by the jail's
+// variable name (state.Key): "a-b" and "a_b" are one jail.
 func (x *Executor) jail(name string) (*jailState, error) {
 	if name == "" {
 		return nil, errors.New("step names no jail")

@@ -101,6 +101,12 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
+// records is the engine's lock and record store of one rcjail run under
+// the env's -R root; closed after the executor.
+func (e *env) records() *compat.Records {
+	return &compat.Records{Root: e.state, Stderr: func(f string, a ...any) { e.t.Logf("records: "+f, a...) }}
+}
+
 func (e *env) executor(f *Fault) *Executor {
 	e.t.Helper()
 	x, err := New(Options{Root: e.state, Fault: f, StopTimeout: 2 * time.Second, CommandTimeout: 5 * time.Second, BusyTimeout: 300 * time.Millisecond})
@@ -116,7 +122,7 @@ func (e *env) run(verb string, f *Fault, js ...*compat.Jail) (int, string) {
 	e.t.Helper()
 	x := e.executor(f)
 	var out bytes.Buffer
-	r := &compat.Runner{Config: config(js...), X: x, Stdout: &out, Stderr: &out, Name: "rcjail"}
+	r := &compat.Runner{Config: config(js...), X: x, Stdout: &out, Stderr: &out, Name: "rcjail", Rec: e.records()}
 	names := make([]string, len(js))
 	for i, j := range js {
 		names[i] = j.Name
@@ -124,6 +130,9 @@ func (e *env) run(verb string, f *Fault, js ...*compat.Jail) (int, string) {
 	st := r.Run(context.Background(), verb, names)
 	if err := x.Close(); err != nil {
 		fmt.Fprintf(&out, "close: %v\n", err)
+	}
+	if err := r.Rec.Close(); err != nil {
+		fmt.Fprintf(&out, "close records: %v\n", err)
 	}
 	return st, out.String()
 }
@@ -246,9 +255,10 @@ func (e *env) startFault(t *testing.T, f *Fault, j *compat.Jail) (int, *bytes.Bu
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	r := &compat.Runner{Config: config(j), X: x, Stdout: &out, Stderr: &out, Name: "rcjail"}
+	r := &compat.Runner{Config: config(j), X: x, Stdout: &out, Stderr: &out, Name: "rcjail", Rec: e.records()}
 	st := r.Run(context.Background(), "onestart", []string{j.Name})
 	x.Close()
+	r.Rec.Close()
 	return st, &out
 }
 
@@ -881,10 +891,12 @@ func TestHookOutputInLine(t *testing.T) {
 	j.PostStop = [][]string{say("poststop0")}
 	run := func(verb string) (string, string) {
 		t.Helper()
+		rec := e.records()
+		defer rec.Close()
 		x := e.executor(nil)
 		defer x.Close()
 		var out, errb bytes.Buffer
-		r := &compat.Runner{Config: config(j), X: x, Stdout: &out, Stderr: &errb, Name: "rcjail"}
+		r := &compat.Runner{Config: config(j), X: x, Stdout: &out, Stderr: &errb, Name: "rcjail", Rec: rec}
 		if st := r.Run(context.Background(), verb, []string{j.Name}); st != 0 {
 			t.Fatalf("%s: status %d\nstdout:\n%s\nstderr:\n%s", verb, st, out.String(), errb.String())
 		}

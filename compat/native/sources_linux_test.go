@@ -162,7 +162,8 @@ func TestSourcesNotInJail(t *testing.T) {
 	}
 	x := e.executor(nil)
 	var out bytes.Buffer
-	r := &compat.Runner{Config: config(js...), X: x, Stdout: &out, Stderr: &out, Name: "rcjail"}
+	r := &compat.Runner{Config: config(js...), X: x, Stdout: &out, Stderr: &out, Name: "rcjail", Rec: e.records()}
+	defer r.Rec.Close()
 	if st := r.Run(context.Background(), "start", names); st != 0 {
 		x.Close()
 		t.Fatalf("start: %d\n%s", st, out.String())

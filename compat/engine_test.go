@@ -1,0 +1,125 @@
+package compat
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestRecordsLock: the engine's lock excludes a second rcjail (another
+// Records on the same root) from a jail, by either spelling of its name
+// ("a-b" and "a_b" read the same jail_a_b_* variables: one jail, one
+// lock), not from another jail; a held lock is taken once per run; it is
+// released by Release and Close; a symlink planted at the lock's name is
+// never followed; names never leave the state directory; and with /var/run
+// a symlink to /run (SPEC §3.8) the lock goes through it inside the root.
+func TestRecordsLock(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	a := &Records{Root: root}
+	b := &Records{Root: root, LockWait: 50 * time.Millisecond}
+	defer a.Close()
+	defer b.Close()
+	if _, err := a.hold(ctx, "a-b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.hold(ctx, "a_b"); err != nil {
+		t.Errorf("a held lock taken again in the same run: %v", err)
+	}
+	for _, n := range []string{"a_b", "a.b", "a-b"} {
+		if _, err := b.hold(ctx, n); err == nil || !strings.Contains(err.Error(), "another rcjail") {
+			t.Errorf("lock %s while a-b is held: %v, want a refusal", n, err)
+		}
+	}
+	if _, err := b.hold(ctx, "ab"); err != nil {
+		t.Errorf("lock of another jail: %v", err)
+	}
+	if err := a.Release("a-b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.hold(ctx, "a_b"); err != nil {
+		t.Errorf("lock after the release: %v", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.hold(ctx, "a-b"); err != nil {
+		t.Errorf("lock after the other run closed: %v", err)
+	}
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.Symlink(victim, filepath.Join(root, "var/run/rcjail/evil.lock")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&Records{Root: root}).hold(ctx, "evil"); err == nil {
+		t.Error("lock through a symlink accepted")
+	}
+	if _, err := os.Lstat(victim); err == nil {
+		t.Error("the symlink's target was created")
+	}
+	if _, err := a.hold(ctx, "../x"); err != nil {
+		t.Errorf("lock ../x: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "var/run/rcjail/___x.lock")); err != nil {
+		t.Errorf("lock file of ../x: %v", err)
+	}
+
+	linked := t.TempDir()
+	for _, d := range []string{"run", "var"} {
+		if err := os.MkdirAll(filepath.Join(linked, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("/run", filepath.Join(linked, "var/run")); err != nil {
+		t.Fatal(err)
+	}
+	c := &Records{Root: linked}
+	defer c.Close()
+	if _, err := c.hold(ctx, "t1"); err != nil {
+		t.Fatalf("lock through var/run -> /run: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(linked, "run/rcjail/t1.lock")); err != nil {
+		t.Errorf("lock file not under run/: %v", err)
+	}
+}
+
+// TestRunnerLocksEachJail: the runner takes each jail's lock before it
+// reads anything of it; a jail whose lock another rcjail holds is refused
+// (` cannot start`) and nothing of it is read or done, the others start.
+func TestRunnerLocksEachJail(t *testing.T) {
+	www := plainJail()
+	db := plainJailNamed("db", "jail_db_ip=")
+	cfg := &Config{Enable: true, List: []string{"www", "db"}, Jails: map[string]*Jail{"www": www, "db": db}}
+	root := t.TempDir()
+	other := &Records{Root: root}
+	defer other.Close()
+	if _, err := other.hold(context.Background(), "www"); err != nil {
+		t.Fatal(err)
+	}
+	m := newModel()
+	var out, errb bytes.Buffer
+	r := &Runner{Config: cfg, X: m, Stdout: &out, Stderr: &errb, Name: "rcjail", Rec: &Records{Root: root, LockWait: 50 * time.Millisecond}}
+	st := r.Run(context.Background(), "start", nil)
+	if st != 1 || out.String() != "Configuring jails:.\nStarting jails: cannot start jail \"www\": \n db.example.org.\n" || !strings.Contains(errb.String(), "jail www: ") || !strings.Contains(errb.String(), "another rcjail") {
+		t.Errorf("start with www locked elsewhere: %d %q %q", st, out.String(), errb.String())
+	}
+	if len(m.jails) != 1 || slices.Contains(m.log, "jail www") {
+		t.Errorf("www was acted on although locked: %v", m.log)
+	}
+	var held []string
+	for k := range r.Rec.held {
+		held = append(held, k)
+	}
+	if d := cmp.Diff([]string{"db"}, held); d != "" {
+		t.Errorf("locks held (-want +got):\n%s", d)
+	}
+	if err := r.Rec.Close(); err != nil {
+		t.Error(err)
+	}
+}
