@@ -93,6 +93,17 @@ func (s *Records) hold(ctx context.Context, jail string) (*held, error) {
 	return h, nil
 }
 
+// get returns the held jail named jail (any spelling), nil when this run
+// does not hold it.
+func (s *Records) get(jail string) *held {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held[state.Key(jail)]
+}
+
 // Release ends this run's work on a jail: its record's journal is closed
 // (removed when empty) and its lock released.
 func (s *Records) Release(jail string) error {

@@ -42,7 +42,7 @@ func (r *Runner) configure(ctx context.Context) {
 			yn = "YES"
 		}
 		r.out(" " + k.Label + "=" + yn)
-		if _, err := Apply(ctx, r.X, SysctlSet{MIB: k.MIB, Value: k.Want}); err != nil {
+		if _, err := r.apply(ctx, SysctlSet{MIB: k.MIB, Value: k.Want}); err != nil {
 			r.warnf("%v", err)
 		}
 	}
@@ -132,6 +132,10 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 			}
 		}
 	}
+	// What an unfinished run left is undone first, as a stop would.
+	if err := r.beginStart(ctx, j); err != nil {
+		return refuse(err)
+	}
 	var facts StartFacts
 	if j.Devfs && j.JailConfFile == "" {
 		m, err := r.X.Mounted(ctx, path.Join(j.RootDir, "dev"), FSDevfs)
@@ -164,6 +168,11 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 		for _, e := range r.rollback(ctx, undo) {
 			r.errorf("%v", inJail(n, e))
 		}
+		// And what the record lists that the undo did not cover (a
+		// partial fstab, an intent).
+		if err := r.cleanup(ctx, n); err != nil {
+			r.errorf("%v", inJail(n, err))
+		}
 		return false
 	}
 	for _, s := range steps {
@@ -175,7 +184,7 @@ func (r *Runner) startOne(ctx context.Context, n string) bool {
 			continue
 		}
 		r.infoFor(j, s, &devInfo)
-		res, err := Apply(ctx, r.X, s)
+		res, err := r.apply(ctx, s)
 		if _, hook := s.(Exec); hook && err != nil {
 			r.hookFailed(err)
 			continue
@@ -370,7 +379,7 @@ func (r *Runner) isDir(ctx context.Context, p string) (bool, error) {
 // log and the id file, and runs exec_poststart*.
 func (r *Runner) afterJail(ctx context.Context, j *Jail, res Result, undo []Step, fail func(error, []byte) bool) bool {
 	for _, s := range PlanAfterJail(j, res.JID, res.Output) {
-		_, err := Apply(ctx, r.X, s)
+		_, err := r.apply(ctx, s)
 		if w, ok := s.(WriteFile); ok && w.IDFile && err == nil {
 			// The script prints the hostname before it writes the
 			// console log and the id file; here either can still refuse

@@ -3,6 +3,8 @@ package compat
 import (
 	"context"
 	"strings"
+
+	"rcjail/compat/record"
 )
 
 // applyGuarded applies s; an Unmount runs only when something of the
@@ -14,10 +16,15 @@ func (r *Runner) applyGuarded(ctx context.Context, s Step) error {
 			return err
 		}
 		if !m {
+			// Gone already: the record forgets it (no second look at
+			// the end of the stop).
+			if j := r.journal(u.Jail); j != nil && j.Rec.HasMount(u.Target) {
+				return j.Note(record.Event{Ev: "unmount", Paths: []string{u.Target}})
+			}
 			return nil
 		}
 	}
-	_, err := Apply(ctx, r.X, s)
+	_, err := r.apply(ctx, s)
 	return err
 }
 
@@ -66,6 +73,10 @@ func (r *Runner) stopOne(ctx context.Context, n string) bool {
 					r.warnf("%v", inJail(n, err))
 					ok = false
 				}
+			}
+			if err := r.cleanup(ctx, n); err != nil {
+				r.warnf("%v", inJail(n, err))
+				ok = false
 			}
 			return ok
 		}
@@ -127,6 +138,14 @@ func (r *Runner) applyStop(ctx context.Context, j *Jail, steps []Step, jid strin
 	}
 	if !printed {
 		r.out(" " + hostOrName(j))
+	}
+	// Then what the record still lists (journal.go): an alias or a mount
+	// the configuration no longer names, an intent a crash left.
+	if j.JailConfFile == "" {
+		if err := r.cleanup(ctx, n); err != nil {
+			r.errorf("%v", inJail(n, err))
+			ok = false
+		}
 	}
 	return ok
 }

@@ -15,10 +15,11 @@ import (
 // command, the stop hooks, the addresses) is used, and every configuration
 // problem is a warning.
 
-// A host that keeps its own record of what each start did (the native
-// backend; see [Executor.Recorded]) needs from a stop from the record only
-// the kill and the removal of the id file, after which it undoes the rest
-// from its record.
+// With a record (the engine's, journal.go, or the native host's own; see
+// [Executor.Recorded]) a stop from the record needs only the kill and the
+// removal of the id file; the rest is undone from the record (cleanup.go).
+// Without one (a jail an older rcjail started) the kernel's mount table
+// under the root is swept.
 
 // Recorded is what a host's record says of a jail.
 type Recorded struct {
@@ -39,7 +40,7 @@ type Recorded struct {
 // at stop (SPEC §0). A recycled jid runs in another root and never
 // matches.
 func (r *Runner) recordedJID(ctx context.Context, j *Jail) (string, error) {
-	rec, err := r.X.Recorded(ctx, j.Name)
+	rec, err := r.recorded(ctx, j.Name)
 	if err != nil || !rec.OK || rec.JID == "" {
 		return "", err
 	}
@@ -173,7 +174,7 @@ func (r *Runner) stopRecorded(ctx context.Context, n string, cj *Jail) bool {
 		r.errorf("%v", inJail(n, err))
 		return false
 	}
-	rec, err := r.X.Recorded(ctx, n)
+	rec, err := r.recorded(ctx, n)
 	if err != nil {
 		r.warnf("%v", inJail(n, err))
 	}
@@ -260,7 +261,11 @@ func (r *Runner) stopRecorded(ctx context.Context, n string, cj *Jail) bool {
 			}
 		}
 		if hasRec {
-			if err := r.X.FinishStop(ctx, n); err != nil {
+			finish := r.cleanup
+			if _, keeper := r.X.(RecordKeeper); keeper {
+				finish = r.X.FinishStop
+			}
+			if err := finish(ctx, n); err != nil {
 				r.warnf("%v", inJail(n, err))
 				ok = false
 			}

@@ -52,7 +52,7 @@ type Addr struct {
 
 // Event is one journal line.
 type Event struct {
-	Ev    string   `json:"ev"` // begin, root, state, jid, mounting, mount, unmount, created, uncreated, alias, unalias
+	Ev    string   `json:"ev"` // begin, root, state, jid, idfile, mounting, mount, unmount, created, uncreated, alias, unalias
 	Root  string   `json:"root,omitempty"`
 	State string   `json:"state,omitempty"`
 	JID   int      `json:"jid,omitempty"`
@@ -85,6 +85,12 @@ func (r *Record) Apply(e Event) {
 		if e.State != "" {
 			r.State = e.State
 		}
+		if len(e.Paths) == 1 {
+			r.IDFile = e.Paths[0]
+		}
+	case "idfile":
+		// The id file is gone (a stop removed it): nothing to remove.
+		r.IDFile = ""
 		if len(e.Paths) == 1 {
 			r.IDFile = e.Paths[0]
 		}

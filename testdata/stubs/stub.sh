@@ -16,6 +16,10 @@
 #   fail/<prog>     makes <prog> fail (exit 1) when the file is empty or its
 #                   first line equals the last argument; fail/jail's content
 #                   is the error jail(8) prints
+#   aliases         "IFACE ADDR" per line: ifconfig … alias adds, -alias removes
+#   killparent      when present, jail(8) kills its caller (SIGKILL) once the
+#                   jail exists and before it prints the jid: rcjail killed
+#                   during jail(8)
 # POSIX sh only (run by dash).
 
 # The tests put only the stub directory on PATH, so that a program without a
@@ -126,6 +130,10 @@ _jail() {
 	if [ -n "$_root" ]; then
 		mkdir -p "$_st/roots"
 		printf '%s\n' "$_root" >"$_st/roots/$_jid"
+	fi
+	if [ -f "$_st/killparent" ]; then
+		kill -KILL "$PPID"
+		exit 0
 	fi
 	echo "$_jid"
 	echo "console line one"
@@ -275,8 +283,19 @@ hook | jexec)
 		echo "$_name $* (stderr)" >&2
 	fi
 	;;
+ifconfig)
+	case "$(_last "$@")" in
+	alias) printf '%s %s\n' "$1" "${3%%/*}" >>"$_st/aliases" ;;
+	-alias)
+		if [ -f "$_st/aliases" ]; then
+			grep -vx "$1 $3" "$_st/aliases" >"$_st/aliases.tmp" || :
+			mv "$_st/aliases.tmp" "$_st/aliases"
+		fi
+		;;
+	esac
+	;;
 *)
-	# ifconfig, devfs, ln, sleep: the trace is all.
+	# devfs, ln, sleep: the trace is all.
 	;;
 esac
 exit 0
