@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"rcjail/compat"
-	"rcjail/compat/record"
 	"rcjail/compat/state"
 	"rcjail/mount"
 )
@@ -21,8 +20,8 @@ import (
 type Host interface {
 	JailRunning(ctx context.Context, jid, root string) (bool, error)
 	// JailsAt finds the jail of a record whose start was killed before
-	// its jid was journaled (state "creating").
-	JailsAt(ctx context.Context, root string) ([]string, error)
+	// its jid was journaled (state "creating"; see compat.ReadRecorded).
+	compat.JailFinder
 }
 
 // JailStatus is what status finds for one jail.
@@ -110,26 +109,14 @@ func jailStatusOf(ctx context.Context, h Host, root string, cfg *compat.Config, 
 		// The record, whether or not there is an id file (issue 12): a
 		// start killed during its start command leaves a running jail
 		// only the record knows, rooted where it says.
-		rec, err := record.Read(root, name)
+		rec, err := compat.ReadRecorded(ctx, h, root, name)
 		if err != nil {
 			js.Errors = append(js.Errors, err.Error())
 		}
-		if rec != nil && (j.RootDir == "" || rec.Root == j.RootDir) {
-			jid, why := rec.JID, "its record does"
-			if jid == 0 && rec.State == "creating" && rec.Root != "" {
-				// A start killed between creating the jail and
-				// journaling its jid: the jail the kernel runs in the
-				// recorded root (that no id file names) is it.
-				if jids, _ := h.JailsAt(ctx, rec.Root); len(jids) > 0 {
-					jid, _ = strconv.Atoi(jids[0])
-					why = "it runs in the root its record's unfinished start created it in"
-				}
-			}
-			if jid > 0 {
-				if alive, _ := h.JailRunning(ctx, strconv.Itoa(jid), rec.Root); alive {
-					js.Running, js.JID = true, jid
-					js.Leftovers = append(js.Leftovers, fmt.Sprintf("no id file names jid %d; %s", jid, why))
-				}
+		if jid, _ := strconv.Atoi(rec.JID); jid > 0 && (j.RootDir == "" || rec.Root == j.RootDir) {
+			if alive, _ := h.JailRunning(ctx, rec.JID, rec.Root); alive {
+				js.Running, js.JID = true, jid
+				js.Leftovers = append(js.Leftovers, fmt.Sprintf("no id file names jid %d; its record does", jid))
 			}
 		}
 	}

@@ -202,7 +202,7 @@ func TestStatusCreatingRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if www := all[0]; !www.Running || www.JID != 31 || len(www.Leftovers) != 1 || !strings.HasPrefix(www.Leftovers[0], "no id file names jid 31; it runs in the root") {
+	if www := all[0]; !www.Running || www.JID != 31 || len(www.Leftovers) != 1 || www.Leftovers[0] != "no id file names jid 31; its record does" {
 		t.Errorf("creating record, host finds 31 in the root: status = %+v", www)
 	}
 	h = &fakeHost{running: map[string]string{"32": "/other"}}
