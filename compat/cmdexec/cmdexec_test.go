@@ -349,6 +349,31 @@ func TestUnmountExpect(t *testing.T) {
 	if got := trace()[mark:]; strings.Contains(got, "umount") {
 		t.Errorf("umount ran for a mount already gone:\n%s", got)
 	}
+	// A symlink planted above a recorded mount point (to a directory
+	// outside the jail), a mount point gone, and an expectation that is
+	// not the step's: refused or forgotten without running anything.
+	outside := t.TempDir()
+	if err := os.MkdirAll(outside+"/lib", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, root+"/usr"); err != nil {
+		t.Fatal(err)
+	}
+	mark = len(trace())
+	lib := &compat.MountID{Target: root + "/usr/lib", FSType: compat.FSNullfs, Source: "/skel/usr/lib", Root: root}
+	if err := x.Unmount(ctx, compat.Unmount{Jail: "w", FSType: compat.FSNullfs, Target: lib.Target, Root: root, Expect: lib}); !errors.Is(err, compat.ErrNotOurs) || !strings.Contains(err.Error(), "symlink") {
+		t.Errorf("Unmount through a planted symlink: %v, want ErrNotOurs naming the symlink", err)
+	}
+	gone := &compat.MountID{Target: root + "/opt", FSType: compat.FSNullfs, Root: root}
+	if err := x.Unmount(ctx, compat.Unmount{Jail: "w", FSType: compat.FSNullfs, Target: gone.Target, Root: root, Expect: gone}); !errors.Is(err, compat.ErrNotMounted) {
+		t.Errorf("Unmount of a missing mount point: %v, want ErrNotMounted", err)
+	}
+	if err := x.Unmount(ctx, compat.Unmount{Jail: "w", FSType: compat.FSNullfs, Target: bin, Root: root, Expect: lib}); !errors.Is(err, compat.ErrNotOurs) {
+		t.Errorf("Unmount whose Expect names another mount point: %v, want ErrNotOurs", err)
+	}
+	if got := trace()[mark:]; got != "" {
+		t.Errorf("refused expected unmounts ran:\n%s", got)
+	}
 	// Without an Expect: the planned unmount, umount alone.
 	mark = len(trace())
 	_ = x.Unmount(ctx, compat.Unmount{Jail: "w", FSType: compat.FSDevfs, Target: root + "/dev", Root: root})

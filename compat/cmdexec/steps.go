@@ -107,12 +107,28 @@ func (x *Executor) Mount(ctx context.Context, s compat.Mount) ([]compat.MountID,
 }
 
 // Unmount runs `umount -f TARGET`. With an Expect (the engine undoing a
-// recorded mount) it first asks whether a filesystem of that type is
-// mounted there (the script's is_current_mountpoint, `df`), and unmounts
-// nothing when none is: that is reported as compat.ErrNotMounted. Without
-// one no extra command runs: a planned unmount's trace is the script's.
+// recorded mount) it first checks the recorded mount point and asks
+// whether a filesystem of that type is mounted there (the script's
+// is_current_mountpoint, `df`), and unmounts nothing when none is: that is
+// reported as compat.ErrNotMounted. Without one no extra command runs: a
+// planned unmount's trace is the script's.
 func (x *Executor) Unmount(ctx context.Context, s compat.Unmount) error {
 	if e := s.Expect; e != nil {
+		// A recorded mount point lies strictly below its jail's root,
+		// with no symlink on the way: the jail's root user may have
+		// replaced a directory above it by a symlink to a host mount,
+		// which umount(8) would follow. Anything else is not ours, and
+		// nothing runs.
+		if e.Target != s.Target || e.Root != s.Root || path.Clean(s.Target) == path.Clean(s.Root) {
+			return fmt.Errorf("unmount %s of jail %s: expected mount %q (root %q) is not this step's: %w", s.Target, s.Jail, e.Target, e.Root, compat.ErrNotOurs)
+		}
+		exists, err := checkBelow(s.Root, s.Target)
+		if err != nil {
+			return fmt.Errorf("unmount %s of jail %s: %w: %w", s.Target, s.Jail, err, compat.ErrNotOurs)
+		}
+		if !exists {
+			return fmt.Errorf("unmount %s of jail %s: no such directory: %w", s.Target, s.Jail, compat.ErrNotMounted)
+		}
 		there, err := x.Mounted(ctx, s.Target, e.FSType)
 		if err != nil {
 			return fmt.Errorf("unmount %s of jail %s: %w", s.Target, s.Jail, err)
