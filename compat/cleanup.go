@@ -27,8 +27,8 @@ import (
 // the engine keeps: the held record (the jail's lock is held), or one read
 // without the lock (status).
 func (r *Runner) recorded(ctx context.Context, jail string) (Recorded, error) {
-	if _, keeper := r.X.(RecordKeeper); keeper || r.Rec == nil {
-		return r.X.Recorded(ctx, jail)
+	if r.Rec == nil {
+		return Recorded{}, nil // the dry run: no record
 	}
 	if j := r.journal(jail); j != nil {
 		return resolveRecorded(ctx, r.X, j.Rec, j)
@@ -77,6 +77,17 @@ func resolveRecorded(ctx context.Context, x JailFinder, rec *record.Record, j *r
 	return out, nil
 }
 
+// identified reports whether rec's mount at target carries a kernel
+// identity (a host that can find it wherever it has moved).
+func identified(rec *record.Record, target string) bool {
+	for _, m := range rec.Mounts {
+		if m.Target() == target && (m.ID != 0 || m.UniqueID != 0) {
+			return true
+		}
+	}
+	return false
+}
+
 // JailFinder finds the running jails rooted somewhere ([Executor.JailsAt]).
 type JailFinder interface {
 	JailsAt(ctx context.Context, root string) ([]string, error)
@@ -98,8 +109,8 @@ func belowRoot(root string, m record.Mount) bool {
 
 // cleanup undoes what jail's record still lists, once its jail is gone,
 // and then forgets the record; what cannot be undone stays in it, marked
-// dirty, for the next stop. Nothing for a host that keeps its own record
-// (its FinishStop does this) or a jail without one.
+// dirty, for the next stop. Nothing for a jail without one (or the dry
+// run).
 func (r *Runner) cleanup(ctx context.Context, jail string) error {
 	j := r.journal(jail)
 	if j == nil || j.Rec == nil {
@@ -164,8 +175,10 @@ func (r *Runner) cleanup(ctx context.Context, jail string) error {
 			errs = append(errs, inJail(jail, err))
 			continue
 		}
-		if err := j.Note(record.Event{Ev: "unmount", Paths: []string{m.Target()}}); err != nil {
-			return err
+		if j.Rec.HasMount(m.Target()) { // not ours: forgotten too
+			if err := j.Note(record.Event{Ev: "unmount", Paths: []string{m.Target()}}); err != nil {
+				return err
+			}
 		}
 	}
 	for _, a := range append([]record.Addr(nil), rec.Aliases...) {

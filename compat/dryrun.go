@@ -403,9 +403,3 @@ func (d *DryRun) SetHookOutput(io.Writer, io.Writer) {}
 
 // Close implements [Executor]: a dry run holds nothing.
 func (d *DryRun) Close() error { return nil }
-
-// Recorded implements [Executor]: a dry run reads no record.
-func (d *DryRun) Recorded(context.Context, string) (Recorded, error) { return Recorded{}, nil }
-
-// FinishStop implements [Executor]: a dry run changes nothing.
-func (d *DryRun) FinishStop(context.Context, string) error { return nil }

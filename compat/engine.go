@@ -42,13 +42,6 @@ type held struct {
 	j    *record.Journal
 }
 
-// RecordKeeper is a host that still writes the record itself (the native
-// host, until the engine journals for it): the engine hands it the jail's
-// record once it holds the jail's lock, and journals nothing for it.
-type RecordKeeper interface {
-	KeepRecord(jail string, j *record.Journal)
-}
-
 func (s *Records) warnf(format string, args ...any) {
 	if s.Stderr != nil {
 		s.Stderr(format, args...)

@@ -2,6 +2,7 @@ package compat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -23,9 +24,11 @@ import (
 // operation, the object and the cause, and wrap the cause with %w. No method
 // ever runs a shell.
 //
-// One interface: the lock, the state-file checks, the hooks' output,
-// Close and the kernel queries (JailRoot, MountTable, JailsAt) are every
-// host's (the dry run answers from its own facts).
+// One interface: the state-file checks, the hooks' output, Close and the
+// kernel queries (JailRoot, MountTable, JailsAt) are every host's (the dry
+// run answers from its own facts). The jail's lock and its record are not
+// a host's: the engine keeps them ([Records], journal.go) and hosts report
+// what they did ([Result]).
 type Executor interface {
 	// ---- the run: checks, output, end (the jail's lock is the
 	// engine's: [Records]) ----
@@ -55,21 +58,10 @@ type Executor interface {
 	// for poststart and poststop.
 	SetHookOutput(stdout, stderr io.Writer)
 
-	// Close ends the run: the host releases what it holds (the locks,
-	// and for the native host the end of the stops it did).
+	// Close ends the run: the host releases what it holds (the native
+	// host: its state directory). The engine's locks and records are
+	// released after it ([Records.Close]).
 	Close() error
-
-	// ---- the host's record of what each start did ----
-
-	// Recorded returns what the jail's record says (OK false: there is
-	// none, or the host keeps none: the command backend, the dry run).
-	// The runner reads it whether or not an id file exists (issue 12): a
-	// start killed during its start command leaves a running jail whose
-	// jid only the record knows. The jail's lock is held.
-	Recorded(ctx context.Context, jail string) (Recorded, error)
-	// FinishStop undoes what the record still lists (mounts, aliases,
-	// directories made); nothing for a host without a record.
-	FinishStop(ctx context.Context, jail string) error
 
 	// ---- the modern script's jail.conf path (all.go); a host without
 	// jail(8) (native Linux) fails them ----
@@ -172,6 +164,11 @@ type Executor interface {
 	RemoveFile(ctx context.Context, s RemoveFile) error
 	JailConf(ctx context.Context, s JailConf) error
 }
+
+// ErrAliasPresent is wrapped by a host's AliasAdd that found the address
+// already on the interface and left it alone (the native host): the engine
+// records nothing, the start goes on, and no stop removes the address.
+var ErrAliasPresent = errors.New("the address is already there")
 
 // Result is what applying one step produced, for the runner's bookkeeping.
 type Result struct {

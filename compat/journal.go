@@ -2,6 +2,7 @@ package compat
 
 import (
 	"context"
+	"errors"
 	"path"
 	"slices"
 	"strconv"
@@ -10,9 +11,8 @@ import (
 	"rcjail/compat/record"
 )
 
-// Record before act (issue 12): for every real host whose record the
-// engine keeps (the command backend; [RecordKeeper] hosts keep their own),
-// each effectful step is journaled before the host acts (its intent: the
+// Record before act (issue 12): for every real host (native and command;
+// the dry run has no record), each effectful step is journaled before the host acts (its intent: the
 // alias, the directories about to be made, the mount, the jail being
 // created) and confirmed after with what the host reported ([Result]: the
 // directories made, the mounts' kernel identities, the jid). A crash at any
@@ -21,13 +21,9 @@ import (
 // under /var/run/rcjail: the command backend's trace gains no command.
 
 // journal returns the record the engine keeps for jail, nil when it keeps
-// none: the dry run (no Rec), a host that keeps its own, a jail whose lock
-// this run does not hold.
+// none: the dry run (no Rec), a jail whose lock this run does not hold.
 func (r *Runner) journal(jail string) *record.Journal {
 	if r.Rec == nil || jail == "" {
-		return nil
-	}
-	if _, keeper := r.X.(RecordKeeper); keeper {
 		return nil
 	}
 	if h := r.Rec.get(jail); h != nil {
@@ -42,17 +38,63 @@ func (r *Runner) journal(jail string) *record.Journal {
 func (r *Runner) apply(ctx context.Context, s Step) (Result, error) {
 	j := r.journal(s.JailName())
 	if j == nil {
-		return Apply(ctx, r.X, s)
+		res, err := Apply(ctx, r.X, s)
+		if errors.Is(err, ErrAliasPresent) {
+			err = nil
+		}
+		return res, err
+	}
+	if a, ok := s.(AliasRemove); ok && j.Rec != nil && j.Rec.IndexAlias(record.Addr(a.Addr)) < 0 {
+		// Not added by this jail's start (the host's own address, or
+		// one configured since): never removed.
+		return Result{}, nil
 	}
 	s, pred, err := r.intent(ctx, j, s)
 	if err != nil {
 		return Result{}, err
 	}
+	planned := false
+	if u, ok := s.(Unmount); ok && u.Expect == nil {
+		// A planned unmount of a mount the record names with its
+		// kernel identity: the host undoes that mount (a bind of a
+		// tmpfs directory is nullfs to us, tmpfs to the table), and
+		// one already gone is done.
+		if id := recordedID(j.Rec, u); id != nil {
+			u.Expect = id
+			s, planned = u, true
+		}
+	}
 	res, err := Apply(ctx, r.X, s)
+	if planned && errors.Is(err, ErrNotMounted) {
+		err = nil
+	}
 	if cerr := r.confirm(j, s, pred, res, err); cerr != nil && err == nil {
 		err = cerr
 	}
+	if errors.Is(err, ErrAliasPresent) {
+		err = nil // retracted by confirm: the address is the host's
+	}
 	return res, err
+}
+
+// recordedID is the identity the record holds for u's mount, nil when it
+// lists none there (of u's type, when u names one) or only one without a
+// kernel identity (the command backend's).
+func recordedID(rec *record.Record, u Unmount) *MountID {
+	if rec == nil {
+		return nil
+	}
+	for i := len(rec.Mounts) - 1; i >= 0; i-- {
+		m := rec.Mounts[i]
+		if m.Target() != u.Target || (u.FSType != "" && u.FSType != m.FSType) || m.Root != u.Root {
+			continue
+		}
+		if m.ID == 0 && m.UniqueID == 0 {
+			return nil
+		}
+		return &MountID{Target: m.Target(), FSType: m.FSType, Source: m.Source, Root: m.Root, ID: m.ID, UniqueID: m.UniqueID}
+	}
+	return nil
 }
 
 // recMount is the record's entry of a mount at target below root; false
@@ -219,7 +261,7 @@ func (r *Runner) confirm(j *record.Journal, s Step, pred []string, res Result, e
 			}
 		}
 	case Unmount:
-		if err == nil && s.Expect == nil && j.Rec.HasMount(s.Target) {
+		if (err == nil || errors.Is(err, ErrNotMounted)) && j.Rec.HasMount(s.Target) {
 			return j.Note(record.Event{Ev: "unmount", Paths: []string{s.Target}})
 		}
 	case StartJail:

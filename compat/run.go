@@ -230,12 +230,8 @@ func (r *Runner) lock(ctx context.Context, j *Jail) error {
 	if r.Rec == nil {
 		return nil
 	}
-	h, err := r.Rec.hold(ctx, j.Name)
-	if err != nil {
+	if _, err := r.Rec.hold(ctx, j.Name); err != nil {
 		return inJail(j.Name, err)
-	}
-	if k, ok := r.X.(RecordKeeper); ok {
-		k.KeepRecord(j.Name, h.j)
 	}
 	return nil
 }

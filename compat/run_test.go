@@ -105,8 +105,6 @@ func (m *model) IsSymlink(context.Context, string) (bool, error)    { return fal
 func (m *model) CheckStateFile(context.Context, string, bool) error { return nil }
 func (m *model) IsDir(context.Context, string) (bool, error)        { return true, nil }
 func (m *model) SetHookOutput(io.Writer, io.Writer)                 {}
-func (m *model) Recorded(context.Context, string) (Recorded, error) { return Recorded{}, nil }
-func (m *model) FinishStop(context.Context, string) error           { return nil }
 func (m *model) JailConfAll(context.Context, JailConfAll) ([]byte, error) {
 	return nil, errors.New("no jail(8) in the model")
 }

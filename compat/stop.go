@@ -18,7 +18,9 @@ func (r *Runner) applyGuarded(ctx context.Context, s Step) error {
 		if !m {
 			// Gone already: the record forgets it (no second look at
 			// the end of the stop).
-			if j := r.journal(u.Jail); j != nil && j.Rec.HasMount(u.Target) {
+			// A mount with a kernel identity may have moved (a parent
+			// renamed): the record keeps it, for the cleanup to find.
+			if j := r.journal(u.Jail); j != nil && j.Rec.HasMount(u.Target) && !identified(j.Rec, u.Target) {
 				return j.Note(record.Event{Ev: "unmount", Paths: []string{u.Target}})
 			}
 			return nil

@@ -15,13 +15,13 @@ import (
 // command, the stop hooks, the addresses) is used, and every configuration
 // problem is a warning.
 
-// With a record (the engine's, journal.go, or the native host's own; see
-// [Executor.Recorded]) a stop from the record needs only the kill and the
-// removal of the id file; the rest is undone from the record (cleanup.go).
+// With a record (the engine's, journal.go) a stop from the record needs
+// only the kill and the removal of the id file; the rest is undone from the
+// record (cleanup.go).
 // Without one (a jail an older rcjail started) the kernel's mount table
 // under the root is swept.
 
-// Recorded is what a host's record says of a jail.
+// Recorded is what a jail's record says of it.
 type Recorded struct {
 	OK   bool   // there is a record
 	Root string // the root the jail was started in
@@ -261,11 +261,7 @@ func (r *Runner) stopRecorded(ctx context.Context, n string, cj *Jail) bool {
 			}
 		}
 		if hasRec {
-			finish := r.cleanup
-			if _, keeper := r.X.(RecordKeeper); keeper {
-				finish = r.X.FinishStop
-			}
-			if err := finish(ctx, n); err != nil {
+			if err := r.cleanup(ctx, n); err != nil {
 				r.warnf("%v", inJail(n, err))
 				ok = false
 			}

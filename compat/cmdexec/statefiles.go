@@ -87,12 +87,3 @@ func (x *Executor) RemoveFile(_ context.Context, s compat.RemoveFile) error {
 	}
 	return nil
 }
-
-// Recorded implements [compat.Executor]: the command backend keeps no
-// record (the script keeps none); a stop asks jls and the mount table.
-func (x *Executor) Recorded(context.Context, string) (compat.Recorded, error) {
-	return compat.Recorded{}, nil
-}
-
-// FinishStop implements [compat.Executor]: no record, nothing to finish.
-func (x *Executor) FinishStop(context.Context, string) error { return nil }

@@ -1,6 +1,7 @@
 package native
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"rcjail/compat"
 	"rcjail/compat/native/linuxjail"
 	"rcjail/compat/state"
 	"rcjail/mount/mounttest"
@@ -55,7 +57,7 @@ func TestJIDRecordedAtCreation(t *testing.T) {
 		}
 	}
 	// Status reads the record without the lock the start holds.
-	if rec, err := ReadRecorded(e.state, "crt"); err != nil || !rec.OK || rec.Root != e.root || rec.JID == "" || !strings.Contains(during, "jid "+rec.JID+" ") {
+	if rec, err := compat.ReadRecorded(context.Background(), nil, e.state, "crt"); err != nil || !rec.OK || rec.Root != e.root || rec.JID == "" || !strings.Contains(during, "jid "+rec.JID+" ") {
 		t.Errorf("ReadRecorded during the start command = %+v, %v; kernel: %s", rec, err, during)
 	}
 	os.WriteFile(filepath.Join(e.root, "tmp/go"), nil, 0o644)
@@ -83,7 +85,7 @@ func TestJIDRecordedAtCreation(t *testing.T) {
 		t.Fatalf("stop: %d\n%s", st, out)
 	}
 	waitNoProcs(t, e.root)
-	if rec, err := ReadRecorded(e.state, "crt"); err != nil || rec.OK {
+	if rec, err := compat.ReadRecorded(context.Background(), nil, e.state, "crt"); err != nil || rec.OK {
 		t.Errorf("ReadRecorded after the stop = %+v, %v; want no record", rec, err)
 	}
 }

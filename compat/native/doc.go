@@ -6,12 +6,13 @@
 // process tree (package linuxjail). Elsewhere [New] fails with an error
 // wrapping errors.ErrUnsupported.
 //
-// Around the steps the plan engine hands it, the executor keeps the safety
-// the shell script never had: one flock per jail under <root>/var/run/rcjail,
-// a JSON record of what a start did (mount ids, aliases, created
-// directories) written atomically beside it, reconciliation with the kernel's
-// mount table before every mount (never stack; adopt exactly our own
-// leftovers; refuse anything else), idempotent undo steps, bounded retries of
-// busy unmounts with the processes holding them named, and a fault-injection
-// seam ([Fault]) for tests.
+// It is a host: the jail's lock and its record are the engine's (package
+// compat: Records and the journal). The executor reports what it made (the
+// directories of a Mkdir, each mount's kernel identity, the jid the moment
+// the jail exists, through compat.StartJail.Created) and undoes exactly the
+// mount the engine names (compat.Unmount.Expect: by identity wherever it is
+// now). It never stacks a mount on a mount point (an earlier run's leftover
+// the record does not list refuses the start), makes idempotent undo steps,
+// retries busy unmounts within a bound and names the processes holding them,
+// and has a fault-injection seam ([Fault]) for tests.
 package native

@@ -514,6 +514,9 @@ func TestCrashWithCorruptRecord(t *testing.T) {
 	x.Release("corrupt")
 	// Both the snapshot and the journal are garbage: only the mount
 	// table is left to go by.
+	if err := os.MkdirAll(filepath.Join(e.state, state.DirPath), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	for _, f := range []string{"corrupt.json", "corrupt.journal"} {
 		if err := os.WriteFile(filepath.Join(e.state, state.DirPath, f), []byte("{not json"), 0o600); err != nil {
 			t.Fatal(err)

@@ -207,7 +207,7 @@ func devfsStep(ctx context.Context, x *Executor, s compat.Step) error {
 
 // jailConf runs `jail -f FILE -c|-r NAME`, under the jail's lock.
 func jailConf(ctx context.Context, x *Executor, s compat.JailConf) error {
-	if _, err := x.jail(s.Jail); err != nil {
+	if _, err := x.jail(s.Jail, ""); err != nil {
 		return err
 	}
 	if err := x.sys.progs.jailConf(ctx, s); err != nil {

@@ -134,9 +134,6 @@ func executor(n int, skel, jails, state string, ents []string, release bool) err
 				return err
 			}
 		}
-		if err := x.FinishStop(ctx, name); err != nil {
-			return err
-		}
 		x.Release(name)
 	}
 	return nil

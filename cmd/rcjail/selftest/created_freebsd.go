@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"rcjail/compat"
-	"rcjail/compat/record"
 )
 
 // createdWatch wraps the backend for one start: at the moment the host
@@ -26,13 +25,6 @@ type createdWatch struct {
 func (c *createdWatch) wrap(x compat.Executor) compat.Executor {
 	c.Executor = x
 	return c
-}
-
-// KeepRecord: see faulty.KeepRecord.
-func (c *createdWatch) KeepRecord(jail string, j *record.Journal) {
-	if k, ok := c.Executor.(compat.RecordKeeper); ok {
-		k.KeepRecord(jail, j)
-	}
 }
 
 func (c *createdWatch) StartJail(ctx context.Context, s compat.StartJail) (string, []byte, error) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"rcjail/compat"
-	"rcjail/compat/record"
 )
 
 // errInjected is wrapped by every failure the wrapper injects.
@@ -29,14 +28,6 @@ type faulty struct {
 func (f *faulty) wrap(x compat.Executor) compat.Executor {
 	f.Executor = x
 	return f
-}
-
-// KeepRecord hands the jail's record to a host that still keeps it
-// (compat.RecordKeeper): a wrapper must not hide that from the engine.
-func (f *faulty) KeepRecord(jail string, j *record.Journal) {
-	if k, ok := f.Executor.(compat.RecordKeeper); ok {
-		k.KeepRecord(jail, j)
-	}
 }
 
 // step counts one effect step and reports whether it must fail.
