@@ -12,8 +12,8 @@ import (
 	"rcjail/compat/record"
 )
 
-// What a stop undoes from the record (for a host whose record the engine
-// keeps, journal.go): after the planned steps, everything the record still
+// What a stop undoes from the engine's record (journal.go), for every real
+// host: after the planned steps, everything the record still
 // lists — a mount made or about to be made (an intent), an alias, a
 // directory made, the id file — through steps, so that each is one host
 // call: an [Unmount] naming the recorded mount ([Unmount.Expect]: the host
@@ -23,8 +23,7 @@ import (
 // tampered record) and is refused, never unmounted. A start first does the
 // same for what an unfinished run left, as a stop would.
 
-// recorded returns what the jail's record says, for a host whose record
-// the engine keeps: the held record (the jail's lock is held), or one read
+// recorded returns what the jail's record says: the held record (the jail's lock is held), or one read
 // without the lock (status).
 func (r *Runner) recorded(ctx context.Context, jail string) (Recorded, error) {
 	if r.Rec == nil {

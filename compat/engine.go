@@ -48,15 +48,17 @@ func (s *Records) warnf(format string, args ...any) {
 	}
 }
 
-// hold takes jail's lock (once per run) and loads its record.
+// hold takes jail's lock (once per run) and loads its record. The wait
+// for another rcjail's lock is not made under s.mu: in a parallel start the
+// other jails go on meanwhile.
 func (s *Records) hold(ctx context.Context, jail string) (*held, error) {
 	if jail == "" {
 		return nil, errors.New("lock: no jail name")
 	}
 	key := state.Key(jail)
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if h := s.held[key]; h != nil {
+		s.mu.Unlock()
 		return h, nil
 	}
 	if s.dir == nil {
@@ -66,19 +68,24 @@ func (s *Records) hold(ctx context.Context, jail string) (*held, error) {
 		}
 		d, err := state.OpenDir(root)
 		if err != nil {
+			s.mu.Unlock()
 			return nil, fmt.Errorf("lock jail %s: %w", jail, err)
 		}
 		s.dir = d
 	}
+	dir := s.dir
+	s.mu.Unlock()
 	wait := s.LockWait
 	if wait <= 0 {
 		wait = DefaultLockWait
 	}
-	l, err := s.dir.Lock(ctx, jail, wait)
+	l, err := dir.Lock(ctx, jail, wait)
 	if err != nil {
 		return nil, err // names the jail
 	}
-	h := &held{name: jail, lock: l, j: record.Load(s.dir, jail, s.warnf)}
+	h := &held{name: jail, lock: l, j: record.Load(dir, jail, s.warnf)}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.held == nil {
 		s.held = map[string]*held{}
 	}

@@ -6,9 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"rcjail/compat/record"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -121,5 +124,45 @@ func TestRunnerLocksEachJail(t *testing.T) {
 	}
 	if err := r.Rec.Close(); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestEngineRecordsStart: a start journals what the host did (the jid
+// and root, the alias, every mount, the directories made, the id file)
+// into the jail's record; a stop whose configuration no longer names the
+// alias and procfs (changed while the jail ran) still removes both, from
+// the record, and the record goes.
+func TestEngineRecordsStart(t *testing.T) {
+	m := newModel()
+	cfg := &Config{Enable: true, List: []string{"www"}, Jails: map[string]*Jail{"www": plainJail()}}
+	if st, _, e := runVerb(t, cfg, m, "start"); st != 0 {
+		t.Fatalf("start: %d %s", st, e)
+	}
+	root, _ := recordRoots.Load(m)
+	rec, err := record.Read(root.(string), "www")
+	if err != nil || rec == nil {
+		t.Fatalf("no record after the start: %v", err)
+	}
+	var targets []string
+	for _, mt := range rec.Mounts {
+		targets = append(targets, mt.Target())
+	}
+	var want []string
+	for _, mt := range m.mounts {
+		want = append(want, mt.target)
+	}
+	if d := cmp.Diff(want, targets); d != "" || rec.State != "running" || rec.Root != "/jails/www" || strconv.Itoa(rec.JID) != strings.TrimSpace(m.files["/var/run/jail_www.id"]) ||
+		len(rec.Aliases) != 1 || rec.Aliases[0].Addr != "192.0.2.10" || rec.IDFile != "/var/run/jail_www.id" || !slices.Equal(rec.Created, m.created) || len(rec.Intents) != 0 {
+		t.Errorf("record after the start = %+v (mounts -model +record:\n%s)", rec, d)
+	}
+	changed := &Config{Enable: true, List: []string{"www"}, Jails: map[string]*Jail{"www": plainJail("jail_www_ip=", "jail_procfs_enable=NO")}}
+	if st, _, e := runVerb(t, changed, m, "stop"); st != 0 {
+		t.Fatalf("stop: %d %s", st, e)
+	}
+	if got := m.leftovers(); got != "" {
+		t.Errorf("left after the stop with the changed configuration:\n%s", got)
+	}
+	if left := stateLeft(m); len(left) > 0 {
+		t.Errorf("state files left: %q", left)
 	}
 }

@@ -33,7 +33,8 @@ func (r *Runner) journal(jail string) *record.Journal {
 }
 
 // apply hands s to the host through [Apply], journaling its intent before
-// and its outcome after when the engine keeps the jail's record. A journal
+// and its outcome after when the engine holds the jail's record (every
+// real host; not the dry run). A journal
 // write that fails refuses the step before it is taken.
 func (r *Runner) apply(ctx context.Context, s Step) (Result, error) {
 	j := r.journal(s.JailName())

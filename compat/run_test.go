@@ -8,9 +8,14 @@ import (
 	"io"
 	"io/fs"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+
+	"rcjail/compat/state"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -180,6 +185,9 @@ func (m *model) Unmount(_ context.Context, s Unmount) error {
 			return fmt.Errorf("unmount %s: busy (%s mounted below)", s.Target, t)
 		}
 	}
+	if s.Expect != nil {
+		return fmt.Errorf("unmount %s: %w", s.Target, ErrNotMounted)
+	}
 	return fmt.Errorf("unmount %s: not mounted", s.Target)
 }
 func (m *model) FstabMount(_ context.Context, s FstabMount) ([]MountID, error) {
@@ -340,11 +348,39 @@ func randomConfig(t *testing.T, r *rand.Rand) *Config {
 	return cfg
 }
 
+// recordRoots is the -R root of the engine's records per model: every
+// run on one model (a start, then its stop) shares the model's records, as
+// runs on one host share /var/run/rcjail.
+var recordRoots sync.Map
+
+// stateLeft lists the files left in the state directory of m's records
+// (record, journal, lock, temporary file).
+func stateLeft(m Executor) []string {
+	root, ok := recordRoots.Load(m)
+	if !ok {
+		return nil
+	}
+	ents, _ := os.ReadDir(filepath.Join(root.(string), state.DirPath))
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
 func runVerb(t *testing.T, cfg *Config, m Executor, verb string) (int, string, string) {
 	t.Helper()
+	root, ok := recordRoots.Load(m)
+	if !ok {
+		root = t.TempDir()
+		recordRoots.Store(m, root)
+	}
 	var out, errb bytes.Buffer
-	r := &Runner{Config: cfg, X: m, Stdout: &out, Stderr: &errb, Name: "rcjail"}
+	r := &Runner{Config: cfg, X: m, Stdout: &out, Stderr: &errb, Name: "rcjail", Rec: &Records{Root: root.(string)}}
 	st := r.Run(context.Background(), verb, nil)
+	if err := r.Rec.Close(); err != nil {
+		t.Error(err)
+	}
 	return st, out.String(), errb.String()
 }
 
@@ -368,6 +404,9 @@ func TestStartStopLeavesNothing(t *testing.T) {
 		}
 		if got := m.leftovers(); got != "" {
 			t.Errorf("seed %d: left behind after stop:\n%s", seed, got)
+		}
+		if left := stateLeft(m); len(left) > 0 {
+			t.Errorf("seed %d: state files left after stop: %q", seed, left)
 		}
 		// Per jail, the unmounts are the mounts reversed.
 		for _, n := range cfg.List {
@@ -444,6 +483,9 @@ func TestFailureAtAnyStepLeavesNothing(t *testing.T) {
 			}
 			if got := m.leftovers(); got != "" {
 				t.Errorf("seed %d k=%d (%s): left behind:\n%s", seed, k, failed, got)
+			}
+			if left := stateLeft(m); len(left) > 0 {
+				t.Errorf("seed %d k=%d (%s): state files left after the rollback: %q", seed, k, failed, left)
 			}
 			for _, d := range m.created {
 				if m.dirs[d] {

@@ -10,7 +10,7 @@ import (
 // configuration has become — invalid (fstab or devfs ruleset gone, a
 // spelling rcjail refuses), or its lines removed from rc.conf while it still
 // has an id file. Such a stop works from what start recorded (the id file,
-// the executor's own record) and what the kernel reports (the jail's root,
+// rcjail's record) and what the kernel reports (the jail's root,
 // the mount table); what of the configuration is still valid (the stop
 // command, the stop hooks, the addresses) is used, and every configuration
 // problem is a warning.

@@ -4,14 +4,13 @@
 //
 //	floor:    only the system calls: bind, remount read-only, umount
 //	mount:    package mount alone (Mount, then Unmount of what it returned)
-//	executor: the native backend's Executor (lock, record, reconcile,
-//	          no-follow fd-based mounts with verification, checked unmounts),
+//	executor: the native backend's Executor as a host (no-follow fd-based
+//	          mounts with verification, checked unmounts; the lock and the
+//	          record are the engine's, compat.Records, and not measured here),
 //	          every jail mounted in one sequence, then every jail stopped
-//	executor-start: the same, but each jail is released (its session and
-//	          lock dropped, as when the program runs after its mounts in a
-//	          real start) right after its own mounts: the pattern of a real
-//	          rcjail start, where sources are reused across jails only if
-//	          they survive the programs run in between
+//	executor-start: the same, but each jail is released (what the host
+//	          knew of it forgotten) right after its own mounts, as in a real
+//	          start
 //
 // It prints the best wall time of ROUNDS rounds in nanoseconds.
 package main
@@ -104,7 +103,7 @@ func mountPkg(n int, skel, jails string, ents []string) error {
 }
 
 // executor mounts every jail, then unmounts them; with release, each jail
-// is released right after its mounts (and taken again by its unmounts).
+// is released right after its mounts.
 func executor(n int, skel, jails, state string, ents []string, release bool) error {
 	ctx := context.Background()
 	x, err := native.New(native.Options{Root: state})
