@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"rcjail/compat/record"
+	"rcjail/compat/state"
 )
 
 // What a stop undoes from the engine's record (journal.go), for every real
@@ -205,7 +206,17 @@ func (r *Runner) cleanup(ctx context.Context, jail string) error {
 		}
 	}
 	if len(errs) == 0 && len(rec.Mounts) == 0 && len(rec.Intents) == 0 && len(rec.Aliases) == 0 {
-		if rec.IDFile != "" {
+		switch {
+		case rec.IDFile == "":
+		case !state.IsIDFile(rec.IDFile):
+			// Only a start writes the field, always an id file of the
+			// layout: anything else is a tampered record, which must
+			// not make rcjail delete a file of its choosing.
+			r.warnf("jail %s: record names %q as its id file, which is not one (/var/run/jail_*.id): left alone", jail, rec.IDFile)
+			if err := j.Note(record.Event{Ev: "idfile"}); err != nil {
+				return err
+			}
+		default:
 			if _, err := r.apply(ctx, RemoveFile{Jail: jail, Path: rec.IDFile}); err != nil {
 				errs = append(errs, inJail(jail, err))
 			}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"rcjail/compat/record"
+	"rcjail/compat/state"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -164,5 +165,32 @@ func TestEngineRecordsStart(t *testing.T) {
 	}
 	if left := stateLeft(m); len(left) > 0 {
 		t.Errorf("state files left: %q", left)
+	}
+}
+
+// TestTamperedRecordIDFile: a record whose id file is not an id file of
+// the layout (a tampered record naming /etc/passwd) never makes the stop
+// remove that file; it is reported, and the record goes.
+func TestTamperedRecordIDFile(t *testing.T) {
+	m := &recModel{model: newModel(), rec: Recorded{OK: true, Root: "/jails/www", JID: "0"}}
+	m.root = t.TempDir()
+	dir := filepath.Join(m.root, state.DirPath)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	rec := `{"jail":"www","root":"/jails/www","state":"dirty","idfile":"/etc/passwd"}`
+	if err := os.WriteFile(filepath.Join(dir, state.RecordName("www")), []byte(rec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m.files["/etc/passwd"] = "root:x:0:0\n"
+	st, out, e := m.run(t, oneJail(), "stop")
+	if _, ok := m.files["/etc/passwd"]; !ok {
+		t.Errorf("the stop removed /etc/passwd (exit %d)\n%s%s", st, out, e)
+	}
+	if !strings.Contains(e, `"/etc/passwd"`) {
+		t.Errorf("the tampered id file is not reported:\n%s", e)
+	}
+	if left, _ := os.ReadDir(dir); len(left) > 0 {
+		t.Errorf("state files left: %v", left)
 	}
 }
