@@ -114,20 +114,23 @@ type Unmount struct {
 	Target string
 	Root   string
 
-	// Expect, set only by the engine's cleanup from the record (never by
-	// a plan), names the very mount to undo (Target, FSType, Source and
-	// Root equal to the step's): the host unmounts that mount and nothing
-	// else. Native: with a kernel identity (ID or UniqueID) the mount is
-	// found wherever it is now (a directory above it renamed, inside the
-	// jail root or out of it) and unmounted there, the move reported as a
-	// warning; without one (an intent never confirmed) only the one mount
-	// exactly at Target, of FSType and Source, strictly below Root is
-	// taken. Command backend: [Executor.Mounted](Target, FSType) first,
-	// then its usual `umount -f`. Nothing there: an error wrapping
-	// [ErrNotMounted]; something else there (another type or source,
-	// stacked mounts, a reused id, a Target not below Root): an error
-	// wrapping [ErrNotOurs], and nothing is touched. With Expect nil a
-	// missing mount is success, as before.
+	// Expect, set only by the engine from its record (never by the
+	// planner: the runner adds it to a planned unmount whose target the
+	// record names, and to its cleanup of what the record still lists),
+	// names the very mount to undo (Target and Root equal to the step's):
+	// the host unmounts that mount and nothing else. Native: with a kernel
+	// identity (ID or UniqueID) the mount is found wherever it is now (a
+	// directory above it renamed, inside the jail root or out of it) and
+	// unmounted there, the move reported as a warning; without one (an
+	// intent never confirmed) only the one mount exactly at Target, of
+	// FSType and Source, strictly below Root is taken. Command backend:
+	// the mount point checked (below Root, no symlink on the way), then
+	// [Executor.Mounted](Target, FSType), then its usual `umount -f`.
+	// Nothing there: an error wrapping [ErrNotMounted]; something else
+	// there (another type or source, stacked mounts, a reused id, a
+	// Target not below Root, a symlink on the way): an error wrapping
+	// [ErrNotOurs], and nothing is touched. With Expect nil a missing
+	// mount is success, as before.
 	Expect *MountID
 }
 
