@@ -3,9 +3,12 @@
 package cmdexec
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"rcjail/compat"
 )
 
 // TestCheckBelowWalker: checkBelow walks below the jail root with mount's
@@ -56,5 +59,33 @@ func TestCheckBelowWalker(t *testing.T) {
 	}
 	if _, err := checkBelow("/", filepath.Join(root, "usr")); err == nil || err.Error() != "check "+root+"/usr: "+d+"/jails is a symlink" {
 		t.Errorf("checkBelow(/, through a link) = %v", err)
+	}
+}
+
+// TestRmdirNoSymlinkOnTheWay: a stop removes the mount points its start
+// made; a parent replaced by a symlink to a host directory (a jail's root
+// user can do that) is refused, and the host's empty directory stays.
+func TestRmdirNoSymlinkOnTheWay(t *testing.T) {
+	root := t.TempDir()
+	host := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(host, "local"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(host, filepath.Join(root, "usr")); err != nil {
+		t.Fatal(err)
+	}
+	err := New("/").Rmdir(context.Background(), compat.Rmdir{Jail: "w", Root: root, Path: filepath.Join(root, "usr/local")})
+	if err == nil {
+		t.Error("rmdir through a symlinked parent accepted")
+	}
+	if _, err := os.Stat(filepath.Join(host, "local")); err != nil {
+		t.Errorf("the host directory behind the link is gone: %v", err)
+	}
+	// The plain case still works.
+	if err := os.MkdirAll(filepath.Join(root, "opt/x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := New("/").Rmdir(context.Background(), compat.Rmdir{Jail: "w", Root: root, Path: filepath.Join(root, "opt/x")}); err != nil {
+		t.Errorf("rmdir of an empty mount point: %v", err)
 	}
 }

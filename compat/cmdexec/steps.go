@@ -79,6 +79,12 @@ func (x *Executor) Mkdir(_ context.Context, s compat.Mkdir) ([]string, error) {
 
 // Rmdir removes a mount point Mkdir created: only an empty real directory.
 func (x *Executor) Rmdir(_ context.Context, s compat.Rmdir) error {
+	// No symlink on the way below the root: a stop removes the mount
+	// points its start made (the engine's record), and a jail's root user
+	// may have replaced a parent with a link to a host directory.
+	if _, err := checkBelow(s.Root, s.Path); err != nil {
+		return fmt.Errorf("remove mount point %s of jail %s: %w", s.Path, s.Jail, err)
+	}
 	st, err := os.Lstat(s.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
