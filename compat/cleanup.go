@@ -131,6 +131,16 @@ func (r *Runner) cleanup(ctx context.Context, jail string) error {
 			if running {
 				return fmt.Errorf("jail %s: jid %s still runs in %s: what its start did is left as it is", jail, jid.JID, rec.Root)
 			}
+		} else if cleanRoot(rec.Root) {
+			// "creating" and no single jail found there: any jail in
+			// the root that no id file names may be this one's.
+			jids, err := r.X.JailsAt(ctx, rec.Root)
+			if err != nil {
+				return err
+			}
+			if len(jids) > 0 {
+				return fmt.Errorf("jail %s: jails %s run in %s and its start was killed before its jid was recorded: what it did is left as it is", jail, strings.Join(jids, ", "), rec.Root)
+			}
 		}
 		if err := j.Note(record.Event{Ev: "jid", State: "stopping"}); err != nil {
 			return err

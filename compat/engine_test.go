@@ -194,3 +194,31 @@ func TestTamperedRecordIDFile(t *testing.T) {
 		t.Errorf("state files left: %v", left)
 	}
 }
+
+// TestCreatingRecordTwoJails: a record left "creating" (rcjail killed
+// before the jid line) whose root now runs two jails no id file names
+// cannot tell which is its own: a start refuses ("run stop") and mounts
+// nothing under them, instead of undoing the record under live jails.
+func TestCreatingRecordTwoJails(t *testing.T) {
+	m := &recModel{model: newModel(), roots: map[string]string{}}
+	m.root = t.TempDir()
+	dir := filepath.Join(m.root, state.DirPath)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	rec := `{"jail":"www","root":"/jails/www","state":"creating","aliases":[{"Iface":"em0","Family":"inet","Addr":"192.0.2.10","Mask":"/32"}]}`
+	if err := os.WriteFile(filepath.Join(dir, state.RecordName("www")), []byte(rec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, jid := range []string{"7", "8"} {
+		m.jails[jid], m.roots[jid], m.model.roots[jid] = true, "/jails/www", "/jails/www"
+	}
+	m.aliases["192.0.2.10"] = true
+	st, out, e := m.run(t, oneJail(), "start")
+	if st != 1 || !strings.Contains(e, "run stop") || !strings.Contains(e, "7, 8") && !strings.Contains(e, "8, 7") {
+		t.Errorf("start over a creating record with two jails in the root: %d %q %q", st, out, e)
+	}
+	if len(m.mounts) != 0 || !m.aliases["192.0.2.10"] {
+		t.Errorf("the start acted under the live jails: mounts %v, aliases %v", m.mounts, m.aliases)
+	}
+}
