@@ -62,7 +62,7 @@ func Load(dir *state.Dir, jail string, warn func(string, ...any)) *Journal {
 	case !errors.Is(err, fs.ErrNotExist):
 		warn("jail %s: read record: %v (falling back to the mount table)", jail, err)
 	}
-	j.f, err = openJournal(dir, jail)
+	j.f, err = openJournal(dir, jail, warn)
 	if err != nil {
 		warn("%v", err)
 		return j
@@ -138,7 +138,7 @@ func (j *Journal) Flush() error {
 
 func (j *Journal) write(b []byte) error {
 	if j.f == nil {
-		f, err := openJournal(j.dir, j.name)
+		f, err := openJournal(j.dir, j.name, j.warn)
 		if err != nil {
 			return err
 		}
@@ -175,7 +175,7 @@ func (j *Journal) Snapshot(sync bool) error {
 func (j *Journal) Truncate() error {
 	j.pending = j.pending[:0]
 	if j.f == nil {
-		f, err := openJournal(j.dir, j.name)
+		f, err := openJournal(j.dir, j.name, j.warn)
 		if err != nil {
 			return err
 		}
@@ -235,9 +235,20 @@ func (j *Journal) Path() string { return j.dir.Path(state.RecordName(j.name)) }
 // openJournal opens (creating it, 0600) the jail's journal for reading and
 // appending, without following a symlink (one planted by someone who can
 // write the state directory would otherwise make us append to, or read
-// events from, any file on the host).
-func openJournal(dir *state.Dir, jail string) (*os.File, error) {
-	f, err := dir.Open(state.JournalName(jail), os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
+// events from, any file on the host). Something there that is not a
+// regular file (a symlink, a FIFO, a socket: never a journal rcjail wrote)
+// is removed, the entry itself and never what it points to, with a
+// warning, and a fresh journal made in its place: the jail's start or stop
+// goes on, as the script's would, instead of being refused over rcjail's
+// own state file.
+func openJournal(dir *state.Dir, jail string, warn func(string, ...any)) (*os.File, error) {
+	name := state.JournalName(jail)
+	f, err := dir.Open(name, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
+	var te *state.TypeError
+	if errors.As(err, &te) && dir.Remove(name) == nil {
+		warn("jail %s: journal %s %v: removed, a new one started", jail, dir.Path(name), te)
+		f, err = dir.Open(name, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("jail %s: open journal: %w", jail, err)
 	}
