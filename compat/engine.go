@@ -83,6 +83,9 @@ func (s *Records) hold(ctx context.Context, jail string) (*held, error) {
 	if err != nil {
 		return nil, err // names the jail
 	}
+	if l.Planted != "" {
+		s.warnf("jail %s: lock %s was a %s: removed, the lock taken on a new file", jail, dir.Path(state.LockName(jail)), l.Planted)
+	}
 	h := &held{name: jail, lock: l, j: record.Load(dir, jail, s.warnf)}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -3,6 +3,7 @@ package compat
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -61,9 +62,21 @@ func TestRecordsLock(t *testing.T) {
 	if err := os.Symlink(victim, filepath.Join(root, "var/run/rcjail/evil.lock")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := (&Records{Root: root}).hold(ctx, "evil"); err == nil {
-		t.Error("lock through a symlink accepted")
+	// A symlink planted at a lock's name is never followed: it is
+	// removed and the lock taken on a new file (a refusal would keep the
+	// jail from ever being stopped), with a warning naming it.
+	var warned strings.Builder
+	evil := &Records{Root: root, Stderr: func(f string, a ...any) { fmt.Fprintf(&warned, f+"\n", a...) }}
+	if _, err := evil.hold(ctx, "evil"); err != nil {
+		t.Errorf("lock over a planted symlink: %v", err)
 	}
+	if st, err := os.Lstat(filepath.Join(root, "var/run/rcjail/evil.lock")); err != nil || !st.Mode().IsRegular() {
+		t.Errorf("evil.lock after the lock: %v, %v; want a regular file", st, err)
+	}
+	if !strings.Contains(warned.String(), "evil.lock was a symbolic link: removed") {
+		t.Errorf("warning %q, want one naming the removed symlink", warned.String())
+	}
+	evil.Close()
 	if _, err := os.Lstat(victim); err == nil {
 		t.Error("the symlink's target was created")
 	}

@@ -236,18 +236,14 @@ func (j *Journal) Path() string { return j.dir.Path(state.RecordName(j.name)) }
 // appending, without following a symlink (one planted by someone who can
 // write the state directory would otherwise make us append to, or read
 // events from, any file on the host). Something there that is not a
-// regular file (a symlink, a FIFO, a socket: never a journal rcjail wrote)
-// is removed, the entry itself and never what it points to, with a
-// warning, and a fresh journal made in its place: the jail's start or stop
-// goes on, as the script's would, instead of being refused over rcjail's
-// own state file.
+// regular file is never a journal rcjail wrote: it is removed, with a
+// warning, and a fresh journal started ([state.Dir.OpenOwn]), so the
+// jail's start or stop goes on as the script's would.
 func openJournal(dir *state.Dir, jail string, warn func(string, ...any)) (*os.File, error) {
 	name := state.JournalName(jail)
-	f, err := dir.Open(name, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
-	var te *state.TypeError
-	if errors.As(err, &te) && dir.Remove(name) == nil {
-		warn("jail %s: journal %s %v: removed, a new one started", jail, dir.Path(name), te)
-		f, err = dir.Open(name, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
+	f, planted, err := dir.OpenOwn(name, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
+	if planted != "" {
+		warn("jail %s: journal %s was a %s: removed, a new one started", jail, dir.Path(name), planted)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("jail %s: open journal: %w", jail, err)

@@ -13,7 +13,7 @@ import (
 type Dir struct{}
 
 // JailLock is a jail's lock.
-type JailLock struct{}
+type JailLock struct{ Planted string }
 
 func OpenDir(root string) (*Dir, error) {
 	return nil, &os.PathError{Op: "open state directory", Path: DirPath, Err: errors.ErrUnsupported}
@@ -31,6 +31,9 @@ func (d *Dir) Lock(ctx context.Context, jail string, wait time.Duration) (*JailL
 func (l *JailLock) Unlock() error { return nil }
 func (d *Dir) Open(name string, flags int, perm uint32) (*os.File, error) {
 	return nil, errors.ErrUnsupported
+}
+func (d *Dir) OpenOwn(name string, flags int, perm uint32) (*os.File, string, error) {
+	return nil, "", errors.ErrUnsupported
 }
 func (d *Dir) ReadFile(name string, max int64) ([]byte, error)       { return nil, errors.ErrUnsupported }
 func (d *Dir) WriteAtomic(name string, data []byte, sync bool) error { return errors.ErrUnsupported }

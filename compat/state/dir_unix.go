@@ -4,10 +4,12 @@ package state
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -104,6 +106,10 @@ type JailLock struct {
 	d    *Dir
 	name string
 	f    *os.File
+	// Planted names what was removed from the lock's name before it
+	// could be taken ("symbolic link", "named pipe", ...; "" when
+	// nothing was): see [Dir.Lock]. The caller warns about it.
+	Planted string
 }
 
 // Lock takes jail's exclusive lock (the file [LockName] of jail), waiting
@@ -111,16 +117,27 @@ type JailLock struct {
 // lock file that exists only while held keeps mutual exclusion). Once
 // held, a temporary file a crashed holder left ([Dir.WriteAtomic]) is
 // removed: only a holder writes one.
+//
+// Something at the lock's name that is not a regular file (never a lock
+// rcjail made) is removed and the lock taken on a fresh file (see
+// [Dir.OpenOwn]): otherwise a symlink or FIFO planted there would keep
+// that jail from being stopped, forever (SPEC §0, §3.5).
 func (d *Dir) Lock(ctx context.Context, jail string, wait time.Duration) (*JailLock, error) {
 	name := LockName(jail)
 	f, err := Lock(ctx, d.Fd(), d.Name(), name, wait)
+	var planted string
+	if te := (*TypeError)(nil); errors.As(err, &te) {
+		if planted, err = removePlanted(d.Fd(), name); err == nil {
+			f, err = Lock(ctx, d.Fd(), d.Name(), name, wait)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("jail %s: %w", jail, err)
 	}
 	for _, n := range []string{RecordName(jail), JournalName(jail)} {
 		_ = unix.Unlinkat(d.Fd(), tmpName(n), 0)
 	}
-	return &JailLock{d: d, name: name, f: f}, nil
+	return &JailLock{d: d, name: name, f: f, Planted: planted}, nil
 }
 
 // Unlock removes the lock file and releases the lock.
@@ -136,6 +153,63 @@ func (l *JailLock) Unlock() error {
 // Open opens the regular file name in the directory (see [OpenAt]).
 func (d *Dir) Open(name string, flags int, perm uint32) (*os.File, error) {
 	return OpenAt(d.Fd(), d.Name(), name, flags, perm, Regular)
+}
+
+// OpenOwn is [Dir.Open] of one of rcjail's own files, which it creates
+// (flags include O_CREAT): something at name that is not a regular file — a
+// symlink, a FIFO, a socket, a device node, an empty directory; never a
+// file rcjail made, only planted by someone who can write this root-owned
+// directory — is removed (the entry itself, never what it points to) and
+// the file created afresh. planted names what was removed ("" when
+// nothing was), for the caller's warning.
+func (d *Dir) OpenOwn(name string, flags int, perm uint32) (f *os.File, planted string, err error) {
+	f, err = d.Open(name, flags, perm)
+	if te := (*TypeError)(nil); errors.As(err, &te) {
+		if planted, err = removePlanted(d.Fd(), name); err == nil {
+			f, err = d.Open(name, flags, perm)
+		}
+	}
+	return f, planted, err
+}
+
+var plantedMu sync.Mutex
+
+// removePlanted removes name from dfd if it is not a regular file, and
+// says what it was. The type is looked at again under an exclusive flock
+// of the directory, which every removal here takes: a regular file at the
+// name — a lock another rcjail holds or is taking, after a racing removal
+// made room for it — is never removed (two removers of one planted entry
+// cannot both succeed and then take away the lock file of the first one
+// to re-create it).
+func removePlanted(dfd int, name string) (string, error) {
+	// flock excludes other processes (each opens the directory itself);
+	// the mutex, the goroutines of this one, which may share one
+	// descriptor and so one flock.
+	plantedMu.Lock()
+	defer plantedMu.Unlock()
+	if err := unix.Flock(dfd, unix.LOCK_EX); err != nil {
+		return "", fmt.Errorf("lock the state directory: %w", err)
+	}
+	defer unix.Flock(dfd, unix.LOCK_UN)
+	var st unix.Stat_t
+	if err := unix.Fstatat(dfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return "", nil // gone already: the open is retried
+		}
+		return "", fmt.Errorf("remove %s: %w", name, err)
+	}
+	mode := uint32(st.Mode)
+	if mode&unix.S_IFMT == unix.S_IFREG {
+		return "", nil
+	}
+	flags := 0
+	if mode&unix.S_IFMT == unix.S_IFDIR {
+		flags = unix.AT_REMOVEDIR // only an empty one goes
+	}
+	if err := unix.Unlinkat(dfd, name, flags); err != nil {
+		return "", fmt.Errorf("remove the %s at %s: %w", typeName(mode), name, err)
+	}
+	return typeName(mode), nil
 }
 
 // ReadFile reads the regular file name whole, up to max bytes (see
